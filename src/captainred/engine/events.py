@@ -1,0 +1,149 @@
+"""The event log: the one record of a battle that everything downstream reads.
+
+An event is a typed record (tick, time, kind, actor, target, position, details). Each battle has its own
+log; its canonical serialisation is one JSON array per line with positions rounded to decimetres and
+times to milliseconds, and the log's digest is the SHA-256 of those bytes. The battle's index inside a
+batch is deliberately not part of an event, so a battle has the same digest alone or in any batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    """Everything that can happen in a battle and be worth a line in the report."""
+
+    LAUNCH = "launch"  # details: side, type, squadron, pilot, callsign, nickname, photo, carrier
+    FORMED_UP = "formed_up"  # details: squadron
+    COURSE_SET = "course_set"  # details: squadron, toward
+    RADIO = "radio"  # details: callsign, text, cut (bool)
+    MAYDAY = "mayday"  # details: callsign, text, cut (bool)
+    CONTACT = "contact"  # details: squadron, range_m
+    SWARM_LAUNCH = "swarm_launch"  # details: door, craft
+    PHOTO = "photo"  # details: callsign, number, range_m
+    SHOT = "shot"  # details: weapon (cannon, rocket, blue_fire), rounds
+    HIT = "hit"  # details: weapon, subsystem, severity
+    SUBSYSTEM = "subsystem"  # details: subsystem, state (e.g. engine_out, smoking, holed, dead, leaking)
+    SMOKING = "smoking"  # an LGF hit but still flying
+    KILL = "kill"  # actor: who gets the credit, target: what went down; details: weapon
+    DESTROYED = "destroyed"  # details: cause
+    CRASH = "crash"  # details: cause (ground, building, ship, spin, wing_failure)
+    BLACKOUT = "blackout"  # details: seconds
+    SPIN_RECOVERED = "spin_recovered"  # details: altitude_m
+    FORCE_DOWN = "force_down"  # details: escorts (craft ids)
+    FORCED_LANDING = "forced_landing"  # details: where, outcome (landed, crashed), captured (bool)
+    WOUNDED = "wounded"
+    KILLED = "killed"  # the pilot, not the aircraft
+    BINGO = "bingo"  # details: fuel_kg, reason (fuel, ammunition, damage)
+    RECOVERED = "recovered"  # details: carrier, fuel_kg, photos
+    DITCHED = "ditched"  # details: cause
+    RETURNED_TO_SHIP = "returned_to_ship"  # an LGF back aboard the mother ship (terminal, not a loss)
+    AIRBORNE_AT_END = "airborne_at_end"  # details: fuel_kg, photos (still flying when the battle ends)
+    END = "end"  # details: reason, sim_seconds
+
+
+# Every launched craft ends with exactly one of these: a loss, a return, or still airborne at the end.
+LOSS_KINDS = frozenset({EventKind.DESTROYED, EventKind.CRASH, EventKind.DITCHED, EventKind.FORCED_LANDING})
+RETURN_KINDS = frozenset({EventKind.RECOVERED, EventKind.RETURNED_TO_SHIP})
+TERMINAL_KINDS = LOSS_KINDS | RETURN_KINDS | {EventKind.AIRBORNE_AT_END}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    tick: int
+    time_s: float
+    kind: EventKind
+    actor: int = -1
+    target: int = -1
+    position_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def canonical(self) -> str:
+        """One line of the canonical serialisation (stable across runs, batches and machines)."""
+        x, y, z = self.position_m
+        return json.dumps(
+            [
+                self.tick,
+                round(self.time_s, 3),
+                str(self.kind),
+                self.actor,
+                self.target,
+                [round(x, 1), round(y, 1), round(z, 1)],
+                _canonical_details(self.details),
+            ],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tick": self.tick,
+            "time_s": round(self.time_s, 3),
+            "kind": str(self.kind),
+            "actor": self.actor,
+            "target": self.target,
+            "position_m": [round(v, 1) for v in self.position_m],
+            "details": _canonical_details(self.details),
+        }
+
+
+def _canonical_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in sorted(details):
+        value = details[key]
+        if isinstance(value, float):
+            value = round(value, 3)
+        elif isinstance(value, (list, tuple)):
+            value = [round(v, 3) if isinstance(v, float) else v for v in value]
+        out[key] = value
+    return out
+
+
+class EventLog:
+    """The ordered events of one battle."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self._events: list[Event] = list(events)
+
+    def append(self, event: Event) -> None:
+        self._events.append(event)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __getitem__(self, index: int) -> Event:
+        return self._events[index]
+
+    def of_kind(self, *kinds: EventKind) -> list[Event]:
+        wanted = set(kinds)
+        return [e for e in self._events if e.kind in wanted]
+
+    def canonical_lines(self) -> Iterator[str]:
+        for event in self._events:
+            yield event.canonical()
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical serialisation, as hex."""
+        h = hashlib.sha256()
+        for line in self.canonical_lines():
+            h.update(line.encode("ascii"))
+            h.update(b"\n")
+        return h.hexdigest()
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for event in self._events:
+            counts[str(event.kind)] = counts.get(str(event.kind), 0) + 1
+        return dict(sorted(counts.items()))

@@ -1,0 +1,48 @@
+"""The one kind of user error a scenario can raise, and how pydantic's errors become one line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+class ScenarioError(Exception):
+    """Bad input: names the file, the field path and what is wrong, in one line."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        where = f"{self.source}: {self.field}" if self.field else self.source
+        return f"{where}: {self.problem}"
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """('squadrons', 1, 'aircraft') -> 'squadrons[1].aircraft'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def from_validation_error(source: str, error: ValidationError, prefix: Sequence[int | str] = ()) -> ScenarioError:
+    """The first problem pydantic found, as a ScenarioError."""
+    first = error.errors(include_url=False)[0]
+    loc = [p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    problem = first["msg"]
+    if first["type"] == "missing":
+        problem = "missing required field"
+    elif first["type"] == "extra_forbidden":
+        problem = "unknown field"
+    elif problem.startswith("Value error, "):
+        problem = problem.removeprefix("Value error, ")
+    if "input" in first and first["type"] not in ("missing", "extra_forbidden") and "type" in first["type"]:
+        problem += f" (got {first['input']!r})"
+    return ScenarioError(source, field_path([*prefix, *loc]), problem)

@@ -1,0 +1,269 @@
+"""Typed, frozen configuration: the catalog (what exists) and a scenario (what is ordered).
+
+Validated once where it enters; the engine trusts it. Field names carry their unit (`_m`, `_s`, `_mps`,
+`_kg`, `_deg`); a file may instead give a string with an explicit unit (see `units`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from captainred.scenario.units import Duration, Length, Mass, Speed
+
+Side = Literal["air_command", "lgf"]
+Probability = float
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------------------------- catalog
+
+
+class BurnSpec(Frozen):
+    """Fuel burn of one engine by throttle setting."""
+
+    idle_kg_s: float = Field(ge=0)
+    cruise_kg_s: float = Field(gt=0)
+    full_kg_s: float = Field(gt=0)
+    redline_kg_s: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _rising(self) -> BurnSpec:
+        if not self.idle_kg_s <= self.cruise_kg_s <= self.full_kg_s <= self.redline_kg_s:
+            raise ValueError("burn must rise from idle to cruise to full to redline")
+        return self
+
+
+class CannonSpec(Frozen):
+    rounds: int = Field(ge=0)
+    rate_rps: float = Field(gt=0, description="rounds per second while the button is held")
+    burst_s: float = Field(gt=0)
+    range_m: Length = Field(gt=0)
+    cone_deg: float = Field(gt=0, le=45)
+    hit_probability: Probability = Field(ge=0, le=1, description="per second of fire, point blank, dead astern")
+
+
+class RocketSpec(Frozen):
+    count: int = Field(ge=0)
+    salvo: int = Field(ge=1, le=4)
+    min_range_m: Length = Field(ge=0)
+    max_range_m: Length = Field(gt=0)
+    cone_deg: float = Field(gt=0, le=45)
+    hit_probability: Probability = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _envelope(self) -> RocketSpec:
+        if self.min_range_m >= self.max_range_m:
+            raise ValueError("min_range_m must be below max_range_m")
+        return self
+
+
+class EnergyWeaponSpec(Frozen):
+    """The LGF's blue fire: no ammunition, but bursts heat the emitter."""
+
+    range_m: Length = Field(gt=0)
+    cone_deg: float = Field(gt=0, le=45)
+    hit_probability: Probability = Field(ge=0, le=1, description="per second of fire, point blank")
+    burst_s: float = Field(gt=0)
+    heat_limit_s: float = Field(gt=0, description="seconds of continuous fire before it must cool")
+    cool_rate: float = Field(gt=0, description="seconds of heat shed per second")
+    bursts_before_rearm: int = Field(ge=1)
+
+
+class AircraftType(Frozen):
+    name: str = Field(min_length=1)
+    side: Side
+    description: str = ""
+    engines: int = Field(ge=1, le=4)
+    max_speed_mps: Speed = Field(gt=0)
+    cruise_speed_mps: Speed = Field(gt=0)
+    stall_speed_mps: Speed = Field(gt=0)
+    max_g: float = Field(gt=1, le=15)
+    ceiling_m: Length = Field(gt=0)
+    fuel_kg: Mass | None = Field(default=None, ge=0, description="None: not limited by fuel")
+    burn: BurnSpec | None = None
+    cannon: CannonSpec | None = None
+    rockets: RocketSpec | None = None
+    energy_weapon: EnergyWeaponSpec | None = None
+    camera: bool = False
+    radio: bool = True
+    subsystems: bool = Field(default=True, description="damage by subsystem (False: smoking, then down)")
+
+    @model_validator(mode="after")
+    def _envelope(self) -> AircraftType:
+        if not self.stall_speed_mps < self.cruise_speed_mps <= self.max_speed_mps:
+            raise ValueError("speeds must satisfy stall < cruise <= max")
+        if (self.fuel_kg is None) != (self.burn is None):
+            raise ValueError("fuel_kg and burn go together: give both or neither")
+        return self
+
+
+class MotherShipType(Frozen):
+    name: str
+    description: str = ""
+    length_m: Length = Field(gt=0)
+    width_m: Length = Field(gt=0)
+    height_m: Length = Field(gt=0)
+    hover_altitude_m: Length = Field(ge=0)
+    doors: int = Field(ge=1, le=8)
+    launch_per_door_per_s: float = Field(gt=0)
+    mind_reach_m: Length = Field(ge=0)
+    blackout_hazard_per_s: float = Field(ge=0, le=1, description="at susceptibility 1, per second")
+    blackout_min_s: float = Field(gt=0)
+    blackout_max_s: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _blackout(self) -> MotherShipType:
+        if self.blackout_min_s > self.blackout_max_s:
+            raise ValueError("blackout_min_s must not exceed blackout_max_s")
+        return self
+
+
+class PilotSpec(Frozen):
+    name: str = Field(min_length=1)
+    callsign: str = Field(min_length=1)
+    nickname: str | None = None
+    skill: float = Field(ge=0, le=1)
+    susceptibility: float = Field(default=0.1, ge=0, le=1, description="to the mother ship's reach")
+
+
+class SquadronSpec(Frozen):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    carrier: str
+    captain: str
+    callsign: str = Field(description="the word in each callsign, 'Devil' in 'Devil two'")
+    insignia: str
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    story: bool = Field(default=False, description="named in the story (else a design value)")
+    pilots: tuple[PilotSpec, ...] = Field(min_length=1)
+
+
+class CarrierSpec(Frozen):
+    name: str
+    description: str = ""
+    hangar_capacity: int = Field(ge=1)
+    launch_interval_s: Duration = Field(gt=0)
+    recovery_interval_s: Duration = Field(gt=0)
+    deck_altitude_m: Length = Field(ge=0)
+
+
+class MapSpec(Frozen):
+    name: str
+    kind: Literal["sea", "manhattan"]
+    description: str = ""
+
+
+class Catalog(Frozen):
+    aircraft: dict[str, AircraftType]
+    ships: dict[str, MotherShipType]
+    squadrons: dict[str, SquadronSpec]
+    carriers: dict[str, CarrierSpec]
+    maps: dict[str, MapSpec]
+
+
+# -------------------------------------------------------------------------------------------- scenario
+
+
+class CarrierPlacement(Frozen):
+    name: str
+    position_m: tuple[Length, Length]
+
+
+class SquadronOrder(Frozen):
+    """One squadron as the briefing commits it."""
+
+    id: str
+    aircraft_type: str
+    aircraft: int = Field(ge=1, le=24)
+    carrier: str | None = Field(default=None, description="defaults to the squadron's own")
+    photo_aircraft: int = Field(default=0, ge=0)
+    rockets: int | None = Field(default=None, ge=0, description="loadout; defaults to the type's full count")
+    pilots: tuple[str, ...] | None = Field(default=None, description="names from the roster, in slot order")
+    flight: Literal["starboard", "port"] = "starboard"
+
+    @model_validator(mode="after")
+    def _photo(self) -> SquadronOrder:
+        if self.photo_aircraft > self.aircraft:
+            raise ValueError(f"photo_aircraft ({self.photo_aircraft}) exceeds aircraft ({self.aircraft})")
+        if self.pilots is not None and len(self.pilots) > self.aircraft:
+            raise ValueError(f"{len(self.pilots)} pilots named for {self.aircraft} aircraft")
+        return self
+
+
+class MissionSpec(Frozen):
+    type: Literal["reconnaissance", "radial_patrol", "combat_air_patrol", "escort", "strike"]
+    target_m: tuple[Length, Length] = Field(description="map position of the target")
+    cruise_altitude_m: Length = Field(gt=0)
+    photo_interval_s: Duration = Field(default=5.0, gt=0)
+    photo_range_m: Length = Field(default=4000.0, gt=0)
+    photos_wanted: int = Field(default=24, ge=0, description="per photo aircraft, then it turns for home")
+    radio: Literal["normal", "essential", "silence"] = "essential"
+    time_over_target_s: Duration = Field(default=600.0, gt=0, description="then everyone turns for home")
+
+
+class DoctrineSpec(Frozen):
+    bingo_fuel_kg: Mass | None = Field(
+        default=None, ge=0, description="fuel at which a pilot turns for home; None: computed from distance"
+    )
+    reserve_fuel_kg: Mass = Field(default=150.0, ge=0)
+    engage_range_m: Length = Field(default=3000.0, gt=0)
+    evade_range_m: Length = Field(default=900.0, gt=0)
+    streets_altitude_m: Length = Field(default=120.0, gt=0, description="how low a pilot dives to evade")
+
+
+class EnemySpec(Frozen):
+    ship: str | None = Field(default=None, description="mother ship type from the catalog")
+    ship_position_m: tuple[Length, Length] = (0.0, 0.0)
+    aircraft_type: str = "LGF"
+    defenders: int = Field(default=0, ge=0, le=20000)
+    airborne: int = Field(default=0, ge=0, le=20000, description="already in the air at the start")
+    commit_range_m: Length = Field(default=9000.0, gt=0, description="intruders this close bring out the swarm")
+    force_down_fraction: float = Field(default=0.1, ge=0, le=1)
+    skill: float = Field(default=0.6, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ship(self) -> EnemySpec:
+        if self.defenders > 0 and self.ship is None:
+            raise ValueError("defenders need a ship to launch from")
+        return self
+
+
+class TimingSpec(Frozen):
+    duration_s: Duration = Field(gt=0, le=7 * 86400)
+    combat_tick_s: Duration = Field(default=0.2, ge=0.02, le=1.0)
+    transit_tick_s: Duration = Field(default=2.0, ge=0.02, le=10.0)
+    quiet_range_m: Length = Field(
+        default=30000.0, gt=0, description="no hostile within this: the battle takes transit ticks"
+    )
+
+    @model_validator(mode="after")
+    def _ticks(self) -> TimingSpec:
+        if self.transit_tick_s < self.combat_tick_s:
+            raise ValueError("transit_tick_s must be at least combat_tick_s")
+        return self
+
+
+class Scenario(Frozen):
+    name: str = Field(min_length=1)
+    description: str = ""
+    map: str
+    timing: TimingSpec
+    carriers: tuple[CarrierPlacement, ...] = Field(min_length=1)
+    squadrons: tuple[SquadronOrder, ...] = Field(min_length=1)
+    mission: MissionSpec
+    doctrine: DoctrineSpec = DoctrineSpec()
+    enemy: EnemySpec = EnemySpec()
+
+
+class ResolvedScenario(Frozen):
+    """A scenario with the catalog entries it names, checked against each other: what the engine reads."""
+
+    scenario: Scenario
+    catalog: Catalog
+    crews: tuple[tuple[PilotSpec, ...], ...] = Field(description="pilots of each squadron order, in slot order")
+    source: str = Field(description="where it came from: a built-in name or a file path")
