@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     # The engine is imported lazily so that `captainred scenarios` stays quick.
     if name == "run_battles":
-        from captainred.engine.battle import run_battles
+        from captainred.simulation import run_battles
 
         return run_battles
     raise AttributeError(name)

@@ -81,5 +81,5 @@ def spawn_seeds(seed: int, runs: int) -> list[int]:
         raise ValueError("runs must be at least 1")
     index = np.arange(1, runs, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        mixed = _splitmix(_splitmix(np.uint64(seed) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
+        mixed = _splitmix(_splitmix(np.asarray(seed, dtype=np.uint64) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
     return [seed] + [int(v) for v in (mixed >> np.uint64(33))]

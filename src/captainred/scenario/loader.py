@@ -33,18 +33,78 @@ _CATALOG_FILES: dict[str, tuple[str, type[Any]]] = {
     "maps": ("maps.toml", MapSpec),
 }
 
-_NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four"
-).split()
-_FIRST_NAMES = (
-    "Alan Betty Colin Daphne Edward Freda Gerald Hazel Ian Jean Keith Lorna Miles Nancy Owen Pamela "
-    "Raymond Sylvia Trevor Ursula Vernon Wendy"
-).split()
-_LAST_NAMES = (
-    "Abbott Birch Cooke Drury Eastwood Finch Garside Hollis Ireton Jessop Knowles Lister Mercer Nuttall "
-    "Oakes Pickering Radcliffe Shaw Tindall Walsh"
-).split()
+_NUMBER_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "twenty-one",
+    "twenty-two",
+    "twenty-three",
+    "twenty-four",
+]
+_FIRST_NAMES = [
+    "Alan",
+    "Betty",
+    "Colin",
+    "Daphne",
+    "Edward",
+    "Freda",
+    "Gerald",
+    "Hazel",
+    "Ian",
+    "Jean",
+    "Keith",
+    "Lorna",
+    "Miles",
+    "Nancy",
+    "Owen",
+    "Pamela",
+    "Raymond",
+    "Sylvia",
+    "Trevor",
+    "Ursula",
+    "Vernon",
+    "Wendy",
+]
+_LAST_NAMES = [
+    "Abbott",
+    "Birch",
+    "Cooke",
+    "Drury",
+    "Eastwood",
+    "Finch",
+    "Garside",
+    "Hollis",
+    "Ireton",
+    "Jessop",
+    "Knowles",
+    "Lister",
+    "Mercer",
+    "Nuttall",
+    "Oakes",
+    "Pickering",
+    "Radcliffe",
+    "Shaw",
+    "Tindall",
+    "Walsh",
+]
 
 
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
@@ -127,14 +187,14 @@ def resolve(data: dict[str, Any], source: str, catalog: Catalog | None = None) -
     except ValidationError as exc:
         raise from_validation_error(source, exc) from None
     _check_references(scenario, catalog, source)
-    crews = tuple(_crew(order, catalog.squadrons[order.id], source, i) for i, order in
-                  enumerate(scenario.squadrons))
+    crews = tuple(_crew(order, catalog.squadrons[order.id], source, i) for i, order in enumerate(scenario.squadrons))
     seen: dict[str, int] = {}
     for i, crew in enumerate(crews):
         for pilot in crew:
             if pilot.name in seen and seen[pilot.name] != i:
                 raise ScenarioError(
-                    source, f"squadrons[{i}].pilots",
+                    source,
+                    f"squadrons[{i}].pilots",
                     f"pilot '{pilot.name}' also flies with squadrons[{seen[pilot.name]}]",
                 )
             seen[pilot.name] = i
@@ -151,8 +211,11 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
     placed: set[str] = set()
     for i, carrier in enumerate(scenario.carriers):
         if carrier.name not in catalog.carriers:
-            raise ScenarioError(source, f"carriers[{i}].name",
-                                f"unknown carrier '{carrier.name}' (known: {_known(catalog.carriers)})")
+            raise ScenarioError(
+                source,
+                f"carriers[{i}].name",
+                f"unknown carrier '{carrier.name}' (known: {_known(catalog.carriers)})",
+            )
         if carrier.name in placed:
             raise ScenarioError(source, f"carriers[{i}].name", f"carrier '{carrier.name}' placed twice")
         placed.add(carrier.name)
@@ -161,32 +224,43 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
     for i, order in enumerate(scenario.squadrons):
         where = f"squadrons[{i}]"
         if order.id not in catalog.squadrons:
-            raise ScenarioError(source, f"{where}.id",
-                                f"unknown squadron '{order.id}' (known: {_known(catalog.squadrons)})")
+            raise ScenarioError(
+                source, f"{where}.id", f"unknown squadron '{order.id}' (known: {_known(catalog.squadrons)})"
+            )
         if order.id in ids:
             raise ScenarioError(source, f"{where}.id", f"squadron '{order.id}' ordered twice")
         ids.add(order.id)
         if order.aircraft_type not in ours:
-            raise ScenarioError(source, f"{where}.aircraft_type",
-                                f"unknown type '{order.aircraft_type}' (known: {_known(ours)})")
+            raise ScenarioError(
+                source,
+                f"{where}.aircraft_type",
+                f"unknown type '{order.aircraft_type}' (known: {_known(ours)})",
+            )
         kind = catalog.aircraft[order.aircraft_type]
-        carrier = order.carrier or catalog.squadrons[order.id].carrier
-        if carrier not in placed:
-            raise ScenarioError(source, f"{where}.carrier",
-                                f"carrier '{carrier}' is not in this scenario (placed: {_known(placed)})")
+        home = order.carrier or catalog.squadrons[order.id].carrier
+        if home not in placed:
+            raise ScenarioError(
+                source,
+                f"{where}.carrier",
+                f"carrier '{home}' is not in this scenario (placed: {_known(placed)})",
+            )
         if order.photo_aircraft and not kind.camera:
             raise ScenarioError(source, f"{where}.photo_aircraft", f"a {kind.name} carries no camera")
         most = kind.rockets.count if kind.rockets else 0
         if order.rockets is not None and order.rockets > most:
-            raise ScenarioError(source, f"{where}.rockets",
-                                f"{order.rockets} rockets, but a {kind.name} carries at most {most}")
+            raise ScenarioError(
+                source,
+                f"{where}.rockets",
+                f"{order.rockets} rockets, but a {kind.name} carries at most {most}",
+            )
     enemy = scenario.enemy
     if enemy.ship is not None and enemy.ship not in catalog.ships:
         raise ScenarioError(source, "enemy.ship", f"unknown ship '{enemy.ship}' (known: {_known(catalog.ships)})")
     theirs = [n for n, t in catalog.aircraft.items() if t.side == "lgf"]
     if (enemy.defenders or enemy.airborne) and enemy.aircraft_type not in theirs:
-        raise ScenarioError(source, "enemy.aircraft_type",
-                            f"unknown type '{enemy.aircraft_type}' (known: {_known(theirs)})")
+        raise ScenarioError(
+            source, "enemy.aircraft_type", f"unknown type '{enemy.aircraft_type}' (known: {_known(theirs)})"
+        )
     if scenario.mission.type == "reconnaissance" and not any(o.photo_aircraft for o in scenario.squadrons):
         raise ScenarioError(source, "mission.type", "a reconnaissance needs photo_aircraft in some squadron")
 
@@ -200,8 +274,11 @@ def _crew(order: SquadronOrder, squadron: SquadronSpec, source: str, index: int)
     chosen: list[PilotSpec] = []
     for j, name in enumerate(order.pilots or ()):
         if name not in roster:
-            raise ScenarioError(source, f"squadrons[{index}].pilots[{j}]",
-                                f"no pilot '{name}' in the {squadron.name} (roster: {', '.join(roster)})")
+            raise ScenarioError(
+                source,
+                f"squadrons[{index}].pilots[{j}]",
+                f"no pilot '{name}' in the {squadron.name} (roster: {', '.join(roster)})",
+            )
         if roster[name] in chosen:
             raise ScenarioError(source, f"squadrons[{index}].pilots[{j}]", f"pilot '{name}' named twice")
         chosen.append(roster[name])
@@ -220,6 +297,7 @@ def _crew(order: SquadronOrder, squadron: SquadronSpec, source: str, index: int)
         digest = int(hashlib.sha256(f"{squadron.id}/{callsign}".encode()).hexdigest(), 16)
         name = f"{_FIRST_NAMES[digest % len(_FIRST_NAMES)]} {_LAST_NAMES[(digest >> 16) % len(_LAST_NAMES)]}"
         skill = 0.55 + 0.2 * ((digest >> 32) % 1000) / 999
-        chosen.append(PilotSpec(name=f"{name} ({callsign})", callsign=callsign, skill=round(skill, 2),
-                                susceptibility=0.1))
+        chosen.append(
+            PilotSpec(name=f"{name} ({callsign})", callsign=callsign, skill=round(skill, 2), susceptibility=0.1)
+        )
     return tuple(chosen)

@@ -17,6 +17,8 @@ Probability = float
 
 
 class Frozen(BaseModel):
+    """Base of every model. A check across fields raises `ValueError("field: problem")` to name its field."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
@@ -189,9 +191,9 @@ class SquadronOrder(Frozen):
     @model_validator(mode="after")
     def _photo(self) -> SquadronOrder:
         if self.photo_aircraft > self.aircraft:
-            raise ValueError(f"photo_aircraft ({self.photo_aircraft}) exceeds aircraft ({self.aircraft})")
+            raise ValueError(f"photo_aircraft: {self.photo_aircraft} exceeds aircraft ({self.aircraft})")
         if self.pilots is not None and len(self.pilots) > self.aircraft:
-            raise ValueError(f"{len(self.pilots)} pilots named for {self.aircraft} aircraft")
+            raise ValueError(f"pilots: {len(self.pilots)} pilots named for {self.aircraft} aircraft")
         return self
 
 
@@ -229,7 +231,7 @@ class EnemySpec(Frozen):
     @model_validator(mode="after")
     def _ship(self) -> EnemySpec:
         if self.defenders > 0 and self.ship is None:
-            raise ValueError("defenders need a ship to launch from")
+            raise ValueError(f"ship: {self.defenders} defenders need a ship to launch from")
         return self
 
 
@@ -244,7 +246,9 @@ class TimingSpec(Frozen):
     @model_validator(mode="after")
     def _ticks(self) -> TimingSpec:
         if self.transit_tick_s < self.combat_tick_s:
-            raise ValueError("transit_tick_s must be at least combat_tick_s")
+            raise ValueError(
+                f"transit_tick_s: {self.transit_tick_s:g} s is below combat_tick_s ({self.combat_tick_s:g} s)"
+            )
         return self
 
 

@@ -27,14 +27,10 @@ def _parser(dimension: str, units: dict[str, float], default_unit: str) -> Any:
         elif isinstance(value, str):
             match = _QUANTITY.match(value)
             if not match:
-                raise ValueError(
-                    f"expected a {dimension} such as '12 {default_unit}', got {value!r}"
-                )
+                raise ValueError(f"expected a {dimension} such as '12 {default_unit}', got {value!r}")
             amount, unit = match.groups()
             if unit not in units:
-                raise ValueError(
-                    f"unit '{unit}' is not a {dimension} (use one of: {', '.join(units)})"
-                )
+                raise ValueError(f"unit '{unit}' is not a {dimension} (use one of: {', '.join(units)})")
             number = float(amount) * units[unit]
         else:
             return value  # let pydantic report the wrong type

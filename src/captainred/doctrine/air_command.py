@@ -1,0 +1,511 @@
+"""Air Command's pilots: form up, fly out in formation, break into the fight or the photo passes, pursue
+with lead, evade, call mayday, turn for home at bingo fuel or with empty guns, and come down in a street
+when the aircraft will fly no more.
+
+Each rule is a mask over the World's rows and a write into its command arrays. Radio calls follow the
+mission's radio discipline: silence is kept until contact or an emergency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
+from captainred.engine.events import EventKind
+from captainred.engine.kinematics import burn_rate_kg_s, engine_power
+from captainred.engine.radio import start_call
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.sensing import Picture, in_cone
+from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
+from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit
+
+SLOT_SPACING_RIGHT_M = 110.0
+SLOT_SPACING_BACK_M = 70.0
+FORM_UP_RADIUS_M = 4000.0
+FORM_UP_ALTITUDE_M = 1500.0
+CONTACT_RANGE_M = 14000.0
+APPROACH_ALTITUDE_M = 250.0
+PHOTO_ALTITUDE_M = 900.0
+COVER_RADIUS_M = 5000.0
+CLIMB_OUT_S = 20.0
+
+
+def _cruise_throttle(world: World, rows: I64) -> F64:
+    return (world.cruise_speed_mps[rows] / world.max_speed_mps[rows]) ** 2
+
+
+def _say(world: World, row: int, text: str, essential: bool = True, mayday: bool = False) -> None:
+    radio = world.scenario.scenario.mission.radio
+    if mayday or radio == "normal" or (radio == "essential" and essential):
+        start_call(world, row, text, mayday=mayday)
+
+
+def decide_air_command(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
+    up = active & world.airborne & (world.side == AIR_COMMAND) & ~world.pilot_dead
+    if not up.any():
+        return
+    _check_in(world, up)
+    _form_up(world, up)
+    _break_for_contact(world, up, picture)
+    _turn_for_home(world, up)
+    _forced_down(world, up, picture)
+    _come_down_if_crippled(world, up)
+    _maydays(world, up)
+
+    world.trigger[up] = False
+    world.fire_rockets[up] = False
+    _fly_formation(world, up)
+    _engage(world, up, picture, armoury)
+    _photo_passes(world, up, picture)
+    _return(world, up)
+    _crippled(world, up)
+    _evade(world, up, picture)
+
+    steering = np.flatnonzero(up & ~world.spinning & (world.mode != Mode.CRIPPLED))
+    lookahead = 2.0 + 2.5 * world.skill[steering]
+    avoid_terrain(world, steering, lookahead)
+    avoid_ship(world, steering)
+
+
+# ----------------------------------------------------------------------------------------- transitions
+
+
+def _set_mode(world: World, rows: I64, mode: Mode) -> None:
+    world.mode[rows] = mode
+    world.mode_since_s[rows] = world.time_s[world.battle[rows]]
+
+
+def _check_in(world: World, up: B) -> None:
+    fresh = np.flatnonzero(up & (world.mode == Mode.WAITING))
+    _set_mode(world, fresh, Mode.FORM_UP)
+    for row in fresh.tolist():
+        _say(world, row, f"{world.callsigns[row]}, check.")
+
+
+def _squadron_leaders(world: World, mask: B) -> I64:
+    """Per squadron, the lowest row among `mask` (the leader), or -1."""
+    leaders = np.full(world.n_battles * world.squadrons_per_battle, world.n, dtype=np.int64)
+    rows = np.flatnonzero(mask & (world.squadron >= 0))
+    np.minimum.at(leaders, world.squadron[rows], rows)
+    return np.where(leaders == world.n, -1, leaders)
+
+
+def _form_up(world: World, up: B) -> None:
+    """The squadrons form up together once the last aircraft of the battle is off the deck."""
+    ours = world.squadron >= 0
+    waiting = np.bincount(world.battle[ours & (world.status == Status.READY)], minlength=world.n_battles)
+    last_launch = np.zeros(world.n_battles)
+    np.maximum.at(last_launch, world.battle[ours], world.launch_at_s[ours])
+    forming = up & (world.mode == Mode.FORM_UP)
+    leaders = _squadron_leaders(world, forming)
+    ready = (waiting == 0) & (world.time_s >= last_launch + 45.0)
+    for sq in np.flatnonzero(
+        ready[np.arange(len(leaders)) // world.squadrons_per_battle] & (leaders >= 0) & ~world.squadron_formed
+    ).tolist():
+        world.squadron_formed[sq] = True
+        leader = int(leaders[sq])
+        members = np.flatnonzero(forming & (world.squadron == sq))
+        _set_mode(world, members, Mode.TRANSIT)
+        order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
+        emit(world, leader, EventKind.FORMED_UP, squadron=order.id, aircraft=len(members))
+        emit(
+            world,
+            leader,
+            EventKind.COURSE_SET,
+            squadron=order.id,
+            toward=world.scenario.scenario.mission.type,
+        )
+
+
+def _break_for_contact(world: World, up: B, picture: Picture) -> None:
+    tx, ty = world.scenario.scenario.mission.target_m
+    engage = world.scenario.scenario.doctrine.engage_range_m
+    transit = up & (world.mode == Mode.TRANSIT)
+    near = np.hypot(world.x_m - tx, world.y_m - ty) < CONTACT_RANGE_M
+    contact = transit & (near | (picture.nearest_range_m < 2 * engage))
+    rows = np.flatnonzero(contact)
+    if not len(rows):
+        return
+    for sq in np.unique(world.squadron[rows]).tolist():
+        if world.squadron_contact[sq]:
+            continue
+        world.squadron_contact[sq] = True
+        members = rows[world.squadron[rows] == sq]
+        caller = int(members[0])
+        b = int(world.battle[caller])
+        world.contact[b] = True
+        order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
+        emit(
+            world,
+            caller,
+            EventKind.CONTACT,
+            squadron=order.id,
+            range_m=float(picture.nearest_range_m[caller]),
+        )
+        name = world.scenario.catalog.squadrons[order.id].name
+        if np.isfinite(picture.nearest_range_m[caller]):
+            _say(world, caller, f"Bandits, bandits! {name}, break and engage. Cameras, get your pictures.")
+        else:
+            _say(world, caller, f"{name}, target in sight. Cameras, start your runs.")
+    _set_mode(world, rows[world.camera[rows]], Mode.PHOTO)
+    _set_mode(world, rows[~world.camera[rows]], Mode.ENGAGE)
+
+
+def bingo_fuel_kg(world: World, rows: I64) -> F64:
+    """Fuel at which a pilot must turn for home: what the trip home takes at cruise, plus the reserve.
+
+    A scenario's fixed bingo_fuel_kg replaces the computed figure (so a sweep can vary it).
+    """
+    doctrine = world.scenario.scenario.doctrine
+    if doctrine.bingo_fuel_kg is not None:
+        return np.full(len(rows), doctrine.bingo_fuel_kg)
+    c = world.home_carrier[rows]
+    distance = np.hypot(world.x_m[rows] - world.carrier_xy[c, 0], world.y_m[rows] - world.carrier_xy[c, 1])
+    trip = distance / world.cruise_speed_mps[rows] * burn_rate_kg_s(world, rows, _cruise_throttle(world, rows))
+    bingo: F64 = 1.1 * trip + doctrine.reserve_fuel_kg
+    return bingo
+
+
+def _turn_for_home(world: World, up: B) -> None:
+    mission = world.scenario.scenario.mission
+    out = np.flatnonzero(up & np.isin(world.mode, (Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO)))
+    if not len(out):
+        return
+    fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out))
+    has_guns = world.types_cannon[world.type_index[out]]
+    empty = has_guns & (world.rounds[out] < 1.0) & (world.rockets[out] == 0)
+    photos = world.camera[out] & (world.photos[out] >= mission.photos_wanted)
+    committed = world.committed_s[world.battle[out]]
+    late = world.time_s[world.battle[out]] - committed > mission.time_over_target_s
+    h = world.health[out]
+    damaged = (
+        (h[:, Sub.ENGINE_PORT] <= 0)
+        | (h[:, Sub.ENGINE_STARBOARD] <= 0)
+        | (h[:, Sub.TAIL] < 0.5)
+        | (h[:, Sub.RUDDER] < 0.5)
+        | (np.minimum(h[:, Sub.WING_PORT], h[:, Sub.WING_STARBOARD]) < 0.5)
+        | world.wounded[out]
+        | (world.leak_kg_s[out] > 0.4)
+    )
+    home = fuel | empty | photos | late | damaged
+    for k in np.flatnonzero(home).tolist():
+        row = int(out[k])
+        cs = world.callsigns[row]
+        if fuel[k]:
+            reason, text = "fuel", f"{cs}, bingo fuel. Heading home."
+        elif empty[k]:
+            reason, text = "ammunition", f"{cs}, out of ammunition. Heading home."
+        elif damaged[k]:
+            reason, text = "damage", f"{cs}, I'm hit. Heading home."
+        elif photos[k]:
+            reason, text = "photos", f"{cs}, got the pictures. Heading home."
+        else:
+            reason, text = "time", f"{cs}, time's up. Heading home."
+        world.flags[row] |= Flag.BINGO
+        emit(world, row, EventKind.BINGO, reason=reason, fuel_kg=float(world.fuel_kg[row]))
+        _say(world, row, text)
+    _set_mode(world, out[home], Mode.RETURN)
+
+
+def _forced_down(world: World, up: B, picture: Picture) -> None:
+    """Three LGFs close around a struggling pilot can force her down (to take her, not kill her)."""
+    hurt = world.smoking | world.wounded | (world.leak_kg_s > 0) | (world.flags & Flag.TAIL_HIT > 0)
+    herded = np.flatnonzero(up & (picture.escorts >= 3) & hurt & ~world.forced_down)
+    if not len(herded):
+        return
+    tick = world.tick[world.battle[herded]]
+    dt = world.dt_s[world.battle[herded]]
+    taken = uniform(world.row_seed[herded], world.craft[herded], tick, Purpose.FORCED_LANDING) < 1 - np.exp(-0.15 * dt)
+    for row in herded[taken].tolist():
+        world.forced_down[row] = True
+        world.flags[row] |= Flag.FORCE_DOWN
+        emit(world, row, EventKind.FORCE_DOWN, escorts=int(picture.escorts[row]))
+        _set_mode(world, np.array([row]), Mode.CRIPPLED)
+
+
+def _come_down_if_crippled(world: World, up: B) -> None:
+    power = engine_power(world)
+    cannot_fly = up & (power <= 0.0) & (world.mode != Mode.CRIPPLED)
+    _set_mode(world, np.flatnonzero(cannot_fly), Mode.CRIPPLED)
+
+
+def _maydays(world: World, up: B) -> None:
+    h = world.health
+    serious = (
+        up
+        & ~(world.flags & Flag.MAYDAY > 0)
+        & (
+            (h[:, Sub.ENGINE_PORT] <= 0)
+            | (h[:, Sub.ENGINE_STARBOARD] <= 0)
+            | (world.mode == Mode.CRIPPLED)
+            | world.wounded
+            | (h[:, Sub.TAIL] < 0.5)
+            | (h[:, Sub.RUDDER] < 0.5)
+            | (world.leak_kg_s > 0.4)
+        )
+    )
+    for row in np.flatnonzero(serious).tolist():
+        cs = world.callsigns[row]
+        if h[row, Sub.ENGINE_PORT] <= 0:
+            trouble = "I've lost my port engine"
+        elif h[row, Sub.ENGINE_STARBOARD] <= 0:
+            trouble = "I've lost my starboard engine"
+        elif world.wounded[row]:
+            trouble = "I'm hit, I'm hurt"
+        elif world.leak_kg_s[row] > 0.4:
+            trouble = "I'm losing fuel"
+        elif world.mode[row] == Mode.CRIPPLED:
+            trouble = "she won't fly"
+        else:
+            trouble = "my tail's shot up, she's barely answering"
+        intent = "going down" if world.mode[row] == Mode.CRIPPLED else "trying to make it home"
+        side = "east" if world.x_m[row] >= 0 else "west"
+        where = f" on the {side} side" if world.mode[row] == Mode.CRIPPLED else ""
+        world.flags[row] |= Flag.MAYDAY
+        _say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
+
+
+# -------------------------------------------------------------------------------------------- flying
+
+
+def _fly_formation(world: World, up: B) -> None:
+    forming = up & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT))
+    leaders = _squadron_leaders(world, forming)
+    rows = np.flatnonzero(forming)
+    if not len(rows):
+        return
+    lead = leaders[world.squadron[rows]]
+    is_lead = lead == rows
+    cruise = _cruise_throttle(world, rows)
+    sc = world.scenario.scenario
+
+    # Just off the bow: climb straight ahead before joining anyone.
+    now = world.time_s[world.battle[rows]]
+    climbing_out = (world.mode[rows] == Mode.FORM_UP) & (now - world.mode_since_s[rows] < CLIMB_OUT_S)
+    if climbing_out.any():
+        c_rows = rows[climbing_out]
+        world.cmd_heading_rad[c_rows] = world.heading_rad[c_rows]
+        world.cmd_gamma_rad[c_rows] = 0.15
+        world.cmd_throttle[c_rows] = 1.0
+    rows, lead, is_lead, cruise = (
+        rows[~climbing_out],
+        lead[~climbing_out],
+        is_lead[~climbing_out],
+        cruise[~climbing_out],
+    )
+
+    # The first squadron's leader leads everyone: she orbits the carrier while the squadrons form, then
+    # flies for the target at cruise height; the other squadrons' leaders keep station on her.
+    L = rows[is_lead]
+    order_of = world.squadron[L] % world.squadrons_per_battle
+    first = np.full(world.n_battles, world.n, dtype=np.int64)
+    np.minimum.at(first, world.battle[L], L)
+    overall = first[world.battle[L]]
+    top = overall == L
+    T = L[top]
+    form = world.mode[T] == Mode.FORM_UP
+    c = world.home_carrier[T]
+    if form.any():
+        orbit(
+            world,
+            T[form],
+            world.carrier_xy[c[form], 0],
+            world.carrier_xy[c[form], 1],
+            FORM_UP_RADIUS_M,
+            FORM_UP_ALTITUDE_M,
+        )
+    if (~form).any():
+        tx, ty = sc.mission.target_m
+        G_ = T[~form]
+        steer_to(
+            world,
+            G_,
+            np.full(len(G_), tx),
+            np.full(len(G_), ty),
+            np.full(len(G_), sc.mission.cruise_altitude_m),
+            gain_m=8000.0,
+        )
+    world.cmd_throttle[T] = _cruise_throttle(world, T) * np.where(form, 0.8, 1.0)
+    S = L[~top]
+    if len(S):
+        _keep_station(world, S, overall[~top], order_of[~top] * 3.5, 2.5 * order_of[~top], sc)
+
+    # Wingmen: hold a slot echeloned to the squadron's side of its leader.
+    W = rows[~is_lead]
+    if len(W):
+        lw = lead[~is_lead]
+        rank = (world.slot[W] - world.slot[lw]).astype(np.float64)
+        _keep_station(world, W, lw, rank, rank, sc)
+
+
+def _keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_slots: F64, sc: object) -> None:
+    """Fly a slot beside and behind a leader: to starboard or port as the squadron's flight says."""
+    scenario = world.scenario.scenario
+    order = world.squadron[rows] % world.squadrons_per_battle
+    side = np.array([1.0 if s.flight == "starboard" else -1.0 for s in scenario.squadrons])[order]
+    psi = world.heading_rad[leader]
+    fx, fy = np.sin(psi), np.cos(psi)
+    right = side * SLOT_SPACING_RIGHT_M * right_slots
+    back = SLOT_SPACING_BACK_M * back_slots
+    lead_s = 2.0
+    px = world.x_m[leader] + right * fy - back * fx + fx * world.speed_mps[leader] * lead_s
+    py = world.y_m[leader] - right * fx - back * fy + fy * world.speed_mps[leader] * lead_s
+    pz = world.z_m[leader]
+    steer_to(world, rows, px, py, pz, gain_m=400.0)
+    along = (px - world.x_m[rows]) * fx + (py - world.y_m[rows]) * fy - world.speed_mps[leader] * lead_s
+    world.cmd_throttle[rows] = np.clip(_cruise_throttle(world, rows) + 0.004 * along, 0.2, 1.1)
+
+
+def _pursue(world: World, rows: I64, target: I64, armoury: Armoury) -> None:
+    """Lead pursuit: point at where the target will be, fire when the sight is on."""
+    ax, ay, az = lead_point(world, rows, target, BULLET_SPEED_MPS)
+    steer_to(world, rows, ax, ay, az, gain_m=150.0)
+    rng, off = in_cone(world, rows, ax, ay, az)
+    world.cmd_throttle[rows] = np.clip(0.55 + (rng - 350.0) / 700.0, 0.3, 1.12)
+    spec = armoury.spec
+    world.trigger[rows] = (
+        (rng < spec["cannon_range"][rows])
+        & (off < SNAP_SHOT_FACTOR * spec["cannon_cone"][rows])
+        & (world.rounds[rows] >= 1.0)
+    )
+    world.fire_rockets[rows] = (
+        (world.rockets[rows] > 0)
+        & (rng > spec["rocket_min"][rows])
+        & (rng < 0.85 * spec["rocket_max"][rows])
+        & (off < spec["rocket_cone"][rows])
+        & ~world.smoking[target]
+    )
+
+
+def _engage(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
+    rows = np.flatnonzero(up & (world.mode == Mode.ENGAGE))
+    if not len(rows):
+        return
+    engage = world.scenario.scenario.doctrine.engage_range_m
+    current = world.target[rows]
+    valid = current >= 0
+    keep = np.zeros(len(rows), dtype=bool)
+    if valid.any():
+        c = current[valid]
+        r = np.hypot(world.x_m[c] - world.x_m[rows[valid]], world.y_m[c] - world.y_m[rows[valid]])
+        keep[valid] = (world.status[c] == Status.AIRBORNE) & (r < 1.5 * engage)
+    fresh = picture.nearest_enemy[rows]
+    seen = picture.nearest_range_m[rows] < 2 * engage
+    world.target[rows] = np.where(keep, current, np.where(seen, fresh, -1))
+    hunting = rows[world.target[rows] >= 0]
+    _pursue(world, hunting, world.target[hunting], armoury)
+    idle = rows[world.target[rows] < 0]
+    if len(idle):
+        tx, ty = world.scenario.scenario.mission.target_m
+        orbit(world, idle, tx, ty, COVER_RADIUS_M, 2500.0)
+        world.cmd_throttle[idle] = _cruise_throttle(world, idle)
+
+
+def _photo_passes(world: World, up: B, picture: Picture) -> None:
+    rows = np.flatnonzero(up & (world.mode == Mode.PHOTO))
+    if not len(rows):
+        return
+    mission = world.scenario.scenario.mission
+    tx, ty = mission.target_m
+    clockwise = world.slot[rows] % 2 == 0
+    for cw in (True, False):
+        sel = rows[clockwise == cw]
+        if len(sel):
+            orbit(world, sel, tx, ty, 0.7 * mission.photo_range_m, PHOTO_ALTITUDE_M, clockwise=cw)
+    world.cmd_throttle[rows] = _cruise_throttle(world, rows) * 1.1
+    # A photo pilot still shoots at an LGF that wanders into her sights.
+    enemy = picture.nearest_enemy[rows]
+    close = (enemy >= 0) & (picture.nearest_range_m[rows] < 700.0)
+    if close.any():
+        r, e = rows[close], enemy[close]
+        ax, ay, az = lead_point(world, r, e, BULLET_SPEED_MPS)
+        _, off = in_cone(world, r, ax, ay, az)
+        world.target[r] = e
+        world.trigger[r] = (off < np.radians(4.0)) & (world.rounds[r] >= 1.0)
+
+
+def _return(world: World, up: B) -> None:
+    rows = np.flatnonzero(up & (world.mode == Mode.RETURN))
+    if not len(rows):
+        return
+    c = world.home_carrier[rows]
+    cx, cy = world.carrier_xy[c, 0], world.carrier_xy[c, 1]
+    distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
+    cruise_alt = world.scenario.scenario.mission.cruise_altitude_m
+    altitude = np.where(distance > 40000.0, cruise_alt, np.where(distance > 8000.0, 1200.0, APPROACH_ALTITUDE_M))
+    steer_to(world, rows, cx, cy, altitude, gain_m=3000.0)
+    near = distance < 6000.0
+    if near.any():
+        orbit(world, rows[near], cx[near], cy[near], 1000.0, APPROACH_ALTITUDE_M)
+    world.cmd_throttle[rows] = _cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
+    world.target[rows] = -1
+
+
+def _crippled(world: World, up: B) -> None:
+    """Make for the nearest street (or glide on for the sea) and put her down."""
+    rows = np.flatnonzero(up & (world.mode == Mode.CRIPPLED))
+    if not len(rows):
+        return
+    world.landing_intent[rows] = True
+    world.target[rows] = -1
+    sx, sy = world.theatre.street_point(world.x_m[rows], world.y_m[rows])
+    x0, y0, x1, y1 = world.theatre.island
+    over_city = (
+        (world.x_m[rows] > x0 - 3000)
+        & (world.x_m[rows] < x1 + 3000)
+        & (world.y_m[rows] > y0 - 3000)
+        & (world.y_m[rows] < y1 + 3000)
+    )
+    px = np.where(over_city, sx, world.x_m[rows] + 5000 * np.sin(world.heading_rad[rows]))
+    py = np.where(over_city, sy, world.y_m[rows] + 5000 * np.cos(world.heading_rad[rows]))
+    steer_to(world, rows, px, py, np.zeros(len(rows)), gain_m=600.0)
+    # Flatten out for the touchdown.
+    low = world.z_m[rows] < 40.0
+    world.cmd_gamma_rad[rows] = np.where(
+        low, np.maximum(world.cmd_gamma_rad[rows], -0.08), np.maximum(world.cmd_gamma_rad[rows], -0.25)
+    )
+    world.cmd_throttle[rows] = 0.4
+
+
+def _evade(world: World, up: B, picture: Picture) -> None:
+    """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
+    doctrine = world.scenario.scenario.doctrine
+    distracted = world.mode == Mode.PHOTO
+    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill)
+    threatened = (
+        up
+        & (picture.tail_threat >= 0)
+        & (picture.tail_range_m < react)
+        & ~world.spinning
+        & np.isin(world.mode, (Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT))
+    )
+    rows = np.flatnonzero(threatened)
+    if not len(rows):
+        return
+    threat = picture.tail_threat[rows]
+    episode = world.tick[world.battle[rows]] // 40
+    u = uniform(world.row_seed[rows], world.craft[rows], episode, Purpose.AIM_JITTER)
+    bearing = np.arctan2(world.x_m[threat] - world.x_m[rows], world.y_m[threat] - world.y_m[rows])
+    relative = np.mod(bearing - world.heading_rad[rows] + np.pi, 2 * np.pi) - np.pi
+    turn = np.where(relative >= 0, 1.0, -1.0)
+    skill = world.skill[rows]
+
+    chop = (skill >= 0.85) & (picture.tail_range_m[rows] < 450.0) & (u < 0.5)
+    x0, y0, x1, y1 = world.theatre.island
+    over_city = (world.x_m[rows] > x0) & (world.x_m[rows] < x1) & (world.y_m[rows] > y0) & (world.y_m[rows] < y1)
+    streets = ~chop & over_city & (world.z_m[rows] > 200.0) & (u < 0.35 + 0.3 * skill)
+    skim = ~chop & ~streets & (picture.ship_range_m[rows] < 2500.0) & (u > 0.7)
+    brk = ~(chop | streets | skim)
+
+    heading = world.heading_rad[rows]
+    world.cmd_heading_rad[rows] = np.mod(heading + turn * np.where(chop, 0.4, 1.6), 2 * np.pi)
+    world.cmd_throttle[rows] = np.where(chop, 0.05, 1.15)
+    world.cmd_gamma_rad[rows] = np.where(brk, -0.1, 0.0)
+    s = rows[streets]
+    world.cmd_gamma_rad[s] = np.arctan2(doctrine.streets_altitude_m - world.z_m[s], 800.0).clip(-0.5, 0.0)
+    if world.ship_xyz is not None and skim.any():
+        sx, sy, sz = world.ship_xyz
+        k = rows[skim]
+        top = sz + world.ship_half_m[2] + 30.0
+        steer_to(world, k, np.full(len(k), sx), np.full(len(k), sy), np.full(len(k), top), gain_m=300.0)

@@ -1,0 +1,16 @@
+"""What each craft is doing (the values of World.mode)."""
+
+from enum import IntEnum
+
+
+class Mode(IntEnum):
+    WAITING = 0  # on deck or inside the ship
+    FORM_UP = 1  # Air Command: joining the squadron after launch
+    TRANSIT = 2  # in formation toward the target
+    ENGAGE = 3  # fighting: pursuit, guns, rockets
+    PHOTO = 4  # photo passes over the target
+    RETURN = 5  # heading home: the carrier, or for an LGF the ship
+    CRIPPLED = 6  # coming down: a street, or the sea
+    GUARD = 7  # LGF: circling the ship
+    ATTACK = 8  # LGF: after a pilot
+    HERD = 9  # LGF: forcing a pilot down

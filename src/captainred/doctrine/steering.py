@@ -1,0 +1,105 @@
+"""Steering shared by every pilot, human or not: fly toward a point, keep off the ground and buildings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.engine.world import F64, I64, G, World
+
+MAX_CLIMB_RAD = 0.6
+PULL_UP_RAD = 0.45
+ROOF_MARGIN_M = 45.0
+SAMPLE_SPACING_M = 35.0
+
+
+def steer_to(world: World, rows: I64, px: F64, py: F64, pz: F64, gain_m: float = 1500.0) -> None:
+    """Point rows at a place: heading straight at it, climbing or diving to meet its height."""
+    dx = px - world.x_m[rows]
+    dy = py - world.y_m[rows]
+    horizontal = np.hypot(dx, dy)
+    world.cmd_heading_rad[rows] = np.mod(np.arctan2(dx, dy), 2 * np.pi)
+    dz = pz - world.z_m[rows]
+    world.cmd_gamma_rad[rows] = np.clip(np.arctan2(dz, np.maximum(horizontal, gain_m)), -MAX_CLIMB_RAD, MAX_CLIMB_RAD)
+
+
+def orbit(
+    world: World,
+    rows: I64,
+    cx: F64 | float,
+    cy: F64 | float,
+    radius_m: float,
+    altitude_m: F64 | float,
+    clockwise: bool = True,
+) -> None:
+    """Circle a point: aim at a point on the circle a little ahead of where one is."""
+    angle = np.arctan2(world.x_m[rows] - cx, world.y_m[rows] - cy)
+    ahead = angle + (0.35 if clockwise else -0.35)
+    steer_to(
+        world,
+        rows,
+        cx + radius_m * np.sin(ahead),
+        cy + radius_m * np.cos(ahead),
+        np.broadcast_to(np.asarray(altitude_m, dtype=np.float64), rows.shape).copy(),
+    )
+
+
+def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
+    """Pull up if the flight path, or the height a pull-out from this dive would cost, comes within a
+    margin of the ground, a building or the sea within the look-ahead.
+
+    The path is sampled every few tens of metres (a tower is a 50 m lot), but only for craft low enough
+    to reach a roof within the look-ahead. A pilot who looks ahead too little (a low-skill pilot, or an
+    LGF copying a pull-out) may not make it.
+    """
+    if not len(rows):
+        return
+    v = world.speed_mps[rows]
+    gamma = world.gamma_rad[rows]
+    z = world.z_m[rows]
+    usable_g = np.maximum(0.7 * world.max_g[rows] - 1.0, 0.5)
+    pull_out_loss = np.where(gamma < 0, v * v * (1.0 - np.cos(gamma)) / (usable_g * G), 0.0)
+    margin = ROOF_MARGIN_M + 0.1 * v
+    reach = v * lookahead_s
+    low = z - pull_out_loss - reach * np.maximum(-np.sin(gamma), 0.0) < world.theatre.max_height_m + margin + 1.0
+    k = np.flatnonzero(low)
+    if not len(k):
+        return
+    r = rows[k]
+    v, gamma, z, margin, loss = v[k], gamma[k], z[k], margin[k], pull_out_loss[k]
+    cg = np.cos(gamma)
+    sin_psi, cos_psi = np.sin(world.heading_rad[r]), np.cos(world.heading_rad[r])
+    x, y = world.x_m[r], world.y_m[r]
+    samples = int(np.clip(np.ceil((v * lookahead_s[k]).max() / SAMPLE_SPACING_M), 2, 64))
+    t = lookahead_s[k][:, None] * (np.arange(samples + 1) / samples)[None, :]  # (craft, samples)
+    ground = world.theatre.ground_height_m(
+        x[:, None] + (v * cg * sin_psi)[:, None] * t, y[:, None] + (v * cg * cos_psi)[:, None] * t
+    )
+    highest = ground.max(axis=1)
+    path_low = (z[:, None] + (v * np.sin(gamma))[:, None] * t < ground + margin[:, None]).any(axis=1)
+    climb = path_low | (z < highest + margin)
+    level = (z - loss < highest + margin) & ~climb
+    cmd = world.cmd_gamma_rad[r]
+    cmd = np.where(climb, np.maximum(cmd, PULL_UP_RAD), cmd)
+    cmd = np.where(level, np.maximum(cmd, 0.05), cmd)
+    world.cmd_gamma_rad[r] = cmd
+    world.cmd_throttle[r] = np.where(climb | level, np.maximum(world.cmd_throttle[r], 1.0), world.cmd_throttle[r])
+
+
+def avoid_ship(world: World, rows: I64, lookahead_s: float = 3.0) -> None:
+    """Keep off the mother ship's hull: pull up over it (skimming it is fine, hitting it is not)."""
+    if world.ship_xyz is None or not len(rows):
+        return
+    sx, sy, sz = world.ship_xyz
+    hx, hy, hz = world.ship_half_m
+    v = world.speed_mps[rows]
+    cg = np.cos(world.gamma_rad[rows])
+    danger = np.zeros(len(rows), dtype=bool)
+    for fraction in (0.25, 0.5, 1.0):
+        t = lookahead_s * fraction
+        fx = world.x_m[rows] + v * cg * np.sin(world.heading_rad[rows]) * t - sx
+        fy = world.y_m[rows] + v * cg * np.cos(world.heading_rad[rows]) * t - sy
+        fz = world.z_m[rows] + v * np.sin(world.gamma_rad[rows]) * t - sz
+        danger |= (np.abs(fx) < hx + 60) & (np.abs(fy) < hy + 60) & (np.abs(fz) < hz + 25)
+    world.cmd_gamma_rad[rows] = np.where(
+        danger, np.maximum(world.cmd_gamma_rad[rows], PULL_UP_RAD), world.cmd_gamma_rad[rows]
+    )

@@ -1,0 +1,46 @@
+"""The camera on a photo aircraft: a picture at intervals whenever the target is in view.
+
+Photos are film in the aircraft until it gets home; only a recovery turns them into intelligence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.engine.events import EventKind
+from captainred.engine.world import B, World, emit
+
+FIELD_OF_VIEW_RAD = np.radians(80.0)
+
+
+def take_photos(
+    world: World,
+    active: B,
+    target_xy: tuple[float, float],
+    target_z: float,
+    photo_range_m: float,
+    interval_s: float,
+) -> None:
+    now = world.time_s[world.battle]
+    ready = active & world.airborne & world.camera & (now >= world.next_photo_s) & ~world.spinning
+    idx = np.flatnonzero(ready & (world.blackout_s <= 0) & ~world.pilot_dead)
+    if not len(idx):
+        return
+    dx = target_xy[0] - world.x_m[idx]
+    dy = target_xy[1] - world.y_m[idx]
+    dz = target_z - world.z_m[idx]
+    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+    bearing = np.arctan2(dx, dy)
+    off = np.abs(np.mod(bearing - world.heading_rad[idx] + np.pi, 2 * np.pi) - np.pi)
+    in_view = (rng < photo_range_m) & ((off < FIELD_OF_VIEW_RAD) | (np.hypot(dx, dy) < 0.5 * photo_range_m))
+    for row in idx[in_view].tolist():
+        world.photos[row] += 1
+        world.next_photo_s[row] = now[row] + interval_s
+        emit(
+            world,
+            row,
+            EventKind.PHOTO,
+            callsign=world.callsigns[row],
+            number=int(world.photos[row]),
+            range_m=float(np.hypot(target_xy[0] - world.x_m[row], target_xy[1] - world.y_m[row])),
+        )

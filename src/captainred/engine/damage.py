@@ -1,0 +1,151 @@
+"""Damage by subsystem, and what each kind of damage does (CANON.md's "how a Guardian breaks").
+
+An engine hit costs thrust and trails smoke; holed wings cost lift and turn and may fail under high g;
+a shot-up tail plane and rudder make the controls sluggish; a dead radio cuts a call off mid-word; a holed
+tank leaks; a hit pilot is wounded or killed; a destroyed airframe is a loss. An LGF has no subsystems:
+one good hit brings it down, a lighter one sets it smoking and a second finishes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from captainred.engine.events import EventKind
+from captainred.engine.radio import cut_call
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.weapons import WEAPON_NAMES, Hits
+from captainred.engine.world import (
+    F64,
+    LGF,
+    SUBSYSTEM_NAMES,
+    B,
+    Flag,
+    Status,
+    Sub,
+    World,
+    emit,
+)
+
+WOUND_THRESHOLD = 0.6
+LEAK_KG_S_PER_DAMAGE = 1.4
+WING_FAILURE_HAZARD_PER_S = 0.15  # at a wing shot to nothing and the full g limit
+
+
+def apply_hits(world: World, hits: Hits) -> None:
+    """Record each hit, then work out what broke."""
+    if len(hits.shooter) == 0:
+        return
+    before = world.health.copy()
+    np.subtract.at(world.health, (hits.target, hits.subsystem), hits.severity)
+    np.clip(world.health, 0.0, 1.0, out=world.health)
+    order = np.lexsort((hits.shooter, world.battle[hits.target]))
+    for k in order.tolist():
+        emit(
+            world,
+            int(hits.shooter[k]),
+            EventKind.HIT,
+            target=int(hits.target[k]),
+            weapon=WEAPON_NAMES[int(hits.weapon[k])],
+            subsystem=SUBSYSTEM_NAMES[int(hits.subsystem[k])],
+            severity=float(hits.severity[k]),
+        )
+    # Credit for a kill goes to the heaviest hit on the target this tick (ties: the lowest row).
+    credit: dict[int, tuple[int, int]] = {}
+    for k in np.lexsort((hits.shooter, -hits.severity)).tolist():
+        credit.setdefault(int(hits.target[k]), (int(hits.shooter[k]), int(hits.weapon[k])))
+    for target in sorted(credit):
+        consequences(world, target, before[target], credit[target])
+
+
+def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | None) -> None:
+    """Events and state for everything that crossed a threshold on craft `row`."""
+    h = world.health[row]
+    if world.side[row] == LGF or not world.types_have_subsystems[world.type_index[row]]:
+        if h[Sub.AIRFRAME] <= 0.0:
+            lose(world, row, EventKind.DESTROYED, credit, cause="shot down")
+        elif h[Sub.AIRFRAME] < 1.0 and before[Sub.AIRFRAME] >= 1.0:
+            world.smoking[row] = True
+            emit(world, row, EventKind.SMOKING)
+        return
+
+    def crossed(sub: Sub, threshold: float) -> bool:
+        return bool(h[sub] <= threshold < before[sub]) or bool(h[sub] < threshold <= before[sub])
+
+    for sub, flag in (
+        (Sub.ENGINE_PORT, Flag.ENGINE_PORT_OUT),
+        (Sub.ENGINE_STARBOARD, Flag.ENGINE_STARBOARD_OUT),
+    ):
+        if h[sub] <= 0.0 and not world.flags[row] & flag:
+            world.flags[row] |= flag
+            world.smoking[row] = True
+            emit(
+                world,
+                row,
+                EventKind.SUBSYSTEM,
+                subsystem=SUBSYSTEM_NAMES[sub],
+                state="engine out, black smoke",
+            )
+    for sub in (Sub.WING_PORT, Sub.WING_STARBOARD):
+        if crossed(sub, 0.7):
+            world.flags[row] |= Flag.WING_HOLED
+            emit(world, row, EventKind.SUBSYSTEM, subsystem=SUBSYSTEM_NAMES[sub], state="holed")
+    for sub, flag, state in (
+        (Sub.TAIL, Flag.TAIL_HIT, "tail plane shot up"),
+        (Sub.RUDDER, Flag.RUDDER_HIT, "rudder shot up"),
+    ):
+        if h[sub] < 0.7 and not world.flags[row] & flag:
+            world.flags[row] |= flag
+            emit(world, row, EventKind.SUBSYSTEM, subsystem=SUBSYSTEM_NAMES[sub], state=state)
+    if h[Sub.RADIO] <= 0.0 and not world.flags[row] & Flag.RADIO_DEAD:
+        world.flags[row] |= Flag.RADIO_DEAD
+        emit(world, row, EventKind.SUBSYSTEM, subsystem="radio", state="dead")
+        cut_call(world, row)
+    if h[Sub.FUEL_TANK] < 0.9:
+        world.leak_kg_s[row] = (1.0 - h[Sub.FUEL_TANK]) * LEAK_KG_S_PER_DAMAGE
+        if not world.flags[row] & Flag.LEAKING:
+            world.flags[row] |= Flag.LEAKING
+            emit(world, row, EventKind.SUBSYSTEM, subsystem="fuel_tank", state="leaking")
+    if h[Sub.PILOT] <= 0.0 and not world.pilot_dead[row]:
+        world.pilot_dead[row] = True
+        world.spinning[row] = True
+        emit(world, row, EventKind.KILLED)
+        cut_call(world, row)
+        if credit is not None:
+            emit(world, credit[0], EventKind.KILL, target=row, weapon=WEAPON_NAMES[credit[1]])
+            world.kills[credit[0]] += 1
+    elif h[Sub.PILOT] < WOUND_THRESHOLD and not world.wounded[row]:
+        world.wounded[row] = True
+        world.flags[row] |= Flag.WOUNDED
+        emit(world, row, EventKind.WOUNDED)
+    if h[Sub.AIRFRAME] <= 0.0:
+        lose(world, row, EventKind.DESTROYED, None if world.pilot_dead[row] else credit, cause="shot down")
+
+
+def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None, **details: Any) -> None:
+    """A craft is gone: one terminal loss event, the kill credited, the call in progress cut."""
+    if world.status[row] != Status.AIRBORNE:
+        return
+    cut_call(world, row)
+    world.status[row] = Status.LOST
+    world.speed_mps[row] = 0.0
+    world.trigger[row] = False
+    world.firing[row] = False
+    emit(world, row, kind, **details)
+    if credit is not None:
+        emit(world, credit[0], EventKind.KILL, target=row, weapon=WEAPON_NAMES[credit[1]])
+        world.kills[credit[0]] += 1
+
+
+def wing_failures(world: World, active: B, dt: F64) -> None:
+    """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
+    wings = np.minimum(world.health[:, Sub.WING_PORT], world.health[:, Sub.WING_STARBOARD])
+    at_risk = active & world.airborne & (wings < 0.35) & (world.load_g > 0.6 * world.max_g)
+    rows = np.flatnonzero(at_risk)
+    if not len(rows):
+        return
+    hazard = WING_FAILURE_HAZARD_PER_S * (1.0 - wings[rows]) * (world.load_g[rows] / world.max_g[rows]) ** 4
+    u = uniform(world.row_seed[rows], world.craft[rows], world.tick[world.battle[rows]], Purpose.WING_FAILURE)
+    for row in rows[u < 1.0 - np.exp(-hazard * dt[rows])].tolist():
+        lose(world, row, EventKind.CRASH, None, cause="wing failure")

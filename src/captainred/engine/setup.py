@@ -1,0 +1,226 @@
+"""Allocating a World from a resolved scenario: rows for every craft, type parameters copied out."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from captainred.engine.events import EventLog
+from captainred.engine.rng import Purpose, uniform
+from captainred.scenario.maps import Theatre
+from captainred.scenario.model import AircraftType, ResolvedScenario
+
+if TYPE_CHECKING:
+    from captainred.engine.world import World
+
+PRE_LAUNCH_S = 60.0  # manning the aircraft, clearing the deck, the all-clear flag
+
+
+def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], theatre: Theatre) -> World:
+    from captainred.engine.world import AIR_COMMAND, LGF, Status, Sub
+
+    scenario, catalog = resolved.scenario, resolved.catalog
+    types: list[AircraftType] = []
+    type_of: dict[str, int] = {}
+
+    def type_index(name: str) -> int:
+        if name not in type_of:
+            type_of[name] = len(types)
+            types.append(catalog.aircraft[name])
+        return type_of[name]
+
+    # One battle's layout: (side, type index, squadron order, slot, skill, susceptibility, camera, launch time)
+    layout: list[tuple[int, int, int, int, float, float, bool, float]] = []
+    carrier_clock: dict[str, int] = {}
+    for order_index, (squadron_order, crew) in enumerate(zip(scenario.squadrons, resolved.crews, strict=True)):
+        carrier = squadron_order.carrier or catalog.squadrons[squadron_order.id].carrier
+        interval = catalog.carriers[carrier].launch_interval_s
+        for slot, pilot in enumerate(crew):
+            k = carrier_clock.get(carrier, 0)
+            carrier_clock[carrier] = k + 1
+            layout.append(
+                (
+                    AIR_COMMAND,
+                    type_index(squadron_order.aircraft_type),
+                    order_index,
+                    slot,
+                    pilot.skill,
+                    pilot.susceptibility,
+                    slot >= len(crew) - squadron_order.photo_aircraft,  # the last slots fly the cameras
+                    PRE_LAUNCH_S + k * interval,
+                )
+            )
+    enemy = scenario.enemy
+    n_lgf = enemy.airborne + enemy.defenders
+    if n_lgf:
+        lgf_type = type_index(enemy.aircraft_type)
+        for k in range(n_lgf):
+            launch = 0.0 if k < enemy.airborne else math.inf
+            layout.append((LGF, lgf_type, -1, k, enemy.skill, 0.0, False, launch))
+
+    callsigns = [p.callsign for crew in resolved.crews for p in crew]
+    callsigns += [f"LGF-{k + 1}" for k in range(n_lgf)]
+    per = len(layout)
+    n_battles = len(seeds)
+    n = per * n_battles
+    squadrons_per_battle = len(scenario.squadrons)
+
+    def tile(values: list[float] | list[int] | list[bool], dtype: type) -> np.ndarray:
+        return np.tile(np.asarray(values, dtype=dtype), n_battles)
+
+    side = tile([r[0] for r in layout], np.int8)
+    tix = tile([r[1] for r in layout], np.int32)
+    order = tile([r[2] for r in layout], np.int32)
+    battle = np.repeat(np.arange(n_battles, dtype=np.int32), per)
+    craft = tile(list(range(per)), np.int32)
+    squadron = np.where(order >= 0, battle * squadrons_per_battle + order, -1).astype(np.int32)
+    seed_arr = np.asarray(seeds, dtype=np.uint64)
+    row_seed = seed_arr[battle]
+
+    def param(fn: object) -> np.ndarray:
+        values = np.asarray([fn(t) for t in types], dtype=np.float64)  # type: ignore[operator]
+        out: np.ndarray = values[tix]
+        return out
+
+    burn = np.zeros((n, 4))
+    for i, t in enumerate(types):
+        if t.burn is not None:
+            burn[tix == i] = (t.burn.idle_kg_s, t.burn.cruise_kg_s, t.burn.full_kg_s, t.burn.redline_kg_s)
+
+    rounds = param(lambda t: t.cannon.rounds if t.cannon else 0.0)
+    full_rockets = param(lambda t: t.rockets.count if t.rockets else 0)
+    loadout = np.array([(o.rockets if o.rockets is not None else -1) for o in scenario.squadrons] or [-1])
+    rockets = np.where(
+        (order >= 0) & (loadout[np.maximum(order, 0)] >= 0), loadout[np.maximum(order, 0)], full_rockets
+    ).astype(np.int32)
+    bursts = param(lambda t: t.energy_weapon.bursts_before_rearm if t.energy_weapon else 0).astype(np.int32)
+
+    # Where each craft starts: Air Command on its carrier's deck, LGFs inside the ship.
+    x = np.zeros(n)
+    y = np.zeros(n)
+    z = np.zeros(n)
+    carrier_pos = {c.name: c.position_m for c in scenario.carriers}
+    for order_index, o in enumerate(scenario.squadrons):
+        name = o.carrier or catalog.squadrons[o.id].carrier
+        rows = order == order_index
+        x[rows], y[rows] = carrier_pos[name]
+        z[rows] = catalog.carriers[name].deck_altitude_m
+    lgf_rows = side == LGF
+    carrier_index = {c.name: i for i, c in enumerate(scenario.carriers)}
+    order_carrier = np.array(
+        [carrier_index[o.carrier or catalog.squadrons[o.id].carrier] for o in scenario.squadrons],
+        dtype=np.int32,
+    )
+    home = np.where(order >= 0, order_carrier[np.maximum(order, 0)], -1).astype(np.int32)
+    sx, sy = enemy.ship_position_m
+    ship = catalog.ships[enemy.ship] if enemy.ship else None
+    x[lgf_rows], y[lgf_rows] = sx, sy
+    z[lgf_rows] = (ship.hover_altitude_m + ship.height_m / 2) if ship else 1500.0
+
+    launch_at = tile([r[7] for r in layout], np.float64)
+    heading = np.zeros(n)
+    speed = np.zeros(n)
+    # A patrol already airborne circles the ship at 1.5 km altitude, spread around it.
+    patrol = lgf_rows & (launch_at == 0.0)
+    if patrol.any():
+        k = craft[patrol] - craft[patrol].min()
+        angle = 2 * np.pi * k / max(1, enemy.airborne)
+        x[patrol] = sx + 2500 * np.sin(angle)
+        y[patrol] = sy + 2500 * np.cos(angle)
+        z[patrol] = 1500.0
+        heading[patrol] = angle + np.pi / 2
+        speed[patrol] = param(lambda t: t.cruise_speed_mps)[patrol]
+
+    force_down = lgf_rows & (uniform(row_seed, craft, 0, Purpose.FORCE_DOWN_ROLE) < enemy.force_down_fraction)
+    starts = np.arange(n_battles, dtype=np.int64) * per
+
+    return cls(
+        scenario=resolved,
+        theatre=theatre,
+        n_battles=n_battles,
+        n=n,
+        types=tuple(types),
+        squadrons_per_battle=squadrons_per_battle,
+        types_have_subsystems=np.array([t.subsystems for t in types], dtype=bool),
+        types_cannon=np.array([t.cannon is not None for t in types], dtype=bool),
+        ship_xyz=(sx, sy, ship.hover_altitude_m + ship.height_m / 2) if ship else None,
+        ship_half_m=(ship.width_m / 2, ship.length_m / 2, ship.height_m / 2) if ship else (0.0, 0.0, 0.0),
+        seed=seed_arr,
+        time_s=np.zeros(n_battles),
+        tick=np.zeros(n_battles, dtype=np.int64),
+        dt_s=np.full(n_battles, scenario.timing.combat_tick_s),
+        done=np.zeros(n_battles, dtype=bool),
+        committed_s=np.full(n_battles, np.inf),
+        contact=np.zeros(n_battles, dtype=bool),
+        row_start=starts,
+        row_stop=starts + per,
+        logs=[EventLog() for _ in range(n_battles)],
+        battle=battle,
+        craft=craft,
+        side=side,
+        type_index=tix,
+        squadron=squadron,
+        slot=tile([r[3] for r in layout], np.int32),
+        skill=tile([r[4] for r in layout], np.float64),
+        susceptibility=tile([r[5] for r in layout], np.float64),
+        camera=tile([r[6] for r in layout], np.bool_),
+        launch_at_s=launch_at,
+        force_down_role=force_down,
+        target_spread=np.where(lgf_rows, 0.6 * uniform(row_seed, craft, 0, Purpose.TARGET_SPREAD), 0.0),
+        row_seed=row_seed,
+        engines=param(lambda t: t.engines),
+        max_speed_mps=param(lambda t: t.max_speed_mps),
+        cruise_speed_mps=param(lambda t: t.cruise_speed_mps),
+        stall_speed_mps=param(lambda t: t.stall_speed_mps),
+        max_g=param(lambda t: t.max_g),
+        ceiling_m=param(lambda t: t.ceiling_m),
+        fuel_limited=param(lambda t: t.fuel_kg is not None).astype(bool),
+        burn_kg_s=burn,
+        status=np.where(patrol, Status.AIRBORNE, Status.READY).astype(np.int8),
+        x_m=x,
+        y_m=y,
+        z_m=z,
+        speed_mps=speed,
+        heading_rad=heading,
+        gamma_rad=np.zeros(n),
+        throttle=np.zeros(n),
+        load_g=np.ones(n),
+        fuel_kg=param(lambda t: t.fuel_kg or 0.0),
+        leak_kg_s=np.zeros(n),
+        rounds=rounds,
+        rockets=rockets,
+        heat_s=np.zeros(n),
+        overheated=np.zeros(n, dtype=bool),
+        bursts_left=bursts,
+        health=np.ones((n, len(Sub))),
+        smoking=np.zeros(n, dtype=bool),
+        wounded=np.zeros(n, dtype=bool),
+        pilot_dead=np.zeros(n, dtype=bool),
+        photos=np.zeros(n, dtype=np.int32),
+        next_photo_s=np.zeros(n),
+        kills=np.zeros(n, dtype=np.int32),
+        blackout_s=np.zeros(n),
+        spinning=np.zeros(n, dtype=bool),
+        forced_down=np.zeros(n, dtype=bool),
+        landing_intent=np.zeros(n, dtype=bool),
+        firing=np.zeros(n, dtype=bool),
+        rocket_ready_s=np.zeros(n),
+        mode=np.zeros(n, dtype=np.int8),
+        target=np.full(n, -1, dtype=np.int64),
+        cmd_heading_rad=heading.copy(),
+        cmd_gamma_rad=np.zeros(n),
+        cmd_throttle=np.zeros(n),
+        trigger=np.zeros(n, dtype=bool),
+        fire_rockets=np.zeros(n, dtype=bool),
+        mode_since_s=np.zeros(n),
+        flags=np.zeros(n, dtype=np.int32),
+        callsigns=callsigns * n_battles,
+        squadron_formed=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
+        squadron_contact=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
+        carrier_xy=np.array([c.position_m for c in scenario.carriers], dtype=np.float64),
+        home_carrier=home,
+        deck_free_s=np.zeros((n_battles, len(scenario.carriers))),
+        spin_until_s=np.zeros(n),
+    )

@@ -1,0 +1,274 @@
+"""Weapons: the Guardian's cannon bursts and rocket pairs, the LGF's blue fire.
+
+Doctrine pulls the trigger; this stage decides whether anything leaves the barrel (ammunition, range, the
+cone, heat) and whether it hits. A hit is a record (shooter, target, weapon, subsystem, severity) handed
+to the damage stage. Hit chances depend on range, angle-off and the shooter's skill, and are drawn per
+(battle seed, shooter, tick, purpose), so they never depend on batch or row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from captainred.engine.events import EventKind
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.sensing import in_cone
+from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
+
+BULLET_SPEED_MPS = 900.0
+ROCKET_SPEED_MPS = 700.0
+ROCKET_RELOAD_S = 2.0
+SNAP_SHOT_FACTOR = 2.0  # guns are fired up to this multiple of their cone, to less effect
+CANNON, ROCKET, BLUE_FIRE = 0, 1, 2
+WEAPON_NAMES = ("cannon", "rocket", "blue_fire")
+
+# Where a hit lands on an aircraft with subsystems (weights, in Sub order).
+HIT_WEIGHTS = np.array([0.12, 0.12, 0.13, 0.13, 0.09, 0.07, 0.06, 0.10, 0.04, 0.14])
+HIT_CUMULATIVE = np.cumsum(HIT_WEIGHTS) / HIT_WEIGHTS.sum()
+
+
+@dataclass
+class Hits:
+    shooter: I64
+    target: I64
+    weapon: I64
+    subsystem: I64
+    severity: F64
+
+    @staticmethod
+    def concat(parts: list[Hits]) -> Hits:
+        return Hits(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("shooter", "target", "weapon", "subsystem", "severity")
+            )
+        )
+
+
+def _spec_arrays(world: World) -> dict[str, F64]:
+    """Per-row weapon parameters (zeros where a type lacks the weapon)."""
+    names = [
+        "cannon_rate",
+        "cannon_range",
+        "cannon_cone",
+        "cannon_p",
+        "rocket_salvo",
+        "rocket_min",
+        "rocket_max",
+        "rocket_cone",
+        "rocket_p",
+        "energy_range",
+        "energy_cone",
+        "energy_p",
+        "energy_heat",
+        "energy_cool",
+        "energy_burst",
+    ]
+    table = np.zeros((len(world.types), len(names)))
+    for i, t in enumerate(world.types):
+        if t.cannon:
+            table[i, 0:4] = (
+                t.cannon.rate_rps,
+                t.cannon.range_m,
+                np.radians(t.cannon.cone_deg),
+                t.cannon.hit_probability,
+            )
+        if t.rockets:
+            table[i, 4:9] = (
+                t.rockets.salvo,
+                t.rockets.min_range_m,
+                t.rockets.max_range_m,
+                np.radians(t.rockets.cone_deg),
+                t.rockets.hit_probability,
+            )
+        if t.energy_weapon:
+            e = t.energy_weapon
+            table[i, 9:15] = (
+                e.range_m,
+                np.radians(e.cone_deg),
+                e.hit_probability,
+                e.heat_limit_s,
+                e.cool_rate,
+                e.burst_s,
+            )
+    rows = table[world.type_index]
+    return {name: rows[:, k] for k, name in enumerate(names)}
+
+
+class Armoury:
+    """Weapon parameters of every row, computed once per World."""
+
+    def __init__(self, world: World) -> None:
+        self.spec = _spec_arrays(world)
+
+
+def lead_point(world: World, shooter: I64, target: I64, projectile_mps: float) -> tuple[F64, F64, F64]:
+    """Where the target will be when a round fired now arrives (first-order lead)."""
+    dx = world.x_m[target] - world.x_m[shooter]
+    dy = world.y_m[target] - world.y_m[shooter]
+    dz = world.z_m[target] - world.z_m[shooter]
+    t = np.sqrt(dx * dx + dy * dy + dz * dz) / projectile_mps
+    v = world.speed_mps[target]
+    cg = np.cos(world.gamma_rad[target])
+    return (
+        world.x_m[target] + v * cg * np.sin(world.heading_rad[target]) * t,
+        world.y_m[target] + v * cg * np.cos(world.heading_rad[target]) * t,
+        world.z_m[target] + v * np.sin(world.gamma_rad[target]) * t,
+    )
+
+
+def _aspect_factor(world: World, shooter: I64, target: I64) -> F64:
+    """1 dead astern (same direction), 0.4 head-on: crossing and head-on shots are harder."""
+    cs, ct = np.cos(world.gamma_rad[shooter]), np.cos(world.gamma_rad[target])
+    dot = cs * ct * np.cos(world.heading_rad[shooter] - world.heading_rad[target]) + np.sin(
+        world.gamma_rad[shooter]
+    ) * np.sin(world.gamma_rad[target])
+    factor: F64 = 0.4 + 0.6 * (1.0 + dot) / 2.0
+    return factor
+
+
+def _aim_factor(off_rad: F64, cone_rad: F64) -> F64:
+    """Full effect inside the weapon's cone, falling to nothing at SNAP_SHOT_FACTOR times the cone."""
+    return np.clip((SNAP_SHOT_FACTOR - off_rad / cone_rad) / (SNAP_SHOT_FACTOR - 1.0), 0.0, 1.0)
+
+
+def _per_tick(p_per_s: F64, dt: F64) -> F64:
+    return 1.0 - np.power(1.0 - np.clip(p_per_s, 0.0, 0.999), dt)
+
+
+def _subsystem(world: World, shooter: I64) -> I64:
+    u = uniform(
+        world.row_seed[shooter],
+        world.craft[shooter],
+        world.tick[world.battle[shooter]],
+        Purpose.HIT_SUBSYSTEM,
+    )
+    return np.searchsorted(HIT_CUMULATIVE, u, side="right").astype(np.int64)
+
+
+def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
+    """Resolve this tick's fire of every craft in `active`; return the hits."""
+    spec = armoury.spec
+    able = active & world.airborne & ~world.pilot_dead & (world.blackout_s <= 0) & (world.target >= 0)
+    safe_target = np.maximum(world.target, 0)
+    able &= world.status[safe_target] == Status.AIRBORNE
+    parts: list[Hits] = []
+    tick_of = world.tick[world.battle]
+
+    # Cannon: bursts while the button is held, rounds permitting.
+    s = np.flatnonzero(able & world.trigger & (world.rounds > 0) & (spec["cannon_rate"] > 0))
+    firing_now = np.zeros(world.n, dtype=bool)
+    if len(s):
+        t = world.target[s]
+        ax, ay, az = lead_point(world, s, t, BULLET_SPEED_MPS)
+        rng, off = in_cone(world, s, ax, ay, az)
+        ok = (rng < spec["cannon_range"][s]) & (off < SNAP_SHOT_FACTOR * spec["cannon_cone"][s])
+        s, t, rng, off = s[ok], t[ok], rng[ok], off[ok]
+        firing_now[s] = True
+        used = np.minimum(world.rounds[s], spec["cannon_rate"][s] * dt[s])
+        world.rounds[s] -= used
+        p = (
+            spec["cannon_p"][s]
+            * (0.35 + 0.65 * world.skill[s])
+            * np.clip(1.0 - rng / spec["cannon_range"][s], 0.05, 1.0) ** 0.7
+            * _aspect_factor(world, s, t)
+            * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
+            * _aim_factor(off, spec["cannon_cone"][s])
+            * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
+        )
+        u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.CANNON_HIT)
+        hit = u < _per_tick(p, dt[s])
+        parts.append(_make_hits(world, s[hit], t[hit], CANNON, low=0.25, high=0.8))
+
+    # Rockets: a pair at a time, each of which can miss.
+    now = world.time_s[world.battle]
+    s = np.flatnonzero(
+        able & world.fire_rockets & (world.rockets > 0) & (spec["rocket_salvo"] > 0) & (world.rocket_ready_s <= now)
+    )
+    if len(s):
+        t = world.target[s]
+        ax, ay, az = lead_point(world, s, t, ROCKET_SPEED_MPS)
+        rng, off = in_cone(world, s, ax, ay, az)
+        ok = (rng > spec["rocket_min"][s]) & (rng < spec["rocket_max"][s]) & (off < spec["rocket_cone"][s])
+        s, t, rng = s[ok], t[ok], rng[ok]
+        salvo = np.minimum(world.rockets[s], spec["rocket_salvo"][s].astype(np.int32))
+        world.rockets[s] -= salvo
+        world.rocket_ready_s[s] = now[s] + ROCKET_RELOAD_S
+        for row, n_fired in zip(s.tolist(), salvo.tolist(), strict=True):
+            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon="rocket", rounds=n_fired)
+        p = (
+            spec["rocket_p"][s]
+            * (0.5 + 0.5 * world.skill[s])
+            * np.where(rng < 0.6 * spec["rocket_max"][s], 1.0, 0.7)
+            * np.where(world.load_g[t] > 4.0, 0.75, 1.0)
+        )
+        first = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ROCKET_HIT) < p
+        second = (salvo >= 2) & (uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.SECOND_ROCKET) < p)
+        hit = first | second
+        parts.append(_make_hits(world, s[hit], t[hit], ROCKET, low=0.7, high=1.0))
+
+    # Blue fire: no ammunition, but the emitter heats and must cool.
+    has_emitter = spec["energy_range"] > 0
+    world.heat_s[:] = np.where(
+        active & has_emitter & ~world.trigger,
+        np.maximum(world.heat_s - spec["energy_cool"] * dt, 0.0),
+        world.heat_s,
+    )
+    world.overheated &= world.heat_s > 0
+    s = np.flatnonzero(able & world.trigger & has_emitter & ~world.overheated)
+    if len(s):
+        t = world.target[s]
+        ax, ay, az = lead_point(world, s, t, BULLET_SPEED_MPS)
+        rng, off = in_cone(world, s, ax, ay, az)
+        ok = (rng < spec["energy_range"][s]) & (off < SNAP_SHOT_FACTOR * spec["energy_cone"][s])
+        s, t, rng, off = s[ok], t[ok], rng[ok], off[ok]
+        firing_now[s] = True
+        world.heat_s[s] += dt[s]
+        hot = world.heat_s[s] >= spec["energy_heat"][s]
+        world.overheated[s[hot]] = True
+        p = (
+            spec["energy_p"][s]
+            * (0.35 + 0.65 * world.skill[s])
+            * np.clip(1.0 - rng / spec["energy_range"][s], 0.05, 1.0) ** 0.7
+            * _aspect_factor(world, s, t)
+            * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
+            * _aim_factor(off, spec["energy_cone"][s])
+        )
+        u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ENERGY_HIT)
+        hit = u < _per_tick(p, dt[s])
+        parts.append(_make_hits(world, s[hit], t[hit], BLUE_FIRE, low=0.15, high=0.55))
+
+    # A burst starts: one SHOT event, and an LGF spends one of its bursts before rearming.
+    started = np.flatnonzero(firing_now & ~world.firing & active)
+    for row in started.tolist():
+        weapon = "blue_fire" if world.side[row] == LGF else "cannon"
+        emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
+    world.bursts_left[started] -= (world.side[started] == LGF).astype(np.int32)
+    world.firing[:] = np.where(active, firing_now, world.firing)
+
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Hits(empty, empty, empty, empty, np.zeros(0))
+    return Hits.concat(parts)
+
+
+def _make_hits(world: World, shooter: I64, target: I64, weapon: int, low: float, high: float) -> Hits:
+    tick = world.tick[world.battle[shooter]]
+    severity = low + (high - low) * uniform(world.row_seed[shooter], world.craft[shooter], tick, Purpose.HIT_SEVERITY)
+    subsystem = _subsystem(world, shooter)
+    # Craft without subsystems (LGFs) take every hit on the airframe: a rocket or a telling cannon
+    # burst brings one down, a lighter one sets it smoking.
+    simple = ~world.types_have_subsystems[world.type_index[target]]
+    subsystem = np.where(simple, int(Sub.AIRFRAME), subsystem)
+    kill_roll = uniform(world.row_seed[shooter], world.craft[shooter], tick, Purpose.LGF_KILL)
+    lgf_severity = np.where((weapon == ROCKET) | (kill_roll < 0.6), 1.0, 0.5)
+    severity = np.where(simple, lgf_severity, severity)
+    return Hits(
+        shooter.astype(np.int64),
+        target.astype(np.int64),
+        np.full(len(shooter), weapon, np.int64),
+        subsystem.astype(np.int64),
+        severity,
+    )

@@ -1,0 +1,1 @@
+"""The fleet: carriers, their decks, launch and recovery."""

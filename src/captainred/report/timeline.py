@@ -1,0 +1,345 @@
+"""The timeline of a battle: what mattered, when, and who did it, read from the event log.
+
+A battle logs thousands of events; a reader wants a few dozen lines. This module picks and condenses them:
+launches become one line per squadron (per wave, for the ship's doors), the first contact and each swarm
+launch one line each, photo passes one line per aircraft (its first photo), hits that broke something one
+line per target and tick with what they broke (scratches are left out), then kills, losses, forced
+landings, pilots wounded or killed, blackouts and spins, force-downs, bingo calls, recoveries with their
+fuel, and every radio call and mayday in the pilot's own callsign and words (a call cut off mid-sentence
+ends in a dash). Times are sim time on a clock face.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from captainred.engine.events import Event, EventKind, EventLog
+from captainred.report.sorties import AIR_COMMAND, LGF, Sortie, read_sorties
+
+# Launches of one squadron (or from one door-side base) more than this far apart are separate waves.
+LAUNCH_WAVE_GAP_S = 60.0
+FEET_PER_METRE = 1 / 0.3048
+CUT_OFF = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One line of the timeline: at `time_s` of sim time, `who` did or suffered `what`.
+
+    `kind` is the event behind the line and `side` the side of `who` ("air_command", "lgf", or "" for
+    neither: the battle itself, the mother ship), so a renderer can colour losses and calls.
+    """
+
+    time_s: float
+    who: str
+    what: str
+    kind: EventKind
+    side: str = ""
+
+    @property
+    def clock(self) -> str:
+        return format_clock(self.time_s)
+
+
+def format_clock(time_s: float) -> str:
+    """Sim time as mm:ss, or h:mm:ss from the first hour on."""
+    total = max(0, int(time_s))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def build_timeline(log: EventLog) -> list[TimelineRow]:
+    """The rows that matter, in the order they happened."""
+    return _TimelineReader(log).rows()
+
+
+class _TimelineReader:
+    """One pass over a log, holding what the condensed lines need: names, and what each hit broke."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.events = list(log)
+        self.sorties = read_sorties(log)
+        # (tick, craft) → its SUBSYSTEM events that tick, with their places in the log
+        self.broken: dict[tuple[int, int], list[tuple[int, Event]]] = defaultdict(list)
+        self.smoking: set[tuple[int, int]] = set()
+        self.hit_at: set[tuple[int, int]] = set()
+        self.kill_at: set[tuple[int, int]] = set()
+        for index, event in enumerate(self.events):
+            key = (event.tick, event.actor)
+            if event.kind is EventKind.SUBSYSTEM:
+                self.broken[key].append((index, event))
+            elif event.kind is EventKind.SMOKING:
+                self.smoking.add(key)
+            elif event.kind is EventKind.HIT:
+                self.hit_at.add((event.tick, event.target))
+            elif event.kind is EventKind.KILL:
+                self.kill_at.add((event.tick, event.target))
+
+    def rows(self) -> list[TimelineRow]:
+        placed: list[tuple[int, TimelineRow]] = []  # (index of the first event behind the row, row)
+        placed += self._launch_waves()
+        placed += self._hits()
+        placed += self._swarm_launches()
+        firsts: set[tuple[EventKind, int]] = set()
+        for index, event in enumerate(self.events):
+            line = _LINES.get(event.kind)
+            if line is None:
+                continue
+            if event.kind in _FIRST_ONLY:
+                first_key = (event.kind, event.actor if _FIRST_ONLY[event.kind] == "craft" else 0)
+                if first_key in firsts:
+                    continue
+                firsts.add(first_key)
+            what = line(self, event)
+            if what:
+                placed.append((index, self._row(event, what)))
+        placed.sort(key=lambda item: item[0])
+        return [row for _, row in placed]
+
+    # -- names ---------------------------------------------------------------------------------------
+
+    def who(self, craft: int) -> str:
+        sortie = self.sorties.get(craft)
+        if sortie is not None:
+            return sortie.callsign
+        return "—" if craft < 0 else f"craft {craft}"
+
+    def side(self, craft: int) -> str:
+        sortie = self.sorties.get(craft)
+        return sortie.side if sortie is not None else ""
+
+    def _row(self, event: Event, what: str) -> TimelineRow:
+        who = str(event.details.get("callsign") or self.who(event.actor))
+        if event.kind is EventKind.END:
+            who = "battle"
+        return TimelineRow(event.time_s, who, what, event.kind, self.side(event.actor))
+
+    # -- condensed lines -----------------------------------------------------------------------------
+
+    def _launch_waves(self) -> list[tuple[int, TimelineRow]]:
+        waves: dict[tuple[str, str, str], list[list[tuple[int, Sortie]]]] = {}
+        for index, event in enumerate(self.events):
+            if event.kind is not EventKind.LAUNCH:
+                continue
+            sortie = self.sorties[event.actor]
+            group = waves.setdefault((sortie.side, sortie.squadron, sortie.base), [])
+            if not group or sortie.launched_s - group[-1][-1][1].launched_s > LAUNCH_WAVE_GAP_S:
+                group.append([])
+            group[-1].append((index, sortie))
+        rows = []
+        for (side, _, base), group in waves.items():
+            for wave in group:
+                first, last = wave[0][1], wave[-1][1]
+                aircraft = plural(len(wave), first.aircraft or "aircraft")
+                where = f"from the {base}" if base == "mother-ship" else f"from {base}" if base else ""
+                what = " ".join(part for part in ("launched", aircraft, where) if part)
+                if len(wave) > 1:
+                    what += f", last away at {format_clock(last.launched_s)}"
+                who = first.squadron_name or ("LGFs" if side == LGF else "Air Command")
+                rows.append((wave[0][0], TimelineRow(first.launched_s, who, what, EventKind.LAUNCH, side)))
+        return rows
+
+    def _swarm_launches(self) -> list[tuple[int, TimelineRow]]:
+        by_tick: dict[int, tuple[int, Event, int, int]] = {}
+        for index, event in enumerate(self.events):
+            if event.kind is EventKind.SWARM_LAUNCH:
+                first_index, first, craft, doors = by_tick.get(event.tick, (index, event, 0, 0))
+                by_tick[event.tick] = (
+                    first_index,
+                    first,
+                    craft + int(event.details.get("craft", 0)),
+                    doors + 1,
+                )
+        rows = []
+        for first_index, first, craft, doors in by_tick.values():
+            what = f"the swarm comes out: {plural(craft, 'LGF')} from {plural(doors, 'door')}"
+            rows.append((first_index, TimelineRow(first.time_s, "mother ship", what, first.kind, LGF)))
+        return rows
+
+    def _hits(self) -> list[tuple[int, TimelineRow]]:
+        """One line per target and tick: who hit it, with what, and what broke."""
+        bursts: dict[tuple[int, int], tuple[int, list[Event]]] = {}
+        for index, event in enumerate(self.events):
+            if event.kind is EventKind.HIT:
+                bursts.setdefault((event.tick, event.target), (index, []))[1].append(event)
+        rows = []
+        for key, (index, hits) in bursts.items():
+            target = key[1]
+            broke = [_damage(e) for _, e in self.broken.get(key, [])]
+            if key in self.smoking:
+                broke.append("smoking")
+            if not broke:
+                continue  # a scratch: in a dogfight there are dozens; the kill line (if any) says the rest
+            shooters = list(dict.fromkeys(self.who(e.actor) for e in hits))
+            weapons = list(dict.fromkeys(str(e.details.get("weapon", "")) for e in hits if e.details.get("weapon")))
+            what = f"hits {self.who(target)}"
+            if weapons:
+                what += " with " + _weapon_words(weapons)
+            if broke:
+                what += ": " + "; ".join(broke)
+            first = hits[0]
+            who = ", ".join(shooters)
+            rows.append((index, TimelineRow(first.time_s, who, what, EventKind.HIT, self.side(first.actor))))
+        # Damage with no hit behind it (falling masonry, a pull-out too hard, a leak running dry).
+        for key, broken in self.broken.items():
+            if key in self.hit_at:
+                continue
+            index, first = broken[0]
+            what = "; ".join(_damage(e) for _, e in broken)
+            side = self.side(first.actor)
+            rows.append((index, TimelineRow(first.time_s, self.who(first.actor), what, EventKind.SUBSYSTEM, side)))
+        return rows
+
+
+def plural(n: int, noun: str) -> str:
+    """ "1 photo", "3 photos": a count with its noun, as the report writes it."""
+    return f"{n} {noun}" if n == 1 or noun.endswith("aircraft") else f"{n} {noun}s"
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _weapon_words(weapons: list[str]) -> str:
+    return " and ".join(_words(w) for w in weapons)
+
+
+def _damage(event: Event) -> str:
+    subsystem, state = event.details.get("subsystem", "?"), event.details.get("state", "")
+    return f"{_words(str(subsystem))}: {_words(str(state))}" if state else _words(str(subsystem))
+
+
+def _km_or_m(metres: object) -> str:
+    m = float(metres) if isinstance(metres, (int, float)) else 0.0
+    return f"{m / 1000:.1f} km" if m >= 1000 else f"{m:.0f} m"
+
+
+def _said(event: Event) -> str:
+    """A radio call in the caller's own words; a call cut off ends in a dash where the words stop."""
+    text = str(event.details.get("text", "")).strip()
+    if event.details.get("cut"):
+        return f"“{text.rstrip(' .,!?;:')}{CUT_OFF}” (cut off)"
+    return f"“{text}”"
+
+
+def _kill(reader: _TimelineReader, e: Event) -> str:
+    weapon = e.details.get("weapon")
+    return f"shoots down {reader.who(e.target)}" + (f" ({_words(str(weapon))})" if weapon else "")
+
+
+def _destroyed(reader: _TimelineReader, e: Event) -> str:
+    if (e.tick, e.actor) in reader.kill_at:
+        return ""  # the kill line already says it
+    return "destroyed" + _cause(e)
+
+
+def _cause(e: Event) -> str:
+    cause = e.details.get("cause")
+    return f" ({_words(str(cause))})" if cause else ""
+
+
+def _forced_landing(reader: _TimelineReader, e: Event) -> str:
+    d = e.details
+    where = f" on {d['where']}" if d.get("where") else ""
+    if d.get("outcome") == "crashed":
+        return f"forced landing{where}: crashes"
+    return f"forced landing{where}: down safely" + (", taken captive" if d.get("captured") else ", missing")
+
+
+def _force_down(reader: _TimelineReader, e: Event) -> str:
+    escorts = e.details.get("escorts")
+    # The contract names the escorts (craft ids); a bare count is read as well.
+    n = len(escorts) if isinstance(escorts, (list, tuple)) else escorts if isinstance(escorts, int) else 0
+    return f"boxed in by {plural(n, 'LGF')}, forced down" if n else "forced down"
+
+
+def _recovered(reader: _TimelineReader, e: Event) -> str:
+    d = e.details
+    what = f"recovered aboard {d['carrier']}" if d.get("carrier") else "recovered"
+    what += f", {float(d.get('fuel_kg', 0.0)):.0f} kg of fuel left"
+    photos = int(d.get("photos", 0))
+    return what + (f", {plural(photos, 'photo')} home" if photos else "")
+
+
+def _airborne_at_end(reader: _TimelineReader, e: Event) -> str:
+    if reader.side(e.actor) != AIR_COMMAND:
+        return ""
+    return f"still airborne at the end, {float(e.details.get('fuel_kg', 0.0)):.0f} kg of fuel left"
+
+
+def _first_photo(reader: _TimelineReader, e: Event) -> str:
+    range_m = e.details.get("range_m")
+    return "photo pass: first picture" + (f" at {_km_or_m(range_m)}" if range_m is not None else "")
+
+
+def _end(reader: _TimelineReader, e: Event) -> str:
+    reason = e.details.get("reason")
+    return "the battle ends" + (f": {reason}" if reason else "")
+
+
+def _formed_up(reader: _TimelineReader, e: Event) -> str:
+    aircraft = e.details.get("aircraft")
+    return "formed up" + (f", {int(aircraft)} aircraft" if aircraft else "")
+
+
+def _course_set(reader: _TimelineReader, e: Event) -> str:
+    toward = e.details.get("toward")
+    return "course set" + (f" for {_words(str(toward))}" if toward else "")
+
+
+def _contact(reader: _TimelineReader, e: Event) -> str:
+    return "first contact: LGFs" + (f" at {_km_or_m(e.details['range_m'])}" if "range_m" in e.details else "")
+
+
+def _blackout(reader: _TimelineReader, e: Event) -> str:
+    seconds = e.details.get("seconds")
+    return "blacks out" + (f" for {float(seconds):.0f} s" if seconds is not None else "")
+
+
+def _spin_recovered(reader: _TimelineReader, e: Event) -> str:
+    altitude_m = e.details.get("altitude_m")
+    if altitude_m is None:
+        return "recovers from a spin"
+    return f"recovers from a spin at {float(altitude_m) * FEET_PER_METRE:.0f} ft"
+
+
+def _bingo(reader: _TimelineReader, e: Event) -> str:
+    reason = _words(str(e.details.get("reason", "fuel")))
+    return f"bingo ({reason}), {float(e.details.get('fuel_kg', 0.0)):.0f} kg of fuel"
+
+
+_Line = Callable[[_TimelineReader, Event], str]
+
+_LINES: Mapping[EventKind, _Line] = {
+    EventKind.FORMED_UP: _formed_up,
+    EventKind.COURSE_SET: _course_set,
+    EventKind.CONTACT: _contact,
+    EventKind.RADIO: lambda r, e: _said(e),
+    EventKind.MAYDAY: lambda r, e: "MAYDAY " + _said(e),
+    EventKind.PHOTO: _first_photo,
+    EventKind.KILL: _kill,
+    EventKind.DESTROYED: _destroyed,
+    EventKind.CRASH: lambda r, e: "crashes" + _cause(e),
+    EventKind.DITCHED: lambda r, e: "ditches" + _cause(e),
+    EventKind.FORCED_LANDING: _forced_landing,
+    EventKind.FORCE_DOWN: _force_down,
+    EventKind.WOUNDED: lambda r, e: "pilot wounded",
+    EventKind.KILLED: lambda r, e: "pilot killed",
+    EventKind.BLACKOUT: _blackout,
+    EventKind.SPIN_RECOVERED: _spin_recovered,
+    EventKind.BINGO: _bingo,
+    EventKind.RECOVERED: _recovered,
+    EventKind.AIRBORNE_AT_END: _airborne_at_end,
+    EventKind.END: _end,
+}
+
+# Kinds worth one line at most, however often they are logged: per craft, or in the whole battle.
+_FIRST_ONLY: Mapping[EventKind, str] = {
+    EventKind.PHOTO: "craft",
+    EventKind.FORCE_DOWN: "craft",
+    EventKind.BINGO: "craft",
+    EventKind.CONTACT: "battle",
+}

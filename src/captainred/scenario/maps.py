@@ -1,0 +1,316 @@
+"""Theatre maps: the solid ground of each map kind, as a height grid generated from the street plan.
+
+A theatre is built deterministically from constants (no random state), cached by map name, and shared
+read-only by every world that flies over it. Manhattan is drawn in the map frame the scenarios use: origin
+at the Battery, x east, y north along the island. We keep the island axis-aligned (the real grid is tilted
+about 29 degrees) — a documented simplification that keeps avenues and streets on grid lines. Avenues run
+north–south every 280 m and are 30 m wide; streets run east–west every 80 m and are 20 m wide (the nearest
+the 10 m grid comes to 18 m); each block is cut into lots, and a lot's height comes from an integer hash of
+where it stands: towers in the Financial District and Midtown, 15–80 m elsewhere. Central Park is burnt flat.
+The sea, the streets and the park have height 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+
+# ----------------------------------------------------------------------------------------- Manhattan plan
+
+CELL_M = 10.0
+ISLAND_SOUTH_M = 0.0
+ISLAND_NORTH_M = 21_000.0
+ISLAND_HALF_WIDTH_M = 1_750.0
+BATTERY_HALF_WIDTH_M = 400.0  # the south tip; widens to the full island by SOUTH_TAPER_END_M
+SOUTH_TAPER_END_M = 3_000.0
+INWOOD_HALF_WIDTH_M = 700.0  # the north tip; narrows from NORTH_TAPER_START_M
+NORTH_TAPER_START_M = 19_500.0
+
+AVENUE_SPACING_M = 280.0  # avenue centrelines at x = k * 280 m
+AVENUE_WIDTH_M = 30.0
+STREET_SPACING_M = 80.0  # street bands at y in [80 j, 80 j + 20)
+STREET_WIDTH_M = 20.0
+LOT_WIDTH_M = 50.0  # five lots across a 250 m block
+LOT_DEPTH_M = 30.0  # two lots deep in a 60 m block
+
+PARK_M = (-400.0, 8_300.0, 400.0, 12_300.0)
+FINANCIAL_DISTRICT_M = (0.0, 1_500.0)
+MIDTOWN_M = (5_000.0, 8_300.0)
+
+# Grid: 10 m cells whose centres fall on whole tens of metres in x (so a 30 m avenue is three whole cells
+# centred on its line), and whose edges fall on whole tens in y (so a street is two whole cells).
+_ORIGIN_M = (-2_005.0, -500.0)
+_SHAPE = (2_200, 401)  # (ny, nx): y from -500 m to 21.5 km, x from -2005 m to 2005 m
+
+_HEIGHT_SEED = 0x43_61_70_74_61_69_6E_52  # "CaptainR": change it and the whole skyline changes
+
+
+@dataclass(frozen=True, eq=False)
+class Theatre:
+    """The ground of one map: a height grid plus the few named places the engine and doctrine need.
+
+    `eq=False`: a theatre holds arrays, so equality and hashing are by identity (it is cached per name).
+    Heights are piecewise constant on cells; a point on a cell edge belongs to the cell east/north of it.
+    """
+
+    name: str
+    kind: str
+    origin_m: tuple[float, float]
+    cell_m: float
+    heights_m: npt.NDArray[np.float32]
+    park: tuple[float, float, float, float]
+    island: tuple[float, float, float, float]
+    max_height_m: float
+
+    def _cells(self, x: F64, y: F64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Bool]:
+        ny, nx = self.heights_m.shape
+        fx = np.floor((np.asarray(x, dtype=np.float64) - self.origin_m[0]) / self.cell_m)
+        fy = np.floor((np.asarray(y, dtype=np.float64) - self.origin_m[1]) / self.cell_m)
+        inside = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
+        ix = np.where(inside, fx, 0).astype(np.int64)
+        iy = np.where(inside, fy, 0).astype(np.int64)
+        return ix, iy, inside
+
+    def ground_height_m(self, x: F64, y: F64) -> F64:
+        """Height of the ground, roof or sea (0) under each point; 0 off the grid."""
+        ix, iy, inside = self._cells(x, y)
+        return np.where(inside, self.heights_m[iy, ix].astype(np.float64), 0.0)
+
+    def on_land(self, x: F64, y: F64) -> Bool:
+        """Whether each point is over the island (streets, park or buildings), not the water."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if self.kind != "manhattan":
+            return np.zeros(np.broadcast(x, y).shape, dtype=bool)
+        return (y >= ISLAND_SOUTH_M) & (y <= ISLAND_NORTH_M) & (np.abs(x) <= _half_width_m(y))
+
+    def segment_clear(self, p0: F64, p1: F64) -> Bool:
+        """For each straight move p0 -> p1 (rows of x, y, z), whether it stays at or above the ground.
+
+        Exact on the grid, not sampled: each segment is walked cell by cell (a vectorised
+        Amanatides–Woo traversal, looping over cells crossed, never over craft), and within a cell its
+        lowest point is at the cell's entry or exit because height along a straight move is linear. So
+        no move can clip the corner of a building between two samples. Moves that stay above the
+        tallest roof, or never touch the grid, skip the walk.
+        """
+        p0 = np.asarray(p0, dtype=np.float64).reshape(-1, 3)
+        p1 = np.asarray(p1, dtype=np.float64).reshape(-1, 3)
+        z_low = np.minimum(p0[:, 2], p1[:, 2])
+        clear = z_low >= 0.0  # below sea level is never clear, anywhere
+        rows = np.flatnonzero(clear & (z_low < self.max_height_m))
+        if len(rows) == 0:
+            return clear
+        with np.errstate(over="ignore"):  # a vanishingly small step crosses its next edge at t = inf
+            blocked = self._walk(p0[rows], p1[rows])
+        clear[rows[blocked]] = False
+        # An end exactly on a cell edge belongs to the cell beyond it, which the walk stops short of.
+        for end in (p0, p1):
+            clear &= end[:, 2] >= self.ground_height_m(end[:, 0], end[:, 1])
+        return clear
+
+    def _walk(self, p0: F64, p1: F64) -> Bool:
+        """Which of these moves pass below a roof (the traversal behind `segment_clear`)."""
+        ny, nx = self.heights_m.shape
+        c = self.cell_m
+        ox, oy = self.origin_m
+        d = p1 - p0
+        # Clip each move to the grid shrunk by one cell: the outer ring is open water, so nothing is lost.
+        box_lo = np.array([ox + c, oy + c])
+        box_hi = np.array([ox + (nx - 1) * c, oy + (ny - 1) * c])
+        t_in = np.zeros(len(p0))
+        t_out = np.ones(len(p0))
+        for axis in (0, 1):
+            start, step = p0[:, axis], d[:, axis]
+            moving = step != 0.0
+            safe = np.where(moving, step, 1.0)
+            ta = (box_lo[axis] - start) / safe
+            tb = (box_hi[axis] - start) / safe
+            t_in = np.where(moving, np.maximum(t_in, np.minimum(ta, tb)), t_in)
+            t_out = np.where(moving, np.minimum(t_out, np.maximum(ta, tb)), t_out)
+            outside = ~moving & ((start < box_lo[axis]) | (start > box_hi[axis]))
+            t_out = np.where(outside, -1.0, t_out)
+        touching = np.flatnonzero(t_in <= t_out)
+        blocked = np.zeros(len(p0), dtype=bool)
+        if len(touching) == 0:
+            return blocked
+
+        # State of the walk, one entry per still-active move.
+        idx = touching
+        a, v = p0[idx], d[idx]
+        t_enter, t_end = t_in[idx], t_out[idx]
+        sx = np.sign(v[:, 0]).astype(np.int64)
+        sy = np.sign(v[:, 1]).astype(np.int64)
+        ix = np.clip(np.floor((a[:, 0] + t_enter * v[:, 0] - ox) / c), 0, nx - 1).astype(np.int64)
+        iy = np.clip(np.floor((a[:, 1] + t_enter * v[:, 1] - oy) / c), 0, ny - 1).astype(np.int64)
+        for _ in range(nx + ny + 4):  # a move crosses at most nx + ny cells
+            if not len(idx):
+                break
+            # Parameter at which the move leaves the current cell through its x or y side.
+            edge_x = ox + (ix + (sx > 0)) * c
+            edge_y = oy + (iy + (sy > 0)) * c
+            tx = np.divide(edge_x - a[:, 0], v[:, 0], out=np.full(len(idx), np.inf), where=sx != 0)
+            ty = np.divide(edge_y - a[:, 1], v[:, 1], out=np.full(len(idx), np.inf), where=sy != 0)
+            t_exit = np.maximum(np.minimum(np.minimum(tx, ty), t_end), t_enter)
+            z_in = a[:, 2] + t_enter * v[:, 2]
+            z_out = a[:, 2] + t_exit * v[:, 2]
+            under_roof = np.minimum(z_in, z_out) < self.heights_m[iy, ix]
+            blocked[idx[under_roof]] = True
+            step_x = tx <= ty
+            ix = np.clip(ix + np.where(step_x, sx, 0), 0, nx - 1)
+            iy = np.clip(iy + np.where(step_x, 0, sy), 0, ny - 1)
+            going = ~under_roof & (t_exit < t_end)
+            idx, a, v, t_enter, t_end = idx[going], a[going], v[going], t_exit[going], t_end[going]
+            ix, iy, sx, sy = ix[going], iy[going], sx[going], sy[going]
+        else:
+            raise RuntimeError("segment walk did not finish")  # a bug, not bad input
+        return blocked
+
+    def street_point(self, x: F64, y: F64) -> tuple[F64, F64]:
+        """Where a crippled aircraft over each point would put down: the nearest avenue or street.
+
+        The point returned is on land, at height 0, and off the park (the mother ship hovers there). It is
+        the nearer of the nearest street and the nearest avenue that reaches this far along the tapering
+        island — exact away from the tips, and at most a block out near them. At sea there is no street:
+        each point is returned unchanged (the aircraft ditches).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if self.kind != "manhattan":
+            return x.copy(), y.copy()
+        margin = 2.0 * self.cell_m
+        px0, py0, px1, py1 = self.park
+
+        # The nearest street, run along to stay on land and out of the park: the one north of the point
+        # or the one south of it, whichever gets it down sooner.
+        last_street = np.floor((ISLAND_NORTH_M - STREET_WIDTH_M) / STREET_SPACING_M)
+        below = np.floor((y - STREET_WIDTH_M / 2) / STREET_SPACING_M)
+        street_x, street_y = np.full_like(x, np.nan), np.full_like(y, np.nan)
+        street_d = np.full_like(x, np.inf)
+        for j in (np.clip(below, 0, last_street), np.clip(below + 1, 0, last_street)):
+            along_y = j * STREET_SPACING_M + STREET_WIDTH_M / 2
+            reach = _half_width_m(along_y) - margin
+            along_x = np.clip(x, -reach, reach)
+            in_park = (along_y >= py0) & (along_y <= py1) & (along_x > px0 - margin) & (along_x < px1 + margin)
+            along_x = np.where(in_park, np.where(along_x >= 0, px1 + margin, px0 - margin), along_x)
+            d = np.hypot(along_x - x, along_y - y)
+            nearer = d < street_d
+            street_x = np.where(nearer, along_x, street_x)
+            street_y = np.where(nearer, along_y, street_y)
+            street_d = np.where(nearer, d, street_d)
+
+        # The nearest avenue that is on land (and not through the park) abreast of the point.
+        avenue_y = np.clip(y, ISLAND_SOUTH_M + margin, ISLAND_NORTH_M - margin)
+        k_most = np.floor(ISLAND_HALF_WIDTH_M / AVENUE_SPACING_M)
+        avenues = np.arange(-k_most, k_most + 1) * AVENUE_SPACING_M  # (k,)
+        room = (_half_width_m(avenue_y) - AVENUE_WIDTH_M / 2 - margin)[..., None]
+        park_band = ((avenue_y >= py0 - margin) & (avenue_y <= py1 + margin))[..., None]
+        through_park = park_band & (np.abs(avenues) < px1 + AVENUE_WIDTH_M / 2 + margin)
+        usable = (np.abs(avenues) <= room) & ~through_park
+        gap = np.where(usable, np.abs(x[..., None] - avenues), np.inf)
+        best = np.argmin(gap, axis=-1)
+        avenue_x = avenues[best]
+        avenue_d = np.hypot(np.take_along_axis(gap, best[..., None], axis=-1)[..., 0], avenue_y - y)
+
+        take_street = street_d <= avenue_d
+        return np.where(take_street, street_x, avenue_x), np.where(take_street, street_y, avenue_y)
+
+
+def _half_width_m(y: F64) -> F64:
+    """Half the island's east–west width at each y: full in the middle, tapering to both tips."""
+    south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * np.clip(
+        (y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0, 1.0
+    )
+    north = ISLAND_HALF_WIDTH_M - (ISLAND_HALF_WIDTH_M - INWOOD_HALF_WIDTH_M) * np.clip(
+        (y - NORTH_TAPER_START_M) / (ISLAND_NORTH_M - NORTH_TAPER_START_M), 0.0, 1.0
+    )
+    return np.asarray(np.minimum(south, north), dtype=np.float64)
+
+
+def _unit_hash(*keys: npt.NDArray[np.int64]) -> F64:
+    """A uniform number in [0, 1) from integer keys: splitmix64, the same on every machine and version."""
+    h = np.full(np.broadcast(*keys).shape, _HEIGHT_SEED, dtype=np.uint64)
+    for key in keys:
+        h = h ^ key.astype(np.uint64)  # two's complement for negative keys: still distinct
+        h = h + np.uint64(0x9E3779B97F4A7C15)
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        h = h ^ (h >> np.uint64(31))
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def _manhattan_heights() -> npt.NDArray[np.float32]:
+    """The skyline on the grid: 0 for water, streets, avenues and the park; a hashed height per lot."""
+    ny, nx = _SHAPE
+    x = _ORIGIN_M[0] + (np.arange(nx) + 0.5) * CELL_M  # cell centres
+    y = _ORIGIN_M[1] + (np.arange(ny) + 0.5) * CELL_M
+    xx, yy = np.meshgrid(x, y)
+
+    land = (yy >= ISLAND_SOUTH_M) & (yy <= ISLAND_NORTH_M) & (np.abs(xx) <= _half_width_m(yy))
+    # Position within the avenue and street periods: an avenue band is centred on x = 280 k.
+    ax = xx + AVENUE_WIDTH_M / 2
+    avenue = np.floor(ax / AVENUE_SPACING_M).astype(np.int64)
+    across = ax - avenue * AVENUE_SPACING_M
+    street = np.floor(yy / STREET_SPACING_M).astype(np.int64)
+    along = yy - street * STREET_SPACING_M
+    on_avenue = across < AVENUE_WIDTH_M
+    on_street = along < STREET_WIDTH_M
+    px0, py0, px1, py1 = PARK_M
+    half = CELL_M / 2  # every cell that touches the park's box, edges included, is park
+    in_park = (xx + half > px0) & (xx - half <= px1) & (yy + half > py0) & (yy - half <= py1)
+    built = land & ~on_avenue & ~on_street & ~in_park
+
+    lot_x = np.floor((across - AVENUE_WIDTH_M) / LOT_WIDTH_M).astype(np.int64)
+    lot_y = np.floor((along - STREET_WIDTH_M) / LOT_DEPTH_M).astype(np.int64)
+    lot = lot_x * 4 + lot_y
+    u_tall = _unit_hash(avenue, street, lot, np.full_like(lot, 1))
+    u_height = _unit_hash(avenue, street, lot, np.full_like(lot, 2))
+
+    low = 15.0 + 65.0 * u_height  # 15-80 m: walk-ups, warehouses, apartment blocks
+    tall_midtown = 90.0 + 290.0 * u_height * u_height  # up to 380 m: mostly mid-rise, a few giants
+    tall_downtown = 80.0 + 220.0 * u_height * u_height  # up to 300 m
+    in_midtown = (yy >= MIDTOWN_M[0]) & (yy < MIDTOWN_M[1])
+    in_downtown = (yy >= FINANCIAL_DISTRICT_M[0]) & (yy < FINANCIAL_DISTRICT_M[1])
+    height = np.where(in_midtown & (u_tall < 0.65), tall_midtown, low)
+    height = np.where(in_downtown & (u_tall < 0.55), tall_downtown, height)
+    height = np.where(built, np.round(height), 0.0)  # whole metres: the same bytes everywhere
+    return np.ascontiguousarray(height, dtype=np.float32)
+
+
+@cache
+def build_theatre(map_name: str, kind: str) -> Theatre:
+    """The theatre for a catalog map (built once per name, then shared read-only)."""
+    if kind == "sea":
+        heights = np.zeros((1, 1), dtype=np.float32)
+        heights.flags.writeable = False
+        zero_box = (0.0, 0.0, 0.0, 0.0)
+        return Theatre(
+            name=map_name,
+            kind=kind,
+            origin_m=(0.0, 0.0),
+            cell_m=CELL_M,
+            heights_m=heights,
+            park=zero_box,
+            island=zero_box,
+            max_height_m=0.0,
+        )
+    if kind == "manhattan":
+        heights = _manhattan_heights()
+        heights.flags.writeable = False
+        island = (-ISLAND_HALF_WIDTH_M, ISLAND_SOUTH_M, ISLAND_HALF_WIDTH_M, ISLAND_NORTH_M)
+        return Theatre(
+            name=map_name,
+            kind=kind,
+            origin_m=_ORIGIN_M,
+            cell_m=CELL_M,
+            heights_m=heights,
+            park=PARK_M,
+            island=island,
+            max_height_m=float(heights.max()),
+        )
+    raise ValueError(f"no theatre for map kind {kind!r}")  # the catalog's schema allows only the two
