@@ -29,6 +29,8 @@ APPROACH_ALTITUDE_M = 250.0
 PHOTO_ALTITUDE_M = 900.0
 COVER_RADIUS_M = 5000.0
 CLIMB_OUT_S = 20.0
+FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
+CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 
 
 def _cruise_throttle(world: World, rows: I64) -> F64:
@@ -65,7 +67,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     steering = np.flatnonzero(up & ~world.spinning & (world.mode != Mode.CRIPPLED))
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
-    avoid_ship(world, steering)
+    avoid_ship(world, np.flatnonzero(up & ~world.spinning))
 
 
 # ----------------------------------------------------------------------------------------- transitions
@@ -163,7 +165,7 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     c = world.home_carrier[rows]
     distance = np.hypot(world.x_m[rows] - world.carrier_xy[c, 0], world.y_m[rows] - world.carrier_xy[c, 1])
     trip = distance / world.cruise_speed_mps[rows] * burn_rate_kg_s(world, rows, _cruise_throttle(world, rows))
-    bingo: F64 = 1.1 * trip + doctrine.reserve_fuel_kg
+    bingo: F64 = 1.2 * trip + doctrine.reserve_fuel_kg
     return bingo
 
 
@@ -216,7 +218,9 @@ def _forced_down(world: World, up: B, picture: Picture) -> None:
         return
     tick = world.tick[world.battle[herded]]
     dt = world.dt_s[world.battle[herded]]
-    taken = uniform(world.row_seed[herded], world.craft[herded], tick, Purpose.FORCED_LANDING) < 1 - np.exp(-0.15 * dt)
+    taken = uniform(world.row_seed[herded], world.craft[herded], tick, Purpose.FORCED_LANDING) < 1 - np.exp(
+        -FORCE_DOWN_HAZARD_PER_S * dt
+    )
     for row in herded[taken].tolist():
         world.forced_down[row] = True
         world.flags[row] |= Flag.FORCE_DOWN
@@ -443,29 +447,34 @@ def _return(world: World, up: B) -> None:
 
 
 def _crippled(world: World, up: B) -> None:
-    """Make for the nearest street (or glide on for the sea) and put her down."""
+    """Put her down: over the city, line up with a street or avenue above the roofs, then let down along
+    it; out at sea, straight ahead and down."""
     rows = np.flatnonzero(up & (world.mode == Mode.CRIPPLED))
     if not len(rows):
         return
     world.landing_intent[rows] = True
     world.target[rows] = -1
-    sx, sy = world.theatre.street_point(world.x_m[rows], world.y_m[rows])
+    world.cmd_throttle[rows] = 0.45
     x0, y0, x1, y1 = world.theatre.island
-    over_city = (
-        (world.x_m[rows] > x0 - 3000)
-        & (world.x_m[rows] < x1 + 3000)
-        & (world.y_m[rows] > y0 - 3000)
-        & (world.y_m[rows] < y1 + 3000)
-    )
-    px = np.where(over_city, sx, world.x_m[rows] + 5000 * np.sin(world.heading_rad[rows]))
-    py = np.where(over_city, sy, world.y_m[rows] + 5000 * np.cos(world.heading_rad[rows]))
-    steer_to(world, rows, px, py, np.zeros(len(rows)), gain_m=600.0)
-    # Flatten out for the touchdown.
-    low = world.z_m[rows] < 40.0
-    world.cmd_gamma_rad[rows] = np.where(
-        low, np.maximum(world.cmd_gamma_rad[rows], -0.08), np.maximum(world.cmd_gamma_rad[rows], -0.25)
-    )
-    world.cmd_throttle[rows] = 0.4
+    x, y = world.x_m[rows], world.y_m[rows]
+    over_city = (x > x0 - CITY_REACH_M) & (x < x1 + CITY_REACH_M) & (y > y0 - CITY_REACH_M) & (y < y1 + CITY_REACH_M)
+    at_sea = rows[~over_city]
+    world.cmd_heading_rad[at_sea] = world.heading_rad[at_sea]
+    world.cmd_gamma_rad[at_sea] = -0.12
+    city = rows[over_city]
+    if not len(city):
+        return
+    tx, ty, line_heading = world.theatre.landing_line(world.x_m[city], world.y_m[city], world.heading_rad[city])
+    steer_to(world, city, tx, ty, np.zeros(len(city)), gain_m=600.0)
+    off_line = np.where(np.abs(np.sin(line_heading)) < 0.5, np.abs(world.x_m[city] - tx), np.abs(world.y_m[city] - ty))
+    heading_error = np.abs(np.mod(world.heading_rad[city] - line_heading + np.pi, 2 * np.pi) - np.pi)
+    lined_up = (off_line < 6.0) & (heading_error < 0.06)
+    world.cmd_gamma_rad[city] = np.where(lined_up, -0.2, 0.0)
+    # Until lined up, stay over the roofs; flatten out at the last moment.
+    setting_up = city[~lined_up]
+    avoid_terrain(world, setting_up, np.full(len(setting_up), 3.0))
+    flare = world.z_m[city] < 25.0
+    world.cmd_gamma_rad[city] = np.where(flare, np.maximum(world.cmd_gamma_rad[city], -0.05), world.cmd_gamma_rad[city])
 
 
 def _evade(world: World, up: B, picture: Picture) -> None:

@@ -85,21 +85,28 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     world.cmd_throttle[r] = np.where(climb | level, np.maximum(world.cmd_throttle[r], 1.0), world.cmd_throttle[r])
 
 
-def avoid_ship(world: World, rows: I64, lookahead_s: float = 3.0) -> None:
-    """Keep off the mother ship's hull: pull up over it (skimming it is fine, hitting it is not)."""
+def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
+    """Keep off the mother ship's hull: over the top if one is above its middle (skimming it is fine,
+    hitting it is not), otherwise turn away from it and hold height."""
     if world.ship_xyz is None or not len(rows):
         return
     sx, sy, sz = world.ship_xyz
     hx, hy, hz = world.ship_half_m
     v = world.speed_mps[rows]
     cg = np.cos(world.gamma_rad[rows])
-    danger = np.zeros(len(rows), dtype=bool)
-    for fraction in (0.25, 0.5, 1.0):
-        t = lookahead_s * fraction
-        fx = world.x_m[rows] + v * cg * np.sin(world.heading_rad[rows]) * t - sx
-        fy = world.y_m[rows] + v * cg * np.cos(world.heading_rad[rows]) * t - sy
-        fz = world.z_m[rows] + v * np.sin(world.gamma_rad[rows]) * t - sz
-        danger |= (np.abs(fx) < hx + 60) & (np.abs(fy) < hy + 60) & (np.abs(fz) < hz + 25)
-    world.cmd_gamma_rad[rows] = np.where(
-        danger, np.maximum(world.cmd_gamma_rad[rows], PULL_UP_RAD), world.cmd_gamma_rad[rows]
-    )
+    vx = v * cg * np.sin(world.heading_rad[rows])
+    vy = v * cg * np.cos(world.heading_rad[rows])
+    vz = v * np.sin(world.gamma_rad[rows])
+    t = lookahead_s * np.linspace(0.0, 1.0, 9)[None, :]
+    fx = world.x_m[rows][:, None] + vx[:, None] * t - sx
+    fy = world.y_m[rows][:, None] + vy[:, None] * t - sy
+    fz = world.z_m[rows][:, None] + vz[:, None] * t - sz
+    danger = ((np.abs(fx) < hx + 80) & (np.abs(fy) < hy + 80) & (np.abs(fz) < hz + 25)).any(axis=1)
+    if not danger.any():
+        return
+    d = rows[danger]
+    above = world.z_m[d] > sz
+    world.cmd_gamma_rad[d] = np.where(above, np.maximum(world.cmd_gamma_rad[d], PULL_UP_RAD), 0.0)
+    away = np.mod(np.arctan2(world.x_m[d] - sx, world.y_m[d] - sy), 2 * np.pi)
+    world.cmd_heading_rad[d] = np.where(above, world.cmd_heading_rad[d], away)
+    world.cmd_throttle[d] = np.maximum(world.cmd_throttle[d], 1.0)

@@ -21,7 +21,7 @@ GUARD_RADIUS_M = 2500.0
 GUARD_ALTITUDE_M = 1200.0
 DOOR_CLEARANCE_M = 40.0
 DOCK_RANGE_M = 500.0
-LOOKAHEAD_S = 2.0  # short: an LGF copying a pull-out may not make it
+LOOKAHEAD_S = 2.5  # short: an LGF copying a pull-out may not make it
 
 
 def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
@@ -109,7 +109,13 @@ def _rearm(world: World, up: B) -> None:
 
 def _herd(world: World, up: B, picture: Picture) -> None:
     """Force-down LGFs close around a damaged pilot: one above, one on each side."""
-    herders = np.flatnonzero(up & world.force_down_role & (world.mode != Mode.RETURN) & (picture.nearest_prey >= 0))
+    assert world.ship_xyz is not None
+    sx, sy, _ = world.ship_xyz
+    prey_row = np.maximum(picture.nearest_prey, 0)
+    within_leash = (picture.nearest_prey >= 0) & (
+        np.hypot(world.x_m[prey_row] - sx, world.y_m[prey_row] - sy) < LEASH_M
+    )
+    herders = np.flatnonzero(up & world.force_down_role & (world.mode != Mode.RETURN) & within_leash)
     if not len(herders):
         world.mode[up & (world.mode == Mode.HERD)] = Mode.GUARD
         return

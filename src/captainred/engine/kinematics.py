@@ -20,6 +20,7 @@ GLIDE_GAMMA_RAD = -0.06  # best glide, about 3.5 degrees down
 SPIN_GAMMA_RAD = -1.0
 SPIN_RATE_RAD_S = 2.0
 REDLINE_THROTTLE = 1.15
+TANK_SEAL_S = 240.0  # time constant of a holed tank sealing itself
 CRUISE_THROTTLE_FLOOR = 0.05
 
 
@@ -58,8 +59,11 @@ def burn_rate_kg_s(world: World, idx: I64, throttle: F64) -> F64:
             full + (redline - full) * np.clip((throttle - 1.0) / (REDLINE_THROTTLE - 1.0), 0.0, 1.0),
         ),
     )
-    working = (world.health[idx, Sub.ENGINE_PORT] > 0).astype(np.float64)
-    working += np.where(world.engines[idx] >= 2, world.health[idx, Sub.ENGINE_STARBOARD] > 0, 0.0)
+    # A damaged engine gives less thrust and burns less with it; a dead one burns nothing.
+    working = np.clip(world.health[idx, Sub.ENGINE_PORT], 0.0, 1.0)
+    working = working + np.where(
+        world.engines[idx] >= 2, np.clip(world.health[idx, Sub.ENGINE_STARBOARD], 0.0, 1.0), 0.0
+    )
     flow: F64 = per_engine * working
     return flow
 
@@ -129,4 +133,6 @@ def fly(world: World, moving: B, dt: F64) -> None:
 
     limited = world.fuel_limited[idx]
     burn = burn_rate_kg_s(world, idx, throttle) + world.leak_kg_s[idx]
+    # A holed tank seals itself over minutes: the leak dies away.
+    world.leak_kg_s[idx] *= np.exp(-h / TANK_SEAL_S)
     world.fuel_kg[idx] = np.where(limited, np.maximum(world.fuel_kg[idx] - burn * h, 0.0), world.fuel_kg[idx])

@@ -220,6 +220,30 @@ class Theatre:
         take_street = street_d <= avenue_d
         return np.where(take_street, street_x, avenue_x), np.where(take_street, street_y, avenue_y)
 
+    def landing_line(self, x: F64, y: F64, heading_rad: F64) -> tuple[F64, F64, F64]:
+        """For a forced landing: the street or avenue to put down along, from where one is and which way
+        one is heading. The heading is snapped to the nearer grid direction (avenues run north-south,
+        streets east-west); the line is the nearest avenue or street of that direction, and the point
+        returned lies on it 1.5 km ahead, so that steering at it lines the aircraft up with the street.
+        Off the island it returns a point straight ahead (the aircraft ditches)."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        # Avenues run the length of the island, so a pilot makes for the nearest one, north or south.
+        south = np.cos(np.asarray(heading_rad)) < 0
+        snapped = np.where(south, np.pi, 0.0)
+        north_south = np.ones(np.shape(x), dtype=bool)
+        ahead = 1500.0
+        avenue_x = np.round(x / AVENUE_SPACING_M) * AVENUE_SPACING_M
+        px0, py0, px1, py1 = self.park
+        in_park_band = (y > py0 - ahead) & (y < py1 + ahead) & (np.abs(avenue_x) <= px1 + AVENUE_WIDTH_M)
+        avenue_x = np.where(in_park_band, np.where(x >= 0, 1.0, -1.0) * 2 * AVENUE_SPACING_M, avenue_x)
+        street_y = np.floor(y / STREET_SPACING_M) * STREET_SPACING_M + STREET_WIDTH_M / 2
+        tx = np.where(north_south, avenue_x, x + ahead * np.sin(snapped))
+        ty = np.where(north_south, y + ahead * np.cos(snapped), street_y)
+        if self.kind != "manhattan":
+            tx, ty, snapped = x + ahead * np.sin(heading_rad), y + ahead * np.cos(heading_rad), heading_rad
+        return tx, ty, np.asarray(snapped, dtype=np.float64)
+
 
 def _half_width_m(y: F64) -> F64:
     """Half the island's east–west width at each y: full in the middle, tapering to both tips."""
