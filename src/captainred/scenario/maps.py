@@ -39,6 +39,7 @@ STREET_WIDTH_M = 20.0
 LOT_WIDTH_M = 50.0  # five lots across a 250 m block
 LOT_DEPTH_M = 30.0  # two lots deep in a 60 m block
 
+LINE_UP_AHEAD_M = 1500.0  # a forced landing lines up on an avenue this far ahead
 PARK_M = (-400.0, 8_300.0, 400.0, 12_300.0)
 FINANCIAL_DISTRICT_M = (0.0, 1_500.0)
 MIDTOWN_M = (5_000.0, 8_300.0)
@@ -221,28 +222,27 @@ class Theatre:
         return np.where(take_street, street_x, avenue_x), np.where(take_street, street_y, avenue_y)
 
     def landing_line(self, x: F64, y: F64, heading_rad: F64) -> tuple[F64, F64, F64]:
-        """For a forced landing: the street or avenue to put down along, from where one is and which way
-        one is heading. The heading is snapped to the nearer grid direction (avenues run north-south,
-        streets east-west); the line is the nearest avenue or street of that direction, and the point
-        returned lies on it 1.5 km ahead, so that steering at it lines the aircraft up with the street.
-        Off the island it returns a point straight ahead (the aircraft ditches)."""
+        """For a forced landing: the avenue to put down along, and a point on it 1.5 km ahead.
+
+        Avenues run the length of the island, so a pilot makes for the nearest one (not through the park,
+        where the mother ship hovers), flying north or south, whichever is nearer her heading; steering at
+        the point returned lines her up with it. Off Manhattan the point is straight ahead (she ditches).
+        Returns the point's x and y, and the avenue's heading.
+        """
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        # Avenues run the length of the island, so a pilot makes for the nearest one, north or south.
-        south = np.cos(np.asarray(heading_rad)) < 0
-        snapped = np.where(south, np.pi, 0.0)
-        north_south = np.ones(np.shape(x), dtype=bool)
-        ahead = 1500.0
-        avenue_x = np.round(x / AVENUE_SPACING_M) * AVENUE_SPACING_M
-        px0, py0, px1, py1 = self.park
-        in_park_band = (y > py0 - ahead) & (y < py1 + ahead) & (np.abs(avenue_x) <= px1 + AVENUE_WIDTH_M)
-        avenue_x = np.where(in_park_band, np.where(x >= 0, 1.0, -1.0) * 2 * AVENUE_SPACING_M, avenue_x)
-        street_y = np.floor(y / STREET_SPACING_M) * STREET_SPACING_M + STREET_WIDTH_M / 2
-        tx = np.where(north_south, avenue_x, x + ahead * np.sin(snapped))
-        ty = np.where(north_south, y + ahead * np.cos(snapped), street_y)
+        heading = np.asarray(heading_rad, dtype=np.float64)
         if self.kind != "manhattan":
-            tx, ty, snapped = x + ahead * np.sin(heading_rad), y + ahead * np.cos(heading_rad), heading_rad
-        return tx, ty, np.asarray(snapped, dtype=np.float64)
+            return x + LINE_UP_AHEAD_M * np.sin(heading), y + LINE_UP_AHEAD_M * np.cos(heading), heading
+        south = np.cos(heading) < 0
+        line_heading = np.where(south, np.pi, 0.0)
+        avenue_x = np.round(x / AVENUE_SPACING_M) * AVENUE_SPACING_M
+        _, py0, px1, py1 = self.park
+        near_park = (
+            (y > py0 - LINE_UP_AHEAD_M) & (y < py1 + LINE_UP_AHEAD_M) & (np.abs(avenue_x) <= px1 + AVENUE_WIDTH_M)
+        )
+        avenue_x = np.where(near_park, np.where(x >= 0, 2.0, -2.0) * AVENUE_SPACING_M, avenue_x)
+        return avenue_x, y + LINE_UP_AHEAD_M * np.cos(line_heading), line_heading
 
 
 def _half_width_m(y: F64) -> F64:
