@@ -9,7 +9,7 @@ from captainred.engine.world import F64, I64, G, World
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
 ROOF_MARGIN_M = 45.0
-SAMPLE_SPACING_M = 35.0
+PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
 
 def steer_to(world: World, rows: I64, px: F64, py: F64, pz: F64, gain_m: float = 1500.0) -> None:
@@ -69,7 +69,8 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     cg = np.cos(gamma)
     sin_psi, cos_psi = np.sin(world.heading_rad[r]), np.cos(world.heading_rad[r])
     x, y = world.x_m[r], world.y_m[r]
-    samples = int(np.clip(np.ceil((v * lookahead_s[k]).max() / SAMPLE_SPACING_M), 2, 64))
+    # A fixed count of samples per craft (never one that depends on other craft, or on the batch).
+    samples = PATH_SAMPLES
     t = lookahead_s[k][:, None] * (np.arange(samples + 1) / samples)[None, :]  # (craft, samples)
     ground = world.theatre.ground_height_m(
         x[:, None] + (v * cg * sin_psi)[:, None] * t, y[:, None] + (v * cg * cos_psi)[:, None] * t

@@ -73,6 +73,16 @@ def build_pairs(world: World) -> Pairs:
     )
 
 
+def _regroup(keys: I64) -> tuple[I64, I64]:
+    """Starts of the runs of equal consecutive keys, and each element's run number."""
+    if len(keys) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    change = np.empty(len(keys), dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    return np.flatnonzero(change), np.cumsum(change) - 1
+
+
 def group_argmin(values: F64, starts: I64, group: I64) -> tuple[I64, F64]:
     """Per group of consecutive values: the index of the first minimum and the minimum (inf: none)."""
     if len(values) == 0:
@@ -121,20 +131,22 @@ def sense(world: World, pairs: Pairs, evade_range_m: float, prey: B) -> Picture:
     else:
         ship_range = np.full(n, np.inf)
 
-    if len(pairs.ac):
-        a, e = pairs.ac, pairs.lgf
-        valid = airborne[a] & airborne[e]
+    live = np.flatnonzero(airborne[pairs.ac] & airborne[pairs.lgf]) if len(pairs.ac) else np.zeros(0, np.int64)
+    if len(live):
+        # Only the pairs whose two craft are both in the air, in the same order as the full lists, so
+        # that ties resolve the same way (lowest row) whatever else is flying.
+        a, e = pairs.ac[live], pairs.lgf[live]
         dx = world.x_m[e] - world.x_m[a]
         dy = world.y_m[e] - world.y_m[a]
         dz = world.z_m[e] - world.z_m[a]
         rng = np.sqrt(dx * dx + dy * dy + dz * dz)
-        rng_valid = np.where(valid, rng, np.inf)
+        starts, group = _regroup(a)
+        ac_rows = a[starts]
 
         # Air Command: nearest LGF.
-        first, mins = group_argmin(rng_valid, pairs.ac_starts, pairs.ac_group)
-        found = np.isfinite(mins)
-        nearest[pairs.ac_rows[found]] = e[first[found]]
-        nearest_range[pairs.ac_rows[found]] = mins[found]
+        first, mins = group_argmin(rng, starts, group)
+        nearest[ac_rows] = e[first]
+        nearest_range[ac_rows] = mins
 
         # Air Command: an LGF that has picked her and sits behind her, or is very close.
         cos_g = np.cos(world.gamma_rad[a])
@@ -142,32 +154,35 @@ def sense(world: World, pairs: Pairs, evade_range_m: float, prey: B) -> Picture:
         fy = cos_g * np.cos(world.heading_rad[a])
         fz = np.sin(world.gamma_rad[a])
         ahead = (dx * fx + dy * fy + dz * fz) / np.maximum(rng, 1.0)
-        hunting = valid & (world.target[e] == a)
+        hunting = world.target[e] == a
         on_tail = hunting & (rng < evade_range_m) & ((ahead < -0.3) | (rng < 0.35 * evade_range_m))
-        first, mins = group_argmin(np.where(on_tail, rng, np.inf), pairs.ac_starts, pairs.ac_group)
+        first, mins = group_argmin(np.where(on_tail, rng, np.inf), starts, group)
         found = np.isfinite(mins)
-        tail[pairs.ac_rows[found]] = e[first[found]]
-        tail_range[pairs.ac_rows[found]] = mins[found]
+        tail[ac_rows[found]] = e[first[found]]
+        tail_range[ac_rows[found]] = mins[found]
 
         herding = hunting & world.force_down_role[e] & (rng < FORCE_DOWN_RADIUS_M)
-        counts = np.add.reduceat(herding.astype(np.int64), pairs.ac_starts)
-        escorts[pairs.ac_rows] = counts
+        escorts[ac_rows] = np.add.reduceat(herding.astype(np.int64), starts)
 
         # LGFs: the Air Command craft to go for, spread so the swarm does not all pick one pilot.
-        score = rng_valid[pairs.by_lgf] * (1.0 + spread[e[pairs.by_lgf]] * (1.0 + world.slot[a[pairs.by_lgf]] % 3))
-        first, mins = group_argmin(score, pairs.lgf_starts, pairs.lgf_group)
-        found = np.isfinite(mins)
-        picked = pairs.by_lgf[first[found]]
-        nearest[pairs.lgf_rows[found]] = a[picked]
-        nearest_range[pairs.lgf_rows[found]] = rng[picked]
+        position = np.empty(len(pairs.ac), dtype=np.int64)
+        position[live] = np.arange(len(live))
+        by_lgf = pairs.by_lgf[np.flatnonzero(airborne[pairs.ac[pairs.by_lgf]] & airborne[pairs.lgf[pairs.by_lgf]])]
+        k = position[by_lgf]
+        l_starts, l_group = _regroup(pairs.lgf[by_lgf])
+        lgf_rows = e[k[l_starts]]
+        score = rng[k] * (1.0 + spread[e[k]] * (1.0 + world.slot[a[k]] % 3))
+        first, mins = group_argmin(score, l_starts, l_group)
+        nearest[lgf_rows] = a[k[first]]
+        nearest_range[lgf_rows] = rng[k[first]]
 
-        prey_range = np.where(prey[a[pairs.by_lgf]], rng_valid[pairs.by_lgf], np.inf)
-        first, mins = group_argmin(prey_range, pairs.lgf_starts, pairs.lgf_group)
+        first, mins = group_argmin(np.where(prey[a[k]], rng[k], np.inf), l_starts, l_group)
         found = np.isfinite(mins)
-        nearest_prey[pairs.lgf_rows[found]] = a[pairs.by_lgf[first[found]]]
+        nearest_prey[lgf_rows[found]] = a[k[first[found]]]
 
-        battle_min = np.minimum.reduceat(rng_valid, pairs.battle_starts)
-        battle_range[pairs.battle_ids] = np.minimum(battle_range[pairs.battle_ids], battle_min)
+        b_starts, _ = _regroup(world.battle[a].astype(np.int64))
+        battles = world.battle[a[b_starts]]
+        battle_range[battles] = np.minimum(battle_range[battles], np.minimum.reduceat(rng, b_starts))
 
     return Picture(nearest, nearest_range, tail, tail_range, escorts, ship_range, nearest_prey, battle_range)
 
