@@ -164,7 +164,10 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
         return np.full(len(rows), doctrine.bingo_fuel_kg)
     c = world.home_carrier[rows]
     distance = np.hypot(world.x_m[rows] - world.carrier_xy[c, 0], world.y_m[rows] - world.carrier_xy[c, 1])
-    trip = distance / world.cruise_speed_mps[rows] * burn_rate_kg_s(world, rows, _cruise_throttle(world, rows))
+    # At the cruise setting a damaged aircraft flies slower (level speed goes as the root of thrust).
+    throttle = _cruise_throttle(world, rows)
+    speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world)[rows], 0.05))
+    trip = distance / speed * burn_rate_kg_s(world, rows, throttle)
     bingo: F64 = 1.2 * trip + doctrine.reserve_fuel_kg
     return bingo
 
@@ -436,7 +439,9 @@ def _return(world: World, up: B) -> None:
     c = world.home_carrier[rows]
     cx, cy = world.carrier_xy[c, 0], world.carrier_xy[c, 1]
     distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
-    cruise_alt = world.scenario.scenario.mission.cruise_altitude_m
+    # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
+    power = np.maximum(engine_power(world)[rows], 0.05)
+    cruise_alt = np.where(power >= 1.0, world.scenario.scenario.mission.cruise_altitude_m, 1200.0)
     altitude = np.where(distance > 40000.0, cruise_alt, np.where(distance > 8000.0, 1200.0, APPROACH_ALTITUDE_M))
     steer_to(world, rows, cx, cy, altitude, gain_m=3000.0)
     near = distance < 6000.0

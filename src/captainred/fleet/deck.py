@@ -41,25 +41,30 @@ def launch_due(world: World, active: B) -> None:
 
 
 def recover(world: World, active: B, returning: B) -> None:
-    """Land returning aircraft that are in the groove, one at a time per deck."""
+    """Land returning aircraft that are in the pattern, one at a time per deck, lowest fuel first."""
     rows = np.flatnonzero(active & returning & world.airborne)
     if not len(rows):
         return
     carrier = world.home_carrier[rows]
     dist = np.hypot(world.x_m[rows] - world.carrier_xy[carrier, 0], world.y_m[rows] - world.carrier_xy[carrier, 1])
     close = (dist < RECOVERY_RADIUS_M) & (world.z_m[rows] < RECOVERY_ALTITUDE_M)
+    rows, carrier = rows[close], carrier[close]
+    if not len(rows):
+        return
     names = [c.name for c in world.scenario.scenario.carriers]
-    for row, c in zip(rows[close].tolist(), carrier[close].tolist(), strict=True):
+    # Lowest fuel first (ties: lowest row), per deck.
+    for k in np.lexsort((rows, world.fuel_kg[rows])).tolist():
+        row, c = int(rows[k]), int(carrier[k])
         b = int(world.battle[row])
         now = float(world.time_s[b])
         if world.deck_free_s[b, c] > now:
             continue
-        interval = world.scenario.catalog.carriers[names[c]].recovery_interval_s
-        world.deck_free_s[b, c] = now + interval
+        deck = world.scenario.catalog.carriers[names[c]]
+        world.deck_free_s[b, c] = now + deck.recovery_interval_s
         world.status[row] = Status.RETURNED
         world.speed_mps[row] = 0.0
         world.trigger[row] = False
-        world.z_m[row] = world.scenario.catalog.carriers[names[c]].deck_altitude_m
+        world.z_m[row] = deck.deck_altitude_m
         emit(
             world,
             row,

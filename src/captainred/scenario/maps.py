@@ -242,6 +242,11 @@ class Theatre:
             (y > py0 - LINE_UP_AHEAD_M) & (y < py1 + LINE_UP_AHEAD_M) & (np.abs(avenue_x) <= px1 + AVENUE_WIDTH_M)
         )
         avenue_x = np.where(near_park, np.where(x >= 0, 2.0, -2.0) * AVENUE_SPACING_M, avenue_x)
+        # Over the rivers: the nearest avenue on the island.
+        widest = np.floor(
+            (_half_width_m(np.clip(y, ISLAND_SOUTH_M, ISLAND_NORTH_M)) - AVENUE_WIDTH_M) / AVENUE_SPACING_M
+        )
+        avenue_x = np.clip(avenue_x, -widest * AVENUE_SPACING_M, widest * AVENUE_SPACING_M)
         return avenue_x, y + LINE_UP_AHEAD_M * np.cos(line_heading), line_heading
 
 
