@@ -50,12 +50,24 @@ def _write_atomically(path: Path, text: str, what: str) -> None:
     except OSError as exc:
         raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
     try:
+        # mkstemp makes the file private (0600); give it the mode an ordinary `open` would have.
+        os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a file written in place would have: the old file's, or 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _check_writable(path: Path | None, what: str) -> None:
@@ -112,6 +124,8 @@ def run(
             raise UsageProblem(f"--seed: must be between 0 and 2**63 - 1, got {seed}")
         _check_writable(json_path, "--json")
         _check_writable(report_path, "--report")
+        if json_path is not None and report_path is not None and json_path.resolve() == report_path.resolve():
+            raise UsageProblem(f"{report_path}: --report: the same file as --json")
         resolved = load_scenario(scenario)
         seeds = spawn_seeds(seed, runs)
         name = resolved.scenario.name

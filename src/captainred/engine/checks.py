@@ -118,7 +118,7 @@ def check_world(world: World) -> None:
     )
     _require(world.rounds >= 0.0, "rounds_non_negative", "negative (or NaN) rounds", world, rounds=world.rounds)
     _require(world.rockets >= 0, "rockets_non_negative", "negative rockets", world, rockets=world.rockets)
-    health_ok = ((world.health >= 0.0) & (world.health <= 1.0)).all(axis=1)
+    health_ok: B = np.all((world.health >= 0.0) & (world.health <= 1.0), axis=1)
     _require(health_ok, "health_in_unit_interval", "subsystem health outside [0, 1]", world, health=world.health)
 
     up = world.status == Status.AIRBORNE

@@ -32,8 +32,20 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
     theatre = world.theatre
     p0 = np.stack([x0, y0, z0], axis=1)
     p1 = np.stack([world.x_m[idx], world.y_m[idx], world.z_m[idx]], axis=1)
-    clear = theatre.segment_clear(p0, p1) & (p1[:, 2] > 0.0)
-    ground = theatre.ground_height_m(p1[:, 0], p1[:, 1])
+    clear, t_hit = theatre.segment_hit(p0, p1)
+    # A craft that hits something stops where it hit it, not at the end of its move; what it hit is
+    # read a hair further along the move, so a wall counts as its building.
+    move = p1 - p0
+    stop = p0 + t_hit[:, None] * move
+    beyond = p0 + np.minimum(t_hit + 1e-3, 1.0)[:, None] * move
+    ground = np.maximum(
+        theatre.ground_height_m(stop[:, 0], stop[:, 1]), theatre.ground_height_m(beyond[:, 0], beyond[:, 1])
+    )
+    blocked = np.flatnonzero(~clear)
+    rows = idx[blocked]
+    world.x_m[rows], world.y_m[rows] = stop[blocked, 0], stop[blocked, 1]
+    world.z_m[rows] = np.maximum(stop[blocked, 2], 0.0)
+    p1[blocked] = stop[blocked]
 
     inside_ship = np.zeros(len(idx), dtype=bool)
     if world.ship_xyz is not None:
@@ -51,8 +63,6 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         if inside_ship[k]:
             _crash(world, row, "the mother ship's hull")
             continue
-        # Come to rest at the surface where it hit.
-        world.z_m[row] = max(float(ground[k]), 0.0)
         on_land = _over_land(world, float(p1[k, 0]), float(p1[k, 1]))
         gentle = world.gamma_rad[row] > -LANDING_MAX_DESCENT_RAD and ground[k] <= 1.0
         if world.landing_intent[row] and gentle and not world.pilot_dead[row]:
@@ -70,8 +80,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
 
 
 def _over_land(world: World, x: float, y: float) -> bool:
-    x0, y0, x1, y1 = world.theatre.island
-    return x0 <= x <= x1 and y0 <= y <= y1
+    return bool(world.theatre.on_land(np.array([x]), np.array([y]))[0])
 
 
 def _crash(world: World, row: int, cause: str) -> None:

@@ -92,7 +92,12 @@ class Theatre:
         return (y >= ISLAND_SOUTH_M) & (y <= ISLAND_NORTH_M) & (np.abs(x) <= _half_width_m(y))
 
     def segment_clear(self, p0: F64, p1: F64) -> Bool:
-        """For each straight move p0 -> p1 (rows of x, y, z), whether it stays at or above the ground.
+        """For each straight move p0 -> p1 (rows of x, y, z), whether it stays at or above the ground."""
+        return self.segment_hit(p0, p1)[0]
+
+    def segment_hit(self, p0: F64, p1: F64) -> tuple[Bool, F64]:
+        """For each straight move p0 -> p1: whether it stays at or above the ground, and if not, the
+        fraction of the move (0..1) at which it first meets the ground, a roof, a wall or the sea.
 
         Exact on the grid, not sampled: each segment is walked cell by cell (a vectorised
         Amanatides–Woo traversal, looping over cells crossed, never over craft), and within a cell its
@@ -103,20 +108,23 @@ class Theatre:
         p0 = np.asarray(p0, dtype=np.float64).reshape(-1, 3)
         p1 = np.asarray(p1, dtype=np.float64).reshape(-1, 3)
         z_low = np.minimum(p0[:, 2], p1[:, 2])
-        clear = z_low >= 0.0  # below sea level is never clear, anywhere
-        rows = np.flatnonzero(clear & (z_low < self.max_height_m))
-        if len(rows) == 0:
-            return clear
-        with np.errstate(over="ignore"):  # a vanishingly small step crosses its next edge at t = inf
-            blocked = self._walk(p0[rows], p1[rows])
-        clear[rows[blocked]] = False
+        # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
+        dz = p1[:, 2] - p0[:, 2]
+        sea_t = np.where(dz < 0, np.clip(p0[:, 2] / np.where(dz < 0, -dz, 1.0), 0.0, 1.0), 0.0)
+        hit_t = np.where(z_low >= 0.0, np.inf, sea_t)
+        rows = np.flatnonzero(z_low < self.max_height_m)
+        if len(rows):
+            with np.errstate(over="ignore", invalid="ignore"):  # a tiny step crosses its next edge at t = inf
+                walked = self._walk(p0[rows], p1[rows])
+            hit_t[rows] = np.minimum(hit_t[rows], walked)
         # An end exactly on a cell edge belongs to the cell beyond it, which the walk stops short of.
-        for end in (p0, p1):
-            clear &= end[:, 2] >= self.ground_height_m(end[:, 0], end[:, 1])
-        return clear
+        hit_t = np.where(p0[:, 2] < self.ground_height_m(p0[:, 0], p0[:, 1]), 0.0, hit_t)
+        hit_t = np.where(p1[:, 2] < self.ground_height_m(p1[:, 0], p1[:, 1]), np.minimum(hit_t, 1.0), hit_t)
+        clear = ~np.isfinite(hit_t)
+        return clear, np.where(clear, 1.0, hit_t)
 
-    def _walk(self, p0: F64, p1: F64) -> Bool:
-        """Which of these moves pass below a roof (the traversal behind `segment_clear`)."""
+    def _walk(self, p0: F64, p1: F64) -> F64:
+        """Where each move first passes below a roof, as a fraction of the move (inf: never)."""
         ny, nx = self.heights_m.shape
         c = self.cell_m
         ox, oy = self.origin_m
@@ -137,7 +145,7 @@ class Theatre:
             outside = ~moving & ((start < box_lo[axis]) | (start > box_hi[axis]))
             t_out = np.where(outside, -1.0, t_out)
         touching = np.flatnonzero(t_in <= t_out)
-        blocked = np.zeros(len(p0), dtype=bool)
+        blocked = np.full(len(p0), np.inf)
         if len(touching) == 0:
             return blocked
 
@@ -160,8 +168,13 @@ class Theatre:
             t_exit = np.maximum(np.minimum(np.minimum(tx, ty), t_end), t_enter)
             z_in = a[:, 2] + t_enter * v[:, 2]
             z_out = a[:, 2] + t_exit * v[:, 2]
-            under_roof = np.minimum(z_in, z_out) < self.heights_m[iy, ix]
-            blocked[idx[under_roof]] = True
+            roof = self.heights_m[iy, ix]
+            under_roof = np.minimum(z_in, z_out) < roof
+            # Entering below the roof: a wall, met on entry; entering above it: the roof, met where the
+            # move comes down through it (height is linear along the move).
+            through_roof = (z_in - roof) / np.where(z_in - z_out != 0, z_in - z_out, 1.0)
+            t_hit = np.where(z_in < roof, t_enter, t_enter + np.clip(through_roof, 0, 1) * (t_exit - t_enter))
+            blocked[idx[under_roof]] = t_hit[under_roof]
             step_x = tx <= ty
             ix = np.clip(ix + np.where(step_x, sx, 0), 0, nx - 1)
             iy = np.clip(iy + np.where(step_x, 0, sy), 0, ny - 1)

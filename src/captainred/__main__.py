@@ -1,0 +1,5 @@
+"""`python -m captainred`: the same command as `captainred`."""
+
+from captainred.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""Shared fixtures: the scenarios the engine tests fly, and a way to put one aircraft in the air by hand."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from captainred.engine.world import Status, World
+from captainred.scenario.loader import load_scenario, resolve
+from captainred.scenario.model import ResolvedScenario
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+SKIRMISH = SCENARIOS / "skirmish.toml"
+
+# Over open water, well off the Manhattan grid: the ground is the sea, height 0.
+OPEN_SEA_XY_M = (30_000.0, -15_000.0)
+
+
+@pytest.fixture(scope="session")
+def skirmish() -> ResolvedScenario:
+    """Four Devils against a dozen LGFs over Central Park: about three seconds a battle."""
+    return load_scenario(SKIRMISH)
+
+
+@pytest.fixture(scope="session")
+def recon() -> ResolvedScenario:
+    """The built-in chapter II battle (15-25 s a battle: only for tests marked slow)."""
+    return load_scenario("manhattan-recon")
+
+
+@pytest.fixture(scope="session")
+def sea_skirmish() -> ResolvedScenario:
+    """A smaller skirmish out on the open sea: two Devils, six LGFs, ten minutes, nothing to fly into."""
+    data = tomllib.loads(SKIRMISH.read_text("utf-8"))
+    data["name"] = "sea-skirmish"
+    data["map"] = "open-sea"
+    data["timing"]["duration_s"] = "10 min"
+    data["squadrons"][0]["aircraft"] = 2
+    data["enemy"]["defenders"] = 6
+    return resolve(data, source="sea-skirmish")
+
+
+@pytest.fixture
+def world(skirmish: ResolvedScenario) -> World:
+    """A fresh one-battle skirmish World, every craft still on deck or inside the ship (rows 0-3 are
+    Guardians, rows 4-15 LGFs)."""
+    return World.build(skirmish, [1])
+
+
+def put_airborne(
+    world: World,
+    row: int,
+    *,
+    x_m: float = OPEN_SEA_XY_M[0],
+    y_m: float = OPEN_SEA_XY_M[1],
+    z_m: float = 2000.0,
+    speed_mps: float | None = None,
+    heading_rad: float = 0.0,
+    gamma_rad: float = 0.0,
+    throttle: float = 1.0,
+) -> int:
+    """Write one row straight into the air (no launch, no event), flying level and commanded to hold it."""
+    world.status[row] = Status.AIRBORNE
+    world.x_m[row], world.y_m[row], world.z_m[row] = x_m, y_m, z_m
+    world.speed_mps[row] = world.cruise_speed_mps[row] if speed_mps is None else speed_mps
+    world.heading_rad[row] = world.cmd_heading_rad[row] = heading_rad
+    world.gamma_rad[row] = gamma_rad
+    world.cmd_gamma_rad[row] = gamma_rad
+    world.cmd_throttle[row] = world.throttle[row] = throttle
+    return row
+
+
+@pytest.fixture
+def airborne() -> Callable[..., int]:
+    """`airborne(world, row, z_m=..., ...)`: put a row in the air by writing its arrays."""
+    return put_airborne

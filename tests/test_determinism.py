@@ -1,0 +1,152 @@
+"""Same scenario and seed, same story: twice in a row, alone or inside a batch, and through a JSON round
+trip of the log. Only properties are tested, never a recorded digest (the numbers are still being tuned)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from captainred.engine.checks import WorldInvariantError, check_determinism
+from captainred.engine.world import World
+from captainred.scenario.model import ResolvedScenario
+from captainred.simulation import BattleResult, Simulation, run_battles
+
+SEED = 3
+BATCH_OF_16 = [101, 102, 103, 104, 105, SEED, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115]
+
+
+_FOUGHT: dict[tuple[int, tuple[int, ...]], list[BattleResult]] = {}
+
+
+def fight(resolved: ResolvedScenario, seeds: list[int]) -> list[BattleResult]:
+    """Battles fought once per test process (the scenario fixtures are session-wide, so ids are stable)."""
+    key = (id(resolved), tuple(seeds))
+    if key not in _FOUGHT:
+        _FOUGHT[key] = run_battles(resolved, seeds)
+    return _FOUGHT[key]
+
+
+def assert_same_story(alone: BattleResult, other: BattleResult, what: str) -> None:
+    """Compare canonical lines, so a failure shows the first event where the two part ways."""
+    a, b = list(alone.log.canonical_lines()), list(other.log.canonical_lines())
+    for k, (line_a, line_b) in enumerate(zip(a, b, strict=False)):
+        assert line_a == line_b, f"{what}: event {k} differs"
+    assert len(a) == len(b), f"{what}: {len(a)} events against {len(b)}"
+    assert alone.digest == other.digest
+
+
+def test_the_same_seed_twice_tells_the_same_story(skirmish: ResolvedScenario) -> None:
+    first = fight(skirmish, [SEED])[0]
+    second = run_battles(skirmish, [SEED])[0]
+    assert len(first.log) > 20
+    assert_same_story(first, second, "run twice")
+
+
+def test_a_battle_alone_and_inside_a_batch_of_16_tells_the_same_story(skirmish: ResolvedScenario) -> None:
+    alone = fight(skirmish, [SEED])[0]
+    batch = fight(skirmish, BATCH_OF_16)
+    assert [b.seed for b in batch] == BATCH_OF_16
+    assert_same_story(alone, batch[BATCH_OF_16.index(SEED)], f"seed {SEED} alone against in a batch of 16")
+
+
+def test_the_first_battle_of_a_batch_is_its_own_seed_alone(skirmish: ResolvedScenario) -> None:
+    batch = fight(skirmish, BATCH_OF_16)
+    first = fight(skirmish, BATCH_OF_16[:1])[0]
+    assert_same_story(first, batch[0], "first of the batch against alone")
+
+
+@pytest.mark.slow
+def test_the_recon_alone_and_inside_a_batch_of_4_tells_the_same_story(recon: ResolvedScenario) -> None:
+    alone = run_battles(recon, [11])[0]
+    batch = run_battles(recon, [20, 11, 21, 22])
+    assert_same_story(alone, batch[1], "recon seed 11 alone against in a batch of 4")
+
+
+def test_different_seeds_tell_different_stories(skirmish: ResolvedScenario) -> None:
+    digests = [b.digest for b in fight(skirmish, BATCH_OF_16)]
+    assert len(set(digests)) == len(digests)
+
+
+def test_the_digest_survives_a_json_round_trip_of_the_log(skirmish: ResolvedScenario) -> None:
+    log = fight(skirmish, [SEED])[0].log
+    lines = list(log.canonical_lines())
+    again = [json.dumps(json.loads(line), sort_keys=True, separators=(",", ":"), ensure_ascii=True) for line in lines]
+    assert again == lines
+    digest = hashlib.sha256("".join(f"{line}\n" for line in again).encode("ascii")).hexdigest()
+    assert digest == log.digest()
+    # The dict form a JSON report carries is the same record as the canonical line.
+    for event, line in zip(log, lines, strict=True):
+        d = event.to_dict()
+        as_list = [d["tick"], d["time_s"], d["kind"], d["actor"], d["target"], d["position_m"], d["details"]]
+        assert json.loads(json.dumps(as_list)) == json.loads(line)
+
+
+# ------------------------------------------------------------------------------------------ the checker
+
+
+def test_check_determinism_passes_a_sea_battle_over_many_steps(sea_skirmish: ResolvedScenario) -> None:
+    report = check_determinism(sea_skirmish, seed=5, steps=1200)
+    assert report.steps == 1200, "the check stopped short of the steps it claims"
+    assert report.events > 20
+    assert report.batch.index(5) > 0, "the battle must sit at a row offset inside the batch"
+
+
+@pytest.mark.slow
+def test_check_determinism_passes_a_skirmish_to_its_end(skirmish: ResolvedScenario) -> None:
+    report = check_determinism(skirmish, seed=7, steps=100_000, others=[8])
+    assert report.finished and 500 < report.steps < 100_000
+
+
+class _HiddenGlobalState:
+    """A broken driver: each step nudges one craft by a number from a generator shared by every run."""
+
+    generator = np.random.default_rng(0)
+
+    def __init__(self, world: World) -> None:
+        self.sim = Simulation(world)
+
+    @property
+    def finished(self) -> bool:
+        return self.sim.finished
+
+    def step(self) -> None:
+        self.sim.step()
+        w = self.sim.world
+        if self.sim.steps == 450:
+            w.y_m[w.airborne] += self.generator.uniform(0.0, 1.0)
+
+
+class _BatchAware(_HiddenGlobalState):
+    """A broken driver whose battles feel the size of their batch, late in the run."""
+
+    def step(self) -> None:
+        self.sim.step()
+        w = self.sim.world
+        if self.sim.steps == 480 and w.n_battles > 1:
+            w.speed_mps[w.airborne] *= 0.999
+
+
+def test_check_determinism_catches_hidden_global_state(sea_skirmish: ResolvedScenario) -> None:
+    with pytest.raises(WorldInvariantError, match="run alone twice") as error:
+        check_determinism(sea_skirmish, seed=5, steps=500, stepper=_HiddenGlobalState)
+    assert error.value.rule in {"deterministic_events", "deterministic_state"}
+
+
+def test_check_determinism_catches_a_late_batch_dependence_and_names_the_first_event(
+    sea_skirmish: ResolvedScenario,
+) -> None:
+    # The break comes at step 480 of 600: a checker that ran one step, or stopped early, would miss it.
+    with pytest.raises(WorldInvariantError, match=r"inside a|batch") as error:
+        check_determinism(sea_skirmish, seed=5, steps=600, stepper=_BatchAware)
+    message = str(error.value)
+    assert error.value.rule in {"deterministic_events", "deterministic_state"}
+    if error.value.rule == "deterministic_events":
+        assert "first:" in message and "second:" in message
+
+
+def test_check_determinism_refuses_to_check_nothing(sea_skirmish: ResolvedScenario) -> None:
+    with pytest.raises(ValueError):
+        check_determinism(sea_skirmish, seed=5, steps=0)
