@@ -133,7 +133,7 @@ def run(
         summaries = [summarize(r.log, scenario=name, seed=r.seed) for r in results]
         for s in summaries:
             check_summary(s)
-        console = Console(quiet=quiet)
+        console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 120)
         document: dict[str, Any]
         if runs == 1:
             document = summaries[0]
@@ -145,7 +145,7 @@ def run(
             render_runs_terminal(document, console)
             markdown = render_runs_markdown(document)
         if json_path is not None:
-            _write_atomically(json_path, json.dumps(document, indent=2) + "\n", "--json")
+            _write_atomically(json_path, json.dumps(document, indent=2, allow_nan=False) + "\n", "--json")
         if report_path is not None:
             _write_atomically(report_path, markdown, "--report")
     except ScenarioError as exc:

@@ -124,7 +124,8 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
     tx, ty = world.scenario.scenario.mission.target_m
     engage = world.scenario.scenario.doctrine.engage_range_m
     transit = up & (world.mode == Mode.TRANSIT)
-    near = np.hypot(world.x_m - tx, world.y_m - ty) < CONTACT_RANGE_M
+    target_range = np.hypot(world.x_m - tx, world.y_m - ty)
+    near = target_range < CONTACT_RANGE_M
     contact = transit & (near | (picture.nearest_range_m < 2 * engage))
     rows = np.flatnonzero(contact)
     if not len(rows):
@@ -135,6 +136,7 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
         world.squadron_contact[sq] = True
         members = rows[world.squadron[rows] == sq]
         caller = int(members[0])
+        bandits = bool(np.isfinite(picture.nearest_range_m[caller]))
         b = int(world.battle[caller])
         world.contact[b] = True
         order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
@@ -143,10 +145,11 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
             caller,
             EventKind.CONTACT,
             squadron=order.id,
-            range_m=float(picture.nearest_range_m[caller]),
+            sighted="LGFs" if bandits else "target",
+            range_m=float(picture.nearest_range_m[caller] if bandits else target_range[caller]),
         )
         name = world.scenario.catalog.squadrons[order.id].name
-        if np.isfinite(picture.nearest_range_m[caller]):
+        if bandits:
             _say(world, caller, f"Bandits, bandits! {name}, break and engage. Cameras, get your pictures.")
         else:
             _say(world, caller, f"{name}, target in sight. Cameras, start your runs.")

@@ -19,14 +19,14 @@ from typing import Any
 class EventKind(StrEnum):
     """Everything that can happen in a battle and be worth a line in the report."""
 
-    LAUNCH = "launch"  # details: side, type, squadron, pilot, callsign, nickname, photo, carrier
+    LAUNCH = "launch"  # details: side, type, squadron, squadron_name, pilot, callsign, nickname, photo, base
     FORMED_UP = "formed_up"  # details: squadron
     COURSE_SET = "course_set"  # details: squadron, toward
     RADIO = "radio"  # details: callsign, text, cut (bool)
     MAYDAY = "mayday"  # details: callsign, text, cut (bool)
-    CONTACT = "contact"  # details: squadron, range_m
+    CONTACT = "contact"  # details: squadron, sighted ("LGFs" or "target"), range_m
     SWARM_LAUNCH = "swarm_launch"  # details: door, craft
-    PHOTO = "photo"  # details: callsign, number, range_m
+    PHOTO = "photo"  # details: callsign, number (the aircraft's running count), range_m
     SHOT = "shot"  # details: weapon (cannon, rocket, blue_fire), rounds
     HIT = "hit"  # details: weapon, subsystem, severity
     SUBSYSTEM = "subsystem"  # details: subsystem, state (e.g. engine_out, smoking, holed, dead, leaking)
@@ -36,7 +36,7 @@ class EventKind(StrEnum):
     CRASH = "crash"  # details: cause (ground, building, ship, spin, wing_failure)
     BLACKOUT = "blackout"  # details: seconds
     SPIN_RECOVERED = "spin_recovered"  # details: altitude_m
-    FORCE_DOWN = "force_down"  # details: escorts (craft ids)
+    FORCE_DOWN = "force_down"  # details: escorts (how many LGFs close around her)
     FORCED_LANDING = "forced_landing"  # details: where, outcome (landed, crashed), captured (bool)
     WOUNDED = "wounded"
     KILLED = "killed"  # the pilot, not the aircraft
@@ -80,6 +80,7 @@ class Event:
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=True,
+            allow_nan=False,  # an infinite or NaN in an event is a bug upstream, not a value to log
         )
 
     def to_dict(self) -> dict[str, Any]:

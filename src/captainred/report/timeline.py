@@ -291,7 +291,8 @@ def _course_set(reader: _TimelineReader, e: Event) -> str:
 
 
 def _contact(reader: _TimelineReader, e: Event) -> str:
-    return "first contact: LGFs" + (f" at {_km_or_m(e.details['range_m'])}" if "range_m" in e.details else "")
+    sighted = "the target" if e.details.get("sighted") == "target" else "LGFs"
+    return f"first contact: {sighted}" + (f" at {_km_or_m(e.details['range_m'])}" if "range_m" in e.details else "")
 
 
 def _blackout(reader: _TimelineReader, e: Event) -> str:
