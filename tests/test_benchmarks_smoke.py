@@ -1,0 +1,78 @@
+"""The engine benchmark still runs: its quick path on a tiny sea skirmish gives numbers (no timing asserted).
+
+Also the one claim the benchmark rests on: warmed battles tiled into a bigger World are the same state as
+those battles warmed for real in one batch (`check_tiling` raises if not).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from rich.console import Console
+
+from captainred.scenario.loader import resolve
+from captainred.scenario.model import ResolvedScenario
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_engine.py"
+SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def tiny() -> ResolvedScenario:
+    """Two Devils against six LGFs out at sea, ten minutes at most."""
+    data = tomllib.loads(SKIRMISH.read_text("utf-8"))
+    data.update(name="bench-smoke", map="open-sea")
+    data["timing"]["duration_s"] = "10 min"
+    data["squadrons"][0]["aircraft"] = 2
+    data["enemy"]["defenders"] = 6
+    return resolve(data, source="bench-smoke")
+
+
+def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: ResolvedScenario, tmp_path: Path) -> None:
+    config = bench.BenchConfig(
+        scenario=tiny,
+        craft=(16, 48),
+        warm_battles=1,
+        combat_s=10.0,
+        steps=(2,),
+        repeats=2,
+        battle_seeds=(1,),
+        batch=2,
+    )
+    results = bench.run_benchmarks(config)
+
+    assert [s["craft"] for s in results["steps"]] == [16, 48]
+    for step in results["steps"]:
+        assert step["seconds_per_step"] > 0
+        assert math.isfinite(step["aircraft_steps_per_s"]) and step["aircraft_steps_per_s"] > 0
+        assert step["airborne"] > 0, "timed before anything was flying"
+    assert [b["battles"] for b in results["battles"]] == [1, 2]
+    assert all(b["seconds_per_battle"] > 0 for b in results["battles"])
+    assert results["tiling_checked"]
+    json.dumps(results)  # what --out writes
+    with (tmp_path / "table.txt").open("w", encoding="utf-8") as table:
+        bench.render(results, Console(file=table, width=120))
+    assert "aircraft-steps/s" in (tmp_path / "table.txt").read_text("utf-8")
+
+
+def test_the_benchmark_refuses_an_out_path_in_a_missing_folder_before_measuring(bench: ModuleType) -> None:
+    assert max(bench.QUICK.craft) < max(bench.FULL.craft)
+    with pytest.raises(SystemExit):
+        bench.main(["--out", "/no/such/folder/results.json"])
