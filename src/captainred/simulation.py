@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.doctrine.air_command import decide_air_command
 from captainred.doctrine.modes import Mode
@@ -47,11 +49,35 @@ class BattleResult:
         return float(self.log[-1].details["sim_seconds"]) if len(self.log) else 0.0
 
 
+class Deck(Protocol):
+    """The carriers' decks, as the step loop drives them (see `captainred.fleet`)."""
+
+    def launch(self, world: World, active: NDArray[np.bool_]) -> None: ...
+
+    def recover(self, world: World, active: NDArray[np.bool_], returning: NDArray[np.bool_]) -> None: ...
+
+    def turnaround(self, world: World, active: NDArray[np.bool_]) -> None: ...
+
+
+class SimpleDeck:
+    """Off the bow one at a time, back aboard one at a time; no turnaround."""
+
+    def launch(self, world: World, active: NDArray[np.bool_]) -> None:
+        launch_due(world, active)
+
+    def recover(self, world: World, active: NDArray[np.bool_], returning: NDArray[np.bool_]) -> None:
+        recover(world, active, returning)
+
+    def turnaround(self, world: World, active: NDArray[np.bool_]) -> None:
+        return None
+
+
 class Simulation:
     """Steps a World until every battle in it has ended."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, deck: Deck | None = None) -> None:
         self.world = world
+        self.deck: Deck = deck if deck is not None else SimpleDeck()
         self.pairs = build_pairs(world)
         self.armoury = Armoury(world)
         scenario = world.scenario.scenario
@@ -87,7 +113,7 @@ class Simulation:
         finish_calls(w, active)
         decide_air_command(w, picture, self.armoury, active)
         decide_swarm(w, picture, self.armoury, active)
-        launch_due(w, active)
+        self.deck.launch(w, active)
 
         moving = np.flatnonzero(active & w.airborne)
         x0, y0, z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
@@ -108,7 +134,8 @@ class Simulation:
             mission.photo_range_m,
             mission.photo_interval_s,
         )
-        recover(w, active, w.mode == Mode.RETURN)
+        self.deck.recover(w, active, w.mode == Mode.RETURN)
+        self.deck.turnaround(w, active)
         self._end_battles(active_battles)
         self.steps += 1
 
