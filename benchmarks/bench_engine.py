@@ -57,6 +57,8 @@ class BenchConfig:
     battle_seeds: tuple[int, ...] = (1, 2, 3)  # each fought alone; the median is reported
     batch: int = 8  # battles fought together in one World; total / batch is reported
     check_tiling: bool = True
+    quiet_scenario: str = "fifty-mile-circuit"  # hours of quiet transit: what a battle costs with no enemy
+    quiet_seeds: tuple[int, ...] = (1, 2, 3)
 
 
 FULL = BenchConfig()
@@ -69,6 +71,7 @@ QUICK = BenchConfig(
     repeats=3,
     battle_seeds=(1,),
     batch=4,
+    quiet_seeds=(1,),
 )
 
 
@@ -242,6 +245,27 @@ def bench_battles(config: BenchConfig, resolved: ResolvedScenario) -> list[Battl
     return timings
 
 
+def bench_quiet(config: BenchConfig) -> dict[str, Any]:
+    """Whole battles of a quiet patrol (hours of sim time, no enemy): the transit tick's cost."""
+    resolved = load_scenario(config.quiet_scenario)
+    walls, sims, steps = [], [], []
+    for seed in config.quiet_seeds:
+        sim = Simulation(World.build(resolved, [seed]))
+        start = time.perf_counter()
+        while not sim.finished:
+            sim.step()
+        walls.append(time.perf_counter() - start)
+        sims.append(sim.results()[0].sim_seconds)
+        steps.append(sim.steps)
+    return {
+        "scenario": resolved.scenario.name,
+        "seconds_per_battle": statistics.median(walls),
+        "sim_seconds": statistics.median(sims),
+        "steps": int(statistics.median(steps)),
+        "sim_seconds_per_wall_second": statistics.median(s / w for s, w in zip(sims, walls, strict=True)),
+    }
+
+
 def machine() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
@@ -262,6 +286,7 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
             console.log("tiling check: a tiled batch matches the same battles warmed for real")
     steps = bench_steps(config, resolved, console)
     battles = bench_battles(config, resolved)
+    quiet = bench_quiet(config)
     return {
         "scenario": resolved.scenario.name,
         "craft_per_battle": steps[0].craft // steps[0].battles if steps else None,
@@ -270,6 +295,7 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
         "machine": machine(),
         "steps": [dataclasses.asdict(s) for s in steps],
         "battles": [dataclasses.asdict(b) for b in battles],
+        "quiet": quiet,
         "wall_s": time.perf_counter() - started,
     }
 
@@ -305,6 +331,12 @@ def render(results: dict[str, Any], console: Console) -> None:
     for b in results["battles"]:
         battles.add_row(b["label"], str(b["battles"]), f"{b['seconds_total']:.2f}", f"{b['seconds_per_battle']:.2f}")
     console.print(battles)
+    q = results["quiet"]
+    console.print(
+        f"Quiet transit ({q['scenario']}, median of the seeds): {q['seconds_per_battle']:.2f} s a battle for "
+        f"{q['sim_seconds'] / 3600:.1f} h of sim time in {q['steps']:,} steps "
+        f"({q['sim_seconds_per_wall_second']:,.0f} sim seconds per wall second)."
+    )
     console.print(f"Benchmark wall time: {results['wall_s']:.0f} s")
 
 

@@ -511,3 +511,70 @@ def test_any_valid_battle_summarises_to_a_summary_that_passes_its_checker(
     timeline = build_timeline(b.log)
     assert [r.time_s for r in timeline] == sorted(r.time_s for r in timeline)
     assert "## Pilots" in render_markdown(summary, timeline)
+
+
+# -- the deck ---------------------------------------------------------------------------------------
+
+BUFFY = 3
+
+
+def deck_battle() -> EventLog:
+    """Captain Red bolters, goes round and lands on fumes on the last wire, her aircraft grounded; Buffy
+    lands on the second wire and is refuelled and rearmed in five minutes."""
+    b = Battle()
+    b.at(50, EventKind.DECK_CLEARED, carrier="Odysseus", aircraft=2)
+    b.at(50, EventKind.ALL_CLEAR, carrier="Odysseus")
+    b.guardian(70, WILLOW, "Willow Rosenberg", "Devil one", "devils", nickname="Captain Red")
+    b.guardian(88, BUFFY, "Buffy Summers", "Slayer one", "slayers")
+    b.at(3500, EventKind.BOLTER, WILLOW, carrier="Odysseus", fuel_kg=120.0, go_around=True)
+    b.at(3600, EventKind.WIRE_CAUGHT, WILLOW, carrier="Odysseus", wire=4, fuel_kg=40.0)
+    b.at(3600, EventKind.RECOVERED, WILLOW, carrier="Odysseus", fuel_kg=40.0, photos=0, wire=4)
+    b.at(3600, EventKind.GROUNDED, WILLOW, carrier="Odysseus", hours=30.0)
+    b.at(3645, EventKind.WIRE_CAUGHT, BUFFY, carrier="Odysseus", wire=2, fuel_kg=400.0)
+    b.at(3645, EventKind.RECOVERED, BUFFY, carrier="Odysseus", fuel_kg=400.0, photos=0, wire=2)
+    b.at(3945, EventKind.REFUELLED, BUFFY, carrier="Odysseus", seconds=300.0)
+    b.at(4000, EventKind.END, reason="time", sim_seconds=4000.0)
+    return b.log
+
+
+def test_summary_counts_each_carriers_launches_recoveries_bolters_and_groundings() -> None:
+    summary = summarize(deck_battle(), scenario="deck", seed=1)
+    check_summary(summary)
+    deck = summary["carriers"]["Odysseus"]
+    assert {k: deck[k] for k in ("launched", "recovered", "bolters", "grounded")} == {
+        "launched": 2,
+        "recovered": 2,
+        "bolters": 1,
+        "grounded": 1,
+    }
+    assert deck["wires"] == [0, 1, 0, 1]
+    assert (deck["first_launch_s"], deck["last_launch_s"]) == (70.0, 88.0)
+    red, buffy = deck["landings"]
+    assert (red["callsign"], red["wire"], red["fuel_kg"], red["bolters"], red["grounded_h"]) == (
+        "Devil one",
+        4,
+        40.0,
+        1,
+        30.0,
+    )
+    assert buffy["turnaround_s"] == 300.0 and buffy["grounded_h"] is None
+
+
+def test_check_summary_refuses_more_wires_than_recoveries() -> None:
+    summary = summarize(deck_battle(), scenario="deck", seed=1)
+    summary["carriers"]["Odysseus"]["wires"] = [3, 0, 0, 0]
+    with pytest.raises(ValueError, match=r"carriers\.Odysseus\.wires"):
+        check_summary(summary)
+
+
+def test_the_report_has_the_deck_last_wire_bolter_fuel_and_grounding() -> None:
+    log = deck_battle()
+    text = render_markdown(summarize(log, scenario="deck", seed=1), build_timeline(log))
+    assert "## Deck" in text
+    assert "Odysseus: 2 aircraft launched 01:10–01:28; 2 recovered 1:00:00–1:00:45" in text
+    assert "wires second 1, last 1; 1 bolter; 1 grounded" in text
+    assert "grounded 30 h" in text and "ready again in 05:00" in text
+    whats = [(r.who, r.what) for r in build_timeline(log)]
+    assert ("Odysseus", "the all-clear flag") in whats
+    assert ("Devil one", "recovered aboard Odysseus on the last wire, 40 kg of fuel left") in whats
+    assert any(who == "Devil one" and what.startswith("bolter, goes round again") for who, what in whats)

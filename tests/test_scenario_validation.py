@@ -491,7 +491,7 @@ def test_the_builtin_reconnaissance_loads_with_the_story_crews() -> None:
     resolved = load_scenario("manhattan-recon")
     assert resolved.source == "manhattan-recon"
     assert resolved.scenario.map == "manhattan"
-    assert resolved.scenario.timing.duration_s == 7200.0
+    assert resolved.scenario.timing.duration_s == 4 * 86400.0
     devils, slayers = resolved.crews
     assert len(devils) == len(slayers) == 8
     assert (devils[0].name, devils[0].nickname) == ("Willow Rosenberg", "Captain Red")

@@ -28,7 +28,8 @@ from captainred.engine.sensing import build_pairs, sense
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import AIR_COMMAND, Flag, Status, Sub, World, emit, emit_battle
-from captainred.fleet.deck import launch_due, recover
+from captainred.fleet.carrier_deck import CarrierDeck
+from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
 from captainred.scenario.model import ResolvedScenario
 
 
@@ -59,25 +60,12 @@ class Deck(Protocol):
     def turnaround(self, world: World, active: NDArray[np.bool_]) -> None: ...
 
 
-class SimpleDeck:
-    """Off the bow one at a time, back aboard one at a time; no turnaround."""
-
-    def launch(self, world: World, active: NDArray[np.bool_]) -> None:
-        launch_due(world, active)
-
-    def recover(self, world: World, active: NDArray[np.bool_], returning: NDArray[np.bool_]) -> None:
-        recover(world, active, returning)
-
-    def turnaround(self, world: World, active: NDArray[np.bool_]) -> None:
-        return None
-
-
 class Simulation:
     """Steps a World until every battle in it has ended."""
 
     def __init__(self, world: World, deck: Deck | None = None) -> None:
         self.world = world
-        self.deck: Deck = deck if deck is not None else SimpleDeck()
+        self.deck: Deck = deck if deck is not None else CarrierDeck(world)
         self.pairs = build_pairs(world)
         self.armoury = Armoury(world)
         scenario = world.scenario.scenario
@@ -100,9 +88,14 @@ class Simulation:
         )
         picture = sense(w, self.pairs, scenario.doctrine.evade_range_m, prey)
 
-        # Each battle's clock: the combat tick near the enemy, the transit tick when all is quiet.
+        # Each battle's clock: the combat tick near the enemy, the transit tick when all is quiet, and the
+        # idle tick (up to the next launch) while nothing at all is in the air and the fleet just steams.
         quiet = picture.battle_enemy_range_m > self.timing.quiet_range_m
         dt_b = np.where(quiet, self.timing.transit_tick_s, self.timing.combat_tick_s)
+        flying = np.bincount(w.battle[w.airborne], minlength=w.n_battles) > 0
+        until_launch = np.minimum(next_launch_s(w), next_deck_job_s(w)) - w.time_s
+        idle = np.clip(np.minimum(self.timing.idle_tick_s, until_launch), self.timing.combat_tick_s, None)
+        dt_b = np.where(flying, dt_b, idle)
         dt_b = np.where(active_battles, np.minimum(dt_b, scenario.timing.duration_s - w.time_s), 0.0)
         w.dt_s[:] = dt_b
         w.time_s[active_battles] += dt_b[active_battles]
@@ -110,6 +103,8 @@ class Simulation:
         active = active_battles[w.battle]
         dt = dt_b[w.battle]
 
+        steam(w)
+        order_launches(w, active)
         finish_calls(w, active)
         decide_air_command(w, picture, self.armoury, active)
         decide_swarm(w, picture, self.armoury, active)
@@ -126,14 +121,15 @@ class Simulation:
         apply_hits(w, hits)
         wing_failures(w, active, dt)
         mission = scenario.mission
-        take_photos(
-            w,
-            active,
-            mission.target_m,
-            float(w.ship_xyz[2]) if w.ship_xyz else 0.0,
-            mission.photo_range_m,
-            mission.photo_interval_s,
-        )
+        if mission.target_m is not None:
+            take_photos(
+                w,
+                active,
+                mission.target_m,
+                float(w.ship_xyz[2]) if w.ship_xyz else 0.0,
+                mission.photo_range_m,
+                mission.photo_interval_s,
+            )
         self.deck.recover(w, active, w.mode == Mode.RETURN)
         self.deck.turnaround(w, active)
         self._end_battles(active_battles)
@@ -142,10 +138,10 @@ class Simulation:
     def _end_battles(self, active_battles: np.ndarray) -> None:
         w = self.world
         ours = w.side == AIR_COMMAND
-        still_ours = np.bincount(
-            w.battle[ours & ((w.status == Status.AIRBORNE) | (w.status == Status.READY))],
-            minlength=w.n_battles,
-        )
+        # In play: in the air, or on deck still waiting for a first launch (not one back aboard and turned
+        # around, which would keep a battle going for days of refuelling and repairs).
+        first_launch = (w.status == Status.READY) & (w.sorties == 0)
+        still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
         out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
         ending = active_battles & ((still_ours == 0) | out_of_time)
         for b in np.flatnonzero(ending).tolist():

@@ -19,6 +19,7 @@ from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, in_cone
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit
+from captainred.fleet.steaming import fleet_centre
 
 SLOT_SPACING_RIGHT_M = 110.0
 SLOT_SPACING_BACK_M = 70.0
@@ -121,10 +122,15 @@ def _form_up(world: World, up: B) -> None:
 
 
 def _break_for_contact(world: World, up: B, picture: Picture) -> None:
-    tx, ty = world.scenario.scenario.mission.target_m
+    """Bandits in sight, or the target close: radio silence ends, and the squadron breaks."""
+    mission = world.scenario.scenario.mission
     engage = world.scenario.scenario.doctrine.engage_range_m
     transit = up & (world.mode == Mode.TRANSIT)
-    target_range = np.hypot(world.x_m - tx, world.y_m - ty)
+    if mission.target_m is not None:
+        tx, ty = mission.target_m
+        target_range = np.hypot(world.x_m - tx, world.y_m - ty)
+    else:
+        target_range = np.full(world.n, np.inf)
     near = target_range < CONTACT_RANGE_M
     contact = transit & (near | (picture.nearest_range_m < 2 * engage))
     rows = np.flatnonzero(contact)
@@ -157,6 +163,60 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
     _set_mode(world, rows[~world.camera[rows]], Mode.ENGAGE)
 
 
+def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
+    """Where the mission is: its target, or for a patrol of the fleet, the fleet itself."""
+    target = world.scenario.scenario.mission.target_m
+    if target is not None:
+        return np.full(len(rows), target[0]), np.full(len(rows), target[1])
+    centre = fleet_centre(world)[world.battle[rows]]
+    return centre[:, 0], centre[:, 1]
+
+
+def _fly_the_circuit(world: World, rows: I64) -> None:
+    """A radial patrol's leader: out to the circuit's radius ahead of the fleet, round the fleet (which
+    steams on meanwhile) as many times as ordered, then every aircraft of the squadron heads home."""
+    mission = world.scenario.scenario.mission
+    radius = float(mission.radius_m or 0.0)
+    centre = fleet_centre(world)[world.battle[rows]]
+    dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
+    bearing = np.arctan2(dx, dy)
+    started = np.isfinite(world.circuit_bearing_rad[rows])
+    reached = started | (np.hypot(dx, dy) >= 0.97 * radius)
+    swept = np.where(started, np.mod(bearing - world.circuit_bearing_rad[rows] + np.pi, 2 * np.pi) - np.pi, 0.0)
+    world.circuit_rad[rows] += np.where(reached, swept, 0.0)
+    world.circuit_bearing_rad[rows] = np.where(reached, bearing, np.nan)
+    altitude = mission.cruise_altitude_m
+    out = rows[~reached]
+    if len(out):
+        course = np.radians(world.scenario.scenario.fleet.course_deg)
+        steer_to(
+            world,
+            out,
+            centre[~reached, 0] + radius * np.sin(course),
+            centre[~reached, 1] + radius * np.cos(course),
+            np.full(len(out), altitude),
+            gain_m=8000.0,
+        )
+    circling = rows[reached]
+    if len(circling):
+        orbit(world, circling, centre[reached, 0], centre[reached, 1], radius, altitude, clockwise=True)
+    done = rows[world.circuit_rad[rows] >= 2 * np.pi * mission.circuits]
+    for leader in done.tolist():
+        members = np.flatnonzero(
+            world.airborne
+            & (world.squadron == world.squadron[leader])
+            & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT))
+        )
+        emit(
+            world,
+            leader,
+            EventKind.COURSE_SET,
+            squadron=world.scenario.scenario.squadrons[int(world.squadron[leader]) % world.squadrons_per_battle].id,
+            toward="home",
+        )
+        _set_mode(world, members, Mode.RETURN)
+
+
 def bingo_fuel_kg(world: World, rows: I64) -> F64:
     """Fuel at which a pilot must turn for home: what the trip home takes at cruise, plus the reserve.
 
@@ -166,7 +226,8 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     if doctrine.bingo_fuel_kg is not None:
         return np.full(len(rows), doctrine.bingo_fuel_kg)
     c = world.home_carrier[rows]
-    distance = np.hypot(world.x_m[rows] - world.carrier_xy[c, 0], world.y_m[rows] - world.carrier_xy[c, 1])
+    b = world.battle[rows]
+    distance = np.hypot(world.x_m[rows] - world.carrier_xy[b, c, 0], world.y_m[rows] - world.carrier_xy[b, c, 1])
     # At the cruise setting a damaged aircraft flies slower (level speed goes as the root of thrust).
     throttle = _cruise_throttle(world, rows)
     speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world)[rows], 0.05))
@@ -320,22 +381,18 @@ def _fly_formation(world: World, up: B) -> None:
         orbit(
             world,
             T[form],
-            world.carrier_xy[c[form], 0],
-            world.carrier_xy[c[form], 1],
+            world.carrier_xy[world.battle[T[form]], c[form], 0],
+            world.carrier_xy[world.battle[T[form]], c[form], 1],
             FORM_UP_RADIUS_M,
             FORM_UP_ALTITUDE_M,
         )
     if (~form).any():
-        tx, ty = sc.mission.target_m
         G_ = T[~form]
-        steer_to(
-            world,
-            G_,
-            np.full(len(G_), tx),
-            np.full(len(G_), ty),
-            np.full(len(G_), sc.mission.cruise_altitude_m),
-            gain_m=8000.0,
-        )
+        if sc.mission.type == "radial_patrol":
+            _fly_the_circuit(world, G_)
+        else:
+            tx, ty = _mission_point(world, G_)
+            steer_to(world, G_, tx, ty, np.full(len(G_), sc.mission.cruise_altitude_m), gain_m=8000.0)
     world.cmd_throttle[T] = _cruise_throttle(world, T) * np.where(form, 0.8, 1.0)
     S = L[~top]
     if len(S):
@@ -407,7 +464,7 @@ def _engage(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
     _pursue(world, hunting, world.target[hunting], armoury)
     idle = rows[world.target[rows] < 0]
     if len(idle):
-        tx, ty = world.scenario.scenario.mission.target_m
+        tx, ty = _mission_point(world, idle)
         orbit(world, idle, tx, ty, COVER_RADIUS_M, 2500.0)
         world.cmd_throttle[idle] = _cruise_throttle(world, idle)
 
@@ -417,12 +474,20 @@ def _photo_passes(world: World, up: B, picture: Picture) -> None:
     if not len(rows):
         return
     mission = world.scenario.scenario.mission
-    tx, ty = mission.target_m
+    tx, ty = _mission_point(world, rows)
     clockwise = world.slot[rows] % 2 == 0
     for cw in (True, False):
         sel = rows[clockwise == cw]
         if len(sel):
-            orbit(world, sel, tx, ty, 0.7 * mission.photo_range_m, PHOTO_ALTITUDE_M, clockwise=cw)
+            orbit(
+                world,
+                sel,
+                tx[clockwise == cw],
+                ty[clockwise == cw],
+                0.7 * mission.photo_range_m,
+                PHOTO_ALTITUDE_M,
+                clockwise=cw,
+            )
     world.cmd_throttle[rows] = _cruise_throttle(world, rows) * 1.1
     # A photo pilot still shoots at an LGF that wanders into her sights.
     enemy = picture.nearest_enemy[rows]
@@ -440,7 +505,7 @@ def _return(world: World, up: B) -> None:
     if not len(rows):
         return
     c = world.home_carrier[rows]
-    cx, cy = world.carrier_xy[c, 0], world.carrier_xy[c, 1]
+    cx, cy = world.carrier_xy[world.battle[rows], c, 0], world.carrier_xy[world.battle[rows], c, 1]
     distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
     # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
     power = np.maximum(engine_power(world)[rows], 0.05)

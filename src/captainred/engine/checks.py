@@ -3,8 +3,8 @@
 They ship with the engine (as Gymnasium's `env_checker` ships with Gymnasium) so that tests, drivers and
 the RL environment can all call them. `check_world` checks one state (fuel, ammunition, health, speed,
 height, row identity); `check_step` checks what one step may change (gone craft stay put, craft on deck
-only leave by launching, fuel and ammunition never come back, each active battle's clock advances by
-exactly one tick of its dt); `StepChecker` runs both on every step of a driver's loop; and
+only leave by launching, fuel and ammunition never come back but in a carrier's turnaround, each active
+battle's clock advances by exactly one tick of its dt); `StepChecker` runs both on every step of a driver's loop; and
 `check_determinism` runs a battle twice alone and once inside a batch, over many steps, and names the
 first event where the runs part ways. Every violation raises `WorldInvariantError`, naming the rule and
 the rows (battle, craft, callsign) that broke it.
@@ -337,25 +337,27 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
         "a craft waiting to launch was damaged or repaired",
     )
 
-    # Fuel and ammunition are only ever spent.
+    # Fuel and ammunition are only ever spent, except aboard a carrier, where the deck crews refuel and
+    # rearm a recovered aircraft (RETURNED before the step, still aboard after it).
+    aboard = returned & ((after.status == Status.RETURNED) | (after.status == Status.READY))
     _require(
-        after.fuel_kg <= before.fuel_kg,
+        aboard | (after.fuel_kg <= before.fuel_kg),
         "fuel_never_increases",
-        "fuel went up",
+        "fuel went up outside a carrier's turnaround",
         fuel_before=before.fuel_kg,
         fuel_after=after.fuel_kg,
     )
     _require(
-        after.rounds <= before.rounds,
+        aboard | (after.rounds <= before.rounds),
         "rounds_never_increase",
-        "rounds went up",
+        "rounds went up outside a carrier's turnaround",
         rounds_before=before.rounds,
         rounds_after=after.rounds,
     )
     _require(
-        after.rockets <= before.rockets,
+        aboard | (after.rockets <= before.rockets),
         "rockets_never_increase",
-        "rockets went up",
+        "rockets went up outside a carrier's turnaround",
         rockets_before=before.rockets,
         rockets_after=after.rockets,
     )

@@ -46,6 +46,17 @@ class EventKind(StrEnum):
     RETURNED_TO_SHIP = "returned_to_ship"  # an LGF back aboard the mother ship (terminal, not a loss)
     AIRBORNE_AT_END = "airborne_at_end"  # details: fuel_kg, photos (still flying when the battle ends)
     END = "end"  # details: reason, sim_seconds
+    # The carriers' deck cycle (captainred.fleet.carrier_deck). Battle events have no actor.
+    DECK_CLEARED = "deck_cleared"  # battle event; details: carrier, aircraft (ordered off)
+    ALL_CLEAR = "all_clear"  # battle event: the all-clear flag, launches follow; details: carrier
+    WIRE_CAUGHT = "wire_caught"  # details: carrier, wire (1-4, 4 the last), fuel_kg
+    BOLTER = "bolter"  # the hook missed every wire; details: carrier, fuel_kg, go_around (bool)
+    HARD_LANDING = "hard_landing"  # details: carrier, severity (airframe health lost)
+    REFUELLED = "refuelled"  # refuelled and rearmed, READY again; details: carrier, seconds (wire to ready)
+    GROUNDED = "grounded"  # struck below for repairs; details: carrier, hours (of repair work)
+    REPAIRED = "repaired"  # out of the hangar, READY again; details: carrier, hours (since the wire)
+    STRUCK_OFF = "struck_off"  # beyond repair (or no room below); details: carrier, reason
+    SICK_BAY = "sick_bay"  # the pilot came back wounded; details: carrier, pilot, days
 
 
 # Every launched craft ends with exactly one of these: a loss, a return, or still airborne at the end.

@@ -46,6 +46,10 @@ class Purpose(IntEnum):
     WOUND = 16
     DOOR = 17
     SECOND_ROCKET = 18
+    BOW_DROP = 19
+    ARRESTOR_WIRE = 20
+    HOOK_SKIP = 21
+    HARD_LANDING = 22
 
 
 def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -108,6 +108,7 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
         x[rows], y[rows] = carrier_pos[name]
         z[rows] = catalog.carriers[name].deck_altitude_m
     lgf_rows = side == LGF
+    start_xy = np.array([c.position_m for c in scenario.carriers], dtype=np.float64)
     carrier_index = {c.name: i for i, c in enumerate(scenario.carriers)}
     order_carrier = np.array(
         [carrier_index[o.carrier or catalog.squadrons[o.id].carrier] for o in scenario.squadrons],
@@ -119,7 +120,10 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
     x[lgf_rows], y[lgf_rows] = sx, sy
     z[lgf_rows] = (ship.hover_altitude_m + ship.height_m / 2) if ship else 1500.0
 
-    launch_at = tile([r[7] for r in layout], np.float64)
+    launch_offset = tile([r[7] for r in layout], np.float64)
+    # Launching on range: nobody goes until the fleet has steamed within range of the target.
+    on_range = scenario.mission.launch_range_m is not None
+    launch_at = np.where((side == AIR_COMMAND) & on_range, np.inf, launch_offset)
     heading = np.zeros(n)
     speed = np.zeros(n)
     # A patrol already airborne circles the ship at 1.5 km altitude, spread around it.
@@ -219,8 +223,26 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
         callsigns=callsigns * n_battles,
         squadron_formed=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
         squadron_contact=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
-        carrier_xy=np.array([c.position_m for c in scenario.carriers], dtype=np.float64),
+        carrier_xy=np.tile(start_xy, (n_battles, 1, 1)),
+        carrier_start_xy=start_xy,
+        fleet_velocity_mps=np.array(
+            [
+                scenario.fleet.speed_mps * np.sin(np.radians(scenario.fleet.course_deg)),
+                scenario.fleet.speed_mps * np.cos(np.radians(scenario.fleet.course_deg)),
+            ]
+        ),
         home_carrier=home,
         deck_free_s=np.zeros((n_battles, len(scenario.carriers))),
+        all_clear_s=np.full((n_battles, len(scenario.carriers)), np.inf),
+        next_launch_s=np.zeros((n_battles, len(scenario.carriers))),
+        deck_place=np.zeros(n, dtype=np.int8),  # every carrier aircraft starts on deck (DeckPlace.ON_DECK)
+        deck_work_s=np.zeros(n),
+        deck_ready_s=np.zeros(n),
+        landed_s=np.full(n, np.inf),
+        sorties=np.zeros(n, dtype=np.int32),
+        sick_bay_until_s=np.zeros(n),
         spin_until_s=np.zeros(n),
+        circuit_rad=np.zeros(n),
+        circuit_bearing_rad=np.full(n, np.nan),
+        launch_offset_s=launch_offset,
     )

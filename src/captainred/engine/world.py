@@ -155,12 +155,33 @@ class World:
     squadron_contact: B = field(repr=False)
 
     # --- carriers (index into scenario.carriers) and their decks, per battle
-    carrier_xy: F64 = field(repr=False)  # (n_carriers, 2)
+    carrier_xy: F64 = field(repr=False)  # (n_battles, n_carriers, 2): where each carrier is now
+    carrier_start_xy: F64 = field(repr=False)  # (n_carriers, 2): where each carrier was at time 0
+    fleet_velocity_mps: F64 = field(repr=False)  # (2,): the fleet steams at this velocity (x east, y north)
     home_carrier: I32 = field(repr=False)  # per row, -1 for LGFs
     deck_free_s: F64 = field(repr=False)  # (n_battles, n_carriers): when the deck can take the next one
+    # The deck cycle (captainred.fleet.carrier_deck), per battle and carrier: when the running launch
+    # sequence's all-clear was given (inf: none running), and when the next aircraft may go off the bow.
+    all_clear_s: F64 = field(repr=False)  # (n_battles, n_carriers)
+    next_launch_s: F64 = field(repr=False)  # (n_battles, n_carriers)
+    # ... and per row: where a carrier's aircraft is (DeckPlace), the deck job in hand (turnaround or
+    # repair: its seconds of work, and when it is done; inf while it waits for hands; for an aircraft in
+    # the air, the earliest it may fly its next approach), when it came aboard, sorties flown, and when
+    # its pilot is out of the sick bay.
+    deck_place: I8 = field(repr=False)
+    deck_work_s: F64 = field(repr=False)
+    deck_ready_s: F64 = field(repr=False)
+    landed_s: F64 = field(repr=False)
+    sorties: I32 = field(repr=False)
+    sick_bay_until_s: F64 = field(repr=False)
 
     # --- per row: a spin's end (the pilot has fought out of it) and the launch door of an LGF
     spin_until_s: F64 = field(repr=False)
+
+    # --- per row: a radial patrol's progress round the fleet (accumulated and last bearing)
+    circuit_rad: F64 = field(repr=False)
+    circuit_bearing_rad: F64 = field(repr=False)
+    launch_offset_s: F64 = field(repr=False)  # launch time after the order to launch is given
 
     # --- per row: names, for the radio and the log
     callsigns: list[str] = field(default_factory=list, repr=False)

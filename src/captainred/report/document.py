@@ -73,6 +73,7 @@ def build_document(summary: Mapping[str, Any], timeline: Sequence[TimelineRow]) 
             Section("Pilots", (_pilot_table(summary["pilots"]),)),
             Section("Losses", (_loss_table(summary["sides"]),)),
             _photo_section(summary),
+            *_deck_sections(summary.get("carriers", {})),
             Section("Record", (Paragraph(_record(summary)),)),
         ),
     )
@@ -157,6 +158,69 @@ def _photo_section(summary: Mapping[str, Any]) -> Section:
     )
     table = Table(("Camera aircraft", "Pilot", "Taken", "Home", "Status"), rows, numeric=frozenset({2, 3}))
     return Section("Photos", (total, table))
+
+
+WIRE_NAMES = ("first", "second", "third", "last")
+
+
+def _deck_sections(carriers: Mapping[str, Mapping[str, Any]]) -> tuple[Section, ...]:
+    """The deck: for each carrier, launch and recovery times, wires, bolters, and each landing with its
+    fuel, its turnaround or how long the aircraft is grounded."""
+    if not carriers:
+        return ()
+    blocks: list[Block] = []
+    for name, deck in carriers.items():
+        landings = deck.get("landings", [])
+        parts = [f"{name}: {plural(int(deck.get('launched', 0)), 'aircraft')} launched"]
+        if deck.get("first_launch_s") is not None:
+            first, last = float(deck["first_launch_s"]), float(deck["last_launch_s"])
+            parts[0] += f" {format_clock(first)}–{format_clock(last)}"
+        recovered = f"{int(deck.get('recovered', 0))} recovered"
+        if landings:
+            recovered += f" {format_clock(landings[0]['time_s'])}–{format_clock(landings[-1]['time_s'])}"
+        parts.append(recovered)
+        wires = deck.get("wires", [0, 0, 0, 0])
+        if sum(wires):
+            parts.append("wires " + ", ".join(f"{WIRE_NAMES[k]} {n}" for k, n in enumerate(wires) if n))
+        parts.append(plural(int(deck.get("bolters", 0)), "bolter"))
+        if deck.get("hard_landings"):
+            parts.append(plural(int(deck["hard_landings"]), "hard landing"))
+        parts.append(f"{int(deck.get('grounded', 0))} grounded")
+        if deck.get("struck_off"):
+            parts.append(f"{int(deck['struck_off'])} struck off")
+        blocks.append(Paragraph("; ".join(parts) + "."))
+        if landings:
+            blocks.append(_landing_table(landings))
+    return (Section("Deck", tuple(blocks)),)
+
+
+def _landing_table(landings: Sequence[Mapping[str, Any]]) -> Table:
+    rows = []
+    for landing in landings:
+        wire = landing.get("wire")
+        if landing.get("struck_off"):
+            after, tone = "struck off", Tone.BAD
+        elif landing.get("grounded_h") is not None:
+            after, tone = f"grounded {_hours(float(landing['grounded_h']))}", Tone.BAD
+        elif landing.get("turnaround_s") is not None:
+            after, tone = f"ready again in {format_clock(float(landing['turnaround_s']))}", Tone.GOOD
+        else:
+            after, tone = "turning around", Tone.PLAIN
+        cells = (
+            landing["callsign"],
+            format_clock(float(landing["time_s"])),
+            WIRE_NAMES[int(wire) - 1] if isinstance(wire, int) and 1 <= wire <= 4 else "—",
+            f"{float(landing['fuel_kg']):.0f}",
+            str(landing.get("bolters", 0)),
+            after,
+        )
+        rows.append(Row(cells, tone))
+    columns = ("Aircraft", "Landed", "Wire", "Fuel (kg)", "Bolters", "Then")
+    return Table(columns, tuple(rows), numeric=frozenset({3, 4}))
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 def _record(summary: Mapping[str, Any]) -> str:

@@ -28,6 +28,7 @@ from captainred.report.sorties import (
 
 SIDES = (AIR_COMMAND, LGF)
 SIDE_COUNTS = ("launched", "lost", "returned", "airborne", "kills")
+CARRIER_COUNTS = ("launched", "recovered", "bolters", "grounded", "hard_landings", "struck_off")
 
 
 def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
@@ -50,8 +51,79 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
         "sides": sides,
         "pilots": pilots,
         "photos_returned": sum(p["photos_returned"] for p in pilots),
+        "carriers": _carriers(log, sorties),
         "events": log.counts(),
     }
+
+
+def _carriers(log: EventLog, sorties: Mapping[int, Sortie]) -> dict[str, dict[str, Any]]:
+    """Each carrier's deck, from its events: launches, recoveries, bolters, groundings, and each landing
+    (when, which wire, fuel left, bolters before it, turnaround or time grounded)."""
+    carriers: dict[str, dict[str, Any]] = {}
+
+    def deck(name: str) -> dict[str, Any]:
+        return carriers.setdefault(
+            name,
+            {
+                **dict.fromkeys(CARRIER_COUNTS, 0),
+                "wires": [0] * 4,
+                "launch_s": [],
+                "landings": [],
+            },
+        )
+
+    landing: dict[int, dict[str, Any]] = {}  # craft -> its landing record
+    bolters: dict[int, int] = {}
+    for event in log:
+        d = event.details
+        sortie = sorties.get(event.actor)
+        if event.kind is EventKind.LAUNCH:
+            if sortie is not None and sortie.side == AIR_COMMAND and sortie.base:
+                entry = deck(sortie.base)
+                entry["launched"] += 1
+                entry["launch_s"].append(event.time_s)
+            continue
+        name = str(d.get("carrier", ""))
+        if not name:
+            continue
+        if event.kind is EventKind.BOLTER:
+            deck(name)["bolters"] += 1
+            bolters[event.actor] = bolters.get(event.actor, 0) + 1
+        elif event.kind is EventKind.RECOVERED:
+            entry = deck(name)
+            entry["recovered"] += 1
+            wire = d.get("wire")
+            if isinstance(wire, int) and 1 <= wire <= 4:
+                entry["wires"][wire - 1] += 1
+            record = {
+                "callsign": sortie.callsign if sortie is not None else f"craft {event.actor}",
+                "time_s": round(event.time_s, 3),
+                "wire": wire,
+                "fuel_kg": round(float(d.get("fuel_kg", 0.0)), 1),
+                "bolters": bolters.get(event.actor, 0),
+                "turnaround_s": None,
+                "grounded_h": None,
+                "struck_off": False,
+            }
+            entry["landings"].append(record)
+            landing[event.actor] = record
+        elif event.kind is EventKind.HARD_LANDING:
+            deck(name)["hard_landings"] += 1
+        elif event.kind is EventKind.GROUNDED:
+            deck(name)["grounded"] += 1
+            if event.actor in landing:
+                landing[event.actor]["grounded_h"] = round(float(d.get("hours", 0.0)), 1)
+        elif event.kind is EventKind.STRUCK_OFF:
+            deck(name)["struck_off"] += 1
+            if event.actor in landing:
+                landing[event.actor]["struck_off"] = True
+        elif event.kind is EventKind.REFUELLED and event.actor in landing:
+            landing[event.actor]["turnaround_s"] = round(float(d.get("seconds", 0.0)), 1)
+    for entry in carriers.values():
+        times = entry.pop("launch_s")
+        entry["first_launch_s"] = min(times) if times else None
+        entry["last_launch_s"] = max(times) if times else None
+    return carriers
 
 
 def _sim_seconds(log: EventLog) -> float:
@@ -174,6 +246,15 @@ def _check(summary: Mapping[str, Any]) -> None:
     launches = summary["events"].get(str(EventKind.LAUNCH), 0)
     _require(launches == launched, f"events.launch: {launches} launch events != {launched} launched")
     _check_pilots(summary["pilots"], sides.get(AIR_COMMAND, dict.fromkeys(SIDE_COUNTS, 0)))
+    for name, deck in summary.get("carriers", {}).items():
+        for key in CARRIER_COUNTS:
+            if key in deck:
+                _require(_count(deck[key]), f"carriers.{name}.{key}: not a count: {deck[key]!r}")
+        if "wires" in deck:
+            _require(
+                sum(deck["wires"]) <= deck["recovered"],
+                f"carriers.{name}.wires: {sum(deck['wires'])} wires caught > {deck['recovered']} recovered",
+            )
     photos = sum(p["photos_returned"] for p in summary["pilots"])
     _require(
         summary["photos_returned"] == photos,

@@ -44,10 +44,13 @@ class TimelineRow:
 
 
 def format_clock(time_s: float) -> str:
-    """Sim time as mm:ss, or h:mm:ss from the first hour on."""
+    """Sim time as mm:ss, h:mm:ss from the first hour on, and with days (2d 03:04:05) from the first day."""
     total = max(0, int(time_s))
-    hours, rest = divmod(total, 3600)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}:{minutes:02d}:{seconds:02d}"
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
@@ -113,6 +116,8 @@ class _TimelineReader:
 
     def _row(self, event: Event, what: str) -> TimelineRow:
         who = str(event.details.get("callsign") or self.who(event.actor))
+        if event.actor < 0 and event.details.get("carrier"):
+            who = str(event.details["carrier"])  # the deck itself
         if event.kind is EventKind.END:
             who = "battle"
         return TimelineRow(event.time_s, who, what, event.kind, self.side(event.actor))
@@ -259,6 +264,9 @@ def _force_down(reader: _TimelineReader, e: Event) -> str:
 def _recovered(reader: _TimelineReader, e: Event) -> str:
     d = e.details
     what = f"recovered aboard {d['carrier']}" if d.get("carrier") else "recovered"
+    wire = d.get("wire")
+    if isinstance(wire, int) and 1 <= wire <= 4:
+        what += " on the " + ("last" if wire == 4 else ("first", "second", "third")[wire - 1]) + " wire"
     what += f", {float(d.get('fuel_kg', 0.0)):.0f} kg of fuel left"
     photos = int(d.get("photos", 0))
     return what + (f", {plural(photos, 'photo')} home" if photos else "")
@@ -312,6 +320,16 @@ def _bingo(reader: _TimelineReader, e: Event) -> str:
     return f"bingo ({reason}), {float(e.details.get('fuel_kg', 0.0)):.0f} kg of fuel"
 
 
+def _bolter(reader: _TimelineReader, e: Event) -> str:
+    fuel = f"{float(e.details.get('fuel_kg', 0.0)):.0f} kg of fuel"
+    return f"bolter, goes round again ({fuel})" if e.details.get("go_around") else f"bolter, {fuel}: no going round"
+
+
+def _grounded(reader: _TimelineReader, e: Event) -> str:
+    hours = float(e.details.get("hours", 0.0))
+    return f"struck below, grounded: {hours:.0f} h of repairs" if hours < 48 else f"grounded: {hours / 24:.1f} days"
+
+
 _Line = Callable[[_TimelineReader, Event], str]
 
 _LINES: Mapping[EventKind, _Line] = {
@@ -335,6 +353,19 @@ _LINES: Mapping[EventKind, _Line] = {
     EventKind.RECOVERED: _recovered,
     EventKind.AIRBORNE_AT_END: _airborne_at_end,
     EventKind.END: _end,
+    EventKind.DECK_CLEARED: lambda r, e: (
+        "deck cleared" + (f" for {plural(int(e.details['aircraft']), 'aircraft')}" if e.details.get("aircraft") else "")
+    ),
+    EventKind.ALL_CLEAR: lambda r, e: "the all-clear flag",
+    EventKind.BOLTER: _bolter,
+    EventKind.HARD_LANDING: lambda r, e: "hard landing",
+    EventKind.REFUELLED: lambda r, e: (
+        f"refuelled and rearmed, ready in {format_clock(float(e.details.get('seconds', 0.0)))}"
+    ),
+    EventKind.GROUNDED: _grounded,
+    EventKind.REPAIRED: lambda r, e: "repaired, back on deck",
+    EventKind.STRUCK_OFF: lambda r, e: "struck off" + (f" ({e.details['reason']})" if e.details.get("reason") else ""),
+    EventKind.SICK_BAY: lambda r, e: f"pilot to the sick bay for {float(e.details.get('days', 0.0)):.0f} days",
 }
 
 # Kinds worth one line at most, however often they are logged: per craft, or in the whole battle.

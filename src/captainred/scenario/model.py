@@ -152,6 +152,13 @@ class CarrierSpec(Frozen):
     launch_interval_s: Duration = Field(gt=0)
     recovery_interval_s: Duration = Field(gt=0)
     deck_altitude_m: Length = Field(ge=0)
+    # The deck cycle (captainred.fleet.carrier_deck); design values, defaults for older catalogs.
+    preflight_s: Duration = Field(default=20.0, ge=0, description="all-clear flag to the first aircraft away")
+    deck_crews: int = Field(default=4, ge=1, description="refuel-and-rearm crews, one aircraft each at a time")
+    turnaround_min_s: Duration = Field(default=300.0, gt=0, description="the quickest refuel and rearm")
+    refuel_kg_s: float = Field(default=12.0, gt=0, description="one crew's hose, kg of fuel a second")
+    rearm_s: Duration = Field(default=240.0, ge=0, description="guns and rockets, done while she refuels")
+    mechanics: int = Field(default=3, ge=1, description="repair teams below, one aircraft each at a time")
 
 
 class MapSpec(Frozen):
@@ -198,14 +205,32 @@ class SquadronOrder(Frozen):
 
 
 class MissionSpec(Frozen):
+    """The mission as the briefing gives it: what, where, how high, how long, and how much radio."""
+
     type: Literal["reconnaissance", "radial_patrol", "combat_air_patrol", "escort", "strike"]
-    target_m: tuple[Length, Length] = Field(description="map position of the target")
+    target_m: tuple[Length, Length] | None = Field(default=None, description="map position of the target")
+    radius_m: Length | None = Field(default=None, gt=0, description="radial patrol: the circuit's radius")
+    circuits: int = Field(default=1, ge=1, le=10, description="radial patrol: times round the fleet")
+    launch_range_m: Length | None = Field(
+        default=None, gt=0, description="launch once the carrier is this close to the target (None: at once)"
+    )
     cruise_altitude_m: Length = Field(gt=0)
     photo_interval_s: Duration = Field(default=5.0, gt=0)
     photo_range_m: Length = Field(default=4000.0, gt=0)
     photos_wanted: int = Field(default=24, ge=0, description="per photo aircraft, then it turns for home")
     radio: Literal["normal", "essential", "silence"] = "essential"
     time_over_target_s: Duration = Field(default=600.0, gt=0, description="then everyone turns for home")
+
+    @model_validator(mode="after")
+    def _where(self) -> MissionSpec:
+        if self.type == "radial_patrol":
+            if self.radius_m is None:
+                raise ValueError("radius_m: a radial patrol needs the circuit's radius")
+        elif self.target_m is None:
+            raise ValueError(f"target_m: a {self.type.replace('_', ' ')} needs a target")
+        if self.launch_range_m is not None and self.target_m is None:
+            raise ValueError("launch_range_m: launching on range needs a target_m to measure it to")
+        return self
 
 
 class DoctrineSpec(Frozen):
@@ -239,6 +264,9 @@ class TimingSpec(Frozen):
     duration_s: Duration = Field(gt=0, le=7 * 86400)
     combat_tick_s: Duration = Field(default=0.2, ge=0.02, le=1.0)
     transit_tick_s: Duration = Field(default=2.0, ge=0.02, le=10.0)
+    idle_tick_s: Duration = Field(
+        default=300.0, ge=0.02, le=3600.0, description="nothing in the air: the fleet steams in steps this long"
+    )
     quiet_range_m: Length = Field(
         default=30000.0, gt=0, description="no hostile within this: the battle takes transit ticks"
     )
@@ -252,6 +280,13 @@ class TimingSpec(Frozen):
         return self
 
 
+class FleetSpec(Frozen):
+    """The fleet steams on a course at a speed; the carriers (and the net over them) move with it."""
+
+    speed_mps: Speed = Field(default=0.0, ge=0, le=30)
+    course_deg: float = Field(default=0.0, ge=0, lt=360, description="compass course, 0 = north")
+
+
 class Scenario(Frozen):
     name: str = Field(min_length=1)
     description: str = ""
@@ -260,6 +295,7 @@ class Scenario(Frozen):
     carriers: tuple[CarrierPlacement, ...] = Field(min_length=1)
     squadrons: tuple[SquadronOrder, ...] = Field(min_length=1)
     mission: MissionSpec
+    fleet: FleetSpec = FleetSpec()
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
 

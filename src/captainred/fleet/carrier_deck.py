@@ -1,0 +1,494 @@
+"""The carriers' deck cycle: launch, recovery, turnaround and repair, for every carrier of every battle.
+
+Launch: when aircraft are due (`World.launch_at_s`) and the deck is clear, the deck is cleared and the
+all-clear flag given; after the pre-flight checks they go one at a time at the deck's launch interval:
+full thrust on the brakes, the run, the drop off the bow, which a damaged or overloaded aircraft may not
+recover from (it ditches). Recovery: one aircraft at a time, lowest fuel first, when the deck is clear and
+no launch is running. Each approach is a draw shaped by skill, the state of the tail and rudder and the fuel
+left: the hook catches one of four wires (a pilot short of fuel flies it in long, toward the last), or
+skips them all (a bolter: round the circuit again if the fuel allows, else into the sea), and some
+landings are hard enough to damage the airframe. Aboard: an aircraft with little damage is refuelled and
+rearmed by a deck crew (one aircraft per crew at a time, never quicker than the catalog's minimum), one
+with real damage is struck below and grounded until a team of mechanics has repaired it (hours of work by
+subsystem), one beyond repair is struck off; a wounded pilot goes to the sick bay for days.
+
+All state lives in the World (`deck_place`, `deck_work_s`, `deck_ready_s`, `landed_s`, `sorties`,
+`sick_bay_until_s` per row; `deck_free_s`, `all_clear_s`, `next_launch_s` per battle and carrier): one
+per-row "ready at" clock serves every deck job, and a job waiting for hands is one whose clock is still
+infinite. Draws come from the counter-based generator, so a battle's deck runs the same alone or in a batch.
+`deck_counts` and `check_deck` state and check the conservation law: for each carrier of each battle,
+aircraft on deck + in the hangar + airborne + lost + diverted = aircraft it started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from captainred.doctrine.modes import Mode
+from captainred.engine.checks import WorldInvariantError
+from captainred.engine.damage import lose
+from captainred.engine.events import EventKind
+from captainred.engine.kinematics import burn_rate_kg_s
+from captainred.engine.launch import heading_to, put_in_air
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.world import F64, I32, I64, B, Status, Sub, World, emit, emit_battle
+
+# --- launch
+LAUNCH_SPEED_FACTOR = 1.25  # off the bow at this multiple of stall speed
+BOW_CLIMB_RAD = 0.08
+BOW_DROP_RISK = 0.5  # chance of not recovering from the drop with no engine, wing or tail left, scaled down
+BOW_DROP_SOUND = 0.8  # ... above this condition (engine power, wings, tail) the drop is always survived
+OVERLOAD_RISK_PER_ROCKET = 0.08  # each rocket hung beyond the type's load
+
+# --- recovery
+GROOVE_RADIUS_M = 1500.0  # in the landing pattern: this close to the carrier ...
+GROOVE_ALTITUDE_M = 400.0  # ... and this low
+WIRES = 4
+TARGET_WIRE = 2.6  # where a good approach puts the hook (between the second and third wires)
+LOW_FUEL_KG = 150.0  # below this a pilot flies the approach long, to be sure of getting aboard
+LOW_FUEL_LONG = 0.6  # wires further along
+DAMAGED_TAIL_LONG = 0.5  # wires further along, with no tail and rudder at all
+SPREAD_BASE = 1.0  # +- wires about the aim point, for a perfect pilot in a whole aircraft
+SPREAD_SKILL = 1.0
+SPREAD_TAIL = 1.0
+HOOK_SKIP_BASE = 0.03  # the hook bounces over every wire
+HOOK_SKIP_TAIL = 0.12
+HARD_LANDING_BASE = 0.02
+HARD_LANDING_TAIL = 0.2
+HARD_LANDING_SKILL = 0.05
+HARD_LANDING_SHORT_WIRES = 1.0  # a hook this short of the first wire slams her down
+HARD_LANDING_SEVERITY = (0.15, 0.35)  # airframe health lost, min and spread
+CIRCUIT_S = 120.0  # once round the pattern after a bolter
+CIRCUIT_THROTTLE = 0.7  # of the cruise setting
+
+# --- aboard
+# Hours of mechanics' work per unit of damage to each subsystem (Sub order); the pilot is the sick bay's.
+REPAIR_HOURS_PER_DAMAGE = np.array([30.0, 30.0, 24.0, 24.0, 16.0, 10.0, 2.0, 8.0, 0.0, 60.0])
+GROUNDED_MIN_HOURS = 1.0  # less is patched by the deck crew during the turnaround
+BEYOND_REPAIR_HOURS = 150.0
+BEYOND_REPAIR_AIRFRAME = 0.2
+SICK_BAY_DAYS = (3.0, 25.0)  # a wounded pilot: min, plus this many for a pilot hit to nothing
+
+
+class DeckPlace(IntEnum):
+    """Where a carrier's aircraft is (World.deck_place); with the row's status, one place each."""
+
+    ON_DECK = 0  # on the flight deck: spotted for launch, turning around, or ready
+    HANGAR = 1  # below, grounded until repaired
+    IN_AIR = 2  # launched: airborne, or lost in the air (the status says which)
+    STRUCK_OFF = 3  # came back beyond repair, or with no room below: lost to the carrier
+    DIVERTED = 4  # landed elsewhere (no rule diverts one yet; counted so that the law stays whole)
+
+
+@dataclass(frozen=True)
+class Approach:
+    """What each approach came to: the wire caught (1-4; 0 for a bolter) and whether it was hard."""
+
+    wire: I64
+    hard: B
+    severity: F64  # airframe health lost in a hard landing (0 otherwise)
+
+
+def approach(skill: F64, control: F64, fuel_kg: F64, u_wire: F64, u_hook: F64, u_hard: F64) -> Approach:
+    """The landing draw: where the hook comes down, as wires from the round-down, is uniform about an aim
+    point pushed long by low fuel and a shot-up tail, and spread by poor skill and poor control; past the
+    last wire, or with the hook skipping, it is a bolter. Short of the first wire, or by bad luck (more with
+    a shot-up tail), the landing is hard."""
+    lack = 1.0 - np.clip(control, 0.0, 1.0)
+    aim = TARGET_WIRE + DAMAGED_TAIL_LONG * lack + np.where(fuel_kg < LOW_FUEL_KG, LOW_FUEL_LONG, 0.0)
+    spread = SPREAD_BASE + SPREAD_SKILL * (1.0 - skill) + SPREAD_TAIL * lack
+    touchdown = aim + spread * (2.0 * u_wire - 1.0)
+    bolter = (touchdown >= WIRES + 0.5) | (u_hook < HOOK_SKIP_BASE + HOOK_SKIP_TAIL * lack)
+    wire = np.where(bolter, 0, np.clip(np.floor(touchdown + 0.5), 1, WIRES)).astype(np.int64)
+    p_hard = HARD_LANDING_BASE + HARD_LANDING_TAIL * lack + HARD_LANDING_SKILL * (1.0 - skill)
+    hard = ~bolter & ((u_hard < p_hard) | (touchdown < HARD_LANDING_SHORT_WIRES))
+    how_bad = np.clip(u_hard / np.maximum(p_hard, 1e-9), 0.0, 1.0)
+    severity = np.where(hard, HARD_LANDING_SEVERITY[0] + HARD_LANDING_SEVERITY[1] * how_bad, 0.0)
+    return Approach(wire=wire, hard=hard, severity=severity)
+
+
+def repair_hours(health: F64) -> F64:
+    """Hours of mechanics' work to make each aircraft whole, from its subsystem health (rows, len(Sub))."""
+    hours: F64 = (1.0 - np.clip(health, 0.0, 1.0)) @ REPAIR_HOURS_PER_DAMAGE
+    return hours
+
+
+def beyond_repair(health: F64) -> B:
+    out: B = (repair_hours(health) >= BEYOND_REPAIR_HOURS) | (health[:, Sub.AIRFRAME] < BEYOND_REPAIR_AIRFRAME)
+    return out
+
+
+class CarrierDeck:
+    """The deck cycle of every carrier, as `captainred.simulation.Simulation` drives it:
+
+    sim = Simulation(world, deck=CarrierDeck(world))
+
+    The object holds only the catalog's numbers for the World's carriers and each row's full load;
+    everything that changes lives in the World.
+    """
+
+    def __init__(self, world: World) -> None:
+        scenario, catalog = world.scenario.scenario, world.scenario.catalog
+        specs = [catalog.carriers[c.name] for c in scenario.carriers]
+        self.names = tuple(c.name for c in scenario.carriers)
+        self.n_carriers = len(specs)
+        self.deck_altitude_m = np.array([s.deck_altitude_m for s in specs])
+        self.launch_interval_s = np.array([s.launch_interval_s for s in specs])
+        self.recovery_interval_s = np.array([s.recovery_interval_s for s in specs])
+        self.preflight_s = np.array([s.preflight_s for s in specs])
+        self.hangar_capacity = np.array([s.hangar_capacity for s in specs], dtype=np.int64)
+        self.hands = {
+            DeckPlace.ON_DECK: np.array([s.deck_crews for s in specs], dtype=np.int64),
+            DeckPlace.HANGAR: np.array([s.mechanics for s in specs], dtype=np.int64),
+        }
+        self.turnaround_min_s = np.array([s.turnaround_min_s for s in specs])
+        self.refuel_kg_s = np.array([s.refuel_kg_s for s in specs])
+        self.rearm_s = np.array([s.rearm_s for s in specs])
+        self.full_fuel_kg, self.full_rounds, self.full_rockets = full_load(world)
+
+    # ------------------------------------------------------------------------------------------ launch
+
+    def launch(self, world: World, active: B) -> None:
+        """Start a launch sequence where aircraft are due and the deck is clear; send the next one off."""
+        w, nc = world, self.n_carriers
+        now = w.time_s[w.battle]
+        due = (
+            active
+            & (w.home_carrier >= 0)
+            & (w.status == Status.READY)
+            & (w.deck_place == DeckPlace.ON_DECK)
+            & (w.sorties == 0)
+            & (w.launch_at_s <= now)
+            & (w.sick_bay_until_s <= now)
+        )
+        key = self._key(w)
+        waiting = np.bincount(key[due], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
+        ordered = (w.home_carrier >= 0) & (w.status == Status.READY) & (w.sorties == 0) & np.isfinite(w.launch_at_s)
+        spotted = np.bincount(key[ordered], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
+        running = np.isfinite(w.all_clear_s)
+        w.all_clear_s[running & (waiting == 0)] = np.inf  # every aircraft of the sequence is away
+        t = w.time_s[:, None]
+        start = (waiting > 0) & ~running & (w.deck_free_s <= t)
+        for battle, carrier in np.argwhere(start).tolist():
+            name = self.names[carrier]
+            emit_battle(w, battle, EventKind.DECK_CLEARED, carrier=name, aircraft=int(spotted[battle, carrier]))
+            emit_battle(w, battle, EventKind.ALL_CLEAR, carrier=name)
+            w.all_clear_s[battle, carrier] = w.time_s[battle]
+            w.next_launch_s[battle, carrier] = w.time_s[battle] + self.preflight_s[carrier]
+        go = (np.isfinite(w.all_clear_s) & (w.next_launch_s <= t)).ravel()
+        rows = np.flatnonzero(due & go[np.maximum(key, 0)])
+        if not len(rows):
+            return
+        # The first due on each deck (earliest launch time, then slot order) goes.
+        order = np.lexsort((rows, w.launch_at_s[rows], key[rows]))
+        rows = rows[order]
+        _, first = np.unique(key[rows], return_index=True)
+        rows = np.sort(rows[first])
+        b, c = w.battle[rows], w.home_carrier[rows]
+        w.next_launch_s[b, c] = w.time_s[b] + self.launch_interval_s[c]
+        for deck in np.unique(c).tolist():
+            self._off_the_bow(w, rows[c == deck], deck)
+
+    def _off_the_bow(self, w: World, rows: I64, carrier: int) -> None:
+        b = w.battle[rows]
+        cx, cy = w.carrier_xy[b, carrier, 0].copy(), w.carrier_xy[b, carrier, 1].copy()
+        scenario = w.scenario.scenario
+        if scenario.mission.target_m is not None:
+            heading = heading_to(cx, cy, *scenario.mission.target_m)
+        else:
+            heading = np.full(len(rows), np.radians(scenario.fleet.course_deg))
+        altitude = np.full(len(rows), self.deck_altitude_m[carrier] + 5.0)
+        speed = LAUNCH_SPEED_FACTOR * w.stall_speed_mps[rows]
+        put_in_air(w, rows, cx, cy, altitude, heading, speed, base=self.names[carrier])
+        w.gamma_rad[rows] = BOW_CLIMB_RAD
+        w.sorties[rows] += 1
+        w.deck_place[rows] = DeckPlace.IN_AIR
+        w.deck_ready_s[rows] = 0.0
+        u = uniform(w.row_seed[rows], w.craft[rows], w.tick[b], Purpose.BOW_DROP)
+        for row in rows[u < self.bow_drop_risk(w, rows)].tolist():
+            lose(w, row, EventKind.DITCHED, None, cause="did not recover from the drop off the bow")
+
+    def bow_drop_risk(self, w: World, rows: I64) -> F64:
+        """Chance of not recovering from the drop off the bow: none for a sound aircraft at its load."""
+        h = w.health[rows]
+        engines = np.where(
+            w.engines[rows] >= 2, 0.5 * (h[:, Sub.ENGINE_PORT] + h[:, Sub.ENGINE_STARBOARD]), h[:, Sub.ENGINE_PORT]
+        )
+        wings = np.minimum(h[:, Sub.WING_PORT], h[:, Sub.WING_STARBOARD])
+        tail = np.minimum(h[:, Sub.TAIL], h[:, Sub.RUDDER])
+        condition = np.minimum.reduce([engines, wings, tail, h[:, Sub.AIRFRAME]])
+        damaged = BOW_DROP_RISK * np.clip((BOW_DROP_SOUND - condition) / BOW_DROP_SOUND, 0.0, 1.0)
+        overload = OVERLOAD_RISK_PER_ROCKET * np.maximum(w.rockets[rows] - self.full_rockets_of_type(w, rows), 0)
+        risk: F64 = np.clip(damaged + overload, 0.0, 1.0)
+        return risk
+
+    @staticmethod
+    def full_rockets_of_type(w: World, rows: I64) -> F64:
+        per_type = np.array([t.rockets.count if t.rockets else 0 for t in w.types], dtype=np.float64)
+        out: F64 = per_type[w.type_index[rows]]
+        return out
+
+    # ---------------------------------------------------------------------------------------- recovery
+
+    def recover(self, world: World, active: B, returning: B) -> None:
+        """Land at most one aircraft per clear deck: of those in the pattern and not going round, the one
+        with the least fuel."""
+        w = world
+        rows = np.flatnonzero(active & returning & w.airborne & (w.home_carrier >= 0))
+        if not len(rows):
+            return
+        b, c = w.battle[rows], w.home_carrier[rows]
+        now = w.time_s[b]
+        dist = np.hypot(w.x_m[rows] - w.carrier_xy[b, c, 0], w.y_m[rows] - w.carrier_xy[b, c, 1])
+        in_groove = (dist < GROOVE_RADIUS_M) & (w.z_m[rows] < GROOVE_ALTITUDE_M) & (w.deck_ready_s[rows] <= now)
+        deck_clear = (w.deck_free_s[b, c] <= now) & ~np.isfinite(w.all_clear_s[b, c])
+        rows = rows[in_groove & deck_clear]
+        if not len(rows):
+            return
+        key = self._key(w)
+        rows = rows[np.lexsort((rows, w.fuel_kg[rows], key[rows]))]
+        _, first = np.unique(key[rows], return_index=True)
+        rows = np.sort(rows[first])
+        b = w.battle[rows]
+        tick = w.tick[b]
+        h = w.health[rows]
+        outcome = approach(
+            w.skill[rows],
+            np.minimum(h[:, Sub.TAIL], h[:, Sub.RUDDER]),
+            w.fuel_kg[rows],
+            uniform(w.row_seed[rows], w.craft[rows], tick, Purpose.ARRESTOR_WIRE),
+            uniform(w.row_seed[rows], w.craft[rows], tick, Purpose.HOOK_SKIP),
+            uniform(w.row_seed[rows], w.craft[rows], tick, Purpose.HARD_LANDING),
+        )
+        for k, row in enumerate(rows.tolist()):
+            wire = int(outcome.wire[k])
+            if wire == 0:
+                self._bolter(w, row)
+            else:
+                self.land(w, row, wire, float(outcome.severity[k]) if outcome.hard[k] else 0.0)
+
+    def _bolter(self, w: World, row: int) -> None:
+        b, c = int(w.battle[row]), int(w.home_carrier[row])
+        now = float(w.time_s[b])
+        cruise = (w.cruise_speed_mps[row] / w.max_speed_mps[row]) ** 2
+        one_row = np.array([row])
+        circuit_kg = float(burn_rate_kg_s(w, one_row, np.array([CIRCUIT_THROTTLE * cruise]))[0]) * CIRCUIT_S
+        go_around = bool(w.fuel_kg[row] >= circuit_kg) or not bool(w.fuel_limited[row])
+        emit(w, row, EventKind.BOLTER, carrier=self.names[c], fuel_kg=float(w.fuel_kg[row]), go_around=go_around)
+        w.deck_free_s[b, c] = now + 0.5 * self.recovery_interval_s[c]
+        if go_around:
+            w.deck_ready_s[row] = now + CIRCUIT_S
+        else:
+            lose(w, row, EventKind.DITCHED, None, cause="bolter with no fuel to go round")
+
+    def land(self, w: World, row: int, wire: int, hard_severity: float = 0.0) -> None:
+        """Bring aircraft `row` aboard its carrier on `wire` (hard: airframe health lost), and send it to
+        the deck crew, the hangar or the scrap heap; its pilot, if wounded, to the sick bay."""
+        b, c = int(w.battle[row]), int(w.home_carrier[row])
+        now = float(w.time_s[b])
+        name = self.names[c]
+        w.status[row] = Status.RETURNED
+        w.x_m[row], w.y_m[row] = w.carrier_xy[b, c]
+        w.z_m[row] = self.deck_altitude_m[c]
+        w.speed_mps[row] = 0.0
+        w.gamma_rad[row] = 0.0
+        w.throttle[row] = w.cmd_throttle[row] = 0.0
+        w.trigger[row] = w.firing[row] = w.fire_rockets[row] = False
+        w.target[row] = -1
+        w.mode[row] = Mode.WAITING
+        w.mode_since_s[row] = now
+        w.landing_intent[row] = False
+        w.deck_place[row] = DeckPlace.ON_DECK
+        w.landed_s[row] = now
+        w.deck_free_s[b, c] = now + self.recovery_interval_s[c]
+        fuel = float(w.fuel_kg[row])
+        emit(w, row, EventKind.WIRE_CAUGHT, carrier=name, wire=wire, fuel_kg=fuel)
+        if hard_severity > 0.0:
+            w.health[row, Sub.AIRFRAME] = max(0.0, float(w.health[row, Sub.AIRFRAME]) - hard_severity)
+            emit(w, row, EventKind.HARD_LANDING, carrier=name, severity=hard_severity)
+        emit(w, row, EventKind.RECOVERED, carrier=name, fuel_kg=fuel, photos=int(w.photos[row]), wire=wire)
+        self._assess(w, row)
+
+    def _assess(self, w: World, row: int) -> None:
+        """Aboard: the sick bay for a wounded pilot; the hangar, the deck crew or the scrap heap for her
+        aircraft."""
+        b, c = int(w.battle[row]), int(w.home_carrier[row])
+        now = float(w.time_s[b])
+        name = self.names[c]
+        if w.wounded[row] and not w.pilot_dead[row]:
+            days = SICK_BAY_DAYS[0] + SICK_BAY_DAYS[1] * (1.0 - float(w.health[row, Sub.PILOT]))
+            w.sick_bay_until_s[row] = now + days * 86400.0
+            emit(w, row, EventKind.SICK_BAY, carrier=name, pilot=_pilot_name(w, row), days=days)
+        health = w.health[row : row + 1]
+        hours = float(repair_hours(health)[0])
+        w.deck_ready_s[row] = np.inf  # waiting for hands
+        if bool(beyond_repair(health)[0]):
+            w.deck_place[row] = DeckPlace.STRUCK_OFF
+            emit(w, row, EventKind.STRUCK_OFF, carrier=name, reason="beyond repair")
+        elif hours >= GROUNDED_MIN_HOURS:
+            span = w.rows_of(b)
+            below = (w.deck_place[span] == DeckPlace.HANGAR) & (w.home_carrier[span] == c)
+            below &= w.status[span] == Status.RETURNED
+            if int(np.count_nonzero(below)) >= self.hangar_capacity[c]:
+                w.deck_place[row] = DeckPlace.STRUCK_OFF
+                emit(w, row, EventKind.STRUCK_OFF, carrier=name, reason="no room in the hangar")
+                return
+            w.deck_place[row] = DeckPlace.HANGAR
+            w.deck_work_s[row] = hours * 3600.0
+            emit(w, row, EventKind.GROUNDED, carrier=name, hours=hours)
+        else:
+            refuel_s = (self.full_fuel_kg[row] - w.fuel_kg[row]) / self.refuel_kg_s[c]
+            spent = (w.rounds[row] < self.full_rounds[row]) | (w.rockets[row] < self.full_rockets[row])
+            w.deck_work_s[row] = max(self.turnaround_min_s[c], refuel_s, self.rearm_s[c] if spent else 0.0)
+
+    # -------------------------------------------------------------------------------------- turnaround
+
+    def turnaround(self, world: World, active: B) -> None:
+        """Finish the jobs whose time has come, then put free crews and mechanics on the aircraft that
+        have waited longest."""
+        w, nc = world, self.n_carriers
+        now = w.time_s[w.battle]
+        aboard = active & (w.home_carrier >= 0) & (w.status == Status.RETURNED)
+        worked = aboard & np.isin(w.deck_place, (DeckPlace.ON_DECK, DeckPlace.HANGAR))
+        for row in np.flatnonzero(worked & (w.deck_ready_s <= now)).tolist():
+            self._ready(w, row)
+        aboard &= w.status == Status.RETURNED
+        key = self._key(w)
+        for place, hands in self.hands.items():
+            here = aboard & (w.deck_place == place)
+            waiting = np.flatnonzero(here & ~np.isfinite(w.deck_ready_s))
+            if not len(waiting):
+                continue
+            busy = np.bincount(key[here & np.isfinite(w.deck_ready_s)], minlength=w.n_battles * nc)
+            free = hands[np.arange(w.n_battles * nc) % nc] - busy
+            waiting = waiting[np.lexsort((waiting, w.landed_s[waiting], key[waiting]))]
+            k = key[waiting]
+            starts = np.searchsorted(k, k)  # first place of each deck's queue (k is sorted)
+            take = waiting[np.arange(len(waiting)) - starts < free[k]]
+            w.deck_ready_s[take] = now[take] + w.deck_work_s[take]
+
+    def _ready(self, w: World, row: int) -> None:
+        """A job done: refuelled and rearmed (small damage patched), or repaired; READY on deck again."""
+        c = int(w.home_carrier[row])
+        repaired = w.deck_place[row] == DeckPlace.HANGAR
+        w.fuel_kg[row] = self.full_fuel_kg[row]
+        w.rounds[row] = self.full_rounds[row]
+        w.rockets[row] = self.full_rockets[row]
+        w.health[row] = 1.0
+        w.leak_kg_s[row] = 0.0
+        w.smoking[row] = w.spinning[row] = False
+        w.status[row] = Status.READY
+        w.deck_place[row] = DeckPlace.ON_DECK
+        since = float(w.deck_ready_s[row] - w.landed_s[row])  # when the job was due done, not when seen
+        if repaired:
+            emit(w, row, EventKind.REPAIRED, carrier=self.names[c], hours=since / 3600.0)
+        else:
+            emit(w, row, EventKind.REFUELLED, carrier=self.names[c], seconds=since)
+        w.deck_ready_s[row] = np.inf
+
+    def _key(self, w: World) -> I64:
+        """Each row's deck: battle * n_carriers + home carrier (negative for LGFs)."""
+        key: I64 = np.where(w.home_carrier >= 0, w.battle.astype(np.int64) * self.n_carriers + w.home_carrier, -1)
+        return key
+
+
+def full_load(world: World) -> tuple[F64, F64, I32]:
+    """Each row's full tanks, cannon rounds and rocket loadout (the squadron's, else the type's)."""
+    fuel = np.array([t.fuel_kg or 0.0 for t in world.types])[world.type_index]
+    rounds = np.array([float(t.cannon.rounds) if t.cannon else 0.0 for t in world.types])[world.type_index]
+    type_rockets = np.array([t.rockets.count if t.rockets else 0 for t in world.types])[world.type_index]
+    orders = world.scenario.scenario.squadrons
+    loadout = np.array([o.rockets if o.rockets is not None else -1 for o in orders] or [-1])
+    order = np.where(world.squadron >= 0, world.squadron % world.squadrons_per_battle, 0)
+    squadron_rockets = np.where(world.squadron >= 0, loadout[order], -1)
+    rockets = np.where(squadron_rockets >= 0, squadron_rockets, type_rockets).astype(np.int32)
+    return fuel, rounds, rockets
+
+
+def _pilot_name(w: World, row: int) -> str:
+    order = int(w.squadron[row]) % w.squadrons_per_battle
+    return w.scenario.crews[order][int(w.slot[row])].name
+
+
+# ------------------------------------------------------------------------------------ conservation law
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    """Each carrier's aircraft by where they are, as (n_battles, n_carriers) arrays."""
+
+    carriers: tuple[str, ...]
+    started: I64
+    on_deck: I64
+    hangar: I64
+    airborne: I64
+    lost: I64
+    diverted: I64
+
+    @property
+    def accounted(self) -> I64:
+        total: I64 = self.on_deck + self.hangar + self.airborne + self.lost + self.diverted
+        return total
+
+    def of(self, battle: int, carrier: str) -> dict[str, int]:
+        c = self.carriers.index(carrier)
+        fields = ("started", "on_deck", "hangar", "airborne", "lost", "diverted")
+        return {f: int(getattr(self, f)[battle, c]) for f in fields}
+
+
+def deck_counts(world: World) -> DeckCounts:
+    """Count each carrier's aircraft (by home carrier) on deck, in the hangar, airborne, lost and diverted.
+
+    Each place asks for a status that goes with it, so an aircraft that left a deck or came aboard by
+    some other road than the deck cycle is counted nowhere, and the law below catches it.
+    """
+    w = world
+    names = tuple(c.name for c in w.scenario.scenario.carriers)
+    nc = len(names)
+    ours = w.home_carrier >= 0
+    key = np.where(ours, w.battle.astype(np.int64) * nc + w.home_carrier, 0)
+    aboard = (w.status == Status.READY) | (w.status == Status.RETURNED)
+    place = w.deck_place
+    in_air = place == DeckPlace.IN_AIR
+
+    def count(mask: B) -> I64:
+        out: I64 = np.bincount(key[ours & mask], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
+        return out
+
+    lost = ((w.status == Status.LOST) & in_air) | ((w.status == Status.RETURNED) & (place == DeckPlace.STRUCK_OFF))
+    return DeckCounts(
+        carriers=names,
+        started=count(np.ones(w.n, dtype=bool)),
+        on_deck=count(aboard & (place == DeckPlace.ON_DECK)),
+        hangar=count(aboard & (place == DeckPlace.HANGAR)),
+        airborne=count((w.status == Status.AIRBORNE) & in_air),
+        lost=count(lost),
+        diverted=count(aboard & (place == DeckPlace.DIVERTED)),
+    )
+
+
+def check_deck(world: World) -> DeckCounts:
+    """Raise `WorldInvariantError` unless every carrier of every battle accounts for all its aircraft
+    (on deck + hangar + airborne + lost + diverted = started) and its hangar holds no more than it can."""
+    counts = deck_counts(world)
+    broken = np.argwhere(counts.accounted != counts.started)
+    if len(broken):
+        b, c = (int(v) for v in broken[0])
+        raise WorldInvariantError(
+            "deck_conservation",
+            f"battle {b} carrier {counts.carriers[c]}: {counts.of(b, counts.carriers[c])} "
+            f"accounts for {int(counts.accounted[b, c])} of {int(counts.started[b, c])} aircraft",
+        )
+    capacity = np.array([world.scenario.catalog.carriers[n].hangar_capacity for n in counts.carriers])
+    full = np.argwhere(counts.hangar > capacity[None, :])
+    if len(full):
+        b, c = (int(v) for v in full[0])
+        raise WorldInvariantError(
+            "hangar_capacity",
+            f"battle {b} carrier {counts.carriers[c]}: {int(counts.hangar[b, c])} aircraft in a hangar "
+            f"for {int(capacity[c])}",
+        )
+    return counts
