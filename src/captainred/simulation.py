@@ -29,6 +29,7 @@ from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import AIR_COMMAND, Flag, Status, Sub, World, emit, emit_battle
 from captainred.fleet.carrier_deck import CarrierDeck
+from captainred.fleet.net import tend_net
 from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
 from captainred.scenario.model import ResolvedScenario
 
@@ -114,6 +115,7 @@ class Simulation:
         x0, y0, z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
         fly(w, active & w.airborne, dt)
         collide(w, moving, x0, y0, z0)
+        tend_net(w, active_battles)
         if self.ship is not None:
             reach_into_minds(w, active, dt, picture.ship_range_m, self.ship)
 

@@ -57,6 +57,12 @@ class EventKind(StrEnum):
     REPAIRED = "repaired"  # out of the hangar, READY again; details: carrier, hours (since the wire)
     STRUCK_OFF = "struck_off"  # beyond repair (or no room below); details: carrier, reason
     SICK_BAY = "sick_bay"  # the pilot came back wounded; details: carrier, pilot, days
+    NET_RAISED = "net_raised"  # the net over the fleet, at the start; details: radius_m, strength_t
+    NET_OPENED = "net_opened"  # it parts for aircraft to file through; details: bearing_deg, gap_m, reason
+    NET_CLOSED = "net_closed"  # it closes behind them
+    NET_HIT = "net_hit"  # something struck the net and was absorbed; actor: an LGF or -1 for a shell;
+    #   details: what (craft, blue_fire, shell), energy_t, strength_left_t
+    NET_BROKEN = "net_broken"  # the net gave way; details: strength_left_t
 
 
 # Every launched craft ends with exactly one of these: a loss, a return, or still airborne at the end.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from captainred.engine.events import EventKind
+from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import in_cone
 from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
@@ -20,6 +21,7 @@ from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
 BULLET_SPEED_MPS = 900.0
 ROCKET_SPEED_MPS = 700.0
 ROCKET_RELOAD_S = 2.0
+BLUE_FIRE_BLOW_T = 0.01  # what a bolt that strikes the net costs it (design value)
 SNAP_SHOT_FACTOR = 2.0  # guns are fired up to this multiple of their cone, to less effect
 CANNON, ROCKET, BLUE_FIRE = 0, 1, 2
 WEAPON_NAMES = ("cannon", "rocket", "blue_fire")
@@ -238,6 +240,18 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         )
         u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ENERGY_HIT)
         hit = u < _per_tick(p, dt[s])
+        # The net stands between: the bolt spends itself on it.
+        blocked = hit & across_net(world, s, t)
+        for row in s[blocked].tolist():
+            absorb(
+                world,
+                int(world.battle[row]),
+                BLUE_FIRE_BLOW_T,
+                "blue_fire",
+                row,
+                (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row])),
+            )
+        hit &= ~blocked
         parts.append(_make_hits(world, s[hit], t[hit], BLUE_FIRE, low=0.15, high=0.55))
 
     # A burst starts: one SHOT event, and an LGF spends one of its bursts before rearming.

@@ -183,6 +183,12 @@ class World:
     circuit_bearing_rad: F64 = field(repr=False)
     launch_offset_s: F64 = field(repr=False)  # launch time after the order to launch is given
 
+    # --- the net over the fleet, per battle: a dome on the fleet's centre (it moves with the fleet)
+    net_radius_m: float = field(repr=False)  # 0: no net in this scenario
+    net_strength_t: F64 = field(repr=False)  # (n_battles,): what it can still absorb, tonnes of TNT
+    net_open: B = field(repr=False)  # (n_battles,): parted for aircraft to file through
+    net_up: B = field(repr=False)  # (n_battles,): standing (False once broken, or with no net)
+
     # --- per row: names, for the radio and the log
     callsigns: list[str] = field(default_factory=list, repr=False)
 

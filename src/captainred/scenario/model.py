@@ -287,6 +287,18 @@ class FleetSpec(Frozen):
     course_deg: float = Field(default=0.0, ge=0, lt=360, description="compass course, 0 = north")
 
 
+class NetSpec(Frozen):
+    """The pink dome of light over the fleet: enemy craft and enemy fire cannot pass it; what strikes it
+    is absorbed until its strength is spent. It parts only to let aircraft file out and back."""
+
+    enabled: bool = True
+    radius_m: Length = Field(default=6000.0, gt=0, le=50000)
+    strength_t: float = Field(
+        default=5000.0, gt=0, description="tonnes of TNT it can absorb before it gives way (design value)"
+    )
+    gap_m: Length = Field(default=150.0, gt=0, le=2000, description="how wide it parts for aircraft")
+
+
 class Scenario(Frozen):
     name: str = Field(min_length=1)
     description: str = ""
@@ -296,6 +308,7 @@ class Scenario(Frozen):
     squadrons: tuple[SquadronOrder, ...] = Field(min_length=1)
     mission: MissionSpec
     fleet: FleetSpec = FleetSpec()
+    net: NetSpec = NetSpec()
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
 

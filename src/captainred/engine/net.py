@@ -1,0 +1,69 @@
+"""The net's geometry: a dome of light on the fleet's centre, moving with it.
+
+The engine owns where the dome is and what is inside it; the fleet (`captainred.fleet.net`) decides when
+it parts and keeps its strength. Something is inside the dome when its distance from the fleet's centre
+at sea level is less than the radius.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.engine.events import Event, EventKind
+from captainred.engine.world import F64, I64, B, World
+
+
+def net_centre(world: World) -> F64:
+    """(n_battles, 2): the dome's centre, the middle of each battle's carriers."""
+    centre: F64 = world.carrier_xy.mean(axis=1)
+    return centre
+
+
+def inside_net(world: World, battle: I64, x: F64, y: F64, z: F64) -> B:
+    """Whether points (one per battle index given) lie under a standing net."""
+    if world.net_radius_m <= 0.0:
+        return np.zeros(len(battle), dtype=bool)
+    centre = net_centre(world)[battle]
+    r = np.sqrt((x - centre[:, 0]) ** 2 + (y - centre[:, 1]) ** 2 + np.maximum(z, 0.0) ** 2)
+    inside: B = (r < world.net_radius_m) & world.net_up[battle]
+    return inside
+
+
+def across_net(world: World, shooter: I64, target: I64) -> B:
+    """Whether the net stands between two craft of the same battle (one inside it, one outside)."""
+    b = world.battle[shooter].astype(np.int64)
+    a = inside_net(world, b, world.x_m[shooter], world.y_m[shooter], world.z_m[shooter])
+    t = inside_net(world, b, world.x_m[target], world.y_m[target], world.z_m[target])
+    across: B = a != t
+    return across
+
+
+def absorb(
+    world: World,
+    battle: int,
+    energy_t: float,
+    what: str,
+    actor_row: int = -1,
+    position_m: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> None:
+    """The net takes a blow: its strength falls by the blow's energy; spent, it gives way."""
+    if not world.net_up[battle]:
+        return
+    left = max(float(world.net_strength_t[battle]) - energy_t, 0.0)
+    world.net_strength_t[battle] = left
+    log = world.logs[battle]
+    tick, time_s = int(world.tick[battle]), float(world.time_s[battle])
+    actor = int(world.craft[actor_row]) if actor_row >= 0 else -1
+    log.append(
+        Event(
+            tick,
+            time_s,
+            EventKind.NET_HIT,
+            actor=actor,
+            position_m=position_m,
+            details={"what": what, "energy_t": energy_t, "strength_left_t": left},
+        )
+    )
+    if left <= 0.0:
+        world.net_up[battle] = False
+        log.append(Event(tick, time_s, EventKind.NET_BROKEN, details={"strength_left_t": left}))

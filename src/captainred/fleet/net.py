@@ -1,0 +1,82 @@
+"""Tending the net: raised over the fleet at the start, parted for aircraft to file out and back, and
+closed behind them; enemy craft that fly at it are turned back and their blows absorbed.
+
+Friendly aircraft pass only while it is open (it opens for a launch sequence and for aircraft coming
+home); the gap's bearing and width are reported, not flown through one at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.doctrine.modes import Mode
+from captainred.engine.events import EventKind
+from captainred.engine.net import absorb, net_centre
+from captainred.engine.world import AIR_COMMAND, LGF, B, World, emit_battle
+
+APPROACH_BAND_M = 3000.0  # aircraft this far outside the dome, coming or going, have it opened
+CRAFT_BLOW_T = 0.05  # what an LGF flying into it costs the net (design value)
+BOUNCE_M = 20.0
+
+
+def tend_net(world: World, active: B) -> None:
+    if world.net_radius_m <= 0.0:
+        return
+    scenario = world.scenario.scenario
+    centre = net_centre(world)
+    for b in np.flatnonzero(active & (world.tick == 1)).tolist():
+        emit_battle(
+            world, b, EventKind.NET_RAISED, radius_m=world.net_radius_m, strength_t=float(world.net_strength_t[b])
+        )
+
+    # Part it for a launch sequence, and for aircraft forming up or coming home near it.
+    ours = world.airborne & (world.side == AIR_COMMAND)
+    r = np.hypot(world.x_m - centre[world.battle, 0], world.y_m - centre[world.battle, 1])
+    near = ours & (r < world.net_radius_m + APPROACH_BAND_M)
+    leaving = near & ((world.mode == Mode.FORM_UP) | (world.mode == Mode.WAITING))
+    coming = near & (world.mode == Mode.RETURN)
+    launching = np.isfinite(world.all_clear_s).any(axis=1)
+    wanted = (
+        active
+        & world.net_up
+        & (launching | (np.bincount(world.battle[leaving | coming], minlength=world.n_battles) > 0))
+    )
+    for battle in np.flatnonzero(wanted & ~world.net_open).tolist():
+        rows = np.flatnonzero((leaving | coming) & (world.battle == battle))
+        if len(rows):
+            row = int(rows[0])
+            dx0, dy0 = world.x_m[row] - centre[battle, 0], world.y_m[row] - centre[battle, 1]
+            bearing = float(np.degrees(np.arctan2(dx0, dy0)) % 360)
+            reason = "recovery" if world.mode[row] == Mode.RETURN else "launch"
+        else:
+            bearing, reason = scenario.fleet.course_deg, "launch"
+        world.net_open[battle] = True
+        emit_battle(
+            world, battle, EventKind.NET_OPENED, bearing_deg=float(bearing), gap_m=scenario.net.gap_m, reason=reason
+        )
+    for battle in np.flatnonzero(active & world.net_open & ~wanted).tolist():
+        world.net_open[battle] = False
+        emit_battle(world, battle, EventKind.NET_CLOSED)
+
+    # Enemy craft cannot pass: one that flies into the dome is thrown back out, and the net takes the blow.
+    theirs = np.flatnonzero(active[world.battle] & world.airborne & (world.side == LGF) & world.net_up[world.battle])
+    if not len(theirs):
+        return
+    their_battle = world.battle[theirs]
+    dx, dy = world.x_m[theirs] - centre[their_battle, 0], world.y_m[theirs] - centre[their_battle, 1]
+    radial = np.sqrt(dx * dx + dy * dy + np.maximum(world.z_m[theirs], 0.0) ** 2)
+    for k in np.flatnonzero(radial < world.net_radius_m).tolist():
+        row = int(theirs[k])
+        scale = (world.net_radius_m + BOUNCE_M) / max(float(radial[k]), 1.0)
+        world.x_m[row] = centre[their_battle[k], 0] + dx[k] * scale
+        world.y_m[row] = centre[their_battle[k], 1] + dy[k] * scale
+        world.z_m[row] = max(float(world.z_m[row]) * scale, 0.0)
+        world.heading_rad[row] = np.mod(world.heading_rad[row] + np.pi, 2 * np.pi)
+        absorb(
+            world,
+            int(their_battle[k]),
+            CRAFT_BLOW_T,
+            "craft",
+            row,
+            (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row])),
+        )
