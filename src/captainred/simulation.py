@@ -28,6 +28,7 @@ from captainred.engine.sensing import build_pairs, sense
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import AIR_COMMAND, Flag, Status, Sub, World, emit, emit_battle
+from captainred.fleet.bombardment import bombard, bombardment_pending, next_bombardment_s
 from captainred.fleet.carrier_deck import CarrierDeck
 from captainred.fleet.net import tend_net
 from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
@@ -94,7 +95,7 @@ class Simulation:
         quiet = picture.battle_enemy_range_m > self.timing.quiet_range_m
         dt_b = np.where(quiet, self.timing.transit_tick_s, self.timing.combat_tick_s)
         flying = np.bincount(w.battle[w.airborne], minlength=w.n_battles) > 0
-        until_launch = np.minimum(next_launch_s(w), next_deck_job_s(w)) - w.time_s
+        until_launch = np.minimum(np.minimum(next_launch_s(w), next_deck_job_s(w)), next_bombardment_s(w)) - w.time_s
         idle = np.clip(np.minimum(self.timing.idle_tick_s, until_launch), self.timing.combat_tick_s, None)
         dt_b = np.where(flying, dt_b, idle)
         dt_b = np.where(active_battles, np.minimum(dt_b, scenario.timing.duration_s - w.time_s), 0.0)
@@ -116,6 +117,7 @@ class Simulation:
         fly(w, active & w.airborne, dt)
         collide(w, moving, x0, y0, z0)
         tend_net(w, active_battles)
+        bombard(w, active_battles)
         if self.ship is not None:
             reach_into_minds(w, active, dt, picture.ship_range_m, self.ship)
 
@@ -142,10 +144,10 @@ class Simulation:
         ours = w.side == AIR_COMMAND
         # In play: in the air, or on deck still waiting for a first launch (not one back aboard and turned
         # around, which would keep a battle going for days of refuelling and repairs).
-        first_launch = (w.status == Status.READY) & (w.sorties == 0)
+        first_launch = (w.status == Status.READY) & (w.sorties == 0) & ~w.stand_by
         still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
         out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
-        ending = active_battles & ((still_ours == 0) | out_of_time)
+        ending = active_battles & (((still_ours == 0) & ~bombardment_pending(w)) | out_of_time)
         for b in np.flatnonzero(ending).tolist():
             rows = np.arange(w.row_start[b], w.row_stop[b])
             for row in rows[w.status[rows] == Status.AIRBORNE].tolist():
@@ -158,7 +160,10 @@ class Simulation:
                 )
             for row in [r for r in sorted(w.calls) if w.battle[r] == b]:
                 del w.calls[row]
-            reason = "time" if still_ours[b] else "every aircraft home or lost"
+            flew = bool(((w.battle == b) & ours & (w.status != Status.READY)).any()) or bool(
+                ((w.battle == b) & ours & (w.sorties > 0)).any()
+            )
+            reason = "time" if still_ours[b] else "every aircraft home or lost" if flew else "all quiet"
             emit_battle(w, b, EventKind.END, reason=reason, sim_seconds=float(w.time_s[b]))
             w.done[b] = True
 

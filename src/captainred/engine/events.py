@@ -63,6 +63,10 @@ class EventKind(StrEnum):
     NET_HIT = "net_hit"  # something struck the net and was absorbed; actor: an LGF or -1 for a shell;
     #   details: what (craft, blue_fire, shell), energy_t, strength_left_t
     NET_BROKEN = "net_broken"  # the net gave way; details: strength_left_t
+    SALVO = "salvo"  # ships fire; details: bombardment, salvo, shells, flight_s
+    IMPACT = "impact"  # a shell lands; details: bombardment, struck (ground, sea, hull), tnt_kg, danger_m
+    BREACH = "breach"  # a shell tears the mother ship's hull; details: breach, seals_at_s
+    BREACH_SEALED = "breach_sealed"  # the plates have closed it; details: breach
 
 
 # Every launched craft ends with exactly one of these: a loss, a return, or still airborne at the end.

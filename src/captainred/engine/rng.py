@@ -50,6 +50,7 @@ class Purpose(IntEnum):
     ARRESTOR_WIRE = 20
     HOOK_SKIP = 21
     HARD_LANDING = 22
+    SHELL_FALL = 23
 
 
 def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -124,6 +124,9 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
     # Launching on range: nobody goes until the fleet has steamed within range of the target.
     on_range = scenario.mission.launch_range_m is not None
     launch_at = np.where((side == AIR_COMMAND) & on_range, np.inf, launch_offset)
+    standing_by = np.array([o.stand_by for o in scenario.squadrons] or [False])
+    stand_by = (order >= 0) & standing_by[np.maximum(order, 0)]
+    launch_at = np.where(stand_by, np.inf, launch_at)
     heading = np.zeros(n)
     speed = np.zeros(n)
     # A patrol already airborne circles the ship at 1.5 km altitude, spread around it.
@@ -249,4 +252,5 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
         circuit_rad=np.zeros(n),
         circuit_bearing_rad=np.full(n, np.nan),
         launch_offset_s=launch_offset,
+        stand_by=stand_by,
     )

@@ -182,6 +182,7 @@ class World:
     circuit_rad: F64 = field(repr=False)
     circuit_bearing_rad: F64 = field(repr=False)
     launch_offset_s: F64 = field(repr=False)  # launch time after the order to launch is given
+    stand_by: B = field(repr=False)  # aboard at readiness, never launched in this battle
 
     # --- the net over the fleet, per battle: a dome on the fleet's centre (it moves with the fleet)
     net_radius_m: float = field(repr=False)  # 0: no net in this scenario
@@ -254,8 +255,20 @@ def emit(world: World, row: int, kind: EventKind, target: int = -1, **details: A
     )
 
 
-def emit_battle(world: World, battle: int, kind: EventKind, **details: Any) -> None:
-    """Append an event about a whole battle (no actor)."""
+def emit_battle(
+    world: World,
+    battle: int,
+    kind: EventKind,
+    position_m: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    **details: Any,
+) -> None:
+    """Append an event about a whole battle (no actor), optionally at a place."""
     world.logs[battle].append(
-        Event(tick=int(world.tick[battle]), time_s=float(world.time_s[battle]), kind=kind, details=details)
+        Event(
+            tick=int(world.tick[battle]),
+            time_s=float(world.time_s[battle]),
+            kind=kind,
+            position_m=position_m,
+            details=details,
+        )
     )

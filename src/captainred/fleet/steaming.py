@@ -32,7 +32,7 @@ def order_launches(world: World, active: B) -> None:
     if mission.launch_range_m is None or mission.target_m is None:
         return
     waiting = active[world.battle] & (world.side == AIR_COMMAND) & (world.status == Status.READY)
-    waiting &= ~np.isfinite(world.launch_at_s)
+    waiting &= ~np.isfinite(world.launch_at_s) & ~world.stand_by
     rows = np.flatnonzero(waiting)
     if not len(rows):
         return

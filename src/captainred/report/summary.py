@@ -52,7 +52,22 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
         "pilots": pilots,
         "photos_returned": sum(p["photos_returned"] for p in pilots),
         "carriers": _carriers(log, sorties),
+        "net": _net(log),
         "events": log.counts(),
+    }
+
+
+def _net(log: EventLog) -> dict[str, Any] | None:
+    """The net over the fleet: whether it held, what strength it has left, how many blows it absorbed."""
+    raised = log.of_kind(EventKind.NET_RAISED)
+    if not raised:
+        return None
+    hits = log.of_kind(EventKind.NET_HIT)
+    strength = float(hits[-1].details["strength_left_t"]) if hits else float(raised[0].details["strength_t"])
+    return {
+        "held": not log.of_kind(EventKind.NET_BROKEN),
+        "strength_left": strength,
+        "hits_absorbed": len(hits),
     }
 
 

@@ -120,6 +120,10 @@ class _TimelineReader:
             who = str(event.details["carrier"])  # the deck itself
         if event.kind is EventKind.END:
             who = "battle"
+        elif event.kind in _FLEET_KINDS:
+            who = "the fleet"
+        elif event.kind in _SHIP_KINDS:
+            who = "mother ship"
         return TimelineRow(event.time_s, who, what, event.kind, self.side(event.actor))
 
     # -- condensed lines -----------------------------------------------------------------------------
@@ -331,6 +335,18 @@ def _grounded(reader: _TimelineReader, e: Event) -> str:
 
 
 _Line = Callable[[_TimelineReader, Event], str]
+_FLEET_KINDS = frozenset(
+    {
+        EventKind.NET_RAISED,
+        EventKind.NET_OPENED,
+        EventKind.NET_CLOSED,
+        EventKind.NET_HIT,
+        EventKind.NET_BROKEN,
+        EventKind.SALVO,
+        EventKind.IMPACT,
+    }
+)
+_SHIP_KINDS = frozenset({EventKind.BREACH, EventKind.BREACH_SEALED})
 
 _LINES: Mapping[EventKind, _Line] = {
     EventKind.FORMED_UP: _formed_up,
@@ -366,10 +382,33 @@ _LINES: Mapping[EventKind, _Line] = {
     EventKind.REPAIRED: lambda r, e: "repaired, back on deck",
     EventKind.STRUCK_OFF: lambda r, e: "struck off" + (f" ({e.details['reason']})" if e.details.get("reason") else ""),
     EventKind.SICK_BAY: lambda r, e: f"pilot to the sick bay for {float(e.details.get('days', 0.0)):.0f} days",
+    EventKind.NET_RAISED: lambda r, e: (
+        f"the net over the fleet: {_km_or_m(e.details['radius_m'])} across, "
+        f"{float(e.details['strength_t']):,.0f} t strong"
+    ),
+    EventKind.NET_OPENED: lambda r, e: (
+        f"the net parts ({float(e.details['gap_m']):.0f} m, bearing {float(e.details['bearing_deg']):03.0f}) "
+        f"for the {e.details['reason']}"
+    ),
+    EventKind.NET_CLOSED: lambda r, e: "the net closes",
+    EventKind.NET_HIT: lambda r, e: f"the net takes its first blow ({e.details['what'].replace('_', ' ')}), and holds",
+    EventKind.NET_BROKEN: lambda r, e: "THE NET GIVES WAY",
+    EventKind.SALVO: lambda r, e: (
+        f"{e.details['bombardment']} opens fire: salvos of {e.details['shells']}, "
+        f"{float(e.details['flight_s']):.0f} s in flight"
+    ),
+    EventKind.BREACH: lambda r, e: "a shell tears open the mother ship's hull",
+    EventKind.BREACH_SEALED: lambda r, e: "the hull's plates close the breach",
+    EventKind.IMPACT: lambda r, e: f"the first shell lands ({e.details['struck']})",
 }
 
 # Kinds worth one line at most, however often they are logged: per craft, or in the whole battle.
 _FIRST_ONLY: Mapping[EventKind, str] = {
+    EventKind.NET_HIT: "battle",
+    EventKind.SALVO: "battle",
+    EventKind.IMPACT: "battle",
+    EventKind.BREACH: "battle",
+    EventKind.BREACH_SEALED: "battle",
     EventKind.PHOTO: "craft",
     EventKind.FORCE_DOWN: "craft",
     EventKind.BINGO: "craft",

@@ -117,6 +117,7 @@ class MotherShipType(Frozen):
     blackout_hazard_per_s: float = Field(ge=0, le=1, description="at susceptibility 1, per second")
     blackout_min_s: float = Field(gt=0)
     blackout_max_s: float = Field(gt=0)
+    plate_seal_s: Duration = Field(default=8.0, gt=0, description="the hull's plates close a breach in this")
 
     @model_validator(mode="after")
     def _blackout(self) -> MotherShipType:
@@ -194,6 +195,7 @@ class SquadronOrder(Frozen):
     rockets: int | None = Field(default=None, ge=0, description="loadout; defaults to the type's full count")
     pilots: tuple[str, ...] | None = Field(default=None, description="names from the roster, in slot order")
     flight: Literal["starboard", "port"] = "starboard"
+    stand_by: bool = Field(default=False, description="aboard at readiness: the squadron does not launch")
 
     @model_validator(mode="after")
     def _photo(self) -> SquadronOrder:
@@ -299,6 +301,29 @@ class NetSpec(Frozen):
     gap_m: Length = Field(default=150.0, gt=0, le=2000, description="how wide it parts for aircraft")
 
 
+class BombardmentSpec(Frozen):
+    """Ships firing salvos: each shell flies for a time, falls with a spread about its aim point, and
+    strikes what is there (the net, the mother ship's hull, the ground or the sea)."""
+
+    name: str = Field(min_length=1)
+    from_m: tuple[Length, Length] = Field(description="where the firing ships lie")
+    at: Literal["fleet", "mother-ship", "point"] = Field(description="the fleet under its net, the ship, or target_m")
+    target_m: tuple[Length, Length] | None = None
+    start_s: Duration = Field(default=0.0, ge=0)
+    salvos: int = Field(ge=1, le=1000)
+    interval_s: Duration = Field(gt=0)
+    shells: int = Field(ge=1, le=200, description="shells a salvo")
+    shell_tnt_kg: Mass = Field(gt=0, le=10000)
+    spread_m: Length = Field(default=150.0, ge=0)
+    shell_speed_mps: Speed = Field(default=600.0, gt=0, description="mean speed over the trajectory")
+
+    @model_validator(mode="after")
+    def _aim(self) -> BombardmentSpec:
+        if self.at == "point" and self.target_m is None:
+            raise ValueError("target_m: a bombardment at a point needs target_m")
+        return self
+
+
 class Scenario(Frozen):
     name: str = Field(min_length=1)
     description: str = ""
@@ -309,6 +334,7 @@ class Scenario(Frozen):
     mission: MissionSpec
     fleet: FleetSpec = FleetSpec()
     net: NetSpec = NetSpec()
+    bombardments: tuple[BombardmentSpec, ...] = ()
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
 

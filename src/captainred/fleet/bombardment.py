@@ -1,0 +1,180 @@
+"""Bombardment: ships fire salvos; each shell flies for a time and falls with a spread about its aim
+point, on the net (absorbed), on the mother ship's hull (a breach that its plates seal within seconds),
+on the ground (with a radius of danger to anyone there) or in the sea.
+
+Everything about a bombardment is a pure function of the scenario, the battle's seed and its clock: when
+each salvo fires, where each shell falls, when each breach seals. Nothing is kept between ticks but the
+net's strength, so a battle is bombarded the same alone or in a batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from captainred.engine.events import EventKind
+from captainred.engine.net import absorb, inside_net, net_centre
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.world import F64, B, World, emit_battle
+from captainred.scenario.model import BombardmentSpec
+
+DANGER_M_PER_CUBE_ROOT_KG = 6.0  # lethal radius of a burst ~ 6 m x (kg of explosive)^(1/3) (design value)
+SHELL_ID_BASE = 10_000_000  # shells draw their fall as "craft" ids far above any aircraft's
+
+
+def _seal_s(world: World) -> float:
+    """How long the mother ship's plates take to close a breach (0 with no ship)."""
+    ship = world.scenario.scenario.enemy.ship
+    return world.scenario.catalog.ships[ship].plate_seal_s if ship is not None else 0.0
+
+
+def _aim(world: World, battle: int, spec: BombardmentSpec) -> tuple[float, float]:
+    if spec.at == "fleet":
+        centre = net_centre(world)[battle]
+        return float(centre[0]), float(centre[1])
+    if spec.at == "mother-ship" and world.ship_xyz is not None:
+        return world.ship_xyz[0], world.ship_xyz[1]
+    assert spec.target_m is not None
+    return spec.target_m
+
+
+def _flight_s(spec: BombardmentSpec, aim: tuple[float, float]) -> float:
+    return float(np.hypot(aim[0] - spec.from_m[0], aim[1] - spec.from_m[1]) / spec.shell_speed_mps)
+
+
+def _window_end_s(world: World, battle: int, spec: BombardmentSpec) -> float:
+    """When the last thing this bombardment does (an impact, or a breach sealing) has happened."""
+    seal = _seal_s(world)
+    last_fire = spec.start_s + (spec.salvos - 1) * spec.interval_s
+    return last_fire + _flight_s(spec, _aim(world, battle, spec)) + seal + 1.0
+
+
+def bombardment_pending(world: World) -> B:
+    """(n_battles,): a bombardment still has shells to fire, in flight, or breaches to seal."""
+    pending = np.zeros(world.n_battles, dtype=bool)
+    for spec in world.scenario.scenario.bombardments:
+        for b in range(world.n_battles):
+            pending[b] |= world.time_s[b] < _window_end_s(world, b, spec)
+    return pending
+
+
+def next_bombardment_s(world: World) -> F64:
+    """(n_battles,): when the next salvo fires, shell lands or breach seals (inf: nothing more to come).
+    The step loop never takes an idle tick past it, so each lands on its own time."""
+    soonest = np.full(world.n_battles, np.inf)
+    seal = _seal_s(world)
+    for spec in world.scenario.scenario.bombardments:
+        fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
+        for b in range(world.n_battles):
+            flight = _flight_s(spec, _aim(world, b, spec))
+            times = np.concatenate([fire_s, fire_s + flight, fire_s + flight + seal])
+            later = times[times > world.time_s[b] + 1e-9]
+            if len(later):
+                soonest[b] = min(soonest[b], float(later.min()))
+    return soonest
+
+
+def bombard(world: World, active: B) -> None:
+    """Fire the salvos due this tick and land the shells that arrive in it, battle by battle."""
+    scenario = world.scenario.scenario
+    for index, spec in enumerate(scenario.bombardments):
+        for b in np.flatnonzero(active).tolist():
+            _bombard_battle(world, b, index, spec)
+
+
+def _bombard_battle(world: World, b: int, index: int, spec: BombardmentSpec) -> None:
+    now, before = float(world.time_s[b]), float(world.time_s[b] - world.dt_s[b])
+    k = np.arange(spec.salvos)
+    fire_s = spec.start_s + k * spec.interval_s
+    aim = _aim(world, b, spec)
+    flight = _flight_s(spec, aim)
+    for salvo in np.flatnonzero((fire_s > before) & (fire_s <= now)).tolist():
+        emit_battle(
+            world, b, EventKind.SALVO, bombardment=spec.name, salvo=salvo + 1, shells=spec.shells, flight_s=flight
+        )
+    landing = np.flatnonzero((fire_s + flight > before) & (fire_s + flight <= now))
+    for salvo in landing.tolist():
+        _land_salvo(world, b, index, spec, salvo, aim, float(fire_s[salvo] + flight))
+    _seal_breaches(world, b, index, spec, flight, before, now)
+
+
+def _fall(world: World, b: int, index: int, spec: BombardmentSpec, salvo: int, aim: tuple[float, float]) -> F64:
+    """(shells, 2): where each shell of a salvo falls, uniformly over a disc of the spread's radius."""
+    j = np.arange(spec.shells)
+    ids = SHELL_ID_BASE + index * 1_000_000 + salvo * 1000 + j
+    seed = np.full(spec.shells, world.seed[b])
+    r = spec.spread_m * np.sqrt(uniform(seed, ids, 0, Purpose.SHELL_FALL))
+    theta = 2 * np.pi * uniform(seed, ids, 1, Purpose.SHELL_FALL)
+    return np.stack([aim[0] + r * np.sin(theta), aim[1] + r * np.cos(theta)], axis=1)
+
+
+def _on_hull(world: World, xy: F64) -> B:
+    if world.ship_xyz is None:
+        return np.zeros(len(xy), dtype=bool)
+    sx, sy, _ = world.ship_xyz
+    hx, hy, _ = world.ship_half_m
+    on: B = (np.abs(xy[:, 0] - sx) < hx) & (np.abs(xy[:, 1] - sy) < hy)
+    return on
+
+
+def _land_salvo(
+    world: World, b: int, index: int, spec: BombardmentSpec, salvo: int, aim: tuple[float, float], at_s: float
+) -> None:
+    xy = _fall(world, b, index, spec, salvo, aim)
+    battle = np.full(len(xy), b, dtype=np.int64)
+    fired_from_inside = bool(
+        inside_net(world, battle[:1], np.array([spec.from_m[0]]), np.array([spec.from_m[1]]), np.zeros(1))[0]
+    )
+    on_hull = _on_hull(world, xy)
+    danger = DANGER_M_PER_CUBE_ROOT_KG * spec.shell_tnt_kg ** (1 / 3)
+    seal = _seal_s(world)
+    for j in range(len(xy)):
+        x, y = float(xy[j, 0]), float(xy[j, 1])
+        under_net = bool(inside_net(world, battle[:1], xy[j : j + 1, 0], xy[j : j + 1, 1], np.zeros(1))[0])
+        if under_net and not fired_from_inside:
+            absorb(world, b, spec.shell_tnt_kg / 1000.0, "shell", -1, (x, y, 0.0))
+            continue
+        if on_hull[j]:
+            assert world.ship_xyz is not None
+            top = world.ship_xyz[2] + world.ship_half_m[2]
+            emit_battle(
+                world,
+                b,
+                EventKind.BREACH,
+                (x, y, top),
+                bombardment=spec.name,
+                breach=_breach_id(salvo, j, spec),
+                seals_at_s=at_s + seal,
+                at_s=at_s,
+            )
+            continue
+        struck = "ground" if bool(world.theatre.on_land(np.array([x]), np.array([y]))[0]) else "sea"
+        emit_battle(
+            world,
+            b,
+            EventKind.IMPACT,
+            (x, y, 0.0),
+            bombardment=spec.name,
+            struck=struck,
+            tnt_kg=spec.shell_tnt_kg,
+            danger_m=danger,
+            at_s=at_s,
+        )
+
+
+def _breach_id(salvo: int, shell: int, spec: BombardmentSpec) -> int:
+    return salvo * spec.shells + shell + 1
+
+
+def _seal_breaches(
+    world: World, b: int, index: int, spec: BombardmentSpec, flight: float, before: float, now: float
+) -> None:
+    if world.ship_xyz is None:
+        return
+    seal = _seal_s(world)
+    for salvo in range(spec.salvos):
+        sealed_s = spec.start_s + salvo * spec.interval_s + flight + seal
+        if not before < sealed_s <= now:
+            continue
+        xy = _fall(world, b, index, spec, salvo, _aim(world, b, spec))
+        for j in np.flatnonzero(_on_hull(world, xy)).tolist():
+            emit_battle(world, b, EventKind.BREACH_SEALED, bombardment=spec.name, breach=_breach_id(salvo, j, spec))
