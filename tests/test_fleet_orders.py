@@ -121,3 +121,47 @@ def test_carriers_not_yet_launched_stay_ready_while_the_fleet_steams() -> None:
     w = sim.world
     assert (w.status[w.side == AIR_COMMAND] == Status.READY).all()
     assert not np.isfinite(w.launch_at_s[w.side == AIR_COMMAND]).any()
+
+
+def _skirmish(**mission: object) -> dict[str, object]:
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads((Path(__file__).parent / "scenarios" / "skirmish.toml").read_text("utf-8"))
+    data["mission"].update(mission)
+    return data
+
+
+def test_the_formation_flies_its_route_out_waypoint_by_waypoint() -> None:
+    route = [(20_000.0, -5_000.0), (25_000.0, 12_000.0)]  # both well outside the contact range
+    resolved = resolve(_skirmish(waypoints_m=[list(p) for p in route]), source="route.toml")
+    sim = Simulation(World.build(resolved, [2]))
+    w = sim.world
+    closest = [np.inf, np.inf]
+    when = [np.inf, np.inf]
+    while not sim.finished and not w.contact[0]:
+        sim.step()
+        leader = 0
+        if w.status[leader] != Status.AIRBORNE:
+            continue
+        for k, (x, y) in enumerate(route):
+            d = float(np.hypot(w.x_m[leader] - x, w.y_m[leader] - y))
+            if d < closest[k]:
+                closest[k], when[k] = d, float(w.time_s[0])
+    assert max(closest) < 3000.0, closest
+    assert when[0] < when[1]
+
+
+def test_only_the_break_off_rules_ordered_send_a_pilot_home() -> None:
+    strict = resolve(_skirmish(time_over_target_s=30, break_off=["fuel", "damage"]), source="strict.toml")
+    [result] = run_battles(strict, [4])
+    reasons = {e.details["reason"] for e in result.log.of_kind(EventKind.BINGO)}
+    assert reasons <= {"fuel", "damage"}
+    loose = resolve(_skirmish(time_over_target_s=30), source="loose.toml")
+    [result] = run_battles(loose, [4])
+    assert "time" in {e.details["reason"] for e in result.log.of_kind(EventKind.BINGO)}
+
+
+def test_an_unknown_break_off_rule_is_refused() -> None:
+    with pytest.raises(ScenarioError, match=r"bad\.toml: mission\.break_off\[1\]"):
+        resolve(_skirmish(break_off=["fuel", "boredom"]), source="bad.toml")

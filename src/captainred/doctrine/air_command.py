@@ -172,6 +172,28 @@ def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
     return centre[:, 0], centre[:, 1]
 
 
+WAYPOINT_REACHED_M = 2500.0
+
+
+def _route_point(world: World, leaders: I64) -> tuple[F64, F64]:
+    """Where each leader flies next: the route's next waypoint, then the mission's point. A waypoint
+    reached moves the whole squadron on to the next."""
+    route = world.scenario.scenario.mission.waypoints_m
+    tx, ty = _mission_point(world, leaders)
+    if not route:
+        return tx, ty
+    points = np.array(route, dtype=np.float64)
+    k = world.waypoint[leaders]
+    on_route = k < len(points)
+    kk = np.minimum(k, len(points) - 1)
+    px = np.where(on_route, points[kk, 0], tx)
+    py = np.where(on_route, points[kk, 1], ty)
+    reached = on_route & (np.hypot(world.x_m[leaders] - px, world.y_m[leaders] - py) < WAYPOINT_REACHED_M)
+    for leader in leaders[reached].tolist():
+        world.waypoint[world.squadron == world.squadron[leader]] = world.waypoint[leader] + 1
+    return px, py
+
+
 def _fly_the_circuit(world: World, rows: I64) -> None:
     """A radial patrol's leader: out to the circuit's radius ahead of the fleet, round the fleet (which
     steams on meanwhile) as many times as ordered, then every aircraft of the squadron heads home."""
@@ -257,6 +279,12 @@ def _turn_for_home(world: World, up: B) -> None:
         | world.wounded[out]
         | (world.leak_kg_s[out] > 0.4)
     )
+    rules = set(mission.break_off)
+    fuel &= "fuel" in rules
+    empty &= "ammunition" in rules
+    photos &= "photos" in rules
+    late &= "time" in rules
+    damaged &= "damage" in rules
     home = fuel | empty | photos | late | damaged
     for k in np.flatnonzero(home).tolist():
         row = int(out[k])
@@ -391,7 +419,7 @@ def _fly_formation(world: World, up: B) -> None:
         if sc.mission.type == "radial_patrol":
             _fly_the_circuit(world, G_)
         else:
-            tx, ty = _mission_point(world, G_)
+            tx, ty = _route_point(world, G_)
             steer_to(world, G_, tx, ty, np.full(len(G_), sc.mission.cruise_altitude_m), gain_m=8000.0)
     world.cmd_throttle[T] = _cruise_throttle(world, T) * np.where(form, 0.8, 1.0)
     S = L[~top]

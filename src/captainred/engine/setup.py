@@ -253,4 +253,5 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
         circuit_bearing_rad=np.full(n, np.nan),
         launch_offset_s=launch_offset,
         stand_by=stand_by,
+        waypoint=np.zeros(n, dtype=np.int32),
     )

@@ -183,6 +183,7 @@ class World:
     circuit_bearing_rad: F64 = field(repr=False)
     launch_offset_s: F64 = field(repr=False)  # launch time after the order to launch is given
     stand_by: B = field(repr=False)  # aboard at readiness, never launched in this battle
+    waypoint: I32 = field(repr=False)  # the next waypoint of the route out (index into the mission's)
 
     # --- the net over the fleet, per battle: a dome on the fleet's centre (it moves with the fleet)
     net_radius_m: float = field(repr=False)  # 0: no net in this scenario

@@ -222,6 +222,13 @@ class MissionSpec(Frozen):
     photos_wanted: int = Field(default=24, ge=0, description="per photo aircraft, then it turns for home")
     radio: Literal["normal", "essential", "silence"] = "essential"
     time_over_target_s: Duration = Field(default=600.0, gt=0, description="then everyone turns for home")
+    waypoints_m: tuple[tuple[Length, Length], ...] = Field(
+        default=(), max_length=20, description="the route out, flown in order before the target"
+    )
+    break_off: tuple[Literal["fuel", "ammunition", "damage", "photos", "time"], ...] = Field(
+        default=("fuel", "ammunition", "damage", "photos", "time"),
+        description="what sends a pilot home: bingo fuel, empty guns, damage, pictures taken, time over target",
+    )
 
     @model_validator(mode="after")
     def _where(self) -> MissionSpec:
