@@ -100,7 +100,7 @@ def test_an_lgf_cannot_fly_through_the_net(sea_fleet: World, airborne: Any) -> N
     for _ in range(100):
         w.cmd_heading_rad[lgf] = np.arctan2(centre[0] - w.x_m[lgf], centre[1] - w.y_m[lgf])  # straight at it
         fly(w, moving, np.full(w.n, 0.2))
-        tend_net(w, active)
+        tend_net(w, active, np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
         r = np.sqrt((w.x_m[lgf] - centre[0]) ** 2 + (w.y_m[lgf] - centre[1]) ** 2 + w.z_m[lgf] ** 2)
         assert r >= w.net_radius_m
     blows = [e for e in w.logs[0].of_kind(EventKind.NET_HIT) if e.details["what"] == "craft"]
@@ -177,3 +177,48 @@ def test_a_bombarded_battle_is_the_same_alone_and_in_a_batch() -> None:
     [alone] = run_battles(resolved, [12])
     batch = run_battles(resolved, [5, 12, 7])
     assert list(alone.log.canonical_lines()) == list(batch[1].log.canonical_lines())
+
+
+def test_aircraft_file_out_and_home_only_through_the_gap_while_the_net_is_open() -> None:
+    from captainred.engine.net import through_gap
+
+    sim = Simulation(World.build(load_scenario("fifty-mile-circuit"), [6]))
+    w = sim.world
+    ours = np.flatnonzero(w.side != LGF)
+    gap = sim.world.scenario.scenario.net.gap_m
+    crossings = 0
+    inside_before = None
+    while not sim.finished:
+        sim.step()
+        centre = net_centre(w)[0]
+        r = np.sqrt((w.x_m[ours] - centre[0]) ** 2 + (w.y_m[ours] - centre[1]) ** 2 + np.maximum(w.z_m[ours], 0) ** 2)
+        inside = (r < w.net_radius_m) & (w.status[ours] == 1)
+        if inside_before is not None:
+            crossed = np.flatnonzero((inside != inside_before) & (w.status[ours] == 1))
+            for k in crossed.tolist():
+                row = int(ours[k])
+                battle = np.zeros(1, dtype=np.int64)
+                assert w.net_open[0], "crossed the net while it was closed"
+                assert through_gap(w, battle, w.x_m[row : row + 1], w.y_m[row : row + 1], gap)[0]
+                crossings += 1
+        inside_before = inside
+    assert crossings >= 16  # eight out, eight home
+    [result] = sim.results()
+    assert len(result.log.of_kind(EventKind.RECOVERED)) == 8
+
+
+def test_a_friendly_aircraft_meeting_the_closed_net_is_held(sea_fleet: World, airborne: Any) -> None:
+    w = sea_fleet
+    centre = net_centre(w)[0]
+    row = 0
+    w.mode[row] = 2  # in transit
+    east = np.pi / 2  # the gap faces the skirmish's target, to the north-west: east is solid net
+    airborne(w, row, x_m=centre[0] + w.net_radius_m - 100.0, y_m=centre[1], z_m=300.0, heading_rad=east)
+    moving = np.zeros(w.n, dtype=bool)
+    moving[row] = True
+    for _ in range(20):
+        x0, y0, z0 = w.x_m[[row]].copy(), w.y_m[[row]].copy(), w.z_m[[row]].copy()
+        fly(w, moving, np.full(w.n, 0.2))
+        tend_net(w, np.ones(w.n_battles, dtype=bool), np.array([row]), x0, y0, z0)
+        r = np.sqrt((w.x_m[row] - centre[0]) ** 2 + (w.y_m[row] - centre[1]) ** 2 + w.z_m[row] ** 2)
+        assert r < w.net_radius_m

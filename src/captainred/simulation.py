@@ -116,7 +116,7 @@ class Simulation:
         x0, y0, z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
         fly(w, active & w.airborne, dt)
         collide(w, moving, x0, y0, z0)
-        tend_net(w, active_battles)
+        tend_net(w, active_battles, moving, x0, y0, z0)
         bombard(w, active_battles)
         if self.ship is not None:
             reach_into_minds(w, active, dt, picture.ship_range_m, self.ship)

@@ -14,6 +14,7 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import burn_rate_kg_s, engine_power
+from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, in_cone
@@ -29,6 +30,8 @@ CONTACT_RANGE_M = 14000.0
 APPROACH_ALTITUDE_M = 250.0
 PHOTO_ALTITUDE_M = 900.0
 COVER_RADIUS_M = 5000.0
+FORM_UP_OUTSIDE_M = 6000.0  # the form-up orbit's centre, this far beyond the net along the gap's line
+GAP_LEAD_M = 1500.0  # steering along the gap's line: aim this far further along it
 CLIMB_OUT_S = 20.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
@@ -65,6 +68,8 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _crippled(world, up)
     _evade(world, up, picture)
 
+    leaving = np.flatnonzero(up & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT)) & ~world.spinning)
+    _file_through_the_gap(world, leaving, inward=False)
     steering = np.flatnonzero(up & ~world.spinning & (world.mode != Mode.CRIPPLED))
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
@@ -406,14 +411,15 @@ def _fly_formation(world: World, up: B) -> None:
     form = world.mode[T] == Mode.FORM_UP
     c = world.home_carrier[T]
     if form.any():
-        orbit(
-            world,
-            T[form],
-            world.carrier_xy[world.battle[T[form]], c[form], 0],
-            world.carrier_xy[world.battle[T[form]], c[form], 1],
-            FORM_UP_RADIUS_M,
-            FORM_UP_ALTITUDE_M,
-        )
+        # Form up outside the net, beyond the gap (or round the carrier where there is no net).
+        F = T[form]
+        if world.net_radius_m > 0:
+            fx, fy = on_gap_line(
+                world, world.battle[F].astype(np.int64), np.full(len(F), world.net_radius_m + FORM_UP_OUTSIDE_M)
+            )
+        else:
+            fx, fy = world.carrier_xy[world.battle[F], c[form], 0], world.carrier_xy[world.battle[F], c[form], 1]
+        orbit(world, F, fx, fy, FORM_UP_RADIUS_M, FORM_UP_ALTITUDE_M)
     if (~form).any():
         G_ = T[~form]
         if sc.mission.type == "radial_patrol":
@@ -545,6 +551,37 @@ def _return(world: World, up: B) -> None:
         orbit(world, rows[near], cx[near], cy[near], 1000.0, APPROACH_ALTITUDE_M)
     world.cmd_throttle[rows] = _cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
     world.target[rows] = -1
+    _file_through_the_gap(world, rows, inward=True)
+
+
+def _file_through_the_gap(world: World, rows: I64, inward: bool) -> None:
+    """Through the net only by its gap: an aircraft inside that is leaving flies out along the gap's line;
+    one coming home from outside makes for the gap's mouth, then in along the line. Elsewhere the net would
+    hold it."""
+    if world.net_radius_m <= 0 or not len(rows):
+        return
+    battle = world.battle[rows].astype(np.int64)
+    centre = net_centre(world)[battle]
+    dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
+    r = np.sqrt(dx * dx + dy * dy + np.maximum(world.z_m[rows], 0.0) ** 2)
+    radius = world.net_radius_m
+    up_net = world.net_up[battle]
+    if inward:
+        outside = up_net & (r >= radius) & (r < radius + 9000.0)
+        sel = rows[outside]
+        if len(sel):
+            # Along the line from the gap's mouth inward: aim at a point on it a little nearer the centre.
+            reach = np.maximum(np.hypot(dx[outside], dy[outside]) - GAP_LEAD_M, 0.0)
+            gx, gy = on_gap_line(world, battle[outside], reach)
+            steer_to(world, sel, gx, gy, np.full(len(sel), APPROACH_ALTITUDE_M), gain_m=600.0)
+    else:
+        inside = up_net & (r < radius + 500.0)
+        sel = rows[inside]
+        if len(sel):
+            reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
+            gx, gy = on_gap_line(world, battle[inside], reach)
+            steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
+            world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], _cruise_throttle(world, sel))
 
 
 def _crippled(world: World, up: B) -> None:

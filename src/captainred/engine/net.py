@@ -67,3 +67,33 @@ def absorb(
     if left <= 0.0:
         world.net_up[battle] = False
         log.append(Event(tick, time_s, EventKind.NET_BROKEN, details={"strength_left_t": left}))
+
+
+def gap_bearing(world: World) -> F64:
+    """(n_battles,): the bearing from the dome's centre at which the net parts: toward the mission's
+    target, or for a patrol of the fleet, ahead along its course."""
+    scenario = world.scenario.scenario
+    centre = net_centre(world)
+    target = scenario.mission.target_m
+    if target is None:
+        return np.full(world.n_battles, np.radians(scenario.fleet.course_deg))
+    bearing: F64 = np.arctan2(target[0] - centre[:, 0], target[1] - centre[:, 1])
+    return bearing
+
+
+def on_gap_line(world: World, battle: I64, radius_m: F64) -> tuple[F64, F64]:
+    """Points on the line out through the gap, at these distances from the dome's centre."""
+    centre = net_centre(world)[battle]
+    bearing = gap_bearing(world)[battle]
+    return centre[:, 0] + radius_m * np.sin(bearing), centre[:, 1] + radius_m * np.cos(bearing)
+
+
+def through_gap(world: World, battle: I64, x: F64, y: F64, gap_m: float) -> B:
+    """Whether points lie within the gap's width of the line out through it (on the gap's side)."""
+    centre = net_centre(world)[battle]
+    bearing = gap_bearing(world)[battle]
+    dx, dy = x - centre[:, 0], y - centre[:, 1]
+    along = dx * np.sin(bearing) + dy * np.cos(bearing)
+    across = dx * np.cos(bearing) - dy * np.sin(bearing)
+    inside: B = (along > 0) & (np.abs(across) <= gap_m / 2)
+    return inside

@@ -11,17 +11,20 @@ import numpy as np
 
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
-from captainred.engine.net import absorb, net_centre
-from captainred.engine.world import AIR_COMMAND, LGF, B, World, emit_battle
+from captainred.engine.net import absorb, net_centre, through_gap
+from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, World, emit_battle
 
-APPROACH_BAND_M = 3000.0  # aircraft this far outside the dome, coming or going, have it opened
+APPROACH_BAND_M = 6000.0  # aircraft this far outside the dome, coming or going, have it opened
 CRAFT_BLOW_T = 0.05  # what an LGF flying into it costs the net (design value)
 BOUNCE_M = 20.0
 
 
-def tend_net(world: World, active: B) -> None:
+def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> None:
+    """Raise, part and close the net; hold to it everything that may not cross it this tick (`moved`
+    are the rows that flew, from the positions given)."""
     if world.net_radius_m <= 0.0:
         return
+    _hold_friendlies(world, moved, x0, y0, z0)
     scenario = world.scenario.scenario
     centre = net_centre(world)
     for b in np.flatnonzero(active & (world.tick == 1)).tolist():
@@ -33,7 +36,7 @@ def tend_net(world: World, active: B) -> None:
     ours = world.airborne & (world.side == AIR_COMMAND)
     r = np.hypot(world.x_m - centre[world.battle, 0], world.y_m - centre[world.battle, 1])
     near = ours & (r < world.net_radius_m + APPROACH_BAND_M)
-    leaving = near & ((world.mode == Mode.FORM_UP) | (world.mode == Mode.WAITING))
+    leaving = near & ((world.mode == Mode.FORM_UP) | (world.mode == Mode.WAITING) | (world.mode == Mode.TRANSIT))
     coming = near & (world.mode == Mode.RETURN)
     launching = np.isfinite(world.all_clear_s).any(axis=1)
     wanted = (
@@ -80,3 +83,24 @@ def tend_net(world: World, active: B) -> None:
             row,
             (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row])),
         )
+
+
+def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> None:
+    """Our own aircraft cross the net only through the gap while it is open; one that meets it anywhere
+    else is held at it (put back where it was, turned about). A crippled aircraft is not held: it goes down
+    where it is."""
+    if not len(moved):
+        return
+    battle = world.battle[moved].astype(np.int64)
+    centre = net_centre(world)[battle]
+    r0 = np.sqrt((x0 - centre[:, 0]) ** 2 + (y0 - centre[:, 1]) ** 2 + np.maximum(z0, 0.0) ** 2)
+    x1, y1, z1 = world.x_m[moved], world.y_m[moved], world.z_m[moved]
+    r1 = np.sqrt((x1 - centre[:, 0]) ** 2 + (y1 - centre[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
+    crossing = (r0 < world.net_radius_m) != (r1 < world.net_radius_m)
+    ours = (world.side[moved] == AIR_COMMAND) & (world.mode[moved] != Mode.CRIPPLED) & world.net_up[battle]
+    gap = world.scenario.scenario.net.gap_m
+    allowed = world.net_open[battle] & through_gap(world, battle, x1, y1, gap) & through_gap(world, battle, x0, y0, gap)
+    held = np.flatnonzero(crossing & ours & ~allowed)
+    rows = moved[held]
+    world.x_m[rows], world.y_m[rows], world.z_m[rows] = x0[held], y0[held], z0[held]
+    world.heading_rad[rows] = np.mod(world.heading_rad[rows] + np.pi, 2 * np.pi)
