@@ -131,6 +131,30 @@ def _aspect_factor(world: World, shooter: I64, target: I64) -> F64:
     return factor
 
 
+def _on_target(world: World, shooter: I64, range_m: F64, cone_rad: F64) -> tuple[I64, I64, F64, F64]:
+    """Of these shooters, those whose target's lead point is within the gun's range and (snap-shot) cone:
+    shooter, target, range and angle off the nose."""
+    target = world.target[shooter]
+    ax, ay, az = lead_point(world, shooter, target, BULLET_SPEED_MPS)
+    rng, off = in_cone(world, shooter, ax, ay, az)
+    ok = (rng < range_m[shooter]) & (off < SNAP_SHOT_FACTOR * cone_rad[shooter])
+    return shooter[ok], target[ok], rng[ok], off[ok]
+
+
+def _gun_hit_chance(world: World, s: I64, t: I64, rng: F64, off: F64, base_p: F64, range_m: F64, cone_rad: F64) -> F64:
+    """Per second of fire: the gun's chance, by the shooter's skill, the range, the angle-off, the target's
+    evasion and how well the sight is on."""
+    p: F64 = (
+        base_p[s]
+        * (0.35 + 0.65 * world.skill[s])
+        * np.clip(1.0 - rng / range_m[s], 0.05, 1.0) ** 0.7
+        * _aspect_factor(world, s, t)
+        * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
+        * _aim_factor(off, cone_rad[s])
+    )
+    return p
+
+
 def _aim_factor(off_rad: F64, cone_rad: F64) -> F64:
     """Full effect inside the weapon's cone, falling to nothing at SNAP_SHOT_FACTOR times the cone."""
     return np.clip((SNAP_SHOT_FACTOR - off_rad / cone_rad) / (SNAP_SHOT_FACTOR - 1.0), 0.0, 1.0)
@@ -163,23 +187,13 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     s = np.flatnonzero(able & world.trigger & (world.rounds > 0) & (spec["cannon_rate"] > 0))
     firing_now = np.zeros(world.n, dtype=bool)
     if len(s):
-        t = world.target[s]
-        ax, ay, az = lead_point(world, s, t, BULLET_SPEED_MPS)
-        rng, off = in_cone(world, s, ax, ay, az)
-        ok = (rng < spec["cannon_range"][s]) & (off < SNAP_SHOT_FACTOR * spec["cannon_cone"][s])
-        s, t, rng, off = s[ok], t[ok], rng[ok], off[ok]
+        s, t, rng, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
         firing_now[s] = True
         used = np.minimum(world.rounds[s], spec["cannon_rate"][s] * dt[s])
         world.rounds[s] -= used
-        p = (
-            spec["cannon_p"][s]
-            * (0.35 + 0.65 * world.skill[s])
-            * np.clip(1.0 - rng / spec["cannon_range"][s], 0.05, 1.0) ** 0.7
-            * _aspect_factor(world, s, t)
-            * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
-            * _aim_factor(off, spec["cannon_cone"][s])
-            * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
-        )
+        p = _gun_hit_chance(
+            world, s, t, rng, off, spec["cannon_p"], spec["cannon_range"], spec["cannon_cone"]
+        ) * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
         u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.CANNON_HIT)
         hit = u < _per_tick(p, dt[s])
         parts.append(_make_hits(world, s[hit], t[hit], CANNON, low=0.25, high=0.8))
@@ -221,23 +235,12 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     world.overheated &= world.heat_s > 0
     s = np.flatnonzero(able & world.trigger & has_emitter & ~world.overheated)
     if len(s):
-        t = world.target[s]
-        ax, ay, az = lead_point(world, s, t, BULLET_SPEED_MPS)
-        rng, off = in_cone(world, s, ax, ay, az)
-        ok = (rng < spec["energy_range"][s]) & (off < SNAP_SHOT_FACTOR * spec["energy_cone"][s])
-        s, t, rng, off = s[ok], t[ok], rng[ok], off[ok]
+        s, t, rng, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
         firing_now[s] = True
         world.heat_s[s] += dt[s]
         hot = world.heat_s[s] >= spec["energy_heat"][s]
         world.overheated[s[hot]] = True
-        p = (
-            spec["energy_p"][s]
-            * (0.35 + 0.65 * world.skill[s])
-            * np.clip(1.0 - rng / spec["energy_range"][s], 0.05, 1.0) ** 0.7
-            * _aspect_factor(world, s, t)
-            * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
-            * _aim_factor(off, spec["energy_cone"][s])
-        )
+        p = _gun_hit_chance(world, s, t, rng, off, spec["energy_p"], spec["energy_range"], spec["energy_cone"])
         u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ENERGY_HIT)
         hit = u < _per_tick(p, dt[s])
         # The net stands between: the bolt spends itself on it.
