@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from captainred.engine.events import EventKind
-from captainred.engine.world import AIR_COMMAND, Status, World
-from captainred.fleet.steaming import fleet_centre
+from captainred.engine.world import AIR_COMMAND, Status, World, fleet_centre
 from captainred.report import check_summary, summarize
 from captainred.scenario import ScenarioError, load_scenario, resolve
 from captainred.simulation import Simulation, run_battles

@@ -19,8 +19,7 @@ from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, in_cone
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
-from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit
-from captainred.fleet.steaming import fleet_centre
+from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
 SLOT_SPACING_RIGHT_M = 110.0
 SLOT_SPACING_BACK_M = 70.0

@@ -10,13 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from captainred.engine.events import Event, EventKind
-from captainred.engine.world import F64, I64, B, World
+from captainred.engine.world import F64, I64, B, World, fleet_centre
 
 
 def net_centre(world: World) -> F64:
-    """(n_battles, 2): the dome's centre, the middle of each battle's carriers."""
-    centre: F64 = world.carrier_xy.mean(axis=1)
-    return centre
+    """(n_battles, 2): the dome's centre, which is the fleet's: the net moves with the fleet."""
+    return fleet_centre(world)
 
 
 def inside_net(world: World, battle: I64, x: F64, y: F64, z: F64) -> B:

@@ -240,6 +240,12 @@ class Flag(IntEnum):
     FORCE_DOWN = 1 << 13
 
 
+def fleet_centre(world: World) -> F64:
+    """(n_battles, 2): the middle of each battle's carriers, where the fleet is now."""
+    centre: F64 = world.carrier_xy.mean(axis=1)
+    return centre
+
+
 def emit(world: World, row: int, kind: EventKind, target: int = -1, **details: Any) -> None:
     """Append an event about craft `row` (and optionally a target row) to its battle's log."""
     b = int(world.battle[row])

@@ -19,12 +19,6 @@ def steam(world: World) -> None:
     )
 
 
-def fleet_centre(world: World) -> F64:
-    """(n_battles, 2): the middle of each battle's carriers."""
-    centre: F64 = world.carrier_xy.mean(axis=1)
-    return centre
-
-
 def order_launches(world: World, active: B) -> None:
     """Launching on range: once a carrier is within the mission's launch range of the target, its
     aircraft go at their launch offsets from now."""
