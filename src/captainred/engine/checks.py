@@ -340,27 +340,18 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
     # Fuel and ammunition are only ever spent, except aboard a carrier, where the deck crews refuel and
     # rearm a recovered aircraft (RETURNED before the step, still aboard after it).
     aboard = returned & ((after.status == Status.RETURNED) | (after.status == Status.READY))
-    _require(
-        aboard | (after.fuel_kg <= before.fuel_kg),
-        "fuel_never_increases",
-        "fuel went up outside a carrier's turnaround",
-        fuel_before=before.fuel_kg,
-        fuel_after=after.fuel_kg,
-    )
-    _require(
-        aboard | (after.rounds <= before.rounds),
-        "rounds_never_increase",
-        "rounds went up outside a carrier's turnaround",
-        rounds_before=before.rounds,
-        rounds_after=after.rounds,
-    )
-    _require(
-        aboard | (after.rockets <= before.rockets),
-        "rockets_never_increase",
-        "rockets went up outside a carrier's turnaround",
-        rockets_before=before.rockets,
-        rockets_after=after.rockets,
-    )
+    for name, rule, what in (
+        ("fuel_kg", "fuel_never_increases", "fuel"),
+        ("rounds", "rounds_never_increase", "rounds"),
+        ("rockets", "rockets_never_increase", "rockets"),
+    ):
+        was, now = getattr(before, name), getattr(after, name)
+        _require(
+            aboard | (now <= was),
+            rule,
+            f"{what} went up outside a carrier's turnaround",
+            **{f"{what}_before": was, f"{what}_after": now},
+        )
     flying = (before.status == Status.AIRBORNE) & (after.status == Status.AIRBORNE)
     _require(
         ~(flying & health_up),
