@@ -10,13 +10,19 @@ import json
 import os
 import sys
 import tempfile
+import threading
+import webbrowser
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from captainred.replay.format import ReplayWriter
+from captainred.replay.record import DEFAULT_EVERY_S, Recorder
 from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
 
 app = typer.Typer(
@@ -38,13 +44,12 @@ def _fail(line: str) -> None:
     raise typer.Exit(2)
 
 
-def _write_atomically(path: Path, text: str, what: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, renamed into place."""
+@contextmanager
+def _atomic_output(path: Path, what: str) -> Iterator[BinaryIO]:
+    """Write the whole file or nothing: a temporary file beside it, renamed into place only if the
+    block finishes; on any failure the temporary file goes and the old file (if any) stays."""
+    _check_writable(path, what)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageProblem(f"{path}: {what}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise UsageProblem(f"{path}: {what}: is a directory")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     except OSError as exc:
@@ -52,12 +57,20 @@ def _write_atomically(path: Path, text: str, what: str) -> None:
     try:
         # mkstemp makes the file private (0600); give it the mode an ordinary `open` would have.
         os.fchmod(fd, _new_file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_atomically(path: Path, text: str, what: str) -> None:
+    with _atomic_output(path, what) as handle:
+        handle.write(text.encode("utf-8"))
 
 
 def _new_file_mode(path: Path) -> int:
@@ -101,6 +114,12 @@ def run(
     runs: Annotated[int, typer.Option(help="Battles to fight, seeds spawned from --seed.")] = 1,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON summary here.")] = None,
     report_path: Annotated[Path | None, typer.Option("--report", help="Write the report as Markdown.")] = None,
+    replay_path: Annotated[
+        Path | None, typer.Option("--replay", help="Record the battle as a replay file (.crr) for `view`.")
+    ] = None,
+    replay_every: Annotated[
+        float, typer.Option("--replay-every", help="Sim seconds between the replay's samples.")
+    ] = DEFAULT_EVERY_S,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Fight a scenario and print the after-action report."""
@@ -122,14 +141,30 @@ def run(
             raise UsageProblem(f"--runs: must be between 1 and {MAX_RUNS}, got {runs}")
         if not 0 <= seed < 2**63:
             raise UsageProblem(f"--seed: must be between 0 and 2**63 - 1, got {seed}")
-        _check_writable(json_path, "--json")
-        _check_writable(report_path, "--report")
-        if json_path is not None and report_path is not None and json_path.resolve() == report_path.resolve():
-            raise UsageProblem(f"{report_path}: --report: the same file as --json")
+        outputs = {"--json": json_path, "--report": report_path, "--replay": replay_path}
+        seen: dict[Path, str] = {}
+        for what, path in outputs.items():
+            _check_writable(path, what)
+            if path is not None:
+                if path.resolve() in seen:
+                    raise UsageProblem(f"{path}: {what}: the same file as {seen[path.resolve()]}")
+                seen[path.resolve()] = what
+        if replay_path is not None:
+            if runs != 1:
+                raise UsageProblem(
+                    "--replay: records one battle; drop --runs (each run's seed, given to --seed, replays it)"
+                )
+            _check_replay_every(replay_every)
         resolved = load_scenario(scenario)
         seeds = spawn_seeds(seed, runs)
         name = resolved.scenario.name
-        results = run_battles(resolved, seeds)
+        with ExitStack() as stack:
+            recorder = None
+            if replay_path is not None:
+                recorder = Recorder(
+                    ReplayWriter(stack.enter_context(_atomic_output(replay_path, "--replay"))), replay_every
+                )
+            results = run_battles(resolved, seeds, recorder)
         summaries = [summarize(r.log, scenario=name, seed=r.seed) for r in results]
         for s in summaries:
             check_summary(s)
@@ -152,6 +187,151 @@ def run(
         _fail(exc.line())
     except UsageProblem as exc:
         _fail(str(exc))
+
+
+def _check_replay_every(every_s: float) -> None:
+    if not 0 < every_s <= 3600:
+        raise UsageProblem(f"--replay-every: must be more than 0 and at most 3600 seconds, got {every_s:g}")
+
+
+def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise UsageProblem(f"--port: must be between 0 (any free port) and 65535, got {port}")
+
+
+def _start_server(source: Any, host: str, port: int) -> Any:
+    from captainred.replay.server import ViewerServer
+
+    try:
+        return ViewerServer(source, host, port)
+    except OSError as exc:
+        raise UsageProblem(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+
+
+def _serve_until_interrupted(server: Any) -> None:
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+def view(
+    replay: Annotated[Path, typer.Argument(help="A replay file written by `run --replay`.")],
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 0,
+    host: Annotated[str, typer.Option(help="Address to bind (only this machine by default).")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """Serve a replay to the browser viewer on this machine and print its address."""
+    from captainred.replay import ReplayError, read_replay
+    from captainred.replay.server import FileReplay, ViewerNotBuilt
+
+    try:
+        _check_port(port)
+        read_replay(replay)  # the whole file is checked before the page is offered
+        server = _start_server(FileReplay(replay), host, port)
+    except (ReplayError, UsageProblem, ViewerNotBuilt) as exc:
+        _fail(str(exc))
+    print(f"Viewing {replay} at {server.url} (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(server.url)
+    _serve_until_interrupted(server)
+
+
+class _Tee:
+    """A sink that writes to several sinks (the live stream and the replay file)."""
+
+    def __init__(self, *sinks: Any) -> None:
+        self.sinks = sinks
+
+    def write(self, data: bytes) -> int:
+        for sink in self.sinks:
+            sink.write(data)
+        return len(data)
+
+
+@app.command()
+def watch(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a path to a TOML file.")],
+    seed: Annotated[int, typer.Option(help="Seed of the battle.")] = 7,
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 0,
+    host: Annotated[str, typer.Option(help="Address to bind (only this machine by default).")] = "127.0.0.1",
+    replay_path: Annotated[Path | None, typer.Option("--replay", help="Also keep the replay in this file.")] = None,
+    replay_every: Annotated[
+        float, typer.Option("--replay-every", help="Sim seconds between samples.")
+    ] = DEFAULT_EVERY_S,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """Fight a battle and show it live in the browser viewer as it is simulated."""
+    from captainred.replay.server import LiveReplay, ViewerNotBuilt, serve
+    from captainred.simulation import run_battles
+
+    live = LiveReplay()
+    try:
+        _check_port(port)
+        if not 0 <= seed < 2**63:
+            raise UsageProblem(f"--seed: must be between 0 and 2**63 - 1, got {seed}")
+        _check_replay_every(replay_every)
+        _check_writable(replay_path, "--replay")
+        resolved = load_scenario(scenario)
+        server = _start_server(live, host, port)
+        serve(server)
+        print(f"Watching {resolved.scenario.name} (seed {seed}) at {server.url} (Ctrl-C to stop)", flush=True)
+        if open_browser:
+            webbrowser.open(server.url)
+        with ExitStack() as stack:
+            sink: Any = live
+            if replay_path is not None:
+                sink = _Tee(live, stack.enter_context(_atomic_output(replay_path, "--replay")))
+            results = run_battles(resolved, [seed], Recorder(ReplayWriter(sink), replay_every))
+        live.close()
+    except ScenarioError as exc:
+        _fail(exc.line())
+    except (UsageProblem, ViewerNotBuilt) as exc:
+        _fail(str(exc))
+    print(
+        f"Battle over after {results[0].sim_seconds:,.0f} s of sim time (digest {results[0].digest[:16]}); "
+        "still serving (Ctrl-C to stop)",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@app.command()
+def export(
+    replay: Annotated[Path, typer.Argument(help="A replay file written by `run --replay`.")],
+    format: Annotated[str, typer.Option("--format", help="What to write: acmi (Tacview).")] = "acmi",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write it (default: beside the replay).")
+    ] = None,
+) -> None:
+    """Convert a replay for other tools: Tacview's ACMI text format."""
+    from captainred.replay import ReplayError
+    from captainred.replay.acmi import export_acmi
+
+    try:
+        if format != "acmi":
+            raise UsageProblem(f"--format: unknown format {format!r} (known: acmi)")
+        destination = output if output is not None else replay.with_suffix(".acmi")
+        if destination.resolve() == replay.resolve():
+            raise UsageProblem(f"{destination}: --output: the same file as the replay")
+        try:
+            stream = replay.open("rb")
+        except OSError as exc:
+            raise ReplayError(str(replay), "file", f"cannot read ({exc.strerror})") from None
+        with stream, _atomic_output(destination, "--output") as handle:
+            frames = export_acmi(stream, str(replay), handle)
+    except (ReplayError, UsageProblem) as exc:
+        _fail(str(exc))
+    print(f"Wrote {destination} ({frames:,} frames, Tacview ACMI 2.2)")
 
 
 def main() -> None:

@@ -176,16 +176,22 @@ class Simulation:
 
 
 def run_battles(
-    resolved: ResolvedScenario, seeds: Sequence[int], progress: Callable[[Simulation], None] | None = None
+    resolved: ResolvedScenario, seeds: Sequence[int], observe: Callable[[Simulation], None] | None = None
 ) -> list[BattleResult]:
-    """Fight one battle per seed, all in one World, and return each battle's result in seed order."""
+    """Fight one battle per seed, all in one World, and return each battle's result in seed order.
+
+    `observe`, if given, sees the simulation once before the first step and again after every step
+    (a replay recorder, a progress bar); it may read the World but must not change it.
+    """
     if not seeds:
         return []
     sim = Simulation(World.build(resolved, list(seeds)))
+    if observe is not None:
+        observe(sim)
     while not sim.finished:
         sim.step()
-        if progress is not None:
-            progress(sim)
+        if observe is not None:
+            observe(sim)
     return sim.results()
 
 

@@ -91,6 +91,17 @@ class Theatre:
             return np.zeros(np.broadcast(x, y).shape, dtype=bool)
         return (y >= ISLAND_SOUTH_M) & (y <= ISLAND_NORTH_M) & (np.abs(x) <= _half_width_m(y))
 
+    def coastline_m(self) -> list[tuple[float, float]]:
+        """The island's outline as a closed polygon (east shore north-bound, then west shore back); empty
+        for open sea. For drawing: the engine asks `on_land`."""
+        if self.kind != "manhattan":
+            return []
+        y = np.arange(ISLAND_SOUTH_M, ISLAND_NORTH_M + 1.0, 100.0)
+        half = _half_width_m(y)
+        east = [(float(h), float(v)) for h, v in zip(half, y, strict=True)]
+        west = [(-float(h), float(v)) for h, v in zip(half[::-1], y[::-1], strict=True)]
+        return east + west
+
     def segment_clear(self, p0: F64, p1: F64) -> Bool:
         """For each straight move p0 -> p1 (rows of x, y, z), whether it stays at or above the ground."""
         return self.segment_hit(p0, p1)[0]

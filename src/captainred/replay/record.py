@@ -1,0 +1,187 @@
+"""Recording a battle as it is fought: the replay's header from the World, then frames and events.
+
+A `Recorder` is a step observer (the `progress` callback of `run_battles`): after each step it copies
+the new events of its battle and, every `every_s` seconds of sim time, samples its battle's rows into a
+frame. It only reads the World (the sampled tracks DESIGN.md allows the replay), so a recorded battle
+has the same event log, digest and all, as an unrecorded one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from captainred import __version__
+from captainred.doctrine.modes import Mode
+from captainred.engine.world import SIDE_NAMES, SUBSYSTEM_NAMES, Status, World
+from captainred.replay.format import FORMAT_VERSION, FRAME_COLUMNS, STATE_BITS, Frame, ReplayWriter
+from captainred.simulation import Simulation
+
+DEFAULT_EVERY_S = 0.5
+
+
+def replay_header(world: World, battle: int, every_s: float) -> dict[str, Any]:
+    """The HEAD chunk: the scenario, the theatre and every craft of one battle, in column order."""
+    resolved = world.scenario
+    scenario, catalog = resolved.scenario, resolved.catalog
+    theatre = world.theatre
+    has_ground = theatre.max_height_m > 0
+    orders = scenario.squadrons
+    squadrons = []
+    for order in orders:
+        spec = catalog.squadrons[order.id]
+        squadrons.append(
+            {
+                "id": spec.id,
+                "name": spec.name,
+                "colour": spec.colour,
+                "insignia": spec.insignia,
+                "callsign": spec.callsign,
+                "carrier": order.carrier or spec.carrier,
+            }
+        )
+    pilots = [p for crew in resolved.crews for p in crew]
+    rows = range(*world.rows_of(battle).indices(world.n))
+    craft = []
+    for row in rows:
+        order_index = int(world.squadron[row]) - battle * world.squadrons_per_battle if world.squadron[row] >= 0 else -1
+        pilot = pilots[int(world.craft[row])] if order_index >= 0 else None
+        craft.append(
+            {
+                "id": int(world.craft[row]),
+                "side": SIDE_NAMES[int(world.side[row])],
+                "squadron": order_index,
+                "type": world.types[int(world.type_index[row])].name,
+                "callsign": world.callsigns[row],
+                "pilot": pilot.name if pilot else None,
+                "nickname": pilot.nickname if pilot else None,
+                "photo": bool(world.camera[row]),
+                "carrier": squadrons[order_index]["carrier"] if order_index >= 0 else None,
+            }
+        )
+    ship = catalog.ships[scenario.enemy.ship] if scenario.enemy.ship else None
+    return {
+        "format": "captainred-replay",
+        "version": FORMAT_VERSION,
+        "captainred": __version__,
+        "scenario": scenario.name,
+        "title": scenario.description,
+        "seed": int(world.seed[battle]),
+        "sample_s": every_s,
+        "map": {
+            "name": theatre.name,
+            "kind": theatre.kind,
+            "origin_m": list(theatre.origin_m),
+            "cell_m": theatre.cell_m,
+            "shape": list(theatre.heights_m.shape) if has_ground else None,
+            "park_m": list(theatre.park) if has_ground else None,
+            "island_m": list(theatre.island) if has_ground else None,
+            "coastline_m": [list(p) for p in theatre.coastline_m()],
+            "max_height_m": theatre.max_height_m,
+        },
+        "ship": (
+            {"name": ship.name, "centre_m": list(world.ship_xyz), "half_m": list(world.ship_half_m)}
+            if ship is not None and world.ship_xyz is not None
+            else None
+        ),
+        "net": {"radius_m": world.net_radius_m, "strength_t": float(world.net_strength_t[battle])},
+        "carriers": [
+            {"name": c.name, "deck_altitude_m": catalog.carriers[c.name].deck_altitude_m} for c in scenario.carriers
+        ],
+        "squadrons": squadrons,
+        "craft": craft,
+        "subsystems": list(SUBSYSTEM_NAMES),
+        "statuses": [s.name.lower() for s in Status],
+        "modes": [m.name.lower() for m in Mode],
+        "state_bits": list(STATE_BITS),
+        "frame_columns": [list(c) for c in FRAME_COLUMNS],
+    }
+
+
+def sample_frame(world: World, battle: int) -> Frame:
+    """Every row of one battle, now."""
+    r = world.rows_of(battle)
+    state = np.zeros(r.stop - r.start, dtype=np.uint8)
+    for bit, on in enumerate(
+        (
+            world.smoking[r],
+            world.wounded[r],
+            world.pilot_dead[r],
+            world.firing[r],
+            world.spinning[r],
+            world.forced_down[r],
+            world.blackout_s[r] > 0,
+        )
+    ):
+        state |= on.astype(np.uint8) << np.uint8(bit)
+    columns = {
+        "x_m": world.x_m[r],
+        "y_m": world.y_m[r],
+        "z_m": world.z_m[r],
+        "heading_rad": world.heading_rad[r],
+        "speed_mps": world.speed_mps[r],
+        "fuel_kg": world.fuel_kg[r],
+        "rounds": np.clip(np.rint(world.rounds[r]), 0, 65535),
+        "rockets": np.clip(world.rockets[r], 0, 255),
+        "photos": np.clip(world.photos[r], 0, 255),
+        "kills": np.clip(world.kills[r], 0, 255),
+        "status": world.status[r],
+        "mode": world.mode[r],
+        "state": state,
+        "health": np.rint(np.clip(world.health[r], 0.0, 1.0) * 255.0),
+    }
+    return Frame(
+        time_s=float(world.time_s[battle]),
+        columns=columns,
+        carriers_xy=world.carrier_xy[battle].astype(np.float32),
+        net_strength_t=float(world.net_strength_t[battle]),
+        net_up=bool(world.net_up[battle]),
+        net_open=bool(world.net_open[battle]),
+    )
+
+
+class Recorder:
+    """Writes one battle of a World to a replay as the simulation steps: pass it as `observe` to
+    `run_battles`. The first call (before the first step) writes the header and the opening frame."""
+
+    def __init__(self, writer: ReplayWriter, every_s: float = DEFAULT_EVERY_S, battle: int = 0) -> None:
+        if not every_s > 0:
+            raise ValueError("every_s must be positive")
+        self.writer, self.every_s, self.battle = writer, every_s, battle
+        self._logged = 0
+        self._next_s = 0.0
+        self.started = False
+        self.finished = False
+
+    def _start(self, world: World) -> None:
+        heights = None
+        if world.theatre.max_height_m > 0:
+            heights = np.ceil(world.theatre.heights_m).astype(np.uint16)
+        self.writer.head(replay_header(world, self.battle, self.every_s), heights)
+        self.started = True
+
+    def _sample(self, world: World) -> None:
+        log = world.logs[self.battle]
+        if len(log) > self._logged:
+            self.writer.event_lines([log[i].canonical() for i in range(self._logged, len(log))])
+            self._logged = len(log)
+        self.writer.frame(sample_frame(world, self.battle))
+        self._next_s = float(world.time_s[self.battle]) + self.every_s
+
+    def __call__(self, sim: Simulation) -> None:
+        if self.finished:
+            return
+        w = sim.world
+        if not self.started:
+            self._start(w)
+            self._sample(w)
+            return
+        done = bool(w.done[self.battle])
+        if done or w.time_s[self.battle] >= self._next_s - 1e-9:
+            self._sample(w)
+        if done:
+            log = w.logs[self.battle]
+            reason = str(log[-1].details.get("reason", "")) if len(log) else ""
+            self.writer.end(float(w.time_s[self.battle]), reason)
+            self.finished = True

@@ -1,0 +1,218 @@
+"""The viewer's local web server: the built page, and one replay (a file, or a battle streamed live).
+
+It serves a fixed table of paths made when it starts — the files of the built viewer (`static/`, written
+by the front-end's build step in `viewer/`) and `/replay.crr` — and nothing else: a request is looked up
+in that table as a string, never joined onto a folder, so no spelling of a path (`..`, encodings,
+backslashes, absolute paths, links) can reach another file. It binds to 127.0.0.1 unless told otherwise,
+and refuses requests whose Host is not the address it serves (a guard against DNS rebinding).
+
+A live replay is a byte buffer the recorder appends to while the battle is fought; each client reads
+it from the start and then waits for more, so a page opened late still sees the whole battle.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+REPLAY_PATH = "/replay.crr"
+BLOCK = 1 << 16
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'"
+)
+
+
+class ViewerNotBuilt(Exception):
+    """The front-end has not been built into the package (`make viewer`)."""
+
+
+class ReplaySource(Protocol):
+    def blocks(self) -> Iterator[bytes]: ...
+
+    def size(self) -> int | None: ...
+
+
+class FileReplay:
+    """A replay file on disk, served as it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def size(self) -> int | None:
+        return self.path.stat().st_size
+
+    def blocks(self) -> Iterator[bytes]:
+        with self.path.open("rb") as handle:
+            while block := handle.read(BLOCK):
+                yield block
+
+
+class LiveReplay:
+    """A replay being written: a sink for `ReplayWriter` that any number of clients stream from."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def write(self, data: bytes) -> int:
+        with self._changed:
+            self._buffer.extend(data)
+            self._changed.notify_all()
+        return len(data)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def getvalue(self) -> bytes:
+        with self._changed:
+            return bytes(self._buffer)
+
+    def size(self) -> int | None:
+        return None  # not known until the battle ends: the response ends when the connection closes
+
+    def blocks(self) -> Iterator[bytes]:
+        sent = 0
+        while True:
+            with self._changed:
+                while sent == len(self._buffer) and not self._closed:
+                    self._changed.wait(timeout=1.0)
+                block = bytes(self._buffer[sent : sent + BLOCK])
+                closed = self._closed
+            if block:
+                sent += len(block)
+                yield block
+            elif closed:
+                return
+
+
+def static_dir() -> Path:
+    """The built viewer inside the installed package."""
+    folder = Path(str(resources.files("captainred.replay").joinpath("static")))
+    if not (folder / "index.html").is_file():
+        raise ViewerNotBuilt(
+            f"{folder}: the viewer is not built (run `make viewer`, or `npm ci && npm run build` in viewer/)"
+        )
+    return folder
+
+
+def static_routes(folder: Path) -> dict[str, Path]:
+    """Every regular file under the built viewer, by URL path; '/' is the page."""
+    routes: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            routes["/" + path.relative_to(folder).as_posix()] = path
+    routes["/"] = folder / "index.html"
+    return routes
+
+
+class ViewerServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, source: ReplaySource, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None):
+        self.source = source
+        self.routes = static_routes(folder if folder is not None else static_dir())
+        self.files = {route: path.read_bytes() for route, path in self.routes.items()}
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = str(self.server_address[0]), self.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}/"
+
+    def allowed_hosts(self) -> set[str]:
+        host, port = str(self.server_address[0]), self.server_address[1]
+        names = {host, f"[{host}]"}
+        if host in ("127.0.0.1", "::1", "0.0.0.0", "::"):
+            names |= {"localhost", "127.0.0.1", "[::1]"}
+        return {f"{name}:{port}" for name in names} | names
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ViewerServer
+    server_version = "captainred-viewer"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # a viewer in a terminal should not scroll a request log over the user's prompt
+
+    def _headers(self, status: HTTPStatus, content_type: str, length: int | None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.end_headers()
+
+    def _refuse(self, status: HTTPStatus) -> None:
+        body = f"{status.value} {status.phrase}\n".encode()
+        self._headers(status, "text/plain; charset=utf-8", len(body))
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _route(self) -> str | None:
+        if self.headers.get("Host", "") not in self.server.allowed_hosts():
+            self._refuse(HTTPStatus.FORBIDDEN)
+            return None
+        path = urlsplit(self.path).path if self.path.startswith("/") else None
+        if path is None or (path not in self.server.files and path != REPLAY_PATH):
+            self._refuse(HTTPStatus.NOT_FOUND)
+            return None
+        return path
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        path = self._route()
+        if path is None:
+            return
+        if path == REPLAY_PATH:
+            source = self.server.source
+            self._headers(HTTPStatus.OK, "application/octet-stream", source.size())
+            if self.command == "HEAD":
+                return
+            try:
+                for block in source.blocks():
+                    self.wfile.write(block)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the page went away
+            return
+        body = self.server.files[path]
+        content_type = mimetypes.guess_type(self.server.routes[path].name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "text/javascript"):
+            content_type += "; charset=utf-8"
+        self._headers(HTTPStatus.OK, content_type, len(body))
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _not_allowed(self) -> None:
+        self._refuse(HTTPStatus.METHOD_NOT_ALLOWED)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+
+def serve(server: ViewerServer) -> threading.Thread:
+    """Run the server in a background thread (for `watch`, which simulates in the foreground)."""
+    thread = threading.Thread(target=server.serve_forever, name="captainred-viewer", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,251 @@
+"""The replay file: what a recorded battle holds, that recording changes nothing, and that a damaged,
+truncated or too-new file is refused with one clear line (docs/replay-format.md). Also the Tacview ACMI
+export, read back as a Tacview reader would."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from captainred.engine.world import Status
+from captainred.replay import FORMAT_VERSION, ReplayError, ReplayWriter, iter_replay, read_replay
+from captainred.replay.acmi import BATTERY_LAT_DEG, BATTERY_LON_DEG, export_acmi, to_geodetic
+from captainred.replay.format import CHUNK_HEAD, FILE_HEAD
+from captainred.replay.record import Recorder
+from captainred.report import summarize
+from captainred.scenario.model import ResolvedScenario
+from captainred.simulation import run_battles
+
+
+def record(resolved: ResolvedScenario, seed: int, every_s: float = 0.5) -> tuple[bytes, str]:
+    sink = io.BytesIO()
+    results = run_battles(resolved, [seed], Recorder(ReplayWriter(sink), every_s))
+    return sink.getvalue(), results[0].digest
+
+
+@pytest.fixture(scope="module")
+def skirmish_replay(skirmish: ResolvedScenario, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    data, digest = record(skirmish, 3)
+    path = tmp_path_factory.mktemp("replay") / "skirmish.crr"
+    path.write_bytes(data)
+    return path, digest
+
+
+@pytest.fixture(scope="module")
+def sea_replay(sea_skirmish: ResolvedScenario) -> bytes:
+    return record(sea_skirmish, 5, every_s=2.0)[0]
+
+
+def chunk_offsets(data: bytes) -> list[tuple[bytes, int, int]]:
+    """(kind, offset, total length) of each chunk."""
+    out, offset = [], FILE_HEAD.size
+    while offset < len(data):
+        kind, length, _ = CHUNK_HEAD.unpack_from(data, offset)
+        out.append((kind, offset, CHUNK_HEAD.size + length))
+        offset += CHUNK_HEAD.size + length
+    return out
+
+
+def read_bytes(data: bytes, tmp_path: Path, name: str = "battle.crr") -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    read_replay(path)
+
+
+# ------------------------------------------------------------------------------------------ what it holds
+
+
+def test_recording_a_battle_changes_nothing_in_it(skirmish: ResolvedScenario, skirmish_replay: tuple[Path, str]):
+    plain = run_battles(skirmish, [3])[0]
+    assert skirmish_replay[1] == plain.digest
+
+
+def test_the_replay_holds_the_whole_event_log_and_its_digest(skirmish_replay: tuple[Path, str], skirmish):
+    path, digest = skirmish_replay
+    replay = read_replay(path)
+    assert replay.end["digest"] == digest
+    plain = run_battles(skirmish, [3])[0]
+    assert replay.event_lines == list(plain.log.canonical_lines())
+    assert replay.end["reason"] == plain.log[-1].details["reason"]
+
+
+def test_frames_are_sampled_at_the_chosen_rate_and_cover_the_battle(skirmish_replay: tuple[Path, str]):
+    replay = read_replay(skirmish_replay[0])
+    times = np.array([f.time_s for f in replay.frames])
+    assert times[0] == 0.0
+    assert np.all(np.diff(times) > 0)
+    assert times[-1] == pytest.approx(replay.end["sim_seconds"], abs=1e-3)
+    combat = np.diff(times)[np.diff(times) < 2.0]  # while things fly the ticks are short
+    assert np.median(combat) == pytest.approx(0.6, abs=0.21)  # every 0.5 s, on the 0.2 s tick: 0.6 s
+
+
+def test_the_header_names_every_craft_with_its_squadron_and_markings(skirmish_replay: tuple[Path, str]):
+    header = read_replay(skirmish_replay[0]).header
+    assert header["version"] == FORMAT_VERSION
+    devils = [c for c in header["craft"] if c["side"] == "air_command"]
+    lgfs = [c for c in header["craft"] if c["side"] == "lgf"]
+    assert [c["callsign"] for c in devils] == ["Devil one", "Devil two", "Devil three", "Devil four"]
+    assert devils[0]["pilot"] == "Willow Rosenberg" and devils[0]["nickname"] == "Captain Red"
+    assert header["squadrons"][devils[0]["squadron"]]["colour"] == "#c0392b"
+    assert len(lgfs) == 12 and all(c["squadron"] == -1 for c in lgfs)
+    assert header["map"]["kind"] == "manhattan" and header["map"]["coastline_m"]
+    assert header["ship"]["centre_m"][2] > 0
+
+
+def test_terrain_is_the_theatres_height_grid_in_whole_metres(skirmish_replay: tuple[Path, str]):
+    from captainred.scenario.maps import build_theatre
+
+    replay = read_replay(skirmish_replay[0])
+    theatre = build_theatre("manhattan", "manhattan")
+    assert replay.heights_m is not None
+    assert replay.heights_m.shape == theatre.heights_m.shape
+    assert np.all(replay.heights_m >= theatre.heights_m) and np.all(replay.heights_m - theatre.heights_m < 1)
+
+
+def test_the_last_frame_agrees_with_the_after_action_summary(skirmish: ResolvedScenario, skirmish_replay):
+    replay = read_replay(skirmish_replay[0])
+    summary = summarize(run_battles(skirmish, [3])[0].log, scenario="skirmish", seed=3)
+    last = replay.frames[-1]
+    ours = np.array([c["side"] == "air_command" for c in replay.header["craft"]])
+    lost = int(np.sum(ours & (last["status"] == Status.LOST)))
+    assert lost == summary["sides"]["air_command"]["lost"]
+    assert int(last["photos"][ours].sum()) >= summary["photos_returned"]
+    assert last["health"].shape == (len(ours), len(replay.header["subsystems"]))
+
+
+def test_open_sea_has_no_terrain_chunk(sea_replay: bytes):
+    kinds = [kind for kind, _, _ in chunk_offsets(sea_replay)]
+    assert kinds[0] == b"HEAD" and b"TERR" not in kinds and kinds[-1] == b"END "
+    items = list(iter_replay(io.BytesIO(sea_replay), "sea.crr"))
+    assert items[0][1]["map"]["shape"] is None
+
+
+# -------------------------------------------------------------------------------------- what it refuses
+
+
+def test_a_flipped_byte_is_refused_as_corrupt_naming_the_chunk(skirmish_replay: tuple[Path, str], tmp_path: Path):
+    data = bytearray(skirmish_replay[0].read_bytes())
+    _, offset, _ = chunk_offsets(bytes(data))[5]
+    data[offset + CHUNK_HEAD.size + 3] ^= 0x40
+    with pytest.raises(ReplayError, match=r"battle\.crr: chunk 5 at byte \d+: corrupt: checksum mismatch"):
+        read_bytes(bytes(data), tmp_path)
+
+
+def test_a_replay_cut_short_is_refused_as_truncated(skirmish_replay: tuple[Path, str], tmp_path: Path):
+    data = skirmish_replay[0].read_bytes()
+    chunks = chunk_offsets(data)
+    with pytest.raises(ReplayError, match="truncated: the file stops before its end chunk"):
+        read_bytes(data[: chunks[-1][1]], tmp_path)  # every chunk whole, but no END
+    with pytest.raises(ReplayError, match=r"truncated: the file ends .* short"):
+        read_bytes(data[: len(data) // 2], tmp_path)
+
+
+def test_a_newer_format_is_refused_naming_both_versions(skirmish_replay: tuple[Path, str], tmp_path: Path):
+    data = bytearray(skirmish_replay[0].read_bytes())
+    struct.pack_into("<H", data, 8, FORMAT_VERSION + 1)
+    with pytest.raises(ReplayError) as caught:
+        read_bytes(bytes(data), tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path / 'battle.crr'}: format version: replay format version {FORMAT_VERSION + 1} is newer than "
+        f"this captainred reads ({FORMAT_VERSION})"
+    )
+
+
+def test_something_that_is_not_a_replay_is_refused(tmp_path: Path):
+    with pytest.raises(ReplayError, match="not a Captain Red replay"):
+        read_bytes(b"FileType=text/acmi/tacview\n", tmp_path)
+    with pytest.raises(ReplayError, match="not a Captain Red replay"):
+        read_bytes(b"", tmp_path)
+
+
+def test_events_that_do_not_match_the_recorded_digest_are_refused(skirmish_replay, tmp_path: Path):
+    """A well-formed chunk whose events were changed (and re-checksummed) still fails the digest."""
+    data = skirmish_replay[0].read_bytes()
+    kind, offset, size = next(c for c in chunk_offsets(data) if c[0] == b"EVNT")
+    text = zlib.decompress(data[offset + CHUNK_HEAD.size : offset + size]).replace(b"launch", b"lunch!")
+    payload = zlib.compress(text)
+    forged = data[:offset] + CHUNK_HEAD.pack(kind, len(payload), zlib.crc32(payload)) + payload + data[offset + size :]
+    with pytest.raises(ReplayError, match="do not match the digest"):
+        read_bytes(forged, tmp_path)
+
+
+def test_a_chunk_kind_from_a_later_minor_version_is_skipped(sea_replay: bytes, tmp_path: Path):
+    payload = zlib.compress(b"something new")
+    extra = CHUNK_HEAD.pack(b"XTRA", len(payload), zlib.crc32(payload)) + payload
+    first_frame = next(offset for kind, offset, _ in chunk_offsets(sea_replay) if kind == b"FRAM")
+    read_bytes(sea_replay[:first_frame] + extra + sea_replay[first_frame:], tmp_path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0.0, 1.0, exclude_max=True), flip=st.one_of(st.none(), st.floats(0.0, 1.0, exclude_max=True)))
+def test_any_damage_is_refused_with_a_replay_error_and_nothing_else(sea_replay: bytes, cut: float, flip):
+    """However a replay is cut or a byte flipped, reading it ends in ReplayError, never another exception."""
+    data = bytearray(sea_replay)
+    if flip is not None:
+        data[int(flip * len(data))] ^= 0x01
+    else:
+        data = data[: int(cut * len(data))]
+    with pytest.raises(ReplayError):
+        for _ in iter_replay(io.BytesIO(bytes(data)), "damaged.crr"):
+            pass
+
+
+# ------------------------------------------------------------------------------------------------ ACMI
+
+
+def test_the_acmi_export_reads_as_tacview_expects(skirmish_replay: tuple[Path, str]):
+    path, _ = skirmish_replay
+    replay = read_replay(path)
+    out = io.BytesIO()
+    with path.open("rb") as stream:
+        frames = export_acmi(stream, str(path), out)
+    lines = out.getvalue().decode("utf-8").splitlines()
+    assert frames == len(replay.frames)
+    assert lines[:2] == ["FileType=text/acmi/tacview", "FileVersion=2.2"]
+    times = [float(line[1:]) for line in lines if line.startswith("#")]
+    assert times == sorted(times) and len(set(times)) == len(times)
+
+    # Every aircraft that flew appears once with its identity and leaves once: destroyed if lost.
+    ours = {format(0x100 + c["id"], "x"): c for c in replay.header["craft"]}
+    introduced = {line.split(",", 1)[0] for line in lines if ",Type=Air+FixedWing" in line}
+    removed = [line[1:] for line in lines if line.startswith("-")]
+    assert introduced <= set(ours) and sorted(removed) == sorted(set(removed))
+    destroyed = {line.split("|")[1] for line in lines if line.startswith("0,Event=Destroyed|")}
+    lost = {
+        format(0x100 + c["id"], "x")
+        for c, s in zip(replay.header["craft"], replay.frames[-1]["status"], strict=True)
+        if s == Status.LOST
+    }
+    assert destroyed == lost & introduced
+    devil_one = next(line for line in lines if line.startswith("100,") and "Type=" in line)
+    assert "Pilot=Willow Rosenberg" in devil_one and "Group=Devils" in devil_one and "CallSign=Devil one" in devil_one
+    assert any(line.startswith("0,Event=Bookmark|battle ends") for line in lines)
+
+
+def test_positions_land_on_manhattan():
+    """Central Park (map frame x 0, y 10.3 km) lies where the real park does, within the map's simplification."""
+    lat, lon = to_geodetic(np.array([0.0]), np.array([10_300.0]))
+    assert lat[0] == pytest.approx(40.7829, abs=0.01) and lon[0] == pytest.approx(-73.9654, abs=0.01)
+    lat, lon = to_geodetic(np.array([0.0]), np.array([0.0]))
+    assert (lat[0], lon[0]) == (BATTERY_LAT_DEG, BATTERY_LON_DEG)
+
+
+def test_export_of_a_damaged_replay_stops_with_the_replay_error(skirmish_replay: tuple[Path, str]):
+    data = skirmish_replay[0].read_bytes()
+    with pytest.raises(ReplayError, match="truncated"):
+        export_acmi(io.BytesIO(data[: len(data) - 10]), "cut.crr", io.BytesIO())
+
+
+def test_header_json_is_plain_json(sea_replay: bytes):
+    head = chunk_offsets(sea_replay)[0]
+    raw = zlib.decompress(sea_replay[head[1] + CHUNK_HEAD.size : head[1] + head[2]])
+    header = json.loads(raw)
+    assert [c[0] for c in header["frame_columns"]][:3] == ["x_m", "y_m", "z_m"]
