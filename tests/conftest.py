@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -77,3 +78,31 @@ def put_airborne(
 def airborne() -> Callable[..., int]:
     """`airborne(world, row, z_m=..., ...)`: put a row in the air by writing its arrays."""
     return put_airborne
+
+
+@pytest.fixture(scope="session")
+def built_viewer() -> Path:
+    """The built browser viewer. `make test` builds it first; run alone, a test that needs it fails saying
+    how to build it (never skipped: the viewer is part of what the suite checks)."""
+    from captainred.replay.server import ViewerNotBuilt, static_dir
+
+    try:
+        return static_dir()
+    except ViewerNotBuilt as exc:
+        pytest.fail(str(exc))
+
+
+def _record_replay(resolved: ResolvedScenario, seed: int, every_s: float = 0.5) -> tuple[bytes, str]:
+    from captainred.replay import ReplayWriter
+    from captainred.replay.record import Recorder
+    from captainred.simulation import run_battles
+
+    sink = io.BytesIO()
+    results = run_battles(resolved, [seed], Recorder(ReplayWriter(sink), every_s))
+    return sink.getvalue(), results[0].digest
+
+
+@pytest.fixture(scope="session")
+def record_replay() -> Callable[..., tuple[bytes, str]]:
+    """Fight a battle with the replay recorder on: (the replay's bytes, the battle's digest)."""
+    return _record_replay

@@ -16,32 +16,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from captainred.engine.world import Status
-from captainred.replay import FORMAT_VERSION, ReplayError, ReplayWriter, iter_replay, read_replay
+from captainred.replay import FORMAT_VERSION, ReplayError, iter_replay, read_replay
 from captainred.replay.acmi import BATTERY_LAT_DEG, BATTERY_LON_DEG, export_acmi, to_geodetic
 from captainred.replay.format import CHUNK_HEAD, FILE_HEAD
-from captainred.replay.record import Recorder
 from captainred.report import summarize
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import run_battles
 
 
-def record(resolved: ResolvedScenario, seed: int, every_s: float = 0.5) -> tuple[bytes, str]:
-    sink = io.BytesIO()
-    results = run_battles(resolved, [seed], Recorder(ReplayWriter(sink), every_s))
-    return sink.getvalue(), results[0].digest
-
-
 @pytest.fixture(scope="module")
-def skirmish_replay(skirmish: ResolvedScenario, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    data, digest = record(skirmish, 3)
+def skirmish_replay(
+    skirmish: ResolvedScenario, tmp_path_factory: pytest.TempPathFactory, record_replay
+) -> tuple[Path, str]:
+    data, digest = record_replay(skirmish, 3)
     path = tmp_path_factory.mktemp("replay") / "skirmish.crr"
     path.write_bytes(data)
     return path, digest
 
 
 @pytest.fixture(scope="module")
-def sea_replay(sea_skirmish: ResolvedScenario) -> bytes:
-    return record(sea_skirmish, 5, every_s=2.0)[0]
+def sea_replay(sea_skirmish: ResolvedScenario, record_replay) -> bytes:
+    return record_replay(sea_skirmish, 5, every_s=2.0)[0]
 
 
 def chunk_offsets(data: bytes) -> list[tuple[bytes, int, int]]:
