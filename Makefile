@@ -8,14 +8,37 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint typecheck unit bench lock clean
+VIEWER_BUILT := src/captainred/replay/static/index.html
+VIEWER_SOURCES := $(wildcard viewer/src/*) viewer/index.html viewer/vite.config.js viewer/package-lock.json
 
-demo: $(VENV)/.runtime
+.PHONY: demo test lint typecheck unit browser viewer view bench lock clean
+
+demo: $(VENV)/.runtime $(VIEWER_BUILT)
 	@mkdir -p out
-	$(BIN)/captainred run manhattan-recon --seed 7 --json out/manhattan-recon.json --report out/manhattan-recon.md
-	@echo "Wrote out/manhattan-recon.json and out/manhattan-recon.md"
+	$(BIN)/captainred run manhattan-recon --seed 7 --json out/manhattan-recon.json --report out/manhattan-recon.md \
+		--replay out/manhattan-recon.crr
+	@echo "Wrote out/manhattan-recon.json, out/manhattan-recon.md and the replay out/manhattan-recon.crr"
+	@echo "Watch it in the browser: make view  (or .venv/bin/captainred view out/manhattan-recon.crr)"
 
-test: $(VENV)/.dev lint typecheck unit
+view: $(VENV)/.runtime $(VIEWER_BUILT)
+	$(BIN)/captainred view out/manhattan-recon.crr
+
+test: $(VENV)/.dev $(VIEWER_BUILT) browser lint typecheck unit
+
+# The browser viewer's front-end: npm packages from the registry, built by Vite into the Python package.
+viewer: $(VIEWER_BUILT)
+
+viewer/node_modules/.package-lock.json: viewer/package-lock.json
+	cd viewer && npm ci --no-audit --no-fund --loglevel=error
+
+$(VIEWER_BUILT): viewer/node_modules/.package-lock.json $(VIEWER_SOURCES)
+	cd viewer && npm run build --silent
+
+# The browser tests drive Debian's Chromium through Playwright (never a browser download of its own).
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
@@ -27,8 +50,9 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest -n auto
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev $(VIEWER_BUILT) browser
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_viewer.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,4 +72,4 @@ lock:
 	/tmp/captainred-lock/bin/pip freeze --exclude-editable | grep -v '^captainred' > $(LOCK)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis viewer/node_modules src/captainred/replay/static

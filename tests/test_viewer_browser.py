@@ -1,0 +1,305 @@
+"""The battle viewer in a real browser: Debian's Chromium driven by Playwright, against the real server and
+the built page. A user loads a replay, plays, scrubs, clicks an event and an aircraft; a damaged,
+truncated or too-new replay shows a clear error, never a blank page; a live battle streams in as it is
+fought. Screenshots land in out/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import re
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from captainred.replay import ReplayWriter, read_replay
+from captainred.replay.browser import ChromiumMissing, launch_chromium
+from captainred.replay.format import Replay
+from captainred.replay.record import Recorder
+from captainred.replay.server import FileReplay, LiveReplay, ReplaySource, ViewerServer, serve
+from captainred.scenario.model import ResolvedScenario
+from captainred.simulation import run_battles
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_viewer")]
+
+SHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with sync_playwright() as p:
+        try:
+            browser = launch_chromium(p)
+        except ChromiumMissing as exc:
+            pytest.fail(str(exc))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def skirmish_file(skirmish: ResolvedScenario, tmp_path_factory: pytest.TempPathFactory, record_replay) -> Path:
+    path = tmp_path_factory.mktemp("replays") / "skirmish.crr"
+    path.write_bytes(record_replay(skirmish, 3, 0.5)[0])
+    return path
+
+
+@pytest.fixture(scope="module")
+def skirmish_replay(skirmish_file: Path) -> Replay:
+    return read_replay(skirmish_file)
+
+
+def start(source: ReplaySource) -> ViewerServer:
+    server = ViewerServer(source)
+    serve(server)
+    return server
+
+
+class Viewer:
+    """A page of the viewer, with the page's own automation API (window.captainred) at hand."""
+
+    def __init__(self, page: Any, errors: list[str]) -> None:
+        self.page, self.errors = page, errors
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.page.evaluate("() => ({...window.captainred.state})")
+        return state
+
+    def call(self, expression: str) -> Any:
+        return self.page.evaluate(f"() => window.captainred.{expression}")
+
+    def wait(self, condition: str, timeout_ms: float = 30_000) -> None:
+        self.page.wait_for_function(f"() => window.captainred && ({condition})", timeout=timeout_ms)
+
+    def clock_s(self) -> float:
+        return float(self.page.get_attribute("#clock", "data-time-s"))
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def open_viewer(chromium: Any) -> Iterator[Any]:
+    servers: list[ViewerServer] = []
+    contexts: list[Any] = []
+
+    def opener(source: ReplaySource, wait_ready: bool = True) -> Viewer:
+        server = start(source)
+        servers.append(server)
+        context = chromium.new_context(viewport={"width": 1440, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server.url)
+        viewer = Viewer(page, errors)
+        if wait_ready:
+            viewer.wait("window.captainred.state.ready && window.captainred.state.ended")
+        return viewer
+
+    yield opener
+    for context in contexts:
+        context.close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def first_airborne_s(replay: Replay, craft: int) -> float:
+    column = replay.craft_index[craft]
+    return next(f.time_s for f in replay.frames if f["status"][column] == 1)
+
+
+# ----------------------------------------------------------------------------------------------- playing
+
+
+def test_the_page_loads_the_whole_replay_and_opens_where_the_flying_starts(open_viewer, skirmish_file, skirmish_replay):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    state = viewer.state()
+    assert state["error"] is None and not state["live"]
+    assert state["frames"] == len(skirmish_replay.frames)
+    assert state["events"] == len(skirmish_replay.event_lines)
+    assert state["craft"] == len(skirmish_replay.header["craft"])
+    assert state["end_s"] == pytest.approx(skirmish_replay.frames[-1].time_s, abs=1e-3)
+    assert not state["playing"]
+    # Opened at the first frame where anything flies, not at the start of the approach.
+    start_s = min(first_airborne_s(skirmish_replay, c["id"]) for c in skirmish_replay.header["craft"])
+    assert viewer.clock_s() == pytest.approx(start_s, abs=1.0)
+    assert viewer.page.inner_text("#status").strip().lower() == "ready"
+    viewer.shot("viewer-opened")
+    assert viewer.errors == []
+
+
+def test_play_runs_the_clock_at_the_chosen_speed_and_pause_stops_it(open_viewer, skirmish_file):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    viewer.page.select_option("#speed", "100")
+    assert viewer.state()["speed"] == 100
+    before = viewer.clock_s()
+    viewer.page.click("#play")
+    viewer.wait("window.captainred.state.time_s > %f" % (before + 30.0), timeout_ms=15_000)
+    viewer.page.click("#play")
+    paused_at = viewer.clock_s()
+    assert not viewer.state()["playing"]
+    viewer.page.wait_for_timeout(500)
+    assert viewer.clock_s() == pytest.approx(paused_at, abs=1e-6)
+    viewer.shot("viewer-playing")
+
+
+def test_dragging_the_scrubber_moves_the_clock(open_viewer, skirmish_file):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    state = viewer.state()
+    box = viewer.page.locator("#scrubber").bounding_box()
+    viewer.page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    expected = state["start_s"] + 0.75 * (state["end_s"] - state["start_s"])
+    assert viewer.clock_s() == pytest.approx(expected, rel=0.05)
+    assert viewer.state()["time_s"] == pytest.approx(viewer.clock_s(), abs=1e-3)
+
+
+def test_the_radio_feed_follows_the_clock_and_a_click_jumps_to_its_moment(open_viewer, skirmish_file, skirmish_replay):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    viewer.call(f"setTime({skirmish_replay.frames[-1].time_s})")
+    viewer.page.wait_for_timeout(200)
+    items = viewer.page.locator("#feed li.event:visible")
+    assert items.count() > 5
+    radio = viewer.page.locator("#feed li.event[data-kind='radio']:visible").nth(2)
+    moment = float(radio.get_attribute("data-time-s"))
+    actor = int(radio.get_attribute("data-actor"))
+    radio.click()
+    assert viewer.clock_s() == pytest.approx(moment, abs=0.01)
+    assert viewer.state()["selected"] == actor
+    # Following the clock: nothing later than now is shown.
+    shown = [
+        float(t)
+        for t in viewer.page.locator("#feed li.event:visible").evaluate_all("items => items.map(i => i.dataset.timeS)")
+    ]
+    assert shown and max(shown) <= moment + 1e-6
+    viewer.shot("viewer-feed")
+
+
+def test_clicking_an_aircraft_shows_its_pilot_fuel_weapons_and_subsystems(open_viewer, skirmish_file, skirmish_replay):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    devil_one = 0
+    column = skirmish_replay.craft_index[devil_one]
+    frame = next(f for f in skirmish_replay.frames if f["status"][column] == 1 and f["z_m"][column] > 300)
+    viewer.call(f"setTime({frame.time_s})")
+    viewer.page.wait_for_timeout(300)
+    x, y = viewer.call(f"screenPosition({devil_one})")
+    viewer.page.mouse.click(x, y)
+    viewer.wait("window.captainred.state.selected !== null", timeout_ms=5_000)
+    # In formation her wingmen may be under the same pixels: whoever was picked is drawn where we clicked.
+    picked = viewer.state()["selected"]
+    px, py = viewer.call(f"screenPosition({picked})")
+    assert abs(px - x) < 15 and abs(py - y) < 15
+    viewer.call(f"select({devil_one})")
+    viewer.page.wait_for_timeout(200)
+    details = viewer.page.inner_text("#details")
+    for expected in ("Willow Rosenberg", "Captain Red", "Devil one", "Devils", "Guardian"):
+        assert expected in details
+    assert f"{round(float(frame['fuel_kg'][column])):,}".replace(",", "") in details.replace(",", "")
+    assert viewer.page.locator("#details tr[data-subsystem]").count() == len(skirmish_replay.header["subsystems"])
+    assert "%" in viewer.page.inner_text("#details tr[data-subsystem='engine_port']")
+    viewer.shot("viewer-selected")
+
+
+def test_following_an_aircraft_keeps_it_in_the_middle_of_the_map(open_viewer, skirmish_file, skirmish_replay):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    viewer.call(f"setTime({first_airborne_s(skirmish_replay, 0) + 60})")
+    viewer.call("select(0)")
+    viewer.page.check("#follow")
+    viewer.page.select_option("#speed", "10")
+    viewer.call("play()")
+    viewer.page.wait_for_timeout(1500)
+    viewer.call("pause()")
+    viewer.page.wait_for_timeout(200)
+    x, y = viewer.call("screenPosition(0)")
+    box = viewer.page.locator("#map").bounding_box()
+    assert abs(x - (box["x"] + box["width"] / 2)) < box["width"] * 0.1
+    assert abs(y - (box["y"] + box["height"] / 2)) < box["height"] * 0.1
+
+
+def test_the_3d_view_shows_the_towers_and_altitude(open_viewer, skirmish_file, skirmish_replay):
+    viewer = open_viewer(FileReplay(skirmish_file))
+    viewer.call(f"setTime({first_airborne_s(skirmish_replay, 4) + 30})")
+    viewer.page.click("#view3d")
+    viewer.page.wait_for_timeout(500)
+    assert viewer.state()["visible"] > 0
+    viewer.shot("viewer-3d")
+    assert viewer.errors == []
+
+
+# -------------------------------------------------------------------------------------------- refusing
+
+
+def page_error(viewer: Viewer) -> str:
+    viewer.wait("window.captainred.state.error", timeout_ms=15_000)
+    assert viewer.page.locator("#error").is_visible()
+    text: str = viewer.page.inner_text("#error")
+    assert text.strip() == str(viewer.state()["error"]).strip() or str(viewer.state()["error"]) in text
+    return text
+
+
+def test_a_corrupt_replay_shows_an_error_not_a_blank_page(open_viewer, skirmish_file, tmp_path):
+    data = bytearray(skirmish_file.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    bad = tmp_path / "bad.crr"
+    bad.write_bytes(bytes(data))
+    viewer = open_viewer(FileReplay(bad), wait_ready=False)
+    text = page_error(viewer).lower()
+    assert re.search(r"checksum|crc", text) and re.search(r"corrupt|damaged", text)
+    viewer.shot("viewer-corrupt")
+
+
+def test_a_replay_that_stops_short_is_reported_truncated(open_viewer, skirmish_file):
+    live = LiveReplay()
+    live.write(skirmish_file.read_bytes()[:-40])
+    live.close()
+    viewer = open_viewer(live, wait_ready=False)
+    assert "truncated" in page_error(viewer).lower()
+
+
+def test_a_replay_from_a_newer_version_is_refused_naming_both(open_viewer, skirmish_file, tmp_path):
+    data = bytearray(skirmish_file.read_bytes())
+    struct.pack_into("<H", data, 8, 2)
+    newer = tmp_path / "newer.crr"
+    newer.write_bytes(bytes(data))
+    viewer = open_viewer(FileReplay(newer), wait_ready=False)
+    text = page_error(viewer)
+    assert "2" in text and "1" in text and "version" in text.lower()
+
+
+# ------------------------------------------------------------------------------------------------- live
+
+
+def test_a_battle_streams_into_the_page_as_it_is_fought(open_viewer, sea_skirmish: ResolvedScenario):
+    live = LiveReplay()
+    release = threading.Event()
+
+    class Gate:
+        """Holds the battle after its opening frames until the page has shown them as live."""
+
+        def __init__(self) -> None:
+            self.recorder = Recorder(ReplayWriter(live), 2.0)
+
+        def __call__(self, sim: Any) -> None:
+            self.recorder(sim)
+            if sim.steps == 40:
+                release.wait(timeout=30)
+
+    def fight() -> None:
+        run_battles(sea_skirmish, [5], Gate())
+        live.close()
+
+    threading.Thread(target=fight, daemon=True).start()
+    viewer = open_viewer(live, wait_ready=False)
+    viewer.wait("window.captainred.state.ready")
+    state = viewer.state()
+    assert state["live"] and not state["ended"]
+    assert viewer.page.inner_text("#status").strip().lower() == "live"
+    frames_while_live = state["frames"]
+    release.set()
+    viewer.wait("window.captainred.state.ended", timeout_ms=60_000)
+    assert viewer.state()["frames"] > frames_while_live
+    assert viewer.state()["error"] is None
