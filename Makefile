@@ -11,7 +11,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 VIEWER_BUILT := src/captainred/replay/static/index.html
 VIEWER_SOURCES := $(wildcard viewer/src/*) viewer/index.html viewer/vite.config.js viewer/package-lock.json
 
-.PHONY: demo test lint typecheck unit browser viewer view bench lock clean
+.PHONY: demo test lint typecheck unit system-packages viewer view bench lock clean
 
 demo: $(VENV)/.runtime $(VIEWER_BUILT)
 	@mkdir -p out
@@ -23,7 +23,7 @@ demo: $(VENV)/.runtime $(VIEWER_BUILT)
 view: $(VENV)/.runtime $(VIEWER_BUILT)
 	$(BIN)/captainred view out/manhattan-recon.crr
 
-test: $(VENV)/.dev $(VIEWER_BUILT) browser lint typecheck unit
+test: $(VENV)/.dev $(VIEWER_BUILT) system-packages lint typecheck unit
 
 # The browser viewer's front-end: npm packages from the registry, built by Vite into the Python package.
 viewer: $(VIEWER_BUILT)
@@ -34,11 +34,18 @@ viewer/node_modules/.package-lock.json: viewer/package-lock.json
 $(VIEWER_BUILT): viewer/node_modules/.package-lock.json $(VIEWER_SOURCES)
 	cd viewer && npm run build --silent
 
-# The browser tests drive Debian's Chromium through Playwright (never a browser download of its own).
-browser:
-	@command -v chromium >/dev/null || { \
+# Debian packages the tests need, installed when missing: Chromium, which the browser tests drive through
+# Playwright (never a browser download of its own), and PostgreSQL, which the campaign store's tests start
+# on a loopback port of their own.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="chromium"; \
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+		echo "Installing Debian packages:$$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
@@ -50,7 +57,7 @@ typecheck: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest -n auto
 
-bench: $(VENV)/.dev $(VIEWER_BUILT) browser
+bench: $(VENV)/.dev $(VIEWER_BUILT) system-packages
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_viewer.py
 

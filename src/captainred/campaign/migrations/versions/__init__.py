@@ -1,0 +1,1 @@
+"""The campaign schema's revisions, oldest first: each file upgrades a database by one step."""
