@@ -161,9 +161,8 @@ def test_dragging_the_scrubber_moves_the_clock(open_viewer, skirmish_file):
 def test_the_radio_feed_follows_the_clock_and_a_click_jumps_to_its_moment(open_viewer, skirmish_file, skirmish_replay):
     viewer = open_viewer(FileReplay(skirmish_file))
     viewer.call(f"setTime({skirmish_replay.frames[-1].time_s})")
-    viewer.page.wait_for_timeout(200)
-    items = viewer.page.locator("#feed li.event:visible")
-    assert items.count() > 5
+    # The feed catches up with the clock on the next drawn frame.
+    viewer.page.wait_for_function("() => document.querySelectorAll('#feed li.event[data-kind=\"radio\"]').length > 5")
     radio = viewer.page.locator("#feed li.event[data-kind='radio']:visible").nth(2)
     moment = float(radio.get_attribute("data-time-s"))
     actor = int(radio.get_attribute("data-actor"))
