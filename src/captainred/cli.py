@@ -286,17 +286,19 @@ def watch(
             if replay_path is not None:
                 sink = _Tee(live, stack.enter_context(_atomic_output(replay_path, "--replay")))
             results = run_battles(resolved, [seed], Recorder(ReplayWriter(sink), replay_every))
-        live.close()
     except ScenarioError as exc:
         _fail(exc.line())
     except (UsageProblem, ViewerNotBuilt) as exc:
         _fail(str(exc))
-    print(
-        f"Battle over after {results[0].sim_seconds:,.0f} s of sim time (digest {results[0].digest[:16]}); "
-        "still serving (Ctrl-C to stop)",
-        flush=True,
-    )
+    # From here on Ctrl-C is how the user stops serving: the stream ends (and a page may stop waiting) only
+    # inside this block, so an interrupt can only arrive inside it.
     try:
+        live.close()
+        print(
+            f"Battle over after {results[0].sim_seconds:,.0f} s of sim time (digest {results[0].digest[:16]}); "
+            "still serving (Ctrl-C to stop)",
+            flush=True,
+        )
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
