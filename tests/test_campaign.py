@@ -308,3 +308,52 @@ def test_a_player_flies_the_story_from_the_command_line(tmp_path: Path) -> None:
     assert document["campaign"] == NAME and len(document["operations"]) == 3
     assert [o["state"] for o in document["operations"]] == ["flown"] * 3
     assert "Intelligence" in captainred("campaign", "status", NAME, "--db", db).stdout
+
+
+def _dump(db: Path) -> list[str]:
+    """Every row of a SQLite campaign, as SQL text; opening it first rolls back any half-written transaction
+    that a killed process left in the journal, exactly as the next captainred to open it would."""
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    try:
+        return [line for line in connection.iterdump() if not line.startswith('INSERT INTO "alembic_version"')]
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_a_campaign_next_killed_at_any_moment_leaves_the_campaign_before_or_after_never_between(tmp_path: Path) -> None:
+    """Real processes, really killed (SIGKILL, no chance to tidy up) at moments spread over the whole of
+    `campaign next`: battle, recording and commit. Each time the database is found exactly as it was before
+    the operation or exactly as it is after a run that was left alone."""
+    import shutil
+    import signal
+    import time
+
+    before = tmp_path / "before.db"
+    assert captainred("campaign", "new", NAME, "--db", str(before)).returncode == 0
+    after = tmp_path / "after.db"
+    shutil.copy(before, after)
+    started = time.monotonic()
+    assert captainred("campaign", "next", NAME, "--db", str(after)).returncode == 0
+    whole_s = time.monotonic() - started
+    states = {"before": _dump(before), "after": _dump(after)}
+    assert states["before"] != states["after"]
+
+    seen = []
+    for k, fraction in enumerate((0.05, 0.2, 0.4, 0.6, 0.75, 0.85, 0.9, 0.95, 0.98, 1.0)):
+        db = tmp_path / f"killed-{k}.db"
+        shutil.copy(before, db)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "captainred", "campaign", "next", NAME, "--db", str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(whole_s * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        found = _dump(db)
+        assert found in states.values(), f"killed at {fraction:.0%} of the run: the campaign is half-written"
+        seen.append(next(name for name, state in states.items() if state == found))
+    assert "before" in seen  # the kills landed while the operation was still in flight
