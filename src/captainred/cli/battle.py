@@ -1,0 +1,122 @@
+"""`captainred scenarios` and `captainred run`: list the scenarios, fight one (or a batch), print the report
+and write the JSON summary, the Markdown report and the replay."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from captainred.cli.common import (
+    UsageProblem,
+    app,
+    atomic_output,
+    check_replay_every,
+    check_writable,
+    fail,
+    write_atomically,
+)
+from captainred.replay.format import ReplayWriter
+from captainred.replay.record import DEFAULT_EVERY_S, Recorder
+from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
+
+MAX_RUNS = 100_000
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    table = Table(title="Built-in scenarios", show_lines=False)
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    for name, description in builtin_scenarios().items():
+        table.add_row(name, description)
+    Console().print(table)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a path to a TOML file.")],
+    seed: Annotated[int, typer.Option(help="Seed of the battle (or of the first of --runs).")] = 7,
+    runs: Annotated[int, typer.Option(help="Battles to fight, seeds spawned from --seed.")] = 1,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON summary here.")] = None,
+    report_path: Annotated[Path | None, typer.Option("--report", help="Write the report as Markdown.")] = None,
+    replay_path: Annotated[
+        Path | None, typer.Option("--replay", help="Record the battle as a replay file (.crr) for `view`.")
+    ] = None,
+    replay_every: Annotated[
+        float, typer.Option("--replay-every", help="Sim seconds between the replay's samples.")
+    ] = DEFAULT_EVERY_S,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Fight a scenario and print the after-action report."""
+    from captainred.engine.rng import spawn_seeds
+    from captainred.report import (
+        build_timeline,
+        check_summary,
+        render_markdown,
+        render_runs_markdown,
+        render_runs_terminal,
+        render_terminal,
+        summarize,
+        summarize_runs,
+    )
+    from captainred.simulation import run_battles
+
+    try:
+        if not 1 <= runs <= MAX_RUNS:
+            raise UsageProblem(f"--runs: must be between 1 and {MAX_RUNS}, got {runs}")
+        if not 0 <= seed < 2**63:
+            raise UsageProblem(f"--seed: must be between 0 and 2**63 - 1, got {seed}")
+        outputs = {"--json": json_path, "--report": report_path, "--replay": replay_path}
+        seen: dict[Path, str] = {}
+        for what, path in outputs.items():
+            check_writable(path, what)
+            if path is not None:
+                if path.resolve() in seen:
+                    raise UsageProblem(f"{path}: {what}: the same file as {seen[path.resolve()]}")
+                seen[path.resolve()] = what
+        if replay_path is not None:
+            if runs != 1:
+                raise UsageProblem(
+                    "--replay: records one battle; drop --runs (each run's seed, given to --seed, replays it)"
+                )
+            check_replay_every(replay_every)
+        resolved = load_scenario(scenario)
+        seeds = spawn_seeds(seed, runs)
+        name = resolved.scenario.name
+        with ExitStack() as stack:
+            recorder = None
+            if replay_path is not None:
+                recorder = Recorder(
+                    ReplayWriter(stack.enter_context(atomic_output(replay_path, "--replay"))), replay_every
+                )
+            results = run_battles(resolved, seeds, recorder)
+        summaries = [summarize(r.log, scenario=name, seed=r.seed) for r in results]
+        for s in summaries:
+            check_summary(s)
+        console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 120)
+        document: dict[str, Any]
+        if runs == 1:
+            document = summaries[0]
+            timeline = build_timeline(results[0].log)
+            render_terminal(document, timeline, console)
+            markdown = render_markdown(document, timeline)
+        else:
+            document = summarize_runs(summaries, scenario=name, seed=seed)
+            render_runs_terminal(document, console)
+            markdown = render_runs_markdown(document)
+        if json_path is not None:
+            write_atomically(json_path, json.dumps(document, indent=2, allow_nan=False) + "\n", "--json")
+        if report_path is not None:
+            write_atomically(report_path, markdown, "--report")
+    except ScenarioError as exc:
+        fail(exc.line())
+    except UsageProblem as exc:
+        fail(str(exc))
