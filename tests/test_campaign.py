@@ -180,13 +180,15 @@ def test_a_wounded_pilot_and_an_airframe_under_repair_stay_aboard_then_time_heal
         red = session.scalars(select(Pilot).filter_by(campaign_id=campaign_id, name="Willow Rosenberg")).one()
         red.status, red.wounded_until_day = "wounded", 30
         airframe = session.scalars(select(Aircraft).filter_by(campaign_id=campaign_id, serial="DK-101")).one()
-        airframe.state, airframe.repair_until_day = "repair", 10
+        airframe.state, airframe.repair_until_day, airframe.repair_hours_left = "repair", 10, 150.0
     patrol = fly_next(sqlite_store, NAME)
     assert "Willow Rosenberg" not in patrol.flew and len(patrol.flew) == 7
     status = campaign_status(sqlite_store, NAME)
     red_view = next(p for p in status.pilots if p.name == "Willow Rosenberg")
     assert (red_view.status, red_view.days_left, red_view.sorties) == ("wounded", 30, 0)
-    assert next(a for a in status.aircraft if a.serial == "DK-101").days_left == 10
+    under_repair = next(a for a in status.aircraft if a.serial == "DK-101")
+    assert under_repair.state == "repair" and under_repair.days_left == 10
+    assert under_repair.hours_left == 150.0 - status.day * game.REPAIR_HOURS_PER_DAY  # the patrol's hours passed
     flew = next(p for p in status.pilots if p.name == "Alex Harris")
     assert flew.skill == pytest.approx(0.78 + game.SKILL_PER_SORTIE)
     training = fly_next(sqlite_store, NAME)  # 120 days at Angel Island

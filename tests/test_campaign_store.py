@@ -326,10 +326,12 @@ def test_an_aircraft_has_one_state_and_a_serial_of_its_own(store: Store) -> None
     guardian = update(Aircraft).where(Aircraft.serial == "G-101")
     assert refused(store, guardian.values(state="repair"))  # under repair until when?
     assert refused(store, guardian.values(repair_until_day=4))  # ready, and under repair?
+    assert refused(store, guardian.values(state="repair", repair_until_day=4))  # with how many hours of work?
+    assert refused(store, guardian.values(state="repair", repair_until_day=4, repair_hours_left=0.0))
     assert refused(store, guardian.values(state="shot up"))
     assert refused(store, guardian.values(squadron_id=story.devils_id + 1000))  # a squadron that does not exist
     with store.transaction() as session:
-        session.execute(guardian.values(state="repair", repair_until_day=4))
+        session.execute(guardian.values(state="repair", repair_until_day=4, repair_hours_left=40.0))
     twin = dict(aircraft_type="Guardian", serial="G-101", state="ready")
     assert refused(store, insert(Aircraft).values(campaign_id=story.campaign_id, **twin))
     begin_the_story(store, name="another war")  # with a G-101 of its own
@@ -408,7 +410,7 @@ def test_no_sequence_of_status_changes_leaves_the_dead_on_a_roster(store: Store,
 
 def test_an_empty_database_is_migrated_to_the_newest_schema(store: Store) -> None:
     with store.engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0002_logbook_hours"
+        assert current_revision(connection) == head_revision() == "0003_repair_hours"
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
@@ -422,7 +424,8 @@ def test_a_database_is_migrated_one_revision_at_a_time(campaign_db: str) -> None
 
 
 def _columns_0001(table_name: str) -> list:
-    return [column for column in Base.metadata.tables[table_name].c if column.name != "seconds_flown"]
+    later = {"seconds_flown", "repair_hours_left"}  # added by revisions 0002 and 0003
+    return [column for column in Base.metadata.tables[table_name].c if column.name not in later]
 
 
 def test_a_campaign_stored_by_the_first_schema_opens_migrated(campaign_db: str, tmp_path: Path) -> None:
@@ -452,6 +455,10 @@ def test_a_campaign_stored_by_the_first_schema_opens_migrated(campaign_db: str, 
             assert sorted(after, key=repr) == sorted(before[table.name], key=repr), table.name
         assert sum(len(rows) for rows in before.values()) >= 15
         assert connection.scalars(select_rows(LogbookEntry.seconds_flown)).all() == [0.0, 0.0, 0.0]
+        # A repair begun under the first schema is given the hangar's hours until the day it was due.
+        repairs = connection.execute(select_rows(Aircraft.repair_until_day, Aircraft.repair_hours_left)).all()
+        assert all((until is None) == (hours is None) for until, hours in repairs)
+        assert any(hours is not None and hours > 0 for _, hours in repairs)
     # The constraints came through the migration too.
     assert refused(store, update(LogbookEntry).values(seconds_flown=-1.0))
     assert refused(store, update(LogbookEntry).values(kills=-1))
@@ -461,7 +468,7 @@ def test_a_campaign_stored_by_the_first_schema_opens_migrated(campaign_db: str, 
 def test_a_database_from_a_newer_captainred_is_refused_naming_both_revisions(campaign_db: str) -> None:
     with open_store(campaign_db) as store, store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
-    with pytest.raises(CampaignStoreError, match=r"0099_from_the_future.*0002_logbook_hours") as refusal:
+    with pytest.raises(CampaignStoreError, match=r"0099_from_the_future.*0003_repair_hours") as refusal:
         open_store(campaign_db)
     assert "\n" not in str(refusal.value)
 
@@ -601,7 +608,7 @@ def test_everything_an_operation_changes_is_written_in_one_transaction(store: St
     with store.transaction(story.campaign_id) as session:
         session.execute(update(Campaign).values(day=Campaign.day + 3, next_operation=Campaign.next_operation + 1))
         session.execute(update(Operation).values(state="flown", digest="ef" * 32, flown_on_day=3))
-        session.execute(update(Aircraft).values(state="repair", repair_until_day=6))
+        session.execute(update(Aircraft).values(state="repair", repair_until_day=6, repair_hours_left=80.0))
         session.execute(delete(RosterEntry).where(RosterEntry.pilot_id == story.blake_id))
         missing = dict(status="missing", wounded_until_day=None)
         session.execute(update(Pilot).where(Pilot.id == story.blake_id).values(**missing))

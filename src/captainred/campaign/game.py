@@ -193,13 +193,19 @@ def pass_time(session: Session, campaign: Campaign, day: int) -> None:
     """Bring the campaign to `day`: the wounded whose day has come are fit, the repairs due are done."""
     if day < campaign.day:
         raise ValueError(f"time runs forwards: day {day} is before the campaign's day {campaign.day}")
+    elapsed_days = day - campaign.day
     campaign.day = day
     for pilot in campaign.pilots:
         if pilot.status == "wounded" and pilot.wounded_until_day is not None and pilot.wounded_until_day <= day:
             pilot.status, pilot.wounded_until_day = "fit", None
     for airframe in campaign.aircraft:
-        if airframe.state == "repair" and airframe.repair_until_day is not None and airframe.repair_until_day <= day:
-            airframe.state, airframe.repair_until_day = "ready", None
+        if airframe.state != "repair" or airframe.repair_until_day is None:
+            continue
+        if airframe.repair_until_day <= day:
+            airframe.state, airframe.repair_until_day, airframe.repair_hours_left = "ready", None, None
+        elif airframe.repair_hours_left is not None:
+            # Days pass in the hangar: a working day's hours off the work left (never to zero before its day).
+            airframe.repair_hours_left = max(1.0, airframe.repair_hours_left - elapsed_days * REPAIR_HOURS_PER_DAY)
 
 
 def fit_on(pilot: Pilot, day: int) -> bool:
@@ -400,10 +406,13 @@ def _record_battle(
                 pilot.status, pilot.wounded_until_day = "fit", None
         if status in LOST_FATES or craft in fought.struck_off:
             airframe.state, airframe.repair_until_day, airframe.carrier = "lost", None, None
+            airframe.repair_hours_left = None
             lost.append(airframe.serial)
         elif craft in fought.grounded_hours:
-            days = max(1, math.ceil(fought.grounded_hours[craft] / REPAIR_HOURS_PER_DAY))
+            hours = max(1.0, round(fought.grounded_hours[craft], 1))
+            days = max(1, math.ceil(hours / REPAIR_HOURS_PER_DAY))
             airframe.state, airframe.repair_until_day = "repair", end_day + days
+            airframe.repair_hours_left = hours
             repair.append(airframe.serial)
     photos = int(summary["photos_returned"])
     if photos:

@@ -144,8 +144,8 @@ class RosterEntry(Base):
 
 
 class Aircraft(Base):
-    """One airframe, by serial: ready, under repair until a day, or lost; with one squadron and one carrier at
-    most, because it is one row."""
+    """One airframe, by serial: ready, under repair (the hangar hours of work left, and the day they will be
+    done), or lost; with one squadron and one carrier at most, because it is one row."""
 
     __tablename__ = "aircraft"
     __table_args__ = (
@@ -154,6 +154,10 @@ class Aircraft(Base):
         CheckConstraint(_one_of("state", AIRCRAFT_STATES), name="state_known"),
         CheckConstraint("(state = 'repair') = (repair_until_day IS NOT NULL)", name="repair_exactly_when_until_day"),
         CheckConstraint("repair_until_day >= 0", name="repair_until_day_not_negative"),
+        CheckConstraint(
+            "(state = 'repair') = (repair_hours_left IS NOT NULL)", name="repair_hours_exactly_when_repair"
+        ),
+        CheckConstraint("repair_hours_left IS NULL OR repair_hours_left > 0", name="repair_hours_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -163,6 +167,7 @@ class Aircraft(Base):
     serial: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text, default="ready")
     repair_until_day: Mapped[int | None] = mapped_column(Integer)
+    repair_hours_left: Mapped[float | None] = mapped_column(Float)  # hangar hours of work still to do
     carrier: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship(back_populates="aircraft")

@@ -41,6 +41,7 @@ class AircraftView:
     carrier: str | None  # where it is (a carrier, or ashore where it was handed back); None when lost
     state: str
     days_left: int | None  # under repair: days until it is ready
+    hours_left: float | None  # under repair: hangar hours of work still to do
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def _status(session: Session, campaign: Campaign) -> CampaignStatus:
             carrier=a.carrier,
             state=a.state,
             days_left=None if a.repair_until_day is None else max(0, a.repair_until_day - campaign.day),
+            hours_left=a.repair_hours_left,
         )
         for a in sorted(campaign.aircraft, key=lambda a: a.serial)
     ]

@@ -116,7 +116,11 @@ def campaign_status_command(name: NameArgument, db: DbOption = None) -> None:
     for column in ("serial", "type", "squadron", "where", "state"):
         aircraft.add_column(column)
     for a in status.aircraft:
-        state = f"under repair, {a.days_left} days left" if a.state == "repair" else a.state
+        state = (
+            f"under repair: {a.hours_left:,.0f} hours of work left, ready in {a.days_left} days"
+            if a.state == "repair" and a.hours_left is not None and a.days_left is not None
+            else a.state
+        )
         aircraft.add_row(a.serial, a.aircraft_type, a.squadron or "-", a.carrier or "-", state)
     console.print(aircraft)
     if status.intelligence:
