@@ -41,7 +41,7 @@ from captainred.scenario.loader import load_catalog, resolve
 from captainred.scenario.model import PilotSpec, ResolvedScenario
 
 SKILL_PER_SORTIE: Final = 0.01  # a pilot who comes home learns a little; skill never passes 1
-WOUND_DAYS: Final = 21  # in sick bay after a wound (the log does not say how bad: one figure for all)
+WOUND_DAYS: Final = 21  # in sick bay after a wound the ship's doctor did not see (she came down elsewhere)
 REPAIR_HOURS_PER_DAY: Final = 16.0  # the hangar's working day, for GROUNDED's hours of repair work
 SECONDS_PER_DAY: Final = 86_400
 LOST_FATES: Final = ("killed", "missing", "captured")
@@ -333,6 +333,7 @@ class _Fought:
     seconds_flown: dict[int, float]  # by craft
     grounded_hours: dict[int, float]  # by craft
     struck_off: frozenset[int]
+    sick_bay_days: dict[int, float]  # by craft: the doctor's days for a pilot who came back wounded
 
 
 def _fight(resolved: ResolvedScenario, slots: dict[str, _Slot], seed: int) -> tuple[_Fought, dict[str, _Slot]]:
@@ -351,6 +352,9 @@ def _fight(resolved: ResolvedScenario, slots: dict[str, _Slot], seed: int) -> tu
         seconds_flown={craft: s.ending.time_s - s.launched_s for craft, s in sorties.items()},
         grounded_hours={e.actor: float(e.details.get("hours", 0.0)) for e in battle.log.of_kind(EventKind.GROUNDED)},
         struck_off=frozenset(e.actor for e in battle.log.of_kind(EventKind.STRUCK_OFF)),
+        sick_bay_days={
+            e.actor: float(e.details.get("days", WOUND_DAYS)) for e in battle.log.of_kind(EventKind.SICK_BAY)
+        },
     )
     return fought, slots
 
@@ -400,7 +404,8 @@ def _record_battle(
         else:  # returned, wounded, or still in the air when the battle ended (she lands after it)
             pilot.skill = min(1.0, round(pilot.skill + SKILL_PER_SORTIE, 4))
             if status == "wounded":
-                pilot.status, pilot.wounded_until_day = "wounded", end_day + WOUND_DAYS
+                days = math.ceil(fought.sick_bay_days.get(craft, WOUND_DAYS))
+                pilot.status, pilot.wounded_until_day = "wounded", end_day + days
                 fates["wounded"].append(pilot.name)
             else:
                 pilot.status, pilot.wounded_until_day = "fit", None
