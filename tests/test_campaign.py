@@ -359,3 +359,32 @@ def test_a_campaign_next_killed_at_any_moment_leaves_the_campaign_before_or_afte
         assert found in states.values(), f"killed at {fraction:.0%} of the run: the campaign is half-written"
         seen.append(next(name for name, state in states.items() if state == found))
     assert "before" in seen  # the kills landed while the operation was still in flight
+
+
+def test_a_disk_that_fills_while_an_operation_is_recorded_leaves_the_campaign_as_it_was(tmp_path: Path) -> None:
+    """SQLite is told it may not grow the file by a single page (as a full disk would): recording the patrol
+    fails with the store's one-line refusal, and the campaign is exactly as it was before."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from captainred.campaign import CampaignStoreError
+
+    db = tmp_path / "war.db"
+    with open_store(db) as store:
+        new_campaign(store, NAME)
+    probe = sqlite3.connect(db)
+    probe.execute("VACUUM")  # no free pages left over from the migrations' table copies
+    pages = probe.execute("PRAGMA page_count").fetchone()[0]
+    probe.close()
+    before = _dump(db)
+    with open_store(db) as store:
+
+        @event.listens_for(store.engine, "connect")
+        def _no_room(dbapi_connection: Any, _record: object) -> None:
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        store.engine.dispose()  # every connection from now on is made with no room to grow
+        with pytest.raises(CampaignStoreError, match="full"):
+            fly_next(store, NAME)
+    assert _dump(db) == before

@@ -39,6 +39,7 @@ _SQLITE_PROBLEMS: Final = {
     sqlite3.SQLITE_PERM: "permission denied",
 }
 _PG_LOCK_NOT_AVAILABLE: Final = "55P03"
+_PG_DISK_FULL: Final = "53100"
 
 
 class CampaignStoreError(Exception):
@@ -95,6 +96,12 @@ class Store:
                     self._hold_advisory_lock(connection, campaign_lock_key(campaign_id))
             try:
                 yield session
+            except DBAPIError as exc:  # a write refused mid-way (a full disk, say): nothing of it stays
+                session.rollback()
+                refusal = self._refusal(exc)
+                if refusal is None:
+                    raise
+                raise refusal from exc
             except BaseException:
                 session.rollback()
                 raise
@@ -134,6 +141,8 @@ class Store:
             return None
         if getattr(cause, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
             return CampaignStoreError(busy)
+        if getattr(cause, "sqlstate", None) == _PG_DISK_FULL:
+            return CampaignStoreError(f"campaign database {self.name}: the disk is full")
         if exc.connection_invalidated or (self.backend == "postgresql" and getattr(cause, "sqlstate", None) is None):
             detail = " ".join(str(cause).split()) or type(cause).__name__
             return CampaignStoreError(f"cannot reach the campaign database {self.name}: {detail}")
