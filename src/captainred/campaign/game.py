@@ -435,13 +435,13 @@ def _record_battle(
     row.report_md = fought.report_md
     session.flush()
     pass_time(session, campaign, end_day)
-    return OperationResult(
-        sequence=row.sequence,
-        name=row.name,
-        chapter=orders.chapter,
+    return _result(
+        campaign,
+        row,
+        orders,
+        flight_day,
+        end_day,
         interlude=False,
-        flown_on_day=flight_day,
-        day_after=end_day,
         digest=str(summary["digest"]),
         flew=tuple(str(r["name"]) for r in summary["pilots"]),
         killed=tuple(fates["killed"]),
@@ -452,7 +452,6 @@ def _record_battle(
         photos_returned=photos,
         aircraft_lost=tuple(lost),
         aircraft_under_repair=tuple(repair),
-        remaining=len(campaign.operations) - row.sequence - 1,
     )
 
 
@@ -495,15 +494,34 @@ def _live_through(
     row.report_md = "\n".join(lines) + "\n"
     session.flush()
     pass_time(session, campaign, end_day)
+    return _result(
+        campaign,
+        row,
+        orders,
+        flight_day,
+        end_day,
+        interlude=True,
+        digest=row.digest,
+        trained=len(trained),
+        re_equipped=tuple(re_equipped),
+    )
+
+
+def _result(
+    campaign: Campaign,
+    row: Operation,
+    orders: StoryOperation,
+    flight_day: int,
+    end_day: int,
+    **outcome: Any,
+) -> OperationResult:
+    """What an operation or an interlude did, with what every result says: which one, when, what is left."""
     return OperationResult(
         sequence=row.sequence,
         name=row.name,
         chapter=orders.chapter,
-        interlude=True,
         flown_on_day=flight_day,
         day_after=end_day,
-        digest=row.digest,
-        trained=len(trained),
-        re_equipped=tuple(re_equipped),
         remaining=len(campaign.operations) - row.sequence - 1,
+        **outcome,
     )
