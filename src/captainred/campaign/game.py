@@ -433,9 +433,8 @@ def _record_battle(
     row.state, row.digest, row.flown_on_day = "flown", str(summary["digest"]), flight_day
     row.summary_json = json.dumps(summary, allow_nan=False)
     row.report_md = fought.report_md
-    session.flush()
-    pass_time(session, campaign, end_day)
-    return _result(
+    return _close_operation(
+        session,
         campaign,
         row,
         orders,
@@ -492,9 +491,8 @@ def _live_through(
     lines.append(f"- {len(trained)} pilots trained (skill +{interlude.training_skill:g})")
     lines += [f"- re-equipped: {item}" for item in re_equipped]
     row.report_md = "\n".join(lines) + "\n"
-    session.flush()
-    pass_time(session, campaign, end_day)
-    return _result(
+    return _close_operation(
+        session,
         campaign,
         row,
         orders,
@@ -507,7 +505,8 @@ def _live_through(
     )
 
 
-def _result(
+def _close_operation(
+    session: Session,
     campaign: Campaign,
     row: Operation,
     orders: StoryOperation,
@@ -515,7 +514,10 @@ def _result(
     end_day: int,
     **outcome: Any,
 ) -> OperationResult:
-    """What an operation or an interlude did, with what every result says: which one, when, what is left."""
+    """Close an operation or an interlude whose record is written: its days pass, and the result says which
+    one it was, when, what it did and what is left."""
+    session.flush()
+    pass_time(session, campaign, end_day)
     return OperationResult(
         sequence=row.sequence,
         name=row.name,
