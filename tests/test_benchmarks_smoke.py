@@ -76,3 +76,22 @@ def test_the_benchmark_refuses_an_out_path_in_a_missing_folder_before_measuring(
     assert max(bench.QUICK.craft) < max(bench.FULL.craft)
     with pytest.raises(SystemExit):
         bench.main(["--out", "/no/such/folder/results.json"])
+
+
+@pytest.mark.slow
+def test_the_sweep_benchmark_runs_its_quick_path(tmp_path: Path):
+    """`bench_sweep.py --quick` fights its sweeps with one and two workers, finds their tables identical and
+    writes its numbers (no timing asserted)."""
+    import subprocess
+
+    out = tmp_path / "bench.json"
+    script = BENCH.with_name("bench_sweep.py")
+    done = subprocess.run(
+        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tables identical across 1, 2 workers: yes" in done.stdout
+    record = json.loads(out.read_text())
+    assert set(record["sweep_seconds_by_workers"]) == {"1", "2"}
+    assert set(record["battle_seconds_by_batch"]) == {"1", "4"}
+    assert all(math.isfinite(s) and s > 0 for s in record["battle_seconds_by_batch"].values())

@@ -25,6 +25,9 @@ from captainred.cli.common import (
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import DEFAULT_EVERY_S, Recorder
 from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
+from captainred.scenario.loader import read_scenario_data, resolve
+from captainred.scenario.model import ResolvedScenario
+from captainred.scenario.overrides import OverrideError, apply_overrides, parse_path, parse_value
 
 MAX_RUNS = 100_000
 
@@ -53,6 +56,14 @@ def run(
     replay_every: Annotated[
         float, typer.Option("--replay-every", help="Sim seconds between the replay's samples.")
     ] = DEFAULT_EVERY_S,
+    set_fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Change a field of the scenario first: squadrons.slayers.aircraft=6 (repeatable; how a sweep's "
+            "run is fought again alone).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Fight a scenario and print the after-action report."""
@@ -88,7 +99,7 @@ def run(
                     "--replay: records one battle; drop --runs (each run's seed, given to --seed, replays it)"
                 )
             check_replay_every(replay_every)
-        resolved = load_scenario(scenario)
+        resolved = _scenario_with(scenario, set_fields or [])
         seeds = spawn_seeds(seed, runs)
         name = resolved.scenario.name
         with ExitStack() as stack:
@@ -120,3 +131,20 @@ def run(
         fail(exc.line())
     except UsageProblem as exc:
         fail(str(exc))
+
+
+def _scenario_with(scenario: str, assignments: list[str]) -> ResolvedScenario:
+    """The scenario, with each `--set PATH=VALUE` applied before it is validated."""
+    if not assignments:
+        return load_scenario(scenario)
+    data, source = read_scenario_data(scenario)
+    for text in assignments:
+        option = f"--set {text}"
+        name, eq, value = text.partition("=")
+        if not eq or not value.strip():
+            raise OverrideError(option, "", "expected PATH=VALUE, like squadrons.slayers.aircraft=6")
+        data = apply_overrides(data, [(parse_path(name, option), parse_value(value))], option)
+    try:
+        return resolve(data, source)
+    except ScenarioError as exc:
+        raise OverrideError(" ".join(f"--set {text}" for text in assignments), "", exc.line()) from None

@@ -166,17 +166,25 @@ def load_scenario(name_or_path: str | Path) -> ResolvedScenario:
 
     Raises ScenarioError (one line: file, field, problem) on any bad input.
     """
+    data, source = read_scenario_data(name_or_path)
+    return resolve(data, source=source)
+
+
+def read_scenario_data(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
+    """A scenario's raw TOML tables, not yet validated, and the source to name in errors.
+
+    For a caller that changes fields before resolving (a sweep's `--vary`, `run --set`).
+    """
     text = str(name_or_path)
     builtins = builtin_scenarios()
     if text in builtins and not Path(text).exists():
         folder = resources.files("captainred.scenario") / "builtin"
-        data = tomllib.loads((folder / f"{text}.toml").read_text("utf-8"))
-        return resolve(data, source=text)
+        return tomllib.loads((folder / f"{text}.toml").read_text("utf-8")), text
     path = Path(text)
     if not path.exists() and not text.endswith(".toml") and "/" not in text:
         known = ", ".join(builtins)
         raise ScenarioError(text, "", f"unknown scenario (built-in: {known}; or give a path to a .toml file)")
-    return resolve(_read_toml(path, text), source=text)
+    return _read_toml(path, text), text
 
 
 def resolve(data: dict[str, Any], source: str, catalog: Catalog | None = None) -> ResolvedScenario:

@@ -1,0 +1,107 @@
+"""Changing one field of a scenario before it is validated: `squadrons.slayers.aircraft = 6`.
+
+A what-if is a scenario with a few fields changed, and the change must pass the same validation as the
+file itself. So an override is applied to the scenario's raw TOML tables, and the result is resolved as
+usual. A path names tables by key and picks an element of a list of tables by its `id` or `name`
+(`squadrons.slayers`, `carriers.Odysseus`) or by its index (`squadrons[1]` or `squadrons.1`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from collections.abc import Iterable
+from typing import Any
+
+from captainred.scenario.errors import ScenarioError
+
+Path = tuple[str | int, ...]
+
+_SEGMENT = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)(?P<index>(\[\d+\])*)$")
+
+
+class OverrideError(ScenarioError):
+    """A path or value given on the command line that cannot apply to the scenario."""
+
+
+def parse_path(text: str, source: str) -> Path:
+    """'squadrons.slayers.aircraft' -> ('squadrons', 'slayers', 'aircraft'); 'squadrons[1].aircraft' ->
+    ('squadrons', 1, 'aircraft'). Raises OverrideError for an empty or malformed path."""
+    text = text.strip()
+    if not text:
+        raise OverrideError(source, "", "empty field path")
+    parts: list[str | int] = []
+    for segment in text.split("."):
+        match = _SEGMENT.match(segment)
+        if match is None:
+            raise OverrideError(source, "", f"'{text}' is not a field path (like squadrons.slayers.aircraft)")
+        key = match["key"]
+        parts.append(int(key) if key.isdigit() else key)
+        parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match["index"]))
+    if isinstance(parts[0], int):
+        raise OverrideError(source, "", f"'{text}' must start with a field name, not an index")
+    return tuple(parts)
+
+
+def parse_value(text: str) -> Any:
+    """A value as TOML would read it (`6`, `0.5`, `true`, `[0, "10 km"]`, `"Guardian"`), else the bare text
+    (`3 km`, `Guardian`), so that units and names need no quotes on a command line."""
+    text = text.strip()
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def show_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[tuple[Path, Any]], source: str) -> dict[str, Any]:
+    """A deep copy of the raw scenario tables with each (path, value) set. The tables on the way are made
+    when absent (a scenario that leaves `[doctrine]` to its defaults); lists are only indexed, never grown.
+    """
+    out = copy.deepcopy(data)
+    for path, value in overrides:
+        node: Any = out
+        walked: list[str | int] = []
+        for part, ahead in zip(path, (*path[1:], None), strict=True):
+            last = ahead is None
+            where = show_path(tuple(walked)) or "the scenario"
+            if isinstance(node, list):
+                index = _pick(node, part, source, tuple(walked))
+                walked.append(index)
+                if last:
+                    node[index] = value
+                else:
+                    node = node[index]
+                continue
+            if not isinstance(node, dict):
+                raise OverrideError(source, where, f"is a value, not a table: cannot set {show_path(path)}")
+            if isinstance(part, int):
+                raise OverrideError(source, where, f"is a table, not a list: [{part}] does not apply")
+            walked.append(part)
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+    return out
+
+
+def _pick(items: list[Any], part: str | int, source: str, walked: Path) -> int:
+    """The index of a list element named by position, or by the `id` or `name` of the table there."""
+    where = show_path(walked)
+    if isinstance(part, int):
+        if not 0 <= part < len(items):
+            raise OverrideError(source, where, f"has {len(items)} entries, no [{part}]")
+        return part
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and part in (item.get("id"), item.get("name")):
+            return i
+    names = [str(item.get("id") or item.get("name")) for item in items if isinstance(item, dict)]
+    known = ", ".join(n for n in names if n != "None")
+    raise OverrideError(source, where, f"no entry '{part}' (there are: {known or 'none with an id or name'})")

@@ -1,0 +1,187 @@
+"""Where a sweep's battles are fought: in this process, in worker processes on this machine, or on Ray.
+
+The unit of work is a chunk: consecutive runs of one cell, fought together in one World by the batch
+engine. A chunk's rows depend only on its cell's scenario and its seeds (a battle fights the same alone
+or in any batch), so no backend, worker count or batch size can change a result; the tests check that.
+Every backend yields chunks as they finish, in whatever order; the caller stores them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from captainred.scenario.model import ResolvedScenario
+from captainred.sweep.errors import SweepError
+
+
+class BackendError(SweepError):
+    """A backend that cannot start (Ray not installed, no cluster at the address)."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Runs `first_run`, `first_run + 1`, … of one cell, with their seeds."""
+
+    cell: int
+    first_run: int
+    seeds: tuple[int, ...]
+
+
+Rows = list[dict[str, Any]]
+
+
+def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
+    """Fight a chunk's battles in one World and return one row per run (without the varied fields)."""
+    from captainred.report.summary import summarize
+    from captainred.simulation import run_battles
+    from captainred.sweep.metrics import run_row
+
+    results = run_battles(scenario, chunk.seeds)
+    name = scenario.scenario.name
+    return [
+        run_row(chunk.cell, chunk.first_run + i, summarize(r.log, scenario=name, seed=r.seed))
+        for i, r in enumerate(results)
+    ]
+
+
+class Backend(Protocol):
+    """Fights chunks and yields each with its rows as it finishes; `close` stops whatever is in flight."""
+
+    workers: int
+
+    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]: ...
+
+    def close(self) -> None: ...
+
+
+class InProcess:
+    """One worker: this process, chunk after chunk."""
+
+    workers = 1
+
+    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+        for chunk in chunks:
+            yield chunk, fight_chunk(scenarios[chunk.cell], chunk)
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_start() -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides what stops, so a worker ignores it
+    # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _fight_task(task: tuple[ResolvedScenario, Chunk]) -> tuple[Chunk, Rows]:
+    scenario, chunk = task
+    return chunk, fight_chunk(scenario, chunk)
+
+
+class LocalProcesses:
+    """Worker processes on this machine (started fresh, `spawn`, so no thread or lock of the parent's is
+    inherited half-held), each fighting one chunk at a time."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Any = None
+
+    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+        context = multiprocessing.get_context("spawn")
+        self._pool = context.Pool(self.workers, initializer=_worker_start)
+        tasks = [(scenarios[chunk.cell], chunk) for chunk in chunks]
+        yield from self._pool.imap_unordered(_fight_task, tasks, chunksize=1)
+        self._pool.close()
+        self._pool.join()
+        self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+class RayCluster:
+    """Ray tasks on an existing cluster (`address`), or on a Ray started here for the sweep and stopped
+    after it. Each cell's scenario is put in the object store once; each chunk is one task."""
+
+    def __init__(self, address: str | None, workers: int | None) -> None:
+        if address is not None:
+            _probe(address)
+        host = (address or "127.0.0.1").rsplit(":", 1)[0].strip("[]")
+        if host in ("127.0.0.1", "localhost", "::1"):
+            # Ray swaps a loopback address for this machine's outward one before it connects, where a head
+            # bound to 127.0.0.1 does not listen; this keeps the driver (and a Ray it starts) on loopback.
+            # It must be set before Ray is imported, which reads it once.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        try:
+            import ray
+        except ImportError:
+            raise BackendError("--backend ray: Ray is not installed (pip install 'captainred[ray]')") from None
+        logging.getLogger("ray").setLevel(logging.ERROR)
+        self._ray = ray
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address is None:
+            options |= {"address": "local", "num_cpus": workers or os.cpu_count() or 1}
+        else:
+            options["address"] = address
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            where = f"--address {address}: cannot join the Ray cluster" if address else "cannot start a local Ray"
+            raise BackendError(f"{where} ({first})") from None
+        self.workers = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        self._pending: list[Any] = []
+
+    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+        ray = self._ray
+        remote = ray.remote(num_cpus=1, max_retries=2)(fight_chunk)
+        refs = [ray.put(s) for s in scenarios]
+        self._pending = [remote.remote(refs[chunk.cell], chunk) for chunk in chunks]
+        by_ref = dict(zip(self._pending, chunks, strict=True))
+        while self._pending:
+            done, self._pending = ray.wait(self._pending, num_returns=1)
+            for ref in done:
+                yield by_ref[ref], ray.get(ref)
+
+    def close(self) -> None:
+        ray = self._ray
+        for ref in self._pending:
+            ray.cancel(ref, force=True)
+        self._pending = []
+        if ray.is_initialized():
+            ray.shutdown()
+
+
+def _probe(address: str) -> None:
+    """Refuse at once an address where nothing listens (Ray itself would retry for minutes)."""
+    if address == "auto" or "://" in address:
+        return  # Ray's own conventions: the cluster this machine knows of, or a Ray Client URL
+    host, colon, port = address.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BackendError(f"--address {address}: expected HOST:PORT of the Ray head (like 127.0.0.1:6379)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise BackendError(f"--address {address}: cannot join the Ray cluster ({exc.strerror or exc})") from None
+
+
+def open_backend(name: str, *, workers: int, address: str | None) -> Backend:
+    """The backend a sweep runs on: `local` (in this process for one worker, else worker processes) or
+    `ray` (a cluster at `address`, or a local one)."""
+    if name == "local":
+        if address is not None:
+            raise BackendError("--address: only for --backend ray")
+        return InProcess() if workers == 1 else LocalProcesses(workers)
+    if name == "ray":
+        return RayCluster(address, workers)
+    raise BackendError(f"--backend: unknown backend '{name}' (known: local, ray)")

@@ -1,0 +1,131 @@
+"""A sweep's folder on disk: what it is (`sweep.json`), what is done (`parts/`), and the table (`runs.parquet`).
+
+Each finished chunk is written as its own Parquet file, whole or not at all (a temporary name, then a
+rename), so a sweep stopped at any moment, by Ctrl-C or a kill, leaves only whole chunks behind. `--resume`
+reads them back and fights only the runs that are missing; the runs are keyed by (cell, run), so a resume
+may use another backend, worker count or batch size. When every run is in, the parts are gathered into one
+`runs.parquet`, sorted by cell and run, and the parts are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from captainred.sweep.errors import SweepError
+
+MANIFEST = "sweep.json"
+PARTS = "parts"
+RUNS = "runs.parquet"
+
+
+class SweepFolder:
+    """The folder a sweep writes (`--out`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.manifest = path / MANIFEST
+        self.parts = path / PARTS
+        self.runs = path / RUNS
+
+    def start(self, fingerprint: dict[str, Any], table_schema: pa.Schema, *, resume: bool) -> set[tuple[int, int]]:
+        """Make the folder ready and return the (cell, run) pairs already done (none for a new sweep)."""
+        if resume:
+            return self._resume(fingerprint, table_schema)
+        if self.manifest.exists():
+            raise SweepError(f"{self.path}: --out: already holds a sweep; add --resume to go on with it")
+        if self.path.exists() and not self.path.is_dir():
+            raise SweepError(f"{self.path}: --out: is a file, not a folder")
+        if self.path.is_dir() and any(self.path.iterdir()):
+            raise SweepError(f"{self.path}: --out: the folder is not empty and holds no sweep")
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.manifest, (json.dumps(fingerprint, indent=2) + "\n").encode())
+        except OSError as exc:
+            raise SweepError(f"{self.path}: --out: cannot write ({exc.strerror})") from None
+        return set()
+
+    def _resume(self, fingerprint: dict[str, Any], table_schema: pa.Schema) -> set[tuple[int, int]]:
+        if not self.manifest.exists():
+            raise SweepError(f"{self.path}: --resume: no sweep here to resume ({MANIFEST} is missing)")
+        try:
+            started = json.loads(self.manifest.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SweepError(f"{self.manifest}: cannot read the sweep's record ({exc})") from None
+        for key, value in fingerprint.items():
+            if started.get(key) != value:
+                was = json.dumps(started.get(key))
+                raise SweepError(
+                    f"{self.manifest}: {key}: this sweep was started with {_short(was)}, not "
+                    f"{_short(json.dumps(value))}; resume it with the same scenario, --seed, --runs and --vary"
+                )
+        self.parts.mkdir(exist_ok=True)
+        done: set[tuple[int, int]] = set()
+        for table in self._stored(table_schema):
+            done.update(zip(table["cell"].to_pylist(), table["run"].to_pylist(), strict=True))
+        return done
+
+    def _stored(self, table_schema: pa.Schema) -> Iterable[pa.Table]:
+        """Every stored table: the gathered runs (a finished sweep) and each whole part."""
+        files = ([self.runs] if self.runs.exists() else []) + sorted(self.parts.glob("*.parquet"))
+        for file in files:
+            try:
+                table = pq.read_table(file)
+            except (OSError, pa.ArrowException) as exc:
+                raise SweepError(f"{file}: not a readable part of this sweep ({exc})") from None
+            if not table.schema.equals(table_schema):
+                raise SweepError(f"{file}: its columns are not this sweep's")
+            yield table
+
+    def store(self, rows: list[dict[str, Any]], table_schema: pa.Schema) -> None:
+        """Write one finished chunk's rows as a part file, whole or not at all."""
+        first = rows[0]
+        name = f"cell{first['cell']:05d}-run{first['run']:07d}-{len(rows)}.parquet"
+        table = pa.Table.from_pylist(rows, schema=table_schema)
+        write_atomically(self.parts / name, _parquet_bytes(table))
+
+    def gather(self, table_schema: pa.Schema) -> pa.Table:
+        """All the runs in one table sorted by cell and run, written to `runs.parquet`; the parts go."""
+        tables = list(self._stored(table_schema))
+        table = pa.concat_tables(tables) if tables else table_schema.empty_table()
+        table = table.sort_by([("cell", "ascending"), ("run", "ascending")])
+        keys = list(zip(table["cell"].to_pylist(), table["run"].to_pylist(), strict=True))
+        if len(set(keys)) != len(keys):  # a part written again by a resume, after the first had landed
+            keep = [i for i, key in enumerate(keys) if i == 0 or key != keys[i - 1]]
+            table = table.take(keep)
+        write_atomically(self.runs, _parquet_bytes(table))
+        shutil.rmtree(self.parts, ignore_errors=True)
+        return table
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """The whole file or nothing: a temporary file beside it, flushed to disk, then renamed into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
