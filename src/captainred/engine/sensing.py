@@ -131,7 +131,8 @@ def sense(world: World, pairs: Pairs, evade_range_m: float, prey: B) -> Picture:
     else:
         ship_range = np.full(n, np.inf)
 
-    live = np.flatnonzero(airborne[pairs.ac] & airborne[pairs.lgf]) if len(pairs.ac) else np.zeros(0, np.int64)
+    live_mask = airborne[pairs.ac] & airborne[pairs.lgf]
+    live = np.flatnonzero(live_mask)
     if len(live):
         # Only the pairs whose two craft are both in the air, in the same order as the full lists, so
         # that ties resolve the same way (lowest row) whatever else is flying.
@@ -148,11 +149,12 @@ def sense(world: World, pairs: Pairs, evade_range_m: float, prey: B) -> Picture:
         nearest[ac_rows] = e[first]
         nearest_range[ac_rows] = mins
 
-        # Air Command: an LGF that has picked her and sits behind her, or is very close.
-        cos_g = np.cos(world.gamma_rad[a])
-        fx = cos_g * np.sin(world.heading_rad[a])
-        fy = cos_g * np.cos(world.heading_rad[a])
-        fz = np.sin(world.gamma_rad[a])
+        # Air Command: an LGF that has picked her and sits behind her, or is very close. Her nose is worked
+        # out once per pilot, not once per pair (the trigonometry was the costliest part of the tick).
+        cos_g = np.cos(world.gamma_rad[ac_rows])
+        fx = (cos_g * np.sin(world.heading_rad[ac_rows]))[group]
+        fy = (cos_g * np.cos(world.heading_rad[ac_rows]))[group]
+        fz = np.sin(world.gamma_rad[ac_rows])[group]
         ahead = (dx * fx + dy * fy + dz * fz) / np.maximum(rng, 1.0)
         hunting = world.target[e] == a
         on_tail = hunting & (rng < evade_range_m) & ((ahead < -0.3) | (rng < 0.35 * evade_range_m))
@@ -167,7 +169,7 @@ def sense(world: World, pairs: Pairs, evade_range_m: float, prey: B) -> Picture:
         # LGFs: the Air Command craft to go for, spread so the swarm does not all pick one pilot.
         position = np.empty(len(pairs.ac), dtype=np.int64)
         position[live] = np.arange(len(live))
-        by_lgf = pairs.by_lgf[np.flatnonzero(airborne[pairs.ac[pairs.by_lgf]] & airborne[pairs.lgf[pairs.by_lgf]])]
+        by_lgf = pairs.by_lgf[live_mask[pairs.by_lgf]]
         k = position[by_lgf]
         l_starts, l_group = _regroup(pairs.lgf[by_lgf])
         lgf_rows = e[k[l_starts]]
