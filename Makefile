@@ -60,6 +60,7 @@ unit: $(VENV)/.dev
 bench: $(VENV)/.dev $(VIEWER_BUILT) system-packages
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_viewer.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

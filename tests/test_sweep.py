@@ -474,3 +474,43 @@ def test_a_ray_address_with_no_cluster_is_one_line(tmp_path: Path):
 
 def test_sweep_errors_are_one_kind():
     assert issubclass(OverrideError, ScenarioError) and not issubclass(SweepError, ScenarioError)
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+
+@pytest.mark.browser
+def test_the_sweep_page_shows_its_table_and_every_plot_in_chromium(tmp_path: Path, reference: pa.Table):
+    from playwright.sync_api import sync_playwright
+
+    from captainred.replay.browser import launch_chromium
+    from captainred.sweep.plots import render_page, render_plots
+
+    params = ["squadrons.devils.aircraft", "enemy.defenders"]
+    plots = render_plots(reference, params, tmp_path / "plots", "skirmish")
+    page_file = tmp_path / "index.html"
+    page_file.write_text(
+        render_page(
+            title="skirmish sweep",
+            command="captainred sweep skirmish",
+            cells=summarize_cells(reference, params),
+            params=params,
+            plots=plots,
+            total_runs=reference.num_rows,
+        )
+    )
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(page_file.as_uri())
+            assert page.locator("#cells tbody tr").count() == 2
+            assert page.locator("#cells thead th").first.inner_text() == "squadrons.devils.aircraft"
+            sizes = page.evaluate("() => [...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+            assert len(sizes) == 2 and all(done and w > 800 and h > 500 for done, w, h in sizes), sizes
+            assert errors == []
+        finally:
+            browser.close()
