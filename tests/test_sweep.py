@@ -401,6 +401,47 @@ def test_ctrl_c_stops_the_sweep_and_resume_fights_only_the_missing_runs(tmp_path
         assert row == table.to_pylist()[row["cell"] * 3 + row["run"]]
 
 
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes a sweep has spawned (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_stops_the_sweep_with_one_line_not_a_hang(tmp_path: Path):
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "captainred", "sweep", str(SKIRMISH), "--runs", "8", "--workers", "2", "--batch", "1",
+         "--out", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (workers := _workers_of(proc.pid)):
+            assert proc.poll() is None and time.monotonic() < deadline, "no worker appeared"
+            time.sleep(0.05)
+        os.kill(workers[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 2, stderr
+    assert stderr.strip().splitlines() == ["error: a worker process died (killed, or out of memory?); --resume goes on"]
+    assert not _workers_of(proc.pid)
+
+
 # ------------------------------------------------------------------------------------------------ Ray
 
 

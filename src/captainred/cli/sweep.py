@@ -104,20 +104,12 @@ def sweep(
     except (UsageProblem, SweepError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        stored = _stored_runs(folder) if "folder" in locals() else 0
+        stored = folder.stored_runs() if "folder" in locals() else 0
         again = shlex.join(["captainred", *sys.argv[1:]]) if sys.argv[1:] else f"captainred sweep {scenario}"
         if "--resume" not in sys.argv:
             again += " --resume"
         err.print(f"interrupted: {stored} runs are stored; go on with: {again}", markup=False)
         raise typer.Exit(130) from None
-
-
-def _stored_runs(folder: Any) -> int:
-    total = 0
-    for part in folder.parts.glob("*.parquet"):
-        stem = part.stem.rsplit("-", 1)
-        total += int(stem[1]) if len(stem) == 2 and stem[1].isdigit() else 0
-    return total
 
 
 class _stop_on_sigterm:

@@ -14,6 +14,8 @@ import os
 import signal
 import socket
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -80,33 +82,37 @@ def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _fight_task(task: tuple[ResolvedScenario, Chunk]) -> tuple[Chunk, Rows]:
-    scenario, chunk = task
-    return chunk, fight_chunk(scenario, chunk)
-
-
 class LocalProcesses:
     """Worker processes on this machine (started fresh, `spawn`, so no thread or lock of the parent's is
-    inherited half-held), each fighting one chunk at a time."""
+    inherited half-held), each fighting one chunk at a time. A worker that dies (killed, out of memory)
+    stops the sweep with an error rather than a hang; what was stored stays for `--resume`."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool: Any = None
+        self._executor: ProcessPoolExecutor | None = None
 
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
         context = multiprocessing.get_context("spawn")
-        self._pool = context.Pool(self.workers, initializer=_worker_start)
-        tasks = [(scenarios[chunk.cell], chunk) for chunk in chunks]
-        yield from self._pool.imap_unordered(_fight_task, tasks, chunksize=1)
-        self._pool.close()
-        self._pool.join()
-        self._pool = None
+        self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start)
+        futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        except BrokenProcessPool:
+            raise BackendError("a worker process died (killed, or out of memory?); --resume goes on") from None
+        self._executor.shutdown()
+        self._executor = None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # Stop the chunks in flight now, not when they finish: their results would be thrown away anyway.
+        # (Python 3.14 has Executor.terminate_workers for this; before it, the processes are only reachable
+        # through this attribute.)
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 class RayCluster:

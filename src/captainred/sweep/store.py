@@ -85,6 +85,17 @@ class SweepFolder:
                 raise SweepError(f"{file}: its columns are not this sweep's")
             yield table
 
+    def stored_runs(self) -> int:
+        """Runs stored so far, from the files' own metadata (a Ctrl-C's report)."""
+        files = ([self.runs] if self.runs.exists() else []) + sorted(self.parts.glob("*.parquet"))
+        total = 0
+        for file in files:
+            try:
+                total += pq.ParquetFile(file).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                continue
+        return total
+
     def store(self, rows: list[dict[str, Any]], table_schema: pa.Schema) -> None:
         """Write one finished chunk's rows as a part file, whole or not at all."""
         first = rows[0]
