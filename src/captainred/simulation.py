@@ -100,6 +100,7 @@ class Simulation:
         dt_b = np.where(flying, dt_b, idle)
         dt_b = np.where(active_battles, np.minimum(dt_b, scenario.timing.duration_s - w.time_s), 0.0)
         w.dt_s[:] = dt_b
+        w.tick_start_s[:] = w.time_s
         w.time_s[active_battles] += dt_b[active_battles]
         w.tick[active_battles] += 1
         active = active_battles[w.battle]

@@ -158,6 +158,7 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
         time_s=np.zeros(n_battles),
         tick=np.zeros(n_battles, dtype=np.int64),
         dt_s=np.full(n_battles, scenario.timing.combat_tick_s),
+        tick_start_s=np.zeros(n_battles),
         done=np.zeros(n_battles, dtype=bool),
         committed_s=np.full(n_battles, np.inf),
         contact=np.zeros(n_battles, dtype=bool),

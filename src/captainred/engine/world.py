@@ -76,6 +76,7 @@ class World:
     time_s: F64 = field(repr=False)
     tick: I64 = field(repr=False)
     dt_s: F64 = field(repr=False)
+    tick_start_s: F64 = field(repr=False)  # the clock when this tick began (time_s - dt_s, exactly)
     done: B = field(repr=False)
     committed_s: F64 = field(repr=False)  # when the swarm was committed; inf before
     contact: B = field(repr=False)

@@ -9,6 +9,8 @@ net's strength, so a battle is bombarded the same alone or in a batch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from captainred.engine.events import EventKind
@@ -21,10 +23,14 @@ DANGER_M_PER_CUBE_ROOT_KG = 6.0  # lethal radius of a burst ~ 6 m x (kg of explo
 SHELL_ID_BASE = 10_000_000  # shells draw their fall as "craft" ids far above any aircraft's
 
 
-def _seal_s(world: World) -> float:
-    """How long the mother ship's plates take to close a breach (0 with no ship)."""
+def _seal_s(world: World, spec: BombardmentSpec) -> float:
+    """How long the mother ship's plates take to close one of this bombardment's breaches (0 with no ship):
+    the ship's time for a small hole, longer for the hole a heavy warhead tears (with the cube root of its
+    explosive above 100 kg, as a blast's reach grows)."""
     ship = world.scenario.scenario.enemy.ship
-    return world.scenario.catalog.ships[ship].plate_seal_s if ship is not None else 0.0
+    if ship is None:
+        return 0.0
+    return world.scenario.catalog.ships[ship].plate_seal_s * max(1.0, (spec.shell_tnt_kg / 100.0) ** (1 / 3))
 
 
 def _aim(world: World, battle: int, spec: BombardmentSpec) -> tuple[float, float]:
@@ -43,7 +49,7 @@ def _flight_s(spec: BombardmentSpec, aim: tuple[float, float]) -> float:
 
 def _window_end_s(world: World, battle: int, spec: BombardmentSpec) -> float:
     """When the last thing this bombardment does (an impact, or a breach sealing) has happened."""
-    seal = _seal_s(world)
+    seal = _seal_s(world, spec)
     last_fire = spec.start_s + (spec.salvos - 1) * spec.interval_s
     return last_fire + _flight_s(spec, _aim(world, battle, spec)) + seal + 1.0
 
@@ -61,13 +67,13 @@ def next_bombardment_s(world: World) -> F64:
     """(n_battles,): when the next salvo fires, shell lands or breach seals (inf: nothing more to come).
     The step loop never takes an idle tick past it, so each lands on its own time."""
     soonest = np.full(world.n_battles, np.inf)
-    seal = _seal_s(world)
     for spec in world.scenario.scenario.bombardments:
+        seal = _seal_s(world, spec)
         fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
         for b in range(world.n_battles):
             flight = _flight_s(spec, _aim(world, b, spec))
             times = np.concatenate([fire_s, fire_s + flight, fire_s + flight + seal])
-            later = times[times > world.time_s[b] + 1e-9]
+            later = times[times > world.time_s[b]]  # no tolerance: a time 1 ulp ahead is still to come
             if len(later):
                 soonest[b] = min(soonest[b], float(later.min()))
     return soonest
@@ -82,7 +88,8 @@ def bombard(world: World, active: B) -> None:
 
 
 def _bombard_battle(world: World, b: int, index: int, spec: BombardmentSpec) -> None:
-    now, before = float(world.time_s[b]), float(world.time_s[b] - world.dt_s[b])
+    # The tick's own start, not now - dt: that difference can round one ulp early and land a time twice.
+    now, before = float(world.time_s[b]), float(world.tick_start_s[b])
     k = np.arange(spec.salvos)
     fire_s = spec.start_s + k * spec.interval_s
     aim = _aim(world, b, spec)
@@ -91,9 +98,8 @@ def _bombard_battle(world: World, b: int, index: int, spec: BombardmentSpec) -> 
         emit_battle(
             world, b, EventKind.SALVO, bombardment=spec.name, salvo=salvo + 1, shells=spec.shells, flight_s=flight
         )
-    landing = np.flatnonzero((fire_s + flight > before) & (fire_s + flight <= now))
-    for salvo in landing.tolist():
-        _land_salvo(world, b, index, spec, salvo, aim, float(fire_s[salvo] + flight))
+    for landing in landings(world, b, index, before, now):
+        _land(world, b, landing)
     _seal_breaches(world, b, index, spec, flight, before, now)
 
 
@@ -116,9 +122,38 @@ def _on_hull(world: World, xy: F64) -> B:
     return on
 
 
-def _land_salvo(
+@dataclass(frozen=True)
+class Landing:
+    """Where and when one shell came down, and what it struck: the net, the hull, the ground or the sea."""
+
+    bombardment: str
+    x_m: float
+    y_m: float
+    at_s: float
+    struck: str
+    tnt_kg: float
+    danger_m: float
+    breach: int = 0  # on the hull: the breach it tore
+    seals_at_s: float = np.inf  # on the hull: when the plates close it
+
+
+def landings(world: World, b: int, index: int, before: float, now: float) -> list[Landing]:
+    """The shells of bombardment `index` that come down in battle `b` in (before, now], salvo by salvo: a
+    pure function of the scenario, the battle's seed and the clock, so that anything on the ground can
+    ask what fell near it."""
+    spec = world.scenario.scenario.bombardments[index]
+    fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
+    aim = _aim(world, b, spec)
+    flight = _flight_s(spec, aim)
+    out: list[Landing] = []
+    for salvo in np.flatnonzero((fire_s + flight > before) & (fire_s + flight <= now)).tolist():
+        out += _salvo_landings(world, b, index, spec, salvo, aim, float(fire_s[salvo] + flight))
+    return out
+
+
+def _salvo_landings(
     world: World, b: int, index: int, spec: BombardmentSpec, salvo: int, aim: tuple[float, float], at_s: float
-) -> None:
+) -> list[Landing]:
     xy = _fall(world, b, index, spec, salvo, aim)
     battle = np.full(len(xy), b, dtype=np.int64)
     fired_from_inside = bool(
@@ -126,38 +161,61 @@ def _land_salvo(
     )
     on_hull = _on_hull(world, xy)
     danger = DANGER_M_PER_CUBE_ROOT_KG * spec.shell_tnt_kg ** (1 / 3)
-    seal = _seal_s(world)
+    seal = _seal_s(world, spec)
+    out = []
     for j in range(len(xy)):
         x, y = float(xy[j, 0]), float(xy[j, 1])
         under_net = bool(inside_net(world, battle[:1], xy[j : j + 1, 0], xy[j : j + 1, 1], np.zeros(1))[0])
         if under_net and not fired_from_inside:
-            absorb(world, b, spec.shell_tnt_kg / 1000.0, "shell", -1, (x, y, 0.0))
-            continue
-        if on_hull[j]:
-            assert world.ship_xyz is not None
-            top = world.ship_xyz[2] + world.ship_half_m[2]
-            emit_battle(
-                world,
-                b,
-                EventKind.BREACH,
-                (x, y, top),
+            struck = "net"
+        elif on_hull[j]:
+            struck = "hull"
+        else:
+            struck = "ground" if bool(world.theatre.on_land(np.array([x]), np.array([y]))[0]) else "sea"
+        hull = struck == "hull"
+        out.append(
+            Landing(
                 bombardment=spec.name,
-                breach=_breach_id(salvo, j, spec),
-                seals_at_s=at_s + seal,
+                x_m=x,
+                y_m=y,
                 at_s=at_s,
+                struck=struck,
+                tnt_kg=spec.shell_tnt_kg,
+                danger_m=danger,
+                breach=_breach_id(salvo, j, spec) if hull else 0,
+                seals_at_s=at_s + seal if hull else np.inf,
             )
-            continue
-        struck = "ground" if bool(world.theatre.on_land(np.array([x]), np.array([y]))[0]) else "sea"
+        )
+    return out
+
+
+def _land(world: World, b: int, landing: Landing) -> None:
+    if landing.struck == "net":
+        absorb(world, b, landing.tnt_kg / 1000.0, "shell", -1, (landing.x_m, landing.y_m, 0.0))
+    elif landing.struck == "hull":
+        assert world.ship_xyz is not None
+        top = world.ship_xyz[2] + world.ship_half_m[2]
+        emit_battle(
+            world,
+            b,
+            EventKind.BREACH,
+            (landing.x_m, landing.y_m, top),
+            bombardment=landing.bombardment,
+            breach=landing.breach,
+            seals_at_s=landing.seals_at_s,
+            at_s=landing.at_s,
+        )
+    else:
         emit_battle(
             world,
             b,
             EventKind.IMPACT,
-            (x, y, 0.0),
-            bombardment=spec.name,
-            struck=struck,
-            tnt_kg=spec.shell_tnt_kg,
-            danger_m=danger,
-            at_s=at_s,
+            (landing.x_m, landing.y_m, 0.0),
+            bombardment=landing.bombardment,
+            struck=landing.struck,
+            tnt_kg=landing.tnt_kg,
+            danger_m=landing.danger_m,
+            at_s=landing.at_s,
         )
 
 
@@ -170,7 +228,7 @@ def _seal_breaches(
 ) -> None:
     if world.ship_xyz is None:
         return
-    seal = _seal_s(world)
+    seal = _seal_s(world, spec)
     for salvo in range(spec.salvos):
         sealed_s = spec.start_s + salvo * spec.interval_s + flight + seal
         if not before < sealed_s <= now:
