@@ -32,6 +32,7 @@ from captainred.fleet.bombardment import bombard, bombardment_pending, next_bomb
 from captainred.fleet.carrier_deck import CarrierDeck
 from captainred.fleet.net import tend_net
 from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
+from captainred.raid import advance_raid, close_raid, raid_pending, raid_tick_s
 from captainred.scenario.model import ResolvedScenario
 
 
@@ -98,6 +99,7 @@ class Simulation:
         until_launch = np.minimum(np.minimum(next_launch_s(w), next_deck_job_s(w)), next_bombardment_s(w)) - w.time_s
         idle = np.clip(np.minimum(self.timing.idle_tick_s, until_launch), self.timing.combat_tick_s, None)
         dt_b = np.where(flying, dt_b, idle)
+        dt_b = np.minimum(dt_b, raid_tick_s(w))  # a party out on foot keeps its own, shorter tick
         dt_b = np.where(active_battles, np.minimum(dt_b, scenario.timing.duration_s - w.time_s), 0.0)
         w.dt_s[:] = dt_b
         w.tick_start_s[:] = w.time_s
@@ -119,6 +121,7 @@ class Simulation:
         collide(w, moving, x0, y0, z0)
         tend_net(w, active_battles, moving, x0, y0, z0)
         bombard(w, active_battles)
+        advance_raid(w, active_battles)
         if self.ship is not None:
             reach_into_minds(w, active, dt, picture.ship_range_m, self.ship)
 
@@ -148,7 +151,7 @@ class Simulation:
         first_launch = (w.status == Status.READY) & (w.sorties == 0) & ~w.stand_by
         still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
         out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
-        ending = active_battles & (((still_ours == 0) & ~bombardment_pending(w)) | out_of_time)
+        ending = active_battles & (((still_ours == 0) & ~bombardment_pending(w) & ~raid_pending(w)) | out_of_time)
         for b in np.flatnonzero(ending).tolist():
             rows = np.arange(w.row_start[b], w.row_stop[b])
             for row in rows[w.status[rows] == Status.AIRBORNE].tolist():
@@ -164,6 +167,7 @@ class Simulation:
             flew = bool(((w.battle == b) & ours & (w.status != Status.READY)).any()) or bool(
                 ((w.battle == b) & ours & (w.sorties > 0)).any()
             )
+            close_raid(w, b)
             reason = "time" if still_ours[b] else "every aircraft home or lost" if flew else "all quiet"
             emit_battle(w, b, EventKind.END, reason=reason, sim_seconds=float(w.time_s[b]))
             w.done[b] = True

@@ -67,6 +67,23 @@ class EventKind(StrEnum):
     IMPACT = "impact"  # a shell lands; details: bombardment, struck (ground, sea, hull), tnt_kg, danger_m
     BREACH = "breach"  # a shell tears the mother ship's hull; details: breach, seals_at_s
     BREACH_SEALED = "breach_sealed"  # the plates have closed it; details: breach
+    # The night raid on foot (captainred.engine.raid). Actors are the party's members (MEMBER_ID_BASE + i).
+    PARTY_SET_OUT = "party_set_out"  # battle event; details: members (name, callsign, weapon, load_kg, ...)
+    PARTY_SPOTTED = "party_spotted"  # battle event: a patrol or the ship's guards open fire; details: by, foes
+    FIREFIGHT_OVER = "firefight_over"  # battle event; details: by, foes_down, seconds
+    PARTY_HIT = "party_hit"  # details: name, cause (fire, shell, wall, plate, wounds), outcome (wounded, killed)
+    PATCHED = "patched"  # a wound dressed from the first-aid kit; details: name, uses_left, seconds
+    WALL_COLLAPSE = "wall_collapse"  # battle event: a shell brings a standing wall down; details: reach_m
+    AT_RUBBLE = "at_rubble"  # battle event: the party is in the rubble by the hull; details: minutes, alive
+    SPRINT = "sprint"  # battle event: the party runs for a breach; details: breach, range_m, seals_at_s
+    THROUGH_BREACH = "through_breach"  # into (or out of) the ship; details: name, breach, way (in, out)
+    STRIPPED = "stripped"  # the plate tore away her pack and weapon; details: name
+    LEFT_OUTSIDE = "left_outside"  # the breach closed before she reached it; details: name
+    CAPTIVE_FOUND = "captive_found"  # battle event: the party reaches the cell; details: captive, broken
+    SECRET_BROKEN = "secret_broken"  # battle event: the captive's secret is torn from her; details: captive
+    CAPTIVE_DIED = "captive_died"  # battle event; details: captive
+    SWARM_WAVE = "swarm_wave"  # battle event: a wave leaves the ship for the front; details: craft, wave
+    RAID_OVER = "raid_over"  # battle event; details: captive, captive_state, secret_kept, trapped, minutes
 
 
 # Every launched craft ends with exactly one of these: a loss, a return, or still airborne at the end.

@@ -51,6 +51,15 @@ class Purpose(IntEnum):
     HOOK_SKIP = 21
     HARD_LANDING = 22
     SHELL_FALL = 23
+    RAID_SPOTTED = 24
+    RAID_FOE_DOWN = 25
+    RAID_HIT = 26
+    RAID_WOUND = 27
+    RAID_SHELL = 28
+    RAID_WALL = 29
+    RAID_PLATE = 30
+    RAID_CAPTIVE = 31
+    RAID_RANGE = 32
 
 
 def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 from captainred.engine.events import Event, EventKind, EventLog
 from captainred.scenario.maps import Theatre, build_theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
+
+if TYPE_CHECKING:
+    from captainred.engine.party import Party
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -198,6 +201,9 @@ class World:
     # --- per row: the radio call in progress ("" when silent); calls are rare, so a dict suffices
     calls: dict[int, tuple[str, float, float, str]] = field(default_factory=dict, repr=False)
 
+    # --- the raid's party on foot, when the scenario has one (captainred.engine.party)
+    party: Party | None = field(default=None, repr=False)
+
     @property
     def airborne(self) -> B:
         up: B = self.status == Status.AIRBORNE
@@ -212,14 +218,17 @@ class World:
     @classmethod
     def build(cls, resolved: ResolvedScenario, seeds: list[int]) -> World:
         """Allocate one battle per seed, every row of every craft that may fly."""
+        from captainred.engine.party import build_party
         from captainred.engine.setup import populate
 
-        return populate(
+        world = populate(
             cls,
             resolved,
             seeds,
             build_theatre(resolved.scenario.map, resolved.catalog.maps[resolved.scenario.map].kind),
         )
+        world.party = build_party(world)
+        return world
 
 
 class Flag(IntEnum):

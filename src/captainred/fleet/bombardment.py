@@ -30,7 +30,7 @@ def _seal_s(world: World, spec: BombardmentSpec) -> float:
     ship = world.scenario.scenario.enemy.ship
     if ship is None:
         return 0.0
-    return world.scenario.catalog.ships[ship].plate_seal_s * max(1.0, (spec.shell_tnt_kg / 100.0) ** (1 / 3))
+    return float(world.scenario.catalog.ships[ship].plate_seal_s * max(1.0, (spec.shell_tnt_kg / 100.0) ** (1 / 3)))
 
 
 def _aim(world: World, battle: int, spec: BombardmentSpec) -> tuple[float, float]:

@@ -70,17 +70,35 @@ def build_document(summary: Mapping[str, Any], timeline: Sequence[TimelineRow]) 
         headline=headline(summary),
         sections=(
             Section("Timeline", (_timeline_table(timeline),)),
-            Section("Pilots", (_pilot_table(summary["pilots"]),)),
-            Section("Losses", (_loss_table(summary["sides"]),)),
-            _photo_section(summary),
+            *_air_sections(summary),
+            *((_raid_section(summary["raid"]),) if summary.get("raid") else ()),
             *_deck_sections(summary.get("carriers", {})),
             Section("Record", (Paragraph(_record(summary)),)),
         ),
     )
 
 
+def _air_sections(summary: Mapping[str, Any]) -> tuple[Section, ...]:
+    """Pilots, losses and photos: left out of a raid on foot in which no aircraft flew."""
+    if summary.get("raid") and not summary["pilots"]:
+        return ()
+    return (
+        Section("Pilots", (_pilot_table(summary["pilots"]),)),
+        Section("Losses", (_loss_table(summary["sides"]),)),
+        _photo_section(summary),
+    )
+
+
 def headline(summary: Mapping[str, Any]) -> str:
     """The outcome in a sentence or two: who was lost, what came home, how it ended."""
+    raid = summary.get("raid")
+    if raid and not summary["pilots"]:
+        return (
+            f"The raid: the captive {raid['captive']}, her secret {'kept' if raid['secret_kept'] else 'broken'}; "
+            f"{raid['killed']} of {len(raid['party'])} of the party killed, {raid['wounded']} wounded"
+            + (", the party trapped inside" if raid["trapped_inside"] else "")
+            + f"; {raid['minutes']:.0f} min."
+        )
     ours = summary["sides"].get(AIR_COMMAND, {})
     theirs = summary["sides"].get(LGF, {})
     pilots = summary["pilots"]
@@ -142,6 +160,33 @@ def _loss_table(sides: Mapping[str, Mapping[str, int]]) -> Table:
     )
     columns = ("Side", "Launched", "Lost", "Home", "Airborne at end", "Kills")
     return Table(columns, rows, numeric=frozenset({1, 2, 3, 4, 5}))
+
+
+def _raid_section(raid: Mapping[str, Any]) -> Section:
+    captive = {"rescued": "rescued", "dead": "dead", "still held": "still held"}[raid["captive"]]
+    told = (
+        f"The captive: {captive}, her secret {'kept' if raid['secret_kept'] else 'broken'} "
+        f"after {raid['searched_h']:.0f} h of searching. The raid took {raid['minutes']:.0f} min: "
+        f"{plural(raid['spotted'], 'patrol')} spotted the party, {plural(raid['firefights'], 'firefight')}, "
+        f"{raid['killed']} of {len(raid['party'])} killed and {raid['wounded']} wounded"
+        + ("; the party is trapped inside." if raid["trapped_inside"] else ".")
+    )
+    fates = {"out": "out again", "inside": "inside the ship", "outside": "outside", "killed": "killed"}
+    rows = tuple(
+        Row(
+            (
+                m["name"],
+                m["weapon"] + (f", {m['sidearm']}" if m.get("sidearm") else ""),
+                f"{float(m['load_kg']):.1f}",
+                fates[m["fate"]] + (f" ({m['cause']})" if m.get("cause") else ""),
+                ", ".join(w for w, on in (("wounded", m["wounded"]), ("stripped", m["stripped"])) if on) or "—",
+            ),
+            Tone.BAD if m["fate"] == "killed" else Tone.PLAIN,
+        )
+        for m in raid["party"]
+    )
+    table = Table(("Member", "Weapons", "Load (kg)", "Fate", "Also"), rows, numeric=frozenset({2}))
+    return Section("The raid", (Paragraph(told), table))
 
 
 def _photo_section(summary: Mapping[str, Any]) -> Section:

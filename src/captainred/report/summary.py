@@ -54,6 +54,49 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
         "carriers": _carriers(log, sorties),
         "net": _net(log),
         "events": log.counts(),
+    } | ({"raid": raid} if (raid := _raid(log)) is not None else {})
+
+
+CAPTIVE_FATES = ("rescued", "dead", "still held")
+MEMBER_FATES = ("out", "inside", "outside", "killed")
+
+
+def _raid(log: EventLog) -> dict[str, Any] | None:
+    """The night raid: the captive's fate and her secret, the time taken, and each of the party's fates
+    (killed; out of the ship again; still inside, trapped; or never got in), all from its events."""
+    set_out = log.of_kind(EventKind.PARTY_SET_OUT)
+    if not set_out:
+        return None
+    party = [
+        {**member, "fate": "outside", "cause": None, "wounded": False, "stripped": False}
+        for member in set_out[0].details["members"]
+    ]
+    by_name = {member["name"]: member for member in party}
+    for event in log.of_kind(EventKind.PARTY_HIT, EventKind.STRIPPED, EventKind.THROUGH_BREACH, EventKind.LEFT_OUTSIDE):
+        member = by_name[event.details["name"]]
+        if event.kind is EventKind.PARTY_HIT:
+            if event.details["outcome"] == "killed":
+                member["fate"], member["cause"] = "killed", event.details["cause"]
+            else:
+                member["wounded"] = True
+        elif event.kind is EventKind.STRIPPED:
+            member["stripped"] = True
+        elif event.kind is EventKind.THROUGH_BREACH and member["fate"] != "killed":
+            member["fate"] = "inside" if event.details["way"] == "in" else "out"
+    over = log.of_kind(EventKind.RAID_OVER)
+    ending = over[-1].details if over else {}
+    return {
+        "captive": ending.get("captive", "still held"),
+        "captive_state": ending.get("captive_state", "holding"),
+        "secret_kept": bool(ending.get("secret_kept", True)),
+        "trapped_inside": bool(ending.get("trapped", False)),
+        "minutes": float(ending.get("minutes", 0.0)),
+        "searched_h": float(ending.get("searched_h", 0.0)),
+        "spotted": sum(e.details["by"] == "patrol" for e in log.of_kind(EventKind.PARTY_SPOTTED)),
+        "firefights": len(log.of_kind(EventKind.FIREFIGHT_OVER)),
+        "killed": sum(m["fate"] == "killed" for m in party),
+        "wounded": sum(m["wounded"] and m["fate"] != "killed" for m in party),
+        "party": party,
     }
 
 
@@ -270,11 +313,27 @@ def _check(summary: Mapping[str, Any]) -> None:
                 sum(deck["wires"]) <= deck["recovered"],
                 f"carriers.{name}.wires: {sum(deck['wires'])} wires caught > {deck['recovered']} recovered",
             )
+    if "raid" in summary:
+        _check_raid(summary["raid"])
     photos = sum(p["photos_returned"] for p in summary["pilots"])
     _require(
         summary["photos_returned"] == photos,
         f"photos_returned: {summary['photos_returned']!r} != {photos} summed over the pilots",
     )
+
+
+def _check_raid(raid: Mapping[str, Any]) -> None:
+    _require(raid["captive"] in CAPTIVE_FATES, f"raid.captive: {raid['captive']!r} not one of {CAPTIVE_FATES}")
+    fates = [m["fate"] for m in raid["party"]]
+    for i, fate in enumerate(fates):
+        _require(fate in MEMBER_FATES, f"raid.party[{i}].fate: {fate!r} not one of {MEMBER_FATES}")
+    _require(
+        raid["killed"] == fates.count("killed"), f"raid.killed: {raid['killed']} != {fates.count('killed')} killed"
+    )
+    _require(raid["minutes"] >= 0, f"raid.minutes: {raid['minutes']!r}")
+    if raid["captive"] == "rescued":
+        _require("out" in fates, "raid: the captive rescued, but nobody of the party came out")
+        _require(not raid["trapped_inside"] or "inside" in fates, "raid.trapped_inside: nobody is inside")
 
 
 def _check_pilots(pilots: Sequence[Mapping[str, Any]], air_command: Mapping[str, int]) -> None:

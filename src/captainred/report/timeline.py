@@ -115,15 +115,19 @@ class _TimelineReader:
         return sortie.side if sortie is not None else ""
 
     def _row(self, event: Event, what: str) -> TimelineRow:
-        who = str(event.details.get("callsign") or self.who(event.actor))
+        who = str(event.details.get("callsign") or event.details.get("name") or self.who(event.actor))
         if event.actor < 0 and event.details.get("carrier"):
             who = str(event.details["carrier"])  # the deck itself
         if event.kind is EventKind.END:
             who = "battle"
         elif event.kind in _FLEET_KINDS:
             who = "the fleet"
-        elif event.kind in _SHIP_KINDS:
+        elif event.kind in _SHIP_KINDS or event.kind is EventKind.SWARM_WAVE:
             who = "mother ship"
+        elif event.kind in _PARTY_KINDS:
+            who = "the party"
+        elif event.kind in _CAPTIVE_KINDS:
+            who = "the captive"
         return TimelineRow(event.time_s, who, what, event.kind, self.side(event.actor))
 
     # -- condensed lines -----------------------------------------------------------------------------
@@ -348,6 +352,14 @@ _FLEET_KINDS = frozenset(
 )
 _SHIP_KINDS = frozenset({EventKind.BREACH, EventKind.BREACH_SEALED})
 
+_RAID_CAUSES: Mapping[str, str] = {
+    "fire": "hit by blue fire",
+    "shell": "caught in a shell's blast",
+    "wall": "a wall comes down on her",
+    "plate": "crushed by the closing plate",
+    "wounds": "dies of her wounds",
+}
+
 _LINES: Mapping[EventKind, _Line] = {
     EventKind.FORMED_UP: _formed_up,
     EventKind.COURSE_SET: _course_set,
@@ -400,7 +412,76 @@ _LINES: Mapping[EventKind, _Line] = {
     EventKind.BREACH: lambda r, e: "a shell tears open the mother ship's hull",
     EventKind.BREACH_SEALED: lambda r, e: "the hull's plates close the breach",
     EventKind.IMPACT: lambda r, e: f"the first shell lands ({e.details['struck']})",
+    # The night raid on foot.
+    EventKind.PARTY_SET_OUT: lambda r, e: _set_out(e),
+    EventKind.PARTY_SPOTTED: lambda r, e: (
+        f"spotted by a patrol of {e.details['foes']} at {float(e.details['range_m']):.0f} m: a firefight"
+        if e.details["by"] == "patrol"
+        else f"{e.details['foes']} of the ship's guards in a corridor: a firefight"
+    ),
+    EventKind.FIREFIGHT_OVER: lambda r, e: (
+        f"the firefight is over after {float(e.details['seconds']):.0f} s, {e.details['foes_down']} of them down"
+    ),
+    EventKind.PARTY_HIT: lambda r, e: f"{e.details['outcome']}: {_RAID_CAUSES[str(e.details['cause'])]}",
+    EventKind.PATCHED: lambda r, e: (
+        f"wound dressed from the first-aid kit ({plural(int(e.details['uses_left']), 'dressing')} left)"
+    ),
+    EventKind.WALL_COLLAPSE: lambda r, e: "a shell brings a standing wall down on the party",
+    EventKind.AT_RUBBLE: lambda r, e: (
+        f"in the rubble by the hull after {float(e.details['minutes']):.0f} min, {e.details['alive']} of them"
+    ),
+    EventKind.SPRINT: lambda r, e: (
+        f"a breach opens {float(e.details['range_m']):.0f} m away: the party sprints across the open ground"
+    ),
+    EventKind.THROUGH_BREACH: lambda r, e: (
+        "climbs up into the breach" if e.details["way"] == "in" else "out through a breach, into the night"
+    ),
+    EventKind.STRIPPED: lambda r, e: "the plate closes on her: pack and weapon torn away, but she is through",
+    EventKind.LEFT_OUTSIDE: lambda r, e: "the breach closes before she reaches it: left outside",
+    EventKind.CAPTIVE_FOUND: lambda r, e: (
+        f"the party reaches {e.details['captive']}'s cell" + ("" if e.details["alive"] else ": she is dead")
+    ),
+    EventKind.SECRET_BROKEN: lambda r, e: (
+        f"{e.details['captive']}'s secret is torn from her after {float(e.details['searched_h']):.0f} h"
+    ),
+    EventKind.CAPTIVE_DIED: lambda r, e: f"{e.details['captive']} dies in her cell",
+    EventKind.SWARM_WAVE: lambda r, e: f"the swarm leaves for the front, {e.details['craft']} a wave, wave after wave",
+    EventKind.RAID_OVER: lambda r, e: (
+        f"the raid is over after {float(e.details['minutes']):.0f} min: the captive {e.details['captive']}, "
+        + ("her secret kept" if e.details["secret_kept"] else "her secret broken")
+        + (", the party trapped inside" if e.details["trapped"] else "")
+    ),
 }
+
+_PARTY_KINDS = frozenset(
+    {
+        EventKind.PARTY_SET_OUT,
+        EventKind.PARTY_SPOTTED,
+        EventKind.FIREFIGHT_OVER,
+        EventKind.WALL_COLLAPSE,
+        EventKind.AT_RUBBLE,
+        EventKind.SPRINT,
+        EventKind.CAPTIVE_FOUND,
+        EventKind.RAID_OVER,
+    }
+)
+_CAPTIVE_KINDS = frozenset({EventKind.SECRET_BROKEN, EventKind.CAPTIVE_DIED})
+
+
+def _set_out(e: Event) -> str:
+    members = e.details["members"]
+    weapons: dict[str, int] = {}
+    for m in members:
+        weapons[m["weapon"]] = weapons.get(m["weapon"], 0) + 1
+    arms = ", ".join(plural(n, w) for w, n in weapons.items())
+    sidearms = sum(1 for m in members if m.get("sidearm"))
+    loads = [float(m["load_kg"]) for m in members]
+    return (
+        f"{len(members)} set out on foot at dusk: {arms}"
+        + (f", {plural(sidearms, 'sidearm')}" if sidearms else "")
+        + f"; {min(loads):.0f}–{max(loads):.0f} kg a head"
+    )
+
 
 # Kinds worth one line at most, however often they are logged: per craft, or in the whole battle.
 _FIRST_ONLY: Mapping[EventKind, str] = {
@@ -409,6 +490,7 @@ _FIRST_ONLY: Mapping[EventKind, str] = {
     EventKind.IMPACT: "battle",
     EventKind.BREACH: "battle",
     EventKind.BREACH_SEALED: "battle",
+    EventKind.SWARM_WAVE: "battle",
     EventKind.PHOTO: "craft",
     EventKind.FORCE_DOWN: "craft",
     EventKind.BINGO: "craft",

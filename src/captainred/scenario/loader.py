@@ -21,6 +21,7 @@ from captainred.scenario.model import (
     PilotSpec,
     ResolvedScenario,
     Scenario,
+    SmallArm,
     SquadronOrder,
     SquadronSpec,
 )
@@ -31,6 +32,7 @@ _CATALOG_FILES: dict[str, tuple[str, type[Any]]] = {
     "squadrons": ("squadrons.toml", SquadronSpec),
     "carriers": ("carriers.toml", CarrierSpec),
     "maps": ("maps.toml", MapSpec),
+    "small_arms": ("small_arms.toml", SmallArm),
 }
 
 _NUMBER_WORDS = [
@@ -271,6 +273,12 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
         )
     if scenario.mission.type == "reconnaissance" and not any(o.photo_aircraft for o in scenario.squadrons):
         raise ScenarioError(source, "mission.type", "a reconnaissance needs photo_aircraft in some squadron")
+    if scenario.raid is not None:
+        from captainred.scenario.quartermaster import issue_kit
+
+        if enemy.ship is None:
+            raise ScenarioError(source, "raid", "a raid into the mother ship needs enemy.ship")
+        issue_kit(scenario.raid, catalog, source)
 
 
 def _crew(order: SquadronOrder, squadron: SquadronSpec, source: str, index: int) -> tuple[PilotSpec, ...]:

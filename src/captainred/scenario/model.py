@@ -168,12 +168,34 @@ class MapSpec(Frozen):
     description: str = ""
 
 
+# ---------------------------------------------------------------------------------------- on the ground
+
+
+class SmallArm(Frozen):
+    """A weapon a soldier carries on foot (catalog: small_arms.toml). Design values from the real ones."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["submachine gun", "light machine gun", "machine gun", "rifle", "revolver", "pistol"]
+    description: str = ""
+    weight_kg: Mass = Field(gt=0, description="loaded, with its sling")
+    rate_rpm: float = Field(gt=0, description="rounds a minute while the trigger is held")
+    magazine: int = Field(ge=1, description="rounds in a magazine (or a revolver's cylinder)")
+    magazines_carried: int = Field(ge=0, description="spare magazines issued with it")
+    magazine_kg: Mass = Field(ge=0, description="weight of one spare magazine")
+    effective_range_m: Length = Field(gt=0)
+    handling: float = Field(ge=0, le=1, description="how well it points on the move and round a corner")
+    noise: float = Field(ge=0, description="how much it rattles and clanks on a night march (a Tommy gun: 1)")
+    sidearm: bool = Field(default=False, description="carried besides a main weapon")
+    story: bool = False
+
+
 class Catalog(Frozen):
     aircraft: dict[str, AircraftType]
     ships: dict[str, MotherShipType]
     squadrons: dict[str, SquadronSpec]
     carriers: dict[str, CarrierSpec]
     maps: dict[str, MapSpec]
+    small_arms: dict[str, SmallArm] = Field(default_factory=dict)
 
 
 # -------------------------------------------------------------------------------------------- scenario
@@ -331,6 +353,58 @@ class BombardmentSpec(Frozen):
         return self
 
 
+class RaidMember(Frozen):
+    """One of the party, as the supply tent equips her."""
+
+    pilot: str = Field(min_length=1, description="a pilot from a squadron's roster")
+    weapon: str = Field(default="Tommy gun", description="the main weapon asked for (the quartermaster decides)")
+    sidearm: str | None = None
+    first_aid_kit: bool = Field(default=False, description="she carries the party's first-aid kit")
+
+
+class RaidSpec(Frozen):
+    """A night raid on foot into the mother ship (chapter III): the party, its kit, the ground it crosses,
+    the bombardment it waits for, the breach, the corridors and the captive. Design values throughout,
+    except where the story gives them (noted)."""
+
+    party: tuple[RaidMember, ...] = Field(min_length=1, max_length=12)
+    captive: str = Field(min_length=1, description="the pilot held in the ship")
+    captive_held_s: Duration = Field(default=3 * 86400.0, ge=0, description="held this long before the raid")
+    captive_will: float = Field(default=0.9, ge=0, le=1, description="how long her will holds her secret")
+    start_m: tuple[Length, Length] = Field(description="the camp the party sets out from")
+    rubble_m: tuple[Length, Length] = Field(description="the rubble where it waits, close to the hull")
+    set_out_s: Duration = Field(default=0.0, ge=0, description="dusk: when the party sets out")
+    # The quartermaster's rules (story: Tommy guns all round, one Bren gun, nothing heavier).
+    heaviest_issue_kg: Mass = Field(default=10.0, gt=0, description="nothing heavier is issued")
+    light_machine_guns: int = Field(default=1, ge=0, description="issued to those who insist, at most this many")
+    pack_kg: Mass = Field(default=9.0, ge=0, description="rucksack, rations and emergency gear")
+    first_aid_kg: Mass = Field(default=1.5, ge=0)
+    first_aid_uses: int = Field(default=4, ge=0, description="wounds the kit can patch")
+    patch_s: Duration = Field(default=120.0, gt=0, description="the party halts this long to patch a wound")
+    # The ground and the enemy on it.
+    moonlight: float = Field(default=0.5, ge=0, le=1, description="0 a black night, 1 a full moon")
+    patrols: float = Field(default=1.0, ge=0, description="enemy patrols in the ruins (1: as the story)")
+    patrol_size: int = Field(default=4, ge=1, le=50)
+    breach_height_m: Length = Field(default=1.83, gt=0, description="how far up the hull the breach is (6 ft)")
+    climb_s: Duration = Field(default=2.5, gt=0, description="for one of the party to climb into a breach")
+    corridor_m: Length = Field(default=600.0, gt=0, description="from the breach to the captive's cell")
+    defenders: float = Field(default=1.0, ge=0, description="the ship's own guards inside (1: design value)")
+    swarm_wave_every_s: Duration = Field(default=120.0, gt=0)
+    swarm_wave: int = Field(default=300, ge=0, description="LGFs in a wave toward the front (story: thousands)")
+
+    @model_validator(mode="after")
+    def _party(self) -> RaidSpec:
+        names = [m.pilot for m in self.party]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"party: '{name}' is in the party twice")
+        if self.captive in names:
+            raise ValueError(f"captive: '{self.captive}' cannot be both in the party and the captive")
+        if sum(m.first_aid_kit for m in self.party) > 1:
+            raise ValueError("party: one first-aid kit for the party, carried by one of them")
+        return self
+
+
 class Scenario(Frozen):
     name: str = Field(min_length=1)
     description: str = ""
@@ -344,6 +418,7 @@ class Scenario(Frozen):
     bombardments: tuple[BombardmentSpec, ...] = ()
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
+    raid: RaidSpec | None = Field(default=None, description="a raid on foot into the mother ship (chapter III)")
 
 
 class ResolvedScenario(Frozen):
