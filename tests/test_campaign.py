@@ -60,9 +60,10 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 def test_the_story_runs_in_canon_order_and_re_equips_at_angel_island() -> None:
     story = load_story()
-    assert [o.scenario for o in story.operations] == ["fifty-mile-circuit", None, "manhattan-recon"]
-    assert [o.chapter for o in story.operations] == ["I", "I-II", "II"]
-    patrol, training, recon = story.operations
+    assert [o.scenario for o in story.operations] == ["fifty-mile-circuit", None, "manhattan-recon", "night-raid"]
+    assert [o.chapter for o in story.operations] == ["I", "I-II", "II", "III"]
+    patrol, training, recon, raid = story.operations
+    assert raid.raid is not None and raid.raid.party == 7 and raid.plan is None
     assert patrol.plan is not None and patrol.plan.radio == "silence"
     assert [s.squadron for s in patrol.plan.squadrons] == ["devils"]
     assert {s.aircraft_type for s in story.squadrons} == {"Draken"}
@@ -101,7 +102,7 @@ def test_a_new_campaign_puts_the_story_squadrons_on_their_carrier_in_drakens(sql
 def check_the_campaign_remembers_what_the_battles_say(store: Store, results: list[OperationResult]) -> None:
     """Every flown battle's summary, against the pilots, rosters, logbooks, airframes and intelligence."""
     [campaign] = rows(store, Campaign, name=NAME)
-    assert campaign.next_operation == len(results) == 3
+    assert campaign.next_operation == len(results) == 4
     operations = rows(store, Operation, campaign_id=campaign.id)
     assert all(o.state == "flown" and o.digest == r.digest for o, r in zip(operations, results, strict=True))
     pilots = {p.name: p for p in rows(store, Pilot, campaign_id=campaign.id)}
@@ -113,8 +114,13 @@ def check_the_campaign_remembers_what_the_battles_say(store: Store, results: lis
         if not operation.scenario:
             continue
         summary = json.loads(operation.summary_json)
+        if summary.get("raid") == "not mounted":
+            continue
         assert summary["digest"] == operation.digest and summary["seed"] == operation.seed
         lines = {e.pilot_id: e for e in logbook if e.operation_id == operation.id}
+        if "raid" in summary:
+            check_the_raid_is_written_back(summary["raid"], lines, pilots, rostered, last_fate)
+            continue
         assert len(lines) == len(summary["pilots"])
         for record in summary["pilots"]:
             line = lines[pilots[record["name"]].id]
@@ -140,14 +146,35 @@ def check_the_campaign_remembers_what_the_battles_say(store: Store, results: lis
         fly_next(store, NAME)
 
 
+def check_the_raid_is_written_back(
+    raid: dict[str, Any],
+    lines: dict[int, LogbookEntry],
+    pilots: dict[str, Pilot],
+    rostered: set[int],
+    last_fate: dict[str, str],
+) -> None:
+    """A raid's party and captive, as the campaign remembers them after it."""
+    assert len(lines) == len(raid["party"])
+    for member in raid["party"]:
+        line = lines[pilots[member["name"]].id]
+        assert (line.sorties, line.seconds_flown, line.wounded) == (0, 0.0, member["wounded"])
+        last_fate[member["name"]] = {"killed": "killed", "inside": "captured"}.get(member["fate"], "returned")
+    fate = {"rescued": "returned", "dead": "killed"}.get(raid["captive"], "captured")
+    last_fate[raid["captive_name"]] = fate
+    if raid["captive"] == "rescued":
+        assert pilots[raid["captive_name"]].status == "wounded"  # home, in hospital after the ship
+
+
 @pytest.mark.slow
 def test_the_story_campaign_runs_from_start_to_end_on_sqlite(sqlite_store: Store) -> None:
     results = fly_the_whole_story(sqlite_store)
     check_the_campaign_remembers_what_the_battles_say(sqlite_store, results)
-    patrol, training, recon = results
+    patrol, training, recon, raid = results
     assert patrol.flew and not (patrol.killed or patrol.missing or patrol.captured), "chapter I: all land safely"
     assert training.interlude and training.day_after == training.flown_on_day + 120
     assert recon.flown_on_day == training.day_after + 7 and recon.day_after >= recon.flown_on_day + 3
+    assert raid.flown_on_day == recon.day_after + 3
+    assert (raid.secret_kept is None) == (not recon.captured), "the raid goes for whoever the swarm took"
     history = campaign_history(sqlite_store, NAME)
     assert [h.operation.digest for h in history] == [r.digest for r in results]
     assert all(h.report_md for h in history)
@@ -290,25 +317,26 @@ def test_campaign_commands_refuse_in_one_line(tmp_path: Path) -> None:
 def test_a_player_flies_the_story_from_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "war.db")
     started = captainred("campaign", "new", NAME, "--db", db)
-    assert started.returncode == 0 and "3 operations" in started.stdout
+    assert started.returncode == 0 and "4 operations" in started.stdout
     planned = captainred("campaign", "plan", NAME, "--db", db, "-s", "devils:6", "--bingo", "250")
     assert planned.returncode == 0 and "devils: 6 aircraft" in planned.stdout, planned.stderr
     status = captainred("campaign", "status", NAME, "--db", db)
     assert status.returncode == 0 and "Captain Red" in status.stdout and "fifty-mile circuit" in status.stdout
-    flown = [captainred("campaign", "next", NAME, "--db", db) for _ in range(3)]
-    assert [f.returncode for f in flown] == [0, 0, 0], [f.stderr for f in flown]
+    flown = [captainred("campaign", "next", NAME, "--db", db) for _ in range(4)]
+    assert [f.returncode for f in flown] == [0, 0, 0, 0], [f.stderr for f in flown]
+    assert "The night raid (chapter III)" in flown[3].stdout
     assert "6 flew" in flown[0].stdout
     assert "Reconnaissance over Manhattan" in flown[2].stdout and "photos brought home" in flown[2].stdout
     over = captainred("campaign", "next", NAME, "--db", db)
     assert over.returncode == 2 and "is over" in over.stderr
     history = captainred("campaign", "history", NAME, "--db", db)
-    assert history.returncode == 0 and history.stdout.count("== ") == 3
+    assert history.returncode == 0 and history.stdout.count("== ") == 4
     out = tmp_path / "war.json"
     exported = captainred("campaign", "export", NAME, "--db", db, "-o", str(out))
     assert exported.returncode == 0, exported.stderr
     document = json.loads(out.read_text())
-    assert document["campaign"] == NAME and len(document["operations"]) == 3
-    assert [o["state"] for o in document["operations"]] == ["flown"] * 3
+    assert document["campaign"] == NAME and len(document["operations"]) == 4
+    assert [o["state"] for o in document["operations"]] == ["flown"] * 4
     assert "Intelligence" in captainred("campaign", "status", NAME, "--db", db).stdout
 
 
@@ -388,3 +416,57 @@ def test_a_disk_that_fills_while_an_operation_is_recorded_leaves_the_campaign_as
         with pytest.raises(CampaignStoreError, match="full"):
             fly_next(store, NAME)
     assert _dump(db) == before
+
+
+# --- the night raid -----------------------------------------------------------------------------------------
+
+
+def _to_the_raid(store: Store, captured: str | None) -> None:
+    """A new campaign moved on to its night raid, with `captured` (if any) taken in a battle before it."""
+    new_campaign(store, NAME)
+    with store.transaction() as session:
+        [campaign] = session.scalars(select(Campaign).where(Campaign.name == NAME)).all()
+        recon = next(o for o in campaign.operations if o.scenario == "manhattan-recon")
+        raid = next(o for o in campaign.operations if o.scenario == "night-raid")
+        if captured is not None:
+            pilot = next(p for p in campaign.pilots if p.name == captured)
+            session.delete(session.get_one(RosterEntry, pilot.id))
+            session.flush()
+            pilot.status = "captured"
+            session.add(LogbookEntry(pilot_id=pilot.id, operation_id=recon.id, squadron_code="slayers", sorties=1))
+        campaign.next_operation = raid.sequence
+
+
+def test_the_raid_goes_for_the_captured_pilot_and_writes_every_fate_back(sqlite_store: Store) -> None:
+    _to_the_raid(sqlite_store, "Tara Maclay")
+    result = fly_next(sqlite_store, NAME)
+    assert result.secret_kept is not None and len(result.flew) == 7
+    [operation] = [o for o in rows(sqlite_store, Operation) if o.scenario == "night-raid"]
+    raid = json.loads(operation.summary_json)["raid"]
+    assert raid["captive_name"] == "Tara Maclay"
+    pilots = {p.name: p for p in rows(sqlite_store, Pilot)}
+    rostered = {r.pilot_id for r in rows(sqlite_store, RosterEntry)}
+    # The best of the fit go: Captain Red leads with the Webley and the first-aid kit; Spike has his Bren.
+    assert raid["party"][0]["name"] == "Willow Rosenberg" and raid["party"][0]["sidearm"] == "Webley"
+    assert {m["name"]: m["weapon"] for m in raid["party"]}.get("William", "Bren gun") == "Bren gun"
+    for member in raid["party"]:
+        pilot = pilots[member["name"]]
+        if member["fate"] == "killed":
+            assert pilot.status == "killed" and pilot.id not in rostered
+        elif member["fate"] == "inside":
+            assert pilot.status == "captured" and pilot.id not in rostered
+        else:
+            assert pilot.status == ("wounded" if member["wounded"] else "fit") and pilot.id in rostered
+    tara = pilots["Tara Maclay"]
+    expected = {"rescued": ("wounded", True), "dead": ("killed", False), "still held": ("captured", False)}
+    assert (tara.status, tara.id in rostered) == expected[raid["captive"]]
+    lost = [i for i in rows(sqlite_store, Intelligence) if i.kind == "lost to the enemy"]
+    assert len(lost) == (0 if raid["secret_kept"] else 1)
+
+
+def test_with_nobody_held_the_raid_is_not_mounted(sqlite_store: Store) -> None:
+    _to_the_raid(sqlite_store, None)
+    result = fly_next(sqlite_store, NAME)
+    assert result.flew == () and result.secret_kept is None
+    [operation] = [o for o in rows(sqlite_store, Operation) if o.scenario == "night-raid"]
+    assert operation.state == "flown" and "Not mounted" in operation.report_md

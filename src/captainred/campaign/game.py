@@ -73,6 +73,8 @@ class OperationResult:
     aircraft_under_repair: tuple[str, ...] = ()
     trained: int = 0
     re_equipped: tuple[str, ...] = ()
+    rescued: tuple[str, ...] = ()  # a raid on foot: the captive brought home
+    secret_kept: bool | None = None  # a raid on foot: whether the captive's secret held (None: no raid)
     remaining: int = 0
 
 
@@ -234,8 +236,13 @@ def fly_next(store: Store, name: str) -> OperationResult:
         orders = story_operation(row)
         campaign_id, day, sequence = campaign.id, campaign.day, row.sequence
         flight_day = day + orders.days_before
-        battle = None
-        if orders.scenario is not None:
+        battle: tuple[ResolvedScenario, Any, int] | None = None
+        if orders.scenario is not None and orders.raid is not None:
+            from captainred.campaign.raid import raid_for
+
+            raid = raid_for(session, campaign, orders.scenario, orders.raid, flight_day, row.name)
+            battle = None if raid is None else (*raid, row.seed)
+        elif orders.scenario is not None:
             assert orders.plan is not None
             resolved, slots = scenario_for(session, campaign, orders.scenario, orders.plan, flight_day, row.name)
             battle = (resolved, slots, row.seed)
@@ -246,7 +253,15 @@ def fly_next(store: Store, name: str) -> OperationResult:
             raise CampaignError(f"campaign {name!r} was moved on by another captainred meanwhile: nothing recorded")
         row = campaign.operations[sequence]
         pass_time(session, campaign, flight_day)
-        if fought is None:
+        if orders.raid is not None:
+            from captainred.campaign.raid import not_mounted, record_raid
+
+            result = (
+                not_mounted(session, campaign, row, orders)
+                if fought is None
+                else record_raid(session, campaign, row, orders, *fought)
+            )
+        elif fought is None:
             assert orders.interlude is not None
             result = _live_through(session, campaign, row, orders, orders.interlude)
         else:
@@ -336,7 +351,7 @@ class _Fought:
     sick_bay_days: dict[int, float]  # by craft: the doctor's days for a pilot who came back wounded
 
 
-def _fight(resolved: ResolvedScenario, slots: dict[str, _Slot], seed: int) -> tuple[_Fought, dict[str, _Slot]]:
+def _fight(resolved: ResolvedScenario, slots: Any, seed: int) -> tuple[_Fought, Any]:
     from captainred.engine.events import EventKind
     from captainred.report import build_timeline, check_summary, render_markdown, summarize
     from captainred.report.sorties import read_sorties

@@ -87,6 +87,11 @@ def _next_plan(session: Session, campaign: Campaign, store: Store) -> NextPlan:
         raise CampaignError(f"campaign {campaign.name!r} is over: there is nothing left to plan")
     row = campaign.operations[campaign.next_operation]
     orders = story_operation(row)
+    if orders.raid is not None:
+        raise CampaignError(
+            f"the next operation, {row.name}, is a raid on foot: the best {orders.raid.party} fit pilots go; "
+            "there is no plan of squadrons to make"
+        )
     if orders.plan is None or orders.scenario is None:
         raise CampaignError(f"the next operation, {row.name}, is an interlude: there is nothing to plan")
     day = campaign.day + orders.days_before

@@ -76,6 +76,16 @@ class Interlude(_Frozen):
     re_equip: tuple[ReEquip, ...] = ()
 
 
+class RaidPlan(_Frozen):
+    """A raid on foot for a captured pilot: how many go, drawn from the fit pilots on the rosters (the best
+    first, and the wounded slipping out of the hospital when the fit are too few, if `hospital`), and who
+    insists on the light machine gun."""
+
+    party: int = Field(default=7, ge=1, le=12)
+    hospital: bool = True
+    insists_on_bren: str | None = Field(default=None, description="a pilot's name or nickname")
+
+
 class StoryOperation(_Frozen):
     name: str = Field(min_length=1)
     chapter: str = Field(min_length=1)
@@ -83,14 +93,15 @@ class StoryOperation(_Frozen):
     days_before: int = Field(default=0, ge=0, le=3650)
     scenario: str | None = Field(default=None, description="the built-in scenario it flies; None: an interlude")
     plan: OperationPlan | None = None
+    raid: RaidPlan | None = Field(default=None, description="a raid on foot instead of a plan of squadrons")
     interlude: Interlude | None = None
 
     @model_validator(mode="after")
     def _battle_or_interlude(self) -> StoryOperation:
         if (self.scenario is None) == (self.interlude is None):
             raise ValueError("scenario: an operation flies a scenario or is an interlude, exactly one of them")
-        if (self.scenario is None) != (self.plan is None):
-            raise ValueError("plan: a battle needs a plan, and an interlude has none")
+        if (self.scenario is None) != ((self.plan is None) == (self.raid is None)):
+            raise ValueError("plan: a battle needs a plan (or a raid on foot its raid), and an interlude neither")
         return self
 
 

@@ -148,10 +148,12 @@ def campaign_next(name: NameArgument, db: DbOption = None) -> None:
         print(f"  {result.trained} pilots trained; re-equipped: {', '.join(result.re_equipped) or 'none'}")
     else:
         print(f"  {len(result.flew)} flew, {result.kills} kills, {result.photos_returned} photos brought home")
-        for fate in ("killed", "missing", "captured", "wounded"):
+        for fate in ("killed", "missing", "captured", "wounded", "rescued"):
             names = getattr(result, fate)
             if names:
                 print(f"  {fate}: {', '.join(names)}")
+        if result.secret_kept is not None:
+            print(f"  the captive's secret: {'kept' if result.secret_kept else 'broken: the enemy has it'}")
         if result.aircraft_lost:
             print(f"  aircraft lost: {', '.join(result.aircraft_lost)}")
         if result.aircraft_under_repair:

@@ -174,7 +174,7 @@ def build_party(world: World) -> Party | None:
         battle=np.repeat(np.arange(nb, dtype=np.int64), m),
         member=np.tile(np.arange(m, dtype=np.int64), nb),
         alive=np.ones(rows, bool),
-        wounded=np.zeros(rows, bool),
+        wounded=np.tile(np.array([member.wounded for member in raid.party], dtype=bool), nb),
         bleeding=np.zeros(rows, bool),
         stripped=np.zeros(rows, bool),
         inside=np.zeros(rows, bool),

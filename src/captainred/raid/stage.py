@@ -582,6 +582,7 @@ def _over(world: World, party: Party, b: int) -> None:
         world,
         b,
         EventKind.RAID_OVER,
+        who=party.raid.captive,
         captive=captive,
         captive_state=state,
         secret_kept=not bool(party.secret_broken[b]),

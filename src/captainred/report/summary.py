@@ -86,6 +86,7 @@ def _raid(log: EventLog) -> dict[str, Any] | None:
     over = log.of_kind(EventKind.RAID_OVER)
     ending = over[-1].details if over else {}
     return {
+        "captive_name": str(ending.get("who", "")),
         "captive": ending.get("captive", "still held"),
         "captive_state": ending.get("captive_state", "holding"),
         "secret_kept": bool(ending.get("secret_kept", True)),

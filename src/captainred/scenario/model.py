@@ -360,6 +360,7 @@ class RaidMember(Frozen):
     weapon: str = Field(default="Tommy gun", description="the main weapon asked for (the quartermaster decides)")
     sidearm: str | None = None
     first_aid_kit: bool = Field(default=False, description="she carries the party's first-aid kit")
+    wounded: bool = Field(default=False, description="slipped out of the hospital still wounded")
 
 
 class RaidSpec(Frozen):
