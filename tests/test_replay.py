@@ -244,3 +244,31 @@ def test_header_json_is_plain_json(sea_replay: bytes):
     raw = zlib.decompress(sea_replay[head[1] + CHUNK_HEAD.size : head[1] + head[2]])
     header = json.loads(raw)
     assert [c[0] for c in header["frame_columns"]][:3] == ["x_m", "y_m", "z_m"]
+
+
+def test_a_raid_replay_holds_the_party_frame_by_frame_as_its_events_tell(record_replay, tmp_path: Path):
+    from captainred.scenario import load_scenario
+
+    data, digest = record_replay(load_scenario("night-raid"), 8, 5.0)
+    path = tmp_path / "raid.crr"
+    path.write_bytes(data)
+    replay = read_replay(path)
+    party = replay.header["party"]
+    assert len(party["members"]) == 7 and party["captive"] == "Tara Maclay"
+    assert len(replay.party) == len(replay.frames) == replay.end["party_frames"]
+    assert [p.time_s for p in replay.party] == [f.time_s for f in replay.frames]
+    events = list(replay.events())
+    for _, time_s, kind, actor, _, _, details in events:
+        if kind == "through_breach" and details["way"] == "in":
+            member = actor - 20_000_000
+            later = [p for p in replay.party if p.time_s >= time_s + 1e-6]
+            assert later and later[0].has("inside")[member], f"{details['name']} is not inside after going in"
+    first = replay.party[0]
+    assert first.has("alive").all() and not first.has("inside").any() and first.captive_held
+    # The END's count of party frames is checked: one dropped is caught.
+    offsets = chunk_offsets(data)
+    _, start, length = next(c for c in offsets if c[0] == b"PRTY")
+    (tmp_path / "cut.crr").write_bytes(data[:start] + data[start + length :])
+    with pytest.raises(ReplayError, match="party frames"):
+        read_replay(tmp_path / "cut.crr")
+    assert digest == replay.end["digest"]

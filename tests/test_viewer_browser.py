@@ -302,3 +302,49 @@ def test_a_battle_streams_into_the_page_as_it_is_fought(open_viewer, sea_skirmis
     viewer.wait("window.captainred.state.ended", timeout_ms=60_000)
     assert viewer.state()["frames"] > frames_while_live
     assert viewer.state()["error"] is None
+
+
+# --------------------------------------------------------------------------------------------- the raid
+
+
+@pytest.fixture(scope="module")
+def raid_file(tmp_path_factory: pytest.TempPathFactory, record_replay) -> Path:
+    """The night raid, a night on which the party gets in, finds the captive and comes out (seed 8)."""
+    from captainred.scenario import load_scenario
+
+    path = tmp_path_factory.mktemp("replays") / "raid.crr"
+    path.write_bytes(record_replay(load_scenario("night-raid"), 8, 2.0)[0])
+    return path
+
+
+def test_the_raid_shows_the_party_in_the_ruins_and_the_ship_inside_once_they_are_through(open_viewer, raid_file):
+    replay = read_replay(raid_file)
+    members = [m["name"] for m in replay.header["party"]["members"]]
+    events = [(e[1], e[2], e[6]) for e in replay.events()]
+    first_in = min(t for t, kind, d in events if kind == "through_breach" and d["way"] == "in")
+    found = min(t for t, kind, _ in events if kind == "captive_found")
+    viewer = open_viewer(FileReplay(raid_file))
+    # On the march: every one of the party on the map, the interior hidden.
+    viewer.call("setTime(1200)")
+    viewer.wait("window.captainred.party() && window.captainred.party().phase === 'approach'")
+    party = viewer.page.evaluate("() => window.captainred.party()")
+    assert [m["name"] for m in party["members"]] == members and party["alive"] == 7 and party["inside"] == 0
+    assert viewer.page.locator("#interior").is_hidden()
+    route = replay.header["party"]["route_m"]
+    leader = party["members"][0]
+    assert min(abs(leader["x"] - x) + abs(leader["y"] - y) for x, y in route) < 60  # on the route
+    viewer.shot("raid-approach")
+    # Inside: the corridor panel, the members inside by name, the captive still held.
+    viewer.call(f"setTime({first_in + 60})")
+    viewer.wait("!document.getElementById('interior').hidden")
+    inside = viewer.page.evaluate("() => window.captainred.party()")
+    assert inside["inside"] >= 1 and inside["captiveHeld"]
+    text = viewer.page.inner_text("#interior")
+    assert "Inside the mother ship" in text and "held in a cold cell" in text
+    assert all(m["name"] in text for m in inside["members"] if m["alive"] and m["inside"])
+    viewer.shot("raid-inside")
+    # Past the cell: she is freed.
+    viewer.call(f"setTime({found + 5})")
+    viewer.wait("window.captainred.party() && !window.captainred.party().captiveHeld")
+    assert "freed" in viewer.page.inner_text("#interior")
+    assert viewer.errors == []

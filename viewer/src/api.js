@@ -5,6 +5,7 @@ import { ReplayError } from './reader.js';
 import { clockText } from './feed.js';
 import { $, app, replay, state } from './app.js';
 import { fitTheatre, setView } from './views.js';
+import { partyNow } from './party.js';
 
 // ---------------------------------------------------------------------------------------------
 // the automation API
@@ -51,6 +52,8 @@ export function installApi(hooks) {
       fitTheatre();
     },
   };
+  /** A raid's party at the clock (phase, members, corridor, captive); null when the replay has none. */
+  api.party = () => partyNow();
   window.captainred = api;
   Object.defineProperty(api, '_deck', { get: () => app.deck, enumerable: false });
   return api;

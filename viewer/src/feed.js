@@ -7,9 +7,15 @@ export const FEED_KINDS = new Set([
   'bingo', 'recovered', 'ditched', 'returned_to_ship', 'airborne_at_end', 'end', 'deck_cleared', 'all_clear',
   'wire_caught', 'bolter', 'hard_landing', 'refuelled', 'grounded', 'repaired', 'struck_off', 'sick_bay',
   'net_raised', 'net_opened', 'net_closed', 'net_broken', 'salvo', 'breach', 'breach_sealed',
+  'party_set_out', 'party_spotted', 'firefight_over', 'party_hit', 'patched', 'wall_collapse', 'at_rubble',
+  'sprint', 'through_breach', 'stripped', 'left_outside', 'captive_found', 'secret_broken', 'captive_died',
+  'raid_over',
 ]);
 const MAX_ITEMS = 1500;
-const LOUD = new Set(['kill', 'destroyed', 'crash', 'mayday', 'ditched', 'forced_landing', 'force_down', 'net_broken', 'breach', 'killed', 'struck_off']);
+const LOUD = new Set([
+  'kill', 'destroyed', 'crash', 'mayday', 'ditched', 'forced_landing', 'force_down', 'net_broken', 'breach', 'killed',
+  'struck_off', 'party_hit', 'wall_collapse', 'secret_broken', 'captive_died', 'stripped',
+]);
 
 export function clockText(t) {
   if (!Number.isFinite(t)) t = 0;
@@ -150,6 +156,36 @@ export class Feed {
         return { who: 'mother ship', text: 'hull breached' };
       case 'breach_sealed':
         return { who: 'mother ship', text: 'breach sealed' };
+      case 'party_set_out':
+        return { who: 'the party', text: `${(d.members ?? []).length} set out on foot at dusk` };
+      case 'party_spotted':
+        return { who: 'the party', text: d.by === 'patrol' ? `spotted by a patrol of ${d.foes}: firefight` : `${d.foes} guards in a corridor: firefight` };
+      case 'firefight_over':
+        return { who: 'the party', text: `firefight over, ${d.foes_down} down (${Math.round(d.seconds ?? 0)} s)` };
+      case 'party_hit':
+        return { who: d.name ?? who, text: `${d.outcome} (${words(d.cause ?? '')})` };
+      case 'patched':
+        return { who: d.name ?? who, text: 'wound dressed' };
+      case 'wall_collapse':
+        return { who: 'the party', text: 'a wall comes down on them' };
+      case 'at_rubble':
+        return { who: 'the party', text: `in the rubble by the hull, ${d.alive} of them` };
+      case 'sprint':
+        return { who: 'the party', text: `sprints for a breach ${Math.round(d.range_m ?? 0)} m away` };
+      case 'through_breach':
+        return { who: d.name ?? who, text: d.way === 'in' ? 'into the ship' : 'out of the ship' };
+      case 'stripped':
+        return { who: d.name ?? who, text: 'the plate tears away pack and gun' };
+      case 'left_outside':
+        return { who: d.name ?? who, text: 'left outside' };
+      case 'captive_found':
+        return { who: 'the party', text: `reaches ${d.captive}'s cell` };
+      case 'secret_broken':
+        return { who: d.captive ?? 'the captive', text: 'her secret is broken' };
+      case 'captive_died':
+        return { who: d.captive ?? 'the captive', text: 'dies in her cell' };
+      case 'raid_over':
+        return { who: 'the raid', text: `over: the captive ${d.captive}, her secret ${d.secret_kept ? 'kept' : 'broken'}` };
       default:
         return { who, text: words(e.kind) };
     }

@@ -8,6 +8,7 @@ import {
 } from '@deck.gl/layers';
 import { SpriteLayer, SegmentLayer } from './gl-layers.js';
 import { PixelCanvas, Stamps } from './raster.js';
+import { partyLayers } from './party.js';
 import { LOST_SHOW_S } from './replay.js';
 import { TRAIL_K } from './scene.js';
 import { $, app, replay, selectedPos, state, viewState } from './app.js';
@@ -146,6 +147,7 @@ export function buildLayers() {
     getIcon: () => 'carrier', getPosition: (d) => [d.x, d.y, three ? d.z : 0], getAngle: (d) => (-d.course * 180) / Math.PI,
     getSize: 34, sizeUnits: 'pixels', billboard: false,
   }));
+  layers.push(...partyLayers(common));
   const d = binaryData();
   if (!rasterMode) layers.push(new SegmentLayer({ ...common, id: 'trails', data: d.trails }));
   if (three) layers.push(new SegmentLayer({ ...common, id: 'drops', data: d.drops }));

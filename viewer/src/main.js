@@ -16,7 +16,7 @@ import {
   installApi, pickEvent, select, setPlaying, setStatus, setTime, showClock, showError,
 } from './api.js';
 import {
-  fitAction, fitButton, fitManhattan, fitTheatre, frameAction, mainViewport, makeViews, pickNearest, setView,
+  fitAction, fitBounds, fitButton, fitManhattan, fitTheatre, frameAction, mainViewport, makeViews, pickNearest, setView,
 } from './views.js';
 import { buildLayers, drawRaster, raster } from './layers.js';
 import { drawSide, legend, pickSide, resizeSide, updateLabels, updateScale } from './overlays.js';
@@ -88,10 +88,28 @@ const sink = {
     }
     app.dirty = true;
   },
+  party(raw, n) {
+    replay.addParty(raw, n);
+    if (replay.partyFrames.length === 1 && !app.touched && replay.party) {
+      // a raid on foot: no aircraft to follow; open on the party's route through the ruins
+      placed = true;
+      app.autoFrame = false;
+      fitBounds(...routeBounds(replay.party.route_m), 400);
+    }
+    app.dirty = true;
+  },
   end(json) {
     endJson = json;
   },
 };
+
+function routeBounds(route) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of route) {
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  return [x0, y0, x1, y1];
+}
 let placed = false;
 let endJson = null;
 

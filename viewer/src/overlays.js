@@ -1,6 +1,7 @@
 // What is drawn around the map outside deck.gl: the side-view strip (CPU-drawn), the HTML labels over
 // the map, the scale bar and the squadron legend.
 
+import { updateInterior } from './party.js';
 import { rgba, PixelCanvas } from './raster.js';
 import { FT } from './scene.js';
 import { $, app, craftIndex, replay, selectedPos, state, viewState } from './app.js';
@@ -171,6 +172,7 @@ function label(key, text, cls) {
 }
 
 export function updateLabels() {
+  updateInterior();
   const vp = mainViewport();
   const scene = app.scene, size = app.size;
   if (!vp || !scene) return;

@@ -6,7 +6,7 @@ import { crc32 } from './crc32.js';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = 'CRREPLAY';
-const KNOWN = new Set(['HEAD', 'TERR', 'EVNT', 'FRAM', 'END ']);
+const KNOWN = new Set(['HEAD', 'TERR', 'EVNT', 'FRAM', 'PRTY', 'END ']);
 const MAX_CHUNK = 1 << 30;
 
 export class ReplayError extends Error {}
@@ -68,7 +68,7 @@ export class ReplayParser {
     this.q = new ByteQueue();
     this.gotPreamble = false;
     this.pending = null; // {kind, length, crc} of the chunk whose payload we wait for
-    this.counts = { HEAD: 0, TERR: 0, EVNT: 0, FRAM: 0, 'END ': 0 };
+    this.counts = { HEAD: 0, TERR: 0, EVNT: 0, FRAM: 0, PRTY: 0, 'END ': 0 };
     this.ended = false;
     this.bytes = 0;
     this.decoder = new TextDecoder('utf-8', { fatal: true });
@@ -153,6 +153,9 @@ export class ReplayParser {
         break;
       case 'FRAM':
         this.sink.frame(raw, n, payload);
+        break;
+      case 'PRTY':
+        this.sink.party?.(raw, n);
         break;
       case 'END ':
         this.ended = true;

@@ -55,6 +55,9 @@ export class Replay {
     this.eventText = []; // canonical lines, each with its "\n" (for the digest)
     this.lost = []; // {id, t, x, y, z}: aircraft that went from airborne to lost, in time order
     this.end = null;
+    this.party = null; // a raid's party on foot: HEAD.party, and its frames (small: kept decoded)
+    this.partyTimes = new Grow(Float64Array);
+    this.partyFrames = [];
   }
 
   fail(msg) {
@@ -75,6 +78,7 @@ export class Replay {
       if (!Array.isArray(h[key])) this.fail(`HEAD.${key} is missing or not a list`);
     }
     this.head = h;
+    this.party = h.party && Array.isArray(h.party.members) ? h.party : null;
     this.craft = h.craft;
     this.n = h.craft.length;
     this.squadrons = Array.isArray(h.squadrons) ? h.squadrons : [];
@@ -191,6 +195,43 @@ export class Replay {
     this.remember(index, f);
   }
 
+  /** One PRTY chunk: time, phase, captive bits, members, corridor metres; then x, y and bits per member. */
+  addParty(raw, n) {
+    if (!this.party) return;
+    const m = this.party.members.length;
+    if (raw.length !== 16 + 9 * m) this.fail(`PRTY #${n} is ${raw.length} bytes; ${m} members need ${16 + 9 * m}`);
+    if (raw.byteOffset % 8) raw = raw.slice();
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
+    const time = dv.getFloat64(0, true);
+    if (dv.getUint16(10, true) !== m) this.fail(`PRTY #${n} has ${dv.getUint16(10, true)} members, HEAD.party has ${m}`);
+    const at = raw.byteOffset + 16;
+    this.partyTimes.push(time);
+    this.partyFrames.push({
+      time,
+      phase: raw[8],
+      captiveHeld: (raw[9] & 1) !== 0,
+      secretBroken: (raw[9] & 2) !== 0,
+      corridor: dv.getFloat32(12, true),
+      x: new Float32Array(raw.buffer.slice(at, at + 4 * m)),
+      y: new Float32Array(raw.buffer.slice(at + 4 * m, at + 8 * m)),
+      bits: new Uint8Array(raw.buffer.slice(at + 8 * m, at + 9 * m)),
+    });
+  }
+
+  /** The party's frame at (or just before) time t; null without a party. */
+  partyAt(t) {
+    const a = this.partyTimes.a, n = this.partyTimes.n;
+    if (!n) return null;
+    let lo = 0, hi = n - 1;
+    if (t < a[0]) return this.partyFrames[0];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (a[mid] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.partyFrames[lo];
+  }
+
   remember(index, f) {
     this.cache.set(index, f);
     while (this.cache.size > this.cacheCap) this.cache.delete(this.cache.keys().next().value);
@@ -262,6 +303,9 @@ export class Replay {
     this.end = end;
     if (typeof end.events === 'number' && end.events !== this.events.length) {
       this.fail(`the file is damaged or incomplete: END says ${end.events} events but the file holds ${this.events.length}`);
+    }
+    if (typeof end.party_frames === 'number' && end.party_frames !== this.partyTimes.n) {
+      this.fail(`the file is damaged or incomplete: END says ${end.party_frames} party frames but the file holds ${this.partyTimes.n}`);
     }
     if (typeof end.frames === 'number' && end.frames !== this.frameCount) {
       this.fail(`the file is damaged or incomplete: END says ${end.frames} frames but the file holds ${this.frameCount}`);

@@ -38,7 +38,7 @@ export function setView(v) {
   app.viewDirty = app.dirty = true;
 }
 
-function fitBounds(x0, y0, x1, y1, minSpan = 4000) {
+export function fitBounds(x0, y0, x1, y1, minSpan = 4000) {
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const w = Math.max(minSpan, x1 - x0), h = Math.max(minSpan, y1 - y0);
   const vw = app.size.w, vh = app.size.h;

@@ -31,6 +31,9 @@ FLEET_TAIL = struct.Struct("<fBBH")
 MAX_CHUNK_BYTES = 1 << 30  # a length beyond this is damage, not data
 
 HEAD, TERR, EVNT, FRAM, END = b"HEAD", b"TERR", b"EVNT", b"FRAM", b"END "
+PRTY = b"PRTY"  # a raid's party on foot, after its frame (version 1 readers that predate it skip it)
+PARTY_HEAD = struct.Struct("<dBBHf")  # time, phase, captive bits, members, corridor metres
+PARTY_BITS = ("alive", "wounded", "bleeding", "stripped", "inside", "left_outside", "came_out")
 
 DTYPES: dict[str, np.dtype[Any]] = {"f32": np.dtype("<f4"), "u16": np.dtype("<u2"), "u8": np.dtype("u1")}
 
@@ -133,6 +136,46 @@ def decode_frame(raw: bytes, columns: Sequence[tuple[str, str, int]], n_craft: i
     return Frame(float(time_s), out, carriers, float(strength), bool(up), bool(parted))
 
 
+@dataclass(frozen=True)
+class PartyFrame:
+    """A raid's party at one moment: where each member is and how she is, and where the party has got to."""
+
+    time_s: float
+    phase: int
+    captive_held: bool
+    secret_broken: bool
+    corridor_m: float
+    x_m: NDArray[np.float32]
+    y_m: NDArray[np.float32]
+    bits: NDArray[np.uint8]  # PARTY_BITS, one bit each
+
+    def has(self, bit: str) -> NDArray[np.bool_]:
+        on: NDArray[np.bool_] = (self.bits >> np.uint8(PARTY_BITS.index(bit))) & 1 > 0
+        return on
+
+
+def encode_party(frame: PartyFrame) -> bytes:
+    captive = int(frame.captive_held) | int(frame.secret_broken) << 1
+    n = len(frame.x_m)
+    head = PARTY_HEAD.pack(frame.time_s, frame.phase, captive, n, frame.corridor_m)
+    raw = np.asarray(frame.x_m, "<f4").tobytes() + np.asarray(frame.y_m, "<f4").tobytes()
+    return head + raw + np.asarray(frame.bits, "u1").tobytes()
+
+
+def decode_party(raw: bytes, members: int) -> PartyFrame:
+    """One PRTY payload. Raises ValueError (with the reason) if it does not add up."""
+    if len(raw) < PARTY_HEAD.size:
+        raise ValueError("party frame shorter than its head")
+    time_s, phase, captive, n, corridor = PARTY_HEAD.unpack_from(raw)
+    if n != members or len(raw) != PARTY_HEAD.size + 9 * n:
+        raise ValueError(f"party frame of {len(raw)} bytes for {n} members, the header lists {members}")
+    at = PARTY_HEAD.size
+    x = np.frombuffer(raw, "<f4", n, at)
+    y = np.frombuffer(raw, "<f4", n, at + 4 * n)
+    bits = np.frombuffer(raw, "u1", n, at + 8 * n)
+    return PartyFrame(float(time_s), int(phase), bool(captive & 1), bool(captive & 2), float(corridor), x, y, bits)
+
+
 # ------------------------------------------------------------------------------------------------ writer
 
 
@@ -145,6 +188,7 @@ class ReplayWriter:
         self._digest = hashlib.sha256()
         self.events = 0
         self.frames = 0
+        self.party_frames = 0
         self._headed = False
         self._ended = False
         sink.write(FILE_HEAD.pack(MAGIC, FORMAT_VERSION, 0))
@@ -175,6 +219,10 @@ class ReplayWriter:
         self.frames += 1
         self._chunk(FRAM, encode_frame(frame))
 
+    def party(self, frame: PartyFrame) -> None:
+        self.party_frames += 1
+        self._chunk(PRTY, encode_party(frame))
+
     def end(self, sim_seconds: float, reason: str) -> str:
         """Write the closing chunk (the digest of every event line written) and return the digest."""
         digest = self._digest.hexdigest()
@@ -182,6 +230,7 @@ class ReplayWriter:
             "digest": digest,
             "events": self.events,
             "frames": self.frames,
+            **({"party_frames": self.party_frames} if self.party_frames else {}),
             "sim_seconds": round(sim_seconds, 3),
             "reason": reason,
         }
@@ -252,6 +301,7 @@ class Replay:
     frames: list[Frame]
     end: dict[str, Any]
     source: str = ""
+    party: list[PartyFrame] = field(default_factory=list)  # a raid's party on foot, frame by frame
     craft_index: dict[int, int] = field(default_factory=dict)  # craft id -> column row
 
     def events(self) -> Iterator[list[Any]]:
@@ -295,7 +345,7 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
     columns: list[tuple[str, str, int]] = []
     ended = False
     last_time = -np.inf
-    frames = events = 0
+    frames = events = party_frames = 0
     terrain = False
     for chunk in iter_chunks(stream, source):
         where = f"chunk {chunk.index} ({chunk.kind.decode('ascii', 'replace').strip()})"
@@ -334,8 +384,21 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
             last_time = frame.time_s
             frames += 1
             yield "frame", frame
+        elif chunk.kind == PRTY and header.get("party"):
+            try:
+                party = decode_party(chunk.raw, len(header["party"]["members"]))
+            except ValueError as exc:
+                raise ReplayError(source, where, f"corrupt: {exc}") from None
+            party_frames += 1
+            yield "party", party
         elif chunk.kind == END:
             end = _json(chunk, source, "END")
+            if end.get("party_frames", 0) != party_frames:
+                raise ReplayError(
+                    source,
+                    where,
+                    f"corrupt: {party_frames} party frames read, the end records {end.get('party_frames', 0)}",
+                )
             # A chunk whose kind was damaged reads as an unknown kind and is skipped: the counts catch it.
             if end.get("frames") != frames or end.get("events") != events:
                 raise ReplayError(
@@ -369,6 +432,7 @@ def read_replay(path: str | Path) -> Replay:
     heights = None
     lines: list[str] = []
     frames: list[Frame] = []
+    party: list[PartyFrame] = []
     end: dict[str, Any] = {}
     digest = hashlib.sha256()
     with stream:
@@ -383,9 +447,11 @@ def read_replay(path: str | Path) -> Replay:
                     digest.update(line.encode("ascii") + b"\n")
             elif kind == "frame":
                 frames.append(value)
+            elif kind == "party":
+                party.append(value)
             else:
                 end = value
     if end.get("digest") != digest.hexdigest() or end.get("events") != len(lines):
         raise ReplayError(source, "end.digest", "corrupt: the events do not match the digest recorded at the end")
     craft_index = {int(c["id"]): i for i, c in enumerate(header["craft"])}
-    return Replay(header, heights, lines, frames, end, source, craft_index)
+    return Replay(header, heights, lines, frames, end, source, party=party, craft_index=craft_index)

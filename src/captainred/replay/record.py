@@ -14,8 +14,17 @@ import numpy as np
 
 from captainred import __version__
 from captainred.doctrine.modes import Mode
+from captainred.engine.party import Phase
 from captainred.engine.world import SIDE_NAMES, SUBSYSTEM_NAMES, Status, World
-from captainred.replay.format import FORMAT_VERSION, FRAME_COLUMNS, STATE_BITS, Frame, ReplayWriter
+from captainred.replay.format import (
+    FORMAT_VERSION,
+    FRAME_COLUMNS,
+    PARTY_BITS,
+    STATE_BITS,
+    Frame,
+    PartyFrame,
+    ReplayWriter,
+)
 from captainred.simulation import Simulation
 
 DEFAULT_EVERY_S = 0.5
@@ -96,7 +105,64 @@ def replay_header(world: World, battle: int, every_s: float) -> dict[str, Any]:
         "modes": [m.name.lower() for m in Mode],
         "state_bits": list(STATE_BITS),
         "frame_columns": [list(c) for c in FRAME_COLUMNS],
+        **({"party": _party_header(world)} if world.party is not None else {}),
     }
+
+
+def _party_header(world: World) -> dict[str, Any]:
+    """A raid's party for the viewer: who goes with what, the route, the hull's side and the corridors."""
+    party = world.party
+    assert party is not None
+    every = max(1, len(party.route_xy) // 200)
+    return {
+        "members": [
+            {
+                "name": issue.pilot.name,
+                "callsign": issue.pilot.callsign,
+                "nickname": issue.pilot.nickname,
+                "squadron": issue.squadron,
+                "weapon": issue.weapon.name,
+                "sidearm": issue.sidearm.name if issue.sidearm else None,
+            }
+            for issue in party.kit
+        ],
+        "captive": party.raid.captive,
+        "route_m": [[round(float(x), 1), round(float(y), 1)] for x, y in party.route_xy[::every]],
+        "rubble_m": list(party.raid.rubble_m),
+        "flank_x_m": party.flank_x_m,
+        "corridor_m": party.raid.corridor_m,
+        "phases": [p.name.lower() for p in Phase],
+        "bits": list(PARTY_BITS),
+    }
+
+
+def sample_party(world: World, battle: int) -> PartyFrame:
+    """The raid's party in one battle, now."""
+    party = world.party
+    assert party is not None
+    rows = party.members_of(battle)
+    bits = np.zeros(party.m, dtype=np.uint8)
+    flags = (
+        party.alive[rows],
+        party.wounded[rows],
+        party.bleeding[rows],
+        party.stripped[rows],
+        party.inside[rows],
+        party.outside_for_good[rows],
+        party.came_out[rows],
+    )
+    for bit, on in enumerate(flags):
+        bits |= on.astype(np.uint8) << np.uint8(bit)
+    return PartyFrame(
+        time_s=float(world.time_s[battle]),
+        phase=int(party.phase[battle]),
+        captive_held=bool(party.captive_held[battle]),
+        secret_broken=bool(party.secret_broken[battle]),
+        corridor_m=float(party.corridor_m[battle]),
+        x_m=party.x_m[rows].astype(np.float32),
+        y_m=party.y_m[rows].astype(np.float32),
+        bits=bits,
+    )
 
 
 def sample_frame(world: World, battle: int) -> Frame:
@@ -167,6 +233,8 @@ class Recorder:
             self.writer.event_lines([log[i].canonical() for i in range(self._logged, len(log))])
             self._logged = len(log)
         self.writer.frame(sample_frame(world, self.battle))
+        if world.party is not None:
+            self.writer.party(sample_party(world, self.battle))
         self._next_s = float(world.time_s[self.battle]) + self.every_s
 
     def __call__(self, sim: Simulation) -> None:
