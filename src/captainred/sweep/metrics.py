@@ -37,6 +37,12 @@ RUN_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("fuel_at_landing_mean_kg", pa.float64()),
     ("fuel_at_landing_min_kg", pa.float64()),
     ("net_held", pa.bool_()),
+    # A raid on foot (null for a battle without one).
+    ("raid_captive", pa.string()),
+    ("raid_secret_kept", pa.bool_()),
+    ("raid_killed", pa.int32()),
+    ("raid_wounded", pa.int32()),
+    ("raid_minutes", pa.float64()),
 )
 
 
@@ -68,6 +74,12 @@ def run_row(cell: int, run: int, summary: Mapping[str, Any]) -> dict[str, Any]:
     row["fuel_at_landing_min_kg"] = min(fuel) if fuel else None
     net = summary.get("net")
     row["net_held"] = None if net is None else bool(net["held"])
+    raid = summary.get("raid")
+    row["raid_captive"] = None if raid is None else raid["captive"]
+    row["raid_secret_kept"] = None if raid is None else bool(raid["secret_kept"])
+    row["raid_killed"] = None if raid is None else int(raid["killed"])
+    row["raid_wounded"] = None if raid is None else int(raid["wounded"])
+    row["raid_minutes"] = None if raid is None else float(raid["minutes"])
     for p in pilots:
         row[PILOT_PREFIX + p["callsign"]] = p["status"]
     return row

@@ -142,12 +142,13 @@ def render_page(
     """The sweep's page: what was run, the table of outcomes per cell, and the plots (inlined, so the one
     file can be mailed or opened anywhere, no server needed)."""
     outcomes = [(c, label) for c, label in OUTCOMES if any(c in cell["outcomes"] for cell in cells)]
-    head = [*params, "runs"] + [label for _, label in outcomes] + [label for _, label in MEANS]
+    means = _present_means(cells)
+    head = [*params, "runs"] + [label for _, label in outcomes] + [label for _, label in means]
     rows = []
     for cell in cells:
         tds = [html.escape(str(cell["params"][p])) for p in params] + [str(cell["runs"])]
         tds += [_estimate(cell["outcomes"].get(column), percent=True) for column, _ in outcomes]
-        tds += [_estimate(cell["means"].get(column)) for column, _ in MEANS]
+        tds += [_estimate(cell["means"].get(column)) for column, _ in means]
         rows.append("<tr>" + "".join(f"<td>{td}</td>" for td in tds) + "</tr>")
     images = "\n".join(
         f'<figure><img alt="{html.escape(p.stem)}" src="data:image/png;base64,'
@@ -187,6 +188,13 @@ Wilson intervals for probabilities and Student's t intervals for means. Every ru
 """
 
 
+def _present_means(cells: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The means some cell has a value for (a raid's columns are empty for an air battle)."""
+    return [
+        (c, label) for c, label in MEANS if any(cell["means"].get(c, {}).get("value") is not None for cell in cells)
+    ]
+
+
 def _estimate(estimate: dict[str, Any] | None, *, percent: bool = False) -> str:
     """`50% (19–81)` for a probability with its interval; `7.3 ±2.7` for a mean (t intervals are symmetric)."""
     if not estimate or estimate["value"] is None:
@@ -201,17 +209,18 @@ def _estimate(estimate: dict[str, Any] | None, *, percent: bool = False) -> str:
 def render_table(cells: Sequence[dict[str, Any]], params: Sequence[str], title: str) -> Table:
     """The terminal's summary: a row per cell, probabilities and means with their 95% intervals."""
     outcomes = [(c, label) for c, label in OUTCOMES if any(c in cell["outcomes"] for cell in cells)]
+    means = _present_means(cells)
     table = Table(title=title, title_justify="left")
     for name in params:
         table.add_column(name, style="bold", overflow="fold")
     table.add_column("runs", justify="right")
     for _, label in outcomes:
         table.add_column(label, justify="right")
-    for _, label in MEANS:
+    for _, label in means:
         table.add_column(label, justify="right")
     for cell in cells:
         row = [str(cell["params"][p]) for p in params] + [str(cell["runs"])]
         row += [_estimate(cell["outcomes"].get(column), percent=True) for column, _ in outcomes]
-        row += [_estimate(cell["means"].get(column)) for column, _ in MEANS]
+        row += [_estimate(cell["means"].get(column)) for column, _ in means]
         table.add_row(*row)
     return table

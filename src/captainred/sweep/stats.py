@@ -29,6 +29,8 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("all_home", "every pilot home"),
     ("any_pilot_lost", "a pilot lost"),
     ("net_held", "the net held"),
+    ("captive_rescued", "captive rescued"),
+    ("raid_secret_kept", "secret kept"),
 )
 MEANS: tuple[tuple[str, str], ...] = (
     ("air_command_lost", "Air Command lost"),
@@ -36,6 +38,8 @@ MEANS: tuple[tuple[str, str], ...] = (
     ("pilots_home", "pilots home"),
     ("photos_returned", "photos home"),
     ("fuel_at_landing_mean_kg", "fuel at landing, kg"),
+    ("raid_killed", "raid: killed"),
+    ("raid_minutes", "raid: minutes"),
 )
 
 
@@ -106,4 +110,6 @@ def summarize_cells(table: pa.Table, params: Sequence[str]) -> list[dict[str, An
 def _outcome(columns: dict[str, list[Any]], column: str, rows: list[int]) -> list[bool]:
     if column == "any_pilot_lost":
         return [columns["pilots_lost"][i] > 0 for i in rows]
+    if column == "captive_rescued":
+        return [columns["raid_captive"][i] == "rescued" for i in rows if columns["raid_captive"][i] is not None]
     return [bool(columns[column][i]) for i in rows if columns[column][i] is not None]
