@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
@@ -38,7 +39,7 @@ from captainred.campaign.schema import (
 from captainred.campaign.store import Store
 from captainred.campaign.story import Interlude, OperationPlan, Story, StoryOperation, load_story
 from captainred.scenario.loader import load_catalog, resolve
-from captainred.scenario.model import PilotSpec, ResolvedScenario
+from captainred.scenario.model import PilotSpec, ResolvedScenario, SquadronSpec
 
 SKILL_PER_SORTIE: Final = 0.01  # a pilot who comes home learns a little; skill never passes 1
 WOUND_DAYS: Final = 21  # in sick bay after a wound the ship's doctor did not see (she came down elsewhere)
@@ -314,20 +315,7 @@ def scenario_for(
         if planned.rockets is not None:
             order["rockets"] = min(planned.rockets, kind.rockets.count if kind.rockets else 0)
         orders.append(order)
-        specs[squadron.code] = specs[squadron.code].model_copy(
-            update={
-                "pilots": tuple(
-                    PilotSpec(
-                        name=p.name,
-                        callsign=p.callsign,
-                        nickname=p.nickname,
-                        skill=p.skill,
-                        susceptibility=p.susceptibility,
-                    )
-                    for p in pilots
-                )
-            }
-        )
+        specs[squadron.code] = with_pilots(specs[squadron.code], pilots)
         for pilot, airframe in zip(pilots[:count], airframes[:count], strict=True):
             slots[pilot.name] = _Slot(pilot.id, airframe.id, squadron.code)
     if not orders:
@@ -339,6 +327,15 @@ def scenario_for(
         data.setdefault("doctrine", {})["bingo_fuel_kg"] = plan.bingo_fuel_kg
     source = f"campaign {campaign.name}: {operation}"
     return resolve(data, source=source, catalog=catalog.model_copy(update={"squadrons": specs})), slots
+
+
+def with_pilots(spec: SquadronSpec, pilots: Sequence[Pilot]) -> SquadronSpec:
+    """A catalog squadron whose roster is the campaign's pilots as they are now (skill grown, and so on)."""
+    roster = tuple(
+        PilotSpec(name=p.name, callsign=p.callsign, nickname=p.nickname, skill=p.skill, susceptibility=p.susceptibility)
+        for p in pilots
+    )
+    return spec.model_copy(update={"pilots": roster})
 
 
 @dataclass(frozen=True)

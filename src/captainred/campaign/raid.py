@@ -20,11 +20,12 @@ from captainred.campaign.game import (
     _close_operation,
     _Fought,
     fit_on,
+    with_pilots,
 )
 from captainred.campaign.schema import Campaign, Intelligence, LogbookEntry, Operation, Pilot, RosterEntry
 from captainred.campaign.story import RaidPlan, StoryOperation
 from captainred.scenario.loader import load_catalog, resolve
-from captainred.scenario.model import PilotSpec, ResolvedScenario
+from captainred.scenario.model import ResolvedScenario
 
 RAID_WOUND_DAYS: Final = 21  # in the camp's hospital tent after a wound on the raid
 HELD_DAYS: Final = 30  # a rescued captive's days in hospital after her memories were searched
@@ -88,20 +89,7 @@ def raid_for(
     for squadron in campaign.squadrons:
         pilots = [p for p in campaign.pilots if roster.get(p.id) == squadron.id or p.id == captive.id]
         if squadron.code in specs and pilots:
-            specs[squadron.code] = specs[squadron.code].model_copy(
-                update={
-                    "pilots": tuple(
-                        PilotSpec(
-                            name=p.name,
-                            callsign=p.callsign,
-                            nickname=p.nickname,
-                            skill=p.skill,
-                            susceptibility=p.susceptibility,
-                        )
-                        for p in pilots
-                    )
-                }
-            )
+            specs[squadron.code] = with_pilots(specs[squadron.code], pilots)
     source = f"campaign {campaign.name}: {operation}"
     resolved = resolve(data, source=source, catalog=catalog.model_copy(update={"squadrons": specs}))
     party = RaidParty(
