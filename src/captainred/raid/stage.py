@@ -24,7 +24,7 @@ SPRINT_MPS = 6.0
 CORRIDOR_MPS = 1.3
 RAID_TICK_S = 1.0  # the step's tick while a party is out (the combat tick while it sprints and climbs)
 
-SPOT_PER_S = 1 / 9000  # a party of four on the move in cover, patrols as the story, a half moon
+SPOT_PER_S = 1 / 8000  # a party of four at full pace in cover, patrols as the story, a half moon
 SIZE_EXPONENT = 1.0  # detection grows with the party's size...
 OPEN_GROUND = 3.0  # ...three times over open ground...
 STILL = 0.25  # ...a quarter while it lies still in the rubble
@@ -181,7 +181,9 @@ def _spotted(world: World, party: Party, b: int) -> None:
         1, len(alive)
     )
     light = 0.3 + raid.moonlight + (1.0 if world.time_s[b] < party.fires_until_s[b] else 0.0)
-    moving = party.phase[b] == Phase.APPROACH
+    # On the move, in proportion to its pace (a party slowed by its load is quieter); lying still, a quarter.
+    rows_alive = np.arange(b * party.m, (b + 1) * party.m)
+    motion = _pace(party, rows_alive) if party.phase[b] == Phase.APPROACH else STILL
     hazard = (
         SPOT_PER_S
         * raid.patrols
@@ -189,7 +191,7 @@ def _spotted(world: World, party: Party, b: int) -> None:
         * (0.5 + 0.5 * noise)
         * light
         * (1.0 if _in_cover(party, b) else OPEN_GROUND)
-        * (1.0 if moving else STILL)
+        * motion
         * (1.0 + party.alarm[b])
     )
     draw = float(uniform(world.seed[b], MEMBER_ID_BASE, world.tick[b], Purpose.RAID_SPOTTED))
