@@ -169,7 +169,13 @@ def test_the_radio_feed_follows_the_clock_and_a_click_jumps_to_its_moment(open_v
     radio.click()
     assert viewer.clock_s() == pytest.approx(moment, abs=0.01)
     assert viewer.state()["selected"] == actor
-    # Following the clock: nothing later than now is shown.
+    # Following the clock: nothing later than now is shown, once the page has drawn the new moment (the
+    # feed follows on the next drawn frame, which a loaded machine may take a while to reach).
+    viewer.page.wait_for_function(
+        "m => [...document.querySelectorAll('#feed li.event')].filter(i => i.offsetParent !== null)"
+        ".every(i => +i.dataset.timeS <= m + 1e-6)",
+        arg=moment,
+    )
     shown = [
         float(t)
         for t in viewer.page.locator("#feed li.event:visible").evaluate_all("items => items.map(i => i.dataset.timeS)")
