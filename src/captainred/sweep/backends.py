@@ -94,8 +94,9 @@ class LocalProcesses:
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
         context = multiprocessing.get_context("spawn")
         self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start)
-        futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}
         try:
+            # A worker can die while the chunks are still being handed out, not only while they are fought.
+            futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}
             for future in as_completed(futures):
                 yield futures[future], future.result()
         except BrokenProcessPool:
