@@ -352,5 +352,6 @@ def test_the_raid_shows_the_party_in_the_ruins_and_the_ship_inside_once_they_are
     # Past the cell: she is freed.
     viewer.call(f"setTime({found + 5})")
     viewer.wait("window.captainred.party() && !window.captainred.party().captiveHeld")
-    assert "freed" in viewer.page.inner_text("#interior")
+    # The panel follows on the next drawn frame.
+    viewer.page.wait_for_function("() => document.getElementById('interior').textContent.includes('freed')")
     assert viewer.errors == []

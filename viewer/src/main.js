@@ -16,7 +16,7 @@ import {
   installApi, pickEvent, select, setPlaying, setStatus, setTime, showClock, showError,
 } from './api.js';
 import {
-  fitAction, fitBounds, fitButton, fitManhattan, fitTheatre, frameAction, mainViewport, makeViews, pickNearest, setView,
+  fitAction, fitButton, fitManhattan, fitPoints, fitTheatre, frameAction, mainViewport, makeViews, pickNearest, setView,
 } from './views.js';
 import { buildLayers, drawRaster, raster } from './layers.js';
 import { drawSide, legend, pickSide, resizeSide, updateLabels, updateScale } from './overlays.js';
@@ -94,7 +94,7 @@ const sink = {
       // a raid on foot: no aircraft to follow; open on the party's route through the ruins
       placed = true;
       app.autoFrame = false;
-      fitBounds(...routeBounds(replay.party.route_m), 400);
+      fitPoints(replay.party.route_m, 400);
     }
     app.dirty = true;
   },
@@ -102,14 +102,6 @@ const sink = {
     endJson = json;
   },
 };
-
-function routeBounds(route) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [x, y] of route) {
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
-  return [x0, y0, x1, y1];
-}
 let placed = false;
 let endJson = null;
 

@@ -38,7 +38,7 @@ export function setView(v) {
   app.viewDirty = app.dirty = true;
 }
 
-export function fitBounds(x0, y0, x1, y1, minSpan = 4000) {
+function fitBounds(x0, y0, x1, y1, minSpan = 4000) {
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const w = Math.max(minSpan, x1 - x0), h = Math.max(minSpan, y1 - y0);
   const vw = app.size.w, vh = app.size.h;
@@ -54,6 +54,12 @@ function boundsOf(points) {
     x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
   }
   return x0 <= x1 ? [x0, y0, x1, y1] : null;
+}
+
+/** Fit the view to a set of [x, y] points (a raid's route), at least `minSpan` metres across. */
+export function fitPoints(points, minSpan) {
+  const b = boundsOf(points);
+  if (b) fitBounds(...b, minSpan);
 }
 
 function theatrePoints() {

@@ -407,10 +407,7 @@ def _record_battle(
         )
         if status in LOST_FATES:
             # The roster admits only the fit and the wounded: strike her off before her fate is written.
-            entry = session.get(RosterEntry, pilot.id)
-            if entry is not None:
-                session.delete(entry)
-                session.flush()
+            strike_off(session, pilot)
             pilot.status, pilot.wounded_until_day = status, None
             fates[status].append(pilot.name)
         else:  # returned, wounded, or still in the air when the battle ended (she lands after it)
@@ -442,18 +439,14 @@ def _record_battle(
                 summary=f"{photos} photographs brought home from {row.name} (day {flight_day})",
             )
         )
-    row.state, row.digest, row.flown_on_day = "flown", str(summary["digest"]), flight_day
-    row.summary_json = json.dumps(summary, allow_nan=False)
-    row.report_md = fought.report_md
-    return _close_operation(
+    return close_fought(
         session,
         campaign,
         row,
         orders,
+        fought,
         flight_day,
         end_day,
-        interlude=False,
-        digest=str(summary["digest"]),
         flew=tuple(str(r["name"]) for r in summary["pilots"]),
         killed=tuple(fates["killed"]),
         missing=tuple(fates["missing"]),
@@ -463,6 +456,35 @@ def _record_battle(
         photos_returned=photos,
         aircraft_lost=tuple(lost),
         aircraft_under_repair=tuple(repair),
+    )
+
+
+def strike_off(session: Session, pilot: Pilot) -> None:
+    """Take a pilot off her roster (before her status leaves the fit and the wounded, which the roster's
+    constraint admits only)."""
+    entry = session.get(RosterEntry, pilot.id)
+    if entry is not None:
+        session.delete(entry)
+        session.flush()
+
+
+def close_fought(
+    session: Session,
+    campaign: Campaign,
+    row: Operation,
+    orders: StoryOperation,
+    fought: _Fought,
+    flight_day: int,
+    end_day: int,
+    **outcome: Any,
+) -> OperationResult:
+    """Record a fought operation (a battle or a raid) on its row, and close it."""
+    digest = str(fought.summary["digest"])
+    row.state, row.digest, row.flown_on_day = "flown", digest, flight_day
+    row.summary_json = json.dumps(fought.summary, allow_nan=False)
+    row.report_md = fought.report_md
+    return _close_operation(
+        session, campaign, row, orders, flight_day, end_day, interlude=False, digest=digest, **outcome
     )
 
 

@@ -19,7 +19,9 @@ from captainred.campaign.game import (
     _builtin_data,
     _close_operation,
     _Fought,
+    close_fought,
     fit_on,
+    strike_off,
     with_pilots,
 )
 from captainred.campaign.schema import Campaign, Intelligence, LogbookEntry, Operation, Pilot, RosterEntry
@@ -125,7 +127,7 @@ def record_raid(
             )
         )
         if member["fate"] in ("killed", "inside"):
-            _strike_off(session, pilot)
+            strike_off(session, pilot)
             fate = "killed" if member["fate"] == "killed" else "captured"  # trapped in the ship: taken
             pilot.status, pilot.wounded_until_day = fate, None
             fates[fate].append(pilot.name)
@@ -158,18 +160,14 @@ def record_raid(
                 summary=f"{captive.name}'s secret was torn from her in the ship: the enemy knows it (day {day})",
             )
         )
-    row.state, row.digest, row.flown_on_day = "flown", str(summary["digest"]), day
-    row.summary_json = json.dumps(summary, allow_nan=False)
-    row.report_md = fought.report_md
-    return _close_operation(
+    return close_fought(
         session,
         campaign,
         row,
         orders,
+        fought,
         day,
         end_day,
-        interlude=False,
-        digest=str(summary["digest"]),
         flew=tuple(m["name"] for m in raid["party"]),
         killed=tuple(fates["killed"]),
         captured=tuple(fates["captured"]),
@@ -189,10 +187,3 @@ def not_mounted(session: Session, campaign: Campaign, row: Operation, orders: St
     return _close_operation(
         session, campaign, row, orders, campaign.day, campaign.day, interlude=False, digest=row.digest
     )
-
-
-def _strike_off(session: Session, pilot: Pilot) -> None:
-    entry = session.get(RosterEntry, pilot.id)
-    if entry is not None:
-        session.delete(entry)
-        session.flush()
