@@ -63,11 +63,21 @@ class Deck(Protocol):
     def turnaround(self, world: World, active: NDArray[np.bool_]) -> None: ...
 
 
+class Command(Protocol):
+    """Commands for some craft from outside the doctrine (an RL policy): called each step after the
+    doctrine has decided and before anything flies, it may overwrite the decision fields (`cmd_*`,
+    `trigger`, `fire_rockets`, `target`, `mode`) of the rows it controls in the battles marked `active`
+    (per row). The physics, weapons, damage and deck then treat those craft like any other."""
+
+    def __call__(self, world: World, active: NDArray[np.bool_]) -> None: ...
+
+
 class Simulation:
     """Steps a World until every battle in it has ended."""
 
-    def __init__(self, world: World, deck: Deck | None = None) -> None:
+    def __init__(self, world: World, deck: Deck | None = None, command: Command | None = None) -> None:
         self.world = world
+        self.command = command
         self.deck: Deck = deck if deck is not None else CarrierDeck(world)
         self.pairs = build_pairs(world)
         self.armoury = Armoury(world)
@@ -113,6 +123,8 @@ class Simulation:
         finish_calls(w, active)
         decide_air_command(w, picture, self.armoury, active)
         decide_swarm(w, picture, self.armoury, active)
+        if self.command is not None:
+            self.command(w, active)
         self.deck.launch(w, active)
 
         moving = np.flatnonzero(active & w.airborne)
