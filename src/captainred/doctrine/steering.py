@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine.world import F64, I64, G, World
+from captainred.scenario.maps import height_at
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
@@ -65,25 +68,78 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     if not len(k):
         return
     r = rows[k]
-    v, gamma, z, margin, loss = v[k], gamma[k], z[k], margin[k], pull_out_loss[k]
-    cg = np.cos(gamma)
-    sin_psi, cos_psi = np.sin(world.heading_rad[r]), np.cos(world.heading_rad[r])
-    x, y = world.x_m[r], world.y_m[r]
-    # A fixed count of samples per craft (never one that depends on other craft, or on the batch).
-    samples = PATH_SAMPLES
-    t = lookahead_s[k][:, None] * (np.arange(samples + 1) / samples)[None, :]  # (craft, samples)
-    ground = world.theatre.ground_height_m(
-        x[:, None] + (v * cg * sin_psi)[:, None] * t, y[:, None] + (v * cg * cos_psi)[:, None] * t
+    gamma = gamma[k]
+    theatre = world.theatre
+    ox, oy = theatre.origin_m
+    _pull_up(
+        r,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.speed_mps,
+        np.cos(gamma),
+        np.sin(gamma),
+        np.sin(world.heading_rad[r]),
+        np.cos(world.heading_rad[r]),
+        lookahead_s[k],
+        margin[k],
+        pull_out_loss[k],
+        theatre.heights_m,
+        ox,
+        oy,
+        theatre.cell_m,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
     )
-    highest = ground.max(axis=1)
-    path_low = (z[:, None] + (v * np.sin(gamma))[:, None] * t < ground + margin[:, None]).any(axis=1)
-    climb = path_low | (z < highest + margin)
-    level = (z - loss < highest + margin) & ~climb
-    cmd = world.cmd_gamma_rad[r]
-    cmd = np.where(climb, np.maximum(cmd, PULL_UP_RAD), cmd)
-    cmd = np.where(level, np.maximum(cmd, 0.05), cmd)
-    world.cmd_gamma_rad[r] = cmd
-    world.cmd_throttle[r] = np.where(climb | level, np.maximum(world.cmd_throttle[r], 1.0), world.cmd_throttle[r])
+
+
+@numba.njit(cache=True)
+def _pull_up(
+    rows: I64,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    cos_gamma: F64,
+    sin_gamma: F64,
+    sin_psi: F64,
+    cos_psi: F64,
+    lookahead_s: F64,
+    margin_m: F64,
+    pull_out_loss_m: F64,
+    heights: NDArray[np.float32],
+    ox: float,
+    oy: float,
+    cell: float,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+) -> None:
+    """The look-ahead for each low craft: its straight path sampled `PATH_SAMPLES` times over the
+    look-ahead against the ground under it. A path that comes within the margin, or a craft already
+    below the margin over the highest ground ahead, climbs hard at full throttle; one whose pull-out
+    from this dive would cost too much height levels off."""
+    for k in range(len(rows)):
+        r = rows[k]
+        v = speed[r]
+        vx = v * cos_gamma[k] * sin_psi[k]
+        vy = v * cos_gamma[k] * cos_psi[k]
+        vz = v * sin_gamma[k]
+        highest = -np.inf
+        path_low = False
+        for s in range(PATH_SAMPLES + 1):
+            t = lookahead_s[k] * (s / PATH_SAMPLES)
+            ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
+            highest = max(highest, ground)
+            if z[r] + vz * t < ground + margin_m[k]:
+                path_low = True
+        climb = path_low or z[r] < highest + margin_m[k]
+        level = (z[r] - pull_out_loss_m[k] < highest + margin_m[k]) and not climb
+        if climb:
+            cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
+        elif level:
+            cmd_gamma[r] = max(cmd_gamma[r], 0.05)
+        if climb or level:
+            cmd_throttle[r] = max(cmd_throttle[r], 1.0)
 
 
 def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:

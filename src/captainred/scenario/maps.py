@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -52,6 +53,93 @@ _SHAPE = (2_200, 401)  # (ny, nx): y from -500 m to 21.5 km, x from -2005 m to 2
 _HEIGHT_SEED = 0x43_61_70_74_61_69_6E_52  # "CaptainR": change it and the whole skyline changes
 
 
+@numba.njit(cache=True)
+def height_at(heights: npt.NDArray[np.float32], ox: float, oy: float, cell: float, x: float, y: float) -> float:
+    """The height of the ground under one point: its cell's (a point on a cell edge belongs to the cell
+    east or north of it), and 0 off the grid."""
+    ny, nx = heights.shape
+    fx = np.floor((x - ox) / cell)
+    fy = np.floor((y - oy) / cell)
+    if fx >= 0 and fx < nx and fy >= 0 and fy < ny:
+        return float(heights[int(fy), int(fx)])
+    return 0.0
+
+
+@numba.njit(cache=True)
+def ground_heights(
+    heights: npt.NDArray[np.float32], ox: float, oy: float, cell: float, x: F64, y: F64, out: F64
+) -> None:
+    """`height_at` for every point."""
+    for k in range(len(x)):
+        out[k] = height_at(heights, ox, oy, cell, x[k], y[k])
+
+
+@numba.njit(cache=True)
+def _walk_moves(
+    heights: npt.NDArray[np.float32], ox: float, oy: float, c: float, p0: F64, d: F64, blocked: F64
+) -> bool:
+    """Walk each move p0 -> p0 + d cell by cell (Amanatides–Woo) and write, for those that pass below a
+    roof, the fraction of the move at which they first do. Within a cell the move's lowest point is at
+    its entry or its exit, since height along a straight move is linear, so no corner is cut. Returns
+    False if a walk did not finish in the cells a move can cross (a bug, never bad input)."""
+    ny, nx = heights.shape
+    # Clip each move to the grid shrunk by one cell: the outer ring is open water, so nothing is lost.
+    box_lo = (ox + c, oy + c)
+    box_hi = (ox + (nx - 1) * c, oy + (ny - 1) * c)
+    for k in range(len(p0)):
+        t_in, t_out = 0.0, 1.0
+        for axis in range(2):
+            start, step = p0[k, axis], d[k, axis]
+            if step != 0.0:
+                ta = (box_lo[axis] - start) / step
+                tb = (box_hi[axis] - start) / step
+                t_in = max(t_in, min(ta, tb))
+                t_out = min(t_out, max(ta, tb))
+            elif start < box_lo[axis] or start > box_hi[axis]:
+                t_out = -1.0
+        if not t_in <= t_out:
+            continue
+        ax, ay, az = p0[k, 0], p0[k, 1], p0[k, 2]
+        vx, vy, vz = d[k, 0], d[k, 1], d[k, 2]
+        t_enter, t_end = t_in, t_out
+        sx = 1 if vx > 0 else (-1 if vx < 0 else 0)
+        sy = 1 if vy > 0 else (-1 if vy < 0 else 0)
+        ix = int(min(max(np.floor((ax + t_enter * vx - ox) / c), 0.0), nx - 1.0))
+        iy = int(min(max(np.floor((ay + t_enter * vy - oy) / c), 0.0), ny - 1.0))
+        finished = False
+        for _ in range(nx + ny + 4):  # a move crosses at most nx + ny cells
+            # Parameter at which the move leaves the current cell through its x or y side.
+            edge_x = ox + (ix + (1 if sx > 0 else 0)) * c
+            edge_y = oy + (iy + (1 if sy > 0 else 0)) * c
+            tx = (edge_x - ax) / vx if sx != 0 else np.inf
+            ty = (edge_y - ay) / vy if sy != 0 else np.inf
+            t_exit = max(min(min(tx, ty), t_end), t_enter)
+            z_in = az + t_enter * vz
+            z_out = az + t_exit * vz
+            roof = np.float64(heights[iy, ix])
+            if min(z_in, z_out) < roof:
+                # Entering below the roof: a wall, met on entry; entering above it: the roof, met where
+                # the move comes down through it.
+                if z_in < roof:
+                    blocked[k] = t_enter
+                else:
+                    through_roof = (z_in - roof) / (z_in - z_out if z_in - z_out != 0 else 1.0)
+                    blocked[k] = t_enter + min(max(through_roof, 0.0), 1.0) * (t_exit - t_enter)
+                finished = True
+                break
+            if tx <= ty:
+                ix = min(max(ix + sx, 0), nx - 1)
+            else:
+                iy = min(max(iy + sy, 0), ny - 1)
+            if not t_exit < t_end:
+                finished = True
+                break
+            t_enter = t_exit
+        if not finished:
+            return False
+    return True
+
+
 @dataclass(frozen=True, eq=False)
 class Theatre:
     """The ground of one map: a height grid plus the few named places the engine and doctrine need.
@@ -80,8 +168,11 @@ class Theatre:
 
     def ground_height_m(self, x: F64, y: F64) -> F64:
         """Height of the ground, roof or sea (0) under each point; 0 off the grid."""
-        ix, iy, inside = self._cells(x, y)
-        return np.where(inside, self.heights_m[iy, ix].astype(np.float64), 0.0)
+        xs, ys = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        out = np.empty(xs.shape)
+        ox, oy = self.origin_m
+        ground_heights(self.heights_m, ox, oy, self.cell_m, xs.ravel(), ys.ravel(), out.reshape(-1))
+        return out
 
     def on_land(self, x: F64, y: F64) -> Bool:
         """Whether each point is over the island (streets, park or buildings), not the water."""
@@ -136,63 +227,9 @@ class Theatre:
 
     def _walk(self, p0: F64, p1: F64) -> F64:
         """Where each move first passes below a roof, as a fraction of the move (inf: never)."""
-        ny, nx = self.heights_m.shape
-        c = self.cell_m
-        ox, oy = self.origin_m
-        d = p1 - p0
-        # Clip each move to the grid shrunk by one cell: the outer ring is open water, so nothing is lost.
-        box_lo = np.array([ox + c, oy + c])
-        box_hi = np.array([ox + (nx - 1) * c, oy + (ny - 1) * c])
-        t_in = np.zeros(len(p0))
-        t_out = np.ones(len(p0))
-        for axis in (0, 1):
-            start, step = p0[:, axis], d[:, axis]
-            moving = step != 0.0
-            safe = np.where(moving, step, 1.0)
-            ta = (box_lo[axis] - start) / safe
-            tb = (box_hi[axis] - start) / safe
-            t_in = np.where(moving, np.maximum(t_in, np.minimum(ta, tb)), t_in)
-            t_out = np.where(moving, np.minimum(t_out, np.maximum(ta, tb)), t_out)
-            outside = ~moving & ((start < box_lo[axis]) | (start > box_hi[axis]))
-            t_out = np.where(outside, -1.0, t_out)
-        touching = np.flatnonzero(t_in <= t_out)
         blocked = np.full(len(p0), np.inf)
-        if len(touching) == 0:
-            return blocked
-
-        # State of the walk, one entry per still-active move.
-        idx = touching
-        a, v = p0[idx], d[idx]
-        t_enter, t_end = t_in[idx], t_out[idx]
-        sx = np.sign(v[:, 0]).astype(np.int64)
-        sy = np.sign(v[:, 1]).astype(np.int64)
-        ix = np.clip(np.floor((a[:, 0] + t_enter * v[:, 0] - ox) / c), 0, nx - 1).astype(np.int64)
-        iy = np.clip(np.floor((a[:, 1] + t_enter * v[:, 1] - oy) / c), 0, ny - 1).astype(np.int64)
-        for _ in range(nx + ny + 4):  # a move crosses at most nx + ny cells
-            if not len(idx):
-                break
-            # Parameter at which the move leaves the current cell through its x or y side.
-            edge_x = ox + (ix + (sx > 0)) * c
-            edge_y = oy + (iy + (sy > 0)) * c
-            tx = np.divide(edge_x - a[:, 0], v[:, 0], out=np.full(len(idx), np.inf), where=sx != 0)
-            ty = np.divide(edge_y - a[:, 1], v[:, 1], out=np.full(len(idx), np.inf), where=sy != 0)
-            t_exit = np.maximum(np.minimum(np.minimum(tx, ty), t_end), t_enter)
-            z_in = a[:, 2] + t_enter * v[:, 2]
-            z_out = a[:, 2] + t_exit * v[:, 2]
-            roof = self.heights_m[iy, ix]
-            under_roof = np.minimum(z_in, z_out) < roof
-            # Entering below the roof: a wall, met on entry; entering above it: the roof, met where the
-            # move comes down through it (height is linear along the move).
-            through_roof = (z_in - roof) / np.where(z_in - z_out != 0, z_in - z_out, 1.0)
-            t_hit = np.where(z_in < roof, t_enter, t_enter + np.clip(through_roof, 0, 1) * (t_exit - t_enter))
-            blocked[idx[under_roof]] = t_hit[under_roof]
-            step_x = tx <= ty
-            ix = np.clip(ix + np.where(step_x, sx, 0), 0, nx - 1)
-            iy = np.clip(iy + np.where(step_x, 0, sy), 0, ny - 1)
-            going = ~under_roof & (t_exit < t_end)
-            idx, a, v, t_enter, t_end = idx[going], a[going], v[going], t_exit[going], t_end[going]
-            ix, iy, sx, sy = ix[going], iy[going], sx[going], sy[going]
-        else:
+        ox, oy = self.origin_m
+        if not _walk_moves(self.heights_m, ox, oy, self.cell_m, p0, p1 - p0, blocked):
             raise RuntimeError("segment walk did not finish")  # a bug, not bad input
         return blocked
 
