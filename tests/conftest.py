@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+# Two threads for the compiled kernels whatever the machine, so the thread-count tests compare one thread
+# with two even on a single core (set before Numba is first imported).
+os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+
 import io
 import tomllib
 from collections.abc import Callable

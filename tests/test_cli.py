@@ -362,3 +362,14 @@ def test_manhattan_recon_report_tells_of_captain_red_and_slayer_five(tmp_path: P
     assert_summary_contract(summary)
     assert summary["scenario"] == "manhattan-recon"
     assert summary["sides"]["air_command"]["launched"] == 16
+
+
+def test_defenders_already_in_the_air_take_off_like_any_launch(tmp_path: Path) -> None:
+    """`captainred run skirmish.toml --set enemy.airborne=4`: the patrol's take-off is logged at time 0,
+    so every craft the swarm loses was launched first, and the summary's counts add up."""
+    ran = captainred("run", SKIRMISH, "--seed", "2", "--set", "enemy.airborne=4", "--json", "out.json", cwd=tmp_path)
+    assert ran.code == 0, ran.err
+    summary = json.loads((tmp_path / "out.json").read_text("utf-8"))
+    lgf = summary["sides"]["lgf"]
+    assert lgf["launched"] >= 4
+    assert lgf["launched"] == lgf["lost"] + lgf["returned"] + lgf["airborne"]

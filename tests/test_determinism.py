@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numba
 import numpy as np
 import pytest
 
+from captainred.engine import grid as grid_module
 from captainred.engine.checks import WorldInvariantError, check_determinism
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
@@ -150,3 +152,20 @@ def test_check_determinism_catches_a_late_batch_dependence_and_names_the_first_e
 def test_check_determinism_refuses_to_check_nothing(sea_skirmish: ResolvedScenario) -> None:
     with pytest.raises(ValueError):
         check_determinism(sea_skirmish, seed=5, steps=0, stepper=Simulation)
+
+
+@pytest.mark.slow
+def test_a_batch_gives_the_same_digests_on_one_thread_and_on_two(
+    skirmish: ResolvedScenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled kernels spread battles over threads in large Worlds; forced to do so here, a batch
+    fought on one thread and on two gives the same battles, digest for digest."""
+    monkeypatch.setattr(grid_module, "PARALLEL_MIN_ROWS", 0)
+    digests = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        try:
+            digests.append([r.digest for r in run_battles(skirmish, [3, 4, 5])])
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert digests[0] == digests[1]

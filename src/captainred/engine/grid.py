@@ -19,6 +19,7 @@ each writing only its own rows, so no answer depends on the thread count or the 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
@@ -252,106 +253,111 @@ def _lgf_choice(
     return best, best_range
 
 
-@numba.njit(cache=True, parallel=True)
-def sense_battles(
-    row_start: I64,
-    row_stop: I64,
-    x: F64,
-    y: F64,
-    z: F64,
-    side: NDArray[np.int8],
-    up: NDArray[np.bool_],
-    slot: NDArray[np.int32],
-    spread: F64,
-    target: I64,
-    force_down_role: NDArray[np.bool_],
-    prey: NDArray[np.bool_],
-    nose_x: F64,
-    nose_y: F64,
-    nose_z: F64,
-    range_limit_m: float,
-    evade_range_m: float,
-    force_down_radius_m: float,
-    budget: I64,
-    cell_base: I64,
-    cell_start: I64,
-    order: I64,
-    cell_of: I64,
-    side_start: I64,
-    geometry: F64,
-    dims: I64,
-    nearest: I64,
-    nearest_range: F64,
-    tail: I64,
-    tail_range: F64,
-    escorts: I64,
-    nearest_prey: I64,
-    battle_range: F64,
+Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`)
+Limits = tuple[float, float, float]
+
+
+@numba.njit(cache=True)
+def _sense_battle(
+    b: int, row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
 ) -> None:
+    """One battle's picture (see `sense_battles`)."""
+    x, y, z, side, up, slot, spread, target, force_down_role, prey, nose_x, nose_y, nose_z = craft
+    range_limit_m, evade_range_m, force_down_radius_m = limits
+    budget, cell_base, cell_start, order, cell_of, side_start, geometry, dims = scratch
+    nearest, nearest_range, tail, tail_range, escorts, nearest_prey, battle_range = out
+    lo, hi = row_start[b], row_stop[b]
+    base = cell_base[b]
+    _build_battle(b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims)
+    n_ac = side_start[b, 1] - side_start[b, 0]
+    n_lgf = side_start[b, 2] - side_start[b, 1]
+    if n_ac == 0 or n_lgf == 0:
+        return
+    closest = battle_range[b]
+    for k in range(n_ac):
+        a = order[side_start[b, AC] + k]
+        e, rng = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
+        nearest[a] = e
+        nearest_range[a] = rng
+        closest = min(closest, rng)
+    battle_range[b] = closest
+    n_prey = 0
+    for k in range(n_ac):
+        if prey[order[side_start[b, AC] + k]]:
+            n_prey += 1
+    for k in range(n_lgf):
+        e = order[side_start[b, LGF] + k]
+        a, rng = _lgf_choice(
+            e, b, x, y, z, slot, spread[e], range_limit_m, geometry, dims, base, cell_start, order, side_start
+        )
+        nearest[e] = a
+        nearest_range[e] = rng
+        if n_prey and force_down_role[e]:
+            best, best_range = -1, math.inf
+            for j in range(n_ac):
+                a = order[side_start[b, AC] + j]
+                if prey[a]:
+                    dx = x[e] - x[a]
+                    dy = y[e] - y[a]
+                    dz = z[e] - z[a]
+                    rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+                    if rng < best_range or (rng == best_range and a < best):
+                        best, best_range = a, rng
+            nearest_prey[e] = best
+    # Whom each LGF hunts: the tail threat and the escorts of its target.
+    for e in range(lo, hi):
+        if not up[e] or side[e] != LGF:
+            continue
+        a = target[e]
+        if a < lo or a >= hi or not up[a] or side[a] != AC:
+            continue
+        dx = x[e] - x[a]
+        dy = y[e] - y[a]
+        dz = z[e] - z[a]
+        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+        ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(rng, 1.0)
+        on_tail = rng < evade_range_m and (ahead < -0.3 or rng < 0.35 * evade_range_m)
+        if on_tail and rng < tail_range[a]:  # rows ascend, so a tie keeps the lower row
+            tail[a] = e
+            tail_range[a] = rng
+        if force_down_role[e] and rng < force_down_radius_m:
+            escorts[a] += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _sense_in_parallel(
+    row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
+) -> None:
+    for b in numba.prange(len(row_start)):
+        _sense_battle(b, row_start, row_stop, craft, limits, scratch, out)
+
+
+@numba.njit(cache=True)
+def _sense_in_turn(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
+    for b in range(len(row_start)):
+        _sense_battle(b, row_start, row_stop, craft, limits, scratch, out)
+
+
+PARALLEL_MIN_ROWS = 20_000  # design value: below this, waking threads costs more than it saves
+
+
+def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other).
+
+    `craft`: x, y, z, side, airborne, slot, target spread, target, force-down role, prey, and the nose's
+    x, y, z of each row. `limits`: the range limit, the evade range and the force-down radius. `scratch`:
+    the `SenseGrid`'s arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey
+    (per row) and the battles' closest approach (per battle, holding the ship's part on entry).
 
     Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
     evade range, and behind her or very close); how many force-down LGFs hunting her are within the
     force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
-    any range. Per battle: the closest approach of opposing craft, folded into `battle_range`.
-    Outputs are written for airborne rows; the caller fills the rest with -1, inf and 0.
+    any range. Outputs are written for airborne rows; the caller fills the rest with -1, inf and 0.
+
+    Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
+    so the answers are the same with one thread or many.
     """
-    for b in numba.prange(len(row_start)):
-        lo, hi = row_start[b], row_stop[b]
-        base = cell_base[b]
-        _build_battle(
-            b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
-        )
-        n_ac = side_start[b, 1] - side_start[b, 0]
-        n_lgf = side_start[b, 2] - side_start[b, 1]
-        if n_ac == 0 or n_lgf == 0:
-            continue
-        closest = battle_range[b]
-        for k in range(n_ac):
-            a = order[side_start[b, AC] + k]
-            e, rng = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
-            nearest[a] = e
-            nearest_range[a] = rng
-            closest = min(closest, rng)
-        battle_range[b] = closest
-        n_prey = 0
-        for k in range(n_ac):
-            if prey[order[side_start[b, AC] + k]]:
-                n_prey += 1
-        for k in range(n_lgf):
-            e = order[side_start[b, LGF] + k]
-            a, rng = _lgf_choice(
-                e, b, x, y, z, slot, spread[e], range_limit_m, geometry, dims, base, cell_start, order, side_start
-            )
-            nearest[e] = a
-            nearest_range[e] = rng
-            if n_prey and force_down_role[e]:
-                best, best_range = -1, math.inf
-                for j in range(n_ac):
-                    a = order[side_start[b, AC] + j]
-                    if prey[a]:
-                        dx = x[e] - x[a]
-                        dy = y[e] - y[a]
-                        dz = z[e] - z[a]
-                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        if rng < best_range or (rng == best_range and a < best):
-                            best, best_range = a, rng
-                nearest_prey[e] = best
-        # Whom each LGF hunts: the tail threat and the escorts of its target.
-        for e in range(lo, hi):
-            if not up[e] or side[e] != LGF:
-                continue
-            a = target[e]
-            if a < lo or a >= hi or not up[a] or side[a] != AC:
-                continue
-            dx = x[e] - x[a]
-            dy = y[e] - y[a]
-            dz = z[e] - z[a]
-            rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-            ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(rng, 1.0)
-            on_tail = rng < evade_range_m and (ahead < -0.3 or rng < 0.35 * evade_range_m)
-            if on_tail and rng < tail_range[a]:  # rows ascend, so a tie keeps the lower row
-                tail[a] = e
-                tail_range[a] = rng
-            if force_down_role[e] and rng < force_down_radius_m:
-                escorts[a] += 1
+    if int(row_stop[-1]) >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1:
+        _sense_in_parallel(row_start, row_stop, craft, limits, scratch, out)
+    else:
+        _sense_in_turn(row_start, row_stop, craft, limits, scratch, out)

@@ -53,9 +53,7 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
     nose_x[pilots] = cos_g * np.sin(world.heading_rad[pilots])
     nose_y[pilots] = cos_g * np.cos(world.heading_rad[pilots])
     nose_z[pilots] = np.sin(world.gamma_rad[pilots])
-    sense_battles(
-        world.row_start,
-        world.row_stop,
+    craft = (
         world.x_m,
         world.y_m,
         world.z_m,
@@ -69,9 +67,8 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         nose_x,
         nose_y,
         nose_z,
-        range_limit_m,
-        evade_range_m,
-        FORCE_DOWN_RADIUS_M,
+    )
+    scratch = (
         grid.budget,
         grid.cell_base,
         grid.cell_start,
@@ -80,13 +77,10 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         grid.side_start,
         grid.geometry,
         grid.dims,
-        nearest,
-        nearest_range,
-        tail,
-        tail_range,
-        escorts,
-        nearest_prey,
-        battle_range,
+    )
+    out = (nearest, nearest_range, tail, tail_range, escorts, nearest_prey, battle_range)
+    sense_battles(
+        world.row_start, world.row_stop, craft, (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M), scratch, out
     )
     return Picture(nearest, nearest_range, tail, tail_range, escorts, ship_range, nearest_prey, battle_range)
 

@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 
+from captainred.engine.launch import put_in_air
 from captainred.engine.party import build_party
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import AIR_COMMAND, LGF, Status, World
+from captainred.engine.world import AIR_COMMAND, LGF, World
 from captainred.scenario.maps import build_theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
 
@@ -194,7 +195,6 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
         "ceiling_m": param(lambda t: t.ceiling_m),
         "fuel_limited": param(lambda t: t.fuel_kg is not None).astype(bool),
         "burn_kg_s": burn,
-        "status": np.where(patrol, Status.AIRBORNE, Status.READY),
         "x_m": x,
         "y_m": y,
         "z_m": z,
@@ -212,4 +212,7 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
     }
     for name, value in assign.items():
         getattr(world, name)[...] = value
+    # A patrol already airborne takes off at time 0 where it circles, like any launch (with its event).
+    rows = np.flatnonzero(patrol)
+    put_in_air(world, rows, x[rows], y[rows], z[rows], heading[rows], speed[rows], base="patrol")
     return world
