@@ -69,13 +69,16 @@ $(VENV)/.runtime: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP_INSTALL) -c $(LOCK) -e .
 	@touch $@
 
+# torch first, by its exact version (the CPU build), so that nothing below can pull the CUDA one.
 $(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -c $(LOCK) torch==2.13.0
 	$(PIP_INSTALL) -c $(LOCK) -e '.[dev]'
 	@touch $@ $(VENV)/.runtime
 
 # Refresh the lock from a clean environment: `make lock`.
 lock:
 	rm -rf /tmp/captainred-lock && $(PYTHON) -m venv /tmp/captainred-lock
+	/tmp/captainred-lock/bin/pip install --quiet torch==2.13.0
 	/tmp/captainred-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/captainred-lock/bin/pip freeze --exclude-editable | grep -v '^captainred' > $(LOCK)
 
