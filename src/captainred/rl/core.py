@@ -86,7 +86,16 @@ def observation_names(k_nearest: int) -> tuple[str, ...]:
         "out_of_control",
         "blacked_out",
     ]
-    contact: tuple[str, ...] = ("present", "ahead", "right", "above", "range", "closing_ahead", "closing_right", "closing_above")
+    contact: tuple[str, ...] = (
+        "present",
+        "ahead",
+        "right",
+        "above",
+        "range",
+        "closing_ahead",
+        "closing_right",
+        "closing_above",
+    )
     contact += ("their_sin_heading", "their_cos_heading", "their_nose_on_me")
     names = list(own)
     for who in ("enemy", "friend"):
@@ -430,7 +439,7 @@ class BattleBatch:
             rows = self._rows[g.name]
             a = self.buffers[g.name].action
             home = self._home[g.name]
-            home |= (a[..., HOME] > 0) & self.buffers[g.name].action_mask[..., HOME]
+            home |= (a[..., HOME] > 0) & self.buffers[g.name].action_mask[..., HOME] & active[rows]
             control = active[rows] & self._controllable(g, rows) & ~home
             r = rows[control]
             act = a[control]
@@ -648,7 +657,7 @@ class BattleBatch:
             guns = (w.bursts_left[rows] > 0) & ~w.overheated[rows] & self._has_gun[local]
         mask[..., CANNON] &= guns
         mask[..., ROCKETS] &= w.rockets[rows] > 0
-        mask[..., HOME] &= (w.home_carrier[rows] >= 0) | (g.side == LGF)
+        mask[..., HOME] &= ((w.home_carrier[rows] >= 0) | (g.side == LGF)) & self.learning.home
 
     @staticmethod
     def _bearing(obs: F32, at: int, x: F64, y: F64, psi: F64, tx: F64, ty: F64) -> None:

@@ -75,6 +75,7 @@ class LearningScenario:
     k_nearest: int = 4
     rewards: Rewards = field(default_factory=Rewards)
     max_steps: int | None = None  # None: the scenario's own duration ends the episode
+    home: bool = True  # whether the 'home' action is offered (a dogfight has no home to go to)
     doc: str = ""
 
 
@@ -90,6 +91,7 @@ _NEAR_PARK = AirStart(
 
 _DEFAULTS: dict[str, dict[str, object]] = {
     "dogfight-1v1": dict(
+        home=False,
         air_start=_NEAR_PARK,
         control=("slayers",),
         k_nearest=1,
@@ -98,6 +100,7 @@ _DEFAULTS: dict[str, dict[str, object]] = {
         "K = 1; reward +1 for the kill, -1 if she is lost, aim 0.02 a second.",
     ),
     "dogfight-2v2": dict(
+        home=False,
         air_start=_NEAR_PARK,
         control=("slayers",),
         k_nearest=2,
@@ -114,6 +117,7 @@ _DEFAULTS: dict[str, dict[str, object]] = {
         "The 'home' action hands the aircraft to its pilot's doctrine for the flight home and the deck.",
     ),
     "melee-16v16": dict(
+        home=False,
         air_start=AirStart(centre_m=(0.0, 3300.0), altitude_m=1500.0, heading_deg=0.0, jitter_m=400.0),
         control=("air_command", "lgf"),
         k_nearest=4,
