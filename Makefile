@@ -48,8 +48,8 @@ system-packages:
 	fi
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
@@ -61,6 +61,7 @@ bench: $(VENV)/.dev $(VIEWER_BUILT) system-packages
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_viewer.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_rl.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

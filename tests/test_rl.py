@@ -345,3 +345,19 @@ def test_ppo_trains_a_few_hundred_steps_on_the_batched_core() -> None:
     assert model.num_timesteps >= 512
     assert len(venv.finished) >= 8  # episodes ended (at 30 steps) and were restarted in place
     assert any(not torch.equal(a, b) for a, b in zip(before, model.policy.parameters(), strict=True))
+
+
+def test_the_rl_benchmark_runs_on_a_tiny_batch() -> None:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_rl.py"
+    spec = importlib.util.spec_from_file_location("bench_rl", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    core = bench.bench_core(battles=2, steps=2)
+    assert core["agents_per_step"] == 64 and core["agent_steps_per_s"] > 0
+    assert bench.bench_pettingzoo(steps=2)["agent_steps_per_s"] > 0
