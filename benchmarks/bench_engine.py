@@ -34,13 +34,14 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from captainred.engine.fields import FieldSpec, Kind, field_table
+from captainred.engine.party import Party
+from captainred.engine.setup import build_world
 from captainred.engine.world import World
 from captainred.scenario import load_scenario
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import Simulation, run_battles
 
-# Per-row state that holds row numbers (-1 for none): a copy of a battle points at its own rows.
-ROW_NUMBER_FIELDS = ("target",)
 SKIRMISH = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "skirmish.toml"
 
 
@@ -100,7 +101,7 @@ class BattleTiming:
 
 def warm(resolved: ResolvedScenario, seeds: list[int], combat_s: float) -> Simulation:
     """A batch stepped until the swarm is out (any battle committed) and `combat_s` more have passed."""
-    sim = Simulation(World.build(resolved, seeds))
+    sim = Simulation(build_world(resolved, seeds))
     w = sim.world
     while not np.isfinite(w.committed_s).any():
         if sim.finished:
@@ -115,37 +116,32 @@ def warm(resolved: ResolvedScenario, seeds: list[int], combat_s: float) -> Simul
 def tile(warmed: World, resolved: ResolvedScenario, reps: int) -> World:
     """`reps` copies of every battle of a warmed World, as one World of reps * n_battles battles.
 
-    A fresh World is built with the warmed seeds repeated, so every field that depends on a battle's place
-    in the batch (battle number, global squadron index, row ranges) is right; every other array is the
-    warmed one repeated. The only state that holds row numbers, `target` and the radio calls, is shifted
-    to the copy's rows. A field this cannot classify raises rather than being copied wrongly.
+    The field table drives it. A fresh World is built with the warmed seeds repeated, so every identity
+    field (battle number, global squadron index, row ranges) is right for its place; every state field is
+    the warmed one repeated, and a field that holds row numbers is shifted to the copy's rows. The event
+    logs, the radio calls in progress and the raid's party are repeated the same way.
     """
     seeds = [int(s) for s in warmed.seed]
-    small = World.build(resolved, seeds)  # what the warmed World looked like before its first step
-    big = World.build(resolved, seeds * reps)
-    for f in dataclasses.fields(World):
-        name = f.name
-        now, before, fresh = getattr(warmed, name), getattr(small, name), getattr(big, name)
-        if isinstance(now, np.ndarray):
-            if fresh.shape == now.shape:  # not per battle, per row or per squadron: shared by all
-                setattr(big, name, now.copy())
-                continue
-            repeated_before = np.tile(before, (reps,) + (1,) * (before.ndim - 1))
-            if name in ROW_NUMBER_FIELDS:  # row numbers: shift each copy to its own rows
-                shift = np.repeat(np.arange(reps, dtype=now.dtype) * warmed.n, warmed.n)
-                repeated = np.tile(now, reps)
-                setattr(big, name, np.where(repeated >= 0, repeated + shift, repeated))
-            elif _equal(fresh, repeated_before):  # placement-free: state, or identity the same everywhere
-                setattr(big, name, np.tile(now, (reps,) + (1,) * (now.ndim - 1)))
-            elif not _equal(now, before):
-                raise RuntimeError(f"cannot tile World.{name}: it depends on the row's place and it changed")
-        elif name == "logs":
-            big.logs = [copy.deepcopy(now[b % warmed.n_battles]) for b in range(big.n_battles)]
-        elif name == "calls":
-            big.calls = {row + r * warmed.n: call for r in range(reps) for row, call in now.items()}
-        elif isinstance(now, list | dict) and now != before:
-            raise RuntimeError(f"cannot tile World.{name}: a {type(now).__name__} that changed while stepping")
+    big = build_world(resolved, seeds * reps)
+    _tile_fields(warmed, big, field_table(World), reps, warmed.n)
+    if warmed.party is not None and big.party is not None:
+        _tile_fields(warmed.party, big.party, field_table(Party), reps, 0)
+        big.party.foes_by = warmed.party.foes_by * reps
+    big.logs = [copy.deepcopy(warmed.logs[b % warmed.n_battles]) for b in range(big.n_battles)]
+    big.calls = {row + r * warmed.n: call for r in range(reps) for row, call in warmed.calls.items()}
     return big
+
+
+def _tile_fields(warmed: object, big: object, table: tuple[FieldSpec, ...], reps: int, rows: int) -> None:
+    for spec in table:
+        if spec.kind is Kind.IDENTITY:
+            continue  # the fresh World's own: it depends on the row's place in the batch, and never changes
+        now = getattr(warmed, spec.name)
+        repeated = np.tile(now, (reps,) + (1,) * (now.ndim - 1))
+        if spec.holds_rows:  # row numbers: shift each copy to its own rows
+            shift = np.repeat(np.arange(reps, dtype=now.dtype) * rows, len(now))
+            repeated = np.where(repeated >= 0, repeated + shift, repeated)
+        setattr(big, spec.name, repeated)
 
 
 def _equal(a: np.ndarray, b: np.ndarray) -> bool:
@@ -154,17 +150,17 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 def same_state(a: World, b: World) -> list[str]:
     """The fields in which two Worlds differ (empty when they hold the same state)."""
-    differ = []
-    for f in dataclasses.fields(World):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            if not _equal(x, y):
-                differ.append(f.name)
-        elif f.name == "logs":
-            if [log.digest() for log in x] != [log.digest() for log in y]:
-                differ.append(f.name)
-        elif isinstance(x, list | dict) and x != y:
-            differ.append(f.name)
+    differ = [s.name for s in field_table(World) if not _equal(getattr(a, s.name), getattr(b, s.name))]
+    if a.party is not None and b.party is not None:
+        differ += [
+            f"party.{s.name}"
+            for s in field_table(Party)
+            if not _equal(getattr(a.party, s.name), getattr(b.party, s.name))
+        ]
+    if [log.digest() for log in a.logs] != [log.digest() for log in b.logs]:
+        differ.append("logs")
+    if a.calls != b.calls:
+        differ.append("calls")
     return differ
 
 
@@ -250,7 +246,7 @@ def bench_quiet(config: BenchConfig) -> dict[str, Any]:
     resolved = load_scenario(config.quiet_scenario)
     walls, sims, steps = [], [], []
     for seed in config.quiet_seeds:
-        sim = Simulation(World.build(resolved, [seed]))
+        sim = Simulation(build_world(resolved, [seed]))
         start = time.perf_counter()
         while not sim.finished:
             sim.step()

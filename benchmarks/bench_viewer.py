@@ -28,7 +28,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from captainred.engine.world import World
+from captainred.engine.setup import build_world
 from captainred.replay.browser import ChromiumMissing, launch_chromium
 from captainred.replay.format import Frame, ReplayWriter
 from captainred.replay.record import replay_header
@@ -41,7 +41,7 @@ PARK_CENTRE_M = (0.0, 10_300.0)
 
 def synthetic_replay(n_craft: int, seconds: float = 60.0, every_s: float = 0.5, seed: int = 1) -> bytes:
     """A minute of `n_craft` aircraft circling over Manhattan, as a replay file's bytes."""
-    world = World.build(load_scenario(SKIRMISH), [1])
+    world = build_world(load_scenario(SKIRMISH), [1])
     header = replay_header(world, 0, every_s)
     rng = np.random.default_rng(seed)  # a benchmark's own generator, not the simulation's
     ours = n_craft // 5

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from captainred.engine.setup import build_world
 from captainred.engine.world import Status, World
 from captainred.scenario.loader import load_scenario, resolve
 from captainred.scenario.model import ResolvedScenario
@@ -48,7 +49,7 @@ def sea_skirmish() -> ResolvedScenario:
 def world(skirmish: ResolvedScenario) -> World:
     """A fresh one-battle skirmish World, every craft still on deck or inside the ship (rows 0-3 are
     Guardians, rows 4-15 LGFs)."""
-    return World.build(skirmish, [1])
+    return build_world(skirmish, [1])
 
 
 def put_airborne(

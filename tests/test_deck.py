@@ -12,6 +12,7 @@ import pytest
 from captainred.doctrine.modes import Mode
 from captainred.engine.checks import StepChecker, WorldInvariantError, check_determinism, check_step, snapshot
 from captainred.engine.events import EventKind
+from captainred.engine.setup import build_world
 from captainred.engine.world import Status, Sub, World
 from captainred.fleet.carrier_deck import (
     GROOVE_ALTITUDE_M,
@@ -36,7 +37,7 @@ def with_deck(world: World) -> Simulation:
 
 def fight_checked(resolved: ResolvedScenario, seeds: list[int]) -> tuple[World, list[BattleResult]]:
     """Fight to the end with the deck cycle, checking the engine's rules and the deck's law every step."""
-    world = World.build(resolved, seeds)
+    world = build_world(resolved, seeds)
     sim = with_deck(world)
     checker = StepChecker(world)
     check_deck(world)
@@ -142,7 +143,7 @@ def test_a_battle_with_the_deck_cycle_is_the_same_alone_and_in_a_batch(skirmish:
 
 
 def test_captain_red_can_land_on_fumes_on_the_last_wire(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, SEEDS)
+    world = build_world(skirmish, SEEDS)
     deck = CarrierDeck(world)
     rows = first_rows(world)
     for row in rows.tolist():
@@ -164,7 +165,7 @@ def test_captain_red_can_land_on_fumes_on_the_last_wire(skirmish: ResolvedScenar
 
 
 def test_a_badly_damaged_aircraft_cannot_fly_again_that_day(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, SEEDS[:20])
+    world = build_world(skirmish, SEEDS[:20])
     deck = CarrierDeck(world)
     rows = first_rows(world)
     for row in rows.tolist():
@@ -195,7 +196,7 @@ def test_a_badly_damaged_aircraft_cannot_fly_again_that_day(skirmish: ResolvedSc
 
 
 def test_lowest_fuel_lands_first_and_only_one_at_a_time(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, [5])
+    world = build_world(skirmish, [5])
     deck = CarrierDeck(world)
     in_the_groove(world, 0, fuel_kg=900.0)
     in_the_groove(world, 1, fuel_kg=300.0)
@@ -213,7 +214,7 @@ def test_lowest_fuel_lands_first_and_only_one_at_a_time(skirmish: ResolvedScenar
 
 
 def test_nobody_lands_while_a_launch_is_running(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, [5])
+    world = build_world(skirmish, [5])
     deck = CarrierDeck(world)
     in_the_groove(world, 0, fuel_kg=300.0)
     world.all_clear_s[0, ODYSSEUS] = 0.0
@@ -222,7 +223,7 @@ def test_nobody_lands_while_a_launch_is_running(skirmish: ResolvedScenario) -> N
 
 
 def test_a_bolter_goes_round_again_and_waits_its_turn(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, SEEDS)
+    world = build_world(skirmish, SEEDS)
     deck = CarrierDeck(world)
     rows = first_rows(world)
     for row in rows.tolist():
@@ -272,7 +273,7 @@ def test_repairs_take_longer_the_worse_the_damage() -> None:
 def test_deck_crews_refuel_and_rearm_one_aircraft_each_in_no_less_than_five_minutes(
     recon: ResolvedScenario,
 ) -> None:
-    world = World.build(recon, [1])
+    world = build_world(recon, [1])
     deck = CarrierDeck(world)
     crews = world.scenario.catalog.carriers["Odysseus"].deck_crews
     rows = list(range(crews + 1))
@@ -303,7 +304,7 @@ def test_deck_crews_refuel_and_rearm_one_aircraft_each_in_no_less_than_five_minu
 
 
 def test_a_wounded_pilot_goes_to_the_sick_bay(recon: ResolvedScenario) -> None:
-    world = World.build(recon, [1])
+    world = build_world(recon, [1])
     deck = CarrierDeck(world)
     in_the_groove(world, 0, fuel_kg=500.0)
     world.wounded[0] = True
@@ -315,7 +316,7 @@ def test_a_wounded_pilot_goes_to_the_sick_bay(recon: ResolvedScenario) -> None:
 
 
 def test_an_aircraft_beyond_repair_is_struck_off_and_counted_lost(recon: ResolvedScenario) -> None:
-    world = World.build(recon, [1])
+    world = build_world(recon, [1])
     deck = CarrierDeck(world)
     in_the_groove(world, 0, fuel_kg=500.0)
     world.health[0, Sub.AIRFRAME] = 0.1
@@ -326,7 +327,7 @@ def test_an_aircraft_beyond_repair_is_struck_off_and_counted_lost(recon: Resolve
 
 
 def test_a_damaged_aircraft_may_not_recover_from_the_drop_off_the_bow(skirmish: ResolvedScenario) -> None:
-    world = World.build(skirmish, SEEDS)
+    world = build_world(skirmish, SEEDS)
     deck = CarrierDeck(world)
     rows = first_rows(world)
     world.health[rows, Sub.ENGINE_PORT] = 0.1

@@ -88,7 +88,7 @@ def test_the_digest_survives_a_json_round_trip_of_the_log(skirmish: ResolvedScen
 
 
 def test_check_determinism_passes_a_sea_battle_over_many_steps(sea_skirmish: ResolvedScenario) -> None:
-    report = check_determinism(sea_skirmish, seed=5, steps=1200)
+    report = check_determinism(sea_skirmish, seed=5, steps=1200, stepper=Simulation)
     assert report.steps == 1200, "the check stopped short of the steps it claims"
     assert report.events > 20
     assert report.batch.index(5) > 0, "the battle must sit at a row offset inside the batch"
@@ -96,7 +96,7 @@ def test_check_determinism_passes_a_sea_battle_over_many_steps(sea_skirmish: Res
 
 @pytest.mark.slow
 def test_check_determinism_passes_a_skirmish_to_its_end(skirmish: ResolvedScenario) -> None:
-    report = check_determinism(skirmish, seed=7, steps=100_000, others=[8])
+    report = check_determinism(skirmish, seed=7, steps=100_000, others=[8], stepper=Simulation)
     assert report.finished and 500 < report.steps < 100_000
 
 
@@ -149,4 +149,4 @@ def test_check_determinism_catches_a_late_batch_dependence_and_names_the_first_e
 
 def test_check_determinism_refuses_to_check_nothing(sea_skirmish: ResolvedScenario) -> None:
     with pytest.raises(ValueError):
-        check_determinism(sea_skirmish, seed=5, steps=0)
+        check_determinism(sea_skirmish, seed=5, steps=0, stepper=Simulation)

@@ -23,6 +23,7 @@ from captainred.engine.kinematics import (
 )
 from captainred.engine.radio import WORDS_PER_S, start_call
 from captainred.engine.rng import Purpose, spawn_seeds, uniform
+from captainred.engine.setup import build_world
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import G, Status, Sub, World
@@ -48,7 +49,7 @@ def fly_for(world: World, steps: int, dt_s: float) -> None:
 
 @pytest.mark.parametrize("seeds", [[7], [5, 1]], ids=["alone", "batch"])
 def test_a_whole_skirmish_keeps_every_invariant_on_every_step(skirmish: ResolvedScenario, seeds: list[int]) -> None:
-    sim = Simulation(World.build(skirmish, seeds))
+    sim = Simulation(build_world(skirmish, seeds))
     checker = StepChecker(sim.world)
     while not sim.finished:
         sim.step()
@@ -61,7 +62,7 @@ def test_a_whole_skirmish_keeps_every_invariant_on_every_step(skirmish: Resolved
 
 @pytest.mark.slow
 def test_the_whole_recon_keeps_every_invariant_on_every_step(recon: ResolvedScenario) -> None:
-    sim = Simulation(World.build(recon, [2]))
+    sim = Simulation(build_world(recon, [2]))
     checker = StepChecker(sim.world)
     while not sim.finished:
         sim.step()
@@ -74,7 +75,7 @@ def test_the_whole_recon_keeps_every_invariant_on_every_step(recon: ResolvedScen
 
 def test_guardian_out_of_fuel_glides_and_cannot_climb(world: World, airborne: Airborne) -> None:
     def glide(throttle: float) -> np.ndarray:
-        w = World.build(world.scenario, [1])
+        w = build_world(world.scenario, [1])
         row = airborne(w, GUARDIAN, z_m=2000.0, throttle=throttle)
         w.fuel_kg[row] = 0.0
         w.cmd_gamma_rad[row] = 0.4  # the pilot hauls back for all she is worth
@@ -270,7 +271,7 @@ def test_a_pilot_with_no_rounds_never_fires_a_shot(world: World, airborne: Airbo
 
 
 def test_guardians_with_empty_guns_fire_no_cannon_all_battle(skirmish: ResolvedScenario) -> None:
-    sim = Simulation(World.build(skirmish, [4]))
+    sim = Simulation(build_world(skirmish, [4]))
     w = sim.world
     ours = np.flatnonzero(w.side == 0)
     w.rounds[ours] = 0.0
@@ -330,8 +331,8 @@ def test_skimming_a_roof_is_allowed(world: World, airborne: Airborne) -> None:
 
 
 def test_two_worlds_in_one_process_share_no_state(skirmish: ResolvedScenario) -> None:
-    first = World.build(skirmish, [1, 2])
-    second = World.build(skirmish, [1, 2])
+    first = build_world(skirmish, [1, 2])
+    second = build_world(skirmish, [1, 2])
     arrays = [name for name, value in vars(first).items() if isinstance(value, np.ndarray)]
     assert len(arrays) > 60
     for name in arrays:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from captainred.engine.events import EventKind
-from captainred.engine.world import AIR_COMMAND, Status, World, fleet_centre
+from captainred.engine.setup import build_world
+from captainred.engine.world import AIR_COMMAND, Status, fleet_centre
 from captainred.report import check_summary, summarize
 from captainred.scenario import ScenarioError, load_scenario, resolve
 from captainred.simulation import Simulation, run_battles
@@ -17,7 +18,7 @@ MILE_M = 1609.344
 @pytest.fixture(scope="module")
 def circuit() -> dict[str, object]:
     """The fifty-mile circuit flown once, with the Devils' track round the (moving) fleet recorded."""
-    sim = Simulation(World.build(load_scenario("fifty-mile-circuit"), [11]))
+    sim = Simulation(build_world(load_scenario("fifty-mile-circuit"), [11]))
     w = sim.world
     bearings, ranges, fleet_y = [], [], []
     while not sim.finished:
@@ -59,7 +60,7 @@ def test_radio_silence_is_kept_on_a_patrol_without_contact(circuit: dict[str, ob
 
 def test_the_recon_launches_only_once_the_convoy_is_in_range() -> None:
     resolved = load_scenario("manhattan-recon")
-    sim = Simulation(World.build(resolved, [5]))
+    sim = Simulation(build_world(resolved, [5]))
     w = sim.world
     start = w.carrier_xy[0, 0].copy()
     steps_before_launch = 0
@@ -114,7 +115,7 @@ def test_a_reconnaissance_needs_a_target() -> None:
 
 
 def test_carriers_not_yet_launched_stay_ready_while_the_fleet_steams() -> None:
-    sim = Simulation(World.build(load_scenario("manhattan-recon"), [1]))
+    sim = Simulation(build_world(load_scenario("manhattan-recon"), [1]))
     for _ in range(50):
         sim.step()
     w = sim.world
@@ -134,7 +135,7 @@ def _skirmish(**mission: object) -> dict[str, object]:
 def test_the_formation_flies_its_route_out_waypoint_by_waypoint() -> None:
     route = [(20_000.0, -5_000.0), (25_000.0, 12_000.0)]  # both well outside the contact range
     resolved = resolve(_skirmish(waypoints_m=[list(p) for p in route]), source="route.toml")
-    sim = Simulation(World.build(resolved, [2]))
+    sim = Simulation(build_world(resolved, [2]))
     w = sim.world
     closest = [np.inf, np.inf]
     when = [np.inf, np.inf]

@@ -14,6 +14,7 @@ import pytest
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import fly
 from captainred.engine.net import net_centre
+from captainred.engine.setup import build_world
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import LGF, World
 from captainred.fleet.carrier_deck import check_deck
@@ -31,7 +32,7 @@ def _builtin(name: str) -> dict[str, Any]:
 
 def test_the_net_holds_against_a_full_bombardment() -> None:
     resolved = load_scenario("net-bombardment")
-    sim = Simulation(World.build(resolved, [3]))
+    sim = Simulation(build_world(resolved, [3]))
     while not sim.finished:
         sim.step()
         check_deck(sim.world)  # the Devils at readiness stay aboard, every one counted
@@ -60,7 +61,7 @@ def test_a_net_too_weak_gives_way_and_the_shells_then_fall_inside() -> None:
 
 
 def test_the_net_moves_with_the_fleet() -> None:
-    sim = Simulation(World.build(load_scenario("fifty-mile-circuit"), [2]))
+    sim = Simulation(build_world(load_scenario("fifty-mile-circuit"), [2]))
     start = net_centre(sim.world)[0].copy()
     for _ in range(200):
         sim.step()
@@ -82,7 +83,7 @@ def test_the_net_parts_for_the_launch_and_for_the_recovery_and_closes_behind() -
 @pytest.fixture
 def sea_fleet(sea_skirmish: ResolvedScenario) -> World:
     """The sea skirmish's World: the carrier 28 km east and 20 km south of the map origin, under its net."""
-    world = World.build(sea_skirmish, [1])
+    world = build_world(sea_skirmish, [1])
     world.time_s[:] = 600.0
     world.tick[:] = 3000
     return world
@@ -183,7 +184,7 @@ def test_a_bombarded_battle_is_the_same_alone_and_in_a_batch() -> None:
 def test_aircraft_file_out_and_home_only_through_the_gap_while_the_net_is_open() -> None:
     from captainred.engine.net import through_gap
 
-    sim = Simulation(World.build(load_scenario("fifty-mile-circuit"), [6]))
+    sim = Simulation(build_world(load_scenario("fifty-mile-circuit"), [6]))
     w = sim.world
     ours = np.flatnonzero(w.side != LGF)
     gap = sim.world.scenario.scenario.net.gap_m

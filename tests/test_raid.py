@@ -13,7 +13,7 @@ import pytest
 
 from captainred.engine.events import EventKind
 from captainred.engine.party import MEMBER_ID_BASE, SPACING_M, Phase, speed_factor
-from captainred.engine.world import World
+from captainred.engine.setup import build_world
 from captainred.raid.stage import SHELL_COVER, WALK_MPS, WALL_CRUSH_M, WALL_REACH_M
 from captainred.report.summary import check_summary, summarize
 from captainred.scenario import ScenarioError
@@ -105,7 +105,7 @@ def test_a_heavier_load_slows_the_whole_party():
     assert minutes["Bren gun"] > minutes["Tommy gun"]
     # With nobody to see them, the time is the route at the slowest member's pace.
     resolved = resolve(quiet_approach(4, patrols=0.0), "x")
-    world = World.build(resolved, [3])
+    world = build_world(resolved, [3])
     assert world.party is not None
     pace = WALK_MPS * speed_factor(world.party.load_kg).min()
     assert minutes["Tommy gun"] == pytest.approx(world.party.route_length_m / pace / 60, abs=0.05)
@@ -135,7 +135,7 @@ def test_the_raid_is_the_same_alone_and_in_a_batch(story_runs):
 
 def test_nobody_is_inside_the_ship_without_climbing_through_an_open_breach():
     resolved = resolve(raid_data(), "night-raid")
-    sim = Simulation(World.build(resolved, [1, 2, 3, 4, 5, 6]))
+    sim = Simulation(build_world(resolved, [1, 2, 3, 4, 5, 6]))
     party = sim.world.party
     assert party is not None
     while not sim.finished:
@@ -230,7 +230,7 @@ def test_a_bigger_party_is_seen_more_often_but_wins_its_firefights_faster():
 
 def test_the_party_keeps_its_column_and_its_phase_ends():
     resolved = resolve(quiet_approach(4, patrols=0.0), "x")
-    world = World.build(resolved, [1])
+    world = build_world(resolved, [1])
     sim = Simulation(world)
     party = world.party
     assert party is not None

@@ -1,15 +1,18 @@
-"""The battle loop: the ordered stages of a step, applied to a World of one or many battles.
+"""The battle loop: an ordered tuple of stages, applied to a World of one or many battles.
 
-sense -> clock -> radio -> decide (Air Command, the swarm) -> launch -> fly -> collide -> minds -> fire ->
-damage -> cameras -> recovery -> end. Each battle keeps its own clock and picks its own tick: the combat
-tick while anything hostile is within the quiet range, the transit tick otherwise; so a battle's events
-are the same alone or in a batch, whatever the other battles are doing.
+sense -> clock -> steam -> order launches -> radio -> decide (Air Command, the swarm, a command from
+outside) -> launch -> fly -> collide -> net -> bombard -> raid -> minds -> fire -> wings -> cameras ->
+recovery -> turnaround -> end. Each stage is a function of (world, context). A stage may also say when it
+next needs the clock while nothing flies (`wakes_s`), the longest tick it allows (`tick_cap_s`), whether it
+keeps its battle open (`keeps_open`), and what it does when its battle ends (`closes`). Each battle's
+clock and its end fold over those answers, so a new timed rule is one new stage, and a battle's events are
+the same alone or in a batch, whatever the other battles are doing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -24,7 +27,8 @@ from captainred.engine.events import EventKind, EventLog
 from captainred.engine.kinematics import fly
 from captainred.engine.mind import reach_into_minds
 from captainred.engine.radio import finish_calls
-from captainred.engine.sensing import build_pairs, sense
+from captainred.engine.sensing import Pairs, Picture, build_pairs, sense
+from captainred.engine.setup import build_world
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import AIR_COMMAND, Flag, Status, Sub, World, emit, emit_battle
@@ -33,7 +37,10 @@ from captainred.fleet.carrier_deck import CarrierDeck
 from captainred.fleet.net import tend_net
 from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
 from captainred.raid import advance_raid, close_raid, raid_pending, raid_tick_s
-from captainred.scenario.model import ResolvedScenario
+from captainred.scenario.model import MotherShipType, ResolvedScenario
+
+F64 = NDArray[np.float64]
+B = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -72,117 +79,268 @@ class Command(Protocol):
     def __call__(self, world: World, active: NDArray[np.bool_]) -> None: ...
 
 
-class Simulation:
-    """Steps a World until every battle in it has ended."""
+@dataclass
+class StepContext:
+    """What the stages of one run share: the run's fixed helpers, and what earlier stages of this step
+    found (the picture, the clock, who moved and from where). Rebuilt in part every step; never state
+    that outlives a step, which lives in the World."""
 
-    def __init__(self, world: World, deck: Deck | None = None, command: Command | None = None) -> None:
+    deck: Deck
+    armoury: Armoury
+    pairs: Pairs
+    ship: MotherShipType | None
+    command: Command | None
+    stages: tuple[Stage, ...] = ()
+    # --- this step
+    picture: Picture | None = None
+    active_battles: B = field(default_factory=lambda: np.zeros(0, bool))
+    active: B = field(default_factory=lambda: np.zeros(0, bool))  # per row: its battle is still being fought
+    dt: F64 = field(default_factory=lambda: np.zeros(0))  # per row: its battle's tick
+    moving: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))  # rows that flew
+    x0: F64 = field(default_factory=lambda: np.zeros(0))  # where they were before they flew
+    y0: F64 = field(default_factory=lambda: np.zeros(0))
+    z0: F64 = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One rule of the step, in order. Only `run` is required.
+
+    - `wakes_s(world)`: per battle, when this stage next needs the clock while nothing is in the air (a
+      launch, a deck job, a shell); the idle tick never passes it. inf: never.
+    - `tick_cap_s(world)`: per battle, the longest tick this stage allows at any time. inf: no limit.
+    - `keeps_open(world)`: per battle, this stage still has work, so the battle may not end yet.
+    - `closes(world, battle)`: what this stage does when the battle ends.
+    """
+
+    name: str
+    run: Callable[[World, StepContext], None]
+    wakes_s: Callable[[World], F64] | None = None
+    tick_cap_s: Callable[[World], F64] | None = None
+    keeps_open: Callable[[World], B] | None = None
+    closes: Callable[[World, int], None] | None = None
+
+
+# ------------------------------------------------------------------------------------------ the stages
+
+
+def _prey(w: World) -> B:
+    """The Air Command craft that force-down LGFs go after: smoking, wounded, spinning, tail shot up, leaking."""
+    prey: B = (
+        (w.side == AIR_COMMAND)
+        & w.airborne
+        & (w.smoking | w.wounded | w.spinning | (w.flags & Flag.TAIL_HIT > 0) | (w.leak_kg_s > 0))
+    )
+    return prey
+
+
+def _sense(w: World, ctx: StepContext) -> None:
+    ctx.picture = sense(w, ctx.pairs, w.scenario.scenario.doctrine.evade_range_m, _prey(w))
+
+
+def _clock(w: World, ctx: StepContext) -> None:
+    """Each battle's tick: the combat tick near the enemy, the transit tick when all is quiet, and the idle
+    tick (up to the soonest thing any stage is waiting for) while nothing at all is in the air and the
+    fleet just steams; never longer than any stage allows, nor past the scenario's end."""
+    timing = w.scenario.scenario.timing
+    assert ctx.picture is not None
+    active_battles = ~w.done
+    quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
+    dt_b = np.where(quiet, timing.transit_tick_s, timing.combat_tick_s)
+    flying = np.bincount(w.battle[w.airborne], minlength=w.n_battles) > 0
+    wakes = np.full(w.n_battles, np.inf)
+    caps = np.full(w.n_battles, np.inf)
+    for stage in ctx.stages:
+        if stage.wakes_s is not None:
+            wakes = np.minimum(wakes, stage.wakes_s(w))
+        if stage.tick_cap_s is not None:
+            caps = np.minimum(caps, stage.tick_cap_s(w))
+    idle = np.clip(np.minimum(timing.idle_tick_s, wakes - w.time_s), timing.combat_tick_s, None)
+    dt_b = np.where(flying, dt_b, idle)
+    dt_b = np.minimum(dt_b, caps)
+    dt_b = np.where(active_battles, np.minimum(dt_b, timing.duration_s - w.time_s), 0.0)
+    w.dt_s[:] = dt_b
+    w.tick_start_s[:] = w.time_s
+    w.time_s[active_battles] += dt_b[active_battles]
+    w.tick[active_battles] += 1
+    ctx.active_battles = active_battles
+    ctx.active = active_battles[w.battle]
+    ctx.dt = dt_b[w.battle]
+
+
+def _steam(w: World, ctx: StepContext) -> None:
+    steam(w)
+
+
+def _order_launches(w: World, ctx: StepContext) -> None:
+    order_launches(w, ctx.active)
+
+
+def _radio(w: World, ctx: StepContext) -> None:
+    finish_calls(w, ctx.active)
+
+
+def _decide_air_command(w: World, ctx: StepContext) -> None:
+    assert ctx.picture is not None
+    decide_air_command(w, ctx.picture, ctx.armoury, ctx.active)
+
+
+def _decide_swarm(w: World, ctx: StepContext) -> None:
+    assert ctx.picture is not None
+    decide_swarm(w, ctx.picture, ctx.armoury, ctx.active)
+
+
+def _command(w: World, ctx: StepContext) -> None:
+    if ctx.command is not None:
+        ctx.command(w, ctx.active)
+
+
+def _launch(w: World, ctx: StepContext) -> None:
+    ctx.deck.launch(w, ctx.active)
+
+
+def _fly(w: World, ctx: StepContext) -> None:
+    moving = np.flatnonzero(ctx.active & w.airborne)
+    ctx.moving = moving
+    ctx.x0, ctx.y0, ctx.z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
+    fly(w, ctx.active & w.airborne, ctx.dt)
+
+
+def _collide(w: World, ctx: StepContext) -> None:
+    collide(w, ctx.moving, ctx.x0, ctx.y0, ctx.z0)
+
+
+def _net(w: World, ctx: StepContext) -> None:
+    tend_net(w, ctx.active_battles, ctx.moving, ctx.x0, ctx.y0, ctx.z0)
+
+
+def _bombard(w: World, ctx: StepContext) -> None:
+    bombard(w, ctx.active_battles)
+
+
+def _raid(w: World, ctx: StepContext) -> None:
+    advance_raid(w, ctx.active_battles)
+
+
+def _minds(w: World, ctx: StepContext) -> None:
+    if ctx.ship is not None:
+        assert ctx.picture is not None
+        reach_into_minds(w, ctx.active, ctx.dt, ctx.picture.ship_range_m, ctx.ship)
+
+
+def _fire(w: World, ctx: StepContext) -> None:
+    apply_hits(w, fire(w, ctx.armoury, ctx.active, ctx.dt))
+
+
+def _wings(w: World, ctx: StepContext) -> None:
+    wing_failures(w, ctx.active, ctx.dt)
+
+
+def _cameras(w: World, ctx: StepContext) -> None:
+    mission = w.scenario.scenario.mission
+    if mission.target_m is not None:
+        ship_z = float(w.ship_xyz[2]) if w.ship_xyz else 0.0
+        take_photos(w, ctx.active, mission.target_m, ship_z, mission.photo_range_m, mission.photo_interval_s)
+
+
+def _recover(w: World, ctx: StepContext) -> None:
+    ctx.deck.recover(w, ctx.active, w.mode == Mode.RETURN)
+
+
+def _turnaround(w: World, ctx: StepContext) -> None:
+    ctx.deck.turnaround(w, ctx.active)
+
+
+def _end(w: World, ctx: StepContext) -> None:
+    """A battle ends when nothing of ours is in play and no stage keeps it open, or when its time is up."""
+    ours = w.side == AIR_COMMAND
+    # In play: in the air, or on deck still waiting for a first launch (not one back aboard and turned
+    # around, which would keep a battle going for days of refuelling and repairs).
+    first_launch = (w.status == Status.READY) & (w.sorties == 0) & ~w.stand_by
+    still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
+    kept_open = np.zeros(w.n_battles, dtype=bool)
+    for stage in ctx.stages:
+        if stage.keeps_open is not None:
+            kept_open |= stage.keeps_open(w)
+    out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
+    ending = ctx.active_battles & (((still_ours == 0) & ~kept_open) | out_of_time)
+    for b in np.flatnonzero(ending).tolist():
+        rows = np.arange(w.row_start[b], w.row_stop[b])
+        for row in rows[w.status[rows] == Status.AIRBORNE].tolist():
+            emit(w, row, EventKind.AIRBORNE_AT_END, fuel_kg=float(w.fuel_kg[row]), photos=int(w.photos[row]))
+        for row in [r for r in sorted(w.calls) if w.battle[r] == b]:
+            del w.calls[row]
+        flew = bool(((w.battle == b) & ours & (w.status != Status.READY)).any()) or bool(
+            ((w.battle == b) & ours & (w.sorties > 0)).any()
+        )
+        for stage in ctx.stages:
+            if stage.closes is not None:
+                stage.closes(w, b)
+        reason = "time" if still_ours[b] else "every aircraft home or lost" if flew else "all quiet"
+        emit_battle(w, b, EventKind.END, reason=reason, sim_seconds=float(w.time_s[b]))
+        w.done[b] = True
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("sense", _sense),
+    Stage("clock", _clock),
+    Stage("steam", _steam),
+    Stage("order launches", _order_launches),
+    Stage("radio", _radio),
+    Stage("decide: Air Command", _decide_air_command),
+    Stage("decide: the swarm", _decide_swarm),
+    Stage("command", _command),
+    Stage("launch", _launch, wakes_s=next_launch_s),
+    Stage("fly", _fly),
+    Stage("collide", _collide),
+    Stage("net", _net),
+    Stage("bombard", _bombard, wakes_s=next_bombardment_s, keeps_open=bombardment_pending),
+    Stage("raid", _raid, tick_cap_s=raid_tick_s, keeps_open=raid_pending, closes=close_raid),
+    Stage("minds", _minds),
+    Stage("fire", _fire),
+    Stage("wings", _wings),
+    Stage("cameras", _cameras),
+    Stage("recover", _recover),
+    Stage("turnaround", _turnaround, wakes_s=next_deck_job_s),
+    Stage("end", _end),
+)
+
+
+class Simulation:
+    """Steps a World until every battle in it has ended, through `stages` in order."""
+
+    def __init__(
+        self,
+        world: World,
+        deck: Deck | None = None,
+        command: Command | None = None,
+        stages: tuple[Stage, ...] = STAGES,
+    ) -> None:
         self.world = world
-        self.command = command
-        self.deck: Deck = deck if deck is not None else CarrierDeck(world)
-        self.pairs = build_pairs(world)
-        self.armoury = Armoury(world)
         scenario = world.scenario.scenario
-        self.timing = scenario.timing
-        self.ship = world.scenario.catalog.ships[scenario.enemy.ship] if scenario.enemy.ship else None
+        self.context = StepContext(
+            deck=deck if deck is not None else CarrierDeck(world),
+            armoury=Armoury(world),
+            pairs=build_pairs(world),
+            ship=world.scenario.catalog.ships[scenario.enemy.ship] if scenario.enemy.ship else None,
+            command=command,
+            stages=stages,
+        )
+        self.stages = stages
         self.steps = 0
+
+    @property
+    def deck(self) -> Deck:
+        return self.context.deck
 
     @property
     def finished(self) -> bool:
         return bool(self.world.done.all())
 
     def step(self) -> None:
-        w = self.world
-        scenario = w.scenario.scenario
-        active_battles = ~w.done
-        prey = (
-            (w.side == AIR_COMMAND)
-            & w.airborne
-            & (w.smoking | w.wounded | w.spinning | (w.flags & Flag.TAIL_HIT > 0) | (w.leak_kg_s > 0))
-        )
-        picture = sense(w, self.pairs, scenario.doctrine.evade_range_m, prey)
-
-        # Each battle's clock: the combat tick near the enemy, the transit tick when all is quiet, and the
-        # idle tick (up to the next launch) while nothing at all is in the air and the fleet just steams.
-        quiet = picture.battle_enemy_range_m > self.timing.quiet_range_m
-        dt_b = np.where(quiet, self.timing.transit_tick_s, self.timing.combat_tick_s)
-        flying = np.bincount(w.battle[w.airborne], minlength=w.n_battles) > 0
-        until_launch = np.minimum(np.minimum(next_launch_s(w), next_deck_job_s(w)), next_bombardment_s(w)) - w.time_s
-        idle = np.clip(np.minimum(self.timing.idle_tick_s, until_launch), self.timing.combat_tick_s, None)
-        dt_b = np.where(flying, dt_b, idle)
-        dt_b = np.minimum(dt_b, raid_tick_s(w))  # a party out on foot keeps its own, shorter tick
-        dt_b = np.where(active_battles, np.minimum(dt_b, scenario.timing.duration_s - w.time_s), 0.0)
-        w.dt_s[:] = dt_b
-        w.tick_start_s[:] = w.time_s
-        w.time_s[active_battles] += dt_b[active_battles]
-        w.tick[active_battles] += 1
-        active = active_battles[w.battle]
-        dt = dt_b[w.battle]
-
-        steam(w)
-        order_launches(w, active)
-        finish_calls(w, active)
-        decide_air_command(w, picture, self.armoury, active)
-        decide_swarm(w, picture, self.armoury, active)
-        if self.command is not None:
-            self.command(w, active)
-        self.deck.launch(w, active)
-
-        moving = np.flatnonzero(active & w.airborne)
-        x0, y0, z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
-        fly(w, active & w.airborne, dt)
-        collide(w, moving, x0, y0, z0)
-        tend_net(w, active_battles, moving, x0, y0, z0)
-        bombard(w, active_battles)
-        advance_raid(w, active_battles)
-        if self.ship is not None:
-            reach_into_minds(w, active, dt, picture.ship_range_m, self.ship)
-
-        hits = fire(w, self.armoury, active, dt)
-        apply_hits(w, hits)
-        wing_failures(w, active, dt)
-        mission = scenario.mission
-        if mission.target_m is not None:
-            take_photos(
-                w,
-                active,
-                mission.target_m,
-                float(w.ship_xyz[2]) if w.ship_xyz else 0.0,
-                mission.photo_range_m,
-                mission.photo_interval_s,
-            )
-        self.deck.recover(w, active, w.mode == Mode.RETURN)
-        self.deck.turnaround(w, active)
-        self._end_battles(active_battles)
+        for stage in self.stages:
+            stage.run(self.world, self.context)
         self.steps += 1
-
-    def _end_battles(self, active_battles: np.ndarray) -> None:
-        w = self.world
-        ours = w.side == AIR_COMMAND
-        # In play: in the air, or on deck still waiting for a first launch (not one back aboard and turned
-        # around, which would keep a battle going for days of refuelling and repairs).
-        first_launch = (w.status == Status.READY) & (w.sorties == 0) & ~w.stand_by
-        still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
-        out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
-        ending = active_battles & (((still_ours == 0) & ~bombardment_pending(w) & ~raid_pending(w)) | out_of_time)
-        for b in np.flatnonzero(ending).tolist():
-            rows = np.arange(w.row_start[b], w.row_stop[b])
-            for row in rows[w.status[rows] == Status.AIRBORNE].tolist():
-                emit(
-                    w,
-                    row,
-                    EventKind.AIRBORNE_AT_END,
-                    fuel_kg=float(w.fuel_kg[row]),
-                    photos=int(w.photos[row]),
-                )
-            for row in [r for r in sorted(w.calls) if w.battle[r] == b]:
-                del w.calls[row]
-            flew = bool(((w.battle == b) & ours & (w.status != Status.READY)).any()) or bool(
-                ((w.battle == b) & ours & (w.sorties > 0)).any()
-            )
-            close_raid(w, b)
-            reason = "time" if still_ours[b] else "every aircraft home or lost" if flew else "all quiet"
-            emit_battle(w, b, EventKind.END, reason=reason, sim_seconds=float(w.time_s[b]))
-            w.done[b] = True
 
     def results(self) -> list[BattleResult]:
         w = self.world
@@ -202,7 +360,7 @@ def run_battles(
     """
     if not seeds:
         return []
-    sim = Simulation(World.build(resolved, list(seeds)))
+    sim = Simulation(build_world(resolved, list(seeds)))
     if observe is not None:
         observe(sim)
     while not sim.finished:
@@ -212,4 +370,4 @@ def run_battles(
     return sim.results()
 
 
-__all__ = ["BattleResult", "Simulation", "Sub", "run_battles"]
+__all__ = ["STAGES", "BattleResult", "Command", "Simulation", "Stage", "StepContext", "Sub", "run_battles"]

@@ -20,6 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine.events import EventKind
+from captainred.engine.fields import state_fields
+from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
 from captainred.scenario.model import ResolvedScenario
 
@@ -402,28 +404,9 @@ class StepChecker:
 
 # ------------------------------------------------------------------------------------------- determinism
 
-# Per-row state compared between runs. `target` is a row index, so it is compared as a craft id.
-STATE_FIELDS = (
-    "status",
-    "x_m",
-    "y_m",
-    "z_m",
-    "speed_mps",
-    "heading_rad",
-    "gamma_rad",
-    "throttle",
-    "load_g",
-    "fuel_kg",
-    "rounds",
-    "rockets",
-    "health",
-    "mode",
-    "cmd_heading_rad",
-    "cmd_gamma_rad",
-    "cmd_throttle",
-    "trigger",
-    "flags",
-)
+# Per-row state compared between runs: every per-row field the step changes (the field table). A field
+# that holds row numbers (`target`) is compared as a craft id.
+STATE_FIELDS = state_fields(World)
 
 
 @dataclass(frozen=True)
@@ -446,18 +429,10 @@ class Stepper(Protocol):
     def step(self) -> None: ...
 
 
-def _default_stepper(world: World) -> Stepper:
-    # The step loop lives above the engine (it calls doctrine and fleet), so it is imported only here,
-    # when a caller has not given its own driver.
-    from captainred.simulation import Simulation
-
-    return Simulation(world)
-
-
 def _run(
     resolved: ResolvedScenario, seeds: list[int], steps: int, stepper: Callable[[World], Stepper]
 ) -> tuple[World, int]:
-    world = World.build(resolved, seeds)
+    world = build_world(resolved, seeds)
     sim = stepper(world)
     taken = 0
     while taken < steps and not sim.finished:
@@ -491,9 +466,10 @@ def _compare(a: World, a_battle: int, b: World, b_battle: int, what: str) -> int
             f"tick {int(b.tick[b_battle])} at {b.time_s[b_battle]!r} s",
         )
     rows_a, rows_b = a.rows_of(a_battle), b.rows_of(b_battle)
-    for name in (*STATE_FIELDS, "target"):
+    for spec in STATE_FIELDS:
+        name = spec.name
         va, vb = getattr(a, name)[rows_a], getattr(b, name)[rows_b]
-        if name == "target":
+        if spec.holds_rows:
             va = np.where(va >= 0, va - rows_a.start, -1)
             vb = np.where(vb >= 0, vb - rows_b.start, -1)
         same = (va == vb) | ((va != va) & (vb != vb))  # NaN where both are NaN counts as equal
@@ -514,13 +490,15 @@ def check_determinism(
     seed: int,
     steps: int,
     others: Sequence[int] | None = None,
-    stepper: Callable[[World], Stepper] = _default_stepper,
+    *,
+    stepper: Callable[[World], Stepper],
 ) -> DeterminismReport:
     """Run battle `seed` for `steps` steps twice alone and once inside a batch; raise at the first difference.
 
     The batch puts `others` (by default three neighbouring seeds) around the battle, so it sits at a row
     offset other than 0 beside battles that are doing other things. Runs stop early only if the battle ends.
-    `stepper` drives a World (by default the `Simulation` step loop). Every event and the final state of
+    `stepper` drives a World (the `Simulation` step loop, or an RL environment's driver of it: the
+    engine does not import the loop, which lives above it). Every event and the final state of
     every craft are compared, and the report says how many steps and
     events were compared, so a caller can see the check ran as long as it claims.
     """

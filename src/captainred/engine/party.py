@@ -13,6 +13,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from captainred.engine.fields import Kind, Scope, allocate, per_battle, per_member
 from captainred.engine.world import F64, I64, B, World
 from captainred.scenario.model import RaidSpec
 from captainred.scenario.quartermaster import Issue, issue_kit
@@ -44,55 +45,61 @@ class Party:
     raid: RaidSpec
     kit: tuple[Issue, ...]
     m: int
+    n_battles: int
     route_xy: F64 = field(repr=False)  # (k, 2): the route from the camp to the rubble, every ROUTE_STEP_M
     route_cover: B = field(repr=False)  # (k,): rubble or walls to hide in (else open ground)
     route_wall: B = field(repr=False)  # (k,): walls standing there
     flank_x_m: float = 0.0  # the hull's side facing the rubble (an x in the map frame)
 
     # --- per battle
-    phase: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    resume: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # phase after a halt
-    set_out_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    progress_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)  # the leader along the route
-    halt_until_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    patching: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # member, -1
-    foes: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    foes_start: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # at the first shot
-    foes_range_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
+    phase: I64 = per_battle(np.int64, 0)
+    resume: I64 = per_battle(np.int64, Phase.APPROACH)  # phase after a halt
+    set_out_s: F64 = per_battle(np.float64, np.inf)
+    progress_m: F64 = per_battle(np.float64, 0.0)  # the leader along the route
+    halt_until_s: F64 = per_battle(np.float64, 0.0)
+    patching: I64 = per_battle(np.int64, -1)  # member, -1
+    foes: I64 = per_battle(np.int64, 0)
+    foes_start: I64 = per_battle(np.int64, 0)  # at the first shot
+    foes_range_m: F64 = per_battle(np.float64, 0.0)
     foes_by: list[str] = field(default_factory=list, repr=False)  # "patrol" or "guards", per battle
-    fight_since_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    alarm: F64 = field(default_factory=lambda: np.zeros(0), repr=False)  # grows with each fight
-    kit_uses: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    fires_until_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)  # burning after a shell
-    breach: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # the breach used, 0
-    breach_xy: F64 = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
-    breach_seals_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    climbing: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)  # member, -1
-    climb_done_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    corridor_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    captive_held: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    captive_alive: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    secret_broken: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    searched_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)  # her memories, so far
-    next_wave_s: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    waves: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    over: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)  # RAID_OVER emitted
+    fight_since_s: F64 = per_battle(np.float64, 0.0)
+    alarm: F64 = per_battle(np.float64, 0.0)  # grows with each fight
+    kit_uses: I64 = per_battle(np.int64, 0)
+    fires_until_s: F64 = per_battle(np.float64, -np.inf)  # burning after a shell
+    breach: I64 = per_battle(np.int64, 0)  # the breach used, 0
+    breach_xy: F64 = per_battle(np.float64, 0.0, width=2)
+    breach_seals_s: F64 = per_battle(np.float64, -np.inf)
+    climbing: I64 = per_battle(np.int64, -1)  # member, -1
+    climb_done_s: F64 = per_battle(np.float64, 0.0)
+    corridor_m: F64 = per_battle(np.float64, 0.0)
+    captive_held: B = per_battle(np.bool_, True)
+    captive_alive: B = per_battle(np.bool_, True)
+    secret_broken: B = per_battle(np.bool_, False)
+    searched_s: F64 = per_battle(np.float64, 0.0)  # her memories, so far
+    next_wave_s: F64 = per_battle(np.float64, 0.0)
+    waves: I64 = per_battle(np.int64, 0)
+    over: B = per_battle(np.bool_, False)  # RAID_OVER emitted
 
     # --- per member (battle * m + i)
-    battle: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    member: I64 = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    alive: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    wounded: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    bleeding: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    stripped: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    inside: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    outside_for_good: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)  # left behind
-    came_out: B = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    to_breach_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)  # running: metres still to go
-    x_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    y_m: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    load_kg: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
-    skill: F64 = field(default_factory=lambda: np.zeros(0), repr=False)
+    battle: I64 = per_member(np.int64, 0, kind=Kind.IDENTITY)
+    member: I64 = per_member(np.int64, 0, kind=Kind.IDENTITY)
+    alive: B = per_member(np.bool_, True)
+    wounded: B = per_member(np.bool_, False)
+    bleeding: B = per_member(np.bool_, False)
+    stripped: B = per_member(np.bool_, False)
+    inside: B = per_member(np.bool_, False)
+    outside_for_good: B = per_member(np.bool_, False)  # left behind
+    came_out: B = per_member(np.bool_, False)
+    to_breach_m: F64 = per_member(np.float64, 0.0)  # running: metres still to go
+    x_m: F64 = per_member(np.float64, 0.0)
+    y_m: F64 = per_member(np.float64, 0.0)
+    load_kg: F64 = per_member(np.float64, 0.0)
+    skill: F64 = per_member(np.float64, 0.0, kind=Kind.IDENTITY)
+
+    def __post_init__(self) -> None:
+        allocate(self, {Scope.BATTLE: (self.n_battles,), Scope.MEMBER: (self.n_battles * self.m,)})
+        if not self.foes_by:
+            self.foes_by = [""] * self.n_battles
 
     @property
     def route_length_m(self) -> float:
@@ -134,58 +141,28 @@ def build_party(world: World) -> Party | None:
     assert world.ship_xyz is not None  # a raid needs a ship (the loader checks)
     ship_x, half_w = world.ship_xyz[0], world.ship_half_m[0]
     flank = ship_x + half_w if end[0] >= ship_x else ship_x - half_w
-    rows = nb * m
     loads = np.array([issue.load_kg(raid) for issue in kit])
     party = Party(
         raid=raid,
         kit=kit,
         m=m,
+        n_battles=nb,
         route_xy=route,
         route_cover=height > 0,
         route_wall=height >= WALL_HEIGHT_M,
         flank_x_m=float(flank),
-        phase=np.full(nb, Phase.CAMP, np.int64),
-        resume=np.full(nb, Phase.APPROACH, np.int64),
-        set_out_s=np.full(nb, np.inf),
-        progress_m=np.zeros(nb),
-        halt_until_s=np.zeros(nb),
-        patching=np.full(nb, -1, np.int64),
-        foes=np.zeros(nb, np.int64),
-        foes_start=np.zeros(nb, np.int64),
-        foes_range_m=np.zeros(nb),
-        foes_by=[""] * nb,
-        fight_since_s=np.zeros(nb),
-        alarm=np.zeros(nb),
-        kit_uses=np.full(nb, raid.first_aid_uses if any(i.first_aid_kit for i in kit) else 0, np.int64),
-        fires_until_s=np.full(nb, -np.inf),
-        breach=np.zeros(nb, np.int64),
-        breach_xy=np.zeros((nb, 2)),
-        breach_seals_s=np.full(nb, -np.inf),
-        climbing=np.full(nb, -1, np.int64),
-        climb_done_s=np.zeros(nb),
-        corridor_m=np.zeros(nb),
-        captive_held=np.ones(nb, bool),
-        captive_alive=np.ones(nb, bool),
-        secret_broken=np.zeros(nb, bool),
-        searched_s=np.full(nb, raid.captive_held_s),
-        next_wave_s=np.full(nb, raid.set_out_s),
-        waves=np.zeros(nb, np.int64),
-        over=np.zeros(nb, bool),
-        battle=np.repeat(np.arange(nb, dtype=np.int64), m),
-        member=np.tile(np.arange(m, dtype=np.int64), nb),
-        alive=np.ones(rows, bool),
-        wounded=np.tile(np.array([member.wounded for member in raid.party], dtype=bool), nb),
-        bleeding=np.zeros(rows, bool),
-        stripped=np.zeros(rows, bool),
-        inside=np.zeros(rows, bool),
-        outside_for_good=np.zeros(rows, bool),
-        came_out=np.zeros(rows, bool),
-        to_breach_m=np.zeros(rows),
-        x_m=np.full(rows, start[0]),
-        y_m=np.full(rows, start[1]),
-        load_kg=np.tile(loads, nb),
-        skill=np.tile(np.array([issue.pilot.skill for issue in kit]), nb),
     )
+    # Every array starts at its declared initial value (the field table); what differs is written here.
+    party.kit_uses[:] = raid.first_aid_uses if any(i.first_aid_kit for i in kit) else 0
+    party.searched_s[:] = raid.captive_held_s
+    party.next_wave_s[:] = raid.set_out_s
+    party.battle[:] = np.repeat(np.arange(nb, dtype=np.int64), m)
+    party.member[:] = np.tile(np.arange(m, dtype=np.int64), nb)
+    party.wounded[:] = np.tile(np.array([member.wounded for member in raid.party], dtype=bool), nb)
+    party.x_m[:] = start[0]
+    party.y_m[:] = start[1]
+    party.load_kg[:] = np.tile(loads, nb)
+    party.skill[:] = np.tile(np.array([issue.pilot.skill for issue in kit]), nb)
     return party
 
 

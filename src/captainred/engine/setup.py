@@ -1,27 +1,30 @@
-"""Allocating a World from a resolved scenario: rows for every craft, type parameters copied out."""
+"""Building a World from a resolved scenario: rows for every craft, type parameters copied out."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from captainred.engine.events import EventLog
+from captainred.engine.party import build_party
 from captainred.engine.rng import Purpose, uniform
-from captainred.scenario.maps import Theatre
+from captainred.engine.world import AIR_COMMAND, LGF, Status, World
+from captainred.scenario.maps import build_theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
-
-if TYPE_CHECKING:
-    from captainred.engine.world import World
 
 PRE_LAUNCH_S = 60.0  # manning the aircraft, clearing the deck, the all-clear flag
 
 
-def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], theatre: Theatre) -> World:
-    from captainred.engine.world import AIR_COMMAND, LGF, Status, Sub
+def build_world(resolved: ResolvedScenario, seeds: list[int]) -> World:
+    """Allocate one battle per seed, every row of every craft that may fly, and the raid's party."""
+    world = _populate(resolved, seeds)
+    world.party = build_party(world)
+    return world
 
+
+def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
     scenario, catalog = resolved.scenario, resolved.catalog
+    theatre = build_theatre(scenario.map, catalog.maps[scenario.map].kind)
     types: list[AircraftType] = []
     type_of: dict[str, int] = {}
 
@@ -142,117 +145,71 @@ def populate(cls: type[World], resolved: ResolvedScenario, seeds: list[int], the
 
     force_down = lgf_rows & (uniform(row_seed, craft, 0, Purpose.FORCE_DOWN_ROLE) < enemy.force_down_fraction)
     starts = np.arange(n_battles, dtype=np.int64) * per
-
-    return cls(
+    course = np.radians(scenario.fleet.course_deg)
+    world = World(
         scenario=resolved,
         theatre=theatre,
         n_battles=n_battles,
         n=n,
         types=tuple(types),
         squadrons_per_battle=squadrons_per_battle,
+        n_carriers=len(scenario.carriers),
         types_have_subsystems=np.array([t.subsystems for t in types], dtype=bool),
         types_cannon=np.array([t.cannon is not None for t in types], dtype=bool),
         ship_xyz=(sx, sy, ship.hover_altitude_m + ship.height_m / 2) if ship else None,
         ship_half_m=(ship.width_m / 2, ship.length_m / 2, ship.height_m / 2) if ship else (0.0, 0.0, 0.0),
-        seed=seed_arr,
-        time_s=np.zeros(n_battles),
-        tick=np.zeros(n_battles, dtype=np.int64),
-        dt_s=np.full(n_battles, scenario.timing.combat_tick_s),
-        tick_start_s=np.zeros(n_battles),
-        done=np.zeros(n_battles, dtype=bool),
-        committed_s=np.full(n_battles, np.inf),
-        contact=np.zeros(n_battles, dtype=bool),
-        row_start=starts,
-        row_stop=starts + per,
-        logs=[EventLog() for _ in range(n_battles)],
-        battle=battle,
-        craft=craft,
-        side=side,
-        type_index=tix,
-        squadron=squadron,
-        slot=tile([r[3] for r in layout], np.int32),
-        skill=tile([r[4] for r in layout], np.float64),
-        susceptibility=tile([r[5] for r in layout], np.float64),
-        camera=tile([r[6] for r in layout], np.bool_),
-        launch_at_s=launch_at,
-        force_down_role=force_down,
-        target_spread=np.where(lgf_rows, 0.6 * uniform(row_seed, craft, 0, Purpose.TARGET_SPREAD), 0.0),
-        row_seed=row_seed,
-        engines=param(lambda t: t.engines),
-        max_speed_mps=param(lambda t: t.max_speed_mps),
-        cruise_speed_mps=param(lambda t: t.cruise_speed_mps),
-        stall_speed_mps=param(lambda t: t.stall_speed_mps),
-        max_g=param(lambda t: t.max_g),
-        ceiling_m=param(lambda t: t.ceiling_m),
-        fuel_limited=param(lambda t: t.fuel_kg is not None).astype(bool),
-        burn_kg_s=burn,
-        status=np.where(patrol, Status.AIRBORNE, Status.READY).astype(np.int8),
-        x_m=x,
-        y_m=y,
-        z_m=z,
-        speed_mps=speed,
-        heading_rad=heading,
-        gamma_rad=np.zeros(n),
-        throttle=np.zeros(n),
-        load_g=np.ones(n),
-        fuel_kg=param(lambda t: t.fuel_kg or 0.0),
-        leak_kg_s=np.zeros(n),
-        rounds=rounds,
-        rockets=rockets,
-        heat_s=np.zeros(n),
-        overheated=np.zeros(n, dtype=bool),
-        bursts_left=bursts,
-        health=np.ones((n, len(Sub))),
-        smoking=np.zeros(n, dtype=bool),
-        wounded=np.zeros(n, dtype=bool),
-        pilot_dead=np.zeros(n, dtype=bool),
-        photos=np.zeros(n, dtype=np.int32),
-        next_photo_s=np.zeros(n),
-        kills=np.zeros(n, dtype=np.int32),
-        blackout_s=np.zeros(n),
-        spinning=np.zeros(n, dtype=bool),
-        forced_down=np.zeros(n, dtype=bool),
-        landing_intent=np.zeros(n, dtype=bool),
-        firing=np.zeros(n, dtype=bool),
-        rocket_ready_s=np.zeros(n),
-        mode=np.zeros(n, dtype=np.int8),
-        target=np.full(n, -1, dtype=np.int64),
-        cmd_heading_rad=heading.copy(),
-        cmd_gamma_rad=np.zeros(n),
-        cmd_throttle=np.zeros(n),
-        trigger=np.zeros(n, dtype=bool),
-        fire_rockets=np.zeros(n, dtype=bool),
-        mode_since_s=np.zeros(n),
-        flags=np.zeros(n, dtype=np.int32),
-        callsigns=callsigns * n_battles,
-        net_radius_m=scenario.net.radius_m if scenario.net.enabled else 0.0,
-        net_strength_t=np.full(n_battles, scenario.net.strength_t if scenario.net.enabled else 0.0),
-        net_open=np.zeros(n_battles, dtype=bool),
-        net_up=np.full(n_battles, scenario.net.enabled),
-        squadron_formed=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
-        squadron_contact=np.zeros(n_battles * squadrons_per_battle, dtype=bool),
-        carrier_xy=np.tile(start_xy, (n_battles, 1, 1)),
         carrier_start_xy=start_xy,
         fleet_velocity_mps=np.array(
-            [
-                scenario.fleet.speed_mps * np.sin(np.radians(scenario.fleet.course_deg)),
-                scenario.fleet.speed_mps * np.cos(np.radians(scenario.fleet.course_deg)),
-            ]
+            [scenario.fleet.speed_mps * np.sin(course), scenario.fleet.speed_mps * np.cos(course)]
         ),
-        home_carrier=home,
-        deck_free_s=np.zeros((n_battles, len(scenario.carriers))),
-        all_clear_s=np.full((n_battles, len(scenario.carriers)), np.inf),
-        next_launch_s=np.zeros((n_battles, len(scenario.carriers))),
-        deck_place=np.zeros(n, dtype=np.int8),  # every carrier aircraft starts on deck (DeckPlace.ON_DECK)
-        deck_work_s=np.zeros(n),
-        deck_ready_s=np.zeros(n),
-        landed_s=np.full(n, np.inf),
-        sorties=np.zeros(n, dtype=np.int32),
-        sick_bay_until_s=np.zeros(n),
-        spin_until_s=np.zeros(n),
-        circuit_rad=np.zeros(n),
-        circuit_bearing_rad=np.full(n, np.nan),
-        launch_offset_s=launch_offset,
-        stand_by=stand_by,
-        waypoint=np.zeros(n, dtype=np.int32),
+        net_radius_m=scenario.net.radius_m if scenario.net.enabled else 0.0,
+        callsigns=callsigns * n_battles,
     )
+    # Every array starts at its declared initial value (the field table); what differs is written here.
+    assign = {
+        "seed": seed_arr,
+        "dt_s": scenario.timing.combat_tick_s,
+        "row_start": starts,
+        "row_stop": starts + per,
+        "net_strength_t": scenario.net.strength_t if scenario.net.enabled else 0.0,
+        "net_up": scenario.net.enabled,
+        "battle": battle,
+        "craft": craft,
+        "side": side,
+        "type_index": tix,
+        "squadron": squadron,
+        "slot": tile([r[3] for r in layout], np.int32),
+        "skill": tile([r[4] for r in layout], np.float64),
+        "susceptibility": tile([r[5] for r in layout], np.float64),
+        "camera": tile([r[6] for r in layout], np.bool_),
+        "launch_at_s": launch_at,
+        "force_down_role": force_down,
+        "target_spread": np.where(lgf_rows, 0.6 * uniform(row_seed, craft, 0, Purpose.TARGET_SPREAD), 0.0),
+        "row_seed": row_seed,
+        "engines": param(lambda t: t.engines),
+        "max_speed_mps": param(lambda t: t.max_speed_mps),
+        "cruise_speed_mps": param(lambda t: t.cruise_speed_mps),
+        "stall_speed_mps": param(lambda t: t.stall_speed_mps),
+        "max_g": param(lambda t: t.max_g),
+        "ceiling_m": param(lambda t: t.ceiling_m),
+        "fuel_limited": param(lambda t: t.fuel_kg is not None).astype(bool),
+        "burn_kg_s": burn,
+        "status": np.where(patrol, Status.AIRBORNE, Status.READY),
+        "x_m": x,
+        "y_m": y,
+        "z_m": z,
+        "speed_mps": speed,
+        "heading_rad": heading,
+        "fuel_kg": param(lambda t: t.fuel_kg or 0.0),
+        "rounds": rounds,
+        "rockets": rockets,
+        "bursts_left": bursts,
+        "cmd_heading_rad": heading,
+        "home_carrier": home,
+        "carrier_xy": start_xy[None, :, :],
+        "launch_offset_s": launch_offset,
+        "stand_by": stand_by,
+    }
+    for name, value in assign.items():
+        getattr(world, name)[...] = value
+    return world

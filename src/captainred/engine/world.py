@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine.events import Event, EventKind, EventLog
-from captainred.scenario.maps import Theatre, build_theatre
+from captainred.engine.fields import Kind, Scope, allocate, field_table, per_battle, per_carrier, per_row, per_squadron
+from captainred.scenario.maps import Theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
 
 if TYPE_CHECKING:
@@ -61,7 +62,13 @@ SUBSYSTEM_NAMES = tuple(s.name.lower() for s in Sub)
 
 @dataclass(eq=False)
 class World:
-    """All state of a batch of battles. Build it with `World.build`."""
+    """All state of a batch of battles. Build it with `captainred.engine.setup.build_world`.
+
+    The arrays are the field table (`captainred.engine.fields`): each is declared once below with its
+    scope, dtype and initial value, and `__post_init__` allocates them all. The rest are the run's
+    constants (the scenario, the theatre, the aircraft types, the ship's box) and its Python-side state
+    (event logs, callsigns, radio calls in progress, the raid's party).
+    """
 
     scenario: ResolvedScenario
     theatre: Theatre
@@ -69,140 +76,149 @@ class World:
     n: int
     types: tuple[AircraftType, ...]
     squadrons_per_battle: int
+    n_carriers: int
     types_have_subsystems: B = field(repr=False)
     types_cannon: B = field(repr=False)
     ship_xyz: tuple[float, float, float] | None = field(repr=False)
     ship_half_m: tuple[float, float, float] = field(repr=False)  # half width (x), length (y), height (z)
-
-    # --- per battle
-    seed: NDArray[np.uint64] = field(repr=False)
-    time_s: F64 = field(repr=False)
-    tick: I64 = field(repr=False)
-    dt_s: F64 = field(repr=False)
-    tick_start_s: F64 = field(repr=False)  # the clock when this tick began (time_s - dt_s, exactly)
-    done: B = field(repr=False)
-    committed_s: F64 = field(repr=False)  # when the swarm was committed; inf before
-    contact: B = field(repr=False)
-    row_start: I64 = field(repr=False)
-    row_stop: I64 = field(repr=False)
-    logs: list[EventLog] = field(repr=False)
-
-    # --- per row: identity (constant through a run)
-    battle: I32 = field(repr=False)
-    craft: I32 = field(repr=False)
-    side: I8 = field(repr=False)
-    type_index: I32 = field(repr=False)
-    squadron: I32 = field(repr=False)  # global squadron index (battle * squadrons_per_battle + order), -1
-    slot: I32 = field(repr=False)
-    skill: F64 = field(repr=False)
-    susceptibility: F64 = field(repr=False)
-    camera: B = field(repr=False)
-    launch_at_s: F64 = field(repr=False)
-    force_down_role: B = field(repr=False)
-    target_spread: F64 = field(repr=False)
-    row_seed: NDArray[np.uint64] = field(repr=False)
-
-    # --- per row: type parameters, copied out so rules stay vectorised
-    engines: F64 = field(repr=False)
-    max_speed_mps: F64 = field(repr=False)
-    cruise_speed_mps: F64 = field(repr=False)
-    stall_speed_mps: F64 = field(repr=False)
-    max_g: F64 = field(repr=False)
-    ceiling_m: F64 = field(repr=False)
-    fuel_limited: B = field(repr=False)
-    burn_kg_s: F64 = field(repr=False)  # (n, 4): idle, cruise, full, redline, per engine
-
-    # --- per row: state
-    status: I8 = field(repr=False)
-    x_m: F64 = field(repr=False)
-    y_m: F64 = field(repr=False)
-    z_m: F64 = field(repr=False)
-    speed_mps: F64 = field(repr=False)
-    heading_rad: F64 = field(repr=False)
-    gamma_rad: F64 = field(repr=False)
-    throttle: F64 = field(repr=False)
-    load_g: F64 = field(repr=False)
-    fuel_kg: F64 = field(repr=False)
-    leak_kg_s: F64 = field(repr=False)
-    rounds: F64 = field(repr=False)
-    rockets: I32 = field(repr=False)
-    heat_s: F64 = field(repr=False)
-    overheated: B = field(repr=False)
-    bursts_left: I32 = field(repr=False)
-    health: NDArray[np.float64] = field(repr=False)  # (n, len(Sub)), 1 = whole, 0 = gone
-    smoking: B = field(repr=False)
-    wounded: B = field(repr=False)
-    pilot_dead: B = field(repr=False)
-    photos: I32 = field(repr=False)
-    next_photo_s: F64 = field(repr=False)
-    kills: I32 = field(repr=False)
-    blackout_s: F64 = field(repr=False)  # seconds of blackout left
-    spinning: B = field(repr=False)
-    forced_down: B = field(repr=False)  # herded down by LGFs: will be taken if she lands
-    landing_intent: B = field(repr=False)  # a crippled aircraft making for a street or the sea
-    firing: B = field(repr=False)
-    rocket_ready_s: F64 = field(repr=False)
-
-    # --- per row: decisions (written by doctrine, read by the physics and weapons)
-    mode: I8 = field(repr=False)
-    target: I64 = field(repr=False)  # row index, -1 for none
-    cmd_heading_rad: F64 = field(repr=False)
-    cmd_gamma_rad: F64 = field(repr=False)
-    cmd_throttle: F64 = field(repr=False)
-    trigger: B = field(repr=False)
-    fire_rockets: B = field(repr=False)
-    mode_since_s: F64 = field(repr=False)
-    flags: NDArray[np.int32] = field(repr=False)  # one-shot reports already made (see Flag)
-
-    # --- per squadron (global index battle * squadrons_per_battle + order)
-    squadron_formed: B = field(repr=False)
-    squadron_contact: B = field(repr=False)
-
-    # --- carriers (index into scenario.carriers) and their decks, per battle
-    carrier_xy: F64 = field(repr=False)  # (n_battles, n_carriers, 2): where each carrier is now
     carrier_start_xy: F64 = field(repr=False)  # (n_carriers, 2): where each carrier was at time 0
     fleet_velocity_mps: F64 = field(repr=False)  # (2,): the fleet steams at this velocity (x east, y north)
-    home_carrier: I32 = field(repr=False)  # per row, -1 for LGFs
-    deck_free_s: F64 = field(repr=False)  # (n_battles, n_carriers): when the deck can take the next one
-    # The deck cycle (captainred.fleet.carrier_deck), per battle and carrier: when the running launch
-    # sequence's all-clear was given (inf: none running), and when the next aircraft may go off the bow.
-    all_clear_s: F64 = field(repr=False)  # (n_battles, n_carriers)
-    next_launch_s: F64 = field(repr=False)  # (n_battles, n_carriers)
-    # ... and per row: where a carrier's aircraft is (DeckPlace), the deck job in hand (turnaround or
-    # repair: its seconds of work, and when it is done; inf while it waits for hands; for an aircraft in
-    # the air, the earliest it may fly its next approach), when it came aboard, sorties flown, and when
-    # its pilot is out of the sick bay.
-    deck_place: I8 = field(repr=False)
-    deck_work_s: F64 = field(repr=False)
-    deck_ready_s: F64 = field(repr=False)
-    landed_s: F64 = field(repr=False)
-    sorties: I32 = field(repr=False)
-    sick_bay_until_s: F64 = field(repr=False)
-
-    # --- per row: a spin's end (the pilot has fought out of it) and the launch door of an LGF
-    spin_until_s: F64 = field(repr=False)
-
-    # --- per row: a radial patrol's progress round the fleet (accumulated and last bearing)
-    circuit_rad: F64 = field(repr=False)
-    circuit_bearing_rad: F64 = field(repr=False)
-    launch_offset_s: F64 = field(repr=False)  # launch time after the order to launch is given
-    stand_by: B = field(repr=False)  # aboard at readiness, never launched in this battle
-    waypoint: I32 = field(repr=False)  # the next waypoint of the route out (index into the mission's)
-
-    # --- the net over the fleet, per battle: a dome on the fleet's centre (it moves with the fleet)
     net_radius_m: float = field(repr=False)  # 0: no net in this scenario
-    net_strength_t: F64 = field(repr=False)  # (n_battles,): what it can still absorb, tonnes of TNT
-    net_open: B = field(repr=False)  # (n_battles,): parted for aircraft to file through
-    net_up: B = field(repr=False)  # (n_battles,): standing (False once broken, or with no net)
 
-    # --- per row: names, for the radio and the log
+    # --- per battle
+    seed: NDArray[np.uint64] = per_battle(np.uint64, 0, kind=Kind.IDENTITY)
+    time_s: F64 = per_battle(np.float64, 0.0)
+    tick: I64 = per_battle(np.int64, 0)
+    dt_s: F64 = per_battle(np.float64, 0.0)
+    tick_start_s: F64 = per_battle(np.float64, 0.0)  # the clock when this tick began (time_s - dt_s, exactly)
+    done: B = per_battle(np.bool_, False)
+    committed_s: F64 = per_battle(np.float64, np.inf)  # when the swarm was committed; inf before
+    contact: B = per_battle(np.bool_, False)
+    row_start: I64 = per_battle(np.int64, 0, kind=Kind.IDENTITY)
+    row_stop: I64 = per_battle(np.int64, 0, kind=Kind.IDENTITY)
+    # The net over the fleet: a dome on the fleet's centre (it moves with the fleet).
+    net_strength_t: F64 = per_battle(np.float64, 0.0)  # what it can still absorb, tonnes of TNT
+    net_open: B = per_battle(np.bool_, False)  # parted for aircraft to file through
+    net_up: B = per_battle(np.bool_, False)  # standing (False once broken, or with no net)
+
+    # --- per row: identity (constant through a run)
+    battle: I32 = per_row(np.int32, 0, kind=Kind.IDENTITY)
+    craft: I32 = per_row(np.int32, 0, kind=Kind.IDENTITY)
+    side: I8 = per_row(np.int8, 0, kind=Kind.IDENTITY)
+    type_index: I32 = per_row(np.int32, 0, kind=Kind.IDENTITY)
+    squadron: I32 = per_row(np.int32, -1, kind=Kind.IDENTITY)  # battle * squadrons_per_battle + order, -1
+    slot: I32 = per_row(np.int32, 0, kind=Kind.IDENTITY)
+    skill: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    susceptibility: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    camera: B = per_row(np.bool_, False, kind=Kind.IDENTITY)
+    force_down_role: B = per_row(np.bool_, False, kind=Kind.IDENTITY)
+    target_spread: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    row_seed: NDArray[np.uint64] = per_row(np.uint64, 0, kind=Kind.IDENTITY)
+    home_carrier: I32 = per_row(np.int32, -1, kind=Kind.IDENTITY)  # -1 for LGFs
+    launch_offset_s: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)  # after the order to launch
+    stand_by: B = per_row(np.bool_, False, kind=Kind.IDENTITY)  # aboard at readiness, never launched
+
+    # --- per row: type parameters, copied out so rules stay vectorised
+    engines: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    max_speed_mps: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    cruise_speed_mps: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    stall_speed_mps: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    max_g: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    ceiling_m: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY)
+    fuel_limited: B = per_row(np.bool_, False, kind=Kind.IDENTITY)
+    burn_kg_s: F64 = per_row(np.float64, 0.0, kind=Kind.IDENTITY, width=4)  # idle, cruise, full, redline
+
+    # --- per row: state
+    launch_at_s: F64 = per_row(np.float64, np.inf)
+    status: I8 = per_row(np.int8, 0)  # Status.READY
+    x_m: F64 = per_row(np.float64, 0.0)
+    y_m: F64 = per_row(np.float64, 0.0)
+    z_m: F64 = per_row(np.float64, 0.0)
+    speed_mps: F64 = per_row(np.float64, 0.0)
+    heading_rad: F64 = per_row(np.float64, 0.0)
+    gamma_rad: F64 = per_row(np.float64, 0.0)
+    throttle: F64 = per_row(np.float64, 0.0)
+    load_g: F64 = per_row(np.float64, 1.0)
+    fuel_kg: F64 = per_row(np.float64, 0.0)
+    leak_kg_s: F64 = per_row(np.float64, 0.0)
+    rounds: F64 = per_row(np.float64, 0.0)
+    rockets: I32 = per_row(np.int32, 0)
+    heat_s: F64 = per_row(np.float64, 0.0)
+    overheated: B = per_row(np.bool_, False)
+    bursts_left: I32 = per_row(np.int32, 0)
+    health: F64 = per_row(np.float64, 1.0, width=len(Sub))  # 1 = whole, 0 = gone
+    smoking: B = per_row(np.bool_, False)
+    wounded: B = per_row(np.bool_, False)
+    pilot_dead: B = per_row(np.bool_, False)
+    photos: I32 = per_row(np.int32, 0)
+    next_photo_s: F64 = per_row(np.float64, 0.0)
+    kills: I32 = per_row(np.int32, 0)
+    blackout_s: F64 = per_row(np.float64, 0.0)  # seconds of blackout left
+    spinning: B = per_row(np.bool_, False)
+    spin_until_s: F64 = per_row(np.float64, 0.0)  # when the pilot has fought out of the spin
+    forced_down: B = per_row(np.bool_, False)  # herded down by LGFs: will be taken if she lands
+    landing_intent: B = per_row(np.bool_, False)  # a crippled aircraft making for a street or the sea
+    firing: B = per_row(np.bool_, False)
+    rocket_ready_s: F64 = per_row(np.float64, 0.0)
+    # A radial patrol's progress round the fleet (accumulated and last bearing), and the route out.
+    circuit_rad: F64 = per_row(np.float64, 0.0)
+    circuit_bearing_rad: F64 = per_row(np.float64, np.nan)
+    waypoint: I32 = per_row(np.int32, 0)  # the next waypoint of the route out (index into the mission's)
+
+    # --- per row: decisions (written by doctrine, read by the physics and weapons)
+    mode: I8 = per_row(np.int8, 0)
+    target: I64 = per_row(np.int64, -1, holds_rows=True)  # row index, -1 for none
+    cmd_heading_rad: F64 = per_row(np.float64, 0.0)
+    cmd_gamma_rad: F64 = per_row(np.float64, 0.0)
+    cmd_throttle: F64 = per_row(np.float64, 0.0)
+    trigger: B = per_row(np.bool_, False)
+    fire_rockets: B = per_row(np.bool_, False)
+    mode_since_s: F64 = per_row(np.float64, 0.0)
+    flags: I32 = per_row(np.int32, 0)  # one-shot reports already made (see Flag)
+
+    # --- the carriers' decks (captainred.fleet.carrier_deck): per row, where a carrier's aircraft is
+    # (DeckPlace), the deck job in hand (turnaround or repair: its seconds of work, and when it is done;
+    # inf while it waits for hands; for an aircraft in the air, the earliest it may fly its next
+    # approach), when it came aboard, sorties flown, and when its pilot is out of the sick bay.
+    deck_place: I8 = per_row(np.int8, 0)  # every carrier aircraft starts on deck (DeckPlace.ON_DECK)
+    deck_work_s: F64 = per_row(np.float64, 0.0)
+    deck_ready_s: F64 = per_row(np.float64, 0.0)
+    landed_s: F64 = per_row(np.float64, np.inf)
+    sorties: I32 = per_row(np.int32, 0)
+    sick_bay_until_s: F64 = per_row(np.float64, 0.0)
+
+    # --- per squadron
+    squadron_formed: B = per_squadron(np.bool_, False)
+    squadron_contact: B = per_squadron(np.bool_, False)
+
+    # --- per battle and carrier: where each carrier is now, when its deck can take the next one, when
+    # the running launch sequence's all-clear was given (inf: none running), and when the next aircraft
+    # may go off the bow.
+    carrier_xy: F64 = per_carrier(np.float64, 0.0, width=2)  # (n_battles, n_carriers, 2): x, y
+    deck_free_s: F64 = per_carrier(np.float64, 0.0)
+    all_clear_s: F64 = per_carrier(np.float64, np.inf)
+    next_launch_s: F64 = per_carrier(np.float64, 0.0)
+
+    # --- Python-side state: event logs, names for the radio and the log, the radio call in progress
+    # per row (rare, so a dict), and the raid's party on foot when the scenario has one.
+    logs: list[EventLog] = field(default_factory=list, repr=False)
     callsigns: list[str] = field(default_factory=list, repr=False)
-
-    # --- per row: the radio call in progress ("" when silent); calls are rare, so a dict suffices
     calls: dict[int, tuple[str, float, float, str]] = field(default_factory=dict, repr=False)
-
-    # --- the raid's party on foot, when the scenario has one (captainred.engine.party)
     party: Party | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        allocate(self, self.sizes())
+        if not self.logs:
+            self.logs = [EventLog() for _ in range(self.n_battles)]
+
+    def sizes(self) -> dict[Scope, tuple[int, ...]]:
+        """Each scope's leading dimensions in this World (what the field table allocates)."""
+        return {
+            Scope.ROW: (self.n,),
+            Scope.BATTLE: (self.n_battles,),
+            Scope.SQUADRON: (self.n_battles * self.squadrons_per_battle,),
+            Scope.CARRIER: (self.n_battles, self.n_carriers),
+        }
 
     @property
     def airborne(self) -> B:
@@ -212,23 +228,8 @@ class World:
     def rows_of(self, battle: int) -> slice:
         return slice(int(self.row_start[battle]), int(self.row_stop[battle]))
 
-    def row_time(self) -> F64:
-        return self.time_s[self.battle]
 
-    @classmethod
-    def build(cls, resolved: ResolvedScenario, seeds: list[int]) -> World:
-        """Allocate one battle per seed, every row of every craft that may fly."""
-        from captainred.engine.party import build_party
-        from captainred.engine.setup import populate
-
-        world = populate(
-            cls,
-            resolved,
-            seeds,
-            build_theatre(resolved.scenario.map, resolved.catalog.maps[resolved.scenario.map].kind),
-        )
-        world.party = build_party(world)
-        return world
+WORLD_FIELDS = field_table(World)
 
 
 class Flag(IntEnum):
