@@ -20,9 +20,11 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
+from captainred.engine.fields import Scope
 from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_angle
 from captainred.engine.rng import spawn_seeds
-from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, Status, World, emit_battle
+from captainred.engine.setup import build_world
+from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.record import Recorder
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
@@ -168,30 +170,39 @@ def _select(world: World, control: Sequence[str]) -> Bool:
     return chosen
 
 
-_PER_SQUADRON = ("squadron_formed", "squadron_contact")
-_IDENTITY = ("battle", "squadron", "row_start", "row_stop")
+# Identity fields that say where a row or battle sits in its batch (not what it is): never copied.
+_PLACE = ("battle", "squadron", "row_start", "row_stop")
 
 
 def transplant(world: World, fresh: World, battles: I64) -> None:
     """Copy battle j of `fresh` (same scenario) over battle `battles[j]` of `world`: a battle started
-    again in place, the other battles untouched. Every array field of the World is copied by its shape
-    (per row, per battle, per squadron); fields the same in every battle are left."""
+    again in place, the other battles untouched. The World's field table drives it: every field is copied
+    by its scope (row, battle, squadron, carrier), except those that say where a row sits in the batch,
+    and fields that hold row numbers are shifted to the destination's rows."""
+    if world.party is not None:
+        raise RLError("scenario: a raid's party on foot cannot be restarted in place")
     per = world.n // world.n_battles
     spb = world.squadrons_per_battle
-    for f in dataclasses.fields(World):
-        dst = getattr(world, f.name)
-        if not isinstance(dst, np.ndarray) or f.name in _IDENTITY or dst.ndim == 0:
+    dst_rows = (world.row_start[battles][:, None] + np.arange(per)).ravel()
+    src_rows = (fresh.row_start[: len(battles)][:, None] + np.arange(per)).ravel()
+    shift = np.repeat(world.row_start[battles] - fresh.row_start[: len(battles)], per)
+    dst_sq = (battles[:, None] * spb + np.arange(spb)).ravel()
+    src_sq = (np.arange(len(battles))[:, None] * spb + np.arange(spb)).ravel()
+    for spec in WORLD_FIELDS:
+        if spec.name in _PLACE:
             continue
-        src = getattr(fresh, f.name)
-        if f.name in _PER_SQUADRON:
-            for j, b in enumerate(battles.tolist()):
-                dst[b * spb : (b + 1) * spb] = src[j * spb : (j + 1) * spb]
-        elif dst.shape[0] == world.n and src.shape[0] == fresh.n:
-            d = (world.row_start[battles][:, None] + np.arange(per)).ravel()
-            s = (fresh.row_start[: len(battles)][:, None] + np.arange(per)).ravel()
-            dst[d] = src[s]
-        elif dst.shape[0] == world.n_battles and src.shape[0] == fresh.n_battles:
+        dst, src = getattr(world, spec.name), getattr(fresh, spec.name)
+        if spec.scope is Scope.ROW:
+            values = src[src_rows]
+            if spec.holds_rows:
+                values = np.where(values >= 0, values + shift.astype(values.dtype), values)
+            dst[dst_rows] = values
+        elif spec.scope in (Scope.BATTLE, Scope.CARRIER):
             dst[battles] = src[: len(battles)]
+        elif spec.scope is Scope.SQUADRON:
+            dst[dst_sq] = src[src_sq]
+        else:
+            raise RLError(f"transplant: no rule for the field {spec.name} of scope {spec.scope.name}")
     for j, b in enumerate(battles.tolist()):
         world.logs[b] = fresh.logs[j]
         start, stop = int(world.row_start[b]), int(world.row_stop[b])
@@ -222,6 +233,9 @@ class BattleBatch:
         max_steps: int | None = None,
     ) -> None:
         self.learning = learning_scenario(scenario)
+        if self.learning.resolved.scenario.raid is not None:
+            name = self.learning.resolved.scenario.name
+            raise RLError(f"scenario: '{name}' is a raid on foot; the environments fly aircraft")
         if isinstance(n_battles, bool) or not isinstance(n_battles, int | np.integer) or n_battles < 1:
             raise RLError(f"n_battles: must be a whole number >= 1, got {n_battles!r}")
         k = self.learning.k_nearest if k_nearest is None else k_nearest
@@ -311,7 +325,7 @@ class BattleBatch:
     # ----------------------------------------------------------------------------------------- setup
 
     def _build(self, seeds: Sequence[int]) -> World:
-        world = World.build(self.resolved, list(seeds))
+        world = build_world(self.resolved, list(seeds))
         if self.learning.air_start is not None:
             apply_air_start(world, self.learning.air_start, np.arange(world.n_battles))
         return world
