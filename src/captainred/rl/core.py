@@ -26,6 +26,7 @@ from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.record import Recorder
+from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
     LearningScenario,
@@ -52,11 +53,9 @@ TURN, CLIMB, THROTTLE, CANNON, ROCKETS, HOME = range(len(ACTIONS))
 MAX_TURN_RAD = np.pi / 2
 MAX_CLIMB_RAD = 0.5
 
-NEAR_M = 10_000.0  # contacts: positions are scaled by this
 FAR_M = 50_000.0  # the ship, the target, home
 ALTITUDE_M = 3_000.0  # altitude: 0 m is -1, 6 km is +1
 LOOK_AHEAD_M = (500.0, 1000.0, 2000.0)
-CONTACT_FEATURES = 11
 OWN_FEATURES = 26
 WORLD_FEATURES = 4 + 5 + 3 + 3  # terrain, ship, target, home
 
@@ -685,66 +684,28 @@ class BattleBatch:
         """The K nearest airborne `others` of each agent, in its own frame: features (B, N, K, 11), their
         rows (-1 where fewer than K are up), and the cosine of each off the agent's nose."""
         w = self.world
-        k = self.k_nearest
         b, n = rows.shape
-        dx = w.x_m[others][:, None, :] - w.x_m[rows][:, :, None]
-        dy = w.y_m[others][:, None, :] - w.y_m[rows][:, :, None]
-        dz = w.z_m[others][:, None, :] - w.z_m[rows][:, :, None]
-        d2 = dx * dx + dy * dy + dz * dz
-        invalid = (w.status[others] != Status.AIRBORNE)[:, None, :] | np.zeros((1, n, 1), bool)
-        if exclude_self:
-            invalid = invalid | (others[:, None, :] == rows[:, :, None])
-        d2 = np.where(invalid, np.inf, d2)
-        m = others.shape[1]
-        if m > k:
-            part = np.argpartition(d2, k - 1, axis=2)[..., :k]
-            order = np.argsort(np.take_along_axis(d2, part, axis=2), axis=2, kind="stable")
-            pick = np.take_along_axis(part, order, axis=2)
-        else:
-            pick = np.argsort(d2, axis=2, kind="stable")
-        found = np.take_along_axis(d2, pick, axis=2) < np.inf
-        picked_rows = np.take_along_axis(np.broadcast_to(others[:, None, :], (b, n, m)), pick, axis=2)
-        cx, cy, cz = (np.take_along_axis(a, pick, axis=2) for a in (dx, dy, dz))
-        psi = w.heading_rad[rows][..., None]
-        gam = w.gamma_rad[rows][..., None]
-        v = w.speed_mps[rows][..., None]
-        sp, cp = np.sin(psi), np.cos(psi)
-        them = picked_rows
-        tpsi, tgam, tv = w.heading_rad[them], w.gamma_rad[them], w.speed_mps[them]
-        tvx, tvy, tvz = tv * np.cos(tgam) * np.sin(tpsi), tv * np.cos(tgam) * np.cos(tpsi), tv * np.sin(tgam)
-        vx, vy, vz = v * np.cos(gam) * sp, v * np.cos(gam) * cp, v * np.sin(gam)
-        rvx, rvy, rvz = tvx - vx, tvy - vy, tvz - vz
-        dist = np.sqrt(np.where(found, cx * cx + cy * cy + cz * cz, 1.0))
-        dist = np.maximum(dist, 1e-6)
-        nose = (cx * np.cos(gam) * sp + cy * np.cos(gam) * cp + cz * np.sin(gam)) / dist
-        their_nose = -(cx * tvx + cy * tvy + cz * tvz) / (dist * np.maximum(tv, 1e-6))
-        scale = 2.0 * np.maximum(w.max_speed_mps[rows], 1.0)[..., None]
+        k = self.k_nearest
         feats = np.empty((b, n, k, CONTACT_FEATURES))
-        if pick.shape[2] < k:
-            feats[:] = 0.0
-        kk = pick.shape[2]
-        feats[:, :, :kk, 0] = 1.0
-        feats[:, :, :kk, 1] = (cx * sp + cy * cp) / NEAR_M
-        feats[:, :, :kk, 2] = (cx * cp - cy * sp) / NEAR_M
-        feats[:, :, :kk, 3] = cz / NEAR_M
-        feats[:, :, :kk, 4] = 2.0 * dist / NEAR_M - 1.0
-        feats[:, :, :kk, 5] = (rvx * sp + rvy * cp) / scale
-        feats[:, :, :kk, 6] = (rvx * cp - rvy * sp) / scale
-        feats[:, :, :kk, 7] = rvz / scale
-        rel = tpsi - psi
-        feats[:, :, :kk, 8] = np.sin(rel)
-        feats[:, :, :kk, 9] = np.cos(rel)
-        feats[:, :, :kk, 10] = their_nose
-        feats[:, :, :kk][~found] = 0.0
-        feats[:, :, :kk, 0] = np.where(found, 1.0, -1.0)
-        if kk < k:
-            feats[:, :, kk:, 0] = -1.0
-            pad = np.full((b, n, k - kk), -1, np.int64)
-            picked_rows = np.concatenate([picked_rows, pad], axis=2)
-            nose = np.concatenate([nose, np.zeros((b, n, k - kk))], axis=2)
-            found = np.concatenate([found, np.zeros((b, n, k - kk), bool)], axis=2)
-        picked_rows = np.where(found, picked_rows, -1)
-        return feats, picked_rows, nose
+        picked = np.empty((b, n, k), np.int64)
+        nose = np.empty((b, n, k))
+        nearest_contacts(
+            w.x_m,
+            w.y_m,
+            w.z_m,
+            w.heading_rad,
+            w.gamma_rad,
+            w.speed_mps,
+            w.status == Status.AIRBORNE,
+            w.max_speed_mps,
+            np.ascontiguousarray(rows, dtype=np.int64),
+            np.ascontiguousarray(others, dtype=np.int64),
+            exclude_self,
+            feats,
+            picked,
+            nose,
+        )
+        return feats, picked, nose
 
     # ---------------------------------------------------------------------------------------- replays
 

@@ -1,0 +1,95 @@
+"""The K nearest contacts of every agent, in its own frame: the observation's hot loop, compiled.
+
+For each agent (battle b, slot i) it scans the craft of the other list of its own battle (enemies, or
+friends less itself), keeps the K nearest in the air (ties to the earlier row), and writes their features.
+Craft and battles are looped inside the compiled kernel (DESIGN.md): the cost grows with agents times
+candidates, and each agent's result depends only on its own battle, so never on the batch size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+CONTACT_FEATURES = 11
+NEAR_M = 10_000.0  # contacts: positions are scaled by this
+
+
+@njit(cache=True, nogil=True)
+def nearest_contacts(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    z: NDArray[np.float64],
+    heading: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    speed: NDArray[np.float64],
+    airborne: NDArray[np.bool_],
+    max_speed: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    others: NDArray[np.int64],
+    exclude_self: bool,
+    features: NDArray[np.float64],
+    picked: NDArray[np.int64],
+    nose: NDArray[np.float64],
+) -> None:
+    """Fill features (B, N, K, 11), picked (B, N, K: rows, -1 for none) and nose (B, N, K: the cosine of
+    each contact's angle off the agent's nose, 0 for none)."""
+    n_b, n_a = rows.shape
+    n_o = others.shape[1]
+    k = features.shape[2]
+    best_d = np.empty(k)
+    best_r = np.empty(k, np.int64)
+    for b in range(n_b):
+        for i in range(n_a):
+            r = rows[b, i]
+            for s in range(k):
+                best_d[s] = np.inf
+                best_r[s] = -1
+            for j in range(n_o):
+                o = others[b, j]
+                if not airborne[o] or (exclude_self and o == r):
+                    continue
+                dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
+                d2 = dx * dx + dy * dy + dz * dz
+                if d2 < best_d[k - 1]:
+                    s = k - 1
+                    while s > 0 and d2 < best_d[s - 1]:
+                        best_d[s] = best_d[s - 1]
+                        best_r[s] = best_r[s - 1]
+                        s -= 1
+                    best_d[s] = d2
+                    best_r[s] = o
+            sp, cp = np.sin(heading[r]), np.cos(heading[r])
+            cg, sg = np.cos(gamma[r]), np.sin(gamma[r])
+            vx, vy, vz = speed[r] * cg * sp, speed[r] * cg * cp, speed[r] * sg
+            scale = 2.0 * max(max_speed[r], 1.0)
+            for s in range(k):
+                o = best_r[s]
+                picked[b, i, s] = o
+                if o < 0:
+                    features[b, i, s, 0] = -1.0
+                    for f in range(1, CONTACT_FEATURES):
+                        features[b, i, s, f] = 0.0
+                    nose[b, i, s] = 0.0
+                    continue
+                dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
+                dist = max(np.sqrt(best_d[s]), 1e-6)
+                tsp, tcp = np.sin(heading[o]), np.cos(heading[o])
+                tcg, tsg = np.cos(gamma[o]), np.sin(gamma[o])
+                tv = speed[o]
+                tvx, tvy, tvz = tv * tcg * tsp, tv * tcg * tcp, tv * tsg
+                rvx, rvy, rvz = tvx - vx, tvy - vy, tvz - vz
+                nose[b, i, s] = (dx * cg * sp + dy * cg * cp + dz * sg) / dist
+                rel = heading[o] - heading[r]
+                features[b, i, s, 0] = 1.0
+                features[b, i, s, 1] = (dx * sp + dy * cp) / NEAR_M
+                features[b, i, s, 2] = (dx * cp - dy * sp) / NEAR_M
+                features[b, i, s, 3] = dz / NEAR_M
+                features[b, i, s, 4] = 2.0 * dist / NEAR_M - 1.0
+                features[b, i, s, 5] = (rvx * sp + rvy * cp) / scale
+                features[b, i, s, 6] = (rvx * cp - rvy * sp) / scale
+                features[b, i, s, 7] = rvz / scale
+                features[b, i, s, 8] = np.sin(rel)
+                features[b, i, s, 9] = np.cos(rel)
+                features[b, i, s, 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
