@@ -92,9 +92,13 @@ def random_policy(seed: int) -> Policy:
     return act
 
 
-def ppo_policy(model: PPO) -> Policy:
+def ppo_policy(model: PPO, seed: int, deterministic: bool = False) -> Policy:
+    """The trained policy as it was trained: it samples its actions (seeded, so an evaluation repeats);
+    `deterministic` takes each control's most likely setting instead."""
+    torch.manual_seed(seed)
+
     def act(obs: NDArray[np.float32], step: int) -> NDArray[np.int64]:
-        actions, _ = model.predict(obs, deterministic=True)
+        actions, _ = model.predict(obs, deterministic=deterministic)
         return np.asarray(actions, dtype=np.int64)
 
     return act
@@ -104,8 +108,9 @@ class Curve(BaseCallback):
     """After every rollout: the training episodes' mean return and win rate; every `every` steps, an
     evaluation of the deterministic policy on a fixed set of battles."""
 
-    def __init__(self, scenario: str, deadline: float, every: int, eval_episodes: int) -> None:
+    def __init__(self, scenario: str, deadline: float, every: int, eval_episodes: int, deterministic: bool) -> None:
         super().__init__()
+        self.deterministic = deterministic
         self.scenario, self.deadline, self.every, self.eval_episodes = scenario, deadline, every, eval_episodes
         self.train: list[dict[str, float]] = []
         self.evals: list[dict[str, Any]] = []
@@ -129,7 +134,8 @@ class Curve(BaseCallback):
         if self.num_timesteps >= self._next_eval:
             self._next_eval = self.num_timesteps + self.every
             assert isinstance(self.model, PPO)
-            result = evaluate(self.scenario, ppo_policy(self.model), self.eval_episodes, seed=EVAL_SEED + 7)
+            policy = ppo_policy(self.model, seed=EVAL_SEED + 7, deterministic=self.deterministic)
+            result = evaluate(self.scenario, policy, self.eval_episodes, seed=EVAL_SEED + 7)
             self.evals.append({"steps": self.num_timesteps, **result})
             print(
                 f"{self.num_timesteps:>9} steps  return {result['mean_return']:+.3f}  win {result['win_rate']:.2f}",
@@ -158,7 +164,15 @@ def plot(path: Path, curve: Curve, baselines: dict[str, dict[str, Any]], final: 
             )
         if curve.evals:
             xs = [e["steps"] for e in curve.evals]
-            ax.plot(xs, [e[key] for e in curve.evals], color="#c33", lw=2, marker="o", ms=3, label="PPO (evaluation)")
+            ax.plot(
+                xs,
+                [e[key] for e in curve.evals],
+                color="#c33",
+                lw=2,
+                marker="o",
+                ms=3,
+                label="PPO (evaluation, 64 battles)",
+            )
             ax.fill_between(
                 xs, [e[ci][0] for e in curve.evals], [e[ci][1] for e in curve.evals], color="#c33", alpha=0.15
             )
@@ -192,13 +206,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the environment takes one core)")
     parser.add_argument("--out", type=Path, default=Path("docs/rl"))
     parser.add_argument("--evaluate", type=Path, default=None, help="only evaluate this saved policy")
+    parser.add_argument(
+        "--deterministic", action="store_true", help="evaluate each control's most likely setting, not samples"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     name = args.scenario.replace("/", "-")
 
     if args.evaluate is not None:
         model = PPO.load(args.evaluate, device="cpu")
-        print(json.dumps(evaluate(args.scenario, ppo_policy(model), args.episodes), indent=2))
+        policy = ppo_policy(model, seed=EVAL_SEED, deterministic=args.deterministic)
+        print(json.dumps(evaluate(args.scenario, policy, args.episodes), indent=2))
         return
 
     started = time.monotonic()
@@ -223,12 +241,15 @@ def main() -> None:
         verbose=0,
     )
     t0 = time.monotonic()
-    curve = Curve(args.scenario, t0 + 60.0 * args.minutes, every=150_000, eval_episodes=64)
+    curve = Curve(
+        args.scenario, t0 + 60.0 * args.minutes, every=150_000, eval_episodes=64, deterministic=args.deterministic
+    )
     model.learn(total_timesteps=10**9, callback=curve)
     trained_s = time.monotonic() - t0
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out / f"ppo-{name}.zip")
-    final = evaluate(args.scenario, ppo_policy(model), args.episodes, replay=args.out / f"ppo-{name}.crr")
+    policy = ppo_policy(model, seed=EVAL_SEED, deterministic=args.deterministic)
+    final = evaluate(args.scenario, policy, args.episodes, replay=args.out / f"ppo-{name}.crr")
     plot(args.out / f"ppo-{name}.png", curve, baselines, final, args.scenario)
     record = {
         "scenario": args.scenario,
@@ -238,6 +259,7 @@ def main() -> None:
         "train_seconds": round(trained_s, 1),
         "total_seconds": round(time.monotonic() - started, 1),
         "torch_threads": args.threads,
+        "deterministic_evaluation": args.deterministic,
         "baselines": baselines,
         "trained": final,
         "curve": {"train": curve.train, "evaluations": curve.evals},
