@@ -361,3 +361,27 @@ def test_the_rl_benchmark_runs_on_a_tiny_batch() -> None:
     core = bench.bench_core(battles=2, steps=2)
     assert core["agents_per_step"] == 64 and core["agent_steps_per_s"] > 0
     assert bench.bench_pettingzoo(steps=2)["agent_steps_per_s"] > 0
+
+
+def test_photos_brought_home_are_rewarded_when_she_is_recovered() -> None:
+    batch = BattleBatch("photo-run", n_battles=1)
+    batch.reset(seed=8)
+    w = batch.world
+    camera_row = int(w.row_start[0]) + 1  # devil_2 flies the camera
+    w.photos[camera_row] = 4
+    home = np.zeros((1, 2, len(ACTIONS)))
+    home[..., HOME] = 1.0  # both turn for home at once; their doctrine flies them back to the deck
+    buf = batch.buffers["air_command"]
+    rewards = np.zeros(2)
+    recovered_reward = None
+    for _ in range(5000):
+        batch.step(home)
+        rewards += buf.reward[0]
+        if buf.terminated[0, 1] and w.status[camera_row] == Status.RETURNED:
+            recovered_reward = float(buf.reward[0, 1])
+        if batch.over[0]:
+            break
+    assert recovered_reward is not None
+    fuel = w.fuel_kg[camera_row] / 3600.0
+    assert recovered_reward == pytest.approx(2.0 * 4 / 8 + 0.2 * fuel, rel=1e-5)
+    assert buf.outcome[0] != -1  # home is not lost

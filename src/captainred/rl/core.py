@@ -538,9 +538,11 @@ class BattleBatch:
             still = before[g.name] & ~buf.terminated & ends[:, None]
             buf.terminated |= still & ~truncate[:, None]
             buf.truncated |= still & truncate[:, None]
-            ours_left = (before[g.name] & ~self._gone[g.name]).any(axis=1)
-            won = ends & enemy_out[g.name] & ours_left
-            lost_all = ends & ~ours_left & ~enemy_out[g.name]
+            # Won: no enemy left in play and one of ours not lost (in the air or home); lost: all of ours
+            # lost with the enemy still there. A pilot recovered aboard is home, not lost.
+            not_lost = (w.status[self._rows[g.name]] != Status.LOST).any(axis=1)
+            won = ends & enemy_out[g.name] & not_lost
+            lost_all = ends & ~not_lost & ~enemy_out[g.name]
             buf.outcome[ends] = np.where(won, 1, np.where(lost_all, -1, 0))[ends]
             self._gone[g.name][ends] = True
         for b in np.flatnonzero(ends & ~w.done).tolist():
