@@ -385,3 +385,20 @@ def test_photos_brought_home_are_rewarded_when_she_is_recovered() -> None:
     fuel = w.fuel_kg[camera_row] / 3600.0
     assert recovered_reward == pytest.approx(2.0 * 4 / 8 + 0.2 * fuel, rel=1e-5)
     assert buf.outcome[0] != -1  # home is not lost
+
+
+def test_the_engine_checks_hold_on_a_self_play_batch_restarted_in_place() -> None:
+    from captainred.engine.checks import check_step, check_world, launched_since, snapshot
+
+    rng = np.random.default_rng(1)
+    batch = BattleBatch("dogfight-2v2", n_battles=5, control="all", max_steps=60)
+    batch.reset(seed=2)
+    check_world(batch.world)
+    for _ in range(200):
+        before, lengths = snapshot(batch.world), [len(log) for log in batch.world.logs]
+        batch.step({g: rng.uniform(-1, 1, b.action.shape) for g, b in batch.buffers.items()})
+        check_world(batch.world)
+        check_step(before, snapshot(batch.world), launched_since(batch.world, lengths))
+        batch.reset_battles(np.flatnonzero(batch.over))
+        check_world(batch.world)
+    assert (batch.episodes >= 3).all()
