@@ -402,3 +402,18 @@ def test_the_engine_checks_hold_on_a_self_play_batch_restarted_in_place() -> Non
         batch.reset_battles(np.flatnonzero(batch.over))
         check_world(batch.world)
     assert (batch.episodes >= 3).all()
+
+
+def test_a_pettingzoo_episode_recorded_to_a_path_is_closed_and_readable_when_it_ends(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "two.crr"
+    e = CaptainRedParallelEnv("dogfight-2v2", max_steps=40)
+    e.reset(seed=3)
+    e.record_replay(path)
+    while e.agents:
+        e.step({a: np.array([2, 2, 1, 1, 1, 0]) for a in e.agents})
+    replay = read_replay(path)
+    assert replay.end["reason"] == "rl: time" and replay.end["digest"] == e.core.world.logs[0].digest()
+    with pytest.raises(RLError, match="straight after a reset"):
+        e.record_replay(path)

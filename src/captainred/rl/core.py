@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +27,7 @@ from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_angle
 from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, WORLD_FIELDS, Status, World, emit_battle
+from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
 from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts
 from captainred.rl.scenarios import (
@@ -320,6 +323,7 @@ class BattleBatch:
         ]
         self._wanted = max(1, self.resolved.scenario.mission.photos_wanted)
         self.recorders: list[Recorder] = []
+        self._replay_files: list[tuple[Recorder, BinaryIO]] = []
 
     # ----------------------------------------------------------------------------------------- setup
 
@@ -351,6 +355,7 @@ class BattleBatch:
         seeds = [self.episode_seed(b, int(self.episodes[b])) for b in range(self.n_battles)]
         self.world = self._build(seeds)
         self.sim = Simulation(self.world, command=self._command)
+        self._close_replays(every=True)
         self.recorders = []
         self._start(np.arange(self.n_battles))
         return {name: buf.observation for name, buf in self.buffers.items()}
@@ -442,6 +447,8 @@ class BattleBatch:
         self._observe()
         for recorder in self.recorders:
             recorder(self.sim)
+        if self._replay_files:
+            self._close_replays(every=False)
         return self.buffers
 
     def _command(self, world: World, active: Bool) -> None:
@@ -711,17 +718,33 @@ class BattleBatch:
 
     # ---------------------------------------------------------------------------------------- replays
 
-    def record(self, writer: object, battle: int = 0, every_s: float = 0.5) -> None:
-        """Write battle `battle`'s present episode to a replay (a `ReplayWriter`) as it is stepped; call
-        it straight after a reset. The viewer plays the file like any battle's."""
-        from captainred.replay.format import ReplayWriter
-
-        if not isinstance(writer, ReplayWriter):
-            raise RLError(f"writer: expected a ReplayWriter, got {type(writer).__name__}")
+    def record(self, target: ReplayWriter | str | Path, battle: int = 0, every_s: float = 0.5) -> None:
+        """Write battle `battle`'s present episode as a replay (`.crr`) as it is stepped: to a file path
+        (closed when the episode ends, or at the next reset) or to a `ReplayWriter`. Call it straight
+        after a reset. The viewer plays it like any battle's (`captainred view FILE`)."""
         if not 0 <= battle < self.n_battles:
             raise RLError(f"battle: {battle} is not a battle of this batch (0..{self.n_battles - 1})")
         if self.steps[battle] != 0:
             raise RLError("record: start recording straight after a reset, before the first step")
+        file: BinaryIO | None = None
+        if isinstance(target, str | Path):
+            file = open(target, "wb")  # noqa: SIM115 (closed when its episode ends, see _close_replays)
+            writer = ReplayWriter(file)
+        elif isinstance(target, ReplayWriter):
+            writer = target
+        else:
+            raise RLError(f"record: expected a file path or a ReplayWriter, got {type(target).__name__}")
         recorder = Recorder(writer, every_s=every_s, battle=battle)
         recorder(self.sim)
         self.recorders.append(recorder)
+        if file is not None:
+            self._replay_files.append((recorder, file))
+
+    def _close_replays(self, every: bool) -> None:
+        keep = []
+        for recorder, file in self._replay_files:
+            if every or recorder.finished:
+                file.close()
+            else:
+                keep.append((recorder, file))
+        self._replay_files = keep

@@ -12,6 +12,7 @@ NEXT_STEP by default (SAME_STEP as well). Registered ids: `captainred/Dogfight1v
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import gymnasium
@@ -109,6 +110,10 @@ class CaptainRedEnv(gymnasium.Env[NDArray[np.float32], Any]):
             truncated,
             _info(self.core, self.form, buf, 0),
         )
+
+    def record_replay(self, path: str | Path) -> None:
+        """Write this episode as a replay for the viewer (call straight after reset)."""
+        self.core.record(path)
 
     def render(self) -> NDArray[np.uint8] | None:
         if self.render_mode != "rgb_array":
@@ -222,6 +227,10 @@ class CaptainRedVectorEnv(VectorEnv[NDArray[np.float32], Any, Any]):
         else:
             self._pending[:] = ended
         return obs, self._rewards.copy(), terminated, truncated, infos
+
+    def record_replay(self, path: str | Path, battle: int = 0) -> None:
+        """Write battle `battle`'s present episode as a replay for the viewer (call straight after reset)."""
+        self.core.record(path, battle=battle)
 
     def render(self) -> tuple[NDArray[np.uint8], ...] | None:
         if self.render_mode != "rgb_array":

@@ -10,6 +10,7 @@ is over, the `outcome` for its side (+1 won, -1 lost, 0 a draw). Spaces are made
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,10 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
         infos = self._infos(acting)
         self.agents = [a for a in acting if not (terms[a] or truncs[a])]
         return obs, rewards, terms, truncs, infos
+
+    def record_replay(self, path: str | Path) -> None:
+        """Write this episode as a replay for the viewer (call straight after reset)."""
+        self.core.record(path)
 
     def render(self) -> NDArray[np.uint8] | None:
         if self.render_mode != "rgb_array":
