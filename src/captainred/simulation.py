@@ -20,14 +20,15 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.air_command import decide_air_command
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.swarm import decide_swarm
+from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
 from captainred.engine.damage import apply_hits, wing_failures
 from captainred.engine.events import EventKind, EventLog
+from captainred.engine.grid import SenseGrid
 from captainred.engine.kinematics import fly
 from captainred.engine.mind import reach_into_minds
 from captainred.engine.radio import finish_calls
-from captainred.engine.sensing import Pairs, Picture, build_pairs, sense
+from captainred.engine.sensing import Picture, sense
 from captainred.engine.setup import build_world
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
@@ -87,7 +88,8 @@ class StepContext:
 
     deck: Deck
     armoury: Armoury
-    pairs: Pairs
+    grid: SenseGrid
+    sense_range_m: float  # nothing farther is seen (but a force-down LGF's prey and the ship)
     ship: MotherShipType | None
     command: Command | None
     stages: tuple[Stage, ...] = ()
@@ -134,8 +136,18 @@ def _prey(w: World) -> B:
     return prey
 
 
+def sense_range_m(resolved: ResolvedScenario) -> float:
+    """How far sensing looks: a little past the farthest range any rule compares a sighting with (the
+    quiet range of the clock, twice the engage range of Air Command's pilots, the swarm's sight), so
+    that every decision is the one a search over all pairs would give."""
+    scenario = resolved.scenario
+    farthest = max(scenario.timing.quiet_range_m, 2.0 * scenario.doctrine.engage_range_m, SIGHT_M)
+    return 1.01 * farthest + 1.0
+
+
 def _sense(w: World, ctx: StepContext) -> None:
-    ctx.picture = sense(w, ctx.pairs, w.scenario.scenario.doctrine.evade_range_m, _prey(w))
+    evade = w.scenario.scenario.doctrine.evade_range_m
+    ctx.picture = sense(w, ctx.grid, evade, _prey(w), ctx.sense_range_m)
 
 
 def _clock(w: World, ctx: StepContext) -> None:
@@ -321,7 +333,8 @@ class Simulation:
         self.context = StepContext(
             deck=deck if deck is not None else CarrierDeck(world),
             armoury=Armoury(world),
-            pairs=build_pairs(world),
+            grid=SenseGrid(world.row_start, world.row_stop),
+            sense_range_m=sense_range_m(world.scenario),
             ship=world.scenario.catalog.ships[scenario.enemy.ship] if scenario.enemy.ship else None,
             command=command,
             stages=stages,

@@ -17,7 +17,7 @@ from captainred.engine.kinematics import burn_rate_kg_s, engine_power
 from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import Picture, in_cone
+from captainred.engine.sensing import Picture, in_cone, nearest_enemy_range_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
@@ -146,7 +146,9 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
         world.squadron_contact[sq] = True
         members = rows[world.squadron[rows] == sq]
         caller = int(members[0])
-        bandits = bool(np.isfinite(picture.nearest_range_m[caller]))
+        # The call names the nearest LGF at any range, farther than sensing looks each tick.
+        bandit_range_m = nearest_enemy_range_m(world, caller)
+        bandits = bool(np.isfinite(bandit_range_m))
         b = int(world.battle[caller])
         world.contact[b] = True
         order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
@@ -156,7 +158,7 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
             EventKind.CONTACT,
             squadron=order.id,
             sighted="LGFs" if bandits else "target",
-            range_m=float(picture.nearest_range_m[caller] if bandits else target_range[caller]),
+            range_m=float(bandit_range_m if bandits else target_range[caller]),
         )
         name = world.scenario.catalog.squadrons[order.id].name
         if bandits:

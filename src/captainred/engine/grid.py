@@ -1,0 +1,357 @@
+"""The spatial index behind sensing: per battle, a uniform grid of cells (a cell list) over the craft in
+the air, rebuilt every tick in compiled code.
+
+Each battle gets its own grid, sized to its airborne craft: cells at least `CELL_MIN_M` wide and about
+one craft a cell on average, never more cells than `cell_budget` allows. Air Command's craft and the
+LGFs are bucketed separately, so a query walks only the other side's cells, ring by ring outward from
+its own cell, and stops as soon as no cell further out can hold a better answer. That makes the cost
+grow with craft times neighbours, not with craft times enemies, and the answers are exact: the same
+craft, the same range, and ties broken toward the lower row, as a search over every pair would give.
+
+Queries that follow a craft's own target (the LGF on a pilot's tail, the escorts herding her) need no
+grid: each LGF knows whom it hunts, so they are one pass over the LGFs. The nearest struggling pilot of
+a force-down LGF is searched among the few struggling pilots of its battle.
+
+Nothing is ever sensed across battles; battles are independent loops, run in parallel over threads,
+each writing only its own rows, so no answer depends on the thread count or the scheduling.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+CELL_MIN_M = 250.0  # design value: cells narrower than this only add empty cells to walk
+AC, LGF = 0, 1
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+def cell_budget(rows: int) -> int:
+    """The most cells a battle of `rows` rows may use: two a row (and at least 16)."""
+    return max(16, 2 * rows)
+
+
+class SenseGrid:
+    """Scratch space for every battle's grid, allocated once per World (nothing is allocated per tick)."""
+
+    def __init__(self, row_start: I64, row_stop: I64) -> None:
+        rows = row_stop - row_start
+        budget = np.array([cell_budget(int(r)) for r in rows], dtype=np.int64)
+        self.cell_base = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(budget + 1, out=self.cell_base[1:])
+        total_cells = int(self.cell_base[-1])
+        n = int(row_stop[-1]) if len(row_stop) else 0
+        self.budget = budget
+        self.cell_start = np.zeros((2, total_cells + 1), dtype=np.int64)  # per side, per cell
+        self.order = np.zeros(n, dtype=np.int64)  # rows sorted by side, then cell, within each battle
+        self.cell_of = np.zeros(n, dtype=np.int64)
+        self.side_start = np.zeros((len(rows), 3), dtype=np.int64)  # where each side's rows start in `order`
+        self.geometry = np.zeros((len(rows), 3))  # x0, y0, cell size
+        self.dims = np.zeros((len(rows), 2), dtype=np.int64)  # cells across x and y
+
+
+@numba.njit(cache=True)
+def _build_battle(
+    b: int,
+    lo: int,
+    hi: int,
+    x: F64,
+    y: F64,
+    side: NDArray[np.int8],
+    up: NDArray[np.bool_],
+    budget: int,
+    cell_base: int,
+    cell_start: I64,
+    order: I64,
+    cell_of: I64,
+    side_start: I64,
+    geometry: F64,
+    dims: I64,
+) -> None:
+    """Bucket one battle's airborne craft into its grid: a counting sort by (side, cell)."""
+    n_up = 0
+    x_lo, x_hi, y_lo, y_hi = math.inf, -math.inf, math.inf, -math.inf
+    for r in range(lo, hi):
+        if up[r]:
+            n_up += 1
+            x_lo = min(x_lo, x[r])
+            x_hi = max(x_hi, x[r])
+            y_lo = min(y_lo, y[r])
+            y_hi = max(y_hi, y[r])
+    if n_up == 0:
+        x_lo, x_hi, y_lo, y_hi = 0.0, 0.0, 0.0, 0.0
+    extent_x = x_hi - x_lo
+    extent_y = y_hi - y_lo
+    cell = max(CELL_MIN_M, math.sqrt(max(extent_x * extent_y, 1.0) / max(n_up, 1)))
+    gx = int(extent_x // cell) + 1
+    gy = int(extent_y // cell) + 1
+    while gx * gy > budget:
+        cell *= 1.5
+        gx = int(extent_x // cell) + 1
+        gy = int(extent_y // cell) + 1
+    geometry[b, 0] = x_lo
+    geometry[b, 1] = y_lo
+    geometry[b, 2] = cell
+    dims[b, 0] = gx
+    dims[b, 1] = gy
+    cells = gx * gy
+    for s in range(2):
+        for c in range(cells + 1):
+            cell_start[s, cell_base + c] = 0
+    for r in range(lo, hi):
+        if up[r]:
+            cx = min(int((x[r] - x_lo) // cell), gx - 1)
+            cy = min(int((y[r] - y_lo) // cell), gy - 1)
+            c = cy * gx + cx
+            cell_of[r] = c
+            cell_start[side[r], cell_base + c + 1] += 1
+    # Prefix sums: side AC's rows first in `order`, then side LGF's.
+    position = lo
+    for s in range(2):
+        side_start[b, s] = position
+        for c in range(cells):
+            count = cell_start[s, cell_base + c + 1]
+            cell_start[s, cell_base + c + 1] = cell_start[s, cell_base + c] + count
+        position += cell_start[s, cell_base + cells]
+    side_start[b, 2] = position
+    # Place each row; rows ascend within a cell (the walk does not rely on it, but the layout is then
+    # the same whatever the thread count).
+    for r in range(lo, hi):
+        if up[r]:
+            s = side[r]
+            c = cell_of[r]
+            order[side_start[b, s] + cell_start[s, cell_base + c]] = r
+            cell_start[s, cell_base + c] += 1
+    # Placing advanced each cell's start to its end: shift back by one cell.
+    for s in range(2):
+        for c in range(cells, 0, -1):
+            cell_start[s, cell_base + c] = cell_start[s, cell_base + c - 1]
+        cell_start[s, cell_base] = 0
+
+
+@numba.njit(cache=True)
+def _ring_bound(px: float, py: float, x0: float, y0: float, cell: float, cx: int, cy: int, ring: int) -> float:
+    """A lower bound on the horizontal distance from (px, py) to any point in the cells `ring` steps out
+    (Chebyshev distance) from its own cell (cx, cy): the distance to the edge of the square inside them."""
+    if ring == 0:
+        return 0.0
+    left = px - (x0 + (cx - ring + 1) * cell)
+    right = (x0 + (cx + ring) * cell) - px
+    down = py - (y0 + (cy - ring + 1) * cell)
+    up = (y0 + (cy + ring) * cell) - py
+    return max(0.0, min(min(left, right), min(down, up)) - 1e-6)
+
+
+@numba.njit(cache=True)
+def _nearest_lgf(
+    a: int,
+    b: int,
+    x: F64,
+    y: F64,
+    z: F64,
+    range_limit_m: float,
+    grid_geometry: F64,
+    dims: I64,
+    cell_base: int,
+    cell_start: I64,
+    order: I64,
+    side_start: I64,
+) -> tuple[int, float]:
+    """The nearest airborne LGF of the battle to Air Command row `a`, closer than the range limit."""
+    x0, y0, cell = grid_geometry[b, 0], grid_geometry[b, 1], grid_geometry[b, 2]
+    gx, gy = dims[b, 0], dims[b, 1]
+    px, py = x[a], y[a]
+    cx = min(max(int((px - x0) // cell), 0), gx - 1)
+    cy = min(max(int((py - y0) // cell), 0), gy - 1)
+    best, best_range = -1, math.inf
+    base = side_start[b, LGF]
+    for ring in range(max(gx, gy) + 1):
+        bound = _ring_bound(px, py, x0, y0, cell, cx, cy, ring)
+        if bound > best_range or bound >= range_limit_m:
+            break
+        for jy in range(cy - ring, cy + ring + 1):
+            if jy < 0 or jy >= gy:
+                continue
+            edge_row = jy == cy - ring or jy == cy + ring
+            step = 1 if edge_row else 2 * ring
+            jx = cx - ring
+            while jx <= cx + ring:
+                if 0 <= jx < gx:
+                    c = jy * gx + jx
+                    for k in range(cell_start[LGF, cell_base + c], cell_start[LGF, cell_base + c + 1]):
+                        e = order[base + k]
+                        dx = x[e] - x[a]
+                        dy = y[e] - y[a]
+                        dz = z[e] - z[a]
+                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        if rng < best_range or (rng == best_range and e < best):
+                            best, best_range = e, rng
+                jx += step
+    if best_range >= range_limit_m:
+        return -1, math.inf
+    return best, best_range
+
+
+@numba.njit(cache=True)
+def _lgf_choice(
+    e: int,
+    b: int,
+    x: F64,
+    y: F64,
+    z: F64,
+    slot: NDArray[np.int32],
+    spread: float,
+    range_limit_m: float,
+    grid_geometry: F64,
+    dims: I64,
+    cell_base: int,
+    cell_start: I64,
+    order: I64,
+    side_start: I64,
+) -> tuple[int, float]:
+    """The Air Command craft LGF row `e` goes for: the lowest range × (1 + spread × (1 + slot mod 3)), so
+    the swarm does not all pick one pilot; -1 when the best choice is out of the range limit."""
+    x0, y0, cell = grid_geometry[b, 0], grid_geometry[b, 1], grid_geometry[b, 2]
+    gx, gy = dims[b, 0], dims[b, 1]
+    px, py = x[e], y[e]
+    cx = min(max(int((px - x0) // cell), 0), gx - 1)
+    cy = min(max(int((py - y0) // cell), 0), gy - 1)
+    best, best_score, best_range = -1, math.inf, math.inf
+    least_factor = 1.0 + spread  # the smallest factor any pilot's score can carry
+    score_limit = range_limit_m * (1.0 + 3.0 * spread)  # a pilot in range never scores this much
+    base = side_start[b, AC]
+    for ring in range(max(gx, gy) + 1):
+        bound = _ring_bound(px, py, x0, y0, cell, cx, cy, ring) * least_factor
+        if bound > best_score or bound > score_limit:
+            break
+        for jy in range(cy - ring, cy + ring + 1):
+            if jy < 0 or jy >= gy:
+                continue
+            edge_row = jy == cy - ring or jy == cy + ring
+            step = 1 if edge_row else 2 * ring
+            jx = cx - ring
+            while jx <= cx + ring:
+                if 0 <= jx < gx:
+                    c = jy * gx + jx
+                    for k in range(cell_start[AC, cell_base + c], cell_start[AC, cell_base + c + 1]):
+                        a = order[base + k]
+                        dx = x[e] - x[a]
+                        dy = y[e] - y[a]
+                        dz = z[e] - z[a]
+                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        score = rng * (1.0 + spread * (1.0 + slot[a] % 3))
+                        if score < best_score or (score == best_score and a < best):
+                            best, best_score, best_range = a, score, rng
+                jx += step
+    if best_range >= range_limit_m:
+        return -1, math.inf
+    return best, best_range
+
+
+@numba.njit(cache=True, parallel=True)
+def sense_battles(
+    row_start: I64,
+    row_stop: I64,
+    x: F64,
+    y: F64,
+    z: F64,
+    side: NDArray[np.int8],
+    up: NDArray[np.bool_],
+    slot: NDArray[np.int32],
+    spread: F64,
+    target: I64,
+    force_down_role: NDArray[np.bool_],
+    prey: NDArray[np.bool_],
+    nose_x: F64,
+    nose_y: F64,
+    nose_z: F64,
+    range_limit_m: float,
+    evade_range_m: float,
+    force_down_radius_m: float,
+    budget: I64,
+    cell_base: I64,
+    cell_start: I64,
+    order: I64,
+    cell_of: I64,
+    side_start: I64,
+    geometry: F64,
+    dims: I64,
+    nearest: I64,
+    nearest_range: F64,
+    tail: I64,
+    tail_range: F64,
+    escorts: I64,
+    nearest_prey: I64,
+    battle_range: F64,
+) -> None:
+    """Every battle's picture, one battle per loop turn (battles never see each other).
+
+    Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
+    evade range, and behind her or very close); how many force-down LGFs hunting her are within the
+    force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
+    any range. Per battle: the closest approach of opposing craft, folded into `battle_range`.
+    Outputs are written for airborne rows; the caller fills the rest with -1, inf and 0.
+    """
+    for b in numba.prange(len(row_start)):
+        lo, hi = row_start[b], row_stop[b]
+        base = cell_base[b]
+        _build_battle(
+            b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
+        )
+        n_ac = side_start[b, 1] - side_start[b, 0]
+        n_lgf = side_start[b, 2] - side_start[b, 1]
+        if n_ac == 0 or n_lgf == 0:
+            continue
+        closest = battle_range[b]
+        for k in range(n_ac):
+            a = order[side_start[b, AC] + k]
+            e, rng = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
+            nearest[a] = e
+            nearest_range[a] = rng
+            closest = min(closest, rng)
+        battle_range[b] = closest
+        n_prey = 0
+        for k in range(n_ac):
+            if prey[order[side_start[b, AC] + k]]:
+                n_prey += 1
+        for k in range(n_lgf):
+            e = order[side_start[b, LGF] + k]
+            a, rng = _lgf_choice(
+                e, b, x, y, z, slot, spread[e], range_limit_m, geometry, dims, base, cell_start, order, side_start
+            )
+            nearest[e] = a
+            nearest_range[e] = rng
+            if n_prey and force_down_role[e]:
+                best, best_range = -1, math.inf
+                for j in range(n_ac):
+                    a = order[side_start[b, AC] + j]
+                    if prey[a]:
+                        dx = x[e] - x[a]
+                        dy = y[e] - y[a]
+                        dz = z[e] - z[a]
+                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        if rng < best_range or (rng == best_range and a < best):
+                            best, best_range = a, rng
+                nearest_prey[e] = best
+        # Whom each LGF hunts: the tail threat and the escorts of its target.
+        for e in range(lo, hi):
+            if not up[e] or side[e] != LGF:
+                continue
+            a = target[e]
+            if a < lo or a >= hi or not up[a] or side[a] != AC:
+                continue
+            dx = x[e] - x[a]
+            dy = y[e] - y[a]
+            dz = z[e] - z[a]
+            rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+            ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(rng, 1.0)
+            on_tail = rng < evade_range_m and (ahead < -0.3 or rng < 0.35 * evade_range_m)
+            if on_tail and rng < tail_range[a]:  # rows ascend, so a tie keeps the lower row
+                tail[a] = e
+                tail_range[a] = rng
+            if force_down_role[e] and rng < force_down_radius_m:
+                escorts[a] += 1

@@ -1,0 +1,178 @@
+"""Sensing through each battle's grid gives exactly what a search over every pair gives.
+
+The reference here is the plainest one: per battle, the full matrix of ranges between every airborne
+Air Command craft and every airborne LGF, reduced with argmin (the first minimum, so the lowest row wins a
+tie). The grid must agree with it on random worlds: craft scattered over metres or hundreds of
+kilometres, stacked on the same spot to force ties, with random targets, force-down roles and prey.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.typing import NDArray
+
+from captainred.engine.grid import SenseGrid
+from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
+from captainred.engine.setup import build_world
+from captainred.engine.world import AIR_COMMAND, LGF, Status, World
+from captainred.scenario.model import ResolvedScenario
+
+EVADE_M = 1500.0
+
+
+@dataclass
+class Reference:
+    nearest: NDArray[np.int64]
+    nearest_range: NDArray[np.float64]
+    tail: NDArray[np.int64]
+    tail_range: NDArray[np.float64]
+    escorts: NDArray[np.int64]
+    nearest_prey: NDArray[np.int64]
+    battle_pairs_range: NDArray[np.float64]  # closest opposing pair, per battle (inf: none)
+
+
+def brute_force(world: World, prey: NDArray[np.bool_], evade_range_m: float) -> Reference:
+    n = world.n
+    ref = Reference(
+        np.full(n, -1, np.int64),
+        np.full(n, np.inf),
+        np.full(n, -1, np.int64),
+        np.full(n, np.inf),
+        np.zeros(n, np.int64),
+        np.full(n, -1, np.int64),
+        np.full(world.n_battles, np.inf),
+    )
+    up = world.airborne
+    for b in range(world.n_battles):
+        rows = np.arange(world.row_start[b], world.row_stop[b])
+        ac = rows[up[rows] & (world.side[rows] == AIR_COMMAND)]
+        lgf = rows[up[rows] & (world.side[rows] == LGF)]
+        if not len(ac) or not len(lgf):
+            continue
+        dx = world.x_m[lgf][None, :] - world.x_m[ac][:, None]
+        dy = world.y_m[lgf][None, :] - world.y_m[ac][:, None]
+        dz = world.z_m[lgf][None, :] - world.z_m[ac][:, None]
+        rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+        ref.battle_pairs_range[b] = rng.min()
+        first = rng.argmin(axis=1)
+        ref.nearest[ac] = lgf[first]
+        ref.nearest_range[ac] = rng[np.arange(len(ac)), first]
+        cos_g = np.cos(world.gamma_rad[ac])
+        fx = (cos_g * np.sin(world.heading_rad[ac]))[:, None]
+        fy = (cos_g * np.cos(world.heading_rad[ac]))[:, None]
+        fz = np.sin(world.gamma_rad[ac])[:, None]
+        ahead = (dx * fx + dy * fy + dz * fz) / np.maximum(rng, 1.0)
+        hunting = world.target[lgf][None, :] == ac[:, None]
+        on_tail = hunting & (rng < evade_range_m) & ((ahead < -0.3) | (rng < 0.35 * evade_range_m))
+        tail_rng = np.where(on_tail, rng, np.inf)
+        has_tail = np.isfinite(tail_rng.min(axis=1))
+        ref.tail[ac[has_tail]] = lgf[tail_rng.argmin(axis=1)[has_tail]]
+        ref.tail_range[ac[has_tail]] = tail_rng.min(axis=1)[has_tail]
+        herding = hunting & world.force_down_role[lgf][None, :] & (rng < FORCE_DOWN_RADIUS_M)
+        ref.escorts[ac] = herding.sum(axis=1)
+        factor = 1.0 + world.target_spread[lgf][None, :] * (1.0 + world.slot[ac][:, None] % 3)
+        choice = (rng * factor).argmin(axis=0)
+        ref.nearest[lgf] = ac[choice]
+        ref.nearest_range[lgf] = rng[choice, np.arange(len(lgf))]
+        prey_rng = np.where(prey[ac][:, None], rng, np.inf)
+        has_prey = np.isfinite(prey_rng.min(axis=0))
+        ref.nearest_prey[lgf[has_prey]] = ac[prey_rng.argmin(axis=0)[has_prey]]
+    return ref
+
+
+def assert_same(world: World, picture: Picture, ref: Reference, limit_m: float) -> None:
+    """Equal answers, except that beyond the range limit the grid answers 'none' (what every rule reads
+    the same way as a sighting that far off), and that only force-down LGFs look for prey."""
+    seen = ref.nearest_range < limit_m
+    np.testing.assert_array_equal(picture.nearest_enemy[seen], ref.nearest[seen])
+    np.testing.assert_array_equal(picture.nearest_range_m[seen], ref.nearest_range[seen])
+    assert (picture.nearest_enemy[~seen] == -1).all()
+    assert np.isinf(picture.nearest_range_m[~seen]).all()
+    np.testing.assert_array_equal(picture.tail_threat, ref.tail)
+    np.testing.assert_array_equal(picture.tail_range_m, ref.tail_range)
+    np.testing.assert_array_equal(picture.escorts, ref.escorts)
+    herders = world.force_down_role & world.airborne
+    np.testing.assert_array_equal(picture.nearest_prey[herders], ref.nearest_prey[herders])
+    ship_part = picture.ship_range_m  # the battle's closest approach folds in the ship as well
+    for b in range(world.n_battles):
+        rows = world.rows_of(b)
+        ours = world.airborne[rows] & (world.side[rows] == AIR_COMMAND)
+        expected = min(ref.battle_pairs_range[b], float(np.min(ship_part[rows][ours], initial=np.inf)))
+        got = picture.battle_enemy_range_m[b]
+        assert got == expected or (got >= limit_m and expected >= limit_m)
+
+
+@st.composite
+def scattered(draw: st.DrawFn) -> tuple[int, float, float, float, int]:
+    seed = draw(st.integers(0, 2**32 - 1))
+    spread_m = draw(st.sampled_from([50.0, 800.0, 5_000.0, 40_000.0, 400_000.0]))
+    airborne = draw(st.floats(0.0, 1.0))
+    limit_m = draw(st.sampled_from([300.0, 3_000.0, 30_300.0, 1e9]))
+    spots = draw(st.sampled_from([0, 1, 3, 40]))  # 0: every craft anywhere; k: craft share k spots (ties)
+    return seed, spread_m, airborne, limit_m, spots
+
+
+def randomise(world: World, seed: int, spread_m: float, airborne: float, spots: int) -> NDArray[np.bool_]:
+    """Scatter every craft, put some in the air, give LGFs random targets; returns the prey."""
+    generator = np.random.default_rng(seed)  # test data only: the engine never draws from it
+    n = world.n
+    if spots:
+        points = generator.normal(0.0, spread_m, size=(spots, 3))
+        pick = generator.integers(0, spots, size=n)
+        world.x_m[:], world.y_m[:], world.z_m[:] = points[pick, 0], points[pick, 1], np.abs(points[pick, 2])
+    else:
+        world.x_m[:] = generator.normal(0.0, spread_m, n)
+        world.y_m[:] = generator.normal(0.0, spread_m, n)
+        world.z_m[:] = np.abs(generator.normal(0.0, min(spread_m, 5_000.0), n))
+    world.heading_rad[:] = generator.uniform(0, 2 * np.pi, n)
+    world.gamma_rad[:] = generator.uniform(-0.5, 0.5, n)
+    world.status[:] = np.where(generator.uniform(size=n) < airborne, Status.AIRBORNE, Status.READY)
+    world.force_down_role[:] = generator.uniform(size=n) < 0.4
+    for b in range(world.n_battles):
+        rows = np.arange(world.row_start[b], world.row_stop[b])
+        ac = rows[world.side[rows] == AIR_COMMAND]
+        lgf = rows[world.side[rows] == LGF]
+        world.target[lgf] = np.where(generator.uniform(size=len(lgf)) < 0.7, generator.choice(ac, len(lgf)), -1)
+    prey: NDArray[np.bool_] = (world.side == AIR_COMMAND) & world.airborne & (generator.uniform(size=n) < 0.3)
+    return prey
+
+
+@pytest.fixture(scope="module")
+def worlds(skirmish: ResolvedScenario) -> dict[int, World]:
+    return {k: build_world(skirmish, list(range(1, k + 1))) for k in (1, 3)}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=scattered(), battles=st.sampled_from([1, 3]))
+def test_the_grid_answers_as_a_search_over_every_pair_would(
+    worlds: dict[int, World], case: tuple[int, float, float, float, int], battles: int
+) -> None:
+    seed, spread_m, airborne, limit_m, spots = case
+    world = worlds[battles]
+    prey = randomise(world, seed, spread_m, airborne, spots)
+    picture = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, limit_m)
+    assert_same(world, picture, brute_force(world, prey, EVADE_M), limit_m)
+
+
+def test_a_grid_is_reused_tick_after_tick_without_stale_cells(worlds: dict[int, World]) -> None:
+    world = worlds[3]
+    grid = SenseGrid(world.row_start, world.row_stop)
+    for seed, spread in ((1, 400_000.0), (2, 50.0), (3, 5_000.0)):
+        prey = randomise(world, seed, spread, 0.8, 0)
+        picture = sense(world, grid, EVADE_M, prey, 30_300.0)
+        assert_same(world, picture, brute_force(world, prey, EVADE_M), 30_300.0)
+
+
+def test_battles_never_see_each_other(worlds: dict[int, World]) -> None:
+    """Three battles stacked on the same spot: each one's answers stay inside its own rows."""
+    world = worlds[3]
+    prey = randomise(world, 7, 100.0, 1.0, 1)
+    picture = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 1e9)
+    for answer in (picture.nearest_enemy, picture.tail_threat, picture.nearest_prey):
+        found = answer >= 0
+        assert (world.battle[answer[found]] == world.battle[found]).all()
