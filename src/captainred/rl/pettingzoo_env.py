@@ -110,12 +110,23 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
         batch: dict[str, NDArray[np.float64]] = {
             name: np.zeros(buf.action.shape) for name, buf in self.core.buffers.items()
         }
-        for agent in self.agents:
-            if agent not in actions:
-                raise RLError(f"actions: no action for agent '{agent}', which is still in the fight")
-            a = self.form.to_core(actions[agent], f"actions[{agent}]")
-            if a.ndim != 1:
-                raise RLError(f"actions[{agent}]: expected one action of shape {self.form.space.shape}, got {a.shape}")
+        missing = [a for a in self.agents if a not in actions]
+        if missing:
+            raise RLError(f"actions: no action for agent '{missing[0]}', which is still in the fight")
+        try:
+            # All agents' actions checked and converted at once; one at a time only to name a bad one.
+            stacked = np.asarray([actions[a] for a in self.agents])
+            if stacked.ndim != 2:
+                raise ValueError
+            values = self.form.to_core(stacked, "actions")
+        except (RLError, ValueError, TypeError):
+            for agent in self.agents:
+                a = self.form.to_core(actions[agent], f"actions[{agent}]")
+                if a.ndim != 1:
+                    shape = self.form.space.shape
+                    raise RLError(f"actions[{agent}]: expected one action of shape {shape}, got {a.shape}") from None
+            raise
+        for agent, a in zip(self.agents, values, strict=True):
             group, i = self._where[agent]
             batch[group][0, i] = a
         self.core.step(batch)
