@@ -93,3 +93,74 @@ def nearest_contacts(
                 features[b, i, s, 8] = np.sin(rel)
                 features[b, i, s, 9] = np.cos(rel)
                 features[b, i, s, 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
+
+
+@njit(cache=True, nogil=True)
+def ground_height(
+    heights: NDArray[np.float32], origin_x: float, origin_y: float, cell: float, x: float, y: float
+) -> float:
+    """Height of the ground under a point, as `Theatre.ground_height_m` reads its grid (0 off it)."""
+    ny, nx = heights.shape
+    fx = np.floor((x - origin_x) / cell)
+    fy = np.floor((y - origin_y) / cell)
+    if fx < 0 or fx >= nx or fy < 0 or fy >= ny:
+        return 0.0
+    return float(heights[int(fy), int(fx)])
+
+
+@njit(cache=True, nogil=True)
+def terrain_and_places(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    z: NDArray[np.float64],
+    heading: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    heights: NDArray[np.float32],
+    origin_x: float,
+    origin_y: float,
+    cell: float,
+    look_ahead: NDArray[np.float64],
+    ship: NDArray[np.float64],
+    has_ship: bool,
+    far: float,
+    target_x: NDArray[np.float64],
+    target_y: NDArray[np.float64],
+    home_x: NDArray[np.float64],
+    home_y: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> None:
+    """Per agent, 15 columns: height above the ground and clearance along the flight path at each
+    look-ahead distance; the ship (present, ahead, right, above, range); the target and home (bearing
+    relative to the heading as sine and cosine, range). Targets and homes are (B, N)."""
+    n_b, n_a = rows.shape
+    for b in range(n_b):
+        for i in range(n_a):
+            r = rows[b, i]
+            sp, cp = np.sin(heading[r]), np.cos(heading[r])
+            tg = np.tan(gamma[r])
+            out[b, i, 0] = (z[r] - ground_height(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
+            for j in range(look_ahead.shape[0]):
+                d = look_ahead[j]
+                h = ground_height(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
+                out[b, i, 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
+            c = 1 + look_ahead.shape[0]
+            if has_ship:
+                dx, dy, dz = ship[0] - x[r], ship[1] - y[r], ship[2] - z[r]
+                out[b, i, c] = 1.0
+                out[b, i, c + 1] = (dx * sp + dy * cp) / far
+                out[b, i, c + 2] = (dx * cp - dy * sp) / far
+                out[b, i, c + 3] = dz / far
+                out[b, i, c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / far - 1.0
+            else:
+                out[b, i, c] = -1.0
+                for f in range(1, 5):
+                    out[b, i, c + f] = 0.0
+            c += 5
+            for px, py in ((target_x[b, i], target_y[b, i]), (home_x[b, i], home_y[b, i])):
+                dx, dy = px - x[r], py - y[r]
+                rel = np.arctan2(dx, dy) - heading[r]
+                out[b, i, c] = np.sin(rel)
+                out[b, i, c + 1] = np.cos(rel)
+                out[b, i, c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
+                c += 3

@@ -23,13 +23,13 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
-from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_angle
+from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
-from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts
+from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, terrain_and_places
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
     LearningScenario,
@@ -570,7 +570,7 @@ class BattleBatch:
         rows = self._rows[g.name]
         obs = buf.observation
         local = g.local
-        x, y, z = w.x_m[rows], w.y_m[rows], w.z_m[rows]
+        x, z = w.x_m[rows], w.z_m[rows]
         psi, gam, v = w.heading_rad[rows], w.gamma_rad[rows], w.speed_mps[rows]
         sp, cp = np.sin(psi), np.cos(psi)
         alive = (
@@ -627,36 +627,13 @@ class BattleBatch:
         obs[:, :, at : at + k * CONTACT_FEATURES] = feats.reshape(rows.shape[0], rows.shape[1], -1)
         at += k * CONTACT_FEATURES
 
-        theatre = w.theatre
-        ground = theatre.ground_height_m(x.ravel(), y.ravel()).reshape(x.shape)
-        obs[:, :, at] = (z - ground) / 1000.0 - 1.0
-        for j, ahead in enumerate(LOOK_AHEAD_M):
-            gx, gy = x + ahead * sp, y + ahead * cp
-            h = theatre.ground_height_m(gx.ravel(), gy.ravel()).reshape(x.shape)
-            obs[:, :, at + 1 + j] = (z + ahead * np.tan(gam) - h) / 500.0 - 1.0
-        at += 4
-
-        if w.ship_xyz is not None:
-            sx, sy, sz = w.ship_xyz
-            dx, dy, dz = sx - x, sy - y, sz - z
-            obs[:, :, at] = 1.0
-            obs[:, :, at + 1] = (dx * sp + dy * cp) / FAR_M
-            obs[:, :, at + 2] = (dx * cp - dy * sp) / FAR_M
-            obs[:, :, at + 3] = dz / FAR_M
-            obs[:, :, at + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / FAR_M - 1.0
-        else:
-            obs[:, :, at : at + 5] = 0.0
-            obs[:, :, at] = -1.0
-        at += 5
-
         mission = self.resolved.scenario.mission
         if mission.target_m is not None:
             tx, ty = np.full(x.shape, mission.target_m[0]), np.full(x.shape, mission.target_m[1])
         else:
             centre = w.carrier_xy.mean(axis=1)
-            tx, ty = np.broadcast_to(centre[:, :1], x.shape), np.broadcast_to(centre[:, 1:], x.shape)
-        self._bearing(obs, at, x, y, psi, tx, ty)
-        at += 3
+            tx = np.ascontiguousarray(np.broadcast_to(centre[:, :1], x.shape))
+            ty = np.ascontiguousarray(np.broadcast_to(centre[:, 1:], x.shape))
         if g.side == AIR_COMMAND:
             carrier = np.maximum(w.home_carrier[rows], 0)
             hx = w.carrier_xy[np.arange(rows.shape[0])[:, None], carrier, 0]
@@ -664,7 +641,30 @@ class BattleBatch:
         else:
             sx0, sy0 = w.ship_xyz[:2] if w.ship_xyz is not None else (0.0, 0.0)
             hx, hy = np.full(x.shape, sx0), np.full(x.shape, sy0)
-        self._bearing(obs, at, x, y, psi, hx, hy)
+        theatre = w.theatre
+        places = np.empty((rows.shape[0], rows.shape[1], WORLD_FEATURES))
+        terrain_and_places(
+            w.x_m,
+            w.y_m,
+            w.z_m,
+            w.heading_rad,
+            w.gamma_rad,
+            np.ascontiguousarray(rows, dtype=np.int64),
+            theatre.heights_m,
+            float(theatre.origin_m[0]),
+            float(theatre.origin_m[1]),
+            float(theatre.cell_m),
+            np.asarray(LOOK_AHEAD_M),
+            np.asarray(w.ship_xyz if w.ship_xyz is not None else (0.0, 0.0, 0.0), dtype=np.float64),
+            w.ship_xyz is not None,
+            FAR_M,
+            tx,
+            ty,
+            np.ascontiguousarray(hx),
+            np.ascontiguousarray(hy),
+            places,
+        )
+        obs[:, :, at : at + WORLD_FEATURES] = places
 
         obs[~alive] = 0.0
         obs[:, :, 0] = np.where(alive, 1.0, -1.0)
@@ -680,14 +680,6 @@ class BattleBatch:
         mask[..., CANNON] &= guns
         mask[..., ROCKETS] &= w.rockets[rows] > 0
         mask[..., HOME] &= ((w.home_carrier[rows] >= 0) | (g.side == LGF)) & self.learning.home
-
-    @staticmethod
-    def _bearing(obs: F32, at: int, x: F64, y: F64, psi: F64, tx: F64, ty: F64) -> None:
-        dx, dy = tx - x, ty - y
-        rel = wrap_angle(np.arctan2(dx, dy) - psi)
-        obs[:, :, at] = np.sin(rel)
-        obs[:, :, at + 1] = np.cos(rel)
-        obs[:, :, at + 2] = 2.0 * np.hypot(dx, dy) / FAR_M - 1.0
 
     def _contacts(self, rows: I64, others: I64, exclude_self: bool) -> tuple[F64, I64, F64]:
         """The K nearest airborne `others` of each agent, in its own frame: features (B, N, K, 11), their
