@@ -48,8 +48,8 @@ system-packages:
 	fi
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
@@ -61,6 +61,7 @@ bench: $(VENV)/.dev $(VIEWER_BUILT) system-packages
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_viewer.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_rl.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,13 +70,16 @@ $(VENV)/.runtime: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP_INSTALL) -c $(LOCK) -e .
 	@touch $@
 
+# torch first, by its exact version (the CPU build), so that nothing below can pull the CUDA one.
 $(VENV)/.dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -c $(LOCK) torch==2.13.0
 	$(PIP_INSTALL) -c $(LOCK) -e '.[dev]'
 	@touch $@ $(VENV)/.runtime
 
 # Refresh the lock from a clean environment: `make lock`.
 lock:
 	rm -rf /tmp/captainred-lock && $(PYTHON) -m venv /tmp/captainred-lock
+	/tmp/captainred-lock/bin/pip install --quiet torch==2.13.0
 	/tmp/captainred-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/captainred-lock/bin/pip freeze --exclude-editable | grep -v '^captainred' > $(LOCK)
 

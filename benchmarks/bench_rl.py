@@ -1,0 +1,122 @@
+"""Throughput of the RL environments, in agent-steps per second (one controlled craft for one step).
+
+    python benchmarks/bench_rl.py [--battles 1000] [--steps 40] [--threads N]
+
+1. The batched core: `melee-16v16` (32 craft a battle), both sides under control, B battles in one World
+   stepped together, observations (K = 4), rewards, flags and masks included; the engine's share of
+   the time is shown apart. 2. The PettingZoo dict API over one battle of the same scenario (32 agents).
+VMAS's published figures are printed beside ours for scale: they come from its paper's own setup and
+another simulator, not from this machine. Wall-clock time is measured here, never in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+
+from captainred.rl import ACTIONS, BattleBatch
+from captainred.rl.pettingzoo_env import CaptainRedParallelEnv
+
+SCENARIO = "melee-16v16"
+VMAS = (
+    ("VMAS, its paper's setup (24-core CPU)", 47_000.0),
+    ("VMAS, 64 interacting agents, 2-core machine", 34_000.0),
+)
+
+
+def bench_core(battles: int, steps: int) -> dict[str, float]:
+    batch = BattleBatch(SCENARIO, n_battles=battles, control="all")
+    batch.reset(seed=1)
+    rng = np.random.default_rng(0)
+    actions = {
+        name: rng.uniform(-1, 1, (steps + 3, *buf.action.shape)).astype(np.float32)
+        for name, buf in batch.buffers.items()
+    }
+    agents = sum(len(g.local) for g in batch.groups) * battles
+    engine_s = 0.0
+    step_engine = batch.sim.step
+
+    def timed_engine_step() -> None:
+        nonlocal engine_s
+        t = time.perf_counter()
+        step_engine()
+        engine_s += time.perf_counter() - t
+
+    batch.sim.step = timed_engine_step  # type: ignore[method-assign]
+    for k in range(3):  # warm up
+        batch.step({name: a[k] for name, a in actions.items()})
+    engine_s = 0.0
+    t0 = time.perf_counter()
+    for k in range(3, steps + 3):
+        batch.step({name: a[k] for name, a in actions.items()})
+    wall = time.perf_counter() - t0
+    return {
+        "battles": battles,
+        "agents_per_step": agents,
+        "steps": steps,
+        "seconds": wall,
+        "agent_steps_per_s": agents * steps / wall,
+        "engine_share": engine_s / wall,
+    }
+
+
+def bench_pettingzoo(steps: int) -> dict[str, float]:
+    env = CaptainRedParallelEnv(SCENARIO, control="all")
+    env.reset(seed=1)
+    rng = np.random.default_rng(0)
+    levels = np.array([5, 5, 3, 2, 2, 2])
+    done = 0
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        if not env.agents:
+            env.reset()
+        actions = {a: rng.integers(0, levels) for a in env.agents}
+        env.step(actions)
+        done += len(actions)
+    wall = time.perf_counter() - t0
+    return {"agents_per_step": 32, "steps": steps, "seconds": wall, "agent_steps_per_s": done / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--battles", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--pz-steps", type=int, default=300)
+    args = parser.parse_args()
+    print(f"captainred.rl throughput: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs seen")
+    print(f"actions: {', '.join(ACTIONS)}; scenario {SCENARIO}, both sides under control")
+    core = bench_core(args.battles, args.steps)
+    pz = bench_pettingzoo(args.pz_steps)
+    rows = [
+        (
+            f"batched core, {core['battles']} battles x 32 craft",
+            core["agent_steps_per_s"],
+            f"{core['steps']} steps in {core['seconds']:.1f} s; engine {100 * core['engine_share']:.0f}% of it",
+        ),
+        (
+            "PettingZoo ParallelEnv dict API, 1 battle x 32",
+            pz["agent_steps_per_s"],
+            f"{pz['steps']} steps in {pz['seconds']:.1f} s",
+        ),
+        *((name, value, "published figure, other setup") for name, value in VMAS),
+    ]
+    print()
+    print(f"{'what':<52} {'agent-steps/s':>14}  notes")
+    print("-" * 100)
+    for name, value, note in rows:
+        print(f"{name:<52} {value:>14,.0f}  {note}")
+    print()
+    for name, value, target in (
+        ("batched core", core["agent_steps_per_s"], 2_000_000),
+        ("PettingZoo dict API", pz["agent_steps_per_s"], 100_000),
+    ):
+        verdict = "met" if value >= target else "MISSED"
+        print(f"target {name}: >= {target:,} agent-steps/s: {verdict} ({value:,.0f})")
+
+
+if __name__ == "__main__":
+    main()

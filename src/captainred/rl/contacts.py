@@ -1,0 +1,166 @@
+"""The K nearest contacts of every agent, in its own frame: the observation's hot loop, compiled.
+
+For each agent (battle b, slot i) it scans the craft of the other list of its own battle (enemies, or
+friends less itself), keeps the K nearest in the air (ties to the earlier row), and writes their features.
+Craft and battles are looped inside the compiled kernel (DESIGN.md): the cost grows with agents times
+candidates, and each agent's result depends only on its own battle, so never on the batch size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+CONTACT_FEATURES = 11
+NEAR_M = 10_000.0  # contacts: positions are scaled by this
+
+
+@njit(cache=True, nogil=True)
+def nearest_contacts(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    z: NDArray[np.float64],
+    heading: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    speed: NDArray[np.float64],
+    airborne: NDArray[np.bool_],
+    max_speed: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    others: NDArray[np.int64],
+    exclude_self: bool,
+    features: NDArray[np.float64],
+    picked: NDArray[np.int64],
+    nose: NDArray[np.float64],
+) -> None:
+    """Fill features (B, N, K, 11), picked (B, N, K: rows, -1 for none) and nose (B, N, K: the cosine of
+    each contact's angle off the agent's nose, 0 for none)."""
+    n_b, n_a = rows.shape
+    n_o = others.shape[1]
+    k = features.shape[2]
+    best_d = np.empty(k)
+    best_r = np.empty(k, np.int64)
+    for b in range(n_b):
+        for i in range(n_a):
+            r = rows[b, i]
+            for s in range(k):
+                best_d[s] = np.inf
+                best_r[s] = -1
+            for j in range(n_o):
+                o = others[b, j]
+                if not airborne[o] or (exclude_self and o == r):
+                    continue
+                dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
+                d2 = dx * dx + dy * dy + dz * dz
+                if d2 < best_d[k - 1]:
+                    s = k - 1
+                    while s > 0 and d2 < best_d[s - 1]:
+                        best_d[s] = best_d[s - 1]
+                        best_r[s] = best_r[s - 1]
+                        s -= 1
+                    best_d[s] = d2
+                    best_r[s] = o
+            sp, cp = np.sin(heading[r]), np.cos(heading[r])
+            cg, sg = np.cos(gamma[r]), np.sin(gamma[r])
+            vx, vy, vz = speed[r] * cg * sp, speed[r] * cg * cp, speed[r] * sg
+            scale = 2.0 * max(max_speed[r], 1.0)
+            for s in range(k):
+                o = best_r[s]
+                picked[b, i, s] = o
+                if o < 0:
+                    features[b, i, s, 0] = -1.0
+                    for f in range(1, CONTACT_FEATURES):
+                        features[b, i, s, f] = 0.0
+                    nose[b, i, s] = 0.0
+                    continue
+                dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
+                dist = max(np.sqrt(best_d[s]), 1e-6)
+                tsp, tcp = np.sin(heading[o]), np.cos(heading[o])
+                tcg, tsg = np.cos(gamma[o]), np.sin(gamma[o])
+                tv = speed[o]
+                tvx, tvy, tvz = tv * tcg * tsp, tv * tcg * tcp, tv * tsg
+                rvx, rvy, rvz = tvx - vx, tvy - vy, tvz - vz
+                nose[b, i, s] = (dx * cg * sp + dy * cg * cp + dz * sg) / dist
+                rel = heading[o] - heading[r]
+                features[b, i, s, 0] = 1.0
+                features[b, i, s, 1] = (dx * sp + dy * cp) / NEAR_M
+                features[b, i, s, 2] = (dx * cp - dy * sp) / NEAR_M
+                features[b, i, s, 3] = dz / NEAR_M
+                features[b, i, s, 4] = 2.0 * dist / NEAR_M - 1.0
+                features[b, i, s, 5] = (rvx * sp + rvy * cp) / scale
+                features[b, i, s, 6] = (rvx * cp - rvy * sp) / scale
+                features[b, i, s, 7] = rvz / scale
+                features[b, i, s, 8] = np.sin(rel)
+                features[b, i, s, 9] = np.cos(rel)
+                features[b, i, s, 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
+
+
+@njit(cache=True, nogil=True)
+def ground_height(
+    heights: NDArray[np.float32], origin_x: float, origin_y: float, cell: float, x: float, y: float
+) -> float:
+    """Height of the ground under a point, as `Theatre.ground_height_m` reads its grid (0 off it)."""
+    ny, nx = heights.shape
+    fx = np.floor((x - origin_x) / cell)
+    fy = np.floor((y - origin_y) / cell)
+    if fx < 0 or fx >= nx or fy < 0 or fy >= ny:
+        return 0.0
+    return float(heights[int(fy), int(fx)])
+
+
+@njit(cache=True, nogil=True)
+def terrain_and_places(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    z: NDArray[np.float64],
+    heading: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    heights: NDArray[np.float32],
+    origin_x: float,
+    origin_y: float,
+    cell: float,
+    look_ahead: NDArray[np.float64],
+    ship: NDArray[np.float64],
+    has_ship: bool,
+    far: float,
+    target_x: NDArray[np.float64],
+    target_y: NDArray[np.float64],
+    home_x: NDArray[np.float64],
+    home_y: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> None:
+    """Per agent, 15 columns: height above the ground and clearance along the flight path at each
+    look-ahead distance; the ship (present, ahead, right, above, range); the target and home (bearing
+    relative to the heading as sine and cosine, range). Targets and homes are (B, N)."""
+    n_b, n_a = rows.shape
+    for b in range(n_b):
+        for i in range(n_a):
+            r = rows[b, i]
+            sp, cp = np.sin(heading[r]), np.cos(heading[r])
+            tg = np.tan(gamma[r])
+            out[b, i, 0] = (z[r] - ground_height(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
+            for j in range(look_ahead.shape[0]):
+                d = look_ahead[j]
+                h = ground_height(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
+                out[b, i, 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
+            c = 1 + look_ahead.shape[0]
+            if has_ship:
+                dx, dy, dz = ship[0] - x[r], ship[1] - y[r], ship[2] - z[r]
+                out[b, i, c] = 1.0
+                out[b, i, c + 1] = (dx * sp + dy * cp) / far
+                out[b, i, c + 2] = (dx * cp - dy * sp) / far
+                out[b, i, c + 3] = dz / far
+                out[b, i, c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / far - 1.0
+            else:
+                out[b, i, c] = -1.0
+                for f in range(1, 5):
+                    out[b, i, c + f] = 0.0
+            c += 5
+            for px, py in ((target_x[b, i], target_y[b, i]), (home_x[b, i], home_y[b, i])):
+                dx, dy = px - x[r], py - y[r]
+                rel = np.arctan2(dx, dy) - heading[r]
+                out[b, i, c] = np.sin(rel)
+                out[b, i, c + 1] = np.cos(rel)
+                out[b, i, c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
+                c += 3
