@@ -1,10 +1,10 @@
 """The spatial index behind sensing: per battle, a uniform grid of cells (a cell list) over the craft in
 the air, rebuilt every tick in compiled code.
 
-Each battle gets its own grid, sized to its airborne craft: cells at least `CELL_MIN_M` wide and about
-one craft a cell on average, never more cells than `cell_budget` allows. Air Command's craft and the
-LGFs are bucketed separately, so a query walks only the other side's cells, ring by ring outward from
-its own cell, and stops as soon as no cell further out can hold a better answer. That makes the cost
+Each battle gets a grid per side, sized to that side's airborne craft: cells at least `CELL_MIN_M` wide
+and about one craft a cell on average, never more cells than `cell_budget` allows. A query walks only
+the other side's grid, ring by ring outward from the cell nearest it, and stops as soon as no cell further
+out can hold a better answer. That makes the cost
 grow with craft times neighbours, not with craft times enemies, and the answers are exact: the same
 craft, the same range, and ties broken toward the lower row, as a search over every pair would give.
 
@@ -37,7 +37,7 @@ def cell_budget(rows: int) -> int:
 
 
 class SenseGrid:
-    """Scratch space for every battle's grid, allocated once per World (nothing is allocated per tick)."""
+    """Scratch space for every battle's grids, allocated once per World (nothing is allocated per tick)."""
 
     def __init__(self, row_start: I64, row_stop: I64) -> None:
         rows = row_stop - row_start
@@ -51,8 +51,8 @@ class SenseGrid:
         self.order = np.zeros(n, dtype=np.int64)  # rows sorted by side, then cell, within each battle
         self.cell_of = np.zeros(n, dtype=np.int64)
         self.side_start = np.zeros((len(rows), 3), dtype=np.int64)  # where each side's rows start in `order`
-        self.geometry = np.zeros((len(rows), 3))  # x0, y0, cell size
-        self.dims = np.zeros((len(rows), 2), dtype=np.int64)  # cells across x and y
+        self.geometry = np.zeros((len(rows), 2, 3))  # per battle and side: x0, y0, cell size
+        self.dims = np.zeros((len(rows), 2, 2), dtype=np.int64)  # per battle and side: cells across x, y
 
 
 @numba.njit(cache=True)
@@ -73,46 +73,51 @@ def _build_battle(
     geometry: F64,
     dims: I64,
 ) -> None:
-    """Bucket one battle's airborne craft into its grid: a counting sort by (side, cell)."""
-    n_up = 0
-    x_lo, x_hi, y_lo, y_hi = math.inf, -math.inf, math.inf, -math.inf
-    for r in range(lo, hi):
-        if up[r]:
-            n_up += 1
-            x_lo = min(x_lo, x[r])
-            x_hi = max(x_hi, x[r])
-            y_lo = min(y_lo, y[r])
-            y_hi = max(y_hi, y[r])
-    if n_up == 0:
-        x_lo, x_hi, y_lo, y_hi = 0.0, 0.0, 0.0, 0.0
-    extent_x = x_hi - x_lo
-    extent_y = y_hi - y_lo
-    cell = max(CELL_MIN_M, math.sqrt(max(extent_x * extent_y, 1.0) / max(n_up, 1)))
-    gx = int(extent_x // cell) + 1
-    gy = int(extent_y // cell) + 1
-    while gx * gy > budget:
-        cell *= 1.5
+    """Bucket one battle's airborne craft into a grid per side (a counting sort by cell), each grid sized
+    to its own side's craft: a few pilots among thousands of LGFs get a few big cells, not thousands of
+    empty ones."""
+    for s in range(2):
+        n_up = 0
+        x_lo, x_hi, y_lo, y_hi = math.inf, -math.inf, math.inf, -math.inf
+        for r in range(lo, hi):
+            if up[r] and side[r] == s:
+                n_up += 1
+                x_lo = min(x_lo, x[r])
+                x_hi = max(x_hi, x[r])
+                y_lo = min(y_lo, y[r])
+                y_hi = max(y_hi, y[r])
+        if n_up == 0:
+            x_lo, x_hi, y_lo, y_hi = 0.0, 0.0, 0.0, 0.0
+        extent_x = x_hi - x_lo
+        extent_y = y_hi - y_lo
+        cell = max(CELL_MIN_M, math.sqrt(max(extent_x * extent_y, 1.0) / max(n_up, 1)))
         gx = int(extent_x // cell) + 1
         gy = int(extent_y // cell) + 1
-    geometry[b, 0] = x_lo
-    geometry[b, 1] = y_lo
-    geometry[b, 2] = cell
-    dims[b, 0] = gx
-    dims[b, 1] = gy
-    cells = gx * gy
-    for s in range(2):
-        for c in range(cells + 1):
+        while gx * gy > budget:
+            cell *= 1.5
+            gx = int(extent_x // cell) + 1
+            gy = int(extent_y // cell) + 1
+        geometry[b, s, 0] = x_lo
+        geometry[b, s, 1] = y_lo
+        geometry[b, s, 2] = cell
+        dims[b, s, 0] = gx
+        dims[b, s, 1] = gy
+        for c in range(gx * gy + 1):
             cell_start[s, cell_base + c] = 0
     for r in range(lo, hi):
         if up[r]:
+            s = side[r]
+            x_lo, y_lo, cell = geometry[b, s, 0], geometry[b, s, 1], geometry[b, s, 2]
+            gx, gy = dims[b, s, 0], dims[b, s, 1]
             cx = min(int((x[r] - x_lo) // cell), gx - 1)
             cy = min(int((y[r] - y_lo) // cell), gy - 1)
             c = cy * gx + cx
             cell_of[r] = c
-            cell_start[side[r], cell_base + c + 1] += 1
+            cell_start[s, cell_base + c + 1] += 1
     # Prefix sums: side AC's rows first in `order`, then side LGF's.
     position = lo
     for s in range(2):
+        cells = dims[b, s, 0] * dims[b, s, 1]
         side_start[b, s] = position
         for c in range(cells):
             count = cell_start[s, cell_base + c + 1]
@@ -129,22 +134,35 @@ def _build_battle(
             cell_start[s, cell_base + c] += 1
     # Placing advanced each cell's start to its end: shift back by one cell.
     for s in range(2):
+        cells = dims[b, s, 0] * dims[b, s, 1]
         for c in range(cells, 0, -1):
             cell_start[s, cell_base + c] = cell_start[s, cell_base + c - 1]
         cell_start[s, cell_base] = 0
 
 
 @numba.njit(cache=True)
-def _ring_bound(px: float, py: float, x0: float, y0: float, cell: float, cx: int, cy: int, ring: int) -> float:
-    """A lower bound on the horizontal distance from (px, py) to any point in the cells `ring` steps out
-    (Chebyshev distance) from its own cell (cx, cy): the distance to the edge of the square inside them."""
+def _ring_bound(
+    px: float, py: float, x0: float, y0: float, cell: float, gx: int, gy: int, cx: int, cy: int, ring: int
+) -> float:
+    """A lower bound on the horizontal distance from (px, py) to any craft in the cells `ring` or more
+    steps (Chebyshev distance) from cell (cx, cy) of a gx × gy grid: inf when there are no such cells.
+
+    Such cells lie left of column cx - ring + 1, right of column cx + ring - 1, below row cy - ring + 1 or
+    above row cy + ring - 1, where the grid has cells there; and every cell lies inside the grid's box."""
     if ring == 0:
         return 0.0
-    left = px - (x0 + (cx - ring + 1) * cell)
-    right = (x0 + (cx + ring) * cell) - px
-    down = py - (y0 + (cy - ring + 1) * cell)
-    up = (y0 + (cy + ring) * cell) - py
-    return max(0.0, min(min(left, right), min(down, up)) - 1e-6)
+    bound = math.inf
+    if cx - ring >= 0:
+        bound = min(bound, px - (x0 + (cx - ring + 1) * cell))
+    if cx + ring <= gx - 1:
+        bound = min(bound, (x0 + (cx + ring) * cell) - px)
+    if cy - ring >= 0:
+        bound = min(bound, py - (y0 + (cy - ring + 1) * cell))
+    if cy + ring <= gy - 1:
+        bound = min(bound, (y0 + (cy + ring) * cell) - py)
+    gap_x = max(0.0, x0 - px, px - (x0 + gx * cell))
+    gap_y = max(0.0, y0 - py, py - (y0 + gy * cell))
+    return max(bound, math.sqrt(gap_x * gap_x + gap_y * gap_y)) - 1e-6
 
 
 @numba.njit(cache=True)
@@ -155,7 +173,7 @@ def _nearest_lgf(
     y: F64,
     z: F64,
     range_limit_m: float,
-    grid_geometry: F64,
+    geometry: F64,
     dims: I64,
     cell_base: int,
     cell_start: I64,
@@ -163,20 +181,18 @@ def _nearest_lgf(
     side_start: I64,
 ) -> tuple[int, float]:
     """The nearest airborne LGF of the battle to Air Command row `a`, closer than the range limit."""
-    x0, y0, cell = grid_geometry[b, 0], grid_geometry[b, 1], grid_geometry[b, 2]
-    gx, gy = dims[b, 0], dims[b, 1]
+    x0, y0, cell = geometry[b, LGF, 0], geometry[b, LGF, 1], geometry[b, LGF, 2]
+    gx, gy = dims[b, LGF, 0], dims[b, LGF, 1]
     px, py = x[a], y[a]
     cx = min(max(int((px - x0) // cell), 0), gx - 1)
     cy = min(max(int((py - y0) // cell), 0), gy - 1)
     best, best_range = -1, math.inf
     base = side_start[b, LGF]
     for ring in range(max(gx, gy) + 1):
-        bound = _ring_bound(px, py, x0, y0, cell, cx, cy, ring)
+        bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring)
         if bound > best_range or bound >= range_limit_m:
             break
-        for jy in range(cy - ring, cy + ring + 1):
-            if jy < 0 or jy >= gy:
-                continue
+        for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
             edge_row = jy == cy - ring or jy == cy + ring
             step = 1 if edge_row else 2 * ring
             jx = cx - ring
@@ -188,9 +204,9 @@ def _nearest_lgf(
                         dx = x[e] - x[a]
                         dy = y[e] - y[a]
                         dz = z[e] - z[a]
-                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        if rng < best_range or (rng == best_range and e < best):
-                            best, best_range = e, rng
+                        range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        if range_m < best_range or (range_m == best_range and e < best):
+                            best, best_range = e, range_m
                 jx += step
     if best_range >= range_limit_m:
         return -1, math.inf
@@ -207,7 +223,7 @@ def _lgf_choice(
     slot: NDArray[np.int32],
     spread: float,
     range_limit_m: float,
-    grid_geometry: F64,
+    geometry: F64,
     dims: I64,
     cell_base: int,
     cell_start: I64,
@@ -216,8 +232,8 @@ def _lgf_choice(
 ) -> tuple[int, float]:
     """The Air Command craft LGF row `e` goes for: the lowest range × (1 + spread × (1 + slot mod 3)), so
     the swarm does not all pick one pilot; -1 when the best choice is out of the range limit."""
-    x0, y0, cell = grid_geometry[b, 0], grid_geometry[b, 1], grid_geometry[b, 2]
-    gx, gy = dims[b, 0], dims[b, 1]
+    x0, y0, cell = geometry[b, AC, 0], geometry[b, AC, 1], geometry[b, AC, 2]
+    gx, gy = dims[b, AC, 0], dims[b, AC, 1]
     px, py = x[e], y[e]
     cx = min(max(int((px - x0) // cell), 0), gx - 1)
     cy = min(max(int((py - y0) // cell), 0), gy - 1)
@@ -226,12 +242,10 @@ def _lgf_choice(
     score_limit = range_limit_m * (1.0 + 3.0 * spread)  # a pilot in range never scores this much
     base = side_start[b, AC]
     for ring in range(max(gx, gy) + 1):
-        bound = _ring_bound(px, py, x0, y0, cell, cx, cy, ring) * least_factor
+        bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring) * least_factor
         if bound > best_score or bound > score_limit:
             break
-        for jy in range(cy - ring, cy + ring + 1):
-            if jy < 0 or jy >= gy:
-                continue
+        for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
             edge_row = jy == cy - ring or jy == cy + ring
             step = 1 if edge_row else 2 * ring
             jx = cx - ring
@@ -243,10 +257,10 @@ def _lgf_choice(
                         dx = x[e] - x[a]
                         dy = y[e] - y[a]
                         dz = z[e] - z[a]
-                        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        score = rng * (1.0 + spread * (1.0 + slot[a] % 3))
+                        range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        score = range_m * (1.0 + spread * (1.0 + slot[a] % 3))
                         if score < best_score or (score == best_score and a < best):
-                            best, best_score, best_range = a, score, rng
+                            best, best_score, best_range = a, score, range_m
                 jx += step
     if best_range >= range_limit_m:
         return -1, math.inf
@@ -276,10 +290,10 @@ def _sense_battle(
     closest = battle_range[b]
     for k in range(n_ac):
         a = order[side_start[b, AC] + k]
-        e, rng = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
+        e, range_m = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
         nearest[a] = e
-        nearest_range[a] = rng
-        closest = min(closest, rng)
+        nearest_range[a] = range_m
+        closest = min(closest, range_m)
     battle_range[b] = closest
     n_prey = 0
     for k in range(n_ac):
@@ -287,11 +301,11 @@ def _sense_battle(
             n_prey += 1
     for k in range(n_lgf):
         e = order[side_start[b, LGF] + k]
-        a, rng = _lgf_choice(
+        a, range_m = _lgf_choice(
             e, b, x, y, z, slot, spread[e], range_limit_m, geometry, dims, base, cell_start, order, side_start
         )
         nearest[e] = a
-        nearest_range[e] = rng
+        nearest_range[e] = range_m
         if n_prey and force_down_role[e]:
             best, best_range = -1, math.inf
             for j in range(n_ac):
@@ -300,9 +314,9 @@ def _sense_battle(
                     dx = x[e] - x[a]
                     dy = y[e] - y[a]
                     dz = z[e] - z[a]
-                    rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-                    if rng < best_range or (rng == best_range and a < best):
-                        best, best_range = a, rng
+                    range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+                    if range_m < best_range or (range_m == best_range and a < best):
+                        best, best_range = a, range_m
             nearest_prey[e] = best
     # Whom each LGF hunts: the tail threat and the escorts of its target.
     for e in range(lo, hi):
@@ -314,13 +328,13 @@ def _sense_battle(
         dx = x[e] - x[a]
         dy = y[e] - y[a]
         dz = z[e] - z[a]
-        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-        ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(rng, 1.0)
-        on_tail = rng < evade_range_m and (ahead < -0.3 or rng < 0.35 * evade_range_m)
-        if on_tail and rng < tail_range[a]:  # rows ascend, so a tie keeps the lower row
+        range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+        ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(range_m, 1.0)
+        on_tail = range_m < evade_range_m and (ahead < -0.3 or range_m < 0.35 * evade_range_m)
+        if on_tail and range_m < tail_range[a]:  # rows ascend, so a tie keeps the lower row
             tail[a] = e
-            tail_range[a] = rng
-        if force_down_role[e] and rng < force_down_radius_m:
+            tail_range[a] = range_m
+        if force_down_role[e] and range_m < force_down_radius_m:
             escorts[a] += 1
 
 
