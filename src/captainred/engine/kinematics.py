@@ -9,9 +9,17 @@ its nose; one in a spin falls until its pilot fights out of it.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
 from captainred.engine.world import F64, I64, B, G, Sub, World
+
+# Subsystem columns of `health`, as plain ints for the compiled kernels.
+ENGINE_PORT, ENGINE_STARBOARD = int(Sub.ENGINE_PORT), int(Sub.ENGINE_STARBOARD)
+WING_PORT, WING_STARBOARD = int(Sub.WING_PORT), int(Sub.WING_STARBOARD)
+TAIL, RUDDER = int(Sub.TAIL), int(Sub.RUDDER)
 
 THRUST_ACCEL_MPS2 = 6.0  # full throttle, all engines, level: design value for every type
 HEADING_GAIN = 3.0  # 1/s: how briskly a pilot turns toward the commanded heading
@@ -48,91 +56,178 @@ def control_authority(world: World) -> F64:
 
 def burn_rate_kg_s(world: World, idx: I64, throttle: F64) -> F64:
     """Fuel flow of the working engines of rows `idx` at a throttle (idle-cruise-full-redline, linear)."""
-    cruise_throttle = (world.cruise_speed_mps[idx] / world.max_speed_mps[idx]) ** 2
-    idle, cruise, full, redline = (world.burn_kg_s[idx, k] for k in range(4))
-    per_engine = np.where(
-        throttle <= cruise_throttle,
-        idle + (cruise - idle) * throttle / cruise_throttle,
-        np.where(
-            throttle <= 1.0,
-            cruise + (full - cruise) * (throttle - cruise_throttle) / (1.0 - cruise_throttle),
-            full + (redline - full) * np.clip((throttle - 1.0) / (REDLINE_THROTTLE - 1.0), 0.0, 1.0),
-        ),
+    flow = np.empty(len(idx))
+    _burn_rates(
+        idx,
+        np.asarray(throttle, dtype=np.float64),
+        world.burn_kg_s,
+        world.cruise_speed_mps,
+        world.max_speed_mps,
+        world.health,
+        world.engines,
+        flow,
     )
-    # A damaged engine gives less thrust and burns less with it; a dead one burns nothing.
-    working = np.clip(world.health[idx, Sub.ENGINE_PORT], 0.0, 1.0)
-    working = working + np.where(
-        world.engines[idx] >= 2, np.clip(world.health[idx, Sub.ENGINE_STARBOARD], 0.0, 1.0), 0.0
-    )
-    flow: F64 = per_engine * working
     return flow
+
+
+@numba.njit(cache=True)
+def _burn_rate(r: int, throttle: float, burn: F64, cruise: F64, vmax: F64, health: F64, engines: F64) -> float:
+    """One row's fuel flow, kg/s: per engine, linear from idle to cruise to full to redline in the
+    throttle; a damaged engine gives less thrust and burns less with it, and a dead one burns nothing."""
+    cruise_throttle = (cruise[r] / vmax[r]) ** 2
+    idle, at_cruise, full, redline = burn[r, 0], burn[r, 1], burn[r, 2], burn[r, 3]
+    if throttle <= cruise_throttle:
+        per_engine = idle + (at_cruise - idle) * throttle / cruise_throttle
+    elif throttle <= 1.0:
+        per_engine = at_cruise + (full - at_cruise) * (throttle - cruise_throttle) / (1.0 - cruise_throttle)
+    else:
+        per_engine = full + (redline - full) * min(max((throttle - 1.0) / (REDLINE_THROTTLE - 1.0), 0.0), 1.0)
+    working = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
+    working = working + (min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0) if engines[r] >= 2 else 0.0)
+    flow: float = per_engine * working
+    return flow
+
+
+@numba.njit(cache=True)
+def _burn_rates(
+    idx: I64, throttle: F64, burn: F64, cruise: F64, vmax: F64, health: F64, engines: F64, out: F64
+) -> None:
+    for k in range(len(idx)):
+        out[k] = _burn_rate(idx[k], throttle[k], burn, cruise, vmax, health, engines)
 
 
 def fly(world: World, moving: B, dt: F64) -> None:
     """Advance every airborne craft in `moving` by its battle's dt (per row)."""
-    if not moving.any():
-        return
     idx = np.flatnonzero(moving)
-    h = dt[idx]
-    v = world.speed_mps[idx]
-    psi = world.heading_rad[idx]
-    gam = world.gamma_rad[idx]
-    vmax = world.max_speed_mps[idx]
-    vstall = world.stall_speed_mps[idx]
+    if not len(idx):
+        return
+    _fly(
+        idx,
+        dt,
+        world.health,
+        world.engines,
+        world.fuel_limited,
+        world.fuel_kg,
+        world.leak_kg_s,
+        world.burn_kg_s,
+        world.cruise_speed_mps,
+        world.max_speed_mps,
+        world.stall_speed_mps,
+        world.max_g,
+        world.ceiling_m,
+        world.spinning,
+        world.cmd_throttle,
+        world.cmd_gamma_rad,
+        world.cmd_heading_rad,
+        world.throttle,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.speed_mps,
+        world.heading_rad,
+        world.gamma_rad,
+        world.load_g,
+    )
 
-    power = engine_power(world)[idx]
-    throttle = np.clip(world.cmd_throttle[idx], 0.0, REDLINE_THROTTLE)
-    world.throttle[idx] = throttle
-    thrust = THRUST_ACCEL_MPS2 * throttle * power
-    drag_k = THRUST_ACCEL_MPS2 / vmax**2
 
-    # Commanded turn and pitch rates, then limited by the available load factor.
-    cmd_gamma = world.cmd_gamma_rad[idx]
-    cmd_gamma = np.where(power <= 0.0, np.minimum(cmd_gamma, GLIDE_GAMMA_RAD), cmd_gamma)
-    at_ceiling = world.z_m[idx] >= world.ceiling_m[idx] - 30.0
-    cmd_gamma = np.where(at_ceiling, np.minimum(cmd_gamma, 0.0), cmd_gamma)
-    heading_error = wrap_angle(world.cmd_heading_rad[idx] - psi)
-    # Gains are held below 1/dt so that long transit ticks settle on the command rather than overshoot.
-    psi_rate = np.minimum(HEADING_GAIN, 0.8 / h) * heading_error
-    gamma_rate = np.minimum(GAMMA_GAIN, 0.8 / h) * (cmd_gamma - gam)
-    cos_g = np.cos(gam)
-    a_lateral = v * psi_rate * np.maximum(cos_g, 0.05)
-    a_vertical = v * gamma_rate + G * cos_g
-    n_avail = np.minimum(world.max_g[idx] * control_authority(world)[idx], (v / vstall) ** 2)
-    # The pitch command has first call on the available g (a pilot near the ground keeps her nose up
-    # before she turns); the turn gets what is left.
-    a_limit = n_avail * G
-    a_vertical = np.clip(a_vertical, -a_limit, a_limit)
-    a_turn = np.sqrt(np.maximum(a_limit**2 - a_vertical**2, 0.0))
-    a_lateral = np.clip(a_lateral, -a_turn, a_turn)
-    load = np.hypot(a_lateral, a_vertical) / G
-    psi_rate = a_lateral / (v * np.maximum(cos_g, 0.05))
-    gamma_rate = (a_vertical - G * cos_g) / v
+@numba.njit(cache=True)
+def _fly(
+    idx: I64,
+    dt: F64,
+    health: F64,
+    engines: F64,
+    fuel_limited: B,
+    fuel_kg: F64,
+    leak_kg_s: F64,
+    burn: F64,
+    cruise: F64,
+    vmax_all: F64,
+    vstall_all: F64,
+    max_g: F64,
+    ceiling_m: F64,
+    spinning: B,
+    cmd_throttle: F64,
+    cmd_gamma: F64,
+    cmd_heading: F64,
+    throttle_out: F64,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    heading: F64,
+    gamma: F64,
+    load_g: F64,
+) -> None:
+    """One tick of flight for each row of `idx`, the rule of the module docstring, row by row."""
+    for k in range(len(idx)):
+        r = idx[k]
+        h = dt[r]
+        v, psi, gam = speed[r], heading[r], gamma[r]
+        vmax, vstall = vmax_all[r], vstall_all[r]
 
-    # A spin: the nose falls and the aircraft autorotates whatever the stick says.
-    spin = world.spinning[idx]
-    psi_rate = np.where(spin, SPIN_RATE_RAD_S, psi_rate)
-    gamma_rate = np.where(spin, 2.0 * (SPIN_GAMMA_RAD - gam), gamma_rate)
-    load = np.where(spin, 1.0, load)
+        # Thrust from the working engines, none with dry tanks; drag holds full throttle at top speed.
+        port = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
+        starboard = min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0)
+        power = 0.5 * (port + starboard) if engines[r] >= 2 else port
+        if fuel_limited[r] and fuel_kg[r] <= 0.0:
+            power = 0.0
+        throttle = min(max(cmd_throttle[r], 0.0), REDLINE_THROTTLE)
+        throttle_out[r] = throttle
+        thrust = THRUST_ACCEL_MPS2 * throttle * power
+        drag_k = THRUST_ACCEL_MPS2 / vmax**2
 
-    induced = 0.04 * G * np.maximum(load - 1.0, 0.0)
-    accel = thrust - drag_k * v**2 - induced - G * np.sin(gam)
-    v_new = np.clip(v + accel * h, 0.5 * vstall, vmax)
-    v_new = np.where(spin, np.clip(v_new, 0.5 * vstall, 1.3 * vstall), v_new)
-    gam_new = np.clip(gam + gamma_rate * h, -1.45, 1.45)
-    psi_new = np.mod(psi + psi_rate * h, 2 * np.pi)
+        # Commanded turn and pitch rates, then limited by the available load factor.
+        commanded_gamma = cmd_gamma[r]
+        if power <= 0.0:
+            commanded_gamma = min(commanded_gamma, GLIDE_GAMMA_RAD)
+        if z[r] >= ceiling_m[r] - 30.0:
+            commanded_gamma = min(commanded_gamma, 0.0)
+        heading_error = (cmd_heading[r] - psi + np.pi) % (2 * np.pi) - np.pi
+        # Gains are held below 1/dt so that long transit ticks settle on the command, not overshoot.
+        psi_rate = min(HEADING_GAIN, 0.8 / h) * heading_error
+        gamma_rate = min(GAMMA_GAIN, 0.8 / h) * (commanded_gamma - gam)
+        cos_g = math.cos(gam)
+        a_lateral = v * psi_rate * max(cos_g, 0.05)
+        a_vertical = v * gamma_rate + G * cos_g
+        wings = min(max(min(health[r, WING_PORT], health[r, WING_STARBOARD]), 0.0), 1.0)
+        tail = min(max(min(health[r, TAIL], health[r, RUDDER]), 0.0), 1.0)
+        authority = (0.45 + 0.55 * wings) * (0.3 + 0.7 * tail)
+        n_avail = min(max_g[r] * authority, (v / vstall) ** 2)
+        # The pitch command has first call on the available g (a pilot near the ground keeps her nose up
+        # before she turns); the turn gets what is left.
+        a_limit = n_avail * G
+        a_vertical = min(max(a_vertical, -a_limit), a_limit)
+        a_turn = math.sqrt(max(a_limit**2 - a_vertical**2, 0.0))
+        a_lateral = min(max(a_lateral, -a_turn), a_turn)
+        load = math.hypot(a_lateral, a_vertical) / G
+        psi_rate = a_lateral / (v * max(cos_g, 0.05))
+        gamma_rate = (a_vertical - G * cos_g) / v
 
-    cos_new = np.cos(gam_new)
-    world.x_m[idx] += v_new * cos_new * np.sin(psi_new) * h
-    world.y_m[idx] += v_new * cos_new * np.cos(psi_new) * h
-    world.z_m[idx] = np.minimum(world.z_m[idx] + v_new * np.sin(gam_new) * h, world.ceiling_m[idx])
-    world.speed_mps[idx] = v_new
-    world.gamma_rad[idx] = gam_new
-    world.heading_rad[idx] = psi_new
-    world.load_g[idx] = load
+        # A spin: the nose falls and the aircraft autorotates whatever the stick says.
+        if spinning[r]:
+            psi_rate = SPIN_RATE_RAD_S
+            gamma_rate = 2.0 * (SPIN_GAMMA_RAD - gam)
+            load = 1.0
 
-    limited = world.fuel_limited[idx]
-    burn = burn_rate_kg_s(world, idx, throttle) + world.leak_kg_s[idx]
-    # A holed tank seals itself over minutes: the leak dies away.
-    world.leak_kg_s[idx] *= np.exp(-h / TANK_SEAL_S)
-    world.fuel_kg[idx] = np.where(limited, np.maximum(world.fuel_kg[idx] - burn * h, 0.0), world.fuel_kg[idx])
+        induced = 0.04 * G * max(load - 1.0, 0.0)
+        accel = thrust - drag_k * v**2 - induced - G * math.sin(gam)
+        v_new = min(max(v + accel * h, 0.5 * vstall), vmax)
+        if spinning[r]:
+            v_new = min(max(v_new, 0.5 * vstall), 1.3 * vstall)
+        gam_new = min(max(gam + gamma_rate * h, -1.45), 1.45)
+        psi_new = (psi + psi_rate * h) % (2 * np.pi)
+
+        cos_new = math.cos(gam_new)
+        x[r] += v_new * cos_new * math.sin(psi_new) * h
+        y[r] += v_new * cos_new * math.cos(psi_new) * h
+        z[r] = min(z[r] + v_new * math.sin(gam_new) * h, ceiling_m[r])
+        speed[r] = v_new
+        gamma[r] = gam_new
+        heading[r] = psi_new
+        load_g[r] = load
+
+        flow = _burn_rate(r, throttle, burn, cruise, vmax_all, health, engines) + leak_kg_s[r]
+        # A holed tank seals itself over minutes: the leak dies away.
+        leak_kg_s[r] *= math.exp(-h / TANK_SEAL_S)
+        if fuel_limited[r]:
+            fuel_kg[r] = max(fuel_kg[r] - flow * h, 0.0)
