@@ -42,7 +42,9 @@ from captainred.scenario import load_scenario
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import Simulation, run_battles
 
-SKIRMISH = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "skirmish.toml"
+SCENARIOS = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
+SKIRMISH = SCENARIOS / "skirmish.toml"
+COMBAT_TICK_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,14 @@ class BenchConfig:
     check_tiling: bool = True
     quiet_scenario: str = "fifty-mile-circuit"  # hours of quiet transit: what a battle costs with no enemy
     quiet_seeds: tuple[int, ...] = (1, 2, 3)
+    # Single battles of thousands (tests/scenarios/thousands-*.toml), Air Command put in the air near the
+    # ship; LGFs already airborne around it, at these counts (the last above the schema's 20,000: built in
+    # code for the benchmark alone).
+    big_scenarios: tuple[str, ...] = ("thousands-at-sea", "thousands-over-manhattan")
+    big_lgfs: tuple[int, ...] = (9_808, 99_808)
+    big_steps: int = 10
+    big_repeats: int = 3
+    compile_check: bool = True  # time `captainred run net-bombardment` with an empty and a warm cache
 
 
 FULL = BenchConfig()
@@ -73,6 +83,11 @@ QUICK = BenchConfig(
     battle_seeds=(1,),
     batch=4,
     quiet_seeds=(1,),
+    big_scenarios=("thousands-at-sea",),
+    big_lgfs=(1_808,),
+    big_steps=3,
+    big_repeats=1,
+    compile_check=False,
 )
 
 
@@ -262,6 +277,74 @@ def bench_quiet(config: BenchConfig) -> dict[str, Any]:
     }
 
 
+def bench_big(config: BenchConfig) -> list[dict[str, Any]]:
+    """One battle of thousands: Air Command's 192 Guardians in the air 6 km from the ship, the swarm
+    circling it, stepped at the combat tick. Real time is a step faster than the tick (0.2 s)."""
+    from captainred.rl.scenarios import AirStart, apply_air_start
+
+    contact = AirStart(centre_m=(0.0, 4000.0), altitude_m=1500.0, heading_deg=0.0, jitter_m=1500.0)
+    out = []
+    for name in config.big_scenarios:
+        base = load_scenario(SCENARIOS / f"{name}.toml")
+        for lgfs in config.big_lgfs:
+            enemy = base.scenario.enemy.model_copy(update={"airborne": lgfs})
+            resolved = base.model_copy(update={"scenario": base.scenario.model_copy(update={"enemy": enemy})})
+            started = time.perf_counter()
+            world = build_world(resolved, [1])
+            apply_air_start(world, contact, np.array([0]))
+            sim = Simulation(world)
+            build_s = time.perf_counter() - started
+            sim.step()
+            per_step = statistics.median(time_steps(sim, config.big_steps, config.big_repeats))
+            out.append(
+                {
+                    "scenario": name,
+                    "craft": world.n,
+                    "airborne": int(world.airborne.sum()),
+                    "build_s": build_s,
+                    "seconds_per_step": per_step,
+                    "aircraft_steps_per_s": world.n / per_step,
+                    "real_time_factor": COMBAT_TICK_S / per_step,
+                    "world_bytes_per_craft": world_bytes(world) / world.n,
+                }
+            )
+            del sim, world
+    return out
+
+
+def world_bytes(world: World) -> int:
+    """Bytes of every array of the field table (the World's own state, not the event logs)."""
+    return sum(getattr(world, spec.name).nbytes for spec in field_table(World))
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def bench_compile() -> dict[str, float]:
+    """`captainred run net-bombardment` end to end, first with an empty compile cache (every kernel
+    compiled), then again with the cache that run left (the warm start a user sees every time after)."""
+    import subprocess
+    import tempfile
+
+    timings = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold_s", "warm_s"):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "captainred", "run", "net-bombardment"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            timings[label] = time.perf_counter() - started
+    return timings
+
+
 def machine() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
@@ -281,8 +364,11 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
         if console is not None:
             console.log("tiling check: a tiled batch matches the same battles warmed for real")
     steps = bench_steps(config, resolved, console)
+    rss_after_steps = peak_rss_bytes()
     battles = bench_battles(config, resolved)
     quiet = bench_quiet(config)
+    big = bench_big(config)
+    compiled = bench_compile() if config.compile_check else None
     return {
         "scenario": resolved.scenario.name,
         "craft_per_battle": steps[0].craft // steps[0].battles if steps else None,
@@ -292,6 +378,9 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
         "steps": [dataclasses.asdict(s) for s in steps],
         "battles": [dataclasses.asdict(b) for b in battles],
         "quiet": quiet,
+        "big": big,
+        "compile": compiled,
+        "peak_rss_bytes_after_steps": rss_after_steps,
         "wall_s": time.perf_counter() - started,
     }
 
@@ -333,19 +422,76 @@ def render(results: dict[str, Any], console: Console) -> None:
         f"{q['sim_seconds'] / 3600:.1f} h of sim time in {q['steps']:,} steps "
         f"({q['sim_seconds_per_wall_second']:,.0f} sim seconds per wall second)."
     )
+    if results.get("big"):
+        big = Table(title="One battle of thousands (Air Command in the air near the ship), at the 0.2 s tick")
+        for column in ("scenario", "craft", "airborne", "ms/step", "aircraft-steps/s", "× real time", "B/craft"):
+            big.add_column(column, justify="right", no_wrap=True)
+        for b in results["big"]:
+            big.add_row(
+                b["scenario"],
+                f"{b['craft']:,}",
+                f"{b['airborne']:,}",
+                f"{b['seconds_per_step'] * 1e3:.1f}",
+                f"{b['aircraft_steps_per_s']:,.0f}",
+                f"{b['real_time_factor']:.1f}",
+                f"{b['world_bytes_per_craft']:,.0f}",
+            )
+        console.print(big)
+    console.print(
+        f"Peak resident memory after the step sizes: {results['peak_rss_bytes_after_steps'] / 2**20:,.0f} MiB"
+    )
+    if results.get("compile"):
+        c = results["compile"]
+        console.print(
+            f"captainred run net-bombardment: {c['cold_s']:.1f} s with an empty compile cache, {c['warm_s']:.1f} s warm"
+        )
     console.print(f"Benchmark wall time: {results['wall_s']:.0f} s")
+
+
+def render_ratios(results: dict[str, Any], anchor: dict[str, Any], console: Console) -> None:
+    """Each figure beside the same figure of an anchor run (another commit, same machine, same sitting)."""
+    table = Table(title=f"Against the anchor run ({anchor.get('label', 'anchor')}): new ÷ old throughput")
+    for column in ("what", "anchor", "now", "speed-up"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for new, old in zip(results["steps"], anchor["steps"], strict=False):
+        table.add_row(
+            f"step, {new['craft']:,} craft",
+            f"{old['aircraft_steps_per_s']:,.0f}/s",
+            f"{new['aircraft_steps_per_s']:,.0f}/s",
+            f"{new['aircraft_steps_per_s'] / old['aircraft_steps_per_s']:.2f}×",
+        )
+    for new, old in zip(results["battles"], anchor["battles"], strict=False):
+        table.add_row(
+            f"battle, {new['label']}",
+            f"{old['seconds_per_battle']:.2f} s",
+            f"{new['seconds_per_battle']:.2f} s",
+            f"{old['seconds_per_battle'] / new['seconds_per_battle']:.2f}×",
+        )
+    q_new, q_old = results["quiet"], anchor["quiet"]
+    table.add_row(
+        "quiet transit battle",
+        f"{q_old['seconds_per_battle']:.2f} s",
+        f"{q_new['seconds_per_battle']:.2f} s",
+        f"{q_old['seconds_per_battle'] / q_new['seconds_per_battle']:.2f}×",
+    )
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small version on the skirmish: a smoke check")
     parser.add_argument("--out", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--anchor", type=Path, help="the JSON of an earlier run (another commit, this sitting): print ratios to it"
+    )
     args = parser.parse_args(argv)
     if args.out is not None and not args.out.parent.resolve().is_dir():
         parser.error(f"--out: the folder {args.out.parent} does not exist")
     console = Console()
     results = run_benchmarks(QUICK if args.quick else FULL, console)
     render(results, console)
+    if args.anchor is not None:
+        render_ratios(results, json.loads(args.anchor.read_text("utf-8")), console)
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
         console.print(f"Results written to {args.out}")

@@ -55,6 +55,10 @@ def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: Reso
         repeats=2,
         battle_seeds=(1,),
         batch=2,
+        big_lgfs=(300,),
+        big_steps=2,
+        big_repeats=1,
+        compile_check=False,
     )
     results = bench.run_benchmarks(config)
 
@@ -66,6 +70,8 @@ def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: Reso
     assert [b["battles"] for b in results["battles"]] == [1, 2]
     assert all(b["seconds_per_battle"] > 0 for b in results["battles"])
     assert results["tiling_checked"]
+    assert [b["craft"] for b in results["big"]] == [492, 492]  # 192 Guardians and the 300 LGFs, two maps
+    assert all(b["real_time_factor"] > 0 and b["world_bytes_per_craft"] > 0 for b in results["big"])
     json.dumps(results)  # what --out writes
     with (tmp_path / "table.txt").open("w", encoding="utf-8") as table:
         bench.render(results, Console(file=table, width=120))
