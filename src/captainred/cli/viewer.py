@@ -55,12 +55,13 @@ def view(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Serve a replay to the browser viewer on this machine and print its address."""
-    from captainred.replay import ReplayError, read_replay
+    from captainred.replay import ReplayError
+    from captainred.replay.format import check_replay
     from captainred.replay.server import FileReplay, ViewerNotBuilt
 
     try:
         _check_port(port)
-        read_replay(replay)  # the whole file is checked before the page is offered
+        check_replay(replay)  # the whole file is checked, a chunk at a time, before the page is offered
         server = _start_server(FileReplay(replay), host, port)
     except (ReplayError, UsageProblem, ViewerNotBuilt) as exc:
         fail(str(exc))

@@ -9,6 +9,7 @@ gigabytes. The checks here scan the text once, in linear time, and name the line
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -111,8 +112,15 @@ def check_json_nesting(text: str | bytes, limit: int = MAX_JSON_NESTING) -> None
 def loads_json(text: str | bytes, limit: int = MAX_JSON_NESTING) -> Any:
     """JSON with its nesting bounded and only finite numbers (`NaN` and `Infinity` refused)."""
     check_json_nesting(text, limit)
-    return json.loads(text, parse_constant=_no_constant)
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
 
 
 def _no_constant(name: str) -> Any:
     raise InputLimitError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise InputLimitError(f"{text[:40]} is beyond any finite number")
+    return number
