@@ -123,6 +123,14 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         raise ScenarioError(source, "", "permission denied") from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read: {exc.strerror}") from None
+    return scenario_tables(raw, source)
+
+
+def scenario_tables(raw: bytes, source: str) -> dict[str, Any]:
+    """A scenario file's bytes to its raw TOML tables (not yet validated), bounded as `read_bounded` and
+    `parse_toml` bound them; raises ScenarioError naming `source`."""
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, "", f"larger than the {MAX_SCENARIO_BYTES // 1024} KiB a file of this kind may be")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
