@@ -264,6 +264,15 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = SEND_TIMEOUT_S  # each read and each write; the whole request head has HEAD_DEADLINE_S
 
+    # A request too malformed to name its version is answered in HTTP/1.0, with a status line and headers
+    # (the standard library's default, HTTP/0.9, sends a bare page with neither).
+    default_request_version = "HTTP/1.0"
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every refusal the standard library makes (bad syntax, a line too long) in our own plain form."""
+        self.close_connection = True
+        self._refuse(HTTPStatus(code))
+
     def handle_one_request(self) -> None:
         self.server.connections.waiting(self.connection)
         super().handle_one_request()
