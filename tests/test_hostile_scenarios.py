@@ -140,6 +140,14 @@ def test_a_raid_with_impossible_kit_or_odds_is_refused(assignment: str, words: t
 # ----------------------------------------------------------------------- work that grows with a number
 
 
+def test_bombardments_of_millions_of_shells_are_refused(tmp_path: Path) -> None:
+    """Each shell that lands is an event: fifty bombardments of a thousand salvos of two hundred shells
+    would fill the event log with ten million of them, from a few lines of TOML."""
+    one = _BOMBARDMENT.replace("salvos = 2", "salvos = 1000").replace("shells = 4", "shells = 200")
+    path = _write(tmp_path, SKIRMISH.read_text("utf-8") + (one + "shell_tnt_kg = 50\n") * 50)
+    assert_refused(captainred_bounded("run", path, timeout_s=30), str(path), "bombardments", "10,000,000 shells")
+
+
 @pytest.mark.parametrize("start", ["[-5e6, 0]", '["-3000 mi", "5 km"]', "[1650, -31000]"])
 def test_a_raid_from_a_camp_far_away_is_refused_not_walked(start: str) -> None:
     """The party's route is laid every few metres from camp to rubble: a camp thousands of kilometres away

@@ -19,6 +19,7 @@ Probability = float
 
 MAX_TEXT = 2000  # characters in any one string of a scenario or the catalog (a description is a paragraph)
 MAX_MARCH_M = 30_000.0  # a raid's walk from its camp to the rubble: a night on foot, at most
+MAX_SHELLS = 100_000  # shells of all a scenario's bombardments together (the story's heaviest fires 360)
 
 
 class Frozen(BaseModel):
@@ -419,7 +420,7 @@ class RaidSpec(Frozen):
     climb_s: Duration = Field(default=2.5, gt=0, description="for one of the party to climb into a breach")
     corridor_m: Length = Field(default=600.0, gt=0, description="from the breach to the captive's cell")
     defenders: float = Field(default=1.0, ge=0, le=20, description="the ship's own guards inside (1: design value)")
-    swarm_wave_every_s: Duration = Field(default=120.0, gt=0)
+    swarm_wave_every_s: Duration = Field(default=120.0, ge=10, description="at least 10 s: each wave is an event")
     swarm_wave: int = Field(
         default=300, ge=0, le=20000, description="LGFs in a wave toward the front (story: thousands)"
     )
@@ -457,6 +458,14 @@ class Scenario(Frozen):
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
     raid: RaidSpec | None = Field(default=None, description="a raid on foot into the mother ship (chapter III)")
+
+    @model_validator(mode="after")
+    def _bounded_fire(self) -> Scenario:
+        # Each shell that lands is an event: the event log grows with the shells, not with the file's size.
+        shells = sum(b.salvos * b.shells for b in self.bombardments)
+        if shells > MAX_SHELLS:
+            raise ValueError(f"bombardments: {shells:,} shells in all; at most {MAX_SHELLS:,}")
+        return self
 
 
 class ResolvedScenario(Frozen):
