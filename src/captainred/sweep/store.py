@@ -89,12 +89,18 @@ class SweepFolder:
             try:
                 table = pq.read_table(file)
             except (OSError, pa.ArrowException) as exc:
-                raise SweepError(f"{file}: not a readable part of this sweep ({exc})") from None
+                raise SweepError(
+                    f"{file}: not a readable part of this sweep ({_short(str(exc))}); remove it and --resume fights "
+                    "those runs again"
+                ) from None
             if not table.schema.equals(table_schema):
                 raise SweepError(f"{file}: its columns are not this sweep's")
             recorded = (table.schema.metadata or {}).get(CHECKSUM_KEY)
             if recorded is None:
-                raise SweepError(f"{file}: carries no checksum of its rows; not written by this sweep")
+                raise SweepError(
+                    f"{file}: carries no checksum of its rows, so it was not written by this sweep; remove it and "
+                    "--resume fights those runs again"
+                )
             if recorded.decode("ascii", "replace") != rows_sha256(table):
                 raise SweepError(
                     f"{file}: its rows do not match their checksum (altered or damaged); remove it "
