@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from hostile import assert_refused, captainred_bounded
 
 NAME = "the war"
@@ -87,3 +89,14 @@ def test_a_fight_killed_outright_does_not_lock_the_campaign(tmp_path: Path) -> N
     assert flown.code == 0, flown.err
     assert "5 flew" in flown.out
     assert _fighting(db) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "words"), [("red\x1b[31m", ("control character",)), ("x" * 5000, ("at most 200 characters",))]
+)
+def test_a_campaign_name_that_would_garble_a_terminal_or_a_table_is_refused(
+    tmp_path: Path, name: str, words: tuple[str, ...]
+) -> None:
+    db = tmp_path / "war.db"
+    assert_refused(captainred_bounded("campaign", "new", name, "--db", db), *words)
+    assert_refused(captainred_bounded("campaign", "status", name, "--db", db), "no campaign named")

@@ -115,6 +115,9 @@ def find_campaign(session: Session, name: str, store: Store) -> Campaign:
     return campaign
 
 
+MAX_NAME = 200  # characters in a campaign's name
+
+
 # --- a new campaign -----------------------------------------------------------------------------------------
 
 
@@ -124,6 +127,10 @@ def new_campaign(store: Store, name: str, story: Story | None = None) -> int:
     Returns the campaign's id."""
     if not name.strip():
         raise CampaignError("a campaign needs a name")
+    if len(name) > MAX_NAME:
+        raise CampaignError(f"a campaign's name is at most {MAX_NAME} characters, not {len(name):,}")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise CampaignError("a campaign's name holds a control character (such as ESC): it is printed and stored")
     story = story or load_story()
     catalog = load_catalog()
     try:
