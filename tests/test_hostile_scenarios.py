@@ -161,3 +161,10 @@ def test_a_raid_from_a_camp_within_a_night_is_still_fought() -> None:
         "run", "night-raid", "-q", "--set", "raid.start_m=[1650, 0]", "--set", "timing.duration_s=20 min"
     )
     assert ran.code == 0, ran.err
+
+
+@pytest.mark.parametrize("every", ["1e-300", "nan", "inf", "-1"])
+def test_a_replay_sampled_at_no_interval_at_all_is_refused(tmp_path: Path, every: str) -> None:
+    ran = captainred_bounded("run", SKIRMISH, "--replay", tmp_path / "r.crr", "--replay-every", every, timeout_s=30)
+    assert_refused(ran, "--replay-every", "between 0.01 and 3600")
+    assert not list(tmp_path.iterdir())
