@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 MAX_TEXT = 4000
 MAX_CRAFT = 100_000
 MAX_POINTS = 200_000  # a coastline's or a route's points
-MAX_SHAPE = 8192  # cells along either side of the terrain grid
+MAX_SHAPE = 4096  # cells along either side of the terrain grid (Manhattan's is 2,200 by 401)
 MAX_ID = 2**31 - 1
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]

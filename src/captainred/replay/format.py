@@ -36,7 +36,7 @@ MAX_CHUNK_BYTES = 1 << 30  # a length beyond this is damage, not data
 # What each kind of chunk may inflate to (a FRAM or a PRTY is exactly as long as its header says; TERR as its
 # map's shape): a chunk of a few kilobytes that would inflate past its kind's limit is refused unread.
 MAX_HEAD_BYTES = 64 << 20
-MAX_EVENTS_BYTES = 64 << 20
+MAX_EVENTS_BYTES = 16 << 20  # a sample's events: a swarm of 20,000 launching at once is a few megabytes
 MAX_END_BYTES = 64 << 10
 
 HEAD, TERR, EVNT, FRAM, END = b"HEAD", b"TERR", b"EVNT", b"FRAM", b"END "
