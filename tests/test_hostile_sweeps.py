@@ -117,6 +117,24 @@ def test_a_part_without_a_checksum_is_not_taken_in(tmp_path: Path) -> None:
     assert len(list((out / "parts").glob("*.parquet"))) == 4
 
 
+def test_a_part_of_another_sweep_is_not_taken_in(tmp_path: Path) -> None:
+    """A whole, honest part, but of a sweep of another scenario: its checksum holds, its sweep does not."""
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    _stopped_sweep(ours)
+    other = tmp_path / "other.toml"
+    other.write_text(SKIRMISH.read_text("utf-8").replace('name = "skirmish"', 'name = "other"', 1), "utf-8")
+    plan = plan_sweep(str(other), runs=2, seed=5, vary=["timing.duration_s=60,90"])
+    job = Sweep(plan, SweepFolder(theirs))
+    job.start(resume=False)
+    job.fight(InProcess(), batch=1)
+    stranger = sorted((theirs / "parts").glob("*.parquet"))[0]
+    (ours / "parts" / stranger.name).unlink()
+    stranger.rename(ours / "parts" / stranger.name)
+    ran = captainred_bounded(*RESUME, "--resume", "--out", ours)
+    assert_refused(ran, stranger.name, "another sweep")
+    assert len(list((ours / "parts").glob("*.parquet"))) == 4
+
+
 def test_a_gathered_table_altered_on_disk_is_refused_on_resume(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     _stopped_sweep(out)

@@ -30,6 +30,7 @@ MANIFEST = "sweep.json"
 PARTS = "parts"
 RUNS = "runs.parquet"
 CHECKSUM_KEY = b"captainred.rows_sha256"
+SWEEP_KEY = b"captainred.sweep_sha256"  # the sweep's fingerprint: a part of another sweep is not taken in
 MAX_MANIFEST_BYTES = 1 << 20
 
 
@@ -41,9 +42,11 @@ class SweepFolder:
         self.manifest = path / MANIFEST
         self.parts = path / PARTS
         self.runs = path / RUNS
+        self.sweep_sha256 = ""  # set by `start`, from the fingerprint of the sweep that owns the folder
 
     def start(self, fingerprint: dict[str, Any], table_schema: pa.Schema, *, resume: bool) -> set[tuple[int, int]]:
         """Make the folder ready and return the (cell, run) pairs already done (none for a new sweep)."""
+        self.sweep_sha256 = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
         if resume:
             return self._resume(fingerprint, table_schema)
         if self.manifest.exists():
@@ -95,11 +98,17 @@ class SweepFolder:
                 ) from None
             if not table.schema.equals(table_schema):
                 raise SweepError(f"{file}: its columns are not this sweep's")
-            recorded = (table.schema.metadata or {}).get(CHECKSUM_KEY)
+            metadata = table.schema.metadata or {}
+            recorded = metadata.get(CHECKSUM_KEY)
             if recorded is None:
                 raise SweepError(
                     f"{file}: carries no checksum of its rows, so it was not written by this sweep; remove it and "
                     "--resume fights those runs again"
+                )
+            if metadata.get(SWEEP_KEY, b"").decode("ascii", "replace") != self.sweep_sha256:
+                raise SweepError(
+                    f"{file}: a part of another sweep (its scenario, seeds or grid differ); remove it and --resume "
+                    "fights those runs again"
                 )
             if recorded.decode("ascii", "replace") != rows_sha256(table):
                 raise SweepError(
@@ -124,7 +133,7 @@ class SweepFolder:
         first = rows[0]
         name = f"cell{first['cell']:05d}-run{first['run']:07d}-{len(rows)}.parquet"
         table = pa.Table.from_pylist(rows, schema=table_schema)
-        write_atomically(self.parts / name, _parquet_bytes(table))
+        write_atomically(self.parts / name, _parquet_bytes(table, self.sweep_sha256))
 
     def collect(self, table_schema: pa.Schema) -> tuple[pa.Table, list[Path]]:
         """Every stored run in one table sorted by cell and run (each file verified against its checksum),
@@ -142,7 +151,7 @@ class SweepFolder:
     def write_runs(self, table: pa.Table, parts: list[Path]) -> None:
         """Write the verified table to `runs.parquet`, then remove the parts it was gathered from (only
         those: a part that appeared since is left for the next resume to read)."""
-        write_atomically(self.runs, _parquet_bytes(table))
+        write_atomically(self.runs, _parquet_bytes(table, self.sweep_sha256))
         for part in parts:
             part.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # not empty: something not gathered stays where it is
@@ -157,8 +166,12 @@ def rows_sha256(table: pa.Table) -> str:
     return digest.hexdigest()
 
 
-def _parquet_bytes(table: pa.Table) -> bytes:
-    metadata = {**(table.schema.metadata or {}), CHECKSUM_KEY: rows_sha256(table).encode("ascii")}
+def _parquet_bytes(table: pa.Table, sweep_sha256: str) -> bytes:
+    metadata = {
+        **(table.schema.metadata or {}),
+        CHECKSUM_KEY: rows_sha256(table).encode("ascii"),
+        SWEEP_KEY: sweep_sha256.encode("ascii"),
+    }
     sink = pa.BufferOutputStream()
     pq.write_table(table.replace_schema_metadata(metadata), sink, compression="zstd")
     return bytes(sink.getvalue().to_pybytes())
