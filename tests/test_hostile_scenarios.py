@@ -3,6 +3,7 @@ small memory ceiling, before anything is fought or written."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,12 @@ def test_a_scenario_shaped_to_exhaust_the_parser_is_refused_before_parsing(
 
 def test_an_endless_file_is_read_no_further_than_its_limit() -> None:
     assert_refused(captainred_bounded("run", "/dev/zero", timeout_s=30), "/dev/zero", "KiB")
+
+
+def test_a_fifo_nobody_writes_to_is_an_empty_file_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "scenario.toml"
+    os.mkfifo(fifo)
+    assert_refused(captainred_bounded("run", fifo, timeout_s=30), str(fifo), "empty file")
 
 
 def test_a_scenario_larger_than_a_megabyte_is_refused(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -30,7 +31,11 @@ def read_bounded(path: Path, limit_bytes: int) -> bytes:
 
     Raises OSError as `open` does, and InputLimitError for a file larger than the limit.
     """
-    with path.open("rb") as handle:
+    # Opened without waiting (a FIFO nobody writes to would hold `open` forever), then read as usual: a
+    # FIFO with no writer reads as empty.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         raw = handle.read(limit_bytes + 1)
     if len(raw) > limit_bytes:
         raise InputLimitError(f"larger than the {limit_bytes // 1024} KiB a file of this kind may be")
