@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 import zlib
 from collections.abc import Callable
@@ -251,3 +252,9 @@ def test_a_chunk_length_a_short_file_only_claims_costs_nothing(tmp_path: Path) -
     path = tmp_path / "claims.crr"
     path.write_bytes(FILE_HEAD.pack(MAGIC, 1, 0) + CHUNK_HEAD.pack(HEAD, 60 << 20, 0) + b"x" * 100)
     refused_by_export_and_view(path, "truncated")
+
+
+def test_a_fifo_nobody_writes_to_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "battle.crr"
+    os.mkfifo(fifo)
+    refused_by_export_and_view(fifo, "not a Captain Red replay")

@@ -149,6 +149,7 @@ def export(
     """Convert a replay for other tools: Tacview's ACMI text format."""
     from captainred.replay import ReplayError
     from captainred.replay.acmi import export_acmi
+    from captainred.scenario.bounded import open_without_waiting
 
     try:
         if format != "acmi":
@@ -157,7 +158,7 @@ def export(
         if destination.resolve() == replay.resolve():
             raise UsageProblem(f"{destination}: --output: the same file as the replay")
         try:
-            stream = replay.open("rb")
+            stream = open_without_waiting(replay)
         except OSError as exc:
             raise ReplayError(str(replay), "file", f"cannot read ({exc.strerror})") from None
         with stream, atomic_output(destination, "--output") as handle:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ValidationError
 
 from captainred.replay import contents
-from captainred.scenario.bounded import InputLimitError, loads_json
+from captainred.scenario.bounded import InputLimitError, loads_json, open_without_waiting
 
 MAGIC = b"CRREPLAY"
 FORMAT_VERSION = 1
@@ -540,7 +540,7 @@ def check_replay(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     source = str(path)
     try:
-        stream = path.open("rb")
+        stream = open_without_waiting(path)
     except OSError as exc:
         raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
     digest = hashlib.sha256()
@@ -564,7 +564,7 @@ def read_replay(path: str | Path) -> Replay:
     path = Path(path)
     source = str(path)
     try:
-        stream = path.open("rb")
+        stream = open_without_waiting(path)
     except OSError as exc:
         raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
     header: dict[str, Any] = {}

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a page or two of TOML; a megabyte is far beyond any real one
 MAX_NESTING = 32  # arrays and inline tables inside each other; a scenario needs four
@@ -31,15 +31,23 @@ def read_bounded(path: Path, limit_bytes: int) -> bytes:
 
     Raises OSError as `open` does, and InputLimitError for a file larger than the limit.
     """
-    # Opened without waiting (a FIFO nobody writes to would hold `open` forever), then read as usual: a
-    # FIFO with no writer reads as empty.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
+    with open_without_waiting(path) as handle:
         raw = handle.read(limit_bytes + 1)
     if len(raw) > limit_bytes:
         raise InputLimitError(f"larger than the {limit_bytes // 1024} KiB a file of this kind may be")
     return raw
+
+
+def open_without_waiting(path: Path) -> BinaryIO:
+    """A file opened for reading without waiting for it (a FIFO nobody writes to would hold `open`
+    forever), then read as usual: a FIFO with no writer reads as empty. Raises OSError as `open` does."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 # Tokens that matter for nesting and dotted keys; strings and comments are skipped whole, so a bracket or a
