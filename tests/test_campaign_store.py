@@ -410,7 +410,7 @@ def test_no_sequence_of_status_changes_leaves_the_dead_on_a_roster(store: Store,
 
 def test_an_empty_database_is_migrated_to_the_newest_schema(store: Store) -> None:
     with store.engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0003_repair_hours"
+        assert current_revision(connection) == head_revision() == "0004_fighting"
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
@@ -424,7 +424,7 @@ def test_a_database_is_migrated_one_revision_at_a_time(campaign_db: str) -> None
 
 
 def _columns_0001(table_name: str) -> list:
-    later = {"seconds_flown", "repair_hours_left"}  # added by revisions 0002 and 0003
+    later = {"seconds_flown", "repair_hours_left", "fighting"}  # added by revisions 0002, 0003 and 0004
     return [column for column in Base.metadata.tables[table_name].c if column.name not in later]
 
 
@@ -468,7 +468,7 @@ def test_a_campaign_stored_by_the_first_schema_opens_migrated(campaign_db: str, 
 def test_a_database_from_a_newer_captainred_is_refused_naming_both_revisions(campaign_db: str) -> None:
     with open_store(campaign_db) as store, store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
-    with pytest.raises(CampaignStoreError, match=r"0099_from_the_future.*0003_repair_hours") as refusal:
+    with pytest.raises(CampaignStoreError, match=r"0099_from_the_future.*0004_fighting") as refusal:
         open_store(campaign_db)
     assert "\n" not in str(refusal.value)
 

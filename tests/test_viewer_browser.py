@@ -355,3 +355,36 @@ def test_the_raid_shows_the_party_in_the_ruins_and_the_ship_inside_once_they_are
     # The panel follows on the next drawn frame.
     viewer.page.wait_for_function("() => document.getElementById('interior').textContent.includes('freed')")
     assert viewer.errors == []
+
+
+def test_names_in_a_replay_are_drawn_as_text_never_as_markup(open_viewer, skirmish_file, tmp_path):
+    """A replay whose names and colour carry markup (its checksums valid): the legend and the selection
+    panel show the names as written, the colour is not used, and no element of theirs reaches the page."""
+    import json
+    import zlib
+
+    from captainred.replay.format import CHUNK_HEAD, FILE_HEAD, HEAD, iter_chunks
+
+    with skirmish_file.open("rb") as stream:
+        chunks = [(c.kind, c.raw) for c in iter_chunks(stream, str(skirmish_file))]
+    header = json.loads(chunks[0][1])
+    header["squadrons"][0]["name"] = '<img src="x" id="injected-squadron">Devils'
+    header["craft"][0]["callsign"] = '<b id="injected-callsign">Devil one</b>'
+    header["craft"][0]["pilot"] = '<svg id="injected-pilot"></svg>Willow'
+    header["squadrons"][0]["colour"] = '#fff"><img src="x" id="injected-colour">'
+    chunks[0] = (HEAD, json.dumps(header).encode())
+    out = [FILE_HEAD.pack(b"CRREPLAY", 1, 0)]
+    for kind, raw in chunks:
+        payload = zlib.compress(raw)
+        out.append(CHUNK_HEAD.pack(kind, len(payload), zlib.crc32(payload)) + payload)
+    path = tmp_path / "markup.crr"
+    path.write_bytes(b"".join(out))
+    # `captainred view` refuses that colour before serving; the page must hold even when served it directly.
+    viewer = open_viewer(FileReplay(path))
+    viewer.call("select(0)")
+    viewer.wait("window.captainred.state.selected === 0", timeout_ms=5_000)
+    viewer.page.wait_for_function("() => document.querySelector('#details .callsign') !== null", timeout=5_000)
+    assert viewer.page.locator("[id^=injected]").count() == 0
+    assert '<img src="x" id="injected-squadron">Devils' in viewer.page.inner_text("#legend")
+    assert '<b id="injected-callsign">Devil one</b>' in viewer.page.inner_text("#details")
+    assert not viewer.errors

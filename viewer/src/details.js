@@ -1,7 +1,7 @@
 // The selection panel: who she is (pilot, squadron, type) and how she is (altitude, fuel, damage).
 // Built once per selection; afterwards only the text of cells that changed is written.
 
-import { FT, KNOTS } from './scene.js';
+import { FT, KNOTS, safeColour } from './scene.js';
 
 const FIELDS = [
   ['status', 'Status'], ['mode', 'Mode'], ['altitude', 'Altitude'], ['speed', 'Speed'], ['heading', 'Heading'],
@@ -28,7 +28,7 @@ export class Details {
     }
     const c = this.R.craft[index];
     const sq = c.squadron >= 0 ? this.R.squadrons[c.squadron] : null;
-    const colour = c.side === 'lgf' ? '#000' : sq?.colour ?? '#999';
+    const colour = c.side === 'lgf' ? '#000' : safeColour(sq?.colour) ?? '#999';
     const who = c.pilot
       ? `${esc(c.pilot)}${c.nickname ? ` <span class="nick">“${esc(c.nickname)}”</span>` : ''}`
       : c.side === 'lgf' ? 'LGF (no pilot known)' : '—';

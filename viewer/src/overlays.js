@@ -3,7 +3,7 @@
 
 import { updateInterior } from './party.js';
 import { rgba, PixelCanvas } from './raster.js';
-import { FT } from './scene.js';
+import { FT, safeColour } from './scene.js';
 import { $, app, craftIndex, replay, selectedPos, state, viewState } from './app.js';
 import { select } from './api.js';
 import { mainViewport } from './views.js';
@@ -214,11 +214,20 @@ export function updateScale() {
   $('scaletext').textContent = len >= 1000 ? `${len / 1000} km` : `${len} m`;
 }
 
+// Built as nodes, never as markup: a name or a colour from the replay is text and a property, whatever it holds.
 export function legend() {
   const el = $('legend');
-  const rows = replay.squadrons.map((s) => `<span><i style="background:${s.colour}"></i>${escapeHtml(s.name)}</span>`);
-  rows.push('<span><i class="lgf"></i>LGF</span>');
-  el.innerHTML = rows.join('');
+  const row = (name, colour, cls) => {
+    const span = document.createElement('span');
+    const swatch = document.createElement('i');
+    if (cls) swatch.className = cls;
+    if (colour) swatch.style.background = colour;
+    span.append(swatch, String(name ?? ''));
+    return span;
+  };
+  el.replaceChildren(
+    ...replay.squadrons.map((s) => row(s.name, safeColour(s.colour))),
+    row('LGF', null, 'lgf'),
+  );
 }
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -3,6 +3,8 @@
 
 export const FT = 3.28084;
 export const KNOTS = 1.943844;
+/** A colour from the replay, if it is a plain #rrggbb (anything else: null, and the page picks its own). */
+export const safeColour = (c) => (typeof c === 'string' && /^#[0-9a-fA-F]{6}$/.test(c) ? c : null);
 const TAU = Math.PI * 2;
 export const TRAIL_K = 5; // trail segments
 export const TRAIL_DT = 2; // seconds between trail points (so ~10 s of trail)

@@ -11,10 +11,14 @@ again, gives the same battles."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
 import math
+import os
+import socket
+import time
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,6 +115,9 @@ def find_campaign(session: Session, name: str, store: Store) -> Campaign:
     return campaign
 
 
+MAX_NAME = 200  # characters in a campaign's name
+
+
 # --- a new campaign -----------------------------------------------------------------------------------------
 
 
@@ -120,6 +127,10 @@ def new_campaign(store: Store, name: str, story: Story | None = None) -> int:
     Returns the campaign's id."""
     if not name.strip():
         raise CampaignError("a campaign needs a name")
+    if len(name) > MAX_NAME:
+        raise CampaignError(f"a campaign's name is at most {MAX_NAME} characters, not {len(name):,}")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise CampaignError("a campaign's name holds a control character (such as ESC): it is printed and stored")
     story = story or load_story()
     catalog = load_catalog()
     try:
@@ -226,14 +237,54 @@ def ready_on(airframe: Aircraft, day: int) -> bool:
 # --- the next operation ---------------------------------------------------------------------------------------
 
 
+FIGHT_STALE_S = 24 * 3600.0  # a fight recorded by another machine this long ago is taken as abandoned
+
+
+def fight_mark() -> str:
+    """How this process marks the operation it is fighting: host, process id, and when it began."""
+    return f"{socket.gethostname()} {os.getpid()} {int(time.time())}"
+
+
+def fighting_now(campaign: Campaign) -> str | None:
+    """Who is fighting the campaign's next operation, in words, or None if nobody is. A mark left by a
+    process that has died (on this machine), or by another machine more than a day ago, counts as nobody."""
+    if not campaign.fighting:
+        return None
+    try:
+        host, pid_text, since_text = campaign.fighting.rsplit(" ", 2)
+        pid, since = int(pid_text), int(since_text)
+    except ValueError:
+        return None
+    if host == socket.gethostname():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, another user's
+    elif time.time() - since > FIGHT_STALE_S:
+        return None
+    return f"captainred process {pid} on {host}"
+
+
 def fly_next(store: Store, name: str) -> OperationResult:
-    """Fly the campaign's next operation (or live through its interlude) and record the result."""
+    """Fly the campaign's next operation (or live through its interlude) and record the result.
+
+    While the battle is fought the campaign is marked as fighting it, so that `set_plan` refuses to change
+    the plan under it; and the plan recorded with the result is the plan that was flown.
+    """
+    mark = fight_mark()
     with store.transaction() as session:
         campaign = find_campaign(session, name, store)
         operations = campaign.operations
         if campaign.next_operation >= len(operations):
             raise CampaignError(f"campaign {name!r} is over: all {len(operations)} operations have been flown")
         row = operations[campaign.next_operation]
+        busy = fighting_now(campaign)
+        if busy is not None:
+            raise CampaignError(f"campaign {name!r}: {row.name} is being fought now by {busy}; wait for it")
+        campaign.fighting = mark
+        flown_plan = row.plan_json
         orders = story_operation(row)
         campaign_id, day, sequence = campaign.id, campaign.day, row.sequence
         flight_day = day + orders.days_before
@@ -247,12 +298,40 @@ def fly_next(store: Store, name: str) -> OperationResult:
             assert orders.plan is not None
             resolved, slots = scenario_for(session, campaign, orders.scenario, orders.plan, flight_day, row.name)
             battle = (resolved, slots, row.seed)
+    try:
+        return _fight_and_record(store, name, mark, (campaign_id, day, sequence), flown_plan, orders, battle)
+    except BaseException:
+        with contextlib.suppress(Exception), store.transaction(campaign_id) as session:
+            campaign = find_campaign(session, name, store)
+            if campaign.fighting == mark:
+                campaign.fighting = None
+        raise
+
+
+def _fight_and_record(
+    store: Store,
+    name: str,
+    mark: str,
+    where: tuple[int, int, int],
+    flown_plan: str,
+    orders: StoryOperation,
+    battle: tuple[ResolvedScenario, Any, int] | None,
+) -> OperationResult:
+    campaign_id, day, sequence = where
+    flight_day = day + orders.days_before
     fought = None if battle is None else _fight(*battle)
     with store.transaction(campaign_id) as session:
         campaign = find_campaign(session, name, store)
-        if campaign.id != campaign_id or campaign.next_operation != sequence or campaign.day != day:
+        if (
+            campaign.id != campaign_id
+            or campaign.next_operation != sequence
+            or campaign.day != day
+            or campaign.fighting != mark
+        ):
             raise CampaignError(f"campaign {name!r} was moved on by another captainred meanwhile: nothing recorded")
         row = campaign.operations[sequence]
+        row.plan_json = flown_plan  # what was flown is what is recorded, whatever was written since
+        campaign.fighting = None
         pass_time(session, campaign, flight_day)
         if orders.raid is not None:
             from captainred.campaign.raid import not_mounted, record_raid

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from captainred.campaign.game import (
     CampaignError,
+    fighting_now,
     find_campaign,
     fit_on,
     ready_on,
@@ -105,6 +106,12 @@ def set_plan(store: Store, name: str, plan: OperationPlan) -> NextPlan:
     with store.transaction(campaign.id) as session:
         campaign = find_campaign(session, name, store)
         current = _next_plan(session, campaign, store)
+        busy = fighting_now(campaign)
+        if busy is not None:
+            raise CampaignError(
+                f"{current.operation} is being fought now by {busy}: its plan cannot change under it; "
+                "plan the next operation once this one is recorded"
+            )
         readiness = {r.code: r for r in current.readiness}
         for planned in plan.squadrons:
             where = f"squadron '{planned.squadron}'"

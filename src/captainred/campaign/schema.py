@@ -63,6 +63,8 @@ class Campaign(Base):
     day: Mapped[int] = mapped_column(Integer, default=0)  # days since the campaign began
     next_operation: Mapped[int] = mapped_column(Integer, default=0)
     created_version: Mapped[str] = mapped_column(Text)
+    # Who is fighting the next operation now ("HOST PID UNIX_TIME"), so that its plan cannot change under it.
+    fighting: Mapped[str | None] = mapped_column(Text, default=None)
 
     squadrons: Mapped[list[Squadron]] = relationship(back_populates="campaign", order_by="Squadron.id")
     pilots: Mapped[list[Pilot]] = relationship(back_populates="campaign", order_by="Pilot.id")

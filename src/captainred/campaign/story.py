@@ -21,7 +21,8 @@ STORY_SOURCE = "campaign/story.toml"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # No float may be infinite or NaN: a plan is stored as JSON and becomes a scenario.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class SquadronPlan(_Frozen):
@@ -30,8 +31,8 @@ class SquadronPlan(_Frozen):
 
     squadron: str
     aircraft: int = Field(ge=1, le=24)
-    photo_aircraft: int = Field(default=0, ge=0)
-    rockets: int | None = Field(default=None, ge=0)
+    photo_aircraft: int = Field(default=0, ge=0, le=24)
+    rockets: int | None = Field(default=None, ge=0, le=255)
 
     @model_validator(mode="after")
     def _photo(self) -> SquadronPlan:
@@ -45,7 +46,7 @@ class OperationPlan(_Frozen):
     discipline (None: the scenario's)."""
 
     squadrons: tuple[SquadronPlan, ...] = Field(min_length=1)
-    bingo_fuel_kg: float | None = Field(default=None, ge=0)
+    bingo_fuel_kg: float | None = Field(default=None, ge=0, le=100_000)
     radio: Literal["normal", "essential", "silence"] | None = None
 
     @model_validator(mode="after")

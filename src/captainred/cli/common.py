@@ -82,6 +82,9 @@ def check_writable(path: Path | None, what: str) -> None:
         raise UsageProblem(f"{path}: {what}: the folder {folder} is not writable")
 
 
+MIN_REPLAY_EVERY_S = 0.01  # below the finest tick a scenario may take: a frame a step at most either way
+
+
 def check_replay_every(every_s: float) -> None:
-    if not 0 < every_s <= 3600:
-        raise UsageProblem(f"--replay-every: must be more than 0 and at most 3600 seconds, got {every_s:g}")
+    if not MIN_REPLAY_EVERY_S <= every_s <= 3600:
+        raise UsageProblem(f"--replay-every: must be between {MIN_REPLAY_EVERY_S:g} and 3600 seconds, got {every_s:g}")

@@ -51,6 +51,7 @@ def sweep(
 ) -> None:
     """Fight a scenario many times over seeds and varied fields; summarise, plot and store every run."""
     from captainred.sweep import Sweep, SweepError, SweepFolder, open_backend, plan_sweep, summarize_cells
+    from captainred.sweep.grid import default_folder_name
     from captainred.sweep.plots import render_page, render_plots, render_table
 
     console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 200)
@@ -68,7 +69,7 @@ def sweep(
         if address is not None and backend != "ray":
             raise UsageProblem("--address: only for --backend ray")
         plan = plan_sweep(scenario, runs=runs, seed=seed, vary=tuple(vary or ()))
-        folder = SweepFolder(out if out is not None else Path(f"sweep-{plan.name}"))
+        folder = SweepFolder(out if out is not None else Path(default_folder_name(plan.name)))
         job = Sweep(plan, folder)
         with _stop_on_sigterm():
             # The backend first: one that cannot start leaves no folder behind.

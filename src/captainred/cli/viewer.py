@@ -55,12 +55,13 @@ def view(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Serve a replay to the browser viewer on this machine and print its address."""
-    from captainred.replay import ReplayError, read_replay
+    from captainred.replay import ReplayError
+    from captainred.replay.format import check_replay
     from captainred.replay.server import FileReplay, ViewerNotBuilt
 
     try:
         _check_port(port)
-        read_replay(replay)  # the whole file is checked before the page is offered
+        check_replay(replay)  # the whole file is checked, a chunk at a time, before the page is offered
         server = _start_server(FileReplay(replay), host, port)
     except (ReplayError, UsageProblem, ViewerNotBuilt) as exc:
         fail(str(exc))
@@ -148,6 +149,7 @@ def export(
     """Convert a replay for other tools: Tacview's ACMI text format."""
     from captainred.replay import ReplayError
     from captainred.replay.acmi import export_acmi
+    from captainred.scenario.bounded import open_without_waiting
 
     try:
         if format != "acmi":
@@ -156,7 +158,7 @@ def export(
         if destination.resolve() == replay.resolve():
             raise UsageProblem(f"{destination}: --output: the same file as the replay")
         try:
-            stream = replay.open("rb")
+            stream = open_without_waiting(replay)
         except OSError as exc:
             raise ReplayError(str(replay), "file", f"cannot read ({exc.strerror})") from None
         with stream, atomic_output(destination, "--output") as handle:

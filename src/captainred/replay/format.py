@@ -13,13 +13,17 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ValidationError
+
+from captainred.replay import contents
+from captainred.scenario.bounded import InputLimitError, loads_json, open_without_waiting
 
 MAGIC = b"CRREPLAY"
 FORMAT_VERSION = 1
@@ -29,6 +33,11 @@ CHUNK_HEAD = struct.Struct("<4sII")
 FRAME_HEAD = struct.Struct("<dIHH")
 FLEET_TAIL = struct.Struct("<fBBH")
 MAX_CHUNK_BYTES = 1 << 30  # a length beyond this is damage, not data
+# What each kind of chunk may inflate to (a FRAM or a PRTY is exactly as long as its header says; TERR as its
+# map's shape): a chunk of a few kilobytes that would inflate past its kind's limit is refused unread.
+MAX_HEAD_BYTES = 64 << 20
+MAX_EVENTS_BYTES = 16 << 20  # a sample's events: a swarm of 20,000 launching at once is a few megabytes
+MAX_END_BYTES = 64 << 10
 
 HEAD, TERR, EVNT, FRAM, END = b"HEAD", b"TERR", b"EVNT", b"FRAM", b"END "
 PRTY = b"PRTY"  # a raid's party on foot, after its frame (version 1 readers that predate it skip it)
@@ -109,15 +118,28 @@ def encode_frame(frame: Frame, columns: Sequence[tuple[str, str, int]] = FRAME_C
     return b"".join(parts)
 
 
-def decode_frame(raw: bytes, columns: Sequence[tuple[str, str, int]], n_craft: int) -> Frame:
-    """One FRAM payload, decompressed. Raises ValueError (with the reason) if it does not add up."""
+def frame_bytes(columns: Sequence[tuple[str, str, int]], n_craft: int, n_carriers: int) -> int:
+    """The exact length of a FRAM payload for this many craft and carriers."""
+    size = FRAME_HEAD.size
+    for _, kind, per in columns:
+        column = n_craft * per * DTYPES[kind].itemsize
+        size += column + _pad4(column)
+    return size + 8 * n_carriers + FLEET_TAIL.size
+
+
+def decode_frame(
+    raw: bytes, columns: Sequence[tuple[str, str, int]], n_craft: int, codes: Mapping[str, int] | None = None
+) -> Frame:
+    """One FRAM payload, decompressed. Raises ValueError (with the reason) if it does not add up: its
+    length, a value that is not a finite number, or (given `codes`: column -> how many names it indexes)
+    an index past its list of names."""
     if len(raw) < FRAME_HEAD.size:
         raise ValueError("frame shorter than its head")
     time_s, n, n_carriers, _ = FRAME_HEAD.unpack_from(raw)
     if n != n_craft:
         raise ValueError(f"frame holds {n} craft, the header lists {n_craft}")
-    if not np.isfinite(time_s):
-        raise ValueError("frame time is not a number")
+    if not np.isfinite(time_s) or time_s < 0:
+        raise ValueError("frame time is not a finite time")
     offset = FRAME_HEAD.size
     out: dict[str, NDArray[Any]] = {}
     for name, kind, per in columns:
@@ -126,6 +148,10 @@ def decode_frame(raw: bytes, columns: Sequence[tuple[str, str, int]], n_craft: i
         if offset + size > len(raw):
             raise ValueError(f"frame ends inside column {name}")
         values = np.frombuffer(raw, dtype=dtype, count=n * per, offset=offset)
+        if kind == "f32" and not np.isfinite(values).all():
+            raise ValueError(f"column {name} holds a value that is not a finite number")
+        if codes is not None and name in codes and len(values) and int(values.max()) >= codes[name]:
+            raise ValueError(f"column {name} holds {int(values.max())}, past the {codes[name]} names it indexes")
         out[name] = values.reshape(n, per) if per > 1 else values
         offset += size + _pad4(size)
     fleet_bytes = 8 * n_carriers
@@ -133,6 +159,8 @@ def decode_frame(raw: bytes, columns: Sequence[tuple[str, str, int]], n_craft: i
         raise ValueError(f"frame is {len(raw)} bytes, its columns and fleet make {offset + fleet_bytes + 16}")
     carriers = np.frombuffer(raw, dtype="<f4", count=2 * n_carriers, offset=offset).reshape(n_carriers, 2)
     strength, up, parted, _ = FLEET_TAIL.unpack_from(raw, offset + fleet_bytes)
+    if not (np.isfinite(carriers).all() and np.isfinite(strength)):
+        raise ValueError("the fleet's positions or the net's strength are not finite numbers")
     return Frame(float(time_s), out, carriers, float(strength), bool(up), bool(parted))
 
 
@@ -162,16 +190,20 @@ def encode_party(frame: PartyFrame) -> bytes:
     return head + raw + np.asarray(frame.bits, "u1").tobytes()
 
 
-def decode_party(raw: bytes, members: int) -> PartyFrame:
+def decode_party(raw: bytes, members: int, phases: int = 256) -> PartyFrame:
     """One PRTY payload. Raises ValueError (with the reason) if it does not add up."""
     if len(raw) < PARTY_HEAD.size:
         raise ValueError("party frame shorter than its head")
     time_s, phase, captive, n, corridor = PARTY_HEAD.unpack_from(raw)
     if n != members or len(raw) != PARTY_HEAD.size + 9 * n:
         raise ValueError(f"party frame of {len(raw)} bytes for {n} members, the header lists {members}")
+    if phase >= phases:
+        raise ValueError(f"party phase {phase}, past the {phases} phases the header names")
     at = PARTY_HEAD.size
     x = np.frombuffer(raw, "<f4", n, at)
     y = np.frombuffer(raw, "<f4", n, at + 4 * n)
+    if not (np.isfinite(time_s) and np.isfinite(corridor) and np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("a time or position that is not a finite number")
     bits = np.frombuffer(raw, "u1", n, at + 8 * n)
     return PartyFrame(float(time_s), int(phase), bool(captive & 1), bool(captive & 2), float(corridor), x, y, bits)
 
@@ -250,8 +282,16 @@ class Chunk:
     raw: bytes  # decompressed payload
 
 
-def iter_chunks(stream: BinaryIO, source: str) -> Iterator[Chunk]:
-    """The file's chunks, checked: magic, version, lengths, checksums and decompression."""
+ChunkLimit = Callable[[bytes], int | None]
+
+
+def iter_chunks(stream: BinaryIO, source: str, limit: ChunkLimit | None = None) -> Iterator[Chunk]:
+    """The file's chunks, checked: magic, version, lengths, checksums and decompression.
+
+    `limit(kind)` says how many bytes a chunk of that kind may inflate to, or None to skip it uninflated
+    (its payload then comes as b""); it is asked as each chunk is reached, so it may depend on the chunks
+    before. Without it every chunk may inflate to MAX_CHUNK_BYTES.
+    """
     head = stream.read(FILE_HEAD.size)
     if len(head) < FILE_HEAD.size or head[:8] != MAGIC:
         raise ReplayError(source, "byte 0", "not a Captain Red replay (no CRREPLAY signature)")
@@ -275,20 +315,49 @@ def iter_chunks(stream: BinaryIO, source: str) -> Iterator[Chunk]:
         if len(chunk_head) < CHUNK_HEAD.size:
             raise ReplayError(source, where, "truncated: the file ends inside a chunk's head")
         kind, length, crc = CHUNK_HEAD.unpack(chunk_head)
-        if length > MAX_CHUNK_BYTES:
+        most = MAX_CHUNK_BYTES if limit is None else limit(kind)
+        # zlib never grows what it compresses by more than a few bytes in a thousand.
+        longest = MAX_CHUNK_BYTES if most is None else min(MAX_CHUNK_BYTES, most + most // 1000 + 64)
+        if length > longest:
             raise ReplayError(source, where, f"corrupt: a chunk length of {length} bytes")
-        payload = stream.read(length)
+        payload = _read_exactly(stream, length)
         if len(payload) < length:
             raise ReplayError(source, where, f"truncated: the file ends {length - len(payload)} bytes short")
         if zlib.crc32(payload) != crc:
             raise ReplayError(source, where, "corrupt: checksum mismatch")
-        try:
-            raw = zlib.decompress(payload)
-        except zlib.error as exc:
-            raise ReplayError(source, where, f"corrupt: cannot decompress ({exc})") from None
+        raw = b"" if most is None else _inflate(payload, most, source, where)
         yield Chunk(kind, index, offset, raw)
         offset += CHUNK_HEAD.size + length
         index += 1
+
+
+def _read_exactly(stream: BinaryIO, length: int) -> bytes:
+    """Up to `length` bytes, read in blocks so that a length a short file only claims costs nothing."""
+    blocks: list[bytes] = []
+    left = length
+    while left > 0:
+        block = stream.read(min(left, 1 << 20))
+        if not block:
+            break
+        blocks.append(block)
+        left -= len(block)
+    return b"".join(blocks)
+
+
+def _inflate(payload: bytes, most: int, source: str, where: str) -> bytes:
+    """The payload decompressed, refused the moment it would pass `most` bytes (a zlib bomb)."""
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(payload, most + 1)
+    except zlib.error as exc:
+        raise ReplayError(source, where, f"corrupt: cannot decompress ({exc})") from None
+    if len(raw) > most:
+        raise ReplayError(source, where, f"corrupt: inflates past the {most:,} bytes a chunk of its kind may hold")
+    if not inflater.eof:
+        raise ReplayError(source, where, "corrupt: cannot decompress (the compressed stream is incomplete)")
+    if inflater.unused_data:
+        raise ReplayError(source, where, "corrupt: bytes after the compressed stream")
+    return raw
 
 
 @dataclass
@@ -310,32 +379,73 @@ class Replay:
             yield json.loads(line)
 
 
-def _json(chunk: Chunk, source: str, what: str) -> dict[str, Any]:
+def _json(chunk: Chunk, source: str, what: str, model: type[BaseModel]) -> dict[str, Any]:
+    """A JSON chunk, its nesting bounded before it is parsed, then checked field by field."""
+    where = f"chunk {chunk.index} ({what})"
     try:
-        value = json.loads(chunk.raw.decode("utf-8"))
+        value = loads_json(chunk.raw.decode("utf-8"))
+    except InputLimitError as exc:
+        raise ReplayError(source, where, f"corrupt: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReplayError(source, f"chunk {chunk.index} ({what})", f"corrupt: not JSON ({exc})") from None
+        raise ReplayError(source, where, f"corrupt: not JSON ({exc})") from None
     if not isinstance(value, dict):
-        raise ReplayError(source, f"chunk {chunk.index} ({what})", "corrupt: not a JSON object")
+        raise ReplayError(source, where, "corrupt: not a JSON object")
+    try:
+        model.model_validate(value)
+    except ValidationError as exc:
+        field_path, wrong = contents.problem(exc)
+        raise ReplayError(source, f"{where}.{field_path}" if field_path else where, f"corrupt: {wrong}") from None
     return value
 
 
 def _check_header(header: dict[str, Any], source: str) -> None:
     where = "chunk 0 (HEAD)"
-    for key in ("scenario", "seed", "sample_s", "map", "craft", "subsystems", "frame_columns"):
-        if key not in header:
-            raise ReplayError(source, f"{where}.{key}", "missing")
-    if not isinstance(header["craft"], list) or not all(isinstance(c, dict) and "id" in c for c in header["craft"]):
-        raise ReplayError(source, f"{where}.craft", "must be a list of craft, each with an id")
-    columns = header["frame_columns"]
-    if not isinstance(columns, list) or not all(
-        isinstance(c, list) and len(c) == 3 and c[1] in DTYPES and isinstance(c[2], int) and c[2] >= 1 for c in columns
-    ):
-        raise ReplayError(source, f"{where}.frame_columns", "must be [name, f32|u16|u8, count] triples")
-    names = {c[0] for c in columns}
+    names = {c[0] for c in header["frame_columns"]}
     missing = [name for name, _, _ in FRAME_COLUMNS if name not in names]
     if missing:
         raise ReplayError(source, f"{where}.frame_columns", f"lacks {', '.join(missing)}")
+    health = [c for c in header["frame_columns"] if c[0] == "health"]
+    if health[0][2] != len(header["subsystems"]):
+        raise ReplayError(source, f"{where}.frame_columns", "the health column does not match the subsystems")
+
+
+def _chunk_limit(header: dict[str, Any] | None, columns: Sequence[tuple[str, str, int]]) -> ChunkLimit:
+    """How far each kind of chunk may inflate, given the header read so far (None: skip it uninflated)."""
+
+    def limit(kind: bytes) -> int | None:
+        if header is None or kind == HEAD:
+            return MAX_HEAD_BYTES
+        if kind == TERR:
+            shape = header["map"].get("shape")
+            return 2 * int(shape[0]) * int(shape[1]) if shape else 0
+        if kind == EVNT:
+            return MAX_EVENTS_BYTES
+        if kind == FRAM:
+            return frame_bytes(columns, len(header["craft"]), 0xFFFF)
+        if kind == PRTY:
+            party = header.get("party")
+            return PARTY_HEAD.size + 9 * len(party["members"]) if party else None
+        if kind == END:
+            return MAX_END_BYTES
+        return None  # a kind this reader does not know: skipped, never inflated
+
+    return limit
+
+
+def _check_events(text: str, source: str, where: str) -> list[str]:
+    """The lines of an EVNT chunk, each checked to be an event as the format gives it."""
+    if not text.endswith("\n"):
+        raise ReplayError(source, where, "corrupt: events do not end with a newline")
+    lines = text[:-1].split("\n")
+    for number, line in enumerate(lines):
+        try:
+            event = loads_json(line, limit=16)
+        except (InputLimitError, json.JSONDecodeError) as exc:
+            raise ReplayError(source, f"{where} line {number + 1}", f"corrupt: not an event ({exc})") from None
+        wrong = contents.check_event(event)
+        if wrong is not None:
+            raise ReplayError(source, f"{where} line {number + 1}", f"corrupt: {wrong}")
+    return lines
 
 
 def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
@@ -343,20 +453,26 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
     Frame) and finally ("end", dict), each checked as it comes; raises ReplayError at the first fault."""
     header: dict[str, Any] | None = None
     columns: list[tuple[str, str, int]] = []
+    codes: dict[str, int] = {}
     ended = False
     last_time = -np.inf
     frames = events = party_frames = 0
     terrain = False
-    for chunk in iter_chunks(stream, source):
+
+    def limit(kind: bytes) -> int | None:
+        return _chunk_limit(header, columns)(kind)
+
+    for chunk in iter_chunks(stream, source, limit):
         where = f"chunk {chunk.index} ({chunk.kind.decode('ascii', 'replace').strip()})"
         if ended:
             raise ReplayError(source, where, "corrupt: data after the end chunk")
         if header is None:
             if chunk.kind != HEAD:
                 raise ReplayError(source, where, "corrupt: the first chunk must be the header (HEAD)")
-            header = _json(chunk, source, "HEAD")
+            header = _json(chunk, source, "HEAD", contents.HeaderInfo)
             _check_header(header, source)
             columns = [(str(c[0]), str(c[1]), int(c[2])) for c in header["frame_columns"]]
+            codes = {"status": len(header["statuses"]), "mode": len(header.get("modes") or ()) or 256}
             yield "head", header
         elif chunk.kind == TERR:
             shape = header["map"].get("shape")
@@ -369,14 +485,12 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
                 text = chunk.raw.decode("ascii")
             except UnicodeDecodeError:
                 raise ReplayError(source, where, "corrupt: events are not ASCII text") from None
-            if not text.endswith("\n"):
-                raise ReplayError(source, where, "corrupt: events do not end with a newline")
-            lines = text[:-1].split("\n")
+            lines = _check_events(text, source, where)
             events += len(lines)
             yield "events", lines
         elif chunk.kind == FRAM:
             try:
-                frame = decode_frame(chunk.raw, columns, len(header["craft"]))
+                frame = decode_frame(chunk.raw, columns, len(header["craft"]), codes)
             except ValueError as exc:
                 raise ReplayError(source, where, f"corrupt: {exc}") from None
             if frame.time_s < last_time:
@@ -386,13 +500,13 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
             yield "frame", frame
         elif chunk.kind == PRTY and header.get("party"):
             try:
-                party = decode_party(chunk.raw, len(header["party"]["members"]))
+                party = decode_party(chunk.raw, len(header["party"]["members"]), len(header["party"]["phases"]))
             except ValueError as exc:
                 raise ReplayError(source, where, f"corrupt: {exc}") from None
             party_frames += 1
             yield "party", party
         elif chunk.kind == END:
-            end = _json(chunk, source, "END")
+            end = _json(chunk, source, "END", contents.EndInfo)
             if end.get("party_frames", 0) != party_frames:
                 raise ReplayError(
                     source,
@@ -420,12 +534,37 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
         raise ReplayError(source, "end", "truncated: the file stops before its end chunk")
 
 
+def check_replay(path: str | Path) -> dict[str, Any]:
+    """Read and check a whole replay file as a stream, holding no more than one chunk at a time: every
+    chunk, and the event log against the recorded digest. Returns its end record."""
+    path = Path(path)
+    source = str(path)
+    try:
+        stream = open_without_waiting(path)
+    except OSError as exc:
+        raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
+    digest = hashlib.sha256()
+    events = 0
+    end: dict[str, Any] = {}
+    with stream:
+        for kind, value in iter_replay(stream, source):
+            if kind == "events":
+                events += len(value)
+                for line in value:
+                    digest.update(line.encode("ascii") + b"\n")
+            elif kind == "end":
+                end = value
+    if end.get("digest") != digest.hexdigest() or end.get("events") != events:
+        raise ReplayError(source, "end.digest", "corrupt: the events do not match the digest recorded at the end")
+    return end
+
+
 def read_replay(path: str | Path) -> Replay:
     """Read and check a whole replay file: every chunk, and the event log against the recorded digest."""
     path = Path(path)
     source = str(path)
     try:
-        stream = path.open("rb")
+        stream = open_without_waiting(path)
     except OSError as exc:
         raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
     header: dict[str, Any] = {}

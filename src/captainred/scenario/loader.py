@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from captainred.scenario.bounded import MAX_SCENARIO_BYTES, InputLimitError, parse_toml, read_bounded
 from captainred.scenario.errors import ScenarioError, from_validation_error
 from captainred.scenario.model import (
     AircraftType,
@@ -111,7 +112,9 @@ _LAST_NAMES = [
 
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_SCENARIO_BYTES)
+    except InputLimitError as exc:
+        raise ScenarioError(source, "", str(exc)) from None
     except FileNotFoundError:
         raise ScenarioError(source, "", "no such file") from None
     except IsADirectoryError:
@@ -120,6 +123,14 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         raise ScenarioError(source, "", "permission denied") from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read: {exc.strerror}") from None
+    return scenario_tables(raw, source)
+
+
+def scenario_tables(raw: bytes, source: str) -> dict[str, Any]:
+    """A scenario file's bytes to its raw TOML tables (not yet validated), bounded as `read_bounded` and
+    `parse_toml` bound them; raises ScenarioError naming `source`."""
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, "", f"larger than the {MAX_SCENARIO_BYTES // 1024} KiB a file of this kind may be")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -127,7 +138,9 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
     if not text.strip():
         raise ScenarioError(source, "", "empty file")
     try:
-        return tomllib.loads(text)
+        return parse_toml(text)
+    except InputLimitError as exc:
+        raise ScenarioError(source, "", f"refused: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
 

@@ -6,7 +6,8 @@ Validated once where it enters; the engine trusts it. Field names carry their un
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,10 +17,36 @@ Side = Literal["air_command", "lgf"]
 Probability = float
 
 
-class Frozen(BaseModel):
-    """Base of every model. A check across fields raises `ValueError("field: problem")` to name its field."""
+MAX_TEXT = 2000  # characters in any one string of a scenario or the catalog (a description is a paragraph)
+MAX_MARCH_M = 30_000.0  # a raid's walk from its camp to the rubble: a night on foot, at most
+MAX_SHELLS = 100_000  # shells of all a scenario's bombardments together (the story's heaviest fires 360)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+class Frozen(BaseModel):
+    """Base of every model. A check across fields raises `ValueError("field: problem")` to name its field.
+
+    No float may be infinite or NaN (`allow_inf_nan=False`), and no string may hold a control character or
+    run past MAX_TEXT: names reach JSON, the terminal, the database and the browser.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, str_max_length=MAX_TEXT
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                for text in value if isinstance(value, (list, tuple)) else (value,):
+                    if isinstance(text, str) and _has_control(text, multiline=key == "description"):
+                        raise ValueError(f"{key}: holds a control character (such as NUL or ESC)")
+        return data
+
+
+def _has_control(text: str, multiline: bool) -> bool:
+    allowed = "\n\t" if multiline else ""
+    return any((ord(c) < 32 and c not in allowed) or 127 <= ord(c) < 160 for c in text)
 
 
 # --------------------------------------------------------------------------------------------- catalog
@@ -41,7 +68,7 @@ class BurnSpec(Frozen):
 
 
 class CannonSpec(Frozen):
-    rounds: int = Field(ge=0)
+    rounds: int = Field(ge=0, le=65535)
     rate_rps: float = Field(gt=0, description="rounds per second while the button is held")
     burst_s: float = Field(gt=0)
     range_m: Length = Field(gt=0)
@@ -50,7 +77,7 @@ class CannonSpec(Frozen):
 
 
 class RocketSpec(Frozen):
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=255)
     salvo: int = Field(ge=1, le=4)
     min_range_m: Length = Field(ge=0)
     max_range_m: Length = Field(gt=0)
@@ -73,7 +100,7 @@ class EnergyWeaponSpec(Frozen):
     burst_s: float = Field(gt=0)
     heat_limit_s: float = Field(gt=0, description="seconds of continuous fire before it must cool")
     cool_rate: float = Field(gt=0, description="seconds of heat shed per second")
-    bursts_before_rearm: int = Field(ge=1)
+    bursts_before_rearm: int = Field(ge=1, le=10000)
 
 
 class AircraftType(Frozen):
@@ -149,17 +176,17 @@ class SquadronSpec(Frozen):
 class CarrierSpec(Frozen):
     name: str
     description: str = ""
-    hangar_capacity: int = Field(ge=1)
+    hangar_capacity: int = Field(ge=1, le=1000)
     launch_interval_s: Duration = Field(gt=0)
     recovery_interval_s: Duration = Field(gt=0)
     deck_altitude_m: Length = Field(ge=0)
     # The deck cycle (captainred.fleet.carrier_deck); design values, defaults for older catalogs.
     preflight_s: Duration = Field(default=20.0, ge=0, description="all-clear flag to the first aircraft away")
-    deck_crews: int = Field(default=4, ge=1, description="refuel-and-rearm crews, one aircraft each at a time")
+    deck_crews: int = Field(default=4, ge=1, le=100, description="refuel-and-rearm crews, one aircraft each at a time")
     turnaround_min_s: Duration = Field(default=300.0, gt=0, description="the quickest refuel and rearm")
     refuel_kg_s: float = Field(default=12.0, gt=0, description="one crew's hose, kg of fuel a second")
     rearm_s: Duration = Field(default=240.0, ge=0, description="guns and rockets, done while she refuels")
-    mechanics: int = Field(default=3, ge=1, description="repair teams below, one aircraft each at a time")
+    mechanics: int = Field(default=3, ge=1, le=100, description="repair teams below, one aircraft each at a time")
 
 
 class MapSpec(Frozen):
@@ -179,12 +206,12 @@ class SmallArm(Frozen):
     description: str = ""
     weight_kg: Mass = Field(gt=0, description="loaded, with its sling")
     rate_rpm: float = Field(gt=0, description="rounds a minute while the trigger is held")
-    magazine: int = Field(ge=1, description="rounds in a magazine (or a revolver's cylinder)")
-    magazines_carried: int = Field(ge=0, description="spare magazines issued with it")
+    magazine: int = Field(ge=1, le=1000, description="rounds in a magazine (or a revolver's cylinder)")
+    magazines_carried: int = Field(ge=0, le=100, description="spare magazines issued with it")
     magazine_kg: Mass = Field(ge=0, description="weight of one spare magazine")
     effective_range_m: Length = Field(gt=0)
     handling: float = Field(ge=0, le=1, description="how well it points on the move and round a corner")
-    noise: float = Field(ge=0, description="how much it rattles and clanks on a night march (a Tommy gun: 1)")
+    noise: float = Field(ge=0, le=100, description="how much it rattles and clanks on a night march (a Tommy gun: 1)")
     sidearm: bool = Field(default=False, description="carried besides a main weapon")
     story: bool = False
 
@@ -213,9 +240,11 @@ class SquadronOrder(Frozen):
     aircraft_type: str
     aircraft: int = Field(ge=1, le=24)
     carrier: str | None = Field(default=None, description="defaults to the squadron's own")
-    photo_aircraft: int = Field(default=0, ge=0)
-    rockets: int | None = Field(default=None, ge=0, description="loadout; defaults to the type's full count")
-    pilots: tuple[str, ...] | None = Field(default=None, description="names from the roster, in slot order")
+    photo_aircraft: int = Field(default=0, ge=0, le=24)
+    rockets: int | None = Field(default=None, ge=0, le=255, description="loadout; defaults to the type's full count")
+    pilots: tuple[str, ...] | None = Field(
+        default=None, max_length=24, description="names from the roster, in slot order"
+    )
     flight: Literal["starboard", "port"] = "starboard"
     stand_by: bool = Field(default=False, description="aboard at readiness: the squadron does not launch")
 
@@ -239,15 +268,16 @@ class MissionSpec(Frozen):
         default=None, gt=0, description="launch once the carrier is this close to the target (None: at once)"
     )
     cruise_altitude_m: Length = Field(gt=0)
-    photo_interval_s: Duration = Field(default=5.0, gt=0)
+    photo_interval_s: Duration = Field(default=5.0, ge=0.1)
     photo_range_m: Length = Field(default=4000.0, gt=0)
-    photos_wanted: int = Field(default=24, ge=0, description="per photo aircraft, then it turns for home")
+    photos_wanted: int = Field(default=24, ge=0, le=255, description="per photo aircraft, then it turns for home")
     radio: Literal["normal", "essential", "silence"] = "essential"
     time_over_target_s: Duration = Field(default=600.0, gt=0, description="then everyone turns for home")
     waypoints_m: tuple[tuple[Length, Length], ...] = Field(
         default=(), max_length=20, description="the route out, flown in order before the target"
     )
     break_off: tuple[Literal["fuel", "ammunition", "damage", "photos", "time"], ...] = Field(
+        max_length=5,
         default=("fuel", "ammunition", "damage", "photos", "time"),
         description="what sends a pilot home: bingo fuel, empty guns, damage, pictures taken, time over target",
     )
@@ -325,7 +355,7 @@ class NetSpec(Frozen):
     enabled: bool = True
     radius_m: Length = Field(default=6000.0, gt=0, le=50000)
     strength_t: float = Field(
-        default=5000.0, gt=0, description="tonnes of TNT it can absorb before it gives way (design value)"
+        default=5000.0, gt=0, le=1e7, description="tonnes of TNT it can absorb before it gives way (design value)"
     )
     gap_m: Length = Field(default=150.0, gt=0, le=2000, description="how wide it parts for aircraft")
 
@@ -343,8 +373,8 @@ class BombardmentSpec(Frozen):
     interval_s: Duration = Field(gt=0)
     shells: int = Field(ge=1, le=200, description="shells a salvo")
     shell_tnt_kg: Mass = Field(gt=0, le=10000)
-    spread_m: Length = Field(default=150.0, ge=0)
-    shell_speed_mps: Speed = Field(default=600.0, gt=0, description="mean speed over the trajectory")
+    spread_m: Length = Field(default=150.0, ge=0, le=20000)
+    shell_speed_mps: Speed = Field(default=600.0, ge=50, le=3000, description="mean speed over the trajectory")
 
     @model_validator(mode="after")
     def _aim(self) -> BombardmentSpec:
@@ -377,21 +407,23 @@ class RaidSpec(Frozen):
     set_out_s: Duration = Field(default=0.0, ge=0, description="dusk: when the party sets out")
     # The quartermaster's rules (story: Tommy guns all round, one Bren gun, nothing heavier).
     heaviest_issue_kg: Mass = Field(default=10.0, gt=0, description="nothing heavier is issued")
-    light_machine_guns: int = Field(default=1, ge=0, description="issued to those who insist, at most this many")
+    light_machine_guns: int = Field(default=1, ge=0, le=12, description="issued to those who insist, at most this many")
     pack_kg: Mass = Field(default=9.0, ge=0, description="rucksack, rations and emergency gear")
     first_aid_kg: Mass = Field(default=1.5, ge=0)
-    first_aid_uses: int = Field(default=4, ge=0, description="wounds the kit can patch")
+    first_aid_uses: int = Field(default=4, ge=0, le=100, description="wounds the kit can patch")
     patch_s: Duration = Field(default=120.0, gt=0, description="the party halts this long to patch a wound")
     # The ground and the enemy on it.
     moonlight: float = Field(default=0.5, ge=0, le=1, description="0 a black night, 1 a full moon")
-    patrols: float = Field(default=1.0, ge=0, description="enemy patrols in the ruins (1: as the story)")
+    patrols: float = Field(default=1.0, ge=0, le=20, description="enemy patrols in the ruins (1: as the story)")
     patrol_size: int = Field(default=4, ge=1, le=50)
     breach_height_m: Length = Field(default=1.83, gt=0, description="how far up the hull the breach is (6 ft)")
     climb_s: Duration = Field(default=2.5, gt=0, description="for one of the party to climb into a breach")
     corridor_m: Length = Field(default=600.0, gt=0, description="from the breach to the captive's cell")
-    defenders: float = Field(default=1.0, ge=0, description="the ship's own guards inside (1: design value)")
-    swarm_wave_every_s: Duration = Field(default=120.0, gt=0)
-    swarm_wave: int = Field(default=300, ge=0, description="LGFs in a wave toward the front (story: thousands)")
+    defenders: float = Field(default=1.0, ge=0, le=20, description="the ship's own guards inside (1: design value)")
+    swarm_wave_every_s: Duration = Field(default=120.0, ge=10, description="at least 10 s: each wave is an event")
+    swarm_wave: int = Field(
+        default=300, ge=0, le=20000, description="LGFs in a wave toward the front (story: thousands)"
+    )
 
     @model_validator(mode="after")
     def _party(self) -> RaidSpec:
@@ -403,6 +435,12 @@ class RaidSpec(Frozen):
             raise ValueError(f"captive: '{self.captive}' cannot be both in the party and the captive")
         if sum(m.first_aid_kit for m in self.party) > 1:
             raise ValueError("party: one first-aid kit for the party, carried by one of them")
+        march_m = math.dist(self.start_m, self.rubble_m)
+        if march_m > MAX_MARCH_M:
+            raise ValueError(
+                f"start_m: the camp lies {march_m / 1000:.0f} km from the rubble; a night's march is at most "
+                f"{MAX_MARCH_M / 1000:.0f} km"
+            )
         return self
 
 
@@ -411,15 +449,23 @@ class Scenario(Frozen):
     description: str = ""
     map: str
     timing: TimingSpec
-    carriers: tuple[CarrierPlacement, ...] = Field(min_length=1)
-    squadrons: tuple[SquadronOrder, ...] = Field(min_length=1)
+    carriers: tuple[CarrierPlacement, ...] = Field(min_length=1, max_length=20)
+    squadrons: tuple[SquadronOrder, ...] = Field(min_length=1, max_length=50)
     mission: MissionSpec
     fleet: FleetSpec = FleetSpec()
     net: NetSpec = NetSpec()
-    bombardments: tuple[BombardmentSpec, ...] = ()
+    bombardments: tuple[BombardmentSpec, ...] = Field(default=(), max_length=50)
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
     raid: RaidSpec | None = Field(default=None, description="a raid on foot into the mother ship (chapter III)")
+
+    @model_validator(mode="after")
+    def _bounded_fire(self) -> Scenario:
+        # Each shell that lands is an event: the event log grows with the shells, not with the file's size.
+        shells = sum(b.salvos * b.shells for b in self.bombardments)
+        if shells > MAX_SHELLS:
+            raise ValueError(f"bombardments: {shells:,} shells in all; at most {MAX_SHELLS:,}")
+        return self
 
 
 class ResolvedScenario(Frozen):

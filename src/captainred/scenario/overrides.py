@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable
 from typing import Any
 
+from captainred.scenario.bounded import MAX_KEY_PARTS, InputLimitError, parse_toml
 from captainred.scenario.errors import ScenarioError
 
 Path = tuple[str | int, ...]
@@ -41,6 +42,8 @@ def parse_path(text: str, source: str) -> Path:
         parts.extend(int(i) for i in re.findall(r"\[(\d+)\]", match["index"]))
     if isinstance(parts[0], int):
         raise OverrideError(source, "", f"'{text}' must start with a field name, not an index")
+    if len(parts) > MAX_KEY_PARTS:
+        raise OverrideError(source, "", f"a field path of more than {MAX_KEY_PARTS} parts")
     return tuple(parts)
 
 
@@ -49,8 +52,8 @@ def parse_value(text: str) -> Any:
     (`3 km`, `Guardian`), so that units and names need no quotes on a command line."""
     text = text.strip()
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        return parse_toml(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, InputLimitError):
         return text
 
 

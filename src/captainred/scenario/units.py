@@ -14,6 +14,11 @@ _TIME = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 _SPEED = {"m/s": 1.0, "km/h": 1000.0 / 3600.0, "kn": 1852.0 / 3600.0, "mph": 1609.344 / 3600.0}
 _MASS = {"kg": 1.0, "lb": 0.45359237, "t": 1000.0}
 _ANGLE = {"deg": 1.0}
+_SI_UNIT = {"length": "m", "duration": "s", "speed": "m/s", "mass": "kg", "angle": "deg"}
+
+# The largest magnitude each dimension may have, in SI: far beyond any theatre, tide of fuel or night's
+# wait, and small enough that no product or sum of them overflows downstream (a duration times a rate).
+_LARGEST = {"length": 1e7, "duration": 1e8, "speed": 1e4, "mass": 1e8, "angle": 1e4}
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z/]+)\s*$")
 
@@ -23,7 +28,7 @@ def _parser(dimension: str, units: dict[str, float], default_unit: str) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"expected a {dimension}, got a boolean")
         if isinstance(value, (int, float)):
-            number = float(value)
+            number = float(value) if isinstance(value, float) or abs(value) < 1e300 else math.inf
         elif isinstance(value, str):
             match = _QUANTITY.match(value)
             if not match:
@@ -36,6 +41,11 @@ def _parser(dimension: str, units: dict[str, float], default_unit: str) -> Any:
             return value  # let pydantic report the wrong type
         if not math.isfinite(number):
             raise ValueError(f"expected a finite {dimension}")
+        if abs(number) > _LARGEST[dimension]:
+            raise ValueError(
+                f"a {dimension} of {number:g} {_SI_UNIT[dimension]} is beyond any this model allows "
+                f"(at most {_LARGEST[dimension]:g})"
+            )
         return number
 
     return parse

@@ -8,11 +8,15 @@ Every backend yields chunks as they finish, in whatever order; the caller stores
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -76,10 +80,35 @@ class InProcess:
         pass
 
 
-def _worker_start() -> None:
+PARENT_WATCH_S = 0.5  # how often a worker looks for its sweep
+
+
+def _worker_start(sweep_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides what stops, so a worker ignores it
     # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(sweep_pid)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its sweep's process ends, however it ends (a SIGKILL included, which leaves
+    the sweep no chance to stop its workers): on Linux the kernel sends SIGKILL at once; elsewhere, and as
+    a second guard, a thread notices that the parent has changed."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the sweep ended while this worker was still starting
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-the-sweep", daemon=True).start()
 
 
 class LocalProcesses:
@@ -93,7 +122,9 @@ class LocalProcesses:
 
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
         context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_worker_start)
+        self._executor = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+        )
         try:
             # A worker can die while the chunks are still being handed out, not only while they are fought.
             futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}

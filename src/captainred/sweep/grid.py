@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,7 +24,10 @@ from captainred.scenario.model import ResolvedScenario
 from captainred.scenario.overrides import OverrideError, Path, apply_overrides, parse_path, parse_value
 
 MAX_VALUES = 1000  # values one --vary may take
+MAX_CELLS = 4096  # points of the whole grid: each is a scenario validated before anything is fought
 MAX_TOTAL_RUNS = 10_000_000
+LARGEST_RANGE_NUMBER = Decimal("1e15")  # a range's start, stop and step, in magnitude
+SMALLEST_STEP = Decimal("1e-9")
 
 _NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 _RANGE = re.compile(rf"^\s*(?P<start>{_NUMBER})\s*:\s*(?P<stop>{_NUMBER})\s*:\s*(?P<step>{_NUMBER})\s*$")
@@ -117,6 +121,13 @@ def _range(start_text: str, stop_text: str, step_text: str, source: str) -> tupl
         start, stop, step = Decimal(start_text), Decimal(stop_text), Decimal(step_text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         raise OverrideError(source, "", "a range is start:stop:step, all numbers") from None
+    # Bounded before any arithmetic: Decimal keeps any exponent it is given, and overflows only when used.
+    # (`adjusted()` and comparisons need no context, so they cannot overflow themselves.)
+    for text, number in ((start_text, start), (stop_text, stop), (step_text, step)):
+        if number != 0 and number.adjusted() >= LARGEST_RANGE_NUMBER.adjusted():
+            raise OverrideError(source, "", f"{text.strip()} in a range is beyond {LARGEST_RANGE_NUMBER:.0e}")
+    if step != 0 and step.adjusted() < SMALLEST_STEP.adjusted():
+        raise OverrideError(source, "", f"the step of a range must be at least {SMALLEST_STEP:.0e}, got {step_text}")
     if step <= 0:
         raise OverrideError(source, "", f"the step of a range must be above 0, got {step_text}")
     if stop < start:
@@ -161,7 +172,10 @@ def plan_sweep(scenario: str, *, runs: int, seed: int, vary: list[str] | tuple[s
     for v in varies:
         if names.count(v.name) > 1:
             raise OverrideError(f"--vary {v.name}", "", "the same field is varied twice")
-    total = runs * _product(len(v.values) for v in varies)
+    cell_count = _product(len(v.values) for v in varies)
+    if cell_count > MAX_CELLS:
+        raise OverrideError("--vary", "", f"the grid has {cell_count:,} cells; at most {MAX_CELLS:,}")
+    total = runs * cell_count
     if total > MAX_TOTAL_RUNS:
         raise OverrideError("--runs", "", f"{total:,} runs over the grid; at most {MAX_TOTAL_RUNS:,}")
     data, source = read_scenario_data(scenario)
@@ -191,11 +205,20 @@ def plan_sweep(scenario: str, *, runs: int, seed: int, vary: list[str] | tuple[s
     )
 
 
-def _product(counts: Any) -> int:
+def _product(counts: Iterable[int]) -> int:
+    """The product, stopping as soon as it passes MAX_CELLS (it is only compared with that)."""
     out = 1
     for n in counts:
         out *= n
+        if out > MAX_CELLS:
+            return out
     return out
+
+
+def default_folder_name(name: str) -> str:
+    """`sweep-NAME` as one folder in the current one, whatever the scenario's name holds (`..`, `/`)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "scenario"
+    return f"sweep-{safe[:80]}"
 
 
 def _key(value: Any) -> str:

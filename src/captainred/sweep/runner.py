@@ -96,14 +96,18 @@ class Sweep:
         return fought
 
     def gather(self) -> pa.Table:
-        """The whole table, once every run is in (checked: each cell's runs, each with its own seed)."""
-        table = self.folder.gather(self.schema)
+        """The whole table, once every run is in and checked (each file against its checksum, then each
+        cell's runs, each with its own seed); only then written, and only then are its parts removed."""
+        table, parts = self.folder.collect(self.schema)
         expected = {(cell.index, run) for cell in self.plan.cells for run in range(self.plan.runs)}
         got = set(zip(table["cell"].to_pylist(), table["run"].to_pylist(), strict=True))
         if got != expected:
-            raise SweepError(f"{self.folder.path}: {len(expected - got)} runs are missing from the stored parts")
+            missing, extra = len(expected - got), len(got - expected)
+            what = f"{missing} runs are missing from" if missing else f"{extra} runs not in this sweep are in"
+            raise SweepError(f"{self.folder.path}: {what} the stored parts; --resume fights what is missing")
         seeds: list[Any] = table["seed"].to_pylist()
         runs: list[Any] = table["run"].to_pylist()
         if any(seed != self.plan.seeds[run] for seed, run in zip(seeds, runs, strict=True)):
             raise SweepError(f"{self.folder.path}: a stored run has another seed than this sweep gives it")
+        self.folder.write_runs(table, parts)
         return table
