@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from captainred.doctrine.modes import Mode
+from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import burn_rate_kg_s, engine_power
@@ -67,7 +67,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _crippled(world, up)
     _evade(world, up, picture)
 
-    leaving = np.flatnonzero(up & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT)) & ~world.spinning)
+    leaving = np.flatnonzero(up & mode_in(world.mode, Mode.FORM_UP, Mode.TRANSIT) & ~world.spinning)
     _file_through_the_gap(world, leaving, inward=False)
     steering = np.flatnonzero(up & ~world.spinning & (world.mode != Mode.CRIPPLED))
     lookahead = 2.0 + 2.5 * world.skill[steering]
@@ -233,7 +233,7 @@ def _fly_the_circuit(world: World, rows: I64) -> None:
         members = np.flatnonzero(
             world.airborne
             & (world.squadron == world.squadron[leader])
-            & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT))
+            & mode_in(world.mode, Mode.FORM_UP, Mode.TRANSIT)
         )
         emit(
             world,
@@ -266,7 +266,7 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
 
 def _turn_for_home(world: World, up: B) -> None:
     mission = world.scenario.scenario.mission
-    out = np.flatnonzero(up & np.isin(world.mode, (Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO)))
+    out = np.flatnonzero(up & mode_in(world.mode, Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO))
     if not len(out):
         return
     fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out))
@@ -375,7 +375,7 @@ def _maydays(world: World, up: B) -> None:
 
 
 def _fly_formation(world: World, up: B) -> None:
-    forming = up & np.isin(world.mode, (Mode.FORM_UP, Mode.TRANSIT))
+    forming = up & mode_in(world.mode, Mode.FORM_UP, Mode.TRANSIT)
     leaders = _squadron_leaders(world, forming)
     rows = np.flatnonzero(forming)
     if not len(rows):
@@ -626,7 +626,7 @@ def _evade(world: World, up: B, picture: Picture) -> None:
         & (picture.tail_threat >= 0)
         & (picture.tail_range_m < react)
         & ~world.spinning
-        & np.isin(world.mode, (Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT))
+        & mode_in(world.mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT)
     )
     rows = np.flatnonzero(threatened)
     if not len(rows):

@@ -2,6 +2,9 @@
 
 from enum import IntEnum
 
+import numpy as np
+from numpy.typing import NDArray
+
 
 class Mode(IntEnum):
     WAITING = 0  # on deck or inside the ship
@@ -14,3 +17,12 @@ class Mode(IntEnum):
     GUARD = 7  # LGF: circling the ship
     ATTACK = 8  # LGF: after a pilot
     HERD = 9  # LGF: forcing a pilot down
+
+
+def mode_in(mode: NDArray[np.int8], *modes: Mode) -> NDArray[np.bool_]:
+    """Whether each craft's mode is one of `modes`: a comparison per mode with plain ints (cheaper than
+    a set lookup, and than handing NumPy enum members, which it probes attribute by attribute)."""
+    found: NDArray[np.bool_] = mode == int(modes[0])
+    for m in modes[1:]:
+        found |= mode == int(m)
+    return found

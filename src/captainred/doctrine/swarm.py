@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from captainred.doctrine.modes import Mode
+from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.steering import avoid_terrain, orbit, steer_to
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
@@ -145,7 +145,7 @@ def _herd(world: World, up: B, picture: Picture) -> None:
 def _attack(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
     assert world.ship_xyz is not None
     sx, sy, _ = world.ship_xyz
-    candidates = np.flatnonzero(up & ~np.isin(world.mode, (Mode.RETURN, Mode.HERD)))
+    candidates = np.flatnonzero(up & ~mode_in(world.mode, Mode.RETURN, Mode.HERD))
     if not len(candidates):
         return
     prey = picture.nearest_enemy[candidates]

@@ -42,6 +42,9 @@ class Status(IntEnum):
     LOST = 3  # destroyed, crashed, ditched or down in a street
 
 
+_AIRBORNE = int(Status.AIRBORNE)  # a plain int: NumPy compares it without probing an enum member
+
+
 class Sub(IntEnum):
     """Subsystems of an aircraft that can be hit. LGFs use only AIRFRAME."""
 
@@ -222,7 +225,7 @@ class World:
 
     @property
     def airborne(self) -> B:
-        up: B = self.status == Status.AIRBORNE
+        up: B = self.status == _AIRBORNE
         return up
 
     def rows_of(self, battle: int) -> slice:
