@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import pytest
 
-from captainred.engine import grid as grid_module
+from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
@@ -158,12 +158,12 @@ def test_check_determinism_refuses_to_check_nothing(sea_skirmish: ResolvedScenar
 def test_a_batch_gives_the_same_digests_on_one_thread_and_on_two(
     skirmish: ResolvedScenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The compiled kernels spread battles over threads in large Worlds; forced to do so here, a batch
+    """The compiled kernels spread battles and craft over threads in large Worlds; forced to here, a batch
     fought on one thread and on two gives the same battles, digest for digest."""
-    monkeypatch.setattr(grid_module, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_ROWS", 0)
     digests = []
-    for threads in (1, 2):
-        numba.set_num_threads(threads)
+    for count in (1, 2):
+        numba.set_num_threads(count)
         try:
             digests.append([r.digest for r in run_battles(skirmish, [3, 4, 5])])
         finally:

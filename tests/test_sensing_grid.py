@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from captainred.engine import grid as grid_module
+from captainred.engine import threads
 from captainred.engine.grid import SenseGrid
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
@@ -187,7 +187,7 @@ def test_battles_spread_over_threads_see_what_they_see_in_turn(
     prey = randomise(world, 11, 3_000.0, 0.9, 0)
     pictures = []
     for threshold in (10**12, 0):  # in turn, then over threads
-        monkeypatch.setattr(grid_module, "PARALLEL_MIN_ROWS", threshold)
+        monkeypatch.setattr(threads, "PARALLEL_MIN_ROWS", threshold)
         pictures.append(sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0))
     for name in ("nearest_enemy", "nearest_range_m", "tail_threat", "escorts", "nearest_prey", "battle_enemy_range_m"):
         np.testing.assert_array_equal(getattr(pictures[0], name), getattr(pictures[1], name))

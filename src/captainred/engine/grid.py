@@ -25,6 +25,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from captainred.engine import threads
+
 CELL_MIN_M = 250.0  # design value: cells narrower than this only add empty cells to walk
 AC, LGF = 0, 1
 F64 = NDArray[np.float64]
@@ -352,9 +354,6 @@ def _sense_in_turn(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits,
         _sense_battle(b, row_start, row_stop, craft, limits, scratch, out)
 
 
-PARALLEL_MIN_ROWS = 20_000  # design value: below this, waking threads costs more than it saves
-
-
 def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other).
 
@@ -371,7 +370,7 @@ def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, 
     Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
     so the answers are the same with one thread or many.
     """
-    if int(row_stop[-1]) >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1:
+    if threads.in_parallel(int(row_stop[-1])):
         _sense_in_parallel(row_start, row_stop, craft, limits, scratch, out)
     else:
         _sense_in_turn(row_start, row_stop, craft, limits, scratch, out)
