@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numba
 import numpy as np
 from numpy.typing import NDArray
@@ -74,7 +72,8 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     gamma = gamma[k]
     theatre = world.theatre
     ox, oy = theatre.origin_m
-    look = (
+    _pull_up(
+        len(r),
         r,
         world.x_m,
         world.y_m,
@@ -94,27 +93,9 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         world.cmd_gamma_rad,
         world.cmd_throttle,
     )
-    if threads.in_parallel(len(r)):
-        _pull_up_in_parallel(look)
-    else:
-        _pull_up_in_turn(look)
 
 
-@numba.njit(cache=True)
-def _pull_up_in_turn(look: tuple[Any, ...]) -> None:
-    for k in range(len(look[0])):
-        _pull_up(k, *look)
-
-
-@numba.njit(cache=True, parallel=True)
-def _pull_up_in_parallel(look: tuple[Any, ...]) -> None:
-    for k in numba.prange(len(look[0])):  # each craft writes only its own commands
-        _pull_up(k, *look)
-
-
-@numba.njit(cache=True)
-def _pull_up(
-    k: int,
+def _pull_up_rows(
     rows: I64,
     x: F64,
     y: F64,
@@ -134,31 +115,36 @@ def _pull_up(
     cmd_gamma: F64,
     cmd_throttle: F64,
 ) -> None:
-    """The look-ahead for low craft `k` (row `rows[k]`): its straight path sampled `PATH_SAMPLES` times over the
-    look-ahead against the ground under it. A path that comes within the margin, or a craft already
-    below the margin over the highest ground ahead, climbs hard at full throttle; one whose pull-out
-    from this dive would cost too much height levels off."""
-    r = rows[k]
-    v = speed[r]
-    vx = v * cos_gamma[k] * sin_psi[k]
-    vy = v * cos_gamma[k] * cos_psi[k]
-    vz = v * sin_gamma[k]
-    highest = -np.inf
-    path_low = False
-    for s in range(PATH_SAMPLES + 1):
-        t = lookahead_s[k] * (s / PATH_SAMPLES)
-        ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
-        highest = max(highest, ground)
-        if z[r] + vz * t < ground + margin_m[k]:
-            path_low = True
-    climb = path_low or z[r] < highest + margin_m[k]
-    level = (z[r] - pull_out_loss_m[k] < highest + margin_m[k]) and not climb
-    if climb:
-        cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
-    elif level:
-        cmd_gamma[r] = max(cmd_gamma[r], 0.05)
-    if climb or level:
-        cmd_throttle[r] = max(cmd_throttle[r], 1.0)
+    """The look-ahead for each low craft `k` (row `rows[k]`): its straight path sampled `PATH_SAMPLES`
+    times over the look-ahead against the ground under it. A path that comes within the margin, or a
+    craft already below the margin over the highest ground ahead, climbs hard at full throttle; one
+    whose pull-out from this dive would cost too much height levels off. Each craft writes only its
+    own commands."""
+    for k in numba.prange(len(rows)):
+        r = rows[k]
+        v = speed[r]
+        vx = v * cos_gamma[k] * sin_psi[k]
+        vy = v * cos_gamma[k] * cos_psi[k]
+        vz = v * sin_gamma[k]
+        highest = -np.inf
+        path_low = False
+        for s in range(PATH_SAMPLES + 1):
+            t = lookahead_s[k] * (s / PATH_SAMPLES)
+            ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
+            highest = max(highest, ground)
+            if z[r] + vz * t < ground + margin_m[k]:
+                path_low = True
+        climb = path_low or z[r] < highest + margin_m[k]
+        level = (z[r] - pull_out_loss_m[k] < highest + margin_m[k]) and not climb
+        if climb:
+            cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
+        elif level:
+            cmd_gamma[r] = max(cmd_gamma[r], 0.05)
+        if climb or level:
+            cmd_throttle[r] = max(cmd_throttle[r], 1.0)
+
+
+_pull_up = threads.twins(_pull_up_rows)
 
 
 def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:

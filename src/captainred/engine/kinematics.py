@@ -10,11 +10,9 @@ its nose; one in a spin falls until its pilot fights out of it.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.engine import threads
 from captainred.engine.world import F64, I64, B, G, Sub, World
@@ -74,19 +72,29 @@ def burn_rate_kg_s(world: World, idx: I64, throttle: F64) -> F64:
 
 
 @numba.njit(cache=True)
-def _burn_rate(r: int, throttle: float, burn: F64, cruise: F64, vmax: F64, health: F64, engines: F64) -> float:
-    """One row's fuel flow, kg/s: per engine, linear from idle to cruise to full to redline in the
-    throttle; a damaged engine gives less thrust and burns less with it, and a dead one burns nothing."""
-    cruise_throttle = (cruise[r] / vmax[r]) ** 2
-    idle, at_cruise, full, redline = burn[r, 0], burn[r, 1], burn[r, 2], burn[r, 3]
+def _burn_rate(
+    throttle: float,
+    burn_idle: float,
+    burn_cruise: float,
+    burn_full: float,
+    burn_redline: float,
+    cruise_throttle: float,
+    port: float,
+    starboard: float,
+    two_engines: bool,
+) -> float:
+    """Fuel flow, kg/s: per engine, linear from idle to cruise to full to redline in the throttle; a
+    damaged engine gives less thrust and burns less with it, and a dead one burns nothing."""
     if throttle <= cruise_throttle:
-        per_engine = idle + (at_cruise - idle) * throttle / cruise_throttle
+        per_engine = burn_idle + (burn_cruise - burn_idle) * throttle / cruise_throttle
     elif throttle <= 1.0:
-        per_engine = at_cruise + (full - at_cruise) * (throttle - cruise_throttle) / (1.0 - cruise_throttle)
+        per_engine = burn_cruise + (burn_full - burn_cruise) * (throttle - cruise_throttle) / (1.0 - cruise_throttle)
     else:
-        per_engine = full + (redline - full) * min(max((throttle - 1.0) / (REDLINE_THROTTLE - 1.0), 0.0), 1.0)
-    working = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
-    working = working + (min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0) if engines[r] >= 2 else 0.0)
+        per_engine = burn_full + (burn_redline - burn_full) * min(
+            max((throttle - 1.0) / (REDLINE_THROTTLE - 1.0), 0.0), 1.0
+        )
+    working = min(max(port, 0.0), 1.0)
+    working = working + (min(max(starboard, 0.0), 1.0) if two_engines else 0.0)
     flow: float = per_engine * working
     return flow
 
@@ -96,7 +104,18 @@ def _burn_rates(
     idx: I64, throttle: F64, burn: F64, cruise: F64, vmax: F64, health: F64, engines: F64, out: F64
 ) -> None:
     for k in range(len(idx)):
-        out[k] = _burn_rate(idx[k], throttle[k], burn, cruise, vmax, health, engines)
+        r = idx[k]
+        out[k] = _burn_rate(
+            throttle[k],
+            burn[r, 0],
+            burn[r, 1],
+            burn[r, 2],
+            burn[r, 3],
+            (cruise[r] / vmax[r]) ** 2,
+            health[r, ENGINE_PORT],
+            health[r, ENGINE_STARBOARD],
+            engines[r] >= 2,
+        )
 
 
 def fly(world: World, moving: B, dt: F64) -> None:
@@ -104,7 +123,10 @@ def fly(world: World, moving: B, dt: F64) -> None:
     idx = np.flatnonzero(moving)
     if not len(idx):
         return
-    craft = (
+    _fly(
+        len(idx),
+        idx,
+        dt,
         world.health,
         world.engines,
         world.fuel_limited,
@@ -129,27 +151,10 @@ def fly(world: World, moving: B, dt: F64) -> None:
         world.gamma_rad,
         world.load_g,
     )
-    if threads.in_parallel(len(idx)):
-        _fly_in_parallel(idx, dt, craft)
-    else:
-        _fly_in_turn(idx, dt, craft)
 
 
-@numba.njit(cache=True)
-def _fly_in_turn(idx: I64, dt: F64, craft: tuple[NDArray[Any], ...]) -> None:
-    for k in range(len(idx)):
-        _fly(idx[k], dt, *craft)
-
-
-@numba.njit(cache=True, parallel=True)
-def _fly_in_parallel(idx: I64, dt: F64, craft: tuple[NDArray[Any], ...]) -> None:
-    for k in numba.prange(len(idx)):  # each craft writes only its own row
-        _fly(idx[k], dt, *craft)
-
-
-@numba.njit(cache=True)
-def _fly(
-    r: int,
+def _fly_rows(
+    idx: I64,
     dt: F64,
     health: F64,
     engines: F64,
@@ -175,74 +180,93 @@ def _fly(
     gamma: F64,
     load_g: F64,
 ) -> None:
-    """One tick of flight for row `r`: the rule of the module docstring."""
-    h = dt[r]
-    v, psi, gam = speed[r], heading[r], gamma[r]
-    vmax, vstall = vmax_all[r], vstall_all[r]
+    """One tick of flight for each row of `idx`: the rule of the module docstring. Each craft writes
+    only its own row."""
+    for k in numba.prange(len(idx)):
+        r = idx[k]
+        h = dt[r]
+        v, psi, gam = speed[r], heading[r], gamma[r]
+        vmax, vstall = vmax_all[r], vstall_all[r]
 
-    # Thrust from the working engines, none with dry tanks; drag holds full throttle at top speed.
-    port = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
-    starboard = min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0)
-    power = 0.5 * (port + starboard) if engines[r] >= 2 else port
-    if fuel_limited[r] and fuel_kg[r] <= 0.0:
-        power = 0.0
-    throttle = min(max(cmd_throttle[r], 0.0), REDLINE_THROTTLE)
-    throttle_out[r] = throttle
-    thrust = THRUST_ACCEL_MPS2 * throttle * power
-    drag_k = THRUST_ACCEL_MPS2 / vmax**2
+        # Thrust from the working engines, none with dry tanks; drag holds full throttle at top speed.
+        port = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
+        starboard = min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0)
+        power = 0.5 * (port + starboard) if engines[r] >= 2 else port
+        if fuel_limited[r] and fuel_kg[r] <= 0.0:
+            power = 0.0
+        throttle = min(max(cmd_throttle[r], 0.0), REDLINE_THROTTLE)
+        throttle_out[r] = throttle
+        thrust = THRUST_ACCEL_MPS2 * throttle * power
+        drag_k = THRUST_ACCEL_MPS2 / vmax**2
 
-    # Commanded turn and pitch rates, then limited by the available load factor.
-    commanded_gamma = cmd_gamma[r]
-    if power <= 0.0:
-        commanded_gamma = min(commanded_gamma, GLIDE_GAMMA_RAD)
-    if z[r] >= ceiling_m[r] - 30.0:
-        commanded_gamma = min(commanded_gamma, 0.0)
-    heading_error = (cmd_heading[r] - psi + np.pi) % (2 * np.pi) - np.pi
-    # Gains are held below 1/dt so that long transit ticks settle on the command, not overshoot.
-    psi_rate = min(HEADING_GAIN, 0.8 / h) * heading_error
-    gamma_rate = min(GAMMA_GAIN, 0.8 / h) * (commanded_gamma - gam)
-    cos_g = math.cos(gam)
-    a_lateral = v * psi_rate * max(cos_g, 0.05)
-    a_vertical = v * gamma_rate + G * cos_g
-    wings = min(max(min(health[r, WING_PORT], health[r, WING_STARBOARD]), 0.0), 1.0)
-    tail = min(max(min(health[r, TAIL], health[r, RUDDER]), 0.0), 1.0)
-    authority = (0.45 + 0.55 * wings) * (0.3 + 0.7 * tail)
-    n_avail = min(max_g[r] * authority, (v / vstall) ** 2)
-    # The pitch command has first call on the available g (a pilot near the ground keeps her nose up
-    # before she turns); the turn gets what is left.
-    a_limit = n_avail * G
-    a_vertical = min(max(a_vertical, -a_limit), a_limit)
-    a_turn = math.sqrt(max(a_limit**2 - a_vertical**2, 0.0))
-    a_lateral = min(max(a_lateral, -a_turn), a_turn)
-    load = math.hypot(a_lateral, a_vertical) / G
-    psi_rate = a_lateral / (v * max(cos_g, 0.05))
-    gamma_rate = (a_vertical - G * cos_g) / v
+        # Commanded turn and pitch rates, then limited by the available load factor.
+        commanded_gamma = cmd_gamma[r]
+        if power <= 0.0:
+            commanded_gamma = min(commanded_gamma, GLIDE_GAMMA_RAD)
+        if z[r] >= ceiling_m[r] - 30.0:
+            commanded_gamma = min(commanded_gamma, 0.0)
+        heading_error = (cmd_heading[r] - psi + np.pi) % (2 * np.pi) - np.pi
+        # Gains are held below 1/dt so that long transit ticks settle on the command, not overshoot.
+        psi_rate = min(HEADING_GAIN, 0.8 / h) * heading_error
+        gamma_rate = min(GAMMA_GAIN, 0.8 / h) * (commanded_gamma - gam)
+        cos_g = math.cos(gam)
+        a_lateral = v * psi_rate * max(cos_g, 0.05)
+        a_vertical = v * gamma_rate + G * cos_g
+        wings = min(max(min(health[r, WING_PORT], health[r, WING_STARBOARD]), 0.0), 1.0)
+        tail = min(max(min(health[r, TAIL], health[r, RUDDER]), 0.0), 1.0)
+        authority = (0.45 + 0.55 * wings) * (0.3 + 0.7 * tail)
+        n_avail = min(max_g[r] * authority, (v / vstall) ** 2)
+        # The pitch command has first call on the available g (a pilot near the ground keeps her nose
+        # up before she turns); the turn gets what is left.
+        a_limit = n_avail * G
+        a_vertical = min(max(a_vertical, -a_limit), a_limit)
+        a_turn = math.sqrt(max(a_limit**2 - a_vertical**2, 0.0))
+        a_lateral = min(max(a_lateral, -a_turn), a_turn)
+        load = math.hypot(a_lateral, a_vertical) / G
+        psi_rate = a_lateral / (v * max(cos_g, 0.05))
+        gamma_rate = (a_vertical - G * cos_g) / v
 
-    # A spin: the nose falls and the aircraft autorotates whatever the stick says.
-    if spinning[r]:
-        psi_rate = SPIN_RATE_RAD_S
-        gamma_rate = 2.0 * (SPIN_GAMMA_RAD - gam)
-        load = 1.0
+        # A spin: the nose falls and the aircraft autorotates whatever the stick says.
+        if spinning[r]:
+            psi_rate = SPIN_RATE_RAD_S
+            gamma_rate = 2.0 * (SPIN_GAMMA_RAD - gam)
+            load = 1.0
 
-    induced = 0.04 * G * max(load - 1.0, 0.0)
-    accel = thrust - drag_k * v**2 - induced - G * math.sin(gam)
-    v_new = min(max(v + accel * h, 0.5 * vstall), vmax)
-    if spinning[r]:
-        v_new = min(max(v_new, 0.5 * vstall), 1.3 * vstall)
-    gam_new = min(max(gam + gamma_rate * h, -1.45), 1.45)
-    psi_new = (psi + psi_rate * h) % (2 * np.pi)
+        induced = 0.04 * G * max(load - 1.0, 0.0)
+        accel = thrust - drag_k * v**2 - induced - G * math.sin(gam)
+        v_new = min(max(v + accel * h, 0.5 * vstall), vmax)
+        if spinning[r]:
+            v_new = min(max(v_new, 0.5 * vstall), 1.3 * vstall)
+        gam_new = min(max(gam + gamma_rate * h, -1.45), 1.45)
+        psi_new = (psi + psi_rate * h) % (2 * np.pi)
 
-    cos_new = math.cos(gam_new)
-    x[r] += v_new * cos_new * math.sin(psi_new) * h
-    y[r] += v_new * cos_new * math.cos(psi_new) * h
-    z[r] = min(z[r] + v_new * math.sin(gam_new) * h, ceiling_m[r])
-    speed[r] = v_new
-    gamma[r] = gam_new
-    heading[r] = psi_new
-    load_g[r] = load
+        cos_new = math.cos(gam_new)
+        x[r] += v_new * cos_new * math.sin(psi_new) * h
+        y[r] += v_new * cos_new * math.cos(psi_new) * h
+        z[r] = min(z[r] + v_new * math.sin(gam_new) * h, ceiling_m[r])
+        speed[r] = v_new
+        gamma[r] = gam_new
+        heading[r] = psi_new
+        load_g[r] = load
 
-    flow = _burn_rate(r, throttle, burn, cruise, vmax_all, health, engines) + leak_kg_s[r]
-    # A holed tank seals itself over minutes: the leak dies away.
-    leak_kg_s[r] *= math.exp(-h / TANK_SEAL_S)
-    if fuel_limited[r]:
-        fuel_kg[r] = max(fuel_kg[r] - flow * h, 0.0)
+        flow = (
+            _burn_rate(
+                throttle,
+                burn[r, 0],
+                burn[r, 1],
+                burn[r, 2],
+                burn[r, 3],
+                (cruise[r] / vmax) ** 2,
+                health[r, ENGINE_PORT],
+                health[r, ENGINE_STARBOARD],
+                engines[r] >= 2,
+            )
+            + leak_kg_s[r]
+        )
+        # A holed tank seals itself over minutes: the leak dies away.
+        leak_kg_s[r] *= math.exp(-h / TANK_SEAL_S)
+        if fuel_limited[r]:
+            fuel_kg[r] = max(fuel_kg[r] - flow * h, 0.0)
+
+
+_fly = threads.twins(_fly_rows)
