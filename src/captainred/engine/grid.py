@@ -168,62 +168,14 @@ def _ring_bound(
 
 
 @numba.njit(cache=True)
-def _nearest_lgf(
-    a: int,
+def _nearest_on_grid(
     b: int,
-    x: F64,
-    y: F64,
-    z: F64,
-    range_limit_m: float,
-    geometry: F64,
-    dims: I64,
-    cell_base: int,
-    cell_start: I64,
-    order: I64,
-    side_start: I64,
-) -> tuple[int, float]:
-    """The nearest airborne LGF of the battle to Air Command row `a`, closer than the range limit."""
-    x0, y0, cell = geometry[b, LGF, 0], geometry[b, LGF, 1], geometry[b, LGF, 2]
-    gx, gy = dims[b, LGF, 0], dims[b, LGF, 1]
-    px, py = x[a], y[a]
-    cx = min(max(int((px - x0) // cell), 0), gx - 1)
-    cy = min(max(int((py - y0) // cell), 0), gy - 1)
-    best, best_range = -1, math.inf
-    base = side_start[b, LGF]
-    for ring in range(max(gx, gy) + 1):
-        bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring)
-        if bound > best_range or bound >= range_limit_m:
-            break
-        for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
-            edge_row = jy == cy - ring or jy == cy + ring
-            step = 1 if edge_row else 2 * ring
-            jx = cx - ring
-            while jx <= cx + ring:
-                if 0 <= jx < gx:
-                    c = jy * gx + jx
-                    for k in range(cell_start[LGF, cell_base + c], cell_start[LGF, cell_base + c + 1]):
-                        e = order[base + k]
-                        dx = x[e] - x[a]
-                        dy = y[e] - y[a]
-                        dz = z[e] - z[a]
-                        range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        if range_m < best_range or (range_m == best_range and e < best):
-                            best, best_range = e, range_m
-                jx += step
-    if best_range >= range_limit_m:
-        return -1, math.inf
-    return best, best_range
-
-
-@numba.njit(cache=True)
-def _lgf_choice(
-    e: int,
-    b: int,
+    seeker: int,
     x: F64,
     y: F64,
     z: F64,
     slot: NDArray[np.int32],
-    spread: float,
+    spread: F64,
     range_limit_m: float,
     geometry: F64,
     dims: I64,
@@ -231,127 +183,152 @@ def _lgf_choice(
     cell_start: I64,
     order: I64,
     side_start: I64,
-) -> tuple[int, float]:
-    """The Air Command craft LGF row `e` goes for: the lowest range × (1 + spread × (1 + slot mod 3)), so
-    the swarm does not all pick one pilot; -1 when the best choice is out of the range limit."""
-    x0, y0, cell = geometry[b, AC, 0], geometry[b, AC, 1], geometry[b, AC, 2]
-    gx, gy = dims[b, AC, 0], dims[b, AC, 1]
-    px, py = x[e], y[e]
-    cx = min(max(int((px - x0) // cell), 0), gx - 1)
-    cy = min(max(int((py - y0) // cell), 0), gy - 1)
-    best, best_score, best_range = -1, math.inf, math.inf
-    least_factor = 1.0 + spread  # the smallest factor any pilot's score can carry
-    score_limit = range_limit_m * (1.0 + 3.0 * spread)  # a pilot in range never scores this much
-    base = side_start[b, AC]
-    for ring in range(max(gx, gy) + 1):
-        bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring) * least_factor
-        if bound > best_score or bound > score_limit:
-            break
-        for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
-            edge_row = jy == cy - ring or jy == cy + ring
-            step = 1 if edge_row else 2 * ring
-            jx = cx - ring
-            while jx <= cx + ring:
-                if 0 <= jx < gx:
-                    c = jy * gx + jx
-                    for k in range(cell_start[AC, cell_base + c], cell_start[AC, cell_base + c + 1]):
-                        a = order[base + k]
+    nearest: I64,
+    nearest_range: F64,
+) -> float:
+    """For every airborne craft of side `seeker` in battle `b`, the craft of the other side it goes for,
+    walking the other side's grid ring by ring: the lowest range × (1 + spread × (1 + slot mod 3)) among
+    craft closer than the range limit, ties to the lower row. Air Command's pilots carry no spread, so
+    theirs is the nearest LGF; an LGF's spread keeps the swarm from all picking one pilot. Writes -1 and
+    inf for a craft whose choice is out of the range limit; returns the closest range found."""
+    other = 1 - seeker
+    x0, y0, cell = geometry[b, other, 0], geometry[b, other, 1], geometry[b, other, 2]
+    gx, gy = dims[b, other, 0], dims[b, other, 1]
+    base = side_start[b, other]
+    closest = math.inf
+    for q in range(side_start[b, seeker], side_start[b, seeker + 1]):
+        a = order[q]
+        px, py, pz = x[a], y[a], z[a]
+        spread_a = spread[a] if seeker == LGF else 0.0
+        cx = min(max(int((px - x0) // cell), 0), gx - 1)
+        cy = min(max(int((py - y0) // cell), 0), gy - 1)
+        best, best_score, best_range = -1, math.inf, math.inf
+        least_factor = 1.0 + spread_a  # the smallest factor any score can carry
+        score_limit = range_limit_m * (1.0 + 3.0 * spread_a)  # a craft in range never scores this much
+        for ring in range(max(gx, gy) + 1):
+            bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring) * least_factor
+            if bound > best_score or bound > score_limit:
+                break
+            for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
+                edge_row = jy == cy - ring or jy == cy + ring
+                step = 1 if edge_row else 2 * ring
+                jx = cx - ring
+                while jx <= cx + ring:
+                    if 0 <= jx < gx:
+                        c = jy * gx + jx
+                        for k in range(cell_start[other, cell_base + c], cell_start[other, cell_base + c + 1]):
+                            e = order[base + k]
+                            dx = px - x[e]
+                            dy = py - y[e]
+                            dz = pz - z[e]
+                            range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+                            score = range_m * (1.0 + spread_a * (1.0 + slot[e] % 3))
+                            if score < best_score or (score == best_score and e < best):
+                                best, best_score, best_range = e, score, range_m
+                    jx += step
+        if best_range >= range_limit_m:
+            best, best_range = -1, math.inf
+        nearest[a] = best
+        nearest_range[a] = best_range
+        closest = min(closest, best_range)
+    return closest
+
+
+def _sense_rows(
+    row_start: I64,
+    row_stop: I64,
+    x: F64,
+    y: F64,
+    z: F64,
+    side: NDArray[np.int8],
+    up: NDArray[np.bool_],
+    slot: NDArray[np.int32],
+    spread: F64,
+    target: I64,
+    force_down_role: NDArray[np.bool_],
+    prey: NDArray[np.bool_],
+    nose_x: F64,
+    nose_y: F64,
+    nose_z: F64,
+    range_limit_m: float,
+    evade_range_m: float,
+    force_down_radius_m: float,
+    budget: I64,
+    cell_base: I64,
+    cell_start: I64,
+    order: I64,
+    cell_of: I64,
+    side_start: I64,
+    geometry: F64,
+    dims: I64,
+    nearest: I64,
+    nearest_range: F64,
+    tail: I64,
+    tail_range: F64,
+    escorts: I64,
+    nearest_prey: I64,
+    battle_range: F64,
+) -> None:
+    """Each battle's picture (see `sense_battles`), one battle a turn of the loop."""
+    for b in numba.prange(len(row_start)):
+        lo, hi = row_start[b], row_stop[b]
+        base = cell_base[b]
+        _build_battle(
+            b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
+        )
+        n_ac = side_start[b, 1] - side_start[b, 0]
+        n_lgf = side_start[b, 2] - side_start[b, 1]
+        if n_ac == 0 or n_lgf == 0:
+            continue
+        grid = (geometry, dims, base, cell_start, order, side_start, nearest, nearest_range)
+        closest = _nearest_on_grid(b, AC, x, y, z, slot, spread, range_limit_m, *grid)
+        battle_range[b] = min(battle_range[b], closest)
+        _nearest_on_grid(b, LGF, x, y, z, slot, spread, range_limit_m, *grid)
+        # A force-down LGF's nearest struggling pilot, at any range: there are only ever a few.
+        n_prey = 0
+        for k in range(side_start[b, AC], side_start[b, AC + 1]):
+            if prey[order[k]]:
+                n_prey += 1
+        if n_prey:
+            for k in range(side_start[b, LGF], side_start[b, LGF + 1]):
+                e = order[k]
+                if not force_down_role[e]:
+                    continue
+                best, best_range = -1, math.inf
+                for j in range(side_start[b, AC], side_start[b, AC + 1]):
+                    a = order[j]
+                    if prey[a]:
                         dx = x[e] - x[a]
                         dy = y[e] - y[a]
                         dz = z[e] - z[a]
                         range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        score = range_m * (1.0 + spread * (1.0 + slot[a] % 3))
-                        if score < best_score or (score == best_score and a < best):
-                            best, best_score, best_range = a, score, range_m
-                jx += step
-    if best_range >= range_limit_m:
-        return -1, math.inf
-    return best, best_range
+                        if range_m < best_range or (range_m == best_range and a < best):
+                            best, best_range = a, range_m
+                nearest_prey[e] = best
+        # Whom each LGF hunts: the tail threat and the escorts of its target.
+        for e in range(lo, hi):
+            if not up[e] or side[e] != LGF:
+                continue
+            a = target[e]
+            if a < lo or a >= hi or not up[a] or side[a] != AC:
+                continue
+            dx = x[e] - x[a]
+            dy = y[e] - y[a]
+            dz = z[e] - z[a]
+            range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+            ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(range_m, 1.0)
+            on_tail = range_m < evade_range_m and (ahead < -0.3 or range_m < 0.35 * evade_range_m)
+            if on_tail and range_m < tail_range[a]:  # rows ascend, so a tie keeps the lower row
+                tail[a] = e
+                tail_range[a] = range_m
+            if force_down_role[e] and range_m < force_down_radius_m:
+                escorts[a] += 1
 
+
+_sense = threads.twins(_sense_rows)
 
 Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`)
 Limits = tuple[float, float, float]
-
-
-@numba.njit(cache=True)
-def _sense_battle(
-    b: int, row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
-) -> None:
-    """One battle's picture (see `sense_battles`)."""
-    x, y, z, side, up, slot, spread, target, force_down_role, prey, nose_x, nose_y, nose_z = craft
-    range_limit_m, evade_range_m, force_down_radius_m = limits
-    budget, cell_base, cell_start, order, cell_of, side_start, geometry, dims = scratch
-    nearest, nearest_range, tail, tail_range, escorts, nearest_prey, battle_range = out
-    lo, hi = row_start[b], row_stop[b]
-    base = cell_base[b]
-    _build_battle(b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims)
-    n_ac = side_start[b, 1] - side_start[b, 0]
-    n_lgf = side_start[b, 2] - side_start[b, 1]
-    if n_ac == 0 or n_lgf == 0:
-        return
-    closest = battle_range[b]
-    for k in range(n_ac):
-        a = order[side_start[b, AC] + k]
-        e, range_m = _nearest_lgf(a, b, x, y, z, range_limit_m, geometry, dims, base, cell_start, order, side_start)
-        nearest[a] = e
-        nearest_range[a] = range_m
-        closest = min(closest, range_m)
-    battle_range[b] = closest
-    n_prey = 0
-    for k in range(n_ac):
-        if prey[order[side_start[b, AC] + k]]:
-            n_prey += 1
-    for k in range(n_lgf):
-        e = order[side_start[b, LGF] + k]
-        a, range_m = _lgf_choice(
-            e, b, x, y, z, slot, spread[e], range_limit_m, geometry, dims, base, cell_start, order, side_start
-        )
-        nearest[e] = a
-        nearest_range[e] = range_m
-        if n_prey and force_down_role[e]:
-            best, best_range = -1, math.inf
-            for j in range(n_ac):
-                a = order[side_start[b, AC] + j]
-                if prey[a]:
-                    dx = x[e] - x[a]
-                    dy = y[e] - y[a]
-                    dz = z[e] - z[a]
-                    range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-                    if range_m < best_range or (range_m == best_range and a < best):
-                        best, best_range = a, range_m
-            nearest_prey[e] = best
-    # Whom each LGF hunts: the tail threat and the escorts of its target.
-    for e in range(lo, hi):
-        if not up[e] or side[e] != LGF:
-            continue
-        a = target[e]
-        if a < lo or a >= hi or not up[a] or side[a] != AC:
-            continue
-        dx = x[e] - x[a]
-        dy = y[e] - y[a]
-        dz = z[e] - z[a]
-        range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-        ahead = (dx * nose_x[a] + dy * nose_y[a] + dz * nose_z[a]) / max(range_m, 1.0)
-        on_tail = range_m < evade_range_m and (ahead < -0.3 or range_m < 0.35 * evade_range_m)
-        if on_tail and range_m < tail_range[a]:  # rows ascend, so a tie keeps the lower row
-            tail[a] = e
-            tail_range[a] = range_m
-        if force_down_role[e] and range_m < force_down_radius_m:
-            escorts[a] += 1
-
-
-@numba.njit(cache=True, parallel=True)
-def _sense_in_parallel(
-    row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
-) -> None:
-    for b in numba.prange(len(row_start)):
-        _sense_battle(b, row_start, row_stop, craft, limits, scratch, out)
-
-
-@numba.njit(cache=True)
-def _sense_in_turn(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
-    for b in range(len(row_start)):
-        _sense_battle(b, row_start, row_stop, craft, limits, scratch, out)
 
 
 def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
@@ -370,7 +347,4 @@ def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, 
     Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
     so the answers are the same with one thread or many.
     """
-    if threads.in_parallel(int(row_stop[-1])):
-        _sense_in_parallel(row_start, row_stop, craft, limits, scratch, out)
-    else:
-        _sense_in_turn(row_start, row_stop, craft, limits, scratch, out)
+    _sense(int(row_stop[-1]), row_start, row_stop, *craft, *limits, *scratch, *out)
