@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numpy.typing import NDArray
@@ -16,14 +18,41 @@ ROOF_MARGIN_M = 45.0
 PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
 
+@numba.njit(cache=True)
+def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: float) -> tuple[float, float]:
+    """The heading and flight-path angle that point a craft at a place: straight at it, climbing or
+    diving to meet its height, no steeper than `MAX_CLIMB_RAD` and gentler than the slope itself while
+    the place is farther than `gain_m`."""
+    dx = px - x
+    dy = py - y
+    horizontal = math.hypot(dx, dy)
+    heading = math.atan2(dx, dy) % (2 * math.pi)
+    gamma = min(max(math.atan2(pz - z, max(horizontal, gain_m)), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
+    return heading, gamma
+
+
+@numba.njit(cache=True)
+def orbit_point(x: float, y: float, cx: float, cy: float, radius_m: float, clockwise: bool) -> tuple[float, float]:
+    """Where a craft circling (cx, cy) aims: a point on the circle a little ahead of where it is."""
+    ahead = math.atan2(x - cx, y - cy) + (0.35 if clockwise else -0.35)
+    return cx + radius_m * math.sin(ahead), cy + radius_m * math.cos(ahead)
+
+
 def steer_to(world: World, rows: I64, px: F64, py: F64, pz: F64, gain_m: float = 1500.0) -> None:
-    """Point rows at a place: heading straight at it, climbing or diving to meet its height."""
-    dx = px - world.x_m[rows]
-    dy = py - world.y_m[rows]
-    horizontal = np.hypot(dx, dy)
-    world.cmd_heading_rad[rows] = np.mod(np.arctan2(dx, dy), 2 * np.pi)
-    dz = pz - world.z_m[rows]
-    world.cmd_gamma_rad[rows] = np.clip(np.arctan2(dz, np.maximum(horizontal, gain_m)), -MAX_CLIMB_RAD, MAX_CLIMB_RAD)
+    """Point rows at a place (`aim`)."""
+    _steer(
+        len(rows),
+        rows,
+        _per_row(px, rows),
+        _per_row(py, rows),
+        _per_row(pz, rows),
+        gain_m,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+    )
 
 
 def orbit(
@@ -35,16 +64,57 @@ def orbit(
     altitude_m: F64 | float,
     clockwise: bool = True,
 ) -> None:
-    """Circle a point: aim at a point on the circle a little ahead of where one is."""
-    angle = np.arctan2(world.x_m[rows] - cx, world.y_m[rows] - cy)
-    ahead = angle + (0.35 if clockwise else -0.35)
-    steer_to(
-        world,
+    """Circle a point at a height (`orbit_point`)."""
+    _orbit(
+        len(rows),
         rows,
-        cx + radius_m * np.sin(ahead),
-        cy + radius_m * np.cos(ahead),
-        np.broadcast_to(np.asarray(altitude_m, dtype=np.float64), rows.shape).copy(),
+        _per_row(cx, rows),
+        _per_row(cy, rows),
+        _per_row(altitude_m, rows),
+        radius_m,
+        clockwise,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
     )
+
+
+def _per_row(value: F64 | float, rows: I64) -> F64:
+    out: F64 = np.broadcast_to(np.asarray(value, dtype=np.float64), rows.shape)
+    return np.ascontiguousarray(out)
+
+
+def _steer_rows(
+    rows: I64, px: F64, py: F64, pz: F64, gain_m: float, x: F64, y: F64, z: F64, cmd_heading: F64, cmd_gamma: F64
+) -> None:
+    for k in numba.prange(len(rows)):
+        r = rows[k]
+        cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px[k], py[k], pz[k], gain_m)
+
+
+def _orbit_rows(
+    rows: I64,
+    cx: F64,
+    cy: F64,
+    altitude_m: F64,
+    radius_m: float,
+    clockwise: bool,
+    x: F64,
+    y: F64,
+    z: F64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+) -> None:
+    for k in numba.prange(len(rows)):
+        r = rows[k]
+        px, py = orbit_point(x[r], y[r], cx[k], cy[k], radius_m, clockwise)
+        cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, altitude_m[k], 1500.0)
+
+
+_steer = threads.twins(_steer_rows)
+_orbit = threads.twins(_orbit_rows)
 
 
 def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:

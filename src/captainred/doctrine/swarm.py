@@ -5,15 +5,24 @@ down rather than kill her; those whose emitters are spent go home to rearm; the 
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from captainred.doctrine.modes import Mode, mode_in
-from captainred.doctrine.steering import avoid_terrain, orbit, steer_to
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.steering import aim, avoid_terrain, orbit_point
+from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
-from captainred.engine.sensing import Picture, in_cone
-from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
-from captainred.engine.world import AIR_COMMAND, I64, LGF, B, Status, World, emit, emit_battle
+from captainred.engine.sensing import Picture, range_and_angle_off
+from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
+from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, Status, World, emit, emit_battle
+
+# Plain ints for the compiled kernels.
+AIRBORNE, RETURNED = int(Status.AIRBORNE), int(Status.RETURNED)
+RETURN, GUARD, ATTACK, HERD = int(Mode.RETURN), int(Mode.GUARD), int(Mode.ATTACK), int(Mode.HERD)
 
 LEASH_M = 16000.0  # an LGF does not follow a pilot further than this from its ship
 SIGHT_M = 12000.0
@@ -29,16 +38,163 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         return
     _commit(world, active, picture)
     _launch_from_doors(world, active)
-    up = active & world.airborne & (world.side == LGF)
-    if not up.any():
-        return
-    world.trigger[up] = False
-    _rearm(world, up)
-    _herd(world, up, picture)
-    _attack(world, up, picture, armoury)
-    _guard(world, up)
-    rows = np.flatnonzero(up & (world.mode != Mode.RETURN))
+    sx, sy, sz = world.ship_xyz
+    hx, hy, _ = world.ship_half_m
+    enemy = world.scenario.scenario.enemy
+    doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
+    _decide(
+        world.n,
+        active,
+        world.status,
+        world.side,
+        world.mode,
+        world.bursts_left,
+        world.slot,
+        world.force_down_role,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.heading_rad,
+        world.gamma_rad,
+        world.speed_mps,
+        picture.nearest_enemy,
+        picture.nearest_range_m,
+        picture.nearest_prey,
+        armoury.spec["energy_range"],
+        armoury.spec["energy_cone"],
+        world.target,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+        world.trigger,
+        world.docked,
+        sx,
+        sy,
+        sz,
+        hx,
+        hy,
+        doors,
+        enemy.airborne,
+    )
+    for row in np.flatnonzero(world.docked).tolist():
+        world.docked[row] = False
+        emit(world, row, EventKind.RETURNED_TO_SHIP)
+    rows = np.flatnonzero(active & world.airborne & (world.side == LGF) & (world.mode != Mode.RETURN))
     avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
+
+
+def _decide_rows(
+    active: B,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    bursts_left: F64,
+    slot: NDArray[np.int32],
+    force_down_role: B,
+    x: F64,
+    y: F64,
+    z: F64,
+    heading: F64,
+    gamma: F64,
+    speed: F64,
+    nearest_enemy: I64,
+    nearest_range_m: F64,
+    nearest_prey: I64,
+    energy_range_m: F64,
+    energy_cone_rad: F64,
+    target: I64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+    trigger: B,
+    docked: B,
+    sx: float,
+    sy: float,
+    sz: float,
+    hx: float,
+    hy: float,
+    doors: int,
+    first_door_slot: int,
+) -> None:
+    """Each LGF in the air, in order of the rules: those whose emitters are spent go home to rearm (and
+    dock at their door); force-down LGFs close around a struggling pilot within the leash, one above
+    and one on each side; the rest go for the pilot sensing chose for them, coming in behind her from
+    far off and leading her close in, firing when she is in reach; those with nobody in reach circle
+    the ship. Each LGF writes only its own row (`docked` marks those that docked this tick)."""
+    for r in numba.prange(len(status)):
+        if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
+            continue
+        trigger[r] = False
+        # Spent: home to the door to rearm.
+        if bursts_left[r] <= 0:
+            mode[r] = RETURN
+        if mode[r] == RETURN:
+            door_x, door_y, _ = door_position(slot[r], first_door_slot, doors, sx, sy, hx, hy)
+            cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], door_x, door_y, sz, 300.0)
+            cmd_throttle[r] = 0.7
+            target[r] = -1
+            if math.hypot(door_x - x[r], door_y - y[r]) < DOCK_RANGE_M:
+                status[r] = RETURNED
+                speed[r] = 0.0
+                docked[r] = True
+            continue
+        # Force-down: herd a struggling pilot down (and stay with her till she is on the ground).
+        prey = nearest_prey[r]
+        if force_down_role[r] and prey >= 0 and math.hypot(x[prey] - sx, y[prey] - sy) < LEASH_M:
+            mode[r] = HERD
+            target[r] = prey
+            role = slot[r] % 3
+            fx, fy = math.sin(heading[prey]), math.cos(heading[prey])
+            right = 90.0 if role == 1 else (-90.0 if role == 2 else 0.0)
+            above = 70.0 if role == 0 else 10.0
+            back = 30.0
+            lead_m = speed[prey] * 1.0
+            px = x[prey] + right * fy - back * fx + fx * lead_m
+            py = y[prey] - right * fx - back * fy + fy * lead_m
+            cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, z[prey] + above, 200.0)
+            gap = math.hypot(px - x[r], py - y[r])
+            cmd_throttle[r] = min(max(0.5 + gap / 600.0, 0.2), 1.1)
+            continue
+        if mode[r] == HERD:
+            mode[r] = GUARD
+        # Attack the pilot sensing chose, if she is within sight and the leash.
+        e = nearest_enemy[r]
+        if e >= 0 and nearest_range_m[r] < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M:
+            mode[r] = ATTACK
+            target[r] = e
+            ax, ay, az = lead(x[r], y[r], z[r], x[e], y[e], z[e], speed[e], heading[e], gamma[e], BULLET_SPEED_MPS)
+            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            if range_m > 1200.0:  # from far off, come in behind her
+                ax = x[e] - 600.0 * math.sin(heading[e])
+                ay = y[e] - 600.0 * math.cos(heading[e])
+                az = z[e]
+            cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], ax, ay, az, 150.0)
+            cmd_throttle[r] = 1.1 if range_m > 500.0 else 0.8
+            trigger[r] = range_m < energy_range_m[r] and off < SNAP_SHOT_FACTOR * energy_cone_rad[r]
+            continue
+        # Nobody in reach: guard the ship.
+        mode[r] = GUARD
+        target[r] = -1
+        px, py = orbit_point(x[r], y[r], sx, sy, GUARD_RADIUS_M, True)
+        cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, GUARD_ALTITUDE_M, 1500.0)
+        cmd_throttle[r] = 0.6
+
+
+_decide = threads.twins(_decide_rows)
+
+
+@numba.njit(cache=True)
+def door_position(
+    slot: int, first_door_slot: int, doors: int, sx: float, sy: float, hx: float, hy: float
+) -> tuple[float, float, float]:
+    """Where the ship's door of an LGF's slot is (just outside the hull, east doors at even numbers,
+    spread along the ship's length), and the heading out of it."""
+    door = (slot - first_door_slot) % doors
+    east = door % 2 == 0
+    along = ((door // 2) - (doors - 1) // 4) * (hy / max(1, doors // 2))
+    x = sx + hx + DOOR_CLEARANCE_M if east else sx - hx - DOOR_CLEARANCE_M
+    heading = math.pi / 2 if east else 3 * math.pi / 2
+    return x, sy + along, heading
 
 
 def _commit(world: World, active: B, picture: Picture) -> None:
@@ -63,130 +219,17 @@ def _commit(world: World, active: B, picture: Picture) -> None:
             emit_battle(world, b, EventKind.SWARM_LAUNCH, door=door, craft=int(np.sum(k % ship.doors == door)))
 
 
-def _door_positions(world: World, rows: I64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    assert world.ship_xyz is not None
-    sx, sy, sz = world.ship_xyz
-    hx, hy, _ = world.ship_half_m
-    enemy = world.scenario.scenario.enemy
-    doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
-    k = world.slot[rows] - enemy.airborne
-    door = k % doors
-    east = door % 2 == 0
-    along = ((door // 2) - (doors - 1) // 4) * (hy / max(1, doors // 2))
-    x = np.where(east, sx + hx + DOOR_CLEARANCE_M, sx - hx - DOOR_CLEARANCE_M)
-    y = sy + along
-    heading = np.where(east, np.pi / 2, 3 * np.pi / 2)
-    return x, y, np.full(len(rows), sz), heading
-
-
 def _launch_from_doors(world: World, active: B) -> None:
     now = world.time_s[world.battle]
     due = np.flatnonzero(active & (world.side == LGF) & (world.status == Status.READY) & (world.launch_at_s <= now))
     if not len(due):
         return
-    x, y, z, heading = _door_positions(world, due)
-    put_in_air(world, due, x, y, z, heading, 0.8 * world.cruise_speed_mps[due], base="mother-ship")
+    assert world.ship_xyz is not None
+    sx, sy, sz = world.ship_xyz
+    hx, hy, _ = world.ship_half_m
+    enemy = world.scenario.scenario.enemy
+    doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
+    placed = np.array([door_position(int(s), enemy.airborne, doors, sx, sy, hx, hy) for s in world.slot[due]])
+    x, y, heading = placed[:, 0], placed[:, 1], placed[:, 2]
+    put_in_air(world, due, x, y, np.full(len(due), sz), heading, 0.8 * world.cruise_speed_mps[due], base="mother-ship")
     world.mode[due] = Mode.GUARD
-
-
-def _rearm(world: World, up: B) -> None:
-    assert world.ship_xyz is not None
-    spent = up & (world.bursts_left <= 0) & (world.mode != Mode.RETURN)
-    world.mode[spent] = Mode.RETURN
-    rows = np.flatnonzero(up & (world.mode == Mode.RETURN))
-    if not len(rows):
-        return
-    x, y, z, _ = _door_positions(world, rows)
-    steer_to(world, rows, x, y, z, gain_m=300.0)
-    world.cmd_throttle[rows] = 0.7
-    world.target[rows] = -1
-    docked = np.hypot(x - world.x_m[rows], y - world.y_m[rows]) < DOCK_RANGE_M
-    for row in rows[docked].tolist():
-        world.status[row] = Status.RETURNED
-        world.speed_mps[row] = 0.0
-        emit(world, row, EventKind.RETURNED_TO_SHIP)
-
-
-def _herd(world: World, up: B, picture: Picture) -> None:
-    """Force-down LGFs close around a damaged pilot: one above, one on each side."""
-    assert world.ship_xyz is not None
-    sx, sy, _ = world.ship_xyz
-    prey_row = np.maximum(picture.nearest_prey, 0)
-    within_leash = (picture.nearest_prey >= 0) & (
-        np.hypot(world.x_m[prey_row] - sx, world.y_m[prey_row] - sy) < LEASH_M
-    )
-    herders = np.flatnonzero(up & world.force_down_role & (world.mode != Mode.RETURN) & within_leash)
-    if not len(herders):
-        world.mode[up & (world.mode == Mode.HERD)] = Mode.GUARD
-        return
-    prey = picture.nearest_prey[herders]
-    world.mode[herders] = Mode.HERD
-    world.target[herders] = prey
-    role = world.slot[herders] % 3
-    psi = world.heading_rad[prey]
-    fx, fy = np.sin(psi), np.cos(psi)
-    right = np.select([role == 1, role == 2], [90.0, -90.0], 0.0)
-    above = np.where(role == 0, 70.0, 10.0)
-    back = 30.0
-    lead = world.speed_mps[prey] * 1.0
-    px = world.x_m[prey] + right * fy - back * fx + fx * lead
-    py = world.y_m[prey] - right * fx - back * fy + fy * lead
-    pz = world.z_m[prey] + above
-    steer_to(world, herders, px, py, pz, gain_m=200.0)
-    gap = np.hypot(px - world.x_m[herders], py - world.y_m[herders])
-    world.cmd_throttle[herders] = np.clip(0.5 + gap / 600.0, 0.2, 1.1)
-    world.trigger[herders] = False
-    # Once herded down, they stay with her till she is on the ground.
-    stale = up & (world.mode == Mode.HERD)
-    stale[herders] = False
-    world.mode[stale] = Mode.GUARD
-
-
-def _attack(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
-    assert world.ship_xyz is not None
-    sx, sy, _ = world.ship_xyz
-    candidates = np.flatnonzero(up & ~mode_in(world.mode, Mode.RETURN, Mode.HERD))
-    if not len(candidates):
-        return
-    prey = picture.nearest_enemy[candidates]
-    safe = np.maximum(prey, 0)
-    in_reach = (
-        (prey >= 0)
-        & (picture.nearest_range_m[candidates] < SIGHT_M)
-        & (np.hypot(world.x_m[safe] - sx, world.y_m[safe] - sy) < LEASH_M)
-    )
-    rows = candidates[in_reach]
-    world.mode[candidates[~in_reach]] = Mode.GUARD
-    world.target[candidates[~in_reach]] = -1
-    if not len(rows):
-        return
-    target = prey[in_reach]
-    world.mode[rows] = Mode.ATTACK
-    world.target[rows] = target
-    # From far off, come in behind the target; close in, lead it and fire.
-    ax, ay, az = lead_point(world, rows, target, BULLET_SPEED_MPS)
-    rng, off = in_cone(world, rows, ax, ay, az)
-    far = rng > 1200.0
-    psi = world.heading_rad[target]
-    bx = world.x_m[target] - 600.0 * np.sin(psi)
-    by = world.y_m[target] - 600.0 * np.cos(psi)
-    steer_to(
-        world,
-        rows,
-        np.where(far, bx, ax),
-        np.where(far, by, ay),
-        np.where(far, world.z_m[target], az),
-        gain_m=150.0,
-    )
-    world.cmd_throttle[rows] = np.where(rng > 500.0, 1.1, 0.8)
-    spec = armoury.spec
-    world.trigger[rows] = (rng < spec["energy_range"][rows]) & (off < SNAP_SHOT_FACTOR * spec["energy_cone"][rows])
-
-
-def _guard(world: World, up: B) -> None:
-    assert world.ship_xyz is not None
-    sx, sy, _ = world.ship_xyz
-    rows = np.flatnonzero(up & (world.mode == Mode.GUARD))
-    if len(rows):
-        orbit(world, rows, sx, sy, GUARD_RADIUS_M, GUARD_ALTITUDE_M, clockwise=True)
-        world.cmd_throttle[rows] = 0.6

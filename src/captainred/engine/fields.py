@@ -30,10 +30,12 @@ class Scope(Enum):
 
 
 class Kind(Enum):
-    """What a field holds: fixed for the whole run, or changed by the step."""
+    """What a field holds: fixed for the whole run, changed by the step, or a kernel's scratch space (so
+    that no step allocates an array the size of the World)."""
 
     IDENTITY = "identity"  # who and where a row is in the batch, and type parameters copied out
     STATE = "state"  # changed by the step
+    SCRATCH = "scratch"  # written and read within one step by a compiled kernel; nothing carries over
 
 
 SPEC = "captainred.field"

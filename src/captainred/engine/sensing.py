@@ -8,10 +8,13 @@ with craft and their neighbours, not with craft times enemies. Nothing is ever s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
+from captainred.engine import threads
 from captainred.engine.grid import SenseGrid, sense_battles
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
 
@@ -112,17 +115,58 @@ def nearest_enemy_range_m(world: World, row: int) -> float:
     return float(np.sqrt(dx * dx + dy * dy + dz * dz).min())
 
 
+@numba.njit(cache=True)
+def range_and_angle_off(
+    x: float, y: float, z: float, heading_rad: float, gamma_rad: float, aim_x: float, aim_y: float, aim_z: float
+) -> tuple[float, float]:
+    """Range from a craft to an aim point, and the angle (rad) between it and the craft's nose."""
+    dx = aim_x - x
+    dy = aim_y - y
+    dz = aim_z - z
+    range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+    cos_g = math.cos(gamma_rad)
+    dot = dx * cos_g * math.sin(heading_rad) + dy * cos_g * math.cos(heading_rad) + dz * math.sin(gamma_rad)
+    off = math.acos(min(max(dot / max(range_m, 1e-6), -1.0), 1.0))
+    return range_m, off
+
+
 def in_cone(world: World, shooter: I64, aim_x: F64, aim_y: F64, aim_z: F64) -> tuple[F64, F64]:
-    """Range to an aim point and the angle (rad) between it and the shooter's nose."""
-    dx = aim_x - world.x_m[shooter]
-    dy = aim_y - world.y_m[shooter]
-    dz = aim_z - world.z_m[shooter]
-    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
-    cos_g = np.cos(world.gamma_rad[shooter])
-    dot = (
-        dx * cos_g * np.sin(world.heading_rad[shooter])
-        + dy * cos_g * np.cos(world.heading_rad[shooter])
-        + dz * np.sin(world.gamma_rad[shooter])
+    """`range_and_angle_off` for each shooter and its aim point."""
+    range_m = np.empty(len(shooter))
+    off = np.empty(len(shooter))
+    _in_cone(
+        len(shooter),
+        shooter,
+        np.asarray(aim_x, dtype=np.float64),
+        np.asarray(aim_y, dtype=np.float64),
+        np.asarray(aim_z, dtype=np.float64),
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.heading_rad,
+        world.gamma_rad,
+        range_m,
+        off,
     )
-    off = np.arccos(np.clip(dot / np.maximum(rng, 1e-6), -1.0, 1.0))
-    return rng, off
+    return range_m, off
+
+
+def _in_cone_rows(
+    shooter: I64,
+    aim_x: F64,
+    aim_y: F64,
+    aim_z: F64,
+    x: F64,
+    y: F64,
+    z: F64,
+    heading: F64,
+    gamma: F64,
+    range_m: F64,
+    off: F64,
+) -> None:
+    for k in numba.prange(len(shooter)):
+        r = shooter[k]
+        range_m[k], off[k] = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], aim_x[k], aim_y[k], aim_z[k])
+
+
+_in_cone = threads.twins(_in_cone_rows)

@@ -8,10 +8,13 @@ to the damage stage. Hit chances depend on range, angle-off and the shooter's sk
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
+from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform
@@ -106,19 +109,71 @@ class Armoury:
         self.spec = _spec_arrays(world)
 
 
-def lead_point(world: World, shooter: I64, target: I64, projectile_mps: float) -> tuple[F64, F64, F64]:
-    """Where the target will be when a round fired now arrives (first-order lead)."""
-    dx = world.x_m[target] - world.x_m[shooter]
-    dy = world.y_m[target] - world.y_m[shooter]
-    dz = world.z_m[target] - world.z_m[shooter]
-    t = np.sqrt(dx * dx + dy * dy + dz * dz) / projectile_mps
-    v = world.speed_mps[target]
-    cg = np.cos(world.gamma_rad[target])
+@numba.njit(cache=True)
+def lead(
+    shooter_x: float,
+    shooter_y: float,
+    shooter_z: float,
+    x: float,
+    y: float,
+    z: float,
+    speed_mps: float,
+    heading_rad: float,
+    gamma_rad: float,
+    projectile_mps: float,
+) -> tuple[float, float, float]:
+    """Where a target at (x, y, z) will be when a round fired now arrives (first-order lead)."""
+    dx = x - shooter_x
+    dy = y - shooter_y
+    dz = z - shooter_z
+    t = math.sqrt(dx * dx + dy * dy + dz * dz) / projectile_mps
+    cg = math.cos(gamma_rad)
     return (
-        world.x_m[target] + v * cg * np.sin(world.heading_rad[target]) * t,
-        world.y_m[target] + v * cg * np.cos(world.heading_rad[target]) * t,
-        world.z_m[target] + v * np.sin(world.gamma_rad[target]) * t,
+        x + speed_mps * cg * math.sin(heading_rad) * t,
+        y + speed_mps * cg * math.cos(heading_rad) * t,
+        z + speed_mps * math.sin(gamma_rad) * t,
     )
+
+
+def lead_point(world: World, shooter: I64, target: I64, projectile_mps: float) -> tuple[F64, F64, F64]:
+    """`lead` for each shooter and its target."""
+    out = np.empty((3, len(shooter)))
+    _lead_points(
+        len(shooter),
+        shooter,
+        target,
+        projectile_mps,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.speed_mps,
+        world.heading_rad,
+        world.gamma_rad,
+        out,
+    )
+    return out[0], out[1], out[2]
+
+
+def _lead_point_rows(
+    shooter: I64,
+    target: I64,
+    projectile_mps: float,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    heading: F64,
+    gamma: F64,
+    out: F64,
+) -> None:
+    for k in numba.prange(len(shooter)):
+        s, t = shooter[k], target[k]
+        out[0, k], out[1, k], out[2, k] = lead(
+            x[s], y[s], z[s], x[t], y[t], z[t], speed[t], heading[t], gamma[t], projectile_mps
+        )
+
+
+_lead_points = threads.twins(_lead_point_rows)
 
 
 def _aspect_factor(world: World, shooter: I64, target: I64) -> F64:

@@ -189,6 +189,10 @@ class World:
     landed_s: F64 = per_row(np.float64, np.inf)
     sorties: I32 = per_row(np.int32, 0)
     sick_bay_until_s: F64 = per_row(np.float64, 0.0)
+    # --- kernels' scratch, cleared by whoever reads it
+    docked: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # LGFs that docked this tick (the swarm)
+    inside_net: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # LGFs that flew into the dome this tick
+    first_at_gap: I64 = per_battle(np.int64, -1, kind=Kind.SCRATCH)  # the net: who it parts for (-1: none)
 
     # --- per squadron
     squadron_formed: B = per_squadron(np.bool_, False)
