@@ -7,11 +7,17 @@ down (its landing intent) makes a forced landing in a street, or ditches at sea,
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.world import F64, I64, LGF, Status, World, emit
+from captainred.scenario.maps import height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
 
@@ -30,53 +36,116 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
     if not len(idx):
         return
     theatre = world.theatre
-    p0 = np.stack([x0, y0, z0], axis=1)
-    p1 = np.stack([world.x_m[idx], world.y_m[idx], world.z_m[idx]], axis=1)
-    clear, t_hit = theatre.segment_hit(p0, p1)
-    # A craft that hits something stops where it hit it, not at the end of its move; what it hit is
-    # read a hair further along the move, so a wall counts as its building.
-    move = p1 - p0
-    stop = p0 + t_hit[:, None] * move
-    beyond = p0 + np.minimum(t_hit + 1e-3, 1.0)[:, None] * move
-    ground = np.maximum(
-        theatre.ground_height_m(stop[:, 0], stop[:, 1]), theatre.ground_height_m(beyond[:, 0], beyond[:, 1])
-    )
-    blocked = np.flatnonzero(~clear)
-    rows = idx[blocked]
-    world.x_m[rows], world.y_m[rows] = stop[blocked, 0], stop[blocked, 1]
-    world.z_m[rows] = np.maximum(stop[blocked, 2], 0.0)
-    p1[blocked] = stop[blocked]
-
-    inside_ship = np.zeros(len(idx), dtype=bool)
+    ox, oy = theatre.origin_m
     if world.ship_xyz is not None:
-        sx, sy, sz = world.ship_xyz
-        hx, hy, hz = world.ship_half_m
-        inside_ship = (
-            (np.abs(p1[:, 0] - sx) < hx)
-            & (np.abs(p1[:, 1] - sy) < hy)
-            & (np.abs(p1[:, 2] - sz) < hz)
-            & (world.side[idx] != LGF)
-        )
-
-    for k in np.flatnonzero(~clear | inside_ship).tolist():
+        ship, half = world.ship_xyz, world.ship_half_m
+    else:
+        ship, half = (0.0, 0.0, 0.0), (-1.0, -1.0, -1.0)  # no hull: nothing is inside it
+    unfinished = _strike(
+        len(idx),
+        idx,
+        x0,
+        y0,
+        z0,
+        theatre.heights_m,
+        ox,
+        oy,
+        theatre.cell_m,
+        theatre.max_height_m,
+        *ship,
+        *half,
+        world.side,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.struck,
+        world.struck_ground_m,
+    )
+    if unfinished:
+        raise RuntimeError("segment walk did not finish")  # a bug, not bad input
+    for k in np.flatnonzero(world.struck[idx]).tolist():
         row = int(idx[k])
-        if inside_ship[k]:
+        world.struck[row] = False
+        ground = float(world.struck_ground_m[row])
+        if ground == INSIDE_THE_HULL:
             _crash(world, row, "the mother ship's hull")
             continue
-        on_land = _over_land(world, float(p1[k, 0]), float(p1[k, 1]))
-        gentle = world.gamma_rad[row] > -LANDING_MAX_DESCENT_RAD and ground[k] <= 1.0
+        on_land = _over_land(world, float(world.x_m[row]), float(world.y_m[row]))
+        gentle = world.gamma_rad[row] > -LANDING_MAX_DESCENT_RAD and ground <= 1.0
         if world.landing_intent[row] and gentle and not world.pilot_dead[row]:
             if on_land:
                 _forced_landing(world, row)
             else:
                 world.status[row] = Status.LOST
                 emit(world, row, EventKind.DITCHED, cause="ditched at sea")
-        elif ground[k] > 1.0:
+        elif ground > 1.0:
             _crash(world, row, "flew into a building")
         elif on_land:
             _crash(world, row, "flew into the ground")
         else:
             _crash(world, row, "flew into the sea")
+
+
+INSIDE_THE_HULL = -1.0  # `struck_ground_m` of a craft that flew into the mother ship
+
+
+def _strike_rows(
+    idx: I64,
+    x0: F64,
+    y0: F64,
+    z0: F64,
+    heights: NDArray[np.float32],
+    ox: float,
+    oy: float,
+    cell: float,
+    max_height_m: float,
+    sx: float,
+    sy: float,
+    sz: float,
+    hx: float,
+    hy: float,
+    hz: float,
+    side: NDArray[np.int8],
+    x: F64,
+    y: F64,
+    z: F64,
+    struck: NDArray[np.bool_],
+    struck_ground_m: F64,
+) -> int:
+    """Each move k of row idx[k], from (x0, y0, z0)[k] to where the row is now, against the ground, the
+    roofs, the walls and the sea (`move_hit`). A craft that hits something stops where it hit it, not at
+    the end of its move (never below the sea), and is marked `struck`, with the height of what it hit
+    (read a hair further along the move, so a wall counts as its building). Air Command's craft whose
+    move ends inside the mother ship's hull are struck too, at `INSIDE_THE_HULL`. Each craft writes only
+    its own row. Returns how many walks did not finish (a bug if any)."""
+    unfinished = 0
+    for k in numba.prange(len(idx)):
+        r = idx[k]
+        ax, ay, az = x0[k], y0[k], z0[k]
+        mx, my, mz = x[r] - ax, y[r] - ay, z[r] - az
+        t_hit = move_hit(heights, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
+        if math.isnan(t_hit):
+            unfinished += 1
+            continue
+        if math.isfinite(t_hit):
+            beyond = min(t_hit + 1e-3, 1.0)
+            stop_x, stop_y, stop_z = ax + t_hit * mx, ay + t_hit * my, az + t_hit * mz
+            struck_ground_m[r] = max(
+                height_at(heights, ox, oy, cell, stop_x, stop_y),
+                height_at(heights, ox, oy, cell, ax + beyond * mx, ay + beyond * my),
+            )
+            struck[r] = True
+            x[r], y[r], z[r] = stop_x, stop_y, max(stop_z, 0.0)
+            p1_z = stop_z
+        else:
+            p1_z = z[r]
+        if side[r] != LGF and abs(x[r] - sx) < hx and abs(y[r] - sy) < hy and abs(p1_z - sz) < hz:
+            struck[r] = True
+            struck_ground_m[r] = INSIDE_THE_HULL
+    return unfinished
+
+
+_strike = threads.twins(_strike_rows)
 
 
 def _over_land(world: World, x: float, y: float) -> bool:

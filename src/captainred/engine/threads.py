@@ -32,25 +32,24 @@ def in_parallel(rows: int) -> bool:
 class Twins:
     """One kernel compiled in turn and spread over threads; call it with the size of its loop first."""
 
-    def __init__(self, kernel: Callable[..., None]) -> None:
+    def __init__(self, kernel: Callable[..., Any]) -> None:
         self.__doc__ = kernel.__doc__
         self.in_turn = numba.njit(cache=True)(_renamed(kernel, "in_turn"))
         self.in_parallel = numba.njit(cache=True, parallel=True)(_renamed(kernel, "in_parallel"))
 
-    def __call__(self, rows: int, *args: Any) -> None:
+    def __call__(self, rows: int, *args: Any) -> Any:
         if in_parallel(rows):
-            self.in_parallel(*args)
-        else:
-            self.in_turn(*args)
+            return self.in_parallel(*args)
+        return self.in_turn(*args)
 
 
-def twins(kernel: Callable[..., None]) -> Twins:
+def twins(kernel: Callable[..., Any]) -> Twins:
     """Compile `kernel` (a loop over `numba.prange`) twice: in turn and over threads. Each copy has a name
     of its own, so Numba's on-disk cache keeps both."""
     return Twins(kernel)
 
 
-def _renamed(kernel: Callable[..., None], how: str) -> Callable[..., None]:
+def _renamed(kernel: Callable[..., Any], how: str) -> Callable[..., Any]:
     copy = types.FunctionType(kernel.__code__, kernel.__globals__, f"{kernel.__name__}_{how}", kernel.__defaults__)
     copy.__qualname__ = f"{kernel.__qualname__}_{how}"
     copy.__module__ = kernel.__module__

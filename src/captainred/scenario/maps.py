@@ -12,6 +12,7 @@ The sea, the streets and the park have height 0.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -75,69 +76,107 @@ def ground_heights(
 
 
 @numba.njit(cache=True)
-def _walk_moves(
-    heights: npt.NDArray[np.float32], ox: float, oy: float, c: float, p0: F64, d: F64, blocked: F64
-) -> bool:
-    """Walk each move p0 -> p0 + d cell by cell (Amanatides–Woo) and write, for those that pass below a
-    roof, the fraction of the move at which they first do. Within a cell the move's lowest point is at
-    its entry or its exit, since height along a straight move is linear, so no corner is cut. Returns
-    False if a walk did not finish in the cells a move can cross (a bug, never bad input)."""
+def walk_move(
+    heights: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    c: float,
+    ax: float,
+    ay: float,
+    az: float,
+    vx: float,
+    vy: float,
+    vz: float,
+) -> float:
+    """Walk one move (ax, ay, az) -> + (vx, vy, vz) cell by cell (Amanatides–Woo): the fraction of the
+    move at which it first passes below a roof, inf if it never does. Within a cell the move's lowest
+    point is at its entry or its exit, since height along a straight move is linear, so no corner is
+    cut. NaN if the walk did not finish in the cells a move can cross (a bug, never bad input)."""
     ny, nx = heights.shape
-    # Clip each move to the grid shrunk by one cell: the outer ring is open water, so nothing is lost.
-    box_lo = (ox + c, oy + c)
-    box_hi = (ox + (nx - 1) * c, oy + (ny - 1) * c)
+    # Clip the move to the grid shrunk by one cell: the outer ring is open water, so nothing is lost.
+    t_in, t_out = 0.0, 1.0
+    for start, step, lo, hi in ((ax, vx, ox + c, ox + (nx - 1) * c), (ay, vy, oy + c, oy + (ny - 1) * c)):
+        if step != 0.0:
+            ta = (lo - start) / step
+            tb = (hi - start) / step
+            t_in = max(t_in, min(ta, tb))
+            t_out = min(t_out, max(ta, tb))
+        elif start < lo or start > hi:
+            t_out = -1.0
+    if not t_in <= t_out:
+        return math.inf
+    t_enter, t_end = t_in, t_out
+    sx = 1 if vx > 0 else (-1 if vx < 0 else 0)
+    sy = 1 if vy > 0 else (-1 if vy < 0 else 0)
+    ix = int(min(max(np.floor((ax + t_enter * vx - ox) / c), 0.0), nx - 1.0))
+    iy = int(min(max(np.floor((ay + t_enter * vy - oy) / c), 0.0), ny - 1.0))
+    for _ in range(nx + ny + 4):  # a move crosses at most nx + ny cells
+        # Parameter at which the move leaves the current cell through its x or y side.
+        edge_x = ox + (ix + (1 if sx > 0 else 0)) * c
+        edge_y = oy + (iy + (1 if sy > 0 else 0)) * c
+        tx = (edge_x - ax) / vx if sx != 0 else np.inf
+        ty = (edge_y - ay) / vy if sy != 0 else np.inf
+        t_exit = max(min(min(tx, ty), t_end), t_enter)
+        z_in = az + t_enter * vz
+        z_out = az + t_exit * vz
+        roof = np.float64(heights[iy, ix])
+        if min(z_in, z_out) < roof:
+            # Entering below the roof: a wall, met on entry; entering above it: the roof, met where the
+            # move comes down through it.
+            if z_in < roof:
+                return t_enter
+            through_roof = (z_in - roof) / (z_in - z_out if z_in - z_out != 0 else 1.0)
+            return t_enter + min(max(through_roof, 0.0), 1.0) * (t_exit - t_enter)
+        if tx <= ty:
+            ix = min(max(ix + sx, 0), nx - 1)
+        else:
+            iy = min(max(iy + sy, 0), ny - 1)
+        if not t_exit < t_end:
+            return math.inf
+        t_enter = t_exit
+    return math.nan
+
+
+@numba.njit(cache=True)
+def move_hit(
+    heights: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    c: float,
+    max_height_m: float,
+    x0: float,
+    y0: float,
+    z0: float,
+    x1: float,
+    y1: float,
+    z1: float,
+) -> float:
+    """Where one straight move first meets the ground, a roof, a wall or the sea, as a fraction of the
+    move (0..1); inf if it stays clear (see `Theatre.segment_hit`)."""
+    # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
+    dz = z1 - z0
+    hit_t = math.inf
+    if min(z0, z1) < 0.0:
+        hit_t = min(max(z0 / -dz, 0.0), 1.0) if dz < 0 else 0.0
+    if min(z0, z1) < max_height_m:
+        walked = walk_move(heights, ox, oy, c, x0, y0, z0, x1 - x0, y1 - y0, dz)
+        if math.isnan(walked):
+            return walked
+        hit_t = min(hit_t, walked)
+    # An end exactly on a cell edge belongs to the cell beyond it, which the walk stops short of.
+    if z0 < height_at(heights, ox, oy, c, x0, y0):
+        hit_t = 0.0
+    if z1 < height_at(heights, ox, oy, c, x1, y1):
+        hit_t = min(hit_t, 1.0)
+    return hit_t
+
+
+@numba.njit(cache=True)
+def _move_hits(
+    heights: npt.NDArray[np.float32], ox: float, oy: float, c: float, max_height_m: float, p0: F64, p1: F64, out: F64
+) -> None:
     for k in range(len(p0)):
-        t_in, t_out = 0.0, 1.0
-        for axis in range(2):
-            start, step = p0[k, axis], d[k, axis]
-            if step != 0.0:
-                ta = (box_lo[axis] - start) / step
-                tb = (box_hi[axis] - start) / step
-                t_in = max(t_in, min(ta, tb))
-                t_out = min(t_out, max(ta, tb))
-            elif start < box_lo[axis] or start > box_hi[axis]:
-                t_out = -1.0
-        if not t_in <= t_out:
-            continue
-        ax, ay, az = p0[k, 0], p0[k, 1], p0[k, 2]
-        vx, vy, vz = d[k, 0], d[k, 1], d[k, 2]
-        t_enter, t_end = t_in, t_out
-        sx = 1 if vx > 0 else (-1 if vx < 0 else 0)
-        sy = 1 if vy > 0 else (-1 if vy < 0 else 0)
-        ix = int(min(max(np.floor((ax + t_enter * vx - ox) / c), 0.0), nx - 1.0))
-        iy = int(min(max(np.floor((ay + t_enter * vy - oy) / c), 0.0), ny - 1.0))
-        finished = False
-        for _ in range(nx + ny + 4):  # a move crosses at most nx + ny cells
-            # Parameter at which the move leaves the current cell through its x or y side.
-            edge_x = ox + (ix + (1 if sx > 0 else 0)) * c
-            edge_y = oy + (iy + (1 if sy > 0 else 0)) * c
-            tx = (edge_x - ax) / vx if sx != 0 else np.inf
-            ty = (edge_y - ay) / vy if sy != 0 else np.inf
-            t_exit = max(min(min(tx, ty), t_end), t_enter)
-            z_in = az + t_enter * vz
-            z_out = az + t_exit * vz
-            roof = np.float64(heights[iy, ix])
-            if min(z_in, z_out) < roof:
-                # Entering below the roof: a wall, met on entry; entering above it: the roof, met where
-                # the move comes down through it.
-                if z_in < roof:
-                    blocked[k] = t_enter
-                else:
-                    through_roof = (z_in - roof) / (z_in - z_out if z_in - z_out != 0 else 1.0)
-                    blocked[k] = t_enter + min(max(through_roof, 0.0), 1.0) * (t_exit - t_enter)
-                finished = True
-                break
-            if tx <= ty:
-                ix = min(max(ix + sx, 0), nx - 1)
-            else:
-                iy = min(max(iy + sy, 0), ny - 1)
-            if not t_exit < t_end:
-                finished = True
-                break
-            t_enter = t_exit
-        if not finished:
-            return False
-    return True
+        out[k] = move_hit(heights, ox, oy, c, max_height_m, p0[k, 0], p0[k, 1], p0[k, 2], p1[k, 0], p1[k, 1], p1[k, 2])
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,31 +246,15 @@ class Theatre:
         no move can clip the corner of a building between two samples. Moves that stay above the
         tallest roof, or never touch the grid, skip the walk.
         """
-        p0 = np.asarray(p0, dtype=np.float64).reshape(-1, 3)
-        p1 = np.asarray(p1, dtype=np.float64).reshape(-1, 3)
-        z_low = np.minimum(p0[:, 2], p1[:, 2])
-        # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
-        dz = p1[:, 2] - p0[:, 2]
-        sea_t = np.where(dz < 0, np.clip(p0[:, 2] / np.where(dz < 0, -dz, 1.0), 0.0, 1.0), 0.0)
-        hit_t = np.where(z_low >= 0.0, np.inf, sea_t)
-        rows = np.flatnonzero(z_low < self.max_height_m)
-        if len(rows):
-            with np.errstate(over="ignore", invalid="ignore"):  # a tiny step crosses its next edge at t = inf
-                walked = self._walk(p0[rows], p1[rows])
-            hit_t[rows] = np.minimum(hit_t[rows], walked)
-        # An end exactly on a cell edge belongs to the cell beyond it, which the walk stops short of.
-        hit_t = np.where(p0[:, 2] < self.ground_height_m(p0[:, 0], p0[:, 1]), 0.0, hit_t)
-        hit_t = np.where(p1[:, 2] < self.ground_height_m(p1[:, 0], p1[:, 1]), np.minimum(hit_t, 1.0), hit_t)
+        p0 = np.ascontiguousarray(p0, dtype=np.float64).reshape(-1, 3)
+        p1 = np.ascontiguousarray(p1, dtype=np.float64).reshape(-1, 3)
+        hit_t = np.empty(len(p0))
+        ox, oy = self.origin_m
+        _move_hits(self.heights_m, ox, oy, self.cell_m, self.max_height_m, p0, p1, hit_t)
+        if np.isnan(hit_t).any():
+            raise RuntimeError("segment walk did not finish")  # a bug, not bad input
         clear = ~np.isfinite(hit_t)
         return clear, np.where(clear, 1.0, hit_t)
-
-    def _walk(self, p0: F64, p1: F64) -> F64:
-        """Where each move first passes below a roof, as a fraction of the move (inf: never)."""
-        blocked = np.full(len(p0), np.inf)
-        ox, oy = self.origin_m
-        if not _walk_moves(self.heights_m, ox, oy, self.cell_m, p0, p1 - p0, blocked):
-            raise RuntimeError("segment walk did not finish")  # a bug, not bad input
-        return blocked
 
     def street_point(self, x: F64, y: F64) -> tuple[F64, F64]:
         """Where a crippled aircraft over each point would put down: the nearest avenue or street.
