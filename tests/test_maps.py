@@ -16,6 +16,7 @@ from captainred.scenario.maps import (
     Theatre,
     _manhattan_heights,
     build_theatre,
+    highest_under_box,
 )
 
 # SHA-256 of the Manhattan height grid's bytes. If you change the plan on purpose, recompute it and say so in
@@ -274,3 +275,22 @@ def test_over_the_park_the_street_point_is_beside_it(manhattan: Theatre) -> None
 def test_street_point_keeps_the_shape_it_is_given(manhattan: Theatre) -> None:
     sx, sy = manhattan.street_point(np.zeros((3, 4)), np.full((3, 4), 5000.0))
     assert sx.shape == sy.shape == (3, 4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    x=st.floats(-6000.0, 6000.0),
+    y=st.floats(-1000.0, 22000.0),
+    width=st.floats(0.0, 1500.0),
+    height=st.floats(0.0, 1500.0),
+    u=st.floats(0.0, 1.0),
+    v=st.floats(0.0, 1.0),
+)
+def test_the_highest_ground_under_a_box_bounds_every_point_in_it(
+    manhattan: Theatre, x: float, y: float, width: float, height: float, u: float, v: float
+) -> None:
+    ox, oy = manhattan.origin_m
+    bound = highest_under_box(manhattan.block_max_m, ox, oy, manhattan.cell_m, x, y, x + width, y + height)
+    assert heights_at(manhattan, x + u * width, y + v * height) <= bound
+    # and the bound is a roof of the map (or the sea), not a guess
+    assert bound == 0.0 or bound in set(np.unique(manhattan.heights_m).astype(np.float64).tolist())

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from captainred.engine import threads
 from captainred.engine.world import F64, I64, G, World
-from captainred.scenario.maps import height_at
+from captainred.scenario.maps import height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
@@ -157,6 +157,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         margin[k],
         pull_out_loss[k],
         theatre.heights_m,
+        theatre.block_max_m,
         ox,
         oy,
         theatre.cell_m,
@@ -179,6 +180,7 @@ def _pull_up_rows(
     margin_m: F64,
     pull_out_loss_m: F64,
     heights: NDArray[np.float32],
+    block_max: NDArray[np.float32],
     ox: float,
     oy: float,
     cell: float,
@@ -196,6 +198,14 @@ def _pull_up_rows(
         vx = v * cos_gamma[k] * sin_psi[k]
         vy = v * cos_gamma[k] * cos_psi[k]
         vz = v * sin_gamma[k]
+        # Clear of everything under the whole path, and of a pull-out: nothing to do.
+        length = lookahead_s[k]
+        x_end, y_end, z_end = x[r] + vx * length, y[r] + vy * length, z[r] + vz * length
+        bound = highest_under_box(
+            block_max, ox, oy, cell, min(x[r], x_end), min(y[r], y_end), max(x[r], x_end), max(y[r], y_end)
+        )
+        if min(z[r], z_end) >= bound + margin_m[k] and z[r] - pull_out_loss_m[k] >= bound + margin_m[k]:
+            continue
         highest = -np.inf
         path_low = False
         for s in range(PATH_SAMPLES + 1):
@@ -203,7 +213,8 @@ def _pull_up_rows(
             ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
             highest = max(highest, ground)
             if z[r] + vz * t < ground + margin_m[k]:
-                path_low = True
+                path_low = True  # she climbs, whatever lies further on
+                break
         climb = path_low or z[r] < highest + margin_m[k]
         level = (z[r] - pull_out_loss_m[k] < highest + margin_m[k]) and not climb
         if climb:

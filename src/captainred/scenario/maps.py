@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numba
 import numpy as np
@@ -64,6 +64,34 @@ def height_at(heights: npt.NDArray[np.float32], ox: float, oy: float, cell: floa
     if fx >= 0 and fx < nx and fy >= 0 and fy < ny:
         return float(heights[int(fy), int(fx)])
     return 0.0
+
+
+BLOCK_CELLS = 8  # cells a side of the blocks of `Theatre.block_max_m`
+
+
+@numba.njit(cache=True)
+def highest_under_box(
+    block_max: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    cell: float,
+    x_lo: float,
+    y_lo: float,
+    x_hi: float,
+    y_hi: float,
+) -> float:
+    """A bound on the ground under every point of a box: never below the height `height_at` gives any
+    point in it (0 off the grid), read from the blocks of cells the box touches."""
+    by, bx = block_max.shape
+    i_lo = max(int(np.floor((x_lo - ox) / cell)) // BLOCK_CELLS, 0)
+    i_hi = min(int(np.floor((x_hi - ox) / cell)) // BLOCK_CELLS, bx - 1)
+    j_lo = max(int(np.floor((y_lo - oy) / cell)) // BLOCK_CELLS, 0)
+    j_hi = min(int(np.floor((y_hi - oy) / cell)) // BLOCK_CELLS, by - 1)
+    highest = 0.0
+    for j in range(j_lo, j_hi + 1):
+        for i in range(i_lo, i_hi + 1):
+            highest = max(highest, np.float64(block_max[j, i]))
+    return highest
 
 
 @numba.njit(cache=True)
@@ -195,6 +223,17 @@ class Theatre:
     park: tuple[float, float, float, float]
     island: tuple[float, float, float, float]
     max_height_m: float
+
+    @cached_property
+    def block_max_m(self) -> npt.NDArray[np.float32]:
+        """The highest roof of each block of `BLOCK_CELLS` × `BLOCK_CELLS` cells, for bounding the ground
+        under a whole path at once (`highest_under_box`)."""
+        ny, nx = self.heights_m.shape
+        by, bx = -(-ny // BLOCK_CELLS), -(-nx // BLOCK_CELLS)
+        padded = np.zeros((by * BLOCK_CELLS, bx * BLOCK_CELLS), dtype=np.float32)
+        padded[:ny, :nx] = self.heights_m
+        blocks: npt.NDArray[np.float32] = padded.reshape(by, BLOCK_CELLS, bx, BLOCK_CELLS).max(axis=(1, 3))
+        return blocks
 
     def _cells(self, x: F64, y: F64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Bool]:
         ny, nx = self.heights_m.shape
