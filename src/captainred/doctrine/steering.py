@@ -127,37 +127,22 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     """
     if not len(rows):
         return
-    v = world.speed_mps[rows]
-    gamma = world.gamma_rad[rows]
-    z = world.z_m[rows]
-    usable_g = np.maximum(0.7 * world.max_g[rows] - 1.0, 0.5)
-    pull_out_loss = np.where(gamma < 0, v * v * (1.0 - np.cos(gamma)) / (usable_g * G), 0.0)
-    margin = ROOF_MARGIN_M + 0.1 * v
-    reach = v * lookahead_s
-    low = z - pull_out_loss - reach * np.maximum(-np.sin(gamma), 0.0) < world.theatre.max_height_m + margin + 1.0
-    k = np.flatnonzero(low)
-    if not len(k):
-        return
-    r = rows[k]
-    gamma = gamma[k]
     theatre = world.theatre
     ox, oy = theatre.origin_m
     _pull_up(
-        len(r),
-        r,
+        len(rows),
+        rows,
+        np.ascontiguousarray(lookahead_s, dtype=np.float64),
         world.x_m,
         world.y_m,
         world.z_m,
         world.speed_mps,
-        np.cos(gamma),
-        np.sin(gamma),
-        np.sin(world.heading_rad[r]),
-        np.cos(world.heading_rad[r]),
-        lookahead_s[k],
-        margin[k],
-        pull_out_loss[k],
+        world.heading_rad,
+        world.gamma_rad,
+        world.max_g,
         theatre.heights_m,
         theatre.block_max_m,
+        theatre.max_height_m,
         ox,
         oy,
         theatre.cell_m,
@@ -168,55 +153,60 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
 
 def _pull_up_rows(
     rows: I64,
+    lookahead_s: F64,
     x: F64,
     y: F64,
     z: F64,
     speed: F64,
-    cos_gamma: F64,
-    sin_gamma: F64,
-    sin_psi: F64,
-    cos_psi: F64,
-    lookahead_s: F64,
-    margin_m: F64,
-    pull_out_loss_m: F64,
+    heading: F64,
+    gamma: F64,
+    max_g: F64,
     heights: NDArray[np.float32],
     block_max: NDArray[np.float32],
+    max_height_m: float,
     ox: float,
     oy: float,
     cell: float,
     cmd_gamma: F64,
     cmd_throttle: F64,
 ) -> None:
-    """The look-ahead for each low craft `k` (row `rows[k]`): its straight path sampled `PATH_SAMPLES`
-    times over the look-ahead against the ground under it. A path that comes within the margin, or a
-    craft already below the margin over the highest ground ahead, climbs hard at full throttle; one
-    whose pull-out from this dive would cost too much height levels off. Each craft writes only its
-    own commands."""
+    """The look-ahead of each craft k (row `rows[k]`, looking `lookahead_s[k]` ahead). Only craft low
+    enough to reach a roof within it look: the straight path is sampled `PATH_SAMPLES` times against
+    the ground under it, unless it is clear of the highest roof under its whole box. A path that comes
+    within the margin (more at speed), or a craft already below the margin over the highest ground
+    ahead, climbs hard at full throttle; one whose pull-out from this dive (at 70% of its g, less 1)
+    would cost too much height levels off. Each craft writes only its own commands."""
     for k in numba.prange(len(rows)):
         r = rows[k]
-        v = speed[r]
-        vx = v * cos_gamma[k] * sin_psi[k]
-        vy = v * cos_gamma[k] * cos_psi[k]
-        vz = v * sin_gamma[k]
+        v, gam, length = speed[r], gamma[r], lookahead_s[k]
+        usable_g = max(0.7 * max_g[r] - 1.0, 0.5)
+        pull_out_loss = v * v * (1.0 - math.cos(gam)) / (usable_g * G) if gam < 0 else 0.0
+        margin = ROOF_MARGIN_M + 0.1 * v
+        reach = v * length
+        if not z[r] - pull_out_loss - reach * max(-math.sin(gam), 0.0) < max_height_m + margin + 1.0:
+            continue  # high enough to miss every roof
+        cos_gamma, sin_gamma = math.cos(gam), math.sin(gam)
+        vx = v * cos_gamma * math.sin(heading[r])
+        vy = v * cos_gamma * math.cos(heading[r])
+        vz = v * sin_gamma
         # Clear of everything under the whole path, and of a pull-out: nothing to do.
-        length = lookahead_s[k]
         x_end, y_end, z_end = x[r] + vx * length, y[r] + vy * length, z[r] + vz * length
         bound = highest_under_box(
             block_max, ox, oy, cell, min(x[r], x_end), min(y[r], y_end), max(x[r], x_end), max(y[r], y_end)
         )
-        if min(z[r], z_end) >= bound + margin_m[k] and z[r] - pull_out_loss_m[k] >= bound + margin_m[k]:
+        if min(z[r], z_end) >= bound + margin and z[r] - pull_out_loss >= bound + margin:
             continue
         highest = -np.inf
         path_low = False
         for s in range(PATH_SAMPLES + 1):
-            t = lookahead_s[k] * (s / PATH_SAMPLES)
+            t = length * (s / PATH_SAMPLES)
             ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
             highest = max(highest, ground)
-            if z[r] + vz * t < ground + margin_m[k]:
+            if z[r] + vz * t < ground + margin:
                 path_low = True  # she climbs, whatever lies further on
                 break
-        climb = path_low or z[r] < highest + margin_m[k]
-        level = (z[r] - pull_out_loss_m[k] < highest + margin_m[k]) and not climb
+        climb = path_low or z[r] < highest + margin
+        level = (z[r] - pull_out_loss < highest + margin) and not climb
         if climb:
             cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
         elif level:
@@ -229,27 +219,77 @@ _pull_up = threads.twins(_pull_up_rows)
 
 
 def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
-    """Keep off the mother ship's hull: over the top if one is above its middle (skimming it is fine,
-    hitting it is not), otherwise turn away from it and hold height."""
+    """Keep off the mother ship's hull (`_keep_off_the_hull_rows`)."""
     if world.ship_xyz is None or not len(rows):
         return
-    sx, sy, sz = world.ship_xyz
-    hx, hy, hz = world.ship_half_m
-    v = world.speed_mps[rows]
-    cg = np.cos(world.gamma_rad[rows])
-    vx = v * cg * np.sin(world.heading_rad[rows])
-    vy = v * cg * np.cos(world.heading_rad[rows])
-    vz = v * np.sin(world.gamma_rad[rows])
-    t = lookahead_s * np.linspace(0.0, 1.0, 9)[None, :]
-    fx = world.x_m[rows][:, None] + vx[:, None] * t - sx
-    fy = world.y_m[rows][:, None] + vy[:, None] * t - sy
-    fz = world.z_m[rows][:, None] + vz[:, None] * t - sz
-    danger = ((np.abs(fx) < hx + 80) & (np.abs(fy) < hy + 80) & (np.abs(fz) < hz + 25)).any(axis=1)
-    if not danger.any():
-        return
-    d = rows[danger]
-    above = world.z_m[d] > sz
-    world.cmd_gamma_rad[d] = np.where(above, np.maximum(world.cmd_gamma_rad[d], PULL_UP_RAD), 0.0)
-    away = np.mod(np.arctan2(world.x_m[d] - sx, world.y_m[d] - sy), 2 * np.pi)
-    world.cmd_heading_rad[d] = np.where(above, world.cmd_heading_rad[d], away)
-    world.cmd_throttle[d] = np.maximum(world.cmd_throttle[d], 1.0)
+    _keep_off_the_hull(
+        len(rows),
+        rows,
+        lookahead_s,
+        *world.ship_xyz,
+        *world.ship_half_m,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.speed_mps,
+        world.heading_rad,
+        world.gamma_rad,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+    )
+
+
+HULL_SAMPLES = 8  # along the look-ahead
+
+
+def _keep_off_the_hull_rows(
+    rows: I64,
+    lookahead_s: float,
+    sx: float,
+    sy: float,
+    sz: float,
+    hx: float,
+    hy: float,
+    hz: float,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    heading: F64,
+    gamma: F64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+) -> None:
+    """A craft whose straight path within the look-ahead (sampled `HULL_SAMPLES` times) comes within
+    80 m of the hull's sides or 25 m of its top or bottom goes over the top if it is above the ship's
+    middle (skimming the hull is fine, hitting it is not), and otherwise turns away from it and holds
+    height; either way at full throttle. Each craft writes only its own commands."""
+    for k in numba.prange(len(rows)):
+        r = rows[k]
+        v = speed[r]
+        cg = math.cos(gamma[r])
+        vx = v * cg * math.sin(heading[r])
+        vy = v * cg * math.cos(heading[r])
+        vz = v * math.sin(gamma[r])
+        danger = False
+        for j in range(HULL_SAMPLES + 1):
+            t = lookahead_s * (j / HULL_SAMPLES)
+            fx = x[r] + vx * t - sx
+            fy = y[r] + vy * t - sy
+            fz = z[r] + vz * t - sz
+            if abs(fx) < hx + 80 and abs(fy) < hy + 80 and abs(fz) < hz + 25:
+                danger = True
+                break
+        if not danger:
+            continue
+        if z[r] > sz:
+            cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
+        else:
+            cmd_gamma[r] = 0.0
+            cmd_heading[r] = math.atan2(x[r] - sx, y[r] - sy) % (2 * math.pi)
+        cmd_throttle[r] = max(cmd_throttle[r], 1.0)
+
+
+_keep_off_the_hull = threads.twins(_keep_off_the_hull_rows)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine import threads
 from captainred.engine.events import EventKind
@@ -20,6 +21,8 @@ from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import in_cone
 from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
+
+AIRBORNE = int(Status.AIRBORNE)
 
 BULLET_SPEED_MPS = 900.0
 ROCKET_SPEED_MPS = 700.0
@@ -232,18 +235,40 @@ def _subsystem(world: World, shooter: I64) -> I64:
 def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     """Resolve this tick's fire of every craft in `active`; return the hits."""
     spec = armoury.spec
-    able = active & world.airborne & ~world.pilot_dead & (world.blackout_s <= 0) & (world.target >= 0)
-    safe_target = np.maximum(world.target, 0)
-    able &= world.status[safe_target] == Status.AIRBORNE
+    _ready_to_fire(
+        world.n,
+        active,
+        world.battle,
+        world.time_s,
+        world.status,
+        world.pilot_dead,
+        world.blackout_s,
+        world.target,
+        world.trigger,
+        world.fire_rockets,
+        world.rounds,
+        world.rockets,
+        world.rocket_ready_s,
+        spec["cannon_rate"],
+        spec["rocket_salvo"],
+        spec["energy_range"],
+        spec["energy_cool"],
+        dt,
+        world.heat_s,
+        world.overheated,
+        world.firing,
+        world.was_firing,
+        world.ready_weapons,
+    )
     parts: list[Hits] = []
     tick_of = world.tick[world.battle]
+    firing_now: list[I64] = []
 
     # Cannon: bursts while the button is held, rounds permitting.
-    s = np.flatnonzero(able & world.trigger & (world.rounds > 0) & (spec["cannon_rate"] > 0))
-    firing_now = np.zeros(world.n, dtype=bool)
+    s = np.flatnonzero(world.ready_weapons & CANNON_READY)
     if len(s):
         s, t, rng, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
-        firing_now[s] = True
+        firing_now.append(s)
         used = np.minimum(world.rounds[s], spec["cannon_rate"][s] * dt[s])
         world.rounds[s] -= used
         p = _gun_hit_chance(
@@ -254,11 +279,9 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         parts.append(_make_hits(world, s[hit], t[hit], CANNON, low=0.25, high=0.8))
 
     # Rockets: a pair at a time, each of which can miss.
-    now = world.time_s[world.battle]
-    s = np.flatnonzero(
-        able & world.fire_rockets & (world.rockets > 0) & (spec["rocket_salvo"] > 0) & (world.rocket_ready_s <= now)
-    )
+    s = np.flatnonzero(world.ready_weapons & ROCKETS_READY)
     if len(s):
+        now = world.time_s[world.battle[s]]
         t = world.target[s]
         ax, ay, az = lead_point(world, s, t, ROCKET_SPEED_MPS)
         rng, off = in_cone(world, s, ax, ay, az)
@@ -266,7 +289,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         s, t, rng = s[ok], t[ok], rng[ok]
         salvo = np.minimum(world.rockets[s], spec["rocket_salvo"][s].astype(np.int32))
         world.rockets[s] -= salvo
-        world.rocket_ready_s[s] = now[s] + ROCKET_RELOAD_S
+        world.rocket_ready_s[s] = now[ok] + ROCKET_RELOAD_S
         for row, n_fired in zip(s.tolist(), salvo.tolist(), strict=True):
             emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon="rocket", rounds=n_fired)
         p = (
@@ -281,17 +304,10 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         parts.append(_make_hits(world, s[hit], t[hit], ROCKET, low=0.7, high=1.0))
 
     # Blue fire: no ammunition, but the emitter heats and must cool.
-    has_emitter = spec["energy_range"] > 0
-    world.heat_s[:] = np.where(
-        active & has_emitter & ~world.trigger,
-        np.maximum(world.heat_s - spec["energy_cool"] * dt, 0.0),
-        world.heat_s,
-    )
-    world.overheated &= world.heat_s > 0
-    s = np.flatnonzero(able & world.trigger & has_emitter & ~world.overheated)
+    s = np.flatnonzero(world.ready_weapons & EMITTER_READY)
     if len(s):
         s, t, rng, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
-        firing_now[s] = True
+        firing_now.append(s)
         world.heat_s[s] += dt[s]
         hot = world.heat_s[s] >= spec["energy_heat"][s]
         world.overheated[s[hot]] = True
@@ -313,17 +329,80 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         parts.append(_make_hits(world, s[hit], t[hit], BLUE_FIRE, low=0.15, high=0.55))
 
     # A burst starts: one SHOT event, and an LGF spends one of its bursts before rearming.
-    started = np.flatnonzero(firing_now & ~world.firing & active)
-    for row in started.tolist():
-        weapon = "blue_fire" if world.side[row] == LGF else "cannon"
-        emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
-    world.bursts_left[started] -= (world.side[started] == LGF).astype(np.int32)
-    world.firing[:] = np.where(active, firing_now, world.firing)
+    if firing_now:
+        firing = np.unique(np.concatenate(firing_now))
+        world.firing[firing] = True
+        started = firing[~world.was_firing[firing]]
+        for row in started.tolist():
+            weapon = "blue_fire" if world.side[row] == LGF else "cannon"
+            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
+        world.bursts_left[started] -= (world.side[started] == LGF).astype(np.int32)
 
     if not parts:
         empty = np.zeros(0, np.int64)
         return Hits(empty, empty, empty, empty, np.zeros(0))
     return Hits.concat(parts)
+
+
+CANNON_READY, ROCKETS_READY, EMITTER_READY = 1, 2, 4  # bits of `World.ready_weapons`
+
+
+def _ready_to_fire_rows(
+    active: B,
+    battle: NDArray[np.int32],
+    time_s: F64,
+    status: NDArray[np.int8],
+    pilot_dead: B,
+    blackout_s: F64,
+    target: I64,
+    trigger: B,
+    fire_rockets: B,
+    rounds: F64,
+    rockets: NDArray[np.int32],
+    rocket_ready_s: F64,
+    cannon_rate: F64,
+    rocket_salvo: F64,
+    energy_range: F64,
+    energy_cool: F64,
+    dt: F64,
+    heat_s: F64,
+    overheated: B,
+    firing: B,
+    was_firing: B,
+    ready_weapons: NDArray[np.int8],
+) -> None:
+    """Which weapons each craft of a battle being fought may fire this tick, as bits of
+    `ready_weapons`: it is in the air with a live, conscious pilot and a target still in the air, and
+    the cannon's button is held with rounds left, the rockets are called for with a pair loaded, or
+    the blue-fire trigger is held with the emitter cool enough. An emitter not fired cools first; one
+    that has cooled right down may fire again. Each craft's burst of last tick is kept in `was_firing`
+    and cleared, for this tick's shots to set. Each craft writes only its own row."""
+    for r in numba.prange(len(active)):
+        ready_weapons[r] = 0
+        if not active[r]:
+            continue
+        was_firing[r] = firing[r]
+        firing[r] = False
+        has_emitter = energy_range[r] > 0
+        if has_emitter and not trigger[r]:
+            heat_s[r] = max(heat_s[r] - energy_cool[r] * dt[r], 0.0)
+        if overheated[r] and not heat_s[r] > 0:
+            overheated[r] = False
+        t = target[r]
+        able = status[r] == AIRBORNE and not pilot_dead[r] and blackout_s[r] <= 0 and t >= 0
+        if not able or status[t] != AIRBORNE:
+            continue
+        bits = 0
+        if trigger[r] and rounds[r] > 0 and cannon_rate[r] > 0:
+            bits |= CANNON_READY
+        if fire_rockets[r] and rockets[r] > 0 and rocket_salvo[r] > 0 and rocket_ready_s[r] <= time_s[battle[r]]:
+            bits |= ROCKETS_READY
+        if trigger[r] and has_emitter and not overheated[r]:
+            bits |= EMITTER_READY
+        ready_weapons[r] = bits
+
+
+_ready_to_fire = threads.twins(_ready_to_fire_rows)
 
 
 def _make_hits(world: World, shooter: I64, target: I64, weapon: int, low: float, high: float) -> Hits:

@@ -193,6 +193,8 @@ class World:
     docked: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # LGFs that docked this tick (the swarm)
     struck: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # hit something solid this tick (terrain)
     struck_ground_m: F64 = per_row(np.float64, 0.0, kind=Kind.SCRATCH)  # the height of what it hit
+    ready_weapons: I8 = per_row(np.int8, 0, kind=Kind.SCRATCH)  # what each craft may fire this tick (bits)
+    was_firing: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # in a burst last tick
     inside_net: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # LGFs that flew into the dome this tick
     first_at_gap: I64 = per_battle(np.int64, -1, kind=Kind.SCRATCH)  # the net: who it parts for (-1: none)
 
