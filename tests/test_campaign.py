@@ -25,10 +25,12 @@ from captainred.campaign import (
     Pilot,
     RosterEntry,
     Store,
-    game,
+    ledger,
     open_store,
 )
-from captainred.campaign.game import CampaignError, OperationResult, fly_next, new_campaign, operation_seed
+from captainred.campaign.founding import new_campaign
+from captainred.campaign.game import fly_next
+from captainred.campaign.ledger import CampaignError, OperationResult, operation_seed
 from captainred.campaign.planning import next_plan, set_plan
 from captainred.campaign.story import OperationPlan, SquadronPlan, load_story
 from captainred.campaign.views import campaign_history, campaign_status, export_campaign
@@ -215,9 +217,9 @@ def test_a_wounded_pilot_and_an_airframe_under_repair_stay_aboard_then_time_heal
     assert (red_view.status, red_view.days_left, red_view.sorties) == ("wounded", 30, 0)
     under_repair = next(a for a in status.aircraft if a.serial == "DK-101")
     assert under_repair.state == "repair" and under_repair.days_left == 10
-    assert under_repair.hours_left == 150.0 - status.day * game.REPAIR_HOURS_PER_DAY  # the patrol's hours passed
+    assert under_repair.hours_left == 150.0 - status.day * ledger.REPAIR_HOURS_PER_DAY  # the patrol's hours passed
     flew = next(p for p in status.pilots if p.name == "Alex Harris")
-    assert flew.skill == pytest.approx(0.78 + game.SKILL_PER_SORTIE)
+    assert flew.skill == pytest.approx(0.78 + ledger.SKILL_PER_SORTIE)
     training = fly_next(sqlite_store, NAME)  # 120 days at Angel Island
     status = campaign_status(sqlite_store, NAME)
     assert status.day == training.day_after == 120
@@ -240,8 +242,8 @@ def test_an_operation_that_fails_while_being_recorded_leaves_the_campaign_as_it_
             raise OSError("the disk is full")
         game_pass_time(*args)
 
-    game_pass_time = game.pass_time
-    monkeypatch.setattr(game, "pass_time", pass_time_then_fail)
+    game_pass_time = ledger.pass_time
+    monkeypatch.setattr(ledger, "pass_time", pass_time_then_fail)
     with pytest.raises(OSError, match="disk is full"):
         fly_next(sqlite_store, NAME)
     assert len(calls) == 2

@@ -36,7 +36,7 @@ NameArgument = Annotated[str, typer.Argument(help="The campaign's name.")]
 def _campaign_store(db: str | None) -> Iterator[Any]:
     """Open the campaign database, turning every refusal a player must act on into one `error:` line."""
     from captainred.campaign import CampaignStoreError, open_store
-    from captainred.campaign.game import CampaignError
+    from captainred.campaign.ledger import CampaignError
 
     try:
         with open_store(db) as store:
@@ -50,7 +50,7 @@ def _campaign_store(db: str | None) -> Iterator[Any]:
 @campaign_app.command("new")
 def campaign_new(name: NameArgument, db: DbOption = None) -> None:
     """Start the story's campaign, from the first briefing after the invasion."""
-    from captainred.campaign.game import new_campaign
+    from captainred.campaign.founding import new_campaign
     from captainred.campaign.views import campaign_status
 
     with _campaign_store(db) as store:
