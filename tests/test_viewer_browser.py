@@ -147,7 +147,7 @@ def test_play_runs_the_clock_at_the_chosen_speed_and_pause_stops_it(open_viewer,
     assert viewer.state()["speed"] == 100
     before = viewer.clock_s()
     viewer.page.click("#play")
-    viewer.wait("window.captainred.state.time_s > %f" % (before + 30.0), timeout_ms=15_000)
+    viewer.wait("window.captainred.state.time_s > %f" % (before + 30.0))
     viewer.page.click("#play")
     paused_at = viewer.clock_s()
     assert not viewer.state()["playing"]
@@ -203,7 +203,7 @@ def test_clicking_an_aircraft_shows_its_pilot_fuel_weapons_and_subsystems(open_v
     viewer.frames_drawn(2)
     x, y = viewer.call(f"screenPosition({devil_one})")
     viewer.page.mouse.click(x, y)
-    viewer.wait("window.captainred.state.selected !== null", timeout_ms=5_000)
+    viewer.wait("window.captainred.state.selected !== null")
     # In formation her wingmen may be under the same pixels: whoever was picked is drawn where we clicked.
     picked = viewer.state()["selected"]
     px, py = viewer.call(f"screenPosition({picked})")
@@ -250,7 +250,7 @@ def test_the_3d_view_shows_the_towers_and_altitude(open_viewer, skirmish_file, s
 
 
 def page_error(viewer: Viewer) -> str:
-    viewer.wait("window.captainred.state.error", timeout_ms=15_000)
+    viewer.wait("window.captainred.state.error")
     assert viewer.page.locator("#error").is_visible()
     text: str = viewer.page.inner_text("#error")
     assert text.strip() == str(viewer.state()["error"]).strip() or str(viewer.state()["error"]) in text
@@ -393,8 +393,8 @@ def test_names_in_a_replay_are_drawn_as_text_never_as_markup(open_viewer, skirmi
     # `captainred view` refuses that colour before serving; the page must hold even when served it directly.
     viewer = open_viewer(FileReplay(path))
     viewer.call("select(0)")
-    viewer.wait("window.captainred.state.selected === 0", timeout_ms=5_000)
-    viewer.page.wait_for_function("() => document.querySelector('#details .callsign') !== null", timeout=5_000)
+    viewer.wait("window.captainred.state.selected === 0")
+    viewer.page.wait_for_function("() => document.querySelector('#details .callsign') !== null")
     assert viewer.page.locator("[id^=injected]").count() == 0
     assert '<img src="x" id="injected-squadron">Devils' in viewer.page.inner_text("#legend")
     assert '<b id="injected-callsign">Devil one</b>' in viewer.page.inner_text("#details")
