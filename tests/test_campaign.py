@@ -7,9 +7,11 @@ the `captainred campaign` commands as a player types them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,12 @@ from captainred.campaign import (
     Pilot,
     RosterEntry,
     Store,
-    game,
+    ledger,
     open_store,
 )
-from captainred.campaign.game import CampaignError, OperationResult, fly_next, new_campaign, operation_seed
+from captainred.campaign.founding import new_campaign
+from captainred.campaign.game import fly_next
+from captainred.campaign.ledger import CampaignError, OperationResult, operation_seed
 from captainred.campaign.planning import next_plan, set_plan
 from captainred.campaign.story import OperationPlan, SquadronPlan, load_story
 from captainred.campaign.views import campaign_history, campaign_status, export_campaign
@@ -215,9 +219,9 @@ def test_a_wounded_pilot_and_an_airframe_under_repair_stay_aboard_then_time_heal
     assert (red_view.status, red_view.days_left, red_view.sorties) == ("wounded", 30, 0)
     under_repair = next(a for a in status.aircraft if a.serial == "DK-101")
     assert under_repair.state == "repair" and under_repair.days_left == 10
-    assert under_repair.hours_left == 150.0 - status.day * game.REPAIR_HOURS_PER_DAY  # the patrol's hours passed
+    assert under_repair.hours_left == 150.0 - status.day * ledger.REPAIR_HOURS_PER_DAY  # the patrol's hours passed
     flew = next(p for p in status.pilots if p.name == "Alex Harris")
-    assert flew.skill == pytest.approx(0.78 + game.SKILL_PER_SORTIE)
+    assert flew.skill == pytest.approx(0.78 + ledger.SKILL_PER_SORTIE)
     training = fly_next(sqlite_store, NAME)  # 120 days at Angel Island
     status = campaign_status(sqlite_store, NAME)
     assert status.day == training.day_after == 120
@@ -240,8 +244,8 @@ def test_an_operation_that_fails_while_being_recorded_leaves_the_campaign_as_it_
             raise OSError("the disk is full")
         game_pass_time(*args)
 
-    game_pass_time = game.pass_time
-    monkeypatch.setattr(game, "pass_time", pass_time_then_fail)
+    game_pass_time = ledger.pass_time
+    monkeypatch.setattr(ledger, "pass_time", pass_time_then_fail)
     with pytest.raises(OSError, match="disk is full"):
         fly_next(sqlite_store, NAME)
     assert len(calls) == 2
@@ -355,39 +359,91 @@ def _dump(db: Path) -> list[str]:
         connection.close()
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds a process has used so far (Linux's /proc), 0 once it is gone: how far it has got, whatever
+    the load on the machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in ticks
+
+
+def _writing(db: Path) -> bool:
+    """Whether some process holds the campaign's write lock now (probed without waiting for it)."""
+    import sqlite3
+
+    connection = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        connection.close()
+
+
+def _fighting_mark(db: Path) -> bool:
+    import sqlite3
+
+    connection = sqlite3.connect(db, timeout=30)
+    try:
+        return connection.execute("SELECT fighting FROM campaigns").fetchone()[0] is not None
+    finally:
+        connection.close()
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads a process's CPU time from /proc")
 def test_a_campaign_next_killed_at_any_moment_leaves_the_campaign_before_or_after_never_between(tmp_path: Path) -> None:
     """Real processes, really killed (SIGKILL, no chance to tidy up) at moments spread over the whole of
-    `campaign next`: battle, recording and commit. Each time the database is found exactly as it was before
-    the operation or exactly as it is after a run that was left alone."""
+    `campaign next`, each a condition polled until it holds (or the process has ended): at once; once the
+    campaign is marked as fighting; once the process has done a share of the work a whole run does (its CPU
+    time); and while it holds the write lock to record the result. Each time the database is found exactly
+    as it was before the operation or exactly as it is after a run that was left alone."""
+    import resource
     import shutil
     import signal
-    import time
 
     before = tmp_path / "before.db"
     assert captainred("campaign", "new", NAME, "--db", str(before)).returncode == 0
     after = tmp_path / "after.db"
     shutil.copy(before, after)
-    started = time.monotonic()
+    used_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert captainred("campaign", "next", NAME, "--db", str(after)).returncode == 0
-    whole_s = time.monotonic() - started
+    used_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    whole_cpu_s = (used_after.ru_utime + used_after.ru_stime) - (used_before.ru_utime + used_before.ru_stime)
     states = {"before": _dump(before), "after": _dump(after)}
     assert states["before"] != states["after"]
 
+    def moments(db: Path) -> list[tuple[str, Callable[[int], bool]]]:
+        shares = [(f"{share:.0%} of the work done", share) for share in (0.2, 0.4, 0.6, 0.75, 0.85, 0.9, 0.95)]
+        return [
+            ("at once", lambda pid: True),
+            ("once marked as fighting", lambda pid: _fighting_mark(db)),
+            *((what, lambda pid, share=share: _cpu_s(pid) >= share * whole_cpu_s) for what, share in shares),
+            ("while recording", lambda pid: _fighting_mark(db) and _writing(db)),
+        ]
+
     seen = []
-    for k, fraction in enumerate((0.05, 0.2, 0.4, 0.6, 0.75, 0.85, 0.9, 0.95, 0.98, 1.0)):
+    for k in range(10):
         db = tmp_path / f"killed-{k}.db"
         shutil.copy(before, db)
+        what, reached = moments(db)[k]
         proc = subprocess.Popen(
             [sys.executable, "-m", "captainred", "campaign", "next", NAME, "--db", str(db)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(whole_s * fraction)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and not reached(proc.pid):
+            assert time.monotonic() < deadline, f"never reached the moment {what!r}"
+            time.sleep(0.002)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         found = _dump(db)
-        assert found in states.values(), f"killed at {fraction:.0%} of the run: the campaign is half-written"
+        assert found in states.values(), f"killed {what}: the campaign is half-written"
         seen.append(next(name for name, state in states.items() if state == found))
     assert "before" in seen  # the kills landed while the operation was still in flight
 

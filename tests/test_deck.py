@@ -89,7 +89,7 @@ def test_every_aircraft_is_accounted_for_at_every_tick_of_a_skirmish(
     assert (counts.started == 4).all()
     assert (counts.airborne + counts.on_deck + counts.hangar + counts.lost == 4).all()
     for result in results:
-        check_summary(summarize(result.log, scenario="skirmish", seed=result.seed))
+        check_summary(summarize(result.log, scenario="skirmish", seed=result.seed).to_json())
 
 
 @pytest.mark.slow

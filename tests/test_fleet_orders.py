@@ -36,8 +36,14 @@ def circuit() -> dict[str, object]:
 def test_the_devils_fly_fifty_miles_out_round_the_fleet_and_home(circuit: dict[str, object]) -> None:
     result = circuit["result"]
     summary = summarize(result.log, scenario="fifty-mile-circuit", seed=11)  # type: ignore[attr-defined]
-    check_summary(summary)
-    assert summary["sides"]["air_command"] == {"launched": 8, "lost": 0, "returned": 8, "airborne": 0, "kills": 0}
+    check_summary(summary.to_json())
+    assert summary.to_json()["sides"]["air_command"] == {
+        "launched": 8,
+        "lost": 0,
+        "returned": 8,
+        "airborne": 0,
+        "kills": 0,
+    }
     ranges = circuit["ranges"]
     assert 48 * MILE_M <= ranges.max() <= 53 * MILE_M  # type: ignore[union-attr]
     # Round the fleet: the leader's bearing from the fleet sweeps a full circle.

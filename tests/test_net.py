@@ -38,13 +38,13 @@ def test_the_net_holds_against_a_full_bombardment() -> None:
         check_deck(sim.world)  # the Devils at readiness stay aboard, every one counted
     [result] = sim.results()
     summary = summarize(result.log, scenario="net-bombardment", seed=3)
-    check_summary(summary)
+    check_summary(summary.to_json())
     spec = resolved.scenario.bombardments[0]
     assert len(result.log.of_kind(EventKind.SALVO)) == spec.salvos
-    net = summary["net"]
-    assert net["held"] is True
-    assert 0 < net["strength_left"] < resolved.scenario.net.strength_t
-    assert net["hits_absorbed"] == spec.salvos * spec.shells  # every shell fell on the dome
+    net = summary.net
+    assert net is not None and net.held is True
+    assert 0 < net.strength_left < resolved.scenario.net.strength_t
+    assert net.hits_absorbed == spec.salvos * spec.shells  # every shell fell on the dome
     assert not result.log.of_kind(EventKind.IMPACT, EventKind.NET_BROKEN)
 
 
@@ -57,7 +57,8 @@ def test_a_net_too_weak_gives_way_and_the_shells_then_fall_inside() -> None:
     after = [e for e in result.log.of_kind(EventKind.IMPACT) if e.time_s >= broken[0].time_s]
     assert after, "once it broke, shells should reach the sea under it"
     summary = summarize(result.log, scenario="weak-net", seed=3)
-    assert summary["net"]["held"] is False and summary["net"]["strength_left"] == 0.0
+    assert summary.net is not None
+    assert summary.net.held is False and summary.net.strength_left == 0.0
 
 
 def test_the_net_moves_with_the_fleet() -> None:

@@ -111,8 +111,8 @@ def test_the_last_frame_agrees_with_the_after_action_summary(skirmish: ResolvedS
     last = replay.frames[-1]
     ours = np.array([c["side"] == "air_command" for c in replay.header["craft"]])
     lost = int(np.sum(ours & (last["status"] == Status.LOST)))
-    assert lost == summary["sides"]["air_command"]["lost"]
-    assert int(last["photos"][ours].sum()) >= summary["photos_returned"]
+    assert lost == summary.sides.air_command.lost
+    assert int(last["photos"][ours].sum()) >= summary.photos_returned
     assert last["health"].shape == (len(ours), len(replay.header["subsystems"]))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import copy
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from captainred.report import (
     summarize,
     summarize_runs,
 )
+from captainred.report.summary import LossStats, PilotRecord, SideCounts, Summary
 from captainred.report.timeline import TimelineRow, format_clock
 
 WILLOW, TARA = 1, 2
@@ -130,65 +130,63 @@ def battle() -> EventLog:
 
 
 @pytest.fixture
-def summary(battle: EventLog) -> dict[str, Any]:
+def summary(battle: EventLog) -> Summary:
     return summarize(battle, scenario="manhattan-recon", seed=7)
 
 
-def pilot(summary: Mapping[str, Any], callsign: str) -> Mapping[str, Any]:
-    [found] = [p for p in summary["pilots"] if p["callsign"] == callsign]
+def pilot(summary: Summary, callsign: str) -> PilotRecord:
+    [found] = [p for p in summary.pilots if p.callsign == callsign]
     return found
 
 
 # -- the summary ------------------------------------------------------------------------------------
 
 
-def test_summary_counts_each_side_launched_lost_home_and_airborne(summary: dict[str, Any]) -> None:
-    assert summary["sides"]["air_command"] == dict(launched=2, lost=1, returned=1, airborne=0, kills=1)
-    assert summary["sides"]["lgf"] == dict(launched=3, lost=1, returned=1, airborne=1, kills=0)
-    for counts in summary["sides"].values():
-        assert counts["launched"] == counts["returned"] + counts["lost"] + counts["airborne"]
-    check_summary(summary)
+def test_summary_counts_each_side_launched_lost_home_and_airborne(summary: Summary) -> None:
+    assert summary.sides.air_command == SideCounts(launched=2, lost=1, returned=1, airborne=0, kills=1)
+    assert summary.sides.lgf == SideCounts(launched=3, lost=1, returned=1, airborne=1, kills=0)
+    for _, counts in summary.sides.items():
+        assert counts.launched == counts.returned + counts.lost + counts.airborne
+    check_summary(summary.to_json())
 
 
-def test_summary_carries_the_record_of_the_battle(battle: EventLog, summary: dict[str, Any]) -> None:
-    assert summary["scenario"] == "manhattan-recon" and summary["seed"] == 7
-    assert summary["digest"] == battle.digest()
-    assert summary["sim_seconds"] == 3700.0
-    assert summary["events"] == battle.counts()
-    assert summary["events"]["launch"] == 5
-    json.dumps(summary)  # plain JSON, nothing exotic
+def test_summary_carries_the_record_of_the_battle(battle: EventLog, summary: Summary) -> None:
+    assert summary.scenario == "manhattan-recon" and summary.seed == 7
+    assert summary.digest == battle.digest()
+    assert summary.sim_seconds == 3700.0
+    assert summary.events == battle.counts()
+    assert summary.events["launch"] == 5
+    assert check_summary(json.loads(json.dumps(summary.to_json()))) == summary  # plain JSON, nothing exotic
 
 
-def test_captain_red_comes_home_on_fumes_with_her_photos_and_a_kill(summary: dict[str, Any]) -> None:
+def test_captain_red_comes_home_on_fumes_with_her_photos_and_a_kill(summary: Summary) -> None:
     willow = pilot(summary, "Devil one")
-    assert willow["name"] == "Willow Rosenberg" and willow["nickname"] == "Captain Red"
-    assert willow["squadron"] == "devils"
-    assert willow["status"] == "returned" and not willow["wounded"]
-    assert willow["kills"] == 1
-    assert willow["photos_returned"] == 2
-    assert willow["fuel_left_kg"] == 45.5
+    assert willow.name == "Willow Rosenberg" and willow.nickname == "Captain Red"
+    assert willow.squadron == "devils"
+    assert willow.status == "returned" and not willow.wounded
+    assert willow.kills == 1
+    assert willow.photos_returned == 2
+    assert willow.fuel_left_kg == 45.5
 
 
-def test_slayer_five_forced_down_and_taken_brings_no_photos_home(summary: dict[str, Any]) -> None:
+def test_slayer_five_forced_down_and_taken_brings_no_photos_home(summary: Summary) -> None:
     tara = pilot(summary, "Slayer five")
-    assert tara["status"] == "captured"
-    assert tara["photos_taken"] == 2 and tara["photos_returned"] == 0
-    assert tara["fuel_left_kg"] is None
-    assert summary["photos_returned"] == 2
+    assert tara.status == "captured"
+    assert tara.photos_taken == 2 and tara.photos_returned == 0
+    assert tara.fuel_left_kg is None
+    assert summary.photos_returned == 2
 
 
-def test_only_air_command_pilots_are_listed(summary: dict[str, Any]) -> None:
-    assert sorted(p["callsign"] for p in summary["pilots"]) == ["Devil one", "Slayer five"]
+def test_only_air_command_pilots_are_listed(summary: Summary) -> None:
+    assert sorted(p.callsign for p in summary.pilots) == ["Devil one", "Slayer five"]
 
 
-def one_sortie(*events: tuple[EventKind, dict[str, Any]]) -> dict[str, Any]:
+def one_sortie(*events: tuple[EventKind, dict[str, Any]]) -> Summary:
     b = Battle().guardian(0, TARA, "Tara Maclay", "Slayer five", "slayers")
     for i, (kind, details) in enumerate(events, start=1):
         b.at(i, kind, TARA, **details)
     b.at(len(events) + 1, EventKind.END, reason="time", sim_seconds=float(len(events) + 1))
-    summary = summarize(b.log, scenario="s", seed=1)
-    check_summary(summary)
-    return summary
+    return summarize(b.log, scenario="s", seed=1)
 
 
 @pytest.mark.parametrize(
@@ -213,20 +211,20 @@ def one_sortie(*events: tuple[EventKind, dict[str, Any]]) -> dict[str, Any]:
     ],
 )
 def test_each_ending_gives_the_pilot_her_status(events: list[tuple[EventKind, dict[str, Any]]], status: str) -> None:
-    [tara] = one_sortie(*events)["pilots"]
-    assert tara["status"] == status
+    [tara] = one_sortie(*events).pilots
+    assert tara.status == status
 
 
 def test_photos_still_in_the_air_at_the_end_are_not_home() -> None:
     summary = one_sortie((EventKind.AIRBORNE_AT_END, dict(fuel_kg=300.0, photos=4)))
-    [tara] = summary["pilots"]
-    assert tara["photos_returned"] == 0 and tara["fuel_left_kg"] == 300.0
-    assert summary["sides"]["air_command"]["airborne"] == 1
+    [tara] = summary.pilots
+    assert tara.photos_returned == 0 and tara.fuel_left_kg == 300.0
+    assert summary.sides.air_command.airborne == 1
 
 
 def test_a_wounded_pilot_who_then_dies_is_killed_and_marked_wounded() -> None:
-    [tara] = one_sortie((EventKind.WOUNDED, {}), (EventKind.DESTROYED, dict(cause="shot down")))["pilots"]
-    assert tara["status"] == "killed" and tara["wounded"] is True
+    [tara] = one_sortie((EventKind.WOUNDED, {}), (EventKind.DESTROYED, dict(cause="shot down"))).pilots
+    assert tara.status == "killed" and tara.wounded is True
 
 
 def test_a_log_that_breaks_the_contract_is_refused() -> None:
@@ -245,8 +243,9 @@ def test_a_log_that_breaks_the_contract_is_refused() -> None:
 # -- the checker, fed broken summaries --------------------------------------------------------------
 
 
-def broken(summary: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(summary)
+def broken(summary: Summary, path: str, value: Any) -> dict[str, Any]:
+    """The summary's JSON, with one field changed (or, given `KeyError`, deleted)."""
+    out = copy.deepcopy(summary.to_json())
     *parents, last = path.split(".")
     node: Any = out
     for key in parents:
@@ -277,13 +276,13 @@ def broken(summary: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("sides", [1, 2], "malformed"),
     ],
 )
-def test_check_summary_names_what_is_broken(summary: dict[str, Any], path: str, value: Any, message: str) -> None:
-    check_summary(summary)
+def test_check_summary_names_what_is_broken(summary: Summary, path: str, value: Any, message: str) -> None:
+    check_summary(summary.to_json())
     with pytest.raises(ValueError, match=message):
         check_summary(broken(summary, path, value))
 
 
-def test_check_summary_refuses_a_pilot_marked_wounded_who_was_not(summary: dict[str, Any]) -> None:
+def test_check_summary_refuses_a_pilot_marked_wounded_who_was_not(summary: Summary) -> None:
     bad = broken(summary, "pilots.0.status", "wounded")
     with pytest.raises(ValueError, match="wounded"):
         check_summary(bad)
@@ -292,7 +291,7 @@ def test_check_summary_refuses_a_pilot_marked_wounded_who_was_not(summary: dict[
 # -- several runs -----------------------------------------------------------------------------------
 
 
-def test_summarize_runs_aggregates_losses_photos_and_who_came_home(summary: dict[str, Any]) -> None:
+def test_summarize_runs_aggregates_losses_photos_and_who_came_home(summary: Summary) -> None:
     b = Battle()
     b.guardian(0, WILLOW, "Willow Rosenberg", "Devil one", "devils", nickname="Captain Red", photo=True)
     b.guardian(20, TARA, "Tara Maclay", "Slayer five", "slayers", photo=True)
@@ -302,24 +301,24 @@ def test_summarize_runs_aggregates_losses_photos_and_who_came_home(summary: dict
     quiet = summarize(b.log, scenario="manhattan-recon", seed=8)
 
     runs = summarize_runs([summary, quiet], scenario="manhattan-recon", seed=7)
-    check_summary(runs)
-    aggregate = runs["aggregate"]
-    assert aggregate["runs"] == 2 and len(runs["runs"]) == 2
-    assert aggregate["losses"]["air_command"] == dict(mean=0.5, min=0, max=1)
-    assert aggregate["losses"]["lgf"] == dict(mean=0.5, min=0, max=1)
-    assert aggregate["photos_returned_mean"] == 6.0
-    assert aggregate["kills_mean"] == dict(air_command=0.5, lgf=0.0)
-    home = {p["callsign"]: p["came_home"] for p in aggregate["pilots"]}
+    assert check_summary(runs.to_json()) == runs
+    aggregate = runs.aggregate
+    assert aggregate.runs == 2 and len(runs.runs) == 2
+    assert aggregate.losses["air_command"] == LossStats(mean=0.5, min=0, max=1)
+    assert aggregate.losses["lgf"] == LossStats(mean=0.5, min=0, max=1)
+    assert aggregate.photos_returned_mean == 6.0
+    assert aggregate.kills_mean == dict(air_command=0.5, lgf=0.0)
+    home = {p.callsign: p.came_home for p in aggregate.pilots}
     assert home == {"Devil one": 1.0, "Slayer five": 0.5}
-    json.dumps(runs)
+    json.dumps(runs.to_json(), allow_nan=False)
 
 
-def test_check_summary_checks_every_run(summary: dict[str, Any]) -> None:
-    runs = summarize_runs([summary, summary], scenario="manhattan-recon", seed=7)
+def test_check_summary_checks_every_run(summary: Summary) -> None:
+    runs = summarize_runs([summary, summary], scenario="manhattan-recon", seed=7).to_json()
     runs["runs"][1]["sides"]["lgf"]["lost"] = 0
     with pytest.raises(ValueError, match=r"runs\[1\]\.sides\.lgf"):
         check_summary(runs)
-    runs = summarize_runs([summary], scenario="manhattan-recon", seed=7)
+    runs = summarize_runs([summary], scenario="manhattan-recon", seed=7).to_json()
     runs["aggregate"]["runs"] = 3
     with pytest.raises(ValueError, match=r"aggregate\.runs"):
         check_summary(runs)
@@ -405,7 +404,7 @@ def test_clock_shows_minutes_and_seconds_then_hours(time_s: float, clock: str) -
 # -- rendering --------------------------------------------------------------------------------------
 
 
-def test_markdown_report_has_its_sections_tables_and_the_cut_mayday(battle: EventLog, summary: dict[str, Any]) -> None:
+def test_markdown_report_has_its_sections_tables_and_the_cut_mayday(battle: EventLog, summary: Summary) -> None:
     markdown = render_markdown(summary, build_timeline(battle))
     assert markdown.startswith("# After-action report: manhattan-recon (seed 7)")
     for heading in ("## Timeline", "## Pilots", "## Losses", "## Photos"):
@@ -428,7 +427,7 @@ def test_markdown_escapes_pipes_in_what_pilots_say() -> None:
     assert "“left \\| right”" in markdown
 
 
-def test_terminal_report_renders_with_rich(battle: EventLog, summary: dict[str, Any]) -> None:
+def test_terminal_report_renders_with_rich(battle: EventLog, summary: Summary) -> None:
     console = Console(record=True, width=120)
     render_terminal(summary, build_timeline(battle), console)
     text = console.export_text()
@@ -438,6 +437,8 @@ def test_terminal_report_renders_with_rich(battle: EventLog, summary: dict[str, 
 
 
 def test_report_reads_the_event_log_and_nothing_else_of_the_engine() -> None:
+    """Of the parts upstream, the report reads the event log, and the sides' names (which the scenario owns)."""
+    allowed = ("captainred.engine.events", "captainred.scenario.sides")
     package = Path(__import__("captainred.report", fromlist=["_"]).__file__).parent
     for source in package.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
@@ -446,7 +447,7 @@ def test_report_reads_the_event_log_and_nothing_else_of_the_engine() -> None:
                 names = [node.module or ""]
             for name in names:
                 if name.startswith("captainred.") and not name.startswith("captainred.report"):
-                    assert name == "captainred.engine.events", f"{source.name} imports {name}"
+                    assert name in allowed, f"{source.name} imports {name}"
 
 
 # -- property: any valid battle gives a summary that passes its checker -----------------------------
@@ -503,11 +504,12 @@ def test_any_valid_battle_summarises_to_a_summary_that_passes_its_checker(
     b.at(5000, EventKind.END, reason="time", sim_seconds=5000.0)
 
     summary = summarize(b.log, scenario="random", seed=seed)
-    check_summary(summary)
-    for counts in summary["sides"].values():
-        assert counts["launched"] == counts["returned"] + counts["lost"] + counts["airborne"]
-    assert sum(c["launched"] for c in summary["sides"].values()) == len(sorties)
-    assert sum(c["kills"] for c in summary["sides"].values()) == summary["events"].get("kill", 0)
+    assert check_summary(summary.to_json()) == summary
+    sides = [counts for _, counts in summary.sides.items()]
+    for counts in sides:
+        assert counts.launched == counts.returned + counts.lost + counts.airborne
+    assert sum(c.launched for c in sides) == len(sorties)
+    assert sum(c.kills for c in sides) == summary.events.get("kill", 0)
     timeline = build_timeline(b.log)
     assert [r.time_s for r in timeline] == sorted(r.time_s for r in timeline)
     assert "## Pilots" in render_markdown(summary, timeline)
@@ -539,8 +541,7 @@ def deck_battle() -> EventLog:
 
 def test_summary_counts_each_carriers_launches_recoveries_bolters_and_groundings() -> None:
     summary = summarize(deck_battle(), scenario="deck", seed=1)
-    check_summary(summary)
-    deck = summary["carriers"]["Odysseus"]
+    deck = summary.carriers["Odysseus"].model_dump(mode="json")
     assert {k: deck[k] for k in ("launched", "recovered", "bolters", "grounded")} == {
         "launched": 2,
         "recovered": 2,
@@ -561,7 +562,7 @@ def test_summary_counts_each_carriers_launches_recoveries_bolters_and_groundings
 
 
 def test_check_summary_refuses_more_wires_than_recoveries() -> None:
-    summary = summarize(deck_battle(), scenario="deck", seed=1)
+    summary = summarize(deck_battle(), scenario="deck", seed=1).to_json()
     summary["carriers"]["Odysseus"]["wires"] = [3, 0, 0, 0]
     with pytest.raises(ValueError, match=r"carriers\.Odysseus\.wires"):
         check_summary(summary)

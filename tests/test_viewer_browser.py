@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from captainred.replay import ReplayWriter, read_replay
 from captainred.replay.browser import ChromiumMissing, launch_chromium
@@ -72,6 +72,14 @@ class Viewer:
 
     def wait(self, condition: str, timeout_ms: float = 30_000) -> None:
         self.page.wait_for_function(f"() => window.captainred && ({condition})", timeout=timeout_ms)
+
+    def frames_drawn(self, count: int = 10) -> None:
+        """Wait until the page has drawn `count` more animation frames: a condition on the page, not a time."""
+        self.page.evaluate(
+            "n => new Promise(done => { const next = () => (--n <= 0 ? done() : requestAnimationFrame(next));"
+            " requestAnimationFrame(next); })",
+            count,
+        )
 
     def clock_s(self) -> float:
         return float(self.page.get_attribute("#clock", "data-time-s"))
@@ -139,11 +147,12 @@ def test_play_runs_the_clock_at_the_chosen_speed_and_pause_stops_it(open_viewer,
     assert viewer.state()["speed"] == 100
     before = viewer.clock_s()
     viewer.page.click("#play")
-    viewer.wait("window.captainred.state.time_s > %f" % (before + 30.0), timeout_ms=15_000)
+    viewer.wait("window.captainred.state.time_s > %f" % (before + 30.0))
     viewer.page.click("#play")
     paused_at = viewer.clock_s()
     assert not viewer.state()["playing"]
-    viewer.page.wait_for_timeout(500)
+    # Playing, the clock moves on every drawn frame; paused, it stays put however many the page draws.
+    viewer.frames_drawn(30)
     assert viewer.clock_s() == pytest.approx(paused_at, abs=1e-6)
     viewer.shot("viewer-playing")
 
@@ -190,16 +199,17 @@ def test_clicking_an_aircraft_shows_its_pilot_fuel_weapons_and_subsystems(open_v
     column = skirmish_replay.craft_index[devil_one]
     frame = next(f for f in skirmish_replay.frames if f["status"][column] == 1 and f["z_m"][column] > 300)
     viewer.call(f"setTime({frame.time_s})")
-    viewer.page.wait_for_timeout(300)
+    viewer.wait(f"Math.abs(window.captainred.state.time_s - {frame.time_s}) < 1e-6")
+    viewer.frames_drawn(2)
     x, y = viewer.call(f"screenPosition({devil_one})")
     viewer.page.mouse.click(x, y)
-    viewer.wait("window.captainred.state.selected !== null", timeout_ms=5_000)
+    viewer.wait("window.captainred.state.selected !== null")
     # In formation her wingmen may be under the same pixels: whoever was picked is drawn where we clicked.
     picked = viewer.state()["selected"]
     px, py = viewer.call(f"screenPosition({picked})")
     assert abs(px - x) < 15 and abs(py - y) < 15
     viewer.call(f"select({devil_one})")
-    viewer.page.wait_for_timeout(200)
+    expect(viewer.page.locator("#details")).to_contain_text("Willow Rosenberg")
     details = viewer.page.inner_text("#details")
     for expected in ("Willow Rosenberg", "Captain Red", "Devil one", "Devils", "Guardian"):
         assert expected in details
@@ -215,10 +225,11 @@ def test_following_an_aircraft_keeps_it_in_the_middle_of_the_map(open_viewer, sk
     viewer.call("select(0)")
     viewer.page.check("#follow")
     viewer.page.select_option("#speed", "10")
+    flying_from_s = viewer.state()["time_s"]
     viewer.call("play()")
-    viewer.page.wait_for_timeout(1500)
+    viewer.wait(f"window.captainred.state.time_s > {flying_from_s + 15.0}")  # she has flown on a while
     viewer.call("pause()")
-    viewer.page.wait_for_timeout(200)
+    viewer.frames_drawn(5)  # the map, following her, has caught up with where she is
     x, y = viewer.call("screenPosition(0)")
     box = viewer.page.locator("#map").bounding_box()
     assert abs(x - (box["x"] + box["width"] / 2)) < box["width"] * 0.1
@@ -229,7 +240,7 @@ def test_the_3d_view_shows_the_towers_and_altitude(open_viewer, skirmish_file, s
     viewer = open_viewer(FileReplay(skirmish_file))
     viewer.call(f"setTime({first_airborne_s(skirmish_replay, 4) + 30})")
     viewer.page.click("#view3d")
-    viewer.page.wait_for_timeout(500)
+    viewer.wait("window.captainred.state.view === '3d' && window.captainred.state.visible > 0")
     assert viewer.state()["visible"] > 0
     viewer.shot("viewer-3d")
     assert viewer.errors == []
@@ -239,7 +250,7 @@ def test_the_3d_view_shows_the_towers_and_altitude(open_viewer, skirmish_file, s
 
 
 def page_error(viewer: Viewer) -> str:
-    viewer.wait("window.captainred.state.error", timeout_ms=15_000)
+    viewer.wait("window.captainred.state.error")
     assert viewer.page.locator("#error").is_visible()
     text: str = viewer.page.inner_text("#error")
     assert text.strip() == str(viewer.state()["error"]).strip() or str(viewer.state()["error"]) in text
@@ -382,8 +393,8 @@ def test_names_in_a_replay_are_drawn_as_text_never_as_markup(open_viewer, skirmi
     # `captainred view` refuses that colour before serving; the page must hold even when served it directly.
     viewer = open_viewer(FileReplay(path))
     viewer.call("select(0)")
-    viewer.wait("window.captainred.state.selected === 0", timeout_ms=5_000)
-    viewer.page.wait_for_function("() => document.querySelector('#details .callsign') !== null", timeout=5_000)
+    viewer.wait("window.captainred.state.selected === 0")
+    viewer.page.wait_for_function("() => document.querySelector('#details .callsign') !== null")
     assert viewer.page.locator("[id^=injected]").count() == 0
     assert '<img src="x" id="injected-squadron">Devils' in viewer.page.inner_text("#legend")
     assert '<b id="injected-callsign">Devil one</b>' in viewer.page.inner_text("#details")

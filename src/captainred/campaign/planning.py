@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from captainred.campaign.game import (
+from captainred.campaign.battle import scenario_for
+from captainred.campaign.ledger import (
     CampaignError,
     fighting_now,
     find_campaign,
     fit_on,
     ready_on,
-    scenario_for,
     story_operation,
 )
 from captainred.campaign.schema import Campaign, RosterEntry

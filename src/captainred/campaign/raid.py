@@ -4,7 +4,6 @@ in the ship taken, the captive home (or dead), and a broken secret handed to the
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -12,17 +11,16 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from captainred.campaign.game import (
+from captainred.campaign.battle import builtin_data, with_pilots
+from captainred.campaign.ledger import (
     SKILL_PER_SORTIE,
     CampaignError,
+    FoughtOperation,
     OperationResult,
-    _builtin_data,
-    _close_operation,
-    _Fought,
-    close_fought,
+    close_operation,
     fit_on,
+    record_fought,
     strike_off,
-    with_pilots,
 )
 from captainred.campaign.schema import Campaign, Intelligence, LogbookEntry, Operation, Pilot, RosterEntry
 from captainred.campaign.story import RaidPlan, StoryOperation
@@ -75,7 +73,7 @@ def raid_for(
     going = fit[: plan.party] + (hurt[: plan.party - len(fit)] if plan.hospital and len(fit) < plan.party else [])
     if not going:
         raise CampaignError(f"{operation}: nobody is fit to go")
-    data = copy.deepcopy(_builtin_data(scenario))
+    data = builtin_data(scenario)
     members: list[dict[str, Any]] = []
     for i, pilot in enumerate(going):
         member: dict[str, Any] = {"pilot": pilot.name, "wounded": not fit_on(pilot, day)}
@@ -103,16 +101,22 @@ def raid_for(
 
 
 def record_raid(
-    session: Session, campaign: Campaign, row: Operation, orders: StoryOperation, fought: _Fought, party: RaidParty
+    session: Session,
+    campaign: Campaign,
+    row: Operation,
+    orders: StoryOperation,
+    fought: FoughtOperation,
+    party: RaidParty,
 ) -> OperationResult:
     """Write the raid's results into the campaign, in the operation's one transaction."""
-    summary = fought.summary
-    raid = summary["raid"]
+    raid = fought.summary.raid
+    if raid is None:
+        raise ValueError(f"{row.name}: the battle fought for a raid has no raid in its summary")
     day = campaign.day
     end_day = day + 1  # out at dusk, back (or not) before the next day's briefing
     fates: dict[str, list[str]] = {"killed": [], "captured": [], "wounded": []}
-    for member in raid["party"]:
-        pilot_id, code = party.members[member["name"]]
+    for member in raid.party:
+        pilot_id, code = party.members[member.name]
         pilot = session.get_one(Pilot, pilot_id)
         session.add(
             LogbookEntry(
@@ -123,15 +127,15 @@ def record_raid(
                 seconds_flown=0.0,
                 kills=0,
                 photos=0,
-                wounded=bool(member["wounded"]),
+                wounded=member.wounded,
             )
         )
-        if member["fate"] in ("killed", "inside"):
+        if member.fate in ("killed", "inside"):
             strike_off(session, pilot)
-            fate = "killed" if member["fate"] == "killed" else "captured"  # trapped in the ship: taken
+            fate = "killed" if member.fate == "killed" else "captured"  # trapped in the ship: taken
             pilot.status, pilot.wounded_until_day = fate, None
             fates[fate].append(pilot.name)
-        elif member["wounded"]:
+        elif member.wounded:
             pilot.status, pilot.wounded_until_day = "wounded", end_day + RAID_WOUND_DAYS
             fates["wounded"].append(pilot.name)
         elif pilot.status == "fit" or (pilot.wounded_until_day or 0) <= end_day:
@@ -139,7 +143,7 @@ def record_raid(
             pilot.skill = min(1.0, round(pilot.skill + SKILL_PER_SORTIE, 4))
     captive = session.get_one(Pilot, party.captive_id)
     rescued: tuple[str, ...] = ()
-    if raid["captive"] == "rescued":
+    if raid.captive == "rescued":
         captive.status, captive.wounded_until_day = "wounded", end_day + HELD_DAYS
         session.flush()  # her status first: the roster admits only the fit and the wounded
         squadron = next(s for s in campaign.squadrons if s.code == party.captive_squadron)
@@ -147,10 +151,10 @@ def record_raid(
             RosterEntry(pilot_id=captive.id, campaign_id=campaign.id, squadron_id=squadron.id, pilot_status="wounded")
         )
         rescued = (captive.name,)
-    elif raid["captive"] == "dead":
+    elif raid.captive == "dead":
         captive.status = "killed"
         fates["killed"].append(captive.name)
-    if not raid["secret_kept"]:
+    if not raid.secret_kept:
         session.add(
             Intelligence(
                 campaign_id=campaign.id,
@@ -160,7 +164,7 @@ def record_raid(
                 summary=f"{captive.name}'s secret was torn from her in the ship: the enemy knows it (day {day})",
             )
         )
-    return close_fought(
+    return record_fought(
         session,
         campaign,
         row,
@@ -168,12 +172,12 @@ def record_raid(
         fought,
         day,
         end_day,
-        flew=tuple(m["name"] for m in raid["party"]),
+        flew=tuple(m.name for m in raid.party),
         killed=tuple(fates["killed"]),
         captured=tuple(fates["captured"]),
         wounded=tuple(fates["wounded"]),
         rescued=rescued,
-        secret_kept=bool(raid["secret_kept"]),
+        secret_kept=raid.secret_kept,
     )
 
 
@@ -184,6 +188,6 @@ def not_mounted(session: Session, campaign: Campaign, row: Operation, orders: St
     row.digest = "0" * 64
     row.summary_json = json.dumps(record)
     row.report_md = f"# {row.name}\n\nNot mounted: no pilot of ours is held by the enemy.\n"
-    return _close_operation(
+    return close_operation(
         session, campaign, row, orders, campaign.day, campaign.day, interlude=False, digest=row.digest
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from captainred.scenario import builtin_scenarios
 from captainred.scenario.errors import ScenarioError, from_validation_error
 from captainred.scenario.model import Catalog
+from captainred.scenario.sides import AIR_COMMAND
 
 STORY_SOURCE = "campaign/story.toml"
 
@@ -123,7 +124,7 @@ class Story(_Frozen):
 def check_story(story: Story, catalog: Catalog, source: str = STORY_SOURCE) -> None:
     """Raise ScenarioError for a name the story uses that the catalog or the built-in scenarios lack."""
     known = {squadron.id for squadron in story.squadrons}
-    ours = sorted(name for name, kind in catalog.aircraft.items() if kind.side == "air_command")
+    ours = sorted(name for name, kind in catalog.aircraft.items() if kind.side == AIR_COMMAND)
     scenarios = builtin_scenarios()
     for i, squadron in enumerate(story.squadrons):
         if squadron.id not in catalog.squadrons:

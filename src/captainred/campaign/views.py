@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from captainred.campaign.game import find_campaign, story_operation
+from captainred.campaign.ledger import find_campaign, story_operation
 from captainred.campaign.schema import Campaign, Intelligence, LogbookEntry, Operation, RosterEntry
 from captainred.campaign.store import Store
 

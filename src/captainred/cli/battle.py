@@ -68,17 +68,15 @@ def run(
 ) -> None:
     """Fight a scenario and print the after-action report."""
     from captainred.engine.rng import spawn_seeds
+    from captainred.fight import fight
     from captainred.report import (
         build_timeline,
-        check_summary,
         render_markdown,
         render_runs_markdown,
         render_runs_terminal,
         render_terminal,
-        summarize,
         summarize_runs,
     )
-    from captainred.simulation import run_battles
 
     try:
         if not 1 <= runs <= MAX_RUNS:
@@ -108,21 +106,20 @@ def run(
                 recorder = Recorder(
                     ReplayWriter(stack.enter_context(atomic_output(replay_path, "--replay"))), replay_every
                 )
-            results = run_battles(resolved, seeds, recorder)
-        summaries = [summarize(r.log, scenario=name, seed=r.seed) for r in results]
-        for s in summaries:
-            check_summary(s)
+            fought = fight(resolved, seeds, recorder)
         console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 120)
         document: dict[str, Any]
         if runs == 1:
-            document = summaries[0]
-            timeline = build_timeline(results[0].log)
-            render_terminal(document, timeline, console)
-            markdown = render_markdown(document, timeline)
+            [battle] = fought
+            timeline = build_timeline(battle.log)
+            render_terminal(battle.summary, timeline, console)
+            markdown = render_markdown(battle.summary, timeline)
+            document = battle.summary.to_json()
         else:
-            document = summarize_runs(summaries, scenario=name, seed=seed)
-            render_runs_terminal(document, console)
-            markdown = render_runs_markdown(document)
+            summary = summarize_runs([f.summary for f in fought], scenario=name, seed=seed)
+            render_runs_terminal(summary, console)
+            markdown = render_runs_markdown(summary)
+            document = summary.to_json()
         if json_path is not None:
             write_atomically(json_path, json.dumps(document, indent=2, allow_nan=False) + "\n", "--json")
         if report_path is not None:

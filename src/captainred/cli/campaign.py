@@ -33,13 +33,14 @@ NameArgument = Annotated[str, typer.Argument(help="The campaign's name.")]
 
 
 @contextmanager
-def _campaign_store(db: str | None) -> Iterator[Any]:
-    """Open the campaign database, turning every refusal a player must act on into one `error:` line."""
+def _campaign_store(db: str | None, *, read_only: bool = False) -> Iterator[Any]:
+    """Open the campaign database (for reading only, for the commands that only show it, so that they answer
+    while an operation is being flown), turning every refusal a player must act on into one `error:` line."""
     from captainred.campaign import CampaignStoreError, open_store
-    from captainred.campaign.game import CampaignError
+    from captainred.campaign.ledger import CampaignError
 
     try:
-        with open_store(db) as store:
+        with open_store(db, read_only=read_only) as store:
             yield store
     except (CampaignError, CampaignStoreError, UsageProblem) as exc:
         fail(str(exc))
@@ -50,7 +51,7 @@ def _campaign_store(db: str | None) -> Iterator[Any]:
 @campaign_app.command("new")
 def campaign_new(name: NameArgument, db: DbOption = None) -> None:
     """Start the story's campaign, from the first briefing after the invasion."""
-    from captainred.campaign.game import new_campaign
+    from captainred.campaign.founding import new_campaign
     from captainred.campaign.views import campaign_status
 
     with _campaign_store(db) as store:
@@ -66,7 +67,7 @@ def campaign_status_command(name: NameArgument, db: DbOption = None) -> None:
     """Show the fleet, squadrons, pilots, aircraft, intelligence and the next operation's briefing."""
     from captainred.campaign.views import campaign_status
 
-    with _campaign_store(db) as store:
+    with _campaign_store(db, read_only=True) as store:
         status = campaign_status(store, name)
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(f"[bold]Campaign {status.name}[/bold], day {status.day}")
@@ -166,7 +167,7 @@ def campaign_history_command(name: NameArgument, db: DbOption = None) -> None:
     """List the operations flown, each with its after-action report."""
     from captainred.campaign.views import campaign_history
 
-    with _campaign_store(db) as store:
+    with _campaign_store(db, read_only=True) as store:
         history = campaign_history(store, name)
     if not history:
         print(f"Campaign {name!r}: nothing flown yet")
@@ -190,7 +191,7 @@ def campaign_export(
     """Write the whole campaign as JSON."""
     from captainred.campaign.views import export_campaign
 
-    with _campaign_store(db) as store:
+    with _campaign_store(db, read_only=True) as store:
         check_writable(output, "--output")
         document = export_campaign(store, name)
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -15,7 +15,7 @@ import numpy as np
 from captainred import __version__
 from captainred.doctrine.modes import Mode
 from captainred.engine.party import Phase
-from captainred.engine.world import SIDE_NAMES, SUBSYSTEM_NAMES, Status, World
+from captainred.engine.world import SUBSYSTEM_NAMES, Status, World
 from captainred.replay.format import (
     FORMAT_VERSION,
     FRAME_COLUMNS,
@@ -25,6 +25,7 @@ from captainred.replay.format import (
     PartyFrame,
     ReplayWriter,
 )
+from captainred.scenario.sides import side_name
 from captainred.simulation import Simulation
 
 DEFAULT_EVERY_S = 0.5
@@ -59,7 +60,7 @@ def replay_header(world: World, battle: int, every_s: float) -> dict[str, Any]:
         craft.append(
             {
                 "id": int(world.craft[row]),
-                "side": SIDE_NAMES[int(world.side[row])],
+                "side": side_name(int(world.side[row])),
                 "squadron": order_index,
                 "type": world.types[int(world.type_index[row])].name,
                 "callsign": world.callsigns[row],

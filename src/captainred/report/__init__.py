@@ -8,11 +8,13 @@ from captainred.report.render import (
     render_terminal,
 )
 from captainred.report.sorties import BrokenEventLog
-from captainred.report.summary import check_summary, summarize, summarize_runs
+from captainred.report.summary import RunsSummary, Summary, check_summary, summarize, summarize_runs
 from captainred.report.timeline import TimelineRow, build_timeline
 
 __all__ = [
     "BrokenEventLog",
+    "RunsSummary",
+    "Summary",
     "TimelineRow",
     "build_timeline",
     "check_summary",

@@ -8,7 +8,6 @@ have it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -23,6 +22,7 @@ from captainred.report.document import (
     build_document,
     build_runs_document,
 )
+from captainred.report.summary import RunsSummary, Summary
 from captainred.report.timeline import TimelineRow
 
 TONE_STYLES: Mapping[Tone, str] = {
@@ -33,22 +33,22 @@ TONE_STYLES: Mapping[Tone, str] = {
 }
 
 
-def render_terminal(summary: Mapping[str, Any], timeline: Sequence[TimelineRow], console: Console) -> None:
+def render_terminal(summary: Summary, timeline: Sequence[TimelineRow], console: Console) -> None:
     """Print the report to a Rich console."""
     write_terminal(build_document(summary, timeline), console)
 
 
-def render_markdown(summary: Mapping[str, Any], timeline: Sequence[TimelineRow]) -> str:
+def render_markdown(summary: Summary, timeline: Sequence[TimelineRow]) -> str:
     """The report as a Markdown document."""
     return write_markdown(build_document(summary, timeline))
 
 
-def render_runs_terminal(runs: Mapping[str, Any], console: Console) -> None:
+def render_runs_terminal(runs: RunsSummary, console: Console) -> None:
     """Print the report of a batch of runs to a Rich console."""
     write_terminal(build_runs_document(runs), console)
 
 
-def render_runs_markdown(runs: Mapping[str, Any]) -> str:
+def render_runs_markdown(runs: RunsSummary) -> str:
     """The report of a batch of runs as a Markdown document."""
     return write_markdown(build_runs_document(runs))
 

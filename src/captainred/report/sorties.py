@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from captainred.engine.events import LOSS_KINDS, TERMINAL_KINDS, Event, EventKind, EventLog
-
-AIR_COMMAND = "air_command"
-LGF = "lgf"
+from captainred.scenario.sides import SIDES, Side
 
 PilotStatus = Literal["returned", "killed", "missing", "captured", "wounded", "airborne"]
 PILOT_STATUSES: tuple[PilotStatus, ...] = ("returned", "wounded", "airborne", "killed", "missing", "captured")
@@ -34,7 +32,7 @@ class Sortie:
     """One craft's flight: its LAUNCH details, its ending and what befell its pilot."""
 
     craft: int
-    side: str
+    side: Side
     aircraft: str
     squadron: str
     squadron_name: str
@@ -139,9 +137,9 @@ def _sortie(craft: int, flight: _Flight) -> Sortie:
     if flight.ending is None:
         raise BrokenEventLog(f"craft {craft} launched at {flight.launch.time_s:.1f} s but never ends")
     d: Mapping[str, Any] = flight.launch.details
-    side = str(d.get("side", ""))
-    if side not in (AIR_COMMAND, LGF):
-        raise BrokenEventLog(f"craft {craft} launched for an unknown side {side!r}")
+    side = next((known for known in SIDES if known == d.get("side")), None)
+    if side is None:
+        raise BrokenEventLog(f"craft {craft} launched for an unknown side {d.get('side', '')!r}")
     nickname = d.get("nickname")
     return Sortie(
         craft=craft,

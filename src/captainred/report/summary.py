@@ -1,38 +1,363 @@
-"""The JSON summary of a battle (DESIGN.md's `--json` contract), of a batch of runs, and its checker.
+"""The summary of a battle (DESIGN.md's `--json` contract), of a batch of runs, and the rules it keeps.
 
-`summarize` turns one battle's event log into a plain dict ready for `json.dumps`: sides (launched, lost,
-returned, airborne, kills), Air Command's pilots and their fates, photos brought home, event counts and the
-log's digest. `summarize_runs` gathers several such summaries with an aggregate over them. `check_summary`
-is the reusable invariant checker: it raises `ValueError` on the first broken rule (the conservation
-identity launched = returned + lost + airborne on each side, non-negative counts, known statuses, pilots
-that agree with their side's totals), so tests and tools can run it on anything that claims to be a summary.
+`summarize` reads one battle's event log, once, into a frozen, typed `Summary`: sides (launched, lost,
+returned, airborne, kills), Air Command's pilots and their fates, photos brought home, the carriers' decks,
+the net, the raid, event counts and the log's digest. `summarize_runs` gathers several into a `RunsSummary`
+with an aggregate over them. The JSON summary is the models' serialisation (`to_json`), and the models'
+validators are the invariant checker: building a summary that breaks a rule (the conservation identity
+launched = returned + lost + airborne on each side, non-negative counts, known statuses, pilots that agree
+with their side's totals…) raises. `check_summary` runs the same validators on anything that claims to be a
+summary (a JSON file, a dict) and raises `ValueError` naming the first broken rule.
 """
 
 from __future__ import annotations
 
-import copy
+import re
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from captainred.engine.events import EventKind, EventLog
 from captainred.report.sorties import (
-    AIR_COMMAND,
     HOME_STATUSES,
-    LGF,
     LOST_STATUSES,
     PILOT_STATUSES,
+    PilotStatus,
     Sortie,
     read_sorties,
 )
+from captainred.scenario.sides import AIR_COMMAND, SIDES, Side
 
-SIDES = (AIR_COMMAND, LGF)
 SIDE_COUNTS = ("launched", "lost", "returned", "airborne", "kills")
 CARRIER_COUNTS = ("launched", "recovered", "bolters", "grounded", "hard_landings", "struck_off")
+CAPTIVE_FATES = ("rescued", "dead", "still held")
+MEMBER_FATES = ("out", "inside", "outside", "killed")
+
+CaptiveFate = Literal["rescued", "dead", "still held"]
+MemberFate = Literal["out", "inside", "outside", "killed"]
 
 
-def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
-    """One battle's summary, from its event log alone."""
+# --- the rules a value keeps ----------------------------------------------------------------------------
+
+
+def _count(value: object) -> int:
+    """A non-negative int; bools are not counts."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+def _amount(value: object) -> float:
+    """A non-negative real (an int or a float, kept as it came); bools are not amounts."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{value!r} (must be >= 0)")
+    return value
+
+
+def _one_of(*allowed: str) -> PlainValidator:
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise ValueError(f"{value!r} not one of {', '.join(allowed)}")
+        return str(value)
+
+    return PlainValidator(check)
+
+
+Count = Annotated[int, PlainValidator(_count)]
+Amount = Annotated[float, PlainValidator(_amount)]
+
+
+def _broken(message: str) -> PydanticCustomError:
+    """A rule across fields broken; `message` starts with the path of what is wrong."""
+    return PydanticCustomError("summary_rule", "{rule}", {"rule": message})
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- one battle -----------------------------------------------------------------------------------------
+
+
+class SideCounts(_Record):
+    """One side's aircraft: launched = returned + lost + airborne (at the end)."""
+
+    launched: Count = 0
+    lost: Count = 0
+    returned: Count = 0
+    airborne: Count = 0
+    kills: Count = 0
+
+    @model_validator(mode="after")
+    def _conserved(self) -> SideCounts:
+        total = self.returned + self.lost + self.airborne
+        if self.launched != total:
+            raise _broken(f"launched {self.launched} != returned + lost + airborne = {total}")
+        return self
+
+
+class Sides(_Record):
+    air_command: SideCounts = SideCounts()
+    lgf: SideCounts = SideCounts()
+
+    def of(self, side: Side) -> SideCounts:
+        return self.air_command if side == AIR_COMMAND else self.lgf
+
+    def items(self) -> tuple[tuple[Side, SideCounts], ...]:
+        return tuple((side, self.of(side)) for side in SIDES)
+
+
+class PilotRecord(_Record):
+    """One of Air Command's pilots and how her flight ended."""
+
+    name: str
+    callsign: str
+    nickname: str | None
+    squadron: str
+    squadron_name: str
+    aircraft: str
+    craft: int
+    status: Annotated[PilotStatus, _one_of(*PILOT_STATUSES)]
+    wounded: bool
+    kills: Count
+    photo_aircraft: bool
+    photos_taken: Count
+    photos_returned: Count
+    fuel_left_kg: float | None
+
+    @property
+    def lost(self) -> bool:
+        return self.status in LOST_STATUSES
+
+    @property
+    def home(self) -> bool:
+        return self.status in HOME_STATUSES
+
+    @model_validator(mode="after")
+    def _fate_agrees(self) -> PilotRecord:
+        fuel = self.fuel_left_kg
+        if self.lost:
+            if fuel is not None:
+                raise _broken(f"fuel_left_kg: {fuel!r} for a lost aircraft (must be null)")
+            if self.photos_returned:
+                raise _broken("photos_returned: photos from a lost aircraft")
+        elif fuel is None or fuel < 0:
+            raise _broken(f"fuel_left_kg: {fuel!r} (must be >= 0)")
+        if self.status == "wounded" and not self.wounded:
+            raise _broken("wounded: status wounded but wounded is not true")
+        return self
+
+
+class Landing(_Record):
+    """One recovery aboard a carrier, and what became of the aircraft after it."""
+
+    callsign: str
+    time_s: float
+    wire: int | None
+    fuel_kg: float
+    bolters: Count
+    turnaround_s: float | None
+    grounded_h: float | None
+    struck_off: bool
+
+
+class DeckRecord(_Record):
+    """One carrier's deck through the battle."""
+
+    launched: Count = 0
+    recovered: Count = 0
+    bolters: Count = 0
+    grounded: Count = 0
+    hard_landings: Count = 0
+    struck_off: Count = 0
+    wires: tuple[Count, Count, Count, Count] = (0, 0, 0, 0)
+    landings: tuple[Landing, ...] = ()
+    first_launch_s: float | None = None
+    last_launch_s: float | None = None
+
+    @model_validator(mode="after")
+    def _wires_caught(self) -> DeckRecord:
+        if sum(self.wires) > self.recovered:
+            raise _broken(f"wires: {sum(self.wires)} wires caught > {self.recovered} recovered")
+        return self
+
+
+class NetRecord(_Record):
+    """The net over the fleet: whether it held, the strength it has left, the blows it absorbed."""
+
+    held: bool
+    strength_left: float
+    hits_absorbed: Count
+
+
+class PartyMember(_Record):
+    """One of the raiding party, her kit, and her fate."""
+
+    name: str
+    callsign: str
+    squadron: str
+    weapon: str
+    sidearm: str | None
+    first_aid_kit: bool
+    load_kg: float
+    fate: Annotated[MemberFate, _one_of(*MEMBER_FATES)]
+    cause: str | None
+    wounded: bool
+    stripped: bool
+
+
+class RaidRecord(_Record):
+    """The night raid: the captive's fate and her secret, the time taken, the party's fates."""
+
+    captive_name: str
+    captive: Annotated[CaptiveFate, _one_of(*CAPTIVE_FATES)]
+    captive_state: str
+    secret_kept: bool
+    trapped_inside: bool
+    minutes: Amount
+    searched_h: float
+    spotted: Count
+    firefights: Count
+    killed: Count
+    wounded: Count
+    party: tuple[PartyMember, ...]
+
+    @model_validator(mode="after")
+    def _fates_agree(self) -> RaidRecord:
+        fates = [m.fate for m in self.party]
+        if self.killed != fates.count("killed"):
+            raise _broken(f"killed: {self.killed} != {fates.count('killed')} killed")
+        if self.captive == "rescued":
+            if "out" not in fates:
+                raise _broken("the captive rescued, but nobody of the party came out")
+            if self.trapped_inside and "inside" not in fates:
+                raise _broken("trapped_inside: nobody is inside")
+        return self
+
+
+class Summary(_Record):
+    """One battle, as its event log tells it; serialised (`to_json`), it is the `--json` summary."""
+
+    scenario: str
+    seed: int
+    digest: str
+    sim_seconds: Amount
+    end_reason: str = ""
+    sides: Sides
+    pilots: tuple[PilotRecord, ...]
+    photos_returned: Count
+    carriers: dict[str, DeckRecord] = {}
+    net: NetRecord | None = None
+    events: dict[str, Count]
+    raid: RaidRecord | None = None  # absent from the JSON for a battle without a raid
+
+    @model_validator(mode="after")
+    def _totals_agree(self) -> Summary:
+        launched = sum(counts.launched for _, counts in self.sides.items())
+        launches = self.events.get(str(EventKind.LAUNCH), 0)
+        if launches != launched:
+            raise _broken(f"events.launch: {launches} launch events != {launched} launched")
+        ours = self.sides.air_command
+        by_fate = {
+            "returned": sum(p.home for p in self.pilots),
+            "lost": sum(p.lost for p in self.pilots),
+            "airborne": sum(p.status == "airborne" for p in self.pilots),
+            "launched": len(self.pilots),
+        }
+        for key, n in by_fate.items():
+            if getattr(ours, key) != n:
+                raise _broken(f"sides.{AIR_COMMAND}.{key}: {getattr(ours, key)} but the pilots' statuses say {n}")
+        photos = sum(p.photos_returned for p in self.pilots)
+        if self.photos_returned != photos:
+            raise _broken(f"photos_returned: {self.photos_returned!r} != {photos} summed over the pilots")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_raid(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        document: dict[str, Any] = handler(self)
+        if document.get("raid") is None:
+            document.pop("raid", None)
+        return document
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON summary, as plain data for `json.dumps`."""
+        return self.model_dump(mode="json")
+
+
+# --- several runs ---------------------------------------------------------------------------------------
+
+
+class LossStats(_Record):
+    mean: float
+    min: Count
+    max: Count
+
+
+class PilotAcrossRuns(_Record):
+    """A pilot over the runs she flew: `came_home` is the share of them that ended with her back aboard."""
+
+    name: str
+    callsign: str
+    squadron: str
+    runs_flown: Count
+    came_home: float
+    statuses: dict[str, Count]
+    kills_mean: float
+
+    @model_validator(mode="after")
+    def _a_share(self) -> PilotAcrossRuns:
+        if not 0.0 <= self.came_home <= 1.0:
+            raise _broken(f"came_home out of [0, 1]: {self.came_home}")
+        return self
+
+
+class Aggregate(_Record):
+    runs: Count
+    losses: dict[Side, LossStats]
+    kills_mean: dict[Side, float]
+    photos_returned_mean: float
+    sim_seconds_mean: float
+    pilots: tuple[PilotAcrossRuns, ...]
+
+
+class RunsSummary(_Record):
+    """Several runs of one scenario (`--runs B`): each run's summary, and what they add up to."""
+
+    scenario: str
+    seed: int
+    runs: tuple[Summary, ...]
+    aggregate: Aggregate
+
+    @model_validator(mode="after")
+    def _every_run_counted(self) -> RunsSummary:
+        if not self.runs:
+            raise _broken("runs: must be a non-empty list")
+        if self.aggregate.runs != len(self.runs):
+            raise _broken(f"aggregate.runs: {self.aggregate.runs} != {len(self.runs)} runs")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON summary of the runs, as plain data for `json.dumps`."""
+        return self.model_dump(mode="json")
+
+
+# --- reading the log ------------------------------------------------------------------------------------
+
+
+def summarize(log: EventLog, *, scenario: str, seed: int) -> Summary:
+    """One battle's summary, from its event log alone (raises if the log gives a summary that breaks a rule:
+    that is a bug upstream)."""
     sorties = read_sorties(log)
     sides = {side: dict.fromkeys(SIDE_COUNTS, 0) for side in SIDES}
     for sortie in sorties.values():
@@ -42,23 +367,22 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> dict[str, Any]:
         counts["kills"] += sortie.kills
     pilots = [_pilot_record(s) for s in sorties.values() if s.side == AIR_COMMAND]
     end = log.of_kind(EventKind.END)
-    return {
-        "scenario": scenario,
-        "seed": seed,
-        "digest": log.digest(),
-        "sim_seconds": _sim_seconds(log),
-        "end_reason": str(end[-1].details.get("reason", "")) if end else "",
-        "sides": sides,
-        "pilots": pilots,
-        "photos_returned": sum(p["photos_returned"] for p in pilots),
-        "carriers": _carriers(log, sorties),
-        "net": _net(log),
-        "events": log.counts(),
-    } | ({"raid": raid} if (raid := _raid(log)) is not None else {})
-
-
-CAPTIVE_FATES = ("rescued", "dead", "still held")
-MEMBER_FATES = ("out", "inside", "outside", "killed")
+    return Summary.model_validate(
+        {
+            "scenario": scenario,
+            "seed": seed,
+            "digest": log.digest(),
+            "sim_seconds": _sim_seconds(log),
+            "end_reason": str(end[-1].details.get("reason", "")) if end else "",
+            "sides": sides,
+            "pilots": pilots,
+            "photos_returned": sum(p["photos_returned"] for p in pilots),
+            "carriers": _carriers(log, sorties),
+            "net": _net(log),
+            "events": log.counts(),
+            "raid": _raid(log),
+        }
+    )
 
 
 def _raid(log: EventLog) -> dict[str, Any] | None:
@@ -211,7 +535,7 @@ def _pilot_record(sortie: Sortie) -> dict[str, Any]:
     }
 
 
-def summarize_runs(summaries: Sequence[Mapping[str, Any]], *, scenario: str, seed: int) -> dict[str, Any]:
+def summarize_runs(summaries: Sequence[Summary], *, scenario: str, seed: int) -> RunsSummary:
     """Several runs of one scenario (`--runs B`): each run's summary, and what they add up to.
 
     A pilot is matched across runs by name and callsign; `came_home` is the share of the runs she flew in
@@ -219,161 +543,76 @@ def summarize_runs(summaries: Sequence[Mapping[str, Any]], *, scenario: str, see
     """
     if not summaries:
         raise ValueError("summarize_runs needs at least one run")
-    losses = {side: [int(s["sides"][side]["lost"]) for s in summaries] for side in SIDES}
-    kills = {side: [int(s["sides"][side].get("kills", 0)) for s in summaries] for side in SIDES}
-    return {
-        "scenario": scenario,
-        "seed": seed,
-        "runs": [copy.deepcopy(dict(s)) for s in summaries],  # each run its own record, unshared
-        "aggregate": {
-            "runs": len(summaries),
-            "losses": {side: {"mean": statistics.fmean(v), "min": min(v), "max": max(v)} for side, v in losses.items()},
-            "kills_mean": {side: statistics.fmean(v) for side, v in kills.items()},
-            "photos_returned_mean": statistics.fmean(int(s["photos_returned"]) for s in summaries),
-            "sim_seconds_mean": statistics.fmean(float(s["sim_seconds"]) for s in summaries),
-            "pilots": _pilots_across_runs(summaries),
-        },
-    }
+    losses = {side: [s.sides.of(side).lost for s in summaries] for side in SIDES}
+    kills = {side: [s.sides.of(side).kills for s in summaries] for side in SIDES}
+    aggregate = Aggregate(
+        runs=len(summaries),
+        losses={side: LossStats(mean=statistics.fmean(v), min=min(v), max=max(v)) for side, v in losses.items()},
+        kills_mean={side: statistics.fmean(v) for side, v in kills.items()},
+        photos_returned_mean=statistics.fmean(s.photos_returned for s in summaries),
+        sim_seconds_mean=statistics.fmean(s.sim_seconds for s in summaries),
+        pilots=tuple(_pilots_across_runs(summaries)),
+    )
+    return RunsSummary(scenario=scenario, seed=seed, runs=tuple(summaries), aggregate=aggregate)
 
 
-def _pilots_across_runs(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    flown: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+def _pilots_across_runs(summaries: Sequence[Summary]) -> list[PilotAcrossRuns]:
+    flown: dict[tuple[str, str], list[PilotRecord]] = {}
     for summary in summaries:
-        for pilot in summary["pilots"]:
-            flown.setdefault((pilot["name"], pilot["callsign"]), []).append(pilot)
+        for pilot in summary.pilots:
+            flown.setdefault((pilot.name, pilot.callsign), []).append(pilot)
     out = []
     for (name, callsign), records in flown.items():
-        statuses: dict[str, int] = {s: sum(r["status"] == s for r in records) for s in PILOT_STATUSES}
+        statuses: dict[str, int] = {s: sum(r.status == s for r in records) for s in PILOT_STATUSES}
         out.append(
-            {
-                "name": name,
-                "callsign": callsign,
-                "squadron": records[0]["squadron"],
-                "runs_flown": len(records),
-                "came_home": sum(statuses[s] for s in HOME_STATUSES) / len(records),
-                "statuses": {s: n for s, n in statuses.items() if n},
-                "kills_mean": statistics.fmean(int(r["kills"]) for r in records),
-            }
+            PilotAcrossRuns(
+                name=name,
+                callsign=callsign,
+                squadron=records[0].squadron,
+                runs_flown=len(records),
+                came_home=sum(statuses[s] for s in HOME_STATUSES) / len(records),
+                statuses={s: n for s, n in statuses.items() if n},
+                kills_mean=statistics.fmean(r.kills for r in records),
+            )
         )
     return out
 
 
-def check_summary(summary: Mapping[str, Any]) -> None:
-    """Raise `ValueError` naming the first broken invariant of a summary (single run or `--runs`).
+# --- the checker ----------------------------------------------------------------------------------------
+
+
+def check_summary(summary: object) -> Summary | RunsSummary:
+    """Raise `ValueError` naming the first broken rule of a summary (a single run, or `--runs`; a model or
+    its JSON as plain data); return it as a model otherwise.
 
     A summary of the wrong shape (a missing field, a list where a table belongs) is reported the same way.
     """
-    try:
-        _check(summary)
-    except (KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"malformed summary: {type(error).__name__}: {error}") from error
-
-
-def _check(summary: Mapping[str, Any]) -> None:
+    if isinstance(summary, Summary | RunsSummary):
+        return summary  # a model is checked when it is built, and frozen after
     if not isinstance(summary, Mapping):
         raise ValueError(f"a summary is a mapping, not {type(summary).__name__}")
-    if "runs" in summary:
-        runs = summary["runs"]
-        _require(isinstance(runs, list) and runs, "runs: must be a non-empty list")
-        for i, run in enumerate(runs):
-            try:
-                _check(run)
-            except ValueError as error:
-                raise ValueError(f"runs[{i}].{error}") from None
-        aggregate = summary.get("aggregate")
-        if not isinstance(aggregate, Mapping):
-            raise ValueError("aggregate: missing")
-        _require(aggregate["runs"] == len(runs), f"aggregate.runs: {aggregate['runs']} != {len(runs)} runs")
-        for pilot in aggregate.get("pilots", []):
-            _require(0.0 <= pilot["came_home"] <= 1.0, f"aggregate.pilots: came_home out of [0, 1]: {pilot}")
-        return
-    for key in ("scenario", "seed", "digest", "sim_seconds", "sides", "pilots", "photos_returned", "events"):
-        _require(key in summary, f"{key}: missing")
-    _require(_count(summary["sim_seconds"], number=True), f"sim_seconds: {summary['sim_seconds']!r}")
-    sides = summary["sides"]
-    for side, counts in sides.items():
-        for key in ("launched", "lost", "returned", "airborne"):
-            _require(_count(counts.get(key)), f"sides.{side}.{key}: not a count: {counts.get(key)!r}")
-        total = counts["returned"] + counts["lost"] + counts["airborne"]
-        _require(
-            counts["launched"] == total,
-            f"sides.{side}: launched {counts['launched']} != returned + lost + airborne = {total}",
-        )
-    for kind, n in summary["events"].items():
-        _require(_count(n), f"events.{kind}: not a count: {n!r}")
-    launched = sum(c["launched"] for c in sides.values())
-    launches = summary["events"].get(str(EventKind.LAUNCH), 0)
-    _require(launches == launched, f"events.launch: {launches} launch events != {launched} launched")
-    _check_pilots(summary["pilots"], sides.get(AIR_COMMAND, dict.fromkeys(SIDE_COUNTS, 0)))
-    for name, deck in summary.get("carriers", {}).items():
-        for key in CARRIER_COUNTS:
-            if key in deck:
-                _require(_count(deck[key]), f"carriers.{name}.{key}: not a count: {deck[key]!r}")
-        if "wires" in deck:
-            _require(
-                sum(deck["wires"]) <= deck["recovered"],
-                f"carriers.{name}.wires: {sum(deck['wires'])} wires caught > {deck['recovered']} recovered",
-            )
-    if "raid" in summary:
-        _check_raid(summary["raid"])
-    photos = sum(p["photos_returned"] for p in summary["pilots"])
-    _require(
-        summary["photos_returned"] == photos,
-        f"photos_returned: {summary['photos_returned']!r} != {photos} summed over the pilots",
-    )
+    model: type[Summary | RunsSummary] = RunsSummary if "runs" in summary else Summary
+    try:
+        return model.model_validate(summary)
+    except ValidationError as error:
+        raise ValueError(_first_broken_rule(error)) from None
 
 
-def _check_raid(raid: Mapping[str, Any]) -> None:
-    _require(raid["captive"] in CAPTIVE_FATES, f"raid.captive: {raid['captive']!r} not one of {CAPTIVE_FATES}")
-    fates = [m["fate"] for m in raid["party"]]
-    for i, fate in enumerate(fates):
-        _require(fate in MEMBER_FATES, f"raid.party[{i}].fate: {fate!r} not one of {MEMBER_FATES}")
-    _require(
-        raid["killed"] == fates.count("killed"), f"raid.killed: {raid['killed']} != {fates.count('killed')} killed"
-    )
-    _require(raid["minutes"] >= 0, f"raid.minutes: {raid['minutes']!r}")
-    if raid["captive"] == "rescued":
-        _require("out" in fates, "raid: the captive rescued, but nobody of the party came out")
-        _require(not raid["trapped_inside"] or "inside" in fates, "raid.trapped_inside: nobody is inside")
+_RELATIVE_PATH = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
 
 
-def _check_pilots(pilots: Sequence[Mapping[str, Any]], air_command: Mapping[str, int]) -> None:
-    for i, pilot in enumerate(pilots):
-        where = f"pilots[{i}] ({pilot.get('callsign', '?')})"
-        status = pilot.get("status")
-        _require(status in PILOT_STATUSES, f"{where}.status: {status!r} not one of {', '.join(PILOT_STATUSES)}")
-        for key in ("kills", "photos_returned"):
-            _require(_count(pilot.get(key)), f"{where}.{key}: not a count: {pilot.get(key)!r}")
-        fuel = pilot.get("fuel_left_kg")
-        if status in LOST_STATUSES:
-            _require(fuel is None, f"{where}.fuel_left_kg: {fuel!r} for a lost aircraft (must be null)")
-            _require(pilot["photos_returned"] == 0, f"{where}.photos_returned: photos from a lost aircraft")
-        else:
-            _require(_count(fuel, number=True), f"{where}.fuel_left_kg: {fuel!r} (must be >= 0)")
-        if status == "wounded":
-            _require(pilot.get("wounded") is True, f"{where}.wounded: status wounded but wounded is not true")
-    by_fate = {
-        "returned": sum(p["status"] in HOME_STATUSES for p in pilots),
-        "lost": sum(p["status"] in LOST_STATUSES for p in pilots),
-        "airborne": sum(p["status"] == "airborne" for p in pilots),
-        "launched": len(pilots),
-    }
-    for key, n in by_fate.items():
-        _require(
-            air_command.get(key, 0) == n,
-            f"sides.{AIR_COMMAND}.{key}: {air_command.get(key, 0)} but the pilots' statuses say {n}",
-        )
-
-
-def _count(value: object, *, number: bool = False) -> bool:
-    """A non-negative int (or, with `number`, any non-negative real); bools are not counts."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return value >= 0
-    return number and isinstance(value, float) and value >= 0
-
-
-def _require(condition: object, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
+def _first_broken_rule(error: ValidationError) -> str:
+    """The first error, as `path: what is wrong` (`runs[1].sides.lgf: launched 4 != …`)."""
+    first = error.errors(include_url=False)[0]
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]).lstrip(".")
+    kind = first["type"]
+    if kind == "missing":
+        return f"{path}: missing"
+    if kind == "summary_rule":
+        rule = str(first["ctx"]["rule"])
+        if not path:
+            return rule
+        return f"{path}.{rule}" if _RELATIVE_PATH.match(rule) else f"{path}: {rule}"
+    if kind == "value_error":
+        return f"{path}: {first['ctx']['error']}"
+    return f"malformed summary: {path}: {first['msg']}"

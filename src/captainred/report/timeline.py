@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from captainred.engine.events import Event, EventKind, EventLog
-from captainred.report.sorties import AIR_COMMAND, LGF, Sortie, read_sorties
+from captainred.report.sorties import Sortie, read_sorties
+from captainred.scenario.sides import AIR_COMMAND, LGF
 
 # Launches of one squadron (or from one door-side base) more than this far apart are separate waves.
 LAUNCH_WAVE_GAP_S = 60.0

@@ -26,7 +26,7 @@ from captainred.engine.fields import Scope
 from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
-from captainred.engine.world import AIR_COMMAND, LGF, SIDE_NAMES, WORLD_FIELDS, Status, World, emit_battle
+from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
 from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, terrain_and_places
@@ -39,6 +39,7 @@ from captainred.rl.scenarios import (
     learning_scenario,
 )
 from captainred.scenario.model import ResolvedScenario
+from captainred.scenario.sides import SIDES, side_name, side_number
 from captainred.simulation import Simulation
 
 F32 = NDArray[np.float32]
@@ -160,12 +161,12 @@ def _select(world: World, control: Sequence[str]) -> Bool:
     for what in control:
         if what == "all":
             chosen[:] = True
-        elif what in SIDE_NAMES:
-            chosen |= world.side[rows] == SIDE_NAMES.index(what)
+        elif what in SIDES:
+            chosen |= world.side[rows] == side_number(what)
         elif what in ids:
             chosen |= (world.squadron[rows] >= 0) & (world.squadron[rows] == ids.index(what))
         else:
-            known = ", ".join([*ids, *SIDE_NAMES, "all"])
+            known = ", ".join([*ids, *SIDES, "all"])
             raise RLError(f"control: unknown squadron or side '{what}' in {scenario.name} (known: {known})")
     if not chosen.any():
         raise RLError(f"control: {', '.join(control)} names no craft in {scenario.name}")
@@ -275,7 +276,7 @@ class BattleBatch:
                 continue
             groups.append(
                 Group(
-                    name=SIDE_NAMES[side],
+                    name=side_name(side),
                     side=side,
                     local=local,
                     agents=tuple(_agent_name(w, int(r)) for r in local),

@@ -26,6 +26,7 @@ from captainred.scenario.model import (
     SquadronOrder,
     SquadronSpec,
 )
+from captainred.scenario.sides import AIR_COMMAND, LGF
 
 _CATALOG_FILES: dict[str, tuple[str, type[Any]]] = {
     "aircraft": ("aircraft.toml", AircraftType),
@@ -242,7 +243,7 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
         if carrier.name in placed:
             raise ScenarioError(source, f"carriers[{i}].name", f"carrier '{carrier.name}' placed twice")
         placed.add(carrier.name)
-    ours = [n for n, t in catalog.aircraft.items() if t.side == "air_command"]
+    ours = [n for n, t in catalog.aircraft.items() if t.side == AIR_COMMAND]
     ids: set[str] = set()
     for i, order in enumerate(scenario.squadrons):
         where = f"squadrons[{i}]"
@@ -279,7 +280,7 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
     enemy = scenario.enemy
     if enemy.ship is not None and enemy.ship not in catalog.ships:
         raise ScenarioError(source, "enemy.ship", f"unknown ship '{enemy.ship}' (known: {_known(catalog.ships)})")
-    theirs = [n for n, t in catalog.aircraft.items() if t.side == "lgf"]
+    theirs = [n for n, t in catalog.aircraft.items() if t.side == LGF]
     if (enemy.defenders or enemy.airborne) and enemy.aircraft_type not in theirs:
         raise ScenarioError(
             source, "enemy.aircraft_type", f"unknown type '{enemy.aircraft_type}' (known: {_known(theirs)})"

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from captainred.scenario.sides import Side
 from captainred.scenario.units import Duration, Length, Mass, Speed
 
-Side = Literal["air_command", "lgf"]
 Probability = float
 
 

@@ -45,16 +45,10 @@ Rows = list[dict[str, Any]]
 
 def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     """Fight a chunk's battles in one World and return one row per run (without the varied fields)."""
-    from captainred.report.summary import summarize
-    from captainred.simulation import run_battles
+    from captainred.fight import fight
     from captainred.sweep.metrics import run_row
 
-    results = run_battles(scenario, chunk.seeds)
-    name = scenario.scenario.name
-    return [
-        run_row(chunk.cell, chunk.first_run + i, summarize(r.log, scenario=name, seed=r.seed))
-        for i, r in enumerate(results)
-    ]
+    return [run_row(chunk.cell, chunk.first_run + i, f.summary) for i, f in enumerate(fight(scenario, chunk.seeds))]
 
 
 class Backend(Protocol):

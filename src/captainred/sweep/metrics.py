@@ -8,15 +8,14 @@ types, so every part file of a sweep has the same schema, whatever its runs happ
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
 
-from captainred.report.sorties import HOME_STATUSES, LOST_STATUSES
+from captainred.report.summary import SIDE_COUNTS, Summary
+from captainred.scenario.sides import SIDES
 
-SIDES = ("air_command", "lgf")
-SIDE_COUNTS = ("launched", "lost", "returned", "airborne", "kills")
 PILOT_FATES = ("killed", "missing", "captured", "wounded")
 PILOT_PREFIX = "pilot:"  # one column per callsign: that pilot's fate in the run (null: she did not fly)
 
@@ -46,42 +45,41 @@ RUN_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 
-def run_row(cell: int, run: int, summary: Mapping[str, Any]) -> dict[str, Any]:
+def run_row(cell: int, run: int, summary: Summary) -> dict[str, Any]:
     """The row of one run, from its summary (`report.summarize`)."""
-    pilots = summary["pilots"]
-    home = [p for p in pilots if p["status"] in HOME_STATUSES]
-    fuel = [float(p["fuel_left_kg"]) for p in home if p["fuel_left_kg"] is not None]
+    pilots = summary.pilots
+    home = [p for p in pilots if p.home]
+    fuel = [p.fuel_left_kg for p in home if p.fuel_left_kg is not None]
     row: dict[str, Any] = {
         "cell": cell,
         "run": run,
-        "seed": int(summary["seed"]),
-        "digest": summary["digest"],
-        "sim_seconds": float(summary["sim_seconds"]),
-        "end_reason": summary.get("end_reason", ""),
+        "seed": summary.seed,
+        "digest": summary.digest,
+        "sim_seconds": float(summary.sim_seconds),
+        "end_reason": summary.end_reason,
     }
     for side in SIDES:
-        counts = summary["sides"][side]
+        counts = summary.sides.of(side)
         for count in SIDE_COUNTS:
-            row[f"{side}_{count}"] = int(counts.get(count, 0))
+            row[f"{side}_{count}"] = getattr(counts, count)
     row["pilots_home"] = len(home)
-    row["pilots_lost"] = sum(p["status"] in LOST_STATUSES for p in pilots)
+    row["pilots_lost"] = sum(p.lost for p in pilots)
     for fate in PILOT_FATES:
-        row[f"pilots_{fate}"] = sum(p["status"] == fate for p in pilots)
+        row[f"pilots_{fate}"] = sum(p.status == fate for p in pilots)
     row["all_home"] = len(home) == len(pilots)
-    row["photos_taken"] = sum(int(p["photos_taken"]) for p in pilots)
-    row["photos_returned"] = int(summary["photos_returned"])
+    row["photos_taken"] = sum(p.photos_taken for p in pilots)
+    row["photos_returned"] = summary.photos_returned
     row["fuel_at_landing_mean_kg"] = statistics.fmean(fuel) if fuel else None
     row["fuel_at_landing_min_kg"] = min(fuel) if fuel else None
-    net = summary.get("net")
-    row["net_held"] = None if net is None else bool(net["held"])
-    raid = summary.get("raid")
-    row["raid_captive"] = None if raid is None else raid["captive"]
-    row["raid_secret_kept"] = None if raid is None else bool(raid["secret_kept"])
-    row["raid_killed"] = None if raid is None else int(raid["killed"])
-    row["raid_wounded"] = None if raid is None else int(raid["wounded"])
-    row["raid_minutes"] = None if raid is None else float(raid["minutes"])
+    row["net_held"] = None if summary.net is None else summary.net.held
+    raid = summary.raid
+    row["raid_captive"] = None if raid is None else raid.captive
+    row["raid_secret_kept"] = None if raid is None else raid.secret_kept
+    row["raid_killed"] = None if raid is None else raid.killed
+    row["raid_wounded"] = None if raid is None else raid.wounded
+    row["raid_minutes"] = None if raid is None else float(raid.minutes)
     for p in pilots:
-        row[PILOT_PREFIX + p["callsign"]] = p["status"]
+        row[PILOT_PREFIX + p.callsign] = p.status
     return row
 
 
