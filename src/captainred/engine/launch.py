@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from captainred.engine.events import EventKind
-from captainred.engine.world import F64, I64, SIDE_NAMES, Status, World, emit
+from captainred.engine.world import F64, I64, Status, World, emit
+from captainred.scenario.sides import side_name
 
 
 def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, speed: F64, base: str) -> None:
@@ -41,7 +42,7 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
             world,
             row,
             EventKind.LAUNCH,
-            side=SIDE_NAMES[int(world.side[row])],
+            side=side_name(int(world.side[row])),
             type=kind.name,
             callsign=world.callsigns[row],
             photo=bool(world.camera[row]),

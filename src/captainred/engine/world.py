@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from captainred.engine.events import Event, EventKind, EventLog
 from captainred.engine.fields import Kind, Scope, allocate, field_table, per_battle, per_carrier, per_row, per_squadron
+from captainred.scenario import sides
 from captainred.scenario.maps import Theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
 
@@ -29,9 +30,8 @@ I32 = NDArray[np.int32]
 I8 = NDArray[np.int8]
 B = NDArray[np.bool_]
 
-AIR_COMMAND = 0
-LGF = 1
-SIDE_NAMES = ("air_command", "lgf")
+AIR_COMMAND = sides.side_number(sides.AIR_COMMAND)  # the sides' numbers in `side` (captainred.scenario.sides)
+LGF = sides.side_number(sides.LGF)
 G = 9.80665
 
 
