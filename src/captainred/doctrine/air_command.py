@@ -47,8 +47,11 @@ def _say(world: World, row: int, text: str, essential: bool = True, mayday: bool
 
 
 def decide_air_command(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
-    up = active & world.airborne & (world.side == AIR_COMMAND) & ~world.pilot_dead
-    if not up.any():
+    """Every rule in turn for Air Command's pilots in the air (alive, in battles being fought). Each rule
+    takes those rows (ascending) and picks out the ones in the mode it concerns, so its cost grows with
+    Air Command's craft, not with the swarm's."""
+    up = np.flatnonzero(active & world.airborne & (world.side == AIR_COMMAND) & ~world.pilot_dead)
+    if not len(up):
         return
     _check_in(world, up)
     _form_up(world, up)
@@ -67,12 +70,12 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _crippled(world, up)
     _evade(world, up, picture)
 
-    leaving = np.flatnonzero(up & mode_in(world.mode, Mode.FORM_UP, Mode.TRANSIT) & ~world.spinning)
-    _file_through_the_gap(world, leaving, inward=False)
-    steering = np.flatnonzero(up & ~world.spinning & (world.mode != Mode.CRIPPLED))
+    mode, spinning = world.mode[up], world.spinning[up]
+    _file_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], inward=False)
+    steering = up[~spinning & (mode != Mode.CRIPPLED)]
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
-    avoid_ship(world, np.flatnonzero(up & ~world.spinning))
+    avoid_ship(world, up[~spinning])
 
 
 # ----------------------------------------------------------------------------------------- transitions
@@ -83,28 +86,34 @@ def _set_mode(world: World, rows: I64, mode: Mode) -> None:
     world.mode_since_s[rows] = world.time_s[world.battle[rows]]
 
 
-def _check_in(world: World, up: B) -> None:
-    fresh = np.flatnonzero(up & (world.mode == Mode.WAITING))
+def _in_mode(world: World, up: I64, mode: Mode) -> I64:
+    """The rows of `up` in this mode."""
+    rows: I64 = up[world.mode[up] == mode]
+    return rows
+
+
+def _check_in(world: World, up: I64) -> None:
+    fresh = _in_mode(world, up, Mode.WAITING)
     _set_mode(world, fresh, Mode.FORM_UP)
     for row in fresh.tolist():
         _say(world, row, f"{world.callsigns[row]}, check.")
 
 
-def _squadron_leaders(world: World, mask: B) -> I64:
-    """Per squadron, the lowest row among `mask` (the leader), or -1."""
+def _squadron_leaders(world: World, members: I64) -> I64:
+    """Per squadron, the lowest row among `members` (the leader), or -1."""
     leaders = np.full(world.n_battles * world.squadrons_per_battle, world.n, dtype=np.int64)
-    rows = np.flatnonzero(mask & (world.squadron >= 0))
+    rows = members[world.squadron[members] >= 0]
     np.minimum.at(leaders, world.squadron[rows], rows)
     return np.where(leaders == world.n, -1, leaders)
 
 
-def _form_up(world: World, up: B) -> None:
+def _form_up(world: World, up: I64) -> None:
     """The squadrons form up together once the last aircraft of the battle is off the deck."""
     ours = world.squadron >= 0
     waiting = np.bincount(world.battle[ours & (world.status == Status.READY)], minlength=world.n_battles)
     last_launch = np.zeros(world.n_battles)
     np.maximum.at(last_launch, world.battle[ours], world.launch_at_s[ours])
-    forming = up & (world.mode == Mode.FORM_UP)
+    forming = _in_mode(world, up, Mode.FORM_UP)
     leaders = _squadron_leaders(world, forming)
     ready = (waiting == 0) & (world.time_s >= last_launch + 45.0)
     for sq in np.flatnonzero(
@@ -112,7 +121,7 @@ def _form_up(world: World, up: B) -> None:
     ).tolist():
         world.squadron_formed[sq] = True
         leader = int(leaders[sq])
-        members = np.flatnonzero(forming & (world.squadron == sq))
+        members = forming[world.squadron[forming] == sq]
         _set_mode(world, members, Mode.TRANSIT)
         order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
         emit(world, leader, EventKind.FORMED_UP, squadron=order.id, aircraft=len(members))
@@ -125,27 +134,27 @@ def _form_up(world: World, up: B) -> None:
         )
 
 
-def _break_for_contact(world: World, up: B, picture: Picture) -> None:
+def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
     """Bandits in sight, or the target close: radio silence ends, and the squadron breaks."""
     mission = world.scenario.scenario.mission
     engage = world.scenario.scenario.doctrine.engage_range_m
-    transit = up & (world.mode == Mode.TRANSIT)
+    transit = _in_mode(world, up, Mode.TRANSIT)
     if mission.target_m is not None:
         tx, ty = mission.target_m
-        target_range = np.hypot(world.x_m - tx, world.y_m - ty)
+        target_range = np.hypot(world.x_m[transit] - tx, world.y_m[transit] - ty)
     else:
-        target_range = np.full(world.n, np.inf)
+        target_range = np.full(len(transit), np.inf)
     near = target_range < CONTACT_RANGE_M
-    contact = transit & (near | (picture.nearest_range_m < 2 * engage))
-    rows = np.flatnonzero(contact)
+    contact = near | (picture.nearest_range_m[transit] < 2 * engage)
+    rows, target_range = transit[contact], target_range[contact]
     if not len(rows):
         return
     for sq in np.unique(world.squadron[rows]).tolist():
         if world.squadron_contact[sq]:
             continue
         world.squadron_contact[sq] = True
-        members = rows[world.squadron[rows] == sq]
-        caller = int(members[0])
+        first = int(np.flatnonzero(world.squadron[rows] == sq)[0])
+        caller = int(rows[first])
         # The call names the nearest LGF at any range, farther than sensing looks each tick.
         bandit_range_m = nearest_enemy_range_m(world, caller)
         bandits = bool(np.isfinite(bandit_range_m))
@@ -158,7 +167,7 @@ def _break_for_contact(world: World, up: B, picture: Picture) -> None:
             EventKind.CONTACT,
             squadron=order.id,
             sighted="LGFs" if bandits else "target",
-            range_m=float(bandit_range_m if bandits else target_range[caller]),
+            range_m=float(bandit_range_m if bandits else target_range[first]),
         )
         name = world.scenario.catalog.squadrons[order.id].name
         if bandits:
@@ -258,15 +267,15 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     distance = np.hypot(world.x_m[rows] - world.carrier_xy[b, c, 0], world.y_m[rows] - world.carrier_xy[b, c, 1])
     # At the cruise setting a damaged aircraft flies slower (level speed goes as the root of thrust).
     throttle = _cruise_throttle(world, rows)
-    speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world)[rows], 0.05))
+    speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world, rows), 0.05))
     trip = distance / speed * burn_rate_kg_s(world, rows, throttle)
     bingo: F64 = 1.2 * trip + doctrine.reserve_fuel_kg
     return bingo
 
 
-def _turn_for_home(world: World, up: B) -> None:
+def _turn_for_home(world: World, up: I64) -> None:
     mission = world.scenario.scenario.mission
-    out = np.flatnonzero(up & mode_in(world.mode, Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO))
+    out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO)]
     if not len(out):
         return
     fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out))
@@ -311,10 +320,10 @@ def _turn_for_home(world: World, up: B) -> None:
     _set_mode(world, out[home], Mode.RETURN)
 
 
-def _forced_down(world: World, up: B, picture: Picture) -> None:
+def _forced_down(world: World, up: I64, picture: Picture) -> None:
     """Three LGFs close around a struggling pilot can force her down (to take her, not kill her)."""
-    hurt = world.smoking | world.wounded | (world.leak_kg_s > 0) | (world.flags & Flag.TAIL_HIT > 0)
-    herded = np.flatnonzero(up & (picture.escorts >= 3) & hurt & ~world.forced_down)
+    hurt = world.smoking[up] | world.wounded[up] | (world.leak_kg_s[up] > 0) | (world.flags[up] & Flag.TAIL_HIT > 0)
+    herded = up[(picture.escorts[up] >= 3) & hurt & ~world.forced_down[up]]
     if not len(herded):
         return
     tick = world.tick[world.battle[herded]]
@@ -329,28 +338,24 @@ def _forced_down(world: World, up: B, picture: Picture) -> None:
         _set_mode(world, np.array([row]), Mode.CRIPPLED)
 
 
-def _come_down_if_crippled(world: World, up: B) -> None:
-    power = engine_power(world)
-    cannot_fly = up & (power <= 0.0) & (world.mode != Mode.CRIPPLED)
-    _set_mode(world, np.flatnonzero(cannot_fly), Mode.CRIPPLED)
+def _come_down_if_crippled(world: World, up: I64) -> None:
+    cannot_fly = (engine_power(world, up) <= 0.0) & (world.mode[up] != Mode.CRIPPLED)
+    _set_mode(world, up[cannot_fly], Mode.CRIPPLED)
 
 
-def _maydays(world: World, up: B) -> None:
-    h = world.health
-    serious = (
-        up
-        & ~(world.flags & Flag.MAYDAY > 0)
-        & (
-            (h[:, Sub.ENGINE_PORT] <= 0)
-            | (h[:, Sub.ENGINE_STARBOARD] <= 0)
-            | (world.mode == Mode.CRIPPLED)
-            | world.wounded
-            | (h[:, Sub.TAIL] < 0.5)
-            | (h[:, Sub.RUDDER] < 0.5)
-            | (world.leak_kg_s > 0.4)
-        )
+def _maydays(world: World, up: I64) -> None:
+    h = world.health[up]
+    serious = ~(world.flags[up] & Flag.MAYDAY > 0) & (
+        (h[:, Sub.ENGINE_PORT] <= 0)
+        | (h[:, Sub.ENGINE_STARBOARD] <= 0)
+        | (world.mode[up] == Mode.CRIPPLED)
+        | world.wounded[up]
+        | (h[:, Sub.TAIL] < 0.5)
+        | (h[:, Sub.RUDDER] < 0.5)
+        | (world.leak_kg_s[up] > 0.4)
     )
-    for row in np.flatnonzero(serious).tolist():
+    h = world.health
+    for row in up[serious].tolist():
         cs = world.callsigns[row]
         if h[row, Sub.ENGINE_PORT] <= 0:
             trouble = "I've lost my port engine"
@@ -374,12 +379,11 @@ def _maydays(world: World, up: B) -> None:
 # -------------------------------------------------------------------------------------------- flying
 
 
-def _fly_formation(world: World, up: B) -> None:
-    forming = up & mode_in(world.mode, Mode.FORM_UP, Mode.TRANSIT)
-    leaders = _squadron_leaders(world, forming)
-    rows = np.flatnonzero(forming)
+def _fly_formation(world: World, up: I64) -> None:
+    rows = up[mode_in(world.mode[up], Mode.FORM_UP, Mode.TRANSIT)]
     if not len(rows):
         return
+    leaders = _squadron_leaders(world, rows)
     lead = leaders[world.squadron[rows]]
     is_lead = lead == rows
     cruise = _cruise_throttle(world, rows)
@@ -402,43 +406,45 @@ def _fly_formation(world: World, up: B) -> None:
 
     # The first squadron's leader leads everyone: she orbits the carrier while the squadrons form, then
     # flies for the target at cruise height; the other squadrons' leaders keep station on her.
-    L = rows[is_lead]
-    order_of = world.squadron[L] % world.squadrons_per_battle
+    squadron_leads = rows[is_lead]
+    order_of = world.squadron[squadron_leads] % world.squadrons_per_battle
     first = np.full(world.n_battles, world.n, dtype=np.int64)
-    np.minimum.at(first, world.battle[L], L)
-    overall = first[world.battle[L]]
-    top = overall == L
-    T = L[top]
-    form = world.mode[T] == Mode.FORM_UP
-    c = world.home_carrier[T]
+    np.minimum.at(first, world.battle[squadron_leads], squadron_leads)
+    overall = first[world.battle[squadron_leads]]
+    top = overall == squadron_leads
+    battle_leads = squadron_leads[top]
+    form = world.mode[battle_leads] == Mode.FORM_UP
+    carrier = world.home_carrier[battle_leads]
     if form.any():
         # Form up outside the net, beyond the gap (or round the carrier where there is no net).
-        F = T[form]
+        forming = battle_leads[form]
+        battle = world.battle[forming]
         if world.net_radius_m > 0:
             fx, fy = on_gap_line(
-                world, world.battle[F].astype(np.int64), np.full(len(F), world.net_radius_m + FORM_UP_OUTSIDE_M)
+                world, battle.astype(np.int64), np.full(len(forming), world.net_radius_m + FORM_UP_OUTSIDE_M)
             )
         else:
-            fx, fy = world.carrier_xy[world.battle[F], c[form], 0], world.carrier_xy[world.battle[F], c[form], 1]
-        orbit(world, F, fx, fy, FORM_UP_RADIUS_M, FORM_UP_ALTITUDE_M)
+            fx, fy = world.carrier_xy[battle, carrier[form], 0], world.carrier_xy[battle, carrier[form], 1]
+        orbit(world, forming, fx, fy, FORM_UP_RADIUS_M, FORM_UP_ALTITUDE_M)
     if (~form).any():
-        G_ = T[~form]
+        setting_out = battle_leads[~form]
         if sc.mission.type == "radial_patrol":
-            _fly_the_circuit(world, G_)
+            _fly_the_circuit(world, setting_out)
         else:
-            tx, ty = _route_point(world, G_)
-            steer_to(world, G_, tx, ty, np.full(len(G_), sc.mission.cruise_altitude_m), gain_m=8000.0)
-    world.cmd_throttle[T] = _cruise_throttle(world, T) * np.where(form, 0.8, 1.0)
-    S = L[~top]
-    if len(S):
-        _keep_station(world, S, overall[~top], order_of[~top] * 3.5, 2.5 * order_of[~top], sc)
+            tx, ty = _route_point(world, setting_out)
+            altitude = np.full(len(setting_out), sc.mission.cruise_altitude_m)
+            steer_to(world, setting_out, tx, ty, altitude, gain_m=8000.0)
+    world.cmd_throttle[battle_leads] = _cruise_throttle(world, battle_leads) * np.where(form, 0.8, 1.0)
+    on_station = squadron_leads[~top]
+    if len(on_station):
+        _keep_station(world, on_station, overall[~top], order_of[~top] * 3.5, 2.5 * order_of[~top], sc)
 
     # Wingmen: hold a slot echeloned to the squadron's side of its leader.
-    W = rows[~is_lead]
-    if len(W):
-        lw = lead[~is_lead]
-        rank = (world.slot[W] - world.slot[lw]).astype(np.float64)
-        _keep_station(world, W, lw, rank, rank, sc)
+    wingmen = rows[~is_lead]
+    if len(wingmen):
+        their_lead = lead[~is_lead]
+        rank = (world.slot[wingmen] - world.slot[their_lead]).astype(np.float64)
+        _keep_station(world, wingmen, their_lead, rank, rank, sc)
 
 
 def _keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_slots: F64, sc: object) -> None:
@@ -463,25 +469,25 @@ def _pursue(world: World, rows: I64, target: I64, armoury: Armoury) -> None:
     """Lead pursuit: point at where the target will be, fire when the sight is on."""
     ax, ay, az = lead_point(world, rows, target, BULLET_SPEED_MPS)
     steer_to(world, rows, ax, ay, az, gain_m=150.0)
-    rng, off = in_cone(world, rows, ax, ay, az)
-    world.cmd_throttle[rows] = np.clip(0.55 + (rng - 350.0) / 700.0, 0.3, 1.12)
+    range_m, off = in_cone(world, rows, ax, ay, az)
+    world.cmd_throttle[rows] = np.clip(0.55 + (range_m - 350.0) / 700.0, 0.3, 1.12)
     spec = armoury.spec
     world.trigger[rows] = (
-        (rng < spec["cannon_range"][rows])
+        (range_m < spec["cannon_range"][rows])
         & (off < SNAP_SHOT_FACTOR * spec["cannon_cone"][rows])
         & (world.rounds[rows] >= 1.0)
     )
     world.fire_rockets[rows] = (
         (world.rockets[rows] > 0)
-        & (rng > spec["rocket_min"][rows])
-        & (rng < 0.85 * spec["rocket_max"][rows])
+        & (range_m > spec["rocket_min"][rows])
+        & (range_m < 0.85 * spec["rocket_max"][rows])
         & (off < spec["rocket_cone"][rows])
         & ~world.smoking[target]
     )
 
 
-def _engage(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
-    rows = np.flatnonzero(up & (world.mode == Mode.ENGAGE))
+def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
+    rows = _in_mode(world, up, Mode.ENGAGE)
     if not len(rows):
         return
     engage = world.scenario.scenario.doctrine.engage_range_m
@@ -504,8 +510,8 @@ def _engage(world: World, up: B, picture: Picture, armoury: Armoury) -> None:
         world.cmd_throttle[idle] = _cruise_throttle(world, idle)
 
 
-def _photo_passes(world: World, up: B, picture: Picture) -> None:
-    rows = np.flatnonzero(up & (world.mode == Mode.PHOTO))
+def _photo_passes(world: World, up: I64, picture: Picture) -> None:
+    rows = _in_mode(world, up, Mode.PHOTO)
     if not len(rows):
         return
     mission = world.scenario.scenario.mission
@@ -535,15 +541,15 @@ def _photo_passes(world: World, up: B, picture: Picture) -> None:
         world.trigger[r] = (off < np.radians(4.0)) & (world.rounds[r] >= 1.0)
 
 
-def _return(world: World, up: B) -> None:
-    rows = np.flatnonzero(up & (world.mode == Mode.RETURN))
+def _return(world: World, up: I64) -> None:
+    rows = _in_mode(world, up, Mode.RETURN)
     if not len(rows):
         return
     c = world.home_carrier[rows]
     cx, cy = world.carrier_xy[world.battle[rows], c, 0], world.carrier_xy[world.battle[rows], c, 1]
     distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
     # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
-    power = np.maximum(engine_power(world)[rows], 0.05)
+    power = np.maximum(engine_power(world, rows), 0.05)
     cruise_alt = np.where(power >= 1.0, world.scenario.scenario.mission.cruise_altitude_m, 1200.0)
     altitude = np.where(distance > 40000.0, cruise_alt, np.where(distance > 8000.0, 1200.0, APPROACH_ALTITUDE_M))
     steer_to(world, rows, cx, cy, altitude, gain_m=3000.0)
@@ -585,10 +591,10 @@ def _file_through_the_gap(world: World, rows: I64, inward: bool) -> None:
             world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], _cruise_throttle(world, sel))
 
 
-def _crippled(world: World, up: B) -> None:
+def _crippled(world: World, up: I64) -> None:
     """Put her down: over the city, line up with a street or avenue above the roofs, then let down along
     it; out at sea, straight ahead and down."""
-    rows = np.flatnonzero(up & (world.mode == Mode.CRIPPLED))
+    rows = _in_mode(world, up, Mode.CRIPPLED)
     if not len(rows):
         return
     world.landing_intent[rows] = True
@@ -616,19 +622,19 @@ def _crippled(world: World, up: B) -> None:
     world.cmd_gamma_rad[city] = np.where(flare, np.maximum(world.cmd_gamma_rad[city], -0.05), world.cmd_gamma_rad[city])
 
 
-def _evade(world: World, up: B, picture: Picture) -> None:
+def _evade(world: World, up: I64, picture: Picture) -> None:
     """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
     doctrine = world.scenario.scenario.doctrine
-    distracted = world.mode == Mode.PHOTO
-    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill)
+    mode = world.mode[up]
+    distracted = mode == Mode.PHOTO
+    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[up])
     threatened = (
-        up
-        & (picture.tail_threat >= 0)
-        & (picture.tail_range_m < react)
-        & ~world.spinning
-        & mode_in(world.mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT)
+        (picture.tail_threat[up] >= 0)
+        & (picture.tail_range_m[up] < react)
+        & ~world.spinning[up]
+        & mode_in(mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT)
     )
-    rows = np.flatnonzero(threatened)
+    rows = up[threatened]
     if not len(rows):
         return
     threat = picture.tail_threat[rows]

@@ -38,13 +38,14 @@ def wrap_angle(a: F64) -> F64:
     return np.mod(a + np.pi, 2 * np.pi) - np.pi
 
 
-def engine_power(world: World) -> F64:
-    """Fraction of full thrust each craft's engines can give (0 with no fuel)."""
-    port = np.clip(world.health[:, Sub.ENGINE_PORT], 0.0, 1.0)
-    starboard = np.clip(world.health[:, Sub.ENGINE_STARBOARD], 0.0, 1.0)
-    two = world.engines >= 2
+def engine_power(world: World, rows: I64 | None = None) -> F64:
+    """Fraction of full thrust the engines of each craft (or of `rows`) can give (0 with no fuel)."""
+    at = slice(None) if rows is None else rows
+    port = np.clip(world.health[at, Sub.ENGINE_PORT], 0.0, 1.0)
+    starboard = np.clip(world.health[at, Sub.ENGINE_STARBOARD], 0.0, 1.0)
+    two = world.engines[at] >= 2
     power = np.where(two, 0.5 * (port + starboard), port)
-    dry = world.fuel_limited & (world.fuel_kg <= 0.0)
+    dry = world.fuel_limited[at] & (world.fuel_kg[at] <= 0.0)
     return np.where(dry, 0.0, power)
 
 
