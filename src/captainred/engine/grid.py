@@ -168,6 +168,15 @@ def _ring_bound(
 
 
 @numba.njit(cache=True)
+def _cell_bound(px: float, py: float, x0: float, y0: float, cell: float, jx: int, jy: int) -> float:
+    """A lower bound on the distance from (px, py) to any craft in cell (jx, jy): to the cell's box, less
+    a hair for rounding. A cell whose bound cannot beat the best so far is not opened."""
+    gap_x = max(0.0, (x0 + jx * cell) - px, px - (x0 + (jx + 1) * cell))
+    gap_y = max(0.0, (y0 + jy * cell) - py, py - (y0 + (jy + 1) * cell))
+    return math.sqrt(gap_x * gap_x + gap_y * gap_y) - 1e-6
+
+
+@numba.njit(cache=True)
 def _nearest_on_grid(
     b: int,
     seeker: int,
@@ -214,7 +223,7 @@ def _nearest_on_grid(
                 step = 1 if edge_row else 2 * ring
                 jx = cx - ring
                 while jx <= cx + ring:
-                    if 0 <= jx < gx:
+                    if 0 <= jx < gx and _cell_bound(px, py, x0, y0, cell, jx, jy) * least_factor <= best_score:
                         c = jy * gx + jx
                         for k in range(cell_start[other, cell_base + c], cell_start[other, cell_base + c + 1]):
                             e = order[base + k]
