@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 
 from captainred.engine import threads
 
+AIRBORNE = 1  # Status.AIRBORNE (the grid imports nothing of the World)
+
 CELL_MIN_M = 250.0  # design value: cells narrower than this only add empty cells to walk
 AC, LGF = 0, 1
 F64 = NDArray[np.float64]
@@ -39,7 +41,8 @@ def cell_budget(rows: int) -> int:
 
 
 class SenseGrid:
-    """Scratch space for every battle's grids, allocated once per World (nothing is allocated per tick)."""
+    """Scratch space for every battle's grids and pictures, allocated once per World (nothing is allocated
+    per tick: each tick's picture is written over the last one's)."""
 
     def __init__(self, row_start: I64, row_stop: I64) -> None:
         rows = row_stop - row_start
@@ -55,6 +58,15 @@ class SenseGrid:
         self.side_start = np.zeros((len(rows), 3), dtype=np.int64)  # where each side's rows start in `order`
         self.geometry = np.zeros((len(rows), 2, 3))  # per battle and side: x0, y0, cell size
         self.dims = np.zeros((len(rows), 2, 2), dtype=np.int64)  # per battle and side: cells across x, y
+        self.noses = np.zeros((3, n))  # Air Command's noses, for the tail test
+        self.nearest = np.full(n, -1, np.int64)
+        self.nearest_range = np.full(n, np.inf)
+        self.tail = np.full(n, -1, np.int64)
+        self.tail_range = np.full(n, np.inf)
+        self.escorts = np.zeros(n, np.int64)
+        self.nearest_prey = np.full(n, -1, np.int64)
+        self.ship_range = np.full(n, np.inf)
+        self.battle_range = np.full(len(rows), np.inf)
 
 
 @numba.njit(cache=True)
@@ -65,7 +77,7 @@ def _build_battle(
     x: F64,
     y: F64,
     side: NDArray[np.int8],
-    up: NDArray[np.bool_],
+    status: NDArray[np.int8],
     budget: int,
     cell_base: int,
     cell_start: I64,
@@ -82,7 +94,7 @@ def _build_battle(
         n_up = 0
         x_lo, x_hi, y_lo, y_hi = math.inf, -math.inf, math.inf, -math.inf
         for r in range(lo, hi):
-            if up[r] and side[r] == s:
+            if status[r] == AIRBORNE and side[r] == s:
                 n_up += 1
                 x_lo = min(x_lo, x[r])
                 x_hi = max(x_hi, x[r])
@@ -107,7 +119,7 @@ def _build_battle(
         for c in range(gx * gy + 1):
             cell_start[s, cell_base + c] = 0
     for r in range(lo, hi):
-        if up[r]:
+        if status[r] == AIRBORNE:
             s = side[r]
             x_lo, y_lo, cell = geometry[b, s, 0], geometry[b, s, 1], geometry[b, s, 2]
             gx, gy = dims[b, s, 0], dims[b, s, 1]
@@ -129,7 +141,7 @@ def _build_battle(
     # Place each row; rows ascend within a cell (the walk does not rely on it, but the layout is then
     # the same whatever the thread count).
     for r in range(lo, hi):
-        if up[r]:
+        if status[r] == AIRBORNE:
             s = side[r]
             c = cell_of[r]
             order[side_start[b, s] + cell_start[s, cell_base + c]] = r
@@ -250,18 +262,21 @@ def _sense_rows(
     y: F64,
     z: F64,
     side: NDArray[np.int8],
-    up: NDArray[np.bool_],
+    status: NDArray[np.int8],
     slot: NDArray[np.int32],
     spread: F64,
     target: I64,
     force_down_role: NDArray[np.bool_],
     prey: NDArray[np.bool_],
-    nose_x: F64,
-    nose_y: F64,
-    nose_z: F64,
+    heading: F64,
+    gamma: F64,
     range_limit_m: float,
     evade_range_m: float,
     force_down_radius_m: float,
+    has_ship: bool,
+    sx: float,
+    sy: float,
+    sz: float,
     budget: I64,
     cell_base: I64,
     cell_start: I64,
@@ -270,20 +285,38 @@ def _sense_rows(
     side_start: I64,
     geometry: F64,
     dims: I64,
+    nose_x: F64,
+    nose_y: F64,
+    nose_z: F64,
     nearest: I64,
     nearest_range: F64,
     tail: I64,
     tail_range: F64,
     escorts: I64,
     nearest_prey: I64,
+    ship_range: F64,
     battle_range: F64,
 ) -> None:
     """Each battle's picture (see `sense_battles`), one battle a turn of the loop."""
     for b in numba.prange(len(row_start)):
         lo, hi = row_start[b], row_stop[b]
+        # Nothing seen yet; every row's range to the ship, and the battle's closest approach to it.
+        battle_range[b] = math.inf
+        for r in range(lo, hi):
+            nearest[r], nearest_range[r], tail[r], tail_range[r] = -1, math.inf, -1, math.inf
+            escorts[r], nearest_prey[r] = 0, -1
+            ship_range[r] = math.inf
+            if has_ship:
+                ship_range[r] = math.sqrt((x[r] - sx) ** 2 + (y[r] - sy) ** 2 + (z[r] - sz) ** 2)
+            if status[r] == AIRBORNE and side[r] == AC:
+                battle_range[b] = min(battle_range[b], ship_range[r])
+                cos_g = math.cos(gamma[r])
+                nose_x[r] = cos_g * math.sin(heading[r])
+                nose_y[r] = cos_g * math.cos(heading[r])
+                nose_z[r] = math.sin(gamma[r])
         base = cell_base[b]
         _build_battle(
-            b, lo, hi, x, y, side, up, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
+            b, lo, hi, x, y, side, status, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
         )
         n_ac = side_start[b, 1] - side_start[b, 0]
         n_lgf = side_start[b, 2] - side_start[b, 1]
@@ -316,10 +349,10 @@ def _sense_rows(
                 nearest_prey[e] = best
         # Whom each LGF hunts: the tail threat and the escorts of its target.
         for e in range(lo, hi):
-            if not up[e] or side[e] != LGF:
+            if status[e] != AIRBORNE or side[e] != LGF:
                 continue
             a = target[e]
-            if a < lo or a >= hi or not up[a] or side[a] != AC:
+            if a < lo or a >= hi or status[a] != AIRBORNE or side[a] != AC:
                 continue
             dx = x[e] - x[a]
             dy = y[e] - y[a]
@@ -337,21 +370,22 @@ def _sense_rows(
 _sense = threads.twins(_sense_rows)
 
 Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`)
-Limits = tuple[float, float, float]
+Limits = tuple[float, float, float, bool, float, float, float]
 
 
 def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other).
 
-    `craft`: x, y, z, side, airborne, slot, target spread, target, force-down role, prey, and the nose's
-    x, y, z of each row. `limits`: the range limit, the evade range and the force-down radius. `scratch`:
-    the `SenseGrid`'s arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey
-    (per row) and the battles' closest approach (per battle, holding the ship's part on entry).
+    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, heading and
+    flight-path angle of each row. `limits`: the range limit, the evade range, the force-down radius,
+    whether there is a mother ship and where. `scratch`: the `SenseGrid`'s arrays. `out`: nearest, its
+    range, tail threat, its range, escorts, nearest prey, range to the ship (per row) and the battles'
+    closest approach of Air Command to anything (per battle).
 
     Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
     evade range, and behind her or very close); how many force-down LGFs hunting her are within the
     force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
-    any range. Outputs are written for airborne rows; the caller fills the rest with -1, inf and 0.
+    any range. Every row's output is written: -1, inf and 0 where nothing is seen.
 
     Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
     so the answers are the same with one thread or many.

@@ -16,7 +16,7 @@ import numpy as np
 
 from captainred.engine import threads
 from captainred.engine.grid import SenseGrid, sense_battles
-from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
+from captainred.engine.world import F64, I64, B, Status, World
 
 FORCE_DOWN_RADIUS_M = 350.0
 
@@ -39,38 +39,23 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
     """This tick's picture, through each battle's grid; `prey` marks the Air Command craft that force-down
     LGFs go after. Nothing farther than `range_limit_m` is seen, except a force-down LGF's prey (at any
     range) and the mother ship."""
-    n = world.n
-    airborne = world.airborne
-    nearest = np.full(n, -1, np.int64)
-    nearest_range = np.full(n, np.inf)
-    tail = np.full(n, -1, np.int64)
-    tail_range = np.full(n, np.inf)
-    escorts = np.zeros(n, np.int64)
-    nearest_prey = np.full(n, -1, np.int64)
-    ship_range, battle_range = _ship_ranges(world, airborne)
-    # A pilot's nose is worked out once per pilot (the trigonometry stays in NumPy, as the rest of the
-    # step's does).
-    nose_x, nose_y, nose_z = np.zeros(n), np.zeros(n), np.zeros(n)
-    pilots = np.flatnonzero(airborne & (world.side == AIR_COMMAND))
-    cos_g = np.cos(world.gamma_rad[pilots])
-    nose_x[pilots] = cos_g * np.sin(world.heading_rad[pilots])
-    nose_y[pilots] = cos_g * np.cos(world.heading_rad[pilots])
-    nose_z[pilots] = np.sin(world.gamma_rad[pilots])
+    has_ship = world.ship_xyz is not None
+    sx, sy, sz = world.ship_xyz if world.ship_xyz is not None else (0.0, 0.0, 0.0)
     craft = (
         world.x_m,
         world.y_m,
         world.z_m,
         world.side,
-        airborne,
+        world.status,
         world.slot,
         world.target_spread,
         world.target,
         world.force_down_role,
         prey,
-        nose_x,
-        nose_y,
-        nose_z,
+        world.heading_rad,
+        world.gamma_rad,
     )
+    limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz)
     scratch = (
         grid.budget,
         grid.cell_base,
@@ -80,26 +65,30 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         grid.side_start,
         grid.geometry,
         grid.dims,
+        *grid.noses,
     )
-    out = (nearest, nearest_range, tail, tail_range, escorts, nearest_prey, battle_range)
-    sense_battles(
-        world.row_start, world.row_stop, craft, (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M), scratch, out
+    picture = Picture(
+        grid.nearest,
+        grid.nearest_range,
+        grid.tail,
+        grid.tail_range,
+        grid.escorts,
+        grid.ship_range,
+        grid.nearest_prey,
+        grid.battle_range,
     )
-    return Picture(nearest, nearest_range, tail, tail_range, escorts, ship_range, nearest_prey, battle_range)
-
-
-def _ship_ranges(world: World, airborne: B) -> tuple[F64, F64]:
-    """Every row's distance to the mother ship's centre, and each battle's closest Air Command approach
-    to it (inf without a ship)."""
-    battle_range = np.full(world.n_battles, np.inf)
-    if world.ship_xyz is None:
-        return np.full(world.n, np.inf), battle_range
-    sx, sy, sz = world.ship_xyz
-    ship_range = np.sqrt((world.x_m - sx) ** 2 + (world.y_m - sy) ** 2 + (world.z_m - sz) ** 2)
-    ours_up = airborne & (world.side == AIR_COMMAND)
-    r = np.where(ours_up, ship_range, np.inf)
-    battle_range = np.minimum(battle_range, np.minimum.reduceat(r, world.row_start))
-    return ship_range, battle_range
+    out = (
+        picture.nearest_enemy,
+        picture.nearest_range_m,
+        picture.tail_threat,
+        picture.tail_range_m,
+        picture.escorts,
+        picture.nearest_prey,
+        picture.ship_range_m,
+        picture.battle_enemy_range_m,
+    )
+    sense_battles(world.row_start, world.row_stop, craft, limits, scratch, out)
+    return picture
 
 
 def nearest_enemy_range_m(world: World, row: int) -> float:
