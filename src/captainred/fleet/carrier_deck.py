@@ -148,25 +148,31 @@ class CarrierDeck:
         self.refuel_kg_s = np.array([s.refuel_kg_s for s in specs])
         self.rearm_s = np.array([s.rearm_s for s in specs])
         self.full_fuel_kg, self.full_rounds, self.full_rockets = full_load(world)
+        # Who flies from a deck, and whose deck (fixed for the run): the rules below look at these rows
+        # only, never at the swarm's.
+        self.key: I64 = np.where(
+            world.home_carrier >= 0, world.battle.astype(np.int64) * self.n_carriers + world.home_carrier, -1
+        )
+        self.ours: I64 = np.flatnonzero(world.home_carrier >= 0)
 
     # ------------------------------------------------------------------------------------------ launch
 
     def launch(self, world: World, active: B) -> None:
         """Start a launch sequence where aircraft are due and the deck is clear; send the next one off."""
-        w, nc = world, self.n_carriers
-        now = w.time_s[w.battle]
+        w, nc, ours = world, self.n_carriers, self.ours
+        now = w.time_s[w.battle[ours]]
+        status, sorties, launch_at_s = w.status[ours], w.sorties[ours], w.launch_at_s[ours]
         due = (
-            active
-            & (w.home_carrier >= 0)
-            & (w.status == Status.READY)
-            & (w.deck_place == DeckPlace.ON_DECK)
-            & (w.sorties == 0)
-            & (w.launch_at_s <= now)
-            & (w.sick_bay_until_s <= now)
+            active[ours]
+            & (status == Status.READY)
+            & (w.deck_place[ours] == DeckPlace.ON_DECK)
+            & (sorties == 0)
+            & (launch_at_s <= now)
+            & (w.sick_bay_until_s[ours] <= now)
         )
-        key = self._key(w)
+        key = self.key[ours]
         waiting = np.bincount(key[due], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
-        ordered = (w.home_carrier >= 0) & (w.status == Status.READY) & (w.sorties == 0) & np.isfinite(w.launch_at_s)
+        ordered = (status == Status.READY) & (sorties == 0) & np.isfinite(launch_at_s)
         spotted = np.bincount(key[ordered], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
         running = np.isfinite(w.all_clear_s)
         w.all_clear_s[running & (waiting == 0)] = np.inf  # every aircraft of the sequence is away
@@ -179,9 +185,10 @@ class CarrierDeck:
             w.all_clear_s[battle, carrier] = w.time_s[battle]
             w.next_launch_s[battle, carrier] = w.time_s[battle] + self.preflight_s[carrier]
         go = (np.isfinite(w.all_clear_s) & (w.next_launch_s <= t)).ravel()
-        rows = np.flatnonzero(due & go[np.maximum(key, 0)])
+        rows = ours[due & go[key]]
         if not len(rows):
             return
+        key = self.key
         # The first due on each deck (earliest launch time, then slot order) goes.
         order = np.lexsort((rows, w.launch_at_s[rows], key[rows]))
         rows = rows[order]
@@ -237,7 +244,8 @@ class CarrierDeck:
         """Land at most one aircraft per clear deck: of those in the pattern and not going round, the one
         with the least fuel."""
         w = world
-        rows = np.flatnonzero(active & returning & w.airborne & (w.home_carrier >= 0))
+        ours = self.ours
+        rows = ours[active[ours] & returning[ours] & (w.status[ours] == Status.AIRBORNE)]
         if not len(rows):
             return
         b, c = w.battle[rows], w.home_carrier[rows]
@@ -248,7 +256,7 @@ class CarrierDeck:
         rows = rows[in_groove & deck_clear]
         if not len(rows):
             return
-        key = self._key(w)
+        key = self.key
         rows = rows[np.lexsort((rows, w.fuel_kg[rows], key[rows]))]
         _, first = np.unique(key[rows], return_index=True)
         rows = np.sort(rows[first])
@@ -349,26 +357,25 @@ class CarrierDeck:
     def turnaround(self, world: World, active: B) -> None:
         """Finish the jobs whose time has come, then put free crews and mechanics on the aircraft that
         have waited longest."""
-        w, nc = world, self.n_carriers
-        now = w.time_s[w.battle]
-        aboard = active & (w.home_carrier >= 0) & (w.status == Status.RETURNED)
-        worked = aboard & np.isin(w.deck_place, (DeckPlace.ON_DECK, DeckPlace.HANGAR))
-        for row in np.flatnonzero(worked & (w.deck_ready_s <= now)).tolist():
+        w, nc, ours = world, self.n_carriers, self.ours
+        aboard = ours[active[ours] & (w.status[ours] == Status.RETURNED)]
+        worked = aboard[np.isin(w.deck_place[aboard], (DeckPlace.ON_DECK, DeckPlace.HANGAR))]
+        for row in worked[w.deck_ready_s[worked] <= w.time_s[w.battle[worked]]].tolist():
             self._ready(w, row)
-        aboard &= w.status == Status.RETURNED
-        key = self._key(w)
+        aboard = aboard[w.status[aboard] == Status.RETURNED]
+        key = self.key
         for place, hands in self.hands.items():
-            here = aboard & (w.deck_place == place)
-            waiting = np.flatnonzero(here & ~np.isfinite(w.deck_ready_s))
+            here = aboard[w.deck_place[aboard] == place]
+            waiting = here[~np.isfinite(w.deck_ready_s[here])]
             if not len(waiting):
                 continue
-            busy = np.bincount(key[here & np.isfinite(w.deck_ready_s)], minlength=w.n_battles * nc)
+            busy = np.bincount(key[here[np.isfinite(w.deck_ready_s[here])]], minlength=w.n_battles * nc)
             free = hands[np.arange(w.n_battles * nc) % nc] - busy
             waiting = waiting[np.lexsort((waiting, w.landed_s[waiting], key[waiting]))]
             k = key[waiting]
             starts = np.searchsorted(k, k)  # first place of each deck's queue (k is sorted)
             take = waiting[np.arange(len(waiting)) - starts < free[k]]
-            w.deck_ready_s[take] = now[take] + w.deck_work_s[take]
+            w.deck_ready_s[take] = w.time_s[w.battle[take]] + w.deck_work_s[take]
 
     def _ready(self, w: World, row: int) -> None:
         """A job done: refuelled and rearmed (small damage patched), or repaired; READY on deck again."""
@@ -388,11 +395,6 @@ class CarrierDeck:
         else:
             emit(w, row, EventKind.REFUELLED, carrier=self.names[c], seconds=since)
         w.deck_ready_s[row] = np.inf
-
-    def _key(self, w: World) -> I64:
-        """Each row's deck: battle * n_carriers + home carrier (negative for LGFs)."""
-        key: I64 = np.where(w.home_carrier >= 0, w.battle.astype(np.int64) * self.n_carriers + w.home_carrier, -1)
-        return key
 
 
 def full_load(world: World) -> tuple[F64, F64, I32]:
