@@ -22,6 +22,7 @@ from captainred.doctrine.air_command import decide_air_command
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
+from captainred.engine.census import count_in_the_air, count_still_in_play
 from captainred.engine.damage import apply_hits, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
@@ -159,7 +160,7 @@ def _clock(w: World, ctx: StepContext) -> None:
     active_battles = ~w.done
     quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
     dt_b = np.where(quiet, timing.transit_tick_s, timing.combat_tick_s)
-    flying = np.bincount(w.battle[w.airborne], minlength=w.n_battles) > 0
+    flying = count_in_the_air(w, np.empty(w.n_battles, np.int64)) > 0
     wakes = np.full(w.n_battles, np.inf)
     caps = np.full(w.n_battles, np.inf)
     for stage in ctx.stages:
@@ -265,11 +266,7 @@ def _turnaround(w: World, ctx: StepContext) -> None:
 
 def _end(w: World, ctx: StepContext) -> None:
     """A battle ends when nothing of ours is in play and no stage keeps it open, or when its time is up."""
-    ours = w.side == AIR_COMMAND
-    # In play: in the air, or on deck still waiting for a first launch (not one back aboard and turned
-    # around, which would keep a battle going for days of refuelling and repairs).
-    first_launch = (w.status == Status.READY) & (w.sorties == 0) & ~w.stand_by
-    still_ours = np.bincount(w.battle[ours & ((w.status == Status.AIRBORNE) | first_launch)], minlength=w.n_battles)
+    still_ours = count_still_in_play(w, np.empty(w.n_battles, np.int64))
     kept_open = np.zeros(w.n_battles, dtype=bool)
     for stage in ctx.stages:
         if stage.keeps_open is not None:
@@ -282,9 +279,8 @@ def _end(w: World, ctx: StepContext) -> None:
             emit(w, row, EventKind.AIRBORNE_AT_END, fuel_kg=float(w.fuel_kg[row]), photos=int(w.photos[row]))
         for row in [r for r in sorted(w.calls) if w.battle[r] == b]:
             del w.calls[row]
-        flew = bool(((w.battle == b) & ours & (w.status != Status.READY)).any()) or bool(
-            ((w.battle == b) & ours & (w.sorties > 0)).any()
-        )
+        ours = rows[w.side[rows] == AIR_COMMAND]
+        flew = bool((w.status[ours] != Status.READY).any()) or bool((w.sorties[ours] > 0).any())
         for stage in ctx.stages:
             if stage.closes is not None:
                 stage.closes(w, b)
