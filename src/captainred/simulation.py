@@ -177,8 +177,10 @@ def _clock(w: World, ctx: StepContext) -> None:
     w.time_s[active_battles] += dt_b[active_battles]
     w.tick[active_battles] += 1
     ctx.active_battles = active_battles
-    ctx.active = active_battles[w.battle]
-    ctx.dt = dt_b[w.battle]
+    if len(ctx.active) != w.n:  # the first step: the per-row views are allocated once, then rewritten
+        ctx.active, ctx.dt = np.zeros(w.n, dtype=bool), np.zeros(w.n)
+    np.take(active_battles, w.battle, out=ctx.active)
+    np.take(dt_b, w.battle, out=ctx.dt)
 
 
 def _steam(w: World, ctx: StepContext) -> None:
