@@ -22,7 +22,7 @@ from captainred.doctrine.air_command import decide_air_command
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
-from captainred.engine.census import count_in_the_air, count_still_in_play
+from captainred.engine.census import take_census
 from captainred.engine.damage import apply_hits, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
@@ -160,7 +160,7 @@ def _clock(w: World, ctx: StepContext) -> None:
     active_battles = ~w.done
     quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
     dt_b = np.where(quiet, timing.transit_tick_s, timing.combat_tick_s)
-    flying = count_in_the_air(w, np.empty(w.n_battles, np.int64)) > 0
+    flying = take_census(w)[0] > 0
     wakes = np.full(w.n_battles, np.inf)
     caps = np.full(w.n_battles, np.inf)
     for stage in ctx.stages:
@@ -268,7 +268,7 @@ def _turnaround(w: World, ctx: StepContext) -> None:
 
 def _end(w: World, ctx: StepContext) -> None:
     """A battle ends when nothing of ours is in play and no stage keeps it open, or when its time is up."""
-    still_ours = count_still_in_play(w, np.empty(w.n_battles, np.int64))
+    _, still_ours = take_census(w)
     kept_open = np.zeros(w.n_battles, dtype=bool)
     for stage in ctx.stages:
         if stage.keeps_open is not None:

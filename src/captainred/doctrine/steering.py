@@ -82,6 +82,9 @@ def orbit(
 
 
 def _per_row(value: F64 | float, rows: I64) -> F64:
+    """One float64 value per row, for a kernel: `value` itself when it already is that."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.shape == rows.shape:
+        return np.ascontiguousarray(value)  # itself, when it already is contiguous
     out: F64 = np.broadcast_to(np.asarray(value, dtype=np.float64), rows.shape)
     return np.ascontiguousarray(out)
 

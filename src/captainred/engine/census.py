@@ -19,8 +19,10 @@ from captainred.engine.world import AIR_COMMAND, I64, B, Status, World
 AIRBORNE, READY = int(Status.AIRBORNE), int(Status.READY)
 
 
-def count_in_the_air(world: World, out: I64) -> I64:
-    """Per battle, the craft in the air (written into `out`, which is returned)."""
+def take_census(world: World) -> tuple[I64, I64]:
+    """Per battle: the craft in the air, and Air Command's craft still in play."""
+    in_the_air = np.empty(world.n_battles, np.int64)
+    still_in_play = np.empty(world.n_battles, np.int64)
     _count(
         world.n_battles,
         world.row_start,
@@ -29,26 +31,10 @@ def count_in_the_air(world: World, out: I64) -> I64:
         world.status,
         world.sorties,
         world.stand_by,
-        out,
-        np.empty(0, np.int64),
+        in_the_air,
+        still_in_play,
     )
-    return out
-
-
-def count_still_in_play(world: World, out: I64) -> I64:
-    """Per battle, Air Command's craft still in play (written into `out`, which is returned)."""
-    _count(
-        world.n_battles,
-        world.row_start,
-        world.row_stop,
-        world.side,
-        world.status,
-        world.sorties,
-        world.stand_by,
-        np.empty(0, np.int64),
-        out,
-    )
-    return out
+    return in_the_air, still_in_play
 
 
 def _count_battles(
@@ -61,7 +47,7 @@ def _count_battles(
     in_the_air: I64,
     still_in_play: I64,
 ) -> None:
-    """The module's counts, per battle; an empty output is not counted."""
+    """The module's counts, per battle."""
     for b in numba.prange(len(row_start)):
         flying, ours = 0, 0
         for r in range(row_start[b], row_stop[b]):
@@ -70,10 +56,8 @@ def _count_battles(
                 flying += 1
             if side[r] == AIR_COMMAND and (up or (status[r] == READY and sorties[r] == 0 and not stand_by[r])):
                 ours += 1
-        if len(in_the_air):
-            in_the_air[b] = flying
-        if len(still_in_play):
-            still_in_play[b] = ours
+        in_the_air[b] = flying
+        still_in_play[b] = ours
 
 
 _count = threads.twins(_count_battles)
