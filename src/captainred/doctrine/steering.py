@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.kinematics import heading_of
+from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, G, World
 from captainred.scenario.maps import height_at, highest_under_box
 
@@ -26,7 +28,7 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     dx = px - x
     dy = py - y
     horizontal = math.hypot(dx, dy)
-    heading = math.atan2(dx, dy) % (2 * math.pi)
+    heading = heading_of(math.atan2(dx, dy))
     gamma = min(max(math.atan2(pz - z, max(horizontal, gain_m)), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
     return heading, gamma
 
@@ -279,7 +281,7 @@ def _keep_off_the_hull_rows(
             fx = x[r] + vx * t - sx
             fy = y[r] + vy * t - sy
             fz = z[r] + vz * t - sz
-            if abs(fx) < hx + 80 and abs(fy) < hy + 80 and abs(fz) < hz + 25:
+            if inside_box(fx, fy, fz, hx, hy, hz, 80.0, 25.0):
                 danger = True
                 break
         if not danger:
@@ -288,7 +290,7 @@ def _keep_off_the_hull_rows(
             cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
         else:
             cmd_gamma[r] = 0.0
-            cmd_heading[r] = math.atan2(x[r] - sx, y[r] - sy) % (2 * math.pi)
+            cmd_heading[r] = heading_of(math.atan2(x[r] - sx, y[r] - sy))
         cmd_throttle[r] = max(cmd_throttle[r], 1.0)
 
 

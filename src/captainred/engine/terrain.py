@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import F64, I64, LGF, Status, World, emit
+from captainred.engine.world import F64, I64, LGF, B, Status, World, emit
 from captainred.scenario.maps import height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
@@ -89,6 +89,48 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
 INSIDE_THE_HULL = -1.0  # `struck_ground_m` of a craft that flew into the mother ship
 
 
+@numba.njit(cache=True)
+def inside_box(
+    dx: float, dy: float, dz: float, hx: float, hy: float, hz: float, margin_xy: float, margin_z: float
+) -> bool:
+    """Whether a point (dx, dy, dz) from the hull's centre lies inside the hull's box of half sizes (hx,
+    hy, hz), grown by a margin on its sides and on its top and bottom: the one hull test, for the
+    compiled kernels and (through `inside_hull`) for NumPy code."""
+    return abs(dx) < hx + margin_xy and abs(dy) < hy + margin_xy and abs(dz) < hz + margin_z
+
+
+def inside_hull(world: World, x: F64, y: F64, z: F64 | None = None) -> B:
+    """Which of the points (x, y, z) lie inside the mother ship's hull (`inside_box`); with no z, which lie
+    over or under it (its footprint). None inside with no ship."""
+    if world.ship_xyz is None:
+        return np.zeros(len(x), dtype=bool)
+    sx, sy, sz = world.ship_xyz
+    hx, hy, hz = world.ship_half_m
+    heights = np.full(len(x), sz) if z is None else np.ascontiguousarray(z, dtype=np.float64)
+    inside = np.zeros(len(x), dtype=bool)
+    _inside_hull(
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(y, dtype=np.float64),
+        heights,
+        sx,
+        sy,
+        sz,
+        hx,
+        hy,
+        hz,
+        inside,
+    )
+    return inside
+
+
+@numba.njit(cache=True)
+def _inside_hull(
+    x: F64, y: F64, z: F64, sx: float, sy: float, sz: float, hx: float, hy: float, hz: float, inside: B
+) -> None:
+    for k in range(len(x)):
+        inside[k] = inside_box(x[k] - sx, y[k] - sy, z[k] - sz, hx, hy, hz, 0.0, 0.0)
+
+
 def _strike_rows(
     idx: I64,
     x0: F64,
@@ -139,7 +181,7 @@ def _strike_rows(
             p1_z = stop_z
         else:
             p1_z = z[r]
-        if side[r] != LGF and abs(x[r] - sx) < hx and abs(y[r] - sy) < hy and abs(p1_z - sz) < hz:
+        if side[r] != LGF and inside_box(x[r] - sx, y[r] - sy, p1_z - sz, hx, hy, hz, 0.0, 0.0):
             struck[r] = True
             struck_ground_m[r] = INSIDE_THE_HULL
     return unfinished

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
-from captainred.engine.kinematics import REDLINE_THROTTLE
+from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_heading
 from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
@@ -464,7 +464,7 @@ class BattleBatch:
             control = active[rows] & self._controllable(g, rows) & ~home
             r = rows[control]
             act = a[control]
-            world.cmd_heading_rad[r] = np.mod(world.heading_rad[r] + MAX_TURN_RAD * act[:, TURN], 2 * np.pi)
+            world.cmd_heading_rad[r] = wrap_heading(world.heading_rad[r] + MAX_TURN_RAD * act[:, TURN])
             world.cmd_gamma_rad[r] = MAX_CLIMB_RAD * act[:, CLIMB]
             world.cmd_throttle[r] = 0.5 * (act[:, THROTTLE] + 1.0) * REDLINE_THROTTLE
             world.trigger[r] = act[:, CANNON] > 0
