@@ -14,9 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import F64, I64, LGF, B, Status, World, emit
+from captainred.engine.world import F64, I64, LGF, B, World
 from captainred.scenario.maps import height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
@@ -76,8 +77,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
             if on_land:
                 _forced_landing(world, row)
             else:
-                world.status[row] = Status.LOST
-                emit(world, row, EventKind.DITCHED, cause="ditched at sea")
+                lose(world, row, EventKind.DITCHED, None, cause="ditched at sea")
         elif ground > 1.0:
             _crash(world, row, "flew into a building")
         elif on_land:
@@ -195,8 +195,6 @@ def _over_land(world: World, x: float, y: float) -> bool:
 
 
 def _crash(world: World, row: int, cause: str) -> None:
-    from captainred.engine.damage import lose
-
     if world.pilot_dead[row]:
         cause = "went down with a dead pilot"
     elif world.spinning[row]:
@@ -206,21 +204,16 @@ def _crash(world: World, row: int, cause: str) -> None:
 
 def _forced_landing(world: World, row: int) -> None:
     """Down in a street: the pilot walks away (missing, or captured if herded down), or does not."""
-    from captainred.engine.radio import cut_call
-
     b = int(world.battle[row])
     survive = 0.35 + 0.6 * float(world.skill[row])
     u = float(uniform(world.row_seed[row], world.craft[row], world.tick[b], Purpose.FORCED_LANDING))
     landed = u < survive
-    cut_call(world, row)
-    world.status[row] = Status.LOST
-    world.speed_mps[row] = 0.0
-    where = _street_name(float(world.x_m[row]), float(world.y_m[row]))
-    emit(
+    lose(
         world,
         row,
         EventKind.FORCED_LANDING,
-        where=where,
+        None,
+        where=_street_name(float(world.x_m[row]), float(world.y_m[row])),
         outcome="landed" if landed else "crashed",
         captured=bool(landed and world.forced_down[row]),
     )
