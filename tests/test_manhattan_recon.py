@@ -57,9 +57,9 @@ def test_the_guardians_bring_lgfs_down_and_most_come_home(battles: list[BattleRe
     ours_lost, theirs_lost = [], []
     for result in battles:
         summary = summarize(result.log, scenario="manhattan-recon", seed=result.seed)
-        ours_lost.append(summary["sides"]["air_command"]["lost"])
-        theirs_lost.append(summary["sides"]["lgf"]["lost"])
-        assert summary["sides"]["lgf"]["lost"] > 0
+        ours_lost.append(summary.sides.air_command.lost)
+        theirs_lost.append(summary.sides.lgf.lost)
+        assert summary.sides.lgf.lost > 0
     assert sum(ours_lost) / len(ours_lost) < 8, ours_lost
     assert sum(theirs_lost) > 2 * sum(ours_lost), (theirs_lost, ours_lost)
 
@@ -69,10 +69,10 @@ def test_photos_count_only_when_their_aircraft_gets_home(battles: list[BattleRes
     for result in battles:
         summary = summarize(result.log, scenario="manhattan-recon", seed=result.seed)
         recovered = sum(e.details["photos"] for e in result.log.of_kind(EventKind.RECOVERED))
-        assert summary["photos_returned"] == recovered
-        for pilot in summary["pilots"]:
-            if pilot["status"] not in ("returned", "wounded"):
-                assert pilot["photos_returned"] == 0
+        assert summary.photos_returned == recovered
+        for pilot in summary.pilots:
+            if pilot.status not in ("returned", "wounded"):
+                assert pilot.photos_returned == 0
         brought_home += recovered
     assert brought_home > 0
 

@@ -135,12 +135,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         len(rows),
         rows,
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        *world.flight_state(),
         world.max_g,
         theatre.heights_m,
         theatre.block_max_m,
@@ -228,14 +223,9 @@ def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
         len(rows),
         rows,
         lookahead_s,
-        *world.ship_xyz,
-        *world.ship_half_m,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        world.ship_xyz,
+        world.ship_half_m,
+        *world.flight_state(),
         world.cmd_heading_rad,
         world.cmd_gamma_rad,
         world.cmd_throttle,
@@ -248,12 +238,8 @@ HULL_SAMPLES = 8  # along the look-ahead
 def _keep_off_the_hull_rows(
     rows: I64,
     lookahead_s: float,
-    sx: float,
-    sy: float,
-    sz: float,
-    hx: float,
-    hy: float,
-    hz: float,
+    ship: tuple[float, float, float],
+    half: tuple[float, float, float],
     x: F64,
     y: F64,
     z: F64,
@@ -268,6 +254,8 @@ def _keep_off_the_hull_rows(
     80 m of the hull's sides or 25 m of its top or bottom goes over the top if it is above the ship's
     middle (skimming the hull is fine, hitting it is not), and otherwise turns away from it and holds
     height; either way at full throttle. Each craft writes only its own commands."""
+    sx, sy, sz = ship
+    hx, hy, hz = half
     for k in numba.prange(len(rows)):
         r = rows[k]
         v = speed[r]

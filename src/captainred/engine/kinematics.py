@@ -176,12 +176,7 @@ def fly(world: World, moving: B, dt: F64) -> None:
         world.cmd_gamma_rad,
         world.cmd_heading_rad,
         world.throttle,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        *world.flight_state(),
         world.load_g,
     )
 

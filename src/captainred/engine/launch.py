@@ -29,7 +29,7 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
         order = int(world.squadron[row]) % world.squadrons_per_battle if world.squadron[row] >= 0 else -1
         kind = world.types[int(world.type_index[row])]
         if order >= 0:
-            squadron = scenario.scenario.squadrons[order]
+            squadron = world.plan.squadrons[order]
             pilot = scenario.crews[order][int(world.slot[row])]
             details: dict[str, Any] = dict(
                 squadron=squadron.id,

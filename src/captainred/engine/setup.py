@@ -33,7 +33,7 @@ def type_rockets(world: World, rows: I64) -> I32:
 def rocket_load(world: World) -> I32:
     """The rockets each row carries: its squadron's loadout where the scenario sets one, else its type's
     full load."""
-    orders = world.scenario.scenario.squadrons
+    orders = world.plan.squadrons
     loadout = np.array([o.rockets if o.rockets is not None else -1 for o in orders] or [-1], dtype=np.int32)
     order = np.where(world.squadron >= 0, world.squadron % max(world.squadrons_per_battle, 1), 0)
     squadron_rockets = np.where(world.squadron >= 0, loadout[order], -1)

@@ -53,8 +53,8 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         oy,
         theatre.cell_m,
         theatre.max_height_m,
-        *ship,
-        *half,
+        ship,
+        half,
         world.side,
         world.x_m,
         world.y_m,
@@ -104,29 +104,19 @@ def inside_hull(world: World, x: F64, y: F64, z: F64 | None = None) -> B:
     over or under it (its footprint). None inside with no ship."""
     if world.ship_xyz is None:
         return np.zeros(len(x), dtype=bool)
-    sx, sy, sz = world.ship_xyz
-    hx, hy, hz = world.ship_half_m
-    heights = np.full(len(x), sz) if z is None else np.ascontiguousarray(z, dtype=np.float64)
+    heights = np.full(len(x), world.ship_xyz[2]) if z is None else np.ascontiguousarray(z, dtype=np.float64)
     inside = np.zeros(len(x), dtype=bool)
-    _inside_hull(
-        np.ascontiguousarray(x, dtype=np.float64),
-        np.ascontiguousarray(y, dtype=np.float64),
-        heights,
-        sx,
-        sy,
-        sz,
-        hx,
-        hy,
-        hz,
-        inside,
-    )
+    points = (np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), heights)
+    _inside_hull(*points, world.ship_xyz, world.ship_half_m, inside)
     return inside
 
 
 @numba.njit(cache=True)
 def _inside_hull(
-    x: F64, y: F64, z: F64, sx: float, sy: float, sz: float, hx: float, hy: float, hz: float, inside: B
+    x: F64, y: F64, z: F64, ship: tuple[float, float, float], half: tuple[float, float, float], inside: B
 ) -> None:
+    sx, sy, sz = ship
+    hx, hy, hz = half
     for k in range(len(x)):
         inside[k] = inside_box(x[k] - sx, y[k] - sy, z[k] - sz, hx, hy, hz, 0.0, 0.0)
 
@@ -141,12 +131,8 @@ def _strike_rows(
     oy: float,
     cell: float,
     max_height_m: float,
-    sx: float,
-    sy: float,
-    sz: float,
-    hx: float,
-    hy: float,
-    hz: float,
+    ship: tuple[float, float, float],
+    half: tuple[float, float, float],
     side: NDArray[np.int8],
     x: F64,
     y: F64,
@@ -161,6 +147,8 @@ def _strike_rows(
     move ends inside the mother ship's hull are struck too, at `INSIDE_THE_HULL`. Each craft writes only
     its own row. Returns how many walks did not finish (a bug if any)."""
     unfinished = 0
+    sx, sy, sz = ship
+    hx, hy, hz = half
     for k in numba.prange(len(idx)):
         r = idx[k]
         ax, ay, az = x0[k], y0[k], z0[k]

@@ -64,8 +64,8 @@ def schedule(world: World, battle: int, spec: BombardmentSpec) -> Schedule:
     """The timetable of bombardment `spec` in battle `battle`: salvos every `interval_s` from `start_s`."""
     aim = _aim(world, battle, spec)
     flight = _flight_s(spec, aim)
-    fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
-    land_s = fire_s + flight
+    fire_s: F64 = spec.start_s + np.arange(spec.salvos, dtype=np.float64) * spec.interval_s
+    land_s: F64 = fire_s + flight
     return Schedule(aim=aim, flight_s=flight, fire_s=fire_s, land_s=land_s, sealed_s=land_s + _seal_s(world, spec))
 
 

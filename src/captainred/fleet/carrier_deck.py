@@ -132,7 +132,7 @@ class CarrierDeck:
     """
 
     def __init__(self, world: World) -> None:
-        scenario, catalog = world.scenario.scenario, world.scenario.catalog
+        scenario, catalog = world.plan, world.scenario.catalog
         specs = [catalog.carriers[c.name] for c in scenario.carriers]
         self.names = tuple(c.name for c in scenario.carriers)
         self.n_carriers = len(specs)
@@ -196,7 +196,7 @@ class CarrierDeck:
     def _off_the_bow(self, w: World, rows: I64, carrier: int) -> None:
         b = w.battle[rows]
         cx, cy = w.carrier_xy[b, carrier, 0].copy(), w.carrier_xy[b, carrier, 1].copy()
-        scenario = w.scenario.scenario
+        scenario = w.plan
         if scenario.mission.target_m is not None:
             heading = heading_to(cx, cy, *scenario.mission.target_m)
         else:
@@ -440,7 +440,7 @@ def deck_counts(world: World) -> DeckCounts:
     some other road than the deck cycle is counted nowhere, and the law below catches it.
     """
     w = world
-    names = tuple(c.name for c in w.scenario.scenario.carriers)
+    names = tuple(c.name for c in w.plan.carriers)
     nc = len(names)
     ours = w.home_carrier >= 0
     key = np.where(ours, w.battle.astype(np.int64) * nc + w.home_carrier, 0)

@@ -35,7 +35,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
     if world.net_radius_m <= 0.0:
         return
     _hold_friendlies(world, moved, x0, y0, z0)
-    scenario = world.scenario.scenario
+    scenario = world.plan
     centre = net_centre(world)
     for b in np.flatnonzero(active & (world.tick == 1)).tolist():
         emit_battle(
@@ -147,7 +147,7 @@ def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> Non
     r1 = np.sqrt((x1 - centre[:, 0]) ** 2 + (y1 - centre[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
     crossing = (r0 < world.net_radius_m) != (r1 < world.net_radius_m)
     ours = world.net_up[battle]
-    gap = world.scenario.scenario.net.gap_m
+    gap = world.plan.net.gap_m
     allowed = world.net_open[battle] & through_gap(world, battle, x1, y1, gap) & through_gap(world, battle, x0, y0, gap)
     held = np.flatnonzero(crossing & ours & ~allowed)
     rows = moved[held]

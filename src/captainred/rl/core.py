@@ -142,7 +142,7 @@ class GroupBuffers:
 def _agent_name(world: World, row: int) -> str:
     if world.side[row] == LGF:
         return f"lgf_{int(world.slot[row]) + 1}"
-    order = world.scenario.scenario.squadrons[int(world.squadron[row]) % world.squadrons_per_battle]
+    order = world.plan.squadrons[int(world.squadron[row]) % world.squadrons_per_battle]
     word = world.scenario.catalog.squadrons[order.id].callsign.split()[0].lower()
     return f"{word}_{int(world.slot[row]) + 1}"
 
@@ -152,7 +152,7 @@ def _select(world: World, control: Sequence[str]) -> Bool:
     per = world.n // world.n_battles
     rows = slice(0, per)
     chosen = np.zeros(per, dtype=bool)
-    scenario = world.scenario.scenario
+    scenario = world.plan
     ids = [o.id for o in scenario.squadrons]
     if isinstance(control, str):
         control = (control,)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from captainred.engine.terrain import inside_hull
 from captainred.engine.world import AIR_COMMAND, Status, World
 
 SIZE_PX = 256
@@ -46,11 +47,7 @@ def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[n
     image[land] = LAND
     tall = np.clip(height / 300.0, 0.0, 1.0)[..., None]
     image[:] = np.where(land[..., None], (LAND + tall * (200 - LAND)).astype(np.uint8), image)
-    if world.ship_xyz is not None:
-        sx, sy, _ = world.ship_xyz
-        hx, hy, _ = world.ship_half_m
-        hull = (np.abs(gx - sx) < hx) & (np.abs(gy - sy) < hy)
-        image[hull] = HULL
+    image[inside_hull(world, gx.ravel(), gy.ravel()).reshape(gx.shape)] = HULL
 
     def to_px(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         j = np.floor((x - cx) / metres + size_px / 2).astype(np.int64)
