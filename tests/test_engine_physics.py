@@ -330,6 +330,24 @@ def test_skimming_a_roof_is_allowed(world: World, airborne: Airborne) -> None:
     assert world.y_m[row] > TOWER_NORTH_M
 
 
+def test_a_crippled_guardian_ditching_at_sea_is_lost_like_any_other_and_her_mayday_is_cut(
+    world: World, airborne: Airborne
+) -> None:
+    row = airborne(world, GUARDIAN, z_m=2.0, speed_mps=60.0, gamma_rad=-0.1)
+    world.landing_intent[row] = True
+    text = "Mayday, mayday, Devil one, both engines gone, putting her down in the water"
+    assert start_call(world, row, text, mayday=True)
+    world.time_s[0] += 2.0
+    fly_for(world, 5, 0.2)
+
+    assert world.status[row] == Status.LOST
+    assert world.speed_mps[row] == 0.0
+    assert row not in world.calls
+    [ditched] = world.logs[0].of_kind(EventKind.DITCHED)
+    [mayday] = world.logs[0].of_kind(EventKind.MAYDAY)
+    assert mayday.details["cut"] is True and mayday.tick == ditched.tick
+
+
 # ------------------------------------------------------------------------------------------ two worlds
 
 

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from captainred.engine import threads
 from captainred.engine.kinematics import heading_of
 from captainred.engine.terrain import inside_box
-from captainred.engine.world import F64, I64, G, World
+from captainred.engine.world import F64, I64, FlightState, G, World
 from captainred.scenario.maps import height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
@@ -135,7 +135,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         len(rows),
         rows,
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
-        *world.flight_state(),
+        world.flight_state(),
         world.max_g,
         theatre.heights_m,
         theatre.block_max_m,
@@ -151,12 +151,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
 def _pull_up_rows(
     rows: I64,
     lookahead_s: F64,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     max_g: F64,
     heights: NDArray[np.float32],
     block_max: NDArray[np.float32],
@@ -173,6 +168,7 @@ def _pull_up_rows(
     within the margin (more at speed), or a craft already below the margin over the highest ground
     ahead, climbs hard at full throttle; one whose pull-out from this dive (at 70% of its g, less 1)
     would cost too much height levels off. Each craft writes only its own commands."""
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
@@ -225,7 +221,7 @@ def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
         lookahead_s,
         world.ship_xyz,
         world.ship_half_m,
-        *world.flight_state(),
+        world.flight_state(),
         world.cmd_heading_rad,
         world.cmd_gamma_rad,
         world.cmd_throttle,
@@ -240,12 +236,7 @@ def _keep_off_the_hull_rows(
     lookahead_s: float,
     ship: tuple[float, float, float],
     half: tuple[float, float, float],
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     cmd_heading: F64,
     cmd_gamma: F64,
     cmd_throttle: F64,
@@ -254,6 +245,7 @@ def _keep_off_the_hull_rows(
     80 m of the hull's sides or 25 m of its top or bottom goes over the top if it is above the ship's
     middle (skimming the hull is fine, hitting it is not), and otherwise turns away from it and holds
     height; either way at full throttle. Each craft writes only its own commands."""
+    x, y, z, speed, heading, gamma = state
     sx, sy, sz = ship
     hx, hy, hz = half
     for k in numba.prange(len(rows)):

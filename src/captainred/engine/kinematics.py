@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from captainred.engine import threads
-from captainred.engine.world import F64, I64, B, G, Sub, World
+from captainred.engine.world import F64, I64, B, FlightState, G, Sub, World
 
 # Subsystem columns of `health`, as plain ints for the compiled kernels.
 ENGINE_PORT, ENGINE_STARBOARD = int(Sub.ENGINE_PORT), int(Sub.ENGINE_STARBOARD)
@@ -176,7 +176,7 @@ def fly(world: World, moving: B, dt: F64) -> None:
         world.cmd_gamma_rad,
         world.cmd_heading_rad,
         world.throttle,
-        *world.flight_state(),
+        world.flight_state(),
         world.load_g,
     )
 
@@ -200,16 +200,12 @@ def _fly_rows(
     cmd_gamma: F64,
     cmd_heading: F64,
     throttle_out: F64,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     load_g: F64,
 ) -> None:
     """One tick of flight for each row of `idx`: the rule of the module docstring. Each craft writes
     only its own row."""
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(idx)):
         r = idx[k]
         h = dt[r]

@@ -20,7 +20,7 @@ from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import in_cone
-from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
+from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit
 
 AIRBORNE = int(Status.AIRBORNE)
 
@@ -146,7 +146,7 @@ def lead_point(world: World, shooter: I64, target: I64, projectile_mps: float) -
         shooter,
         target,
         projectile_mps,
-        *world.flight_state(),
+        world.flight_state(),
         out,
     )
     return out[0], out[1], out[2]
@@ -156,14 +156,10 @@ def _lead_point_rows(
     shooter: I64,
     target: I64,
     projectile_mps: float,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     out: F64,
 ) -> None:
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(shooter)):
         s, t = shooter[k], target[k]
         out[0, k], out[1, k], out[2, k] = lead(

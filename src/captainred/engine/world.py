@@ -63,6 +63,9 @@ class Sub(IntEnum):
 SUBSYSTEM_NAMES = tuple(s.name.lower() for s in Sub)
 
 
+FlightState = tuple[F64, F64, F64, F64, F64, F64]  # per row: x, y, z, speed, heading, flight-path angle
+
+
 @dataclass(eq=False)
 class World:
     """All state of a batch of battles. Build it with `captainred.engine.setup.build_world`.
@@ -237,7 +240,7 @@ class World:
         catalog entries it names (those are `scenario.catalog`)."""
         return self.scenario.scenario
 
-    def flight_state(self) -> tuple[F64, F64, F64, F64, F64, F64]:
+    def flight_state(self) -> FlightState:
         """The arrays of where each craft is and how it moves, in the order the flight kernels take them:
         x, y, z, speed, heading, flight-path angle."""
         return self.x_m, self.y_m, self.z_m, self.speed_mps, self.heading_rad, self.gamma_rad
