@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from captainred.engine.terrain import inside_hull
 from captainred.engine.world import AIR_COMMAND, Status, World
+from captainred.rl.scenarios import RLError
 
 SIZE_PX = 256
 VIEW_M = 16_000.0
@@ -22,6 +23,18 @@ OURS = np.array([245, 245, 235], np.uint8)
 THEIRS = np.array([80, 170, 255], np.uint8)
 LOST = np.array([220, 60, 50], np.uint8)
 HULL = np.array([120, 120, 130], np.uint8)
+
+
+def render_mode_of(render_mode: str | None) -> str | None:
+    """An environment's render mode, checked: "rgb_array" (the top view) or None (no pictures)."""
+    if render_mode not in (None, "rgb_array"):
+        raise RLError(f"render_mode: only 'rgb_array' (or None), got {render_mode!r}")
+    return render_mode
+
+
+def rendered(world: World, render_mode: str | None, battle: int = 0) -> NDArray[np.uint8] | None:
+    """What an environment's `render` returns: battle `battle`'s top view in "rgb_array" mode, else None."""
+    return top_view(world, battle) if render_mode == "rgb_array" else None
 
 
 def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[np.uint8]:
