@@ -19,12 +19,15 @@ from captainred.engine.kinematics import (
     burn_rate_kg_s,
     engine_power,
     fly,
+    heading_of,
+    wrap,
     wrap_angle,
+    wrap_heading,
 )
 from captainred.engine.radio import WORDS_PER_S, start_call
 from captainred.engine.rng import Purpose, spawn_seeds, uniform
 from captainred.engine.setup import build_world
-from captainred.engine.terrain import collide
+from captainred.engine.terrain import collide, inside_box, inside_hull
 from captainred.engine.weapons import Armoury, fire
 from captainred.engine.world import G, Status, Sub, World
 from captainred.scenario.model import ResolvedScenario
@@ -327,6 +330,24 @@ def test_skimming_a_roof_is_allowed(world: World, airborne: Airborne) -> None:
     assert world.y_m[row] > TOWER_NORTH_M
 
 
+def test_a_crippled_guardian_ditching_at_sea_is_lost_like_any_other_and_her_mayday_is_cut(
+    world: World, airborne: Airborne
+) -> None:
+    row = airborne(world, GUARDIAN, z_m=2.0, speed_mps=60.0, gamma_rad=-0.1)
+    world.landing_intent[row] = True
+    text = "Mayday, mayday, Devil one, both engines gone, putting her down in the water"
+    assert start_call(world, row, text, mayday=True)
+    world.time_s[0] += 2.0
+    fly_for(world, 5, 0.2)
+
+    assert world.status[row] == Status.LOST
+    assert world.speed_mps[row] == 0.0
+    assert row not in world.calls
+    [ditched] = world.logs[0].of_kind(EventKind.DITCHED)
+    [mayday] = world.logs[0].of_kind(EventKind.MAYDAY)
+    assert mayday.details["cut"] is True and mayday.tick == ditched.tick
+
+
 # ------------------------------------------------------------------------------------------ two worlds
 
 
@@ -399,3 +420,32 @@ def test_spawned_seeds_are_reproducible_and_extend_a_smaller_batch(seed: int, ru
 def test_a_batch_of_no_runs_is_refused() -> None:
     with pytest.raises(ValueError):
         spawn_seeds(1, 0)
+
+
+ANGLES = st.floats(-1e4, 1e4, allow_nan=False)
+
+
+@given(st.lists(ANGLES, min_size=1, max_size=20))
+def test_the_compiled_wraps_are_the_numpy_wraps(angles: list[float]) -> None:
+    """A kernel's `wrap` and `heading_of` give, to the bit, what `wrap_angle` and `wrap_heading` give."""
+    a = np.array(angles)
+    assert [wrap(v) for v in angles] == wrap_angle(a).tolist()
+    assert [heading_of(v) for v in angles] == wrap_heading(a).tolist()
+    # Within the circle; a tiny negative angle can round up onto 2 pi itself (floating-point modulo).
+    assert np.all((wrap_angle(a) >= -np.pi) & (wrap_angle(a) <= np.pi))
+    assert np.all((wrap_heading(a) >= 0.0) & (wrap_heading(a) <= 2 * np.pi))
+
+
+def test_the_hull_is_one_box_for_crashes_checks_and_shells(world: World) -> None:
+    """Inside the hull's box is inside for everyone: a point just in, one just out on each axis, and the
+    footprint (no height) for a shell."""
+    assert world.ship_xyz is not None
+    sx, sy, sz = world.ship_xyz
+    hx, hy, hz = world.ship_half_m
+    x = np.array([sx, sx + hx - 1.0, sx + hx + 1.0, sx, sx])
+    y = np.array([sy, sy, sy, sy + hy + 1.0, sy])
+    z = np.array([sz, sz, sz, sz, sz + hz + 1.0])
+    assert inside_hull(world, x, y, z).tolist() == [True, True, False, False, False]
+    assert inside_hull(world, x, y).tolist() == [True, True, False, False, True]
+    assert inside_box(hx + 50.0, 0.0, 0.0, hx, hy, hz, 80.0, 25.0)
+    assert not inside_box(hx + 90.0, 0.0, 0.0, hx, hy, hz, 80.0, 25.0)

@@ -188,7 +188,7 @@ def test_aircraft_file_out_and_home_only_through_the_gap_while_the_net_is_open()
     sim = Simulation(build_world(load_scenario("fifty-mile-circuit"), [6]))
     w = sim.world
     ours = np.flatnonzero(w.side != LGF)
-    gap = sim.world.scenario.scenario.net.gap_m
+    gap = sim.world.plan.net.gap_m
     crossings = 0
     inside_before = None
     while not sim.finished:

@@ -58,31 +58,31 @@ def brute_force(world: World, prey: NDArray[np.bool_], evade_range_m: float) -> 
         dx = world.x_m[lgf][None, :] - world.x_m[ac][:, None]
         dy = world.y_m[lgf][None, :] - world.y_m[ac][:, None]
         dz = world.z_m[lgf][None, :] - world.z_m[ac][:, None]
-        rng = np.sqrt(dx * dx + dy * dy + dz * dz)
-        ref.battle_pairs_range[b] = rng.min()
-        first = rng.argmin(axis=1)
+        range_m = np.sqrt(dx * dx + dy * dy + dz * dz)
+        ref.battle_pairs_range[b] = range_m.min()
+        first = range_m.argmin(axis=1)
         ref.nearest[ac] = lgf[first]
-        ref.nearest_range[ac] = rng[np.arange(len(ac)), first]
+        ref.nearest_range[ac] = range_m[np.arange(len(ac)), first]
         cos_g = np.cos(world.gamma_rad[ac])
         fx = (cos_g * np.sin(world.heading_rad[ac]))[:, None]
         fy = (cos_g * np.cos(world.heading_rad[ac]))[:, None]
         fz = np.sin(world.gamma_rad[ac])[:, None]
-        ahead = (dx * fx + dy * fy + dz * fz) / np.maximum(rng, 1.0)
+        ahead = (dx * fx + dy * fy + dz * fz) / np.maximum(range_m, 1.0)
         hunting = world.target[lgf][None, :] == ac[:, None]
-        on_tail = hunting & (rng < evade_range_m) & ((ahead < -0.3) | (rng < 0.35 * evade_range_m))
-        tail_rng = np.where(on_tail, rng, np.inf)
-        has_tail = np.isfinite(tail_rng.min(axis=1))
-        ref.tail[ac[has_tail]] = lgf[tail_rng.argmin(axis=1)[has_tail]]
-        ref.tail_range[ac[has_tail]] = tail_rng.min(axis=1)[has_tail]
-        herding = hunting & world.force_down_role[lgf][None, :] & (rng < FORCE_DOWN_RADIUS_M)
+        on_tail = hunting & (range_m < evade_range_m) & ((ahead < -0.3) | (range_m < 0.35 * evade_range_m))
+        tail_range_m = np.where(on_tail, range_m, np.inf)
+        has_tail = np.isfinite(tail_range_m.min(axis=1))
+        ref.tail[ac[has_tail]] = lgf[tail_range_m.argmin(axis=1)[has_tail]]
+        ref.tail_range[ac[has_tail]] = tail_range_m.min(axis=1)[has_tail]
+        herding = hunting & world.force_down_role[lgf][None, :] & (range_m < FORCE_DOWN_RADIUS_M)
         ref.escorts[ac] = herding.sum(axis=1)
         factor = 1.0 + world.target_spread[lgf][None, :] * (1.0 + world.slot[ac][:, None] % 3)
-        choice = (rng * factor).argmin(axis=0)
+        choice = (range_m * factor).argmin(axis=0)
         ref.nearest[lgf] = ac[choice]
-        ref.nearest_range[lgf] = rng[choice, np.arange(len(lgf))]
-        prey_rng = np.where(prey[ac][:, None], rng, np.inf)
-        has_prey = np.isfinite(prey_rng.min(axis=0))
-        ref.nearest_prey[lgf[has_prey]] = ac[prey_rng.argmin(axis=0)[has_prey]]
+        ref.nearest_range[lgf] = range_m[choice, np.arange(len(lgf))]
+        prey_range_m = np.where(prey[ac][:, None], range_m, np.inf)
+        has_prey = np.isfinite(prey_range_m.min(axis=0))
+        ref.nearest_prey[lgf[has_prey]] = ac[prey_range_m.argmin(axis=0)[has_prey]]
     return ref
 
 

@@ -23,7 +23,7 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
 from captainred.engine.census import take_census
-from captainred.engine.damage import apply_hits, wing_failures
+from captainred.engine.damage import apply_hits, struggling, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
 from captainred.engine.kinematics import fly
@@ -33,7 +33,7 @@ from captainred.engine.sensing import Picture, sense
 from captainred.engine.setup import build_world
 from captainred.engine.terrain import collide
 from captainred.engine.weapons import Armoury, fire
-from captainred.engine.world import AIR_COMMAND, Flag, Status, Sub, World, emit, emit_battle
+from captainred.engine.world import AIR_COMMAND, Status, Sub, World, emit, emit_battle
 from captainred.fleet.bombardment import bombard, bombardment_pending, next_bombardment_s
 from captainred.fleet.carrier_deck import CarrierDeck
 from captainred.fleet.net import tend_net
@@ -128,12 +128,8 @@ class Stage:
 
 
 def _prey(w: World) -> B:
-    """The Air Command craft that force-down LGFs go after: smoking, wounded, spinning, tail shot up, leaking."""
-    prey: B = (
-        (w.side == AIR_COMMAND)
-        & w.airborne
-        & (w.smoking | w.wounded | w.spinning | (w.flags & Flag.TAIL_HIT > 0) | (w.leak_kg_s > 0))
-    )
+    """The Air Command craft that force-down LGFs go after: the struggling (`damage.struggling`) and the spinning."""
+    prey: B = (w.side == AIR_COMMAND) & w.airborne & (struggling(w) | w.spinning)
     return prey
 
 
@@ -147,7 +143,7 @@ def sense_range_m(resolved: ResolvedScenario) -> float:
 
 
 def _sense(w: World, ctx: StepContext) -> None:
-    evade = w.scenario.scenario.doctrine.evade_range_m
+    evade = w.plan.doctrine.evade_range_m
     ctx.picture = sense(w, ctx.grid, evade, _prey(w), ctx.sense_range_m)
 
 
@@ -155,7 +151,7 @@ def _clock(w: World, ctx: StepContext) -> None:
     """Each battle's tick: the combat tick near the enemy, the transit tick when all is quiet, and the idle
     tick (up to the soonest thing any stage is waiting for) while nothing at all is in the air and the
     fleet just steams; never longer than any stage allows, nor past the scenario's end."""
-    timing = w.scenario.scenario.timing
+    timing = w.plan.timing
     assert ctx.picture is not None
     active_battles = ~w.done
     quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
@@ -252,7 +248,7 @@ def _wings(w: World, ctx: StepContext) -> None:
 
 
 def _cameras(w: World, ctx: StepContext) -> None:
-    mission = w.scenario.scenario.mission
+    mission = w.plan.mission
     if mission.target_m is not None:
         ship_z = float(w.ship_xyz[2]) if w.ship_xyz else 0.0
         take_photos(w, ctx.active, mission.target_m, ship_z, mission.photo_range_m, mission.photo_interval_s)
@@ -273,7 +269,7 @@ def _end(w: World, ctx: StepContext) -> None:
     for stage in ctx.stages:
         if stage.keeps_open is not None:
             kept_open |= stage.keeps_open(w)
-    out_of_time = w.time_s >= w.scenario.scenario.timing.duration_s - 1e-9
+    out_of_time = w.time_s >= w.plan.timing.duration_s - 1e-9
     ending = ctx.active_battles & (((still_ours == 0) & ~kept_open) | out_of_time)
     for b in np.flatnonzero(ending).tolist():
         rows = np.arange(w.row_start[b], w.row_stop[b])
@@ -327,7 +323,7 @@ class Simulation:
         stages: tuple[Stage, ...] = STAGES,
     ) -> None:
         self.world = world
-        scenario = world.scenario.scenario
+        scenario = world.plan
         self.context = StepContext(
             deck=deck if deck is not None else CarrierDeck(world),
             armoury=Armoury(world),
@@ -355,10 +351,7 @@ class Simulation:
 
     def results(self) -> list[BattleResult]:
         w = self.world
-        return [
-            BattleResult(w.scenario.scenario.name, int(seed), log)
-            for seed, log in zip(w.seed.tolist(), w.logs, strict=True)
-        ]
+        return [BattleResult(w.plan.name, int(seed), log) for seed, log in zip(w.seed.tolist(), w.logs, strict=True)]
 
 
 def run_battles(

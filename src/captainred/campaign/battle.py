@@ -181,6 +181,7 @@ def record_battle(
                 summary=f"{photos} photographs brought home from {row.name} (day {flight_day})",
             )
         )
+    outcome = {fate: tuple(names) for fate, names in fates.items()}
     return record_fought(
         session,
         campaign,
@@ -190,10 +191,7 @@ def record_battle(
         flight_day,
         end_day,
         flew=tuple(r.name for r in summary.pilots),
-        killed=tuple(fates["killed"]),
-        missing=tuple(fates["missing"]),
-        captured=tuple(fates["captured"]),
-        wounded=tuple(fates["wounded"]),
+        **outcome,
         kills=sum(r.kills for r in summary.pilots),
         photos_returned=photos,
         aircraft_lost=tuple(lost),

@@ -80,10 +80,10 @@ def next_plan(store: Store, name: str) -> NextPlan:
     """The next operation's plan, with what each squadron can put up on the day it flies."""
     with store.transaction() as session:
         campaign = find_campaign(session, name, store)
-        return _next_plan(session, campaign, store)
+        return _next_plan(session, campaign)
 
 
-def _next_plan(session: Session, campaign: Campaign, store: Store) -> NextPlan:
+def _next_plan(session: Session, campaign: Campaign) -> NextPlan:
     if campaign.next_operation >= len(campaign.operations):
         raise CampaignError(f"campaign {campaign.name!r} is over: there is nothing left to plan")
     row = campaign.operations[campaign.next_operation]
@@ -105,7 +105,7 @@ def set_plan(store: Store, name: str, plan: OperationPlan) -> NextPlan:
         campaign = find_campaign(session, name, store)
     with store.transaction(campaign.id) as session:
         campaign = find_campaign(session, name, store)
-        current = _next_plan(session, campaign, store)
+        current = _next_plan(session, campaign)
         busy = fighting_now(campaign)
         if busy is not None:
             raise CampaignError(

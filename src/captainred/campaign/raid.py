@@ -164,21 +164,9 @@ def record_raid(
                 summary=f"{captive.name}'s secret was torn from her in the ship: the enemy knows it (day {day})",
             )
         )
-    return record_fought(
-        session,
-        campaign,
-        row,
-        orders,
-        fought,
-        day,
-        end_day,
-        flew=tuple(m.name for m in raid.party),
-        killed=tuple(fates["killed"]),
-        captured=tuple(fates["captured"]),
-        wounded=tuple(fates["wounded"]),
-        rescued=rescued,
-        secret_kept=raid.secret_kept,
-    )
+    outcome: dict[str, object] = {fate: tuple(names) for fate, names in fates.items()}
+    outcome.update(flew=tuple(m.name for m in raid.party), rescued=rescued, secret_kept=raid.secret_kept)
+    return record_fought(session, campaign, row, orders, fought, day, end_day, **outcome)
 
 
 def not_mounted(session: Session, campaign: Campaign, row: Operation, orders: StoryOperation) -> OperationResult:

@@ -9,7 +9,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.world import F64, I64, G, World
+from captainred.engine.kinematics import heading_of
+from captainred.engine.terrain import inside_box
+from captainred.engine.world import F64, I64, FlightState, G, World
 from captainred.scenario.maps import height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
@@ -26,7 +28,7 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     dx = px - x
     dy = py - y
     horizontal = math.hypot(dx, dy)
-    heading = math.atan2(dx, dy) % (2 * math.pi)
+    heading = heading_of(math.atan2(dx, dy))
     gamma = min(max(math.atan2(pz - z, max(horizontal, gain_m)), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
     return heading, gamma
 
@@ -136,12 +138,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         len(rows),
         rows,
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        world.flight_state(),
         world.max_g,
         theatre.heights_m,
         theatre.block_max_m,
@@ -157,12 +154,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
 def _pull_up_rows(
     rows: I64,
     lookahead_s: F64,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     max_g: F64,
     heights: NDArray[np.float32],
     block_max: NDArray[np.float32],
@@ -179,6 +171,7 @@ def _pull_up_rows(
     within the margin (more at speed), or a craft already below the margin over the highest ground
     ahead, climbs hard at full throttle; one whose pull-out from this dive (at 70% of its g, less 1)
     would cost too much height levels off. Each craft writes only its own commands."""
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
@@ -229,14 +222,9 @@ def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
         len(rows),
         rows,
         lookahead_s,
-        *world.ship_xyz,
-        *world.ship_half_m,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        world.ship_xyz,
+        world.ship_half_m,
+        world.flight_state(),
         world.cmd_heading_rad,
         world.cmd_gamma_rad,
         world.cmd_throttle,
@@ -249,18 +237,9 @@ HULL_SAMPLES = 8  # along the look-ahead
 def _keep_off_the_hull_rows(
     rows: I64,
     lookahead_s: float,
-    sx: float,
-    sy: float,
-    sz: float,
-    hx: float,
-    hy: float,
-    hz: float,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    ship: tuple[float, float, float],
+    half: tuple[float, float, float],
+    state: FlightState,
     cmd_heading: F64,
     cmd_gamma: F64,
     cmd_throttle: F64,
@@ -269,6 +248,9 @@ def _keep_off_the_hull_rows(
     80 m of the hull's sides or 25 m of its top or bottom goes over the top if it is above the ship's
     middle (skimming the hull is fine, hitting it is not), and otherwise turns away from it and holds
     height; either way at full throttle. Each craft writes only its own commands."""
+    x, y, z, speed, heading, gamma = state
+    sx, sy, sz = ship
+    hx, hy, hz = half
     for k in numba.prange(len(rows)):
         r = rows[k]
         v = speed[r]
@@ -282,7 +264,7 @@ def _keep_off_the_hull_rows(
             fx = x[r] + vx * t - sx
             fy = y[r] + vy * t - sy
             fz = z[r] + vz * t - sz
-            if abs(fx) < hx + 80 and abs(fy) < hy + 80 and abs(fz) < hz + 25:
+            if inside_box(fx, fy, fz, hx, hy, hz, 80.0, 25.0):
                 danger = True
                 break
         if not danger:
@@ -291,7 +273,7 @@ def _keep_off_the_hull_rows(
             cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
         else:
             cmd_gamma[r] = 0.0
-            cmd_heading[r] = math.atan2(x[r] - sx, y[r] - sy) % (2 * math.pi)
+            cmd_heading[r] = heading_of(math.atan2(x[r] - sx, y[r] - sy))
         cmd_throttle[r] = max(cmd_throttle[r], 1.0)
 
 

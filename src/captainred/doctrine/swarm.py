@@ -40,7 +40,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     _launch_from_doors(world, active)
     sx, sy, sz = world.ship_xyz
     hx, hy, _ = world.ship_half_m
-    enemy = world.scenario.scenario.enemy
+    enemy = world.plan.enemy
     doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
     _decide(
         world.n,
@@ -200,7 +200,7 @@ def door_position(
 def _commit(world: World, active: B, picture: Picture) -> None:
     """Intruders inside the commit range: the doors open and the swarm comes out."""
     assert world.ship_xyz is not None
-    enemy = world.scenario.scenario.enemy
+    enemy = world.plan.enemy
     ship = world.scenario.catalog.ships[enemy.ship] if enemy.ship else None
     if ship is None:
         return
@@ -227,7 +227,7 @@ def _launch_from_doors(world: World, active: B) -> None:
     assert world.ship_xyz is not None
     sx, sy, sz = world.ship_xyz
     hx, hy, _ = world.ship_half_m
-    enemy = world.scenario.scenario.enemy
+    enemy = world.plan.enemy
     doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
     placed = np.array([door_position(int(s), enemy.airborne, doors, sx, sy, hx, hy) for s in world.slot[due]])
     x, y, heading = placed[:, 0], placed[:, 1], placed[:, 2]

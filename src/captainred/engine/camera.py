@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from captainred.engine.events import EventKind
+from captainred.engine.kinematics import wrap_angle
 from captainred.engine.world import B, World, emit
 
 FIELD_OF_VIEW_RAD = np.radians(80.0)
@@ -29,10 +30,10 @@ def take_photos(
     dx = target_xy[0] - world.x_m[idx]
     dy = target_xy[1] - world.y_m[idx]
     dz = target_z - world.z_m[idx]
-    rng = np.sqrt(dx * dx + dy * dy + dz * dz)
+    range_m = np.sqrt(dx * dx + dy * dy + dz * dz)
     bearing = np.arctan2(dx, dy)
-    off = np.abs(np.mod(bearing - world.heading_rad[idx] + np.pi, 2 * np.pi) - np.pi)
-    in_view = (rng < photo_range_m) & ((off < FIELD_OF_VIEW_RAD) | (np.hypot(dx, dy) < 0.5 * photo_range_m))
+    off = np.abs(wrap_angle(bearing - world.heading_rad[idx]))
+    in_view = (range_m < photo_range_m) & ((off < FIELD_OF_VIEW_RAD) | (np.hypot(dx, dy) < 0.5 * photo_range_m))
     for row in idx[in_view].tolist():
         world.photos[row] += 1
         world.next_photo_s[row] = now[row] + interval_s

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from captainred.engine.events import EventKind
 from captainred.engine.fields import state_fields
 from captainred.engine.setup import build_world
+from captainred.engine.terrain import inside_hull
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
 from captainred.scenario.model import ResolvedScenario
 
@@ -154,9 +155,7 @@ def check_world(world: World) -> None:
         ground_m=ground,
     )
     if world.ship_xyz is not None:
-        sx, sy, sz = world.ship_xyz
-        hx, hy, hz = world.ship_half_m
-        inside = (np.abs(world.x_m - sx) < hx) & (np.abs(world.y_m - sy) < hy) & (np.abs(world.z_m - sz) < hz)
+        inside = inside_hull(world, world.x_m, world.y_m, world.z_m)
         _require(
             ~(up & (world.side == AIR_COMMAND) & inside),
             "air_command_outside_ship_hull",

@@ -123,6 +123,14 @@ def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | 
         lose(world, row, EventKind.DESTROYED, None if world.pilot_dead[row] else credit, cause="shot down")
 
 
+def struggling(world: World) -> B:
+    """The craft in visible trouble, whom a force-down LGF goes after and three of them can herd down:
+    smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble too, but one that
+    a pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
+    hurt: B = world.smoking | world.wounded | (world.flags & Flag.TAIL_HIT > 0) | (world.leak_kg_s > 0)
+    return hurt
+
+
 def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None, **details: Any) -> None:
     """A craft is gone: one terminal loss event, the kill credited, the call in progress cut."""
     if world.status[row] != Status.AIRBORNE:

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from captainred.engine import threads
-from captainred.engine.world import F64, I64, B, G, Sub, World
+from captainred.engine.world import F64, I64, B, FlightState, G, Sub, World
 
 # Subsystem columns of `health`, as plain ints for the compiled kernels.
 ENGINE_PORT, ENGINE_STARBOARD = int(Sub.ENGINE_PORT), int(Sub.ENGINE_STARBOARD)
@@ -33,9 +33,42 @@ TANK_SEAL_S = 240.0  # time constant of a holed tank sealing itself
 CRUISE_THROTTLE_FLOOR = 0.05
 
 
+TWO_PI = 2 * math.pi
+
+
 def wrap_angle(a: F64) -> F64:
-    """Angles into [-pi, pi)."""
-    return np.mod(a + np.pi, 2 * np.pi) - np.pi
+    """Angles into [-pi, pi): a turn or an angle off, the short way round."""
+    return np.mod(a + np.pi, TWO_PI) - np.pi
+
+
+def wrap_heading(a: F64) -> F64:
+    """Headings into [0, 2 pi)."""
+    return np.mod(a, TWO_PI)
+
+
+@numba.njit(cache=True)
+def wrap(a: float) -> float:
+    """`wrap_angle` of one number, for the compiled kernels (the same arithmetic)."""
+    return (a + math.pi) % TWO_PI - math.pi
+
+
+@numba.njit(cache=True)
+def heading_of(a: float) -> float:
+    """`wrap_heading` of one number, for the compiled kernels (the same arithmetic)."""
+    return a % TWO_PI
+
+
+@numba.njit(cache=True)
+def cruise_setting(cruise_speed_mps: float, max_speed_mps: float) -> float:
+    """The throttle that holds cruise speed in level flight: drag grows as the square of speed, and full
+    throttle holds top speed."""
+    return (cruise_speed_mps / max_speed_mps) ** 2
+
+
+def cruise_throttle(world: World, rows: I64) -> F64:
+    """`cruise_setting` of rows `rows` (their types' cruise and top speeds)."""
+    setting: F64 = (world.cruise_speed_mps[rows] / world.max_speed_mps[rows]) ** 2
+    return setting
 
 
 def engine_power(world: World, rows: I64 | None = None) -> F64:
@@ -112,7 +145,7 @@ def _burn_rates(
             burn[r, 1],
             burn[r, 2],
             burn[r, 3],
-            (cruise[r] / vmax[r]) ** 2,
+            cruise_setting(cruise[r], vmax[r]),
             health[r, ENGINE_PORT],
             health[r, ENGINE_STARBOARD],
             engines[r] >= 2,
@@ -144,12 +177,7 @@ def fly(world: World, moving: B, dt: F64) -> None:
         world.cmd_gamma_rad,
         world.cmd_heading_rad,
         world.throttle,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        world.flight_state(),
         world.load_g,
     )
 
@@ -173,16 +201,12 @@ def _fly_rows(
     cmd_gamma: F64,
     cmd_heading: F64,
     throttle_out: F64,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     load_g: F64,
 ) -> None:
     """One tick of flight for each row of `idx`: the rule of the module docstring. Each craft writes
     only its own row."""
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(idx)):
         r = idx[k]
         h = dt[r]
@@ -206,7 +230,7 @@ def _fly_rows(
             commanded_gamma = min(commanded_gamma, GLIDE_GAMMA_RAD)
         if z[r] >= ceiling_m[r] - 30.0:
             commanded_gamma = min(commanded_gamma, 0.0)
-        heading_error = (cmd_heading[r] - psi + np.pi) % (2 * np.pi) - np.pi
+        heading_error = wrap(cmd_heading[r] - psi)
         # Gains are held below 1/dt so that long transit ticks settle on the command, not overshoot.
         psi_rate = min(HEADING_GAIN, 0.8 / h) * heading_error
         gamma_rate = min(GAMMA_GAIN, 0.8 / h) * (commanded_gamma - gam)
@@ -239,7 +263,7 @@ def _fly_rows(
         if spinning[r]:
             v_new = min(max(v_new, 0.5 * vstall), 1.3 * vstall)
         gam_new = min(max(gam + gamma_rate * h, -1.45), 1.45)
-        psi_new = (psi + psi_rate * h) % (2 * np.pi)
+        psi_new = heading_of(psi + psi_rate * h)
 
         cos_new = math.cos(gam_new)
         x[r] += v_new * cos_new * math.sin(psi_new) * h
@@ -257,7 +281,7 @@ def _fly_rows(
                 burn[r, 1],
                 burn[r, 2],
                 burn[r, 3],
-                (cruise[r] / vmax) ** 2,
+                cruise_setting(cruise[r], vmax),
                 health[r, ENGINE_PORT],
                 health[r, ENGINE_STARBOARD],
                 engines[r] >= 2,

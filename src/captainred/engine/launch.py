@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from captainred.engine.events import EventKind
+from captainred.engine.kinematics import wrap_heading
 from captainred.engine.world import F64, I64, Status, World, emit
 from captainred.scenario.sides import side_name
 
@@ -28,7 +29,7 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
         order = int(world.squadron[row]) % world.squadrons_per_battle if world.squadron[row] >= 0 else -1
         kind = world.types[int(world.type_index[row])]
         if order >= 0:
-            squadron = scenario.scenario.squadrons[order]
+            squadron = world.plan.squadrons[order]
             pilot = scenario.crews[order][int(world.slot[row])]
             details: dict[str, Any] = dict(
                 squadron=squadron.id,
@@ -53,4 +54,4 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
 
 def heading_to(x0: F64, y0: F64, x1: F64 | float, y1: F64 | float) -> F64:
     """Compass heading (rad, clockwise from north) from one point to another."""
-    return np.mod(np.arctan2(np.asarray(x1) - x0, np.asarray(y1) - y0), 2 * np.pi)
+    return wrap_heading(np.arctan2(np.asarray(x1) - x0, np.asarray(y1) - y0))

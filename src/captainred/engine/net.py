@@ -71,7 +71,7 @@ def absorb(
 def gap_bearing(world: World) -> F64:
     """(n_battles,): the bearing from the dome's centre at which the net parts: toward the mission's
     target, or for a patrol of the fleet, ahead along its course."""
-    scenario = world.scenario.scenario
+    scenario = world.plan
     centre = net_centre(world)
     target = scenario.mission.target_m
     if target is None:

@@ -129,7 +129,7 @@ def speed_factor(load_kg: F64) -> F64:
 
 def build_party(world: World) -> Party | None:
     """The raid's party in every battle of the World, at the camp; None for a scenario with no raid."""
-    raid = world.scenario.scenario.raid
+    raid = world.plan.raid
     if raid is None:
         return None
     kit = issue_kit(raid, world.scenario.catalog, world.scenario.source)

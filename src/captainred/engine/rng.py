@@ -26,7 +26,9 @@ _TO_UNIT = 1.0 / float(1 << 53)
 
 
 class Purpose(IntEnum):
-    """Why a number is drawn; each purpose is an independent stream."""
+    """Why a number is drawn; each purpose is an independent stream. A purpose's number is part of every
+    draw's key, so a number in use never changes; the gaps (13, 15, 16, 17) are purposes no rule draws
+    for any more, and a new purpose takes a new number."""
 
     CANNON_HIT = 1
     ROCKET_HIT = 2
@@ -40,11 +42,7 @@ class Purpose(IntEnum):
     FORCED_LANDING = 10
     FORCE_DOWN_ROLE = 11
     TARGET_SPREAD = 12
-    SPIN = 13
     AIM_JITTER = 14
-    RADIO_CUT = 15
-    WOUND = 16
-    DOOR = 17
     SECOND_ROCKET = 18
     BOW_DROP = 19
     ARRESTOR_WIRE = 20

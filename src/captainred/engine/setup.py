@@ -9,7 +9,7 @@ import numpy as np
 from captainred.engine.launch import put_in_air
 from captainred.engine.party import build_party
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import AIR_COMMAND, LGF, World
+from captainred.engine.world import AIR_COMMAND, I32, I64, LGF, World
 from captainred.scenario.maps import build_theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario
 
@@ -21,6 +21,24 @@ def build_world(resolved: ResolvedScenario, seeds: list[int]) -> World:
     world = _populate(resolved, seeds)
     world.party = build_party(world)
     return world
+
+
+def type_rockets(world: World, rows: I64) -> I32:
+    """The full rocket load of each row's aircraft type (0 for a type without rockets)."""
+    per_type = np.array([t.rockets.count if t.rockets else 0 for t in world.types] or [0], dtype=np.int32)
+    out: I32 = per_type[world.type_index[rows]]
+    return out
+
+
+def rocket_load(world: World) -> I32:
+    """The rockets each row carries: its squadron's loadout where the scenario sets one, else its type's
+    full load."""
+    orders = world.plan.squadrons
+    loadout = np.array([o.rockets if o.rockets is not None else -1 for o in orders] or [-1], dtype=np.int32)
+    order = np.where(world.squadron >= 0, world.squadron % max(world.squadrons_per_battle, 1), 0)
+    squadron_rockets = np.where(world.squadron >= 0, loadout[order], -1)
+    rockets: I32 = np.where(squadron_rockets >= 0, squadron_rockets, type_rockets(world, np.arange(world.n)))
+    return rockets
 
 
 def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
@@ -94,11 +112,6 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
             burn[tix == i] = (t.burn.idle_kg_s, t.burn.cruise_kg_s, t.burn.full_kg_s, t.burn.redline_kg_s)
 
     rounds = param(lambda t: t.cannon.rounds if t.cannon else 0.0)
-    full_rockets = param(lambda t: t.rockets.count if t.rockets else 0)
-    loadout = np.array([(o.rockets if o.rockets is not None else -1) for o in scenario.squadrons] or [-1])
-    rockets = np.where(
-        (order >= 0) & (loadout[np.maximum(order, 0)] >= 0), loadout[np.maximum(order, 0)], full_rockets
-    ).astype(np.int32)
     bursts = param(lambda t: t.energy_weapon.bursts_before_rearm if t.energy_weapon else 0).astype(np.int32)
 
     # Where each craft starts: Air Command on its carrier's deck, LGFs inside the ship.
@@ -202,7 +215,6 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
         "heading_rad": heading,
         "fuel_kg": param(lambda t: t.fuel_kg or 0.0),
         "rounds": rounds,
-        "rockets": rockets,
         "bursts_left": bursts,
         "cmd_heading_rad": heading,
         "home_carrier": home,
@@ -212,6 +224,7 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
     }
     for name, value in assign.items():
         getattr(world, name)[...] = value
+    world.rockets[...] = rocket_load(world)
     # A patrol already airborne takes off at time 0 where it circles, like any launch (with its event).
     rows = np.flatnonzero(patrol)
     put_in_air(world, rows, x[rows], y[rows], z[rows], heading[rows], speed[rows], base="patrol")

@@ -14,9 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import F64, I64, LGF, Status, World, emit
+from captainred.engine.world import F64, I64, LGF, B, World
 from captainred.scenario.maps import height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
@@ -52,8 +53,8 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         oy,
         theatre.cell_m,
         theatre.max_height_m,
-        *ship,
-        *half,
+        ship,
+        half,
         world.side,
         world.x_m,
         world.y_m,
@@ -76,8 +77,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
             if on_land:
                 _forced_landing(world, row)
             else:
-                world.status[row] = Status.LOST
-                emit(world, row, EventKind.DITCHED, cause="ditched at sea")
+                lose(world, row, EventKind.DITCHED, None, cause="ditched at sea")
         elif ground > 1.0:
             _crash(world, row, "flew into a building")
         elif on_land:
@@ -87,6 +87,38 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
 
 
 INSIDE_THE_HULL = -1.0  # `struck_ground_m` of a craft that flew into the mother ship
+
+
+@numba.njit(cache=True)
+def inside_box(
+    dx: float, dy: float, dz: float, hx: float, hy: float, hz: float, margin_xy: float, margin_z: float
+) -> bool:
+    """Whether a point (dx, dy, dz) from the hull's centre lies inside the hull's box of half sizes (hx,
+    hy, hz), grown by a margin on its sides and on its top and bottom: the one hull test, for the
+    compiled kernels and (through `inside_hull`) for NumPy code."""
+    return abs(dx) < hx + margin_xy and abs(dy) < hy + margin_xy and abs(dz) < hz + margin_z
+
+
+def inside_hull(world: World, x: F64, y: F64, z: F64 | None = None) -> B:
+    """Which of the points (x, y, z) lie inside the mother ship's hull (`inside_box`); with no z, which lie
+    over or under it (its footprint). None inside with no ship."""
+    if world.ship_xyz is None:
+        return np.zeros(len(x), dtype=bool)
+    heights = np.full(len(x), world.ship_xyz[2]) if z is None else np.ascontiguousarray(z, dtype=np.float64)
+    inside = np.zeros(len(x), dtype=bool)
+    points = (np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), heights)
+    _inside_hull(*points, world.ship_xyz, world.ship_half_m, inside)
+    return inside
+
+
+@numba.njit(cache=True)
+def _inside_hull(
+    x: F64, y: F64, z: F64, ship: tuple[float, float, float], half: tuple[float, float, float], inside: B
+) -> None:
+    sx, sy, sz = ship
+    hx, hy, hz = half
+    for k in range(len(x)):
+        inside[k] = inside_box(x[k] - sx, y[k] - sy, z[k] - sz, hx, hy, hz, 0.0, 0.0)
 
 
 def _strike_rows(
@@ -99,12 +131,8 @@ def _strike_rows(
     oy: float,
     cell: float,
     max_height_m: float,
-    sx: float,
-    sy: float,
-    sz: float,
-    hx: float,
-    hy: float,
-    hz: float,
+    ship: tuple[float, float, float],
+    half: tuple[float, float, float],
     side: NDArray[np.int8],
     x: F64,
     y: F64,
@@ -119,6 +147,8 @@ def _strike_rows(
     move ends inside the mother ship's hull are struck too, at `INSIDE_THE_HULL`. Each craft writes only
     its own row. Returns how many walks did not finish (a bug if any)."""
     unfinished = 0
+    sx, sy, sz = ship
+    hx, hy, hz = half
     for k in numba.prange(len(idx)):
         r = idx[k]
         ax, ay, az = x0[k], y0[k], z0[k]
@@ -139,7 +169,7 @@ def _strike_rows(
             p1_z = stop_z
         else:
             p1_z = z[r]
-        if side[r] != LGF and abs(x[r] - sx) < hx and abs(y[r] - sy) < hy and abs(p1_z - sz) < hz:
+        if side[r] != LGF and inside_box(x[r] - sx, y[r] - sy, p1_z - sz, hx, hy, hz, 0.0, 0.0):
             struck[r] = True
             struck_ground_m[r] = INSIDE_THE_HULL
     return unfinished
@@ -153,8 +183,6 @@ def _over_land(world: World, x: float, y: float) -> bool:
 
 
 def _crash(world: World, row: int, cause: str) -> None:
-    from captainred.engine.damage import lose
-
     if world.pilot_dead[row]:
         cause = "went down with a dead pilot"
     elif world.spinning[row]:
@@ -164,21 +192,16 @@ def _crash(world: World, row: int, cause: str) -> None:
 
 def _forced_landing(world: World, row: int) -> None:
     """Down in a street: the pilot walks away (missing, or captured if herded down), or does not."""
-    from captainred.engine.radio import cut_call
-
     b = int(world.battle[row])
     survive = 0.35 + 0.6 * float(world.skill[row])
     u = float(uniform(world.row_seed[row], world.craft[row], world.tick[b], Purpose.FORCED_LANDING))
     landed = u < survive
-    cut_call(world, row)
-    world.status[row] = Status.LOST
-    world.speed_mps[row] = 0.0
-    where = _street_name(float(world.x_m[row]), float(world.y_m[row]))
-    emit(
+    lose(
         world,
         row,
         EventKind.FORCED_LANDING,
-        where=where,
+        None,
+        where=_street_name(float(world.x_m[row]), float(world.y_m[row])),
         outcome="landed" if landed else "crashed",
         captured=bool(landed and world.forced_down[row]),
     )

@@ -20,7 +20,7 @@ from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import in_cone
-from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit
+from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit
 
 AIRBORNE = int(Status.AIRBORNE)
 
@@ -146,12 +146,7 @@ def lead_point(world: World, shooter: I64, target: I64, projectile_mps: float) -
         shooter,
         target,
         projectile_mps,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.gamma_rad,
+        world.flight_state(),
         out,
     )
     return out[0], out[1], out[2]
@@ -161,14 +156,10 @@ def _lead_point_rows(
     shooter: I64,
     target: I64,
     projectile_mps: float,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    gamma: F64,
+    state: FlightState,
     out: F64,
 ) -> None:
+    x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(shooter)):
         s, t = shooter[k], target[k]
         out[0, k], out[1, k], out[2, k] = lead(
@@ -189,23 +180,25 @@ def _aspect_factor(world: World, shooter: I64, target: I64) -> F64:
     return factor
 
 
-def _on_target(world: World, shooter: I64, range_m: F64, cone_rad: F64) -> tuple[I64, I64, F64, F64]:
+def _on_target(world: World, shooter: I64, max_range_m: F64, cone_rad: F64) -> tuple[I64, I64, F64, F64]:
     """Of these shooters, those whose target's lead point is within the gun's range and (snap-shot) cone:
     shooter, target, range and angle off the nose."""
     target = world.target[shooter]
     ax, ay, az = lead_point(world, shooter, target, BULLET_SPEED_MPS)
-    rng, off = in_cone(world, shooter, ax, ay, az)
-    ok = (rng < range_m[shooter]) & (off < SNAP_SHOT_FACTOR * cone_rad[shooter])
-    return shooter[ok], target[ok], rng[ok], off[ok]
+    range_m, off = in_cone(world, shooter, ax, ay, az)
+    ok = (range_m < max_range_m[shooter]) & (off < SNAP_SHOT_FACTOR * cone_rad[shooter])
+    return shooter[ok], target[ok], range_m[ok], off[ok]
 
 
-def _gun_hit_chance(world: World, s: I64, t: I64, rng: F64, off: F64, base_p: F64, range_m: F64, cone_rad: F64) -> F64:
+def _gun_hit_chance(
+    world: World, s: I64, t: I64, range_m: F64, off: F64, base_p: F64, max_range_m: F64, cone_rad: F64
+) -> F64:
     """Per second of fire: the gun's chance, by the shooter's skill, the range, the angle-off, the target's
     evasion and how well the sight is on."""
     p: F64 = (
         base_p[s]
         * (0.35 + 0.65 * world.skill[s])
-        * np.clip(1.0 - rng / range_m[s], 0.05, 1.0) ** 0.7
+        * np.clip(1.0 - range_m / max_range_m[s], 0.05, 1.0) ** 0.7
         * _aspect_factor(world, s, t)
         * np.where(world.load_g[t] > 4.0, 0.6, 1.0)
         * _aim_factor(off, cone_rad[s])
@@ -267,12 +260,12 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     # Cannon: bursts while the button is held, rounds permitting.
     s = np.flatnonzero(world.ready_weapons & CANNON_READY)
     if len(s):
-        s, t, rng, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
+        s, t, range_m, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
         firing_now.append(s)
         used = np.minimum(world.rounds[s], spec["cannon_rate"][s] * dt[s])
         world.rounds[s] -= used
         p = _gun_hit_chance(
-            world, s, t, rng, off, spec["cannon_p"], spec["cannon_range"], spec["cannon_cone"]
+            world, s, t, range_m, off, spec["cannon_p"], spec["cannon_range"], spec["cannon_cone"]
         ) * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
         u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.CANNON_HIT)
         hit = u < _per_tick(p, dt[s])
@@ -284,9 +277,9 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         now = world.time_s[world.battle[s]]
         t = world.target[s]
         ax, ay, az = lead_point(world, s, t, ROCKET_SPEED_MPS)
-        rng, off = in_cone(world, s, ax, ay, az)
-        ok = (rng > spec["rocket_min"][s]) & (rng < spec["rocket_max"][s]) & (off < spec["rocket_cone"][s])
-        s, t, rng = s[ok], t[ok], rng[ok]
+        range_m, off = in_cone(world, s, ax, ay, az)
+        ok = (range_m > spec["rocket_min"][s]) & (range_m < spec["rocket_max"][s]) & (off < spec["rocket_cone"][s])
+        s, t, range_m = s[ok], t[ok], range_m[ok]
         salvo = np.minimum(world.rockets[s], spec["rocket_salvo"][s].astype(np.int32))
         world.rockets[s] -= salvo
         world.rocket_ready_s[s] = now[ok] + ROCKET_RELOAD_S
@@ -295,7 +288,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         p = (
             spec["rocket_p"][s]
             * (0.5 + 0.5 * world.skill[s])
-            * np.where(rng < 0.6 * spec["rocket_max"][s], 1.0, 0.7)
+            * np.where(range_m < 0.6 * spec["rocket_max"][s], 1.0, 0.7)
             * np.where(world.load_g[t] > 4.0, 0.75, 1.0)
         )
         first = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ROCKET_HIT) < p
@@ -306,12 +299,12 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     # Blue fire: no ammunition, but the emitter heats and must cool.
     s = np.flatnonzero(world.ready_weapons & EMITTER_READY)
     if len(s):
-        s, t, rng, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
+        s, t, range_m, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
         firing_now.append(s)
         world.heat_s[s] += dt[s]
         hot = world.heat_s[s] >= spec["energy_heat"][s]
         world.overheated[s[hot]] = True
-        p = _gun_hit_chance(world, s, t, rng, off, spec["energy_p"], spec["energy_range"], spec["energy_cone"])
+        p = _gun_hit_chance(world, s, t, range_m, off, spec["energy_p"], spec["energy_range"], spec["energy_cone"])
         u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ENERGY_HIT)
         hit = u < _per_tick(p, dt[s])
         # The net stands between: the bolt spends itself on it.

@@ -19,7 +19,7 @@ from captainred.engine.events import Event, EventKind, EventLog
 from captainred.engine.fields import Kind, Scope, allocate, field_table, per_battle, per_carrier, per_row, per_squadron
 from captainred.scenario import sides
 from captainred.scenario.maps import Theatre
-from captainred.scenario.model import AircraftType, ResolvedScenario
+from captainred.scenario.model import AircraftType, ResolvedScenario, Scenario
 
 if TYPE_CHECKING:
     from captainred.engine.party import Party
@@ -61,6 +61,9 @@ class Sub(IntEnum):
 
 
 SUBSYSTEM_NAMES = tuple(s.name.lower() for s in Sub)
+
+
+FlightState = tuple[F64, F64, F64, F64, F64, F64]  # per row: x, y, z, speed, heading, flight-path angle
 
 
 @dataclass(eq=False)
@@ -230,6 +233,17 @@ class World:
             Scope.SQUADRON: (self.n_battles * self.squadrons_per_battle,),
             Scope.CARRIER: (self.n_battles, self.n_carriers),
         }
+
+    @property
+    def plan(self) -> Scenario:
+        """The scenario as written (timing, squadrons, the enemy, bombardments, the raid…), without the
+        catalog entries it names (those are `scenario.catalog`)."""
+        return self.scenario.scenario
+
+    def flight_state(self) -> FlightState:
+        """The arrays of where each craft is and how it moves, in the order the flight kernels take them:
+        x, y, z, speed, heading, flight-path angle."""
+        return self.x_m, self.y_m, self.z_m, self.speed_mps, self.heading_rad, self.gamma_rad
 
     @property
     def airborne(self) -> B:

@@ -16,6 +16,7 @@ import numpy as np
 from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, inside_net, net_centre
 from captainred.engine.rng import Purpose, uniform
+from captainred.engine.terrain import inside_hull
 from captainred.engine.world import F64, B, World, emit_battle
 from captainred.scenario.model import BombardmentSpec
 
@@ -27,7 +28,7 @@ def _seal_s(world: World, spec: BombardmentSpec) -> float:
     """How long the mother ship's plates take to close one of this bombardment's breaches (0 with no ship):
     the ship's time for a small hole, longer for the hole a heavy warhead tears (with the cube root of its
     explosive above 100 kg, as a blast's reach grows)."""
-    ship = world.scenario.scenario.enemy.ship
+    ship = world.plan.enemy.ship
     if ship is None:
         return 0.0
     return float(world.scenario.catalog.ships[ship].plate_seal_s * max(1.0, (spec.shell_tnt_kg / 100.0) ** (1 / 3)))
@@ -47,17 +48,36 @@ def _flight_s(spec: BombardmentSpec, aim: tuple[float, float]) -> float:
     return float(np.hypot(aim[0] - spec.from_m[0], aim[1] - spec.from_m[1]) / spec.shell_speed_mps)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """One bombardment's timetable in one battle: where it aims, how long a shell flies, and when each
+    salvo fires, lands and (for a shell on the hull) has its breach sealed."""
+
+    aim: tuple[float, float]
+    flight_s: float
+    fire_s: F64
+    land_s: F64
+    sealed_s: F64
+
+
+def schedule(world: World, battle: int, spec: BombardmentSpec) -> Schedule:
+    """The timetable of bombardment `spec` in battle `battle`: salvos every `interval_s` from `start_s`."""
+    aim = _aim(world, battle, spec)
+    flight = _flight_s(spec, aim)
+    fire_s: F64 = spec.start_s + np.arange(spec.salvos, dtype=np.float64) * spec.interval_s
+    land_s: F64 = fire_s + flight
+    return Schedule(aim=aim, flight_s=flight, fire_s=fire_s, land_s=land_s, sealed_s=land_s + _seal_s(world, spec))
+
+
 def _window_end_s(world: World, battle: int, spec: BombardmentSpec) -> float:
     """When the last thing this bombardment does (an impact, or a breach sealing) has happened."""
-    seal = _seal_s(world, spec)
-    last_fire = spec.start_s + (spec.salvos - 1) * spec.interval_s
-    return last_fire + _flight_s(spec, _aim(world, battle, spec)) + seal + 1.0
+    return float(schedule(world, battle, spec).sealed_s[-1]) + 1.0
 
 
 def bombardment_pending(world: World) -> B:
     """(n_battles,): a bombardment still has shells to fire, in flight, or breaches to seal."""
     pending = np.zeros(world.n_battles, dtype=bool)
-    for spec in world.scenario.scenario.bombardments:
+    for spec in world.plan.bombardments:
         for b in range(world.n_battles):
             pending[b] |= world.time_s[b] < _window_end_s(world, b, spec)
     return pending
@@ -67,12 +87,10 @@ def next_bombardment_s(world: World) -> F64:
     """(n_battles,): when the next salvo fires, shell lands or breach seals (inf: nothing more to come).
     The step loop never takes an idle tick past it, so each lands on its own time."""
     soonest = np.full(world.n_battles, np.inf)
-    for spec in world.scenario.scenario.bombardments:
-        seal = _seal_s(world, spec)
-        fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
+    for spec in world.plan.bombardments:
         for b in range(world.n_battles):
-            flight = _flight_s(spec, _aim(world, b, spec))
-            times = np.concatenate([fire_s, fire_s + flight, fire_s + flight + seal])
+            timetable = schedule(world, b, spec)
+            times = np.concatenate([timetable.fire_s, timetable.land_s, timetable.sealed_s])
             later = times[times > world.time_s[b]]  # no tolerance: a time 1 ulp ahead is still to come
             if len(later):
                 soonest[b] = min(soonest[b], float(later.min()))
@@ -81,7 +99,7 @@ def next_bombardment_s(world: World) -> F64:
 
 def bombard(world: World, active: B) -> None:
     """Fire the salvos due this tick and land the shells that arrive in it, battle by battle."""
-    scenario = world.scenario.scenario
+    scenario = world.plan
     for index, spec in enumerate(scenario.bombardments):
         for b in np.flatnonzero(active).tolist():
             _bombard_battle(world, b, index, spec)
@@ -90,17 +108,21 @@ def bombard(world: World, active: B) -> None:
 def _bombard_battle(world: World, b: int, index: int, spec: BombardmentSpec) -> None:
     # The tick's own start, not now - dt: that difference can round one ulp early and land a time twice.
     now, before = float(world.time_s[b]), float(world.tick_start_s[b])
-    k = np.arange(spec.salvos)
-    fire_s = spec.start_s + k * spec.interval_s
-    aim = _aim(world, b, spec)
-    flight = _flight_s(spec, aim)
+    timetable = schedule(world, b, spec)
+    fire_s = timetable.fire_s
     for salvo in np.flatnonzero((fire_s > before) & (fire_s <= now)).tolist():
         emit_battle(
-            world, b, EventKind.SALVO, bombardment=spec.name, salvo=salvo + 1, shells=spec.shells, flight_s=flight
+            world,
+            b,
+            EventKind.SALVO,
+            bombardment=spec.name,
+            salvo=salvo + 1,
+            shells=spec.shells,
+            flight_s=timetable.flight_s,
         )
     for landing in landings(world, b, index, before, now):
         _land(world, b, landing)
-    _seal_breaches(world, b, index, spec, flight, before, now)
+    _seal_breaches(world, b, index, spec, timetable, before, now)
 
 
 def _fall(world: World, b: int, index: int, spec: BombardmentSpec, salvo: int, aim: tuple[float, float]) -> F64:
@@ -114,12 +136,7 @@ def _fall(world: World, b: int, index: int, spec: BombardmentSpec, salvo: int, a
 
 
 def _on_hull(world: World, xy: F64) -> B:
-    if world.ship_xyz is None:
-        return np.zeros(len(xy), dtype=bool)
-    sx, sy, _ = world.ship_xyz
-    hx, hy, _ = world.ship_half_m
-    on: B = (np.abs(xy[:, 0] - sx) < hx) & (np.abs(xy[:, 1] - sy) < hy)
-    return on
+    return inside_hull(world, xy[:, 0], xy[:, 1])
 
 
 @dataclass(frozen=True)
@@ -141,13 +158,12 @@ def landings(world: World, b: int, index: int, before: float, now: float) -> lis
     """The shells of bombardment `index` that come down in battle `b` in (before, now], salvo by salvo: a
     pure function of the scenario, the battle's seed and the clock, so that anything on the ground can
     ask what fell near it."""
-    spec = world.scenario.scenario.bombardments[index]
-    fire_s = spec.start_s + np.arange(spec.salvos) * spec.interval_s
-    aim = _aim(world, b, spec)
-    flight = _flight_s(spec, aim)
+    spec = world.plan.bombardments[index]
+    timetable = schedule(world, b, spec)
+    land_s = timetable.land_s
     out: list[Landing] = []
-    for salvo in np.flatnonzero((fire_s + flight > before) & (fire_s + flight <= now)).tolist():
-        out += _salvo_landings(world, b, index, spec, salvo, aim, float(fire_s[salvo] + flight))
+    for salvo in np.flatnonzero((land_s > before) & (land_s <= now)).tolist():
+        out += _salvo_landings(world, b, index, spec, salvo, timetable.aim, float(land_s[salvo]))
     return out
 
 
@@ -224,15 +240,13 @@ def _breach_id(salvo: int, shell: int, spec: BombardmentSpec) -> int:
 
 
 def _seal_breaches(
-    world: World, b: int, index: int, spec: BombardmentSpec, flight: float, before: float, now: float
+    world: World, b: int, index: int, spec: BombardmentSpec, timetable: Schedule, before: float, now: float
 ) -> None:
     if world.ship_xyz is None:
         return
-    seal = _seal_s(world, spec)
     for salvo in range(spec.salvos):
-        sealed_s = spec.start_s + salvo * spec.interval_s + flight + seal
-        if not before < sealed_s <= now:
+        if not before < timetable.sealed_s[salvo] <= now:
             continue
-        xy = _fall(world, b, index, spec, salvo, _aim(world, b, spec))
+        xy = _fall(world, b, index, spec, salvo, timetable.aim)
         for j in np.flatnonzero(_on_hull(world, xy)).tolist():
             emit_battle(world, b, EventKind.BREACH_SEALED, bombardment=spec.name, breach=_breach_id(salvo, j, spec))

@@ -31,9 +31,10 @@ from captainred.doctrine.modes import Mode
 from captainred.engine.checks import WorldInvariantError
 from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import burn_rate_kg_s
+from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle
 from captainred.engine.launch import heading_to, put_in_air
 from captainred.engine.rng import Purpose, uniform
+from captainred.engine.setup import rocket_load, type_rockets
 from captainred.engine.world import F64, I32, I64, B, Status, Sub, World, emit, emit_battle
 
 # --- launch
@@ -131,7 +132,7 @@ class CarrierDeck:
     """
 
     def __init__(self, world: World) -> None:
-        scenario, catalog = world.scenario.scenario, world.scenario.catalog
+        scenario, catalog = world.plan, world.scenario.catalog
         specs = [catalog.carriers[c.name] for c in scenario.carriers]
         self.names = tuple(c.name for c in scenario.carriers)
         self.n_carriers = len(specs)
@@ -202,7 +203,7 @@ class CarrierDeck:
     def _off_the_bow(self, w: World, rows: I64, carrier: int) -> None:
         b = w.battle[rows]
         cx, cy = w.carrier_xy[b, carrier, 0].copy(), w.carrier_xy[b, carrier, 1].copy()
-        scenario = w.scenario.scenario
+        scenario = w.plan
         if scenario.mission.target_m is not None:
             heading = heading_to(cx, cy, *scenario.mission.target_m)
         else:
@@ -234,8 +235,7 @@ class CarrierDeck:
 
     @staticmethod
     def full_rockets_of_type(w: World, rows: I64) -> F64:
-        per_type = np.array([t.rockets.count if t.rockets else 0 for t in w.types], dtype=np.float64)
-        out: F64 = per_type[w.type_index[rows]]
+        out: F64 = type_rockets(w, rows).astype(np.float64)
         return out
 
     # ---------------------------------------------------------------------------------------- recovery
@@ -281,8 +281,8 @@ class CarrierDeck:
     def _bolter(self, w: World, row: int) -> None:
         b, c = int(w.battle[row]), int(w.home_carrier[row])
         now = float(w.time_s[b])
-        cruise = (w.cruise_speed_mps[row] / w.max_speed_mps[row]) ** 2
         one_row = np.array([row])
+        cruise = float(cruise_throttle(w, one_row)[0])
         circuit_kg = float(burn_rate_kg_s(w, one_row, np.array([CIRCUIT_THROTTLE * cruise]))[0]) * CIRCUIT_S
         go_around = bool(w.fuel_kg[row] >= circuit_kg) or not bool(w.fuel_limited[row])
         emit(w, row, EventKind.BOLTER, carrier=self.names[c], fuel_kg=float(w.fuel_kg[row]), go_around=go_around)
@@ -401,13 +401,7 @@ def full_load(world: World) -> tuple[F64, F64, I32]:
     """Each row's full tanks, cannon rounds and rocket loadout (the squadron's, else the type's)."""
     fuel = np.array([t.fuel_kg or 0.0 for t in world.types])[world.type_index]
     rounds = np.array([float(t.cannon.rounds) if t.cannon else 0.0 for t in world.types])[world.type_index]
-    type_rockets = np.array([t.rockets.count if t.rockets else 0 for t in world.types])[world.type_index]
-    orders = world.scenario.scenario.squadrons
-    loadout = np.array([o.rockets if o.rockets is not None else -1 for o in orders] or [-1])
-    order = np.where(world.squadron >= 0, world.squadron % world.squadrons_per_battle, 0)
-    squadron_rockets = np.where(world.squadron >= 0, loadout[order], -1)
-    rockets = np.where(squadron_rockets >= 0, squadron_rockets, type_rockets).astype(np.int32)
-    return fuel, rounds, rockets
+    return fuel, rounds, rocket_load(world)
 
 
 def _pilot_name(w: World, row: int) -> str:
@@ -448,7 +442,7 @@ def deck_counts(world: World) -> DeckCounts:
     some other road than the deck cycle is counted nowhere, and the law below catches it.
     """
     w = world
-    names = tuple(c.name for c in w.scenario.scenario.carriers)
+    names = tuple(c.name for c in w.plan.carriers)
     nc = len(names)
     ours = w.home_carrier >= 0
     key = np.where(ours, w.battle.astype(np.int64) * nc + w.home_carrier, 0)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.engine import threads
 from captainred.engine.events import EventKind
+from captainred.engine.kinematics import wrap_heading
 from captainred.engine.net import absorb, net_centre, through_gap
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World, emit_battle
 
@@ -34,7 +35,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
     if world.net_radius_m <= 0.0:
         return
     _hold_friendlies(world, moved, x0, y0, z0)
-    scenario = world.scenario.scenario
+    scenario = world.plan
     centre = net_centre(world)
     for b in np.flatnonzero(active & (world.tick == 1)).tolist():
         emit_battle(
@@ -87,7 +88,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         world.x_m[row] = centre[b, 0] + dx * scale
         world.y_m[row] = centre[b, 1] + dy * scale
         world.z_m[row] = max(float(world.z_m[row]) * scale, 0.0)
-        world.heading_rad[row] = np.mod(world.heading_rad[row] + np.pi, 2 * np.pi)
+        world.heading_rad[row] = wrap_heading(world.heading_rad[row] + np.pi)
         absorb(
             world, b, CRAFT_BLOW_T, "craft", row, (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row]))
         )
@@ -146,9 +147,9 @@ def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> Non
     r1 = np.sqrt((x1 - centre[:, 0]) ** 2 + (y1 - centre[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
     crossing = (r0 < world.net_radius_m) != (r1 < world.net_radius_m)
     ours = world.net_up[battle]
-    gap = world.scenario.scenario.net.gap_m
+    gap = world.plan.net.gap_m
     allowed = world.net_open[battle] & through_gap(world, battle, x1, y1, gap) & through_gap(world, battle, x0, y0, gap)
     held = np.flatnonzero(crossing & ours & ~allowed)
     rows = moved[held]
     world.x_m[rows], world.y_m[rows], world.z_m[rows] = x0[held], y0[held], z0[held]
-    world.heading_rad[rows] = np.mod(world.heading_rad[rows] + np.pi, 2 * np.pi)
+    world.heading_rad[rows] = wrap_heading(world.heading_rad[rows] + np.pi)

@@ -22,7 +22,7 @@ def steam(world: World) -> None:
 def order_launches(world: World, active: B) -> None:
     """Launching on range: once a carrier is within the mission's launch range of the target, its
     aircraft go at their launch offsets from now."""
-    mission = world.scenario.scenario.mission
+    mission = world.plan.mission
     if mission.launch_range_m is None or mission.target_m is None:
         return
     waiting = active[world.battle] & (world.side == AIR_COMMAND) & (world.status == Status.READY)

@@ -56,9 +56,9 @@ def raid_tick_s(world: World) -> F64:
     party = world.party
     if party is None:
         return np.full(world.n_battles, np.inf)
-    out = np.where(party.phase == Phase.SPRINT, world.scenario.scenario.timing.combat_tick_s, RAID_TICK_S)
+    out = np.where(party.phase == Phase.SPRINT, world.plan.timing.combat_tick_s, RAID_TICK_S)
     waiting_to_set_out = party.phase == Phase.CAMP
-    until = np.maximum(party.raid.set_out_s - world.time_s, world.scenario.scenario.timing.combat_tick_s)
+    until = np.maximum(party.raid.set_out_s - world.time_s, world.plan.timing.combat_tick_s)
     out = np.where(waiting_to_set_out, until, out)
     tick: F64 = np.where(party.phase == Phase.DONE, np.inf, out)
     return tick
@@ -315,7 +315,7 @@ def _bombardment(world: World, party: Party, out: B) -> None:
     for b in np.flatnonzero(out).tolist():
         falls = [
             landing
-            for index in range(len(world.scenario.scenario.bombardments))
+            for index in range(len(world.plan.bombardments))
             for landing in landings(world, b, index, float(world.tick_start_s[b]), float(world.time_s[b]))
         ]
         # Every blast of the tick first, then the breaches: whoever goes through a new hole has been

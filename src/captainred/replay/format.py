@@ -534,15 +534,20 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
         raise ReplayError(source, "end", "truncated: the file stops before its end chunk")
 
 
+def _open_replay(path: str | Path) -> tuple[str, BinaryIO]:
+    """A replay file opened for reading, with the name its errors give; one that cannot be read is a
+    ReplayError."""
+    source = str(Path(path))
+    try:
+        return source, open_without_waiting(Path(path))
+    except OSError as exc:
+        raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
+
+
 def check_replay(path: str | Path) -> dict[str, Any]:
     """Read and check a whole replay file as a stream, holding no more than one chunk at a time: every
     chunk, and the event log against the recorded digest. Returns its end record."""
-    path = Path(path)
-    source = str(path)
-    try:
-        stream = open_without_waiting(path)
-    except OSError as exc:
-        raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
+    source, stream = _open_replay(path)
     digest = hashlib.sha256()
     events = 0
     end: dict[str, Any] = {}
@@ -561,12 +566,7 @@ def check_replay(path: str | Path) -> dict[str, Any]:
 
 def read_replay(path: str | Path) -> Replay:
     """Read and check a whole replay file: every chunk, and the event log against the recorded digest."""
-    path = Path(path)
-    source = str(path)
-    try:
-        stream = open_without_waiting(path)
-    except OSError as exc:
-        raise ReplayError(source, "file", f"cannot read ({exc.strerror})") from None
+    source, stream = _open_replay(path)
     header: dict[str, Any] = {}
     heights = None
     lines: list[str] = []

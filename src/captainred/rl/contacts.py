@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from captainred.scenario.maps import height_at
+
 CONTACT_FEATURES = 11
 NEAR_M = 10_000.0  # contacts: positions are scaled by this
 
@@ -96,19 +98,6 @@ def nearest_contacts(
 
 
 @njit(cache=True, nogil=True)
-def ground_height(
-    heights: NDArray[np.float32], origin_x: float, origin_y: float, cell: float, x: float, y: float
-) -> float:
-    """Height of the ground under a point, as `Theatre.ground_height_m` reads its grid (0 off it)."""
-    ny, nx = heights.shape
-    fx = np.floor((x - origin_x) / cell)
-    fy = np.floor((y - origin_y) / cell)
-    if fx < 0 or fx >= nx or fy < 0 or fy >= ny:
-        return 0.0
-    return float(heights[int(fy), int(fx)])
-
-
-@njit(cache=True, nogil=True)
 def terrain_and_places(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
@@ -139,10 +128,10 @@ def terrain_and_places(
             r = rows[b, i]
             sp, cp = np.sin(heading[r]), np.cos(heading[r])
             tg = np.tan(gamma[r])
-            out[b, i, 0] = (z[r] - ground_height(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
+            out[b, i, 0] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
             for j in range(look_ahead.shape[0]):
                 d = look_ahead[j]
-                h = ground_height(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
+                h = height_at(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
                 out[b, i, 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
             c = 1 + look_ahead.shape[0]
             if has_ship:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
-from captainred.engine.kinematics import REDLINE_THROTTLE
+from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_heading
 from captainred.engine.rng import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
@@ -142,7 +142,7 @@ class GroupBuffers:
 def _agent_name(world: World, row: int) -> str:
     if world.side[row] == LGF:
         return f"lgf_{int(world.slot[row]) + 1}"
-    order = world.scenario.scenario.squadrons[int(world.squadron[row]) % world.squadrons_per_battle]
+    order = world.plan.squadrons[int(world.squadron[row]) % world.squadrons_per_battle]
     word = world.scenario.catalog.squadrons[order.id].callsign.split()[0].lower()
     return f"{word}_{int(world.slot[row]) + 1}"
 
@@ -152,7 +152,7 @@ def _select(world: World, control: Sequence[str]) -> Bool:
     per = world.n // world.n_battles
     rows = slice(0, per)
     chosen = np.zeros(per, dtype=bool)
-    scenario = world.scenario.scenario
+    scenario = world.plan
     ids = [o.id for o in scenario.squadrons]
     if isinstance(control, str):
         control = (control,)
@@ -464,7 +464,7 @@ class BattleBatch:
             control = active[rows] & self._controllable(g, rows) & ~home
             r = rows[control]
             act = a[control]
-            world.cmd_heading_rad[r] = np.mod(world.heading_rad[r] + MAX_TURN_RAD * act[:, TURN], 2 * np.pi)
+            world.cmd_heading_rad[r] = wrap_heading(world.heading_rad[r] + MAX_TURN_RAD * act[:, TURN])
             world.cmd_gamma_rad[r] = MAX_CLIMB_RAD * act[:, CLIMB]
             world.cmd_throttle[r] = 0.5 * (act[:, THROTTLE] + 1.0) * REDLINE_THROTTLE
             world.trigger[r] = act[:, CANNON] > 0

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from captainred.rl.actions import ActionForm
 from captainred.rl.core import BattleBatch, GroupBuffers
-from captainred.rl.render import top_view
+from captainred.rl.render import render_mode_of, rendered, top_view
 from captainred.rl.scenarios import LearningScenario, Rewards, RLError
 from captainred.scenario.model import ResolvedScenario
 
@@ -69,9 +69,7 @@ class CaptainRedEnv(gymnasium.Env[NDArray[np.float32], Any]):
         render_mode: str | None = None,
         action_type: str = "discrete",
     ) -> None:
-        if render_mode not in (None, "rgb_array"):
-            raise RLError(f"render_mode: only 'rgb_array' (or None), got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = render_mode_of(render_mode)
         self.form = ActionForm(action_type)
         self.core = BattleBatch(scenario, 1, control, k_nearest, rewards, max_steps)
         self._buf = _one_group(self.core)
@@ -116,9 +114,7 @@ class CaptainRedEnv(gymnasium.Env[NDArray[np.float32], Any]):
         self.core.record(path)
 
     def render(self) -> NDArray[np.uint8] | None:
-        if self.render_mode != "rgb_array":
-            return None
-        return top_view(self.core.world, 0)
+        return rendered(self.core.world, self.render_mode)
 
 
 class CaptainRedVectorEnv(VectorEnv[NDArray[np.float32], Any, Any]):
@@ -151,9 +147,7 @@ class CaptainRedVectorEnv(VectorEnv[NDArray[np.float32], Any, Any]):
             raise RLError(f"autoreset_mode: expected NextStep or SameStep, got {autoreset_mode!r}") from None
         if self.autoreset_mode == AutoresetMode.DISABLED:
             raise RLError("autoreset_mode: Disabled is not offered; use NEXT_STEP or SAME_STEP")
-        if render_mode not in (None, "rgb_array"):
-            raise RLError(f"render_mode: only 'rgb_array' (or None), got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = render_mode_of(render_mode)
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.core = BattleBatch(scenario, num_envs, control, k_nearest, rewards, max_steps)
         self._buf = _one_group(self.core)

@@ -21,7 +21,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from captainred.rl.actions import ActionForm
 from captainred.rl.core import BattleBatch
-from captainred.rl.render import top_view
+from captainred.rl.render import render_mode_of, rendered
 from captainred.rl.scenarios import LearningScenario, Rewards, RLError
 from captainred.scenario.model import ResolvedScenario
 
@@ -44,9 +44,7 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
         action_type: str = "discrete",
     ) -> None:
         self.form = ActionForm(action_type)
-        if render_mode not in (None, "rgb_array"):
-            raise RLError(f"render_mode: only 'rgb_array' (or None), got {render_mode!r}")
-        self.render_mode = render_mode
+        self.render_mode = render_mode_of(render_mode)
         self.core = BattleBatch(scenario, 1, control, k_nearest, rewards, max_steps)
         self._where: dict[AgentID, tuple[str, int]] = {}
         for g in self.core.groups:
@@ -144,9 +142,7 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
         self.core.record(path)
 
     def render(self) -> NDArray[np.uint8] | None:
-        if self.render_mode != "rgb_array":
-            return None
-        return top_view(self.core.world, 0)
+        return rendered(self.core.world, self.render_mode)
 
     def state(self) -> NDArray[np.float32]:
         """Every agent's observation side by side (zeros for those gone): a centralised critic's input."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from captainred.engine.terrain import inside_hull
 from captainred.engine.world import AIR_COMMAND, Status, World
+from captainred.rl.scenarios import RLError
 
 SIZE_PX = 256
 VIEW_M = 16_000.0
@@ -21,6 +23,18 @@ OURS = np.array([245, 245, 235], np.uint8)
 THEIRS = np.array([80, 170, 255], np.uint8)
 LOST = np.array([220, 60, 50], np.uint8)
 HULL = np.array([120, 120, 130], np.uint8)
+
+
+def render_mode_of(render_mode: str | None) -> str | None:
+    """An environment's render mode, checked: "rgb_array" (the top view) or None (no pictures)."""
+    if render_mode not in (None, "rgb_array"):
+        raise RLError(f"render_mode: only 'rgb_array' (or None), got {render_mode!r}")
+    return render_mode
+
+
+def rendered(world: World, render_mode: str | None, battle: int = 0) -> NDArray[np.uint8] | None:
+    """What an environment's `render` returns: battle `battle`'s top view in "rgb_array" mode, else None."""
+    return top_view(world, battle) if render_mode == "rgb_array" else None
 
 
 def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[np.uint8]:
@@ -46,11 +60,7 @@ def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[n
     image[land] = LAND
     tall = np.clip(height / 300.0, 0.0, 1.0)[..., None]
     image[:] = np.where(land[..., None], (LAND + tall * (200 - LAND)).astype(np.uint8), image)
-    if world.ship_xyz is not None:
-        sx, sy, _ = world.ship_xyz
-        hx, hy, _ = world.ship_half_m
-        hull = (np.abs(gx - sx) < hx) & (np.abs(gy - sy) < hy)
-        image[hull] = HULL
+    image[inside_hull(world, gx.ravel(), gy.ravel()).reshape(gx.shape)] = HULL
 
     def to_px(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         j = np.floor((x - cx) / metres + size_px / 2).astype(np.int64)

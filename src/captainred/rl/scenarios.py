@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from captainred.doctrine.modes import Mode
+from captainred.engine.kinematics import cruise_throttle, wrap_heading
 from captainred.engine.launch import put_in_air
 from captainred.engine.world import AIR_COMMAND, World
 from captainred.fleet.carrier_deck import DeckPlace
@@ -170,8 +171,8 @@ def apply_air_start(world: World, start: AirStart, battles: np.ndarray) -> None:
         y[mine] += start.jitter_m * draws[1, craft]
         heading[mine] += np.radians(start.heading_jitter_deg) * draws[2, craft]
     z = np.full(len(rows), start.altitude_m)
-    put_in_air(world, rows, x, y, z, np.mod(heading, 2 * np.pi), world.cruise_speed_mps[rows], base="air start")
-    world.cmd_throttle[rows] = (world.cruise_speed_mps[rows] / world.max_speed_mps[rows]) ** 2
+    put_in_air(world, rows, x, y, z, wrap_heading(heading), world.cruise_speed_mps[rows], base="air start")
+    world.cmd_throttle[rows] = cruise_throttle(world, rows)
     world.deck_place[rows] = DeckPlace.IN_AIR
     world.sorties[rows] = 1
     world.launch_at_s[rows] = 0.0
