@@ -5,8 +5,8 @@ model, for each built-in scenario (and a `--runs 2` batch); the Markdown report 
 were written by the dict-built summary (commit 1e5eb0a), with a few of their fields so that a failure says
 what moved. Regenerate it only when the JSON contract itself changes (DESIGN.md), and say so in the commit.
 
-The two `manhattan-recon` cases were re-pinned when the compiled steering changed their battles (the
-digest change the README names): the dict-built summary code of 1e5eb0a, fed the new engine's event
+The `manhattan-recon` cases were re-pinned when the compiled steering and the ditch changed their battles (the
+digest changes the README names): the dict-built summary code of 1e5eb0a, fed the new engine's event
 logs, wrote the same bytes as the typed model, and those bytes are the ones pinned.
 """
 
