@@ -163,3 +163,72 @@ def _cell(estimate: Estimate, percent: bool) -> str:
     if percent:
         return f"{estimate.value:.0%} ({estimate.low:.0%}–{estimate.high:.0%})"
     return f"{estimate.value:.2f} ({estimate.low:.2f}–{estimate.high:.2f})"
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="A built-in scenario name or a path to a TOML file.")],
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A design value and its bounds: enemy.skill=0.4:0.8, or catalog.aircraft.LGF.energy_weapon."
+            "hit_probability=0.1:0.3 for a catalog value. Repeat for each value."
+        ),
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="sobol (indices with intervals) or morris (a cheaper screening).")
+    ] = "sobol",
+    samples: Annotated[
+        int,
+        typer.Option(
+            help="Base samples: Sobol' fights N × (values + 2) points (N a power of two), Morris N × (values + 1)."
+        ),
+    ] = 16,
+    seeds: Annotated[int, typer.Option(help="Battles each point fights: the same seeds for every point.")] = 4,
+    seed: Annotated[int, typer.Option(help="Seed of the sampling and of the battles' seeds.")] = 7,
+    out: Annotated[Path | None, typer.Option(help="Folder for the results (default: sensitivity-SCENARIO).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: every core).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table.")] = False,
+) -> None:
+    """Which design values drive Air Command's losses, photos home and pilots home: a global sensitivity
+    analysis (SALib) over the values given, printed, plotted and written with 95% intervals."""
+    from captainred.sweep.design import DesignSpace, parse_range
+    from captainred.sweep.errors import SweepError
+    from captainred.sweep.grid import default_folder_name
+    from captainred.sweep.measures import Fighter
+    from captainred.sweep.sensitivity import MAX_POINTS, analyse, check_samples, points_needed
+    from captainred.sweep.sensitivity_report import render_table, write_sensitivity
+    from captainred.sweep.staging import check_out, staged_folder
+
+    console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 200)
+    try:
+        _check_counts(seed, workers, seeds=(seeds, 1, 10_000))
+        problem = check_samples(method, samples)
+        if problem is not None:
+            raise UsageProblem(f"--{'method' if method not in ('sobol', 'morris') else 'samples'}: {problem}")
+        ranges = [parse_range(text) for text in vary or ()]
+        points = points_needed(method, samples, len(ranges))
+        if points > MAX_POINTS:
+            raise UsageProblem(f"--samples: {points:,} design points to fight; at most {MAX_POINTS:,}")
+        space = DesignSpace(scenario, ranges)
+        for r in space.ranges:
+            if r.low == r.high:
+                raise UsageProblem(f"{r.source}: the bounds are equal; a value that cannot move has no effect to find")
+        name = default_folder_name(space.base.scenario.name).replace("sweep-", "sensitivity-", 1)
+        folder = out if out is not None else Path(name)
+        check_out(folder)
+        with (
+            staged_folder(folder) as staging,
+            Fighter(workers or os.cpu_count() or 1) as fighter,
+            _progress("sensitivity", points * seeds, quiet) as bar,
+        ):
+            result = analyse(
+                space, method=method, samples=samples, seeds=seeds, seed=seed, fighter=fighter, on_runs=bar.advance
+            )
+            write_sensitivity(result, staging, _command("sensitivity", scenario))
+        console.print(render_table(result))
+        console.print(f"Wrote sensitivity.json, sensitivity.png and index.html in {folder}")
+    except ScenarioError as exc:
+        fail(exc.line())
+    except (UsageProblem, SweepError) as exc:
+        fail(str(exc))

@@ -103,7 +103,7 @@ def render_report(result: Calibration, command: str) -> str:
         n = len(next(iter(before.runs.values()), []))
         lines += [
             "",
-            f"## Before and after, over {n} fresh seeds",
+            f"## Before and after, over {n} fresh seed{'' if n == 1 else 's'}",
             "",
             "| target | band | before | after |",
             "|---|---|---|---|",
