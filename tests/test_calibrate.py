@@ -373,6 +373,11 @@ def test_calibrate_manhattan_recon_takes_the_story_targets_by_default(tmp_path: 
             "design[0]: the low bound 0.9 is above",
         ),
         (TARGETS.split("[[design]]")[0], (), "targets.toml: design: names no design value to move"),
+        (
+            'scenario = "manhattan-recon"\n' + TARGETS,
+            (),
+            "targets.toml: scenario: the targets are written for 'manhattan-recon', not 'brief-clash'",
+        ),
         (TARGETS, ("--trials", "0"), "--trials: must be between 1"),
         (TARGETS, ("--seeds", "0"), "--seeds: must be between 1"),
     ],

@@ -14,6 +14,7 @@ import pytest
 from captainred.sweep.design import DesignSpace, parse_range
 from captainred.sweep.measures import Fighter
 from captainred.sweep.sensitivity import analyse, check_samples, points_needed
+from captainred.sweep.sensitivity_report import add_to_sweep_page
 
 BRIEF = Path(__file__).parent / "scenarios" / "brief-clash.toml"
 HIT = "catalog.aircraft.LGF.energy_weapon.hit_probability"
@@ -63,8 +64,12 @@ def test_morris_gives_no_effect_to_a_value_no_battle_reads_and_some_to_one_that_
     assert any(by[HIT]["mu_star"].value > 0 for by in result.indices.values())
 
 
-def test_sensitivity_as_a_user_types_it_prints_plots_and_writes_the_indices(tmp_path: Path):
-    out = tmp_path / "sens"
+def test_sensitivity_as_a_user_types_it_prints_plots_and_writes_the_indices_into_the_sweeps_page(tmp_path: Path):
+    sweep = tmp_path / "sweep"
+    swept = captainred("sweep", BRIEF, "--runs", "1", "--workers", "1", "--out", sweep, "-q")
+    assert swept.returncode == 0, swept.stderr
+    sweep_page = (sweep / "index.html").read_text()
+    out = sweep / "sensitivity"
     ran = captainred(
         "sensitivity",
         BRIEF,
@@ -100,6 +105,21 @@ def test_sensitivity_as_a_user_types_it_prints_plots_and_writes_the_indices(tmp_
     rows = [line for line in ran.stdout.splitlines() if line.startswith(("│ enemy.skill", f"│ {HIT}"))]
     assert len(rows) == 2, ran.stdout
     assert "Sobol' total effect" in ran.stdout
+    # The sweep's own page now holds the same section after everything it held before.
+    joined = (sweep / "index.html").read_text()
+    assert f"Added the analysis to the sweep's page, {sweep / 'index.html'}" in ran.stdout
+    section = page[page.index('<section id="sensitivity">') : page.index("</section>") + len("</section>\n")]
+    assert joined == sweep_page.replace("</body>", section + "</body>")
+
+
+def test_a_second_analysis_replaces_the_first_on_the_sweeps_page(tmp_path: Path):
+    page = tmp_path / "index.html"
+    page.write_text("<html><body>\n<table id=cells></table>\n</body>\n</html>\n")
+    add_to_sweep_page(page, '<section id="sensitivity">first</section>\n')
+    add_to_sweep_page(page, '<section id="sensitivity">second</section>\n')
+    assert page.read_text() == (
+        '<html><body>\n<table id=cells></table>\n<section id="sensitivity">second</section>\n</body>\n</html>\n'
+    )
 
 
 @pytest.mark.slow

@@ -197,7 +197,13 @@ def sensitivity(
     from captainred.sweep.grid import default_folder_name
     from captainred.sweep.measures import Fighter
     from captainred.sweep.sensitivity import MAX_POINTS, analyse, check_samples, points_needed
-    from captainred.sweep.sensitivity_report import render_table, write_sensitivity
+    from captainred.sweep.sensitivity_report import (
+        add_to_sweep_page,
+        render_section,
+        render_table,
+        sweep_page_for,
+        write_sensitivity,
+    )
     from captainred.sweep.staging import check_out, staged_folder
 
     console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 200)
@@ -225,9 +231,14 @@ def sensitivity(
             result = analyse(
                 space, method=method, samples=samples, seeds=seeds, seed=seed, fighter=fighter, on_runs=bar.advance
             )
-            write_sensitivity(result, staging, _command("sensitivity", scenario))
+            command = _command("sensitivity", scenario)
+            write_sensitivity(result, staging, command)
         console.print(render_table(result))
         console.print(f"Wrote sensitivity.json, sensitivity.png and index.html in {folder}")
+        page = sweep_page_for(folder)
+        if page is not None:
+            add_to_sweep_page(page, render_section(result, command, folder / "sensitivity.png"))
+            console.print(f"Added the analysis to the sweep's page, {page}")
     except ScenarioError as exc:
         fail(exc.line())
     except (UsageProblem, SweepError) as exc:

@@ -1,6 +1,7 @@
 """What a sensitivity analysis shows and writes: a table for the terminal, a plot (`sensitivity.png`: one
 panel per quantity, a bar per design value with its 95% interval), the numbers (`sensitivity.json`), and a
-page (`index.html`) with both, in the style of a sweep's page."""
+page (`index.html`) with both, in the style of a sweep's page. Written into a sweep's folder
+(`--out sweep-NAME/sensitivity`), the same section is added to the sweep's own `index.html`."""
 
 from __future__ import annotations
 
@@ -15,8 +16,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from rich.table import Table
 
+from captainred.sweep.errors import SweepError
 from captainred.sweep.measures import QUANTITIES
 from captainred.sweep.sensitivity import Sensitivity
+from captainred.sweep.store import MANIFEST, write_atomically
+
+
+def sweep_page_for(out: Path) -> Path | None:
+    """The sweep page an analysis written to `out` joins: that of the sweep folder holding `out`, if any."""
+    parent = out.parent if str(out.parent) else Path(".")
+    page = parent / "index.html"
+    return page if (parent / MANIFEST).is_file() and page.is_file() else None
+
 
 INDEX_LABELS = {
     "first": "first-order S1",
@@ -30,7 +41,8 @@ def write_sensitivity(result: Sensitivity, folder: Path, command: str) -> list[s
     """Write the numbers, the plot and the page into `folder`; their names."""
     (folder / "sensitivity.json").write_text(json.dumps({"command": command, **result.as_dict()}, indent=2) + "\n")
     render_plot(result, folder / "sensitivity.png")
-    (folder / "index.html").write_text(render_page(result, command, folder / "sensitivity.png"))
+    section = render_section(result, command, folder / "sensitivity.png")
+    (folder / "index.html").write_text(render_page(section, _heading(result)))
     return ["sensitivity.json", "sensitivity.png", "index.html"]
 
 
@@ -94,8 +106,8 @@ def render_plot(result: Sensitivity, path: Path) -> None:
     plt.close(figure)
 
 
-def render_page(result: Sensitivity, command: str, plot: Path) -> str:
-    """The page: the command, the table of indices, and the plot, one self-contained file."""
+def render_section(result: Sensitivity, command: str, plot: Path) -> str:
+    """The analysis as one `<section>`: the command, the table of indices and the plot (inlined)."""
     head = ["design value", "bounds", *(QUANTITIES[q].label for q in result.quantities)]
     rows = "".join(
         "<tr>"
@@ -112,23 +124,8 @@ def render_page(result: Sensitivity, command: str, plot: Path) -> str:
         if result.method == "sobol"
         else "Morris screening (the mean absolute change of the outcome over a step of each value)"
     )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(_heading(result))}</title>
-<style>
-body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #1c1c24; }}
-code {{ background: #f1f1f4; padding: 0.1em 0.3em; }}
-table {{ border-collapse: collapse; font-size: 13px; }}
-th, td {{ border: 1px solid #d8d8e0; padding: 0.25em 0.5em; text-align: right; }}
-th {{ background: #f1f1f4; }}
-img {{ max-width: 100%; }}
-</style>
-</head>
-<body>
-<section id="sensitivity">
-<h1>What changes the outcome: {html.escape(result.scenario)}</h1>
+    return f"""<section id="sensitivity">
+<h2>What changes the outcome: {html.escape(result.scenario)}</h2>
 <p><code>{html.escape(command)}</code></p>
 <p>{method}, with 95% bootstrap intervals. {len(result.points)} design points sampled by SALib (seed
 {result.seed}), each fought over the same {len(result.seeds)} seeds; each outcome is its mean over them.</p>
@@ -140,6 +137,41 @@ img {{ max-width: 100%; }}
 </table>
 <figure><img alt="sensitivity" src="data:image/png;base64,{image}"><figcaption>sensitivity.png</figcaption></figure>
 </section>
-</body>
+"""
+
+
+def render_page(section: str, title: str) -> str:
+    """A page holding the section alone, styled as a sweep's page."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>
+body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #1c1c24; }}
+code {{ background: #f1f1f4; padding: 0.1em 0.3em; }}
+table {{ border-collapse: collapse; font-size: 13px; }}
+th, td {{ border: 1px solid #d8d8e0; padding: 0.25em 0.5em; text-align: right; }}
+th {{ background: #f1f1f4; }}
+img {{ max-width: 100%; }}
+</style>
+</head>
+<body>
+{section}</body>
 </html>
 """
+
+
+def add_to_sweep_page(page: Path, section: str) -> None:
+    """Put the section into a sweep's `index.html`, before the end of its body (in place of one put there
+    before), written whole or not at all."""
+    text = page.read_text("utf-8")
+    start, end = text.find('<section id="sensitivity">'), text.find("</section>")
+    if start >= 0 and end > start:
+        text = text[:start] + section + text[end + len("</section>\n") :]
+    else:
+        at = text.rfind("</body>")
+        if at < 0:
+            raise SweepError(f"{page}: not a sweep's page (no </body>); the analysis is in its own folder")
+        text = text[:at] + section + text[at:]
+    write_atomically(page, text.encode("utf-8"))

@@ -39,9 +39,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from captainred.scenario.bounded import InputLimitError, read_bounded
+from captainred.scenario.bounded import MAX_SCENARIO_BYTES, InputLimitError, read_bounded
 from captainred.scenario.errors import ScenarioError, from_validation_error
-from captainred.scenario.loader import MAX_SCENARIO_BYTES, scenario_tables
+from captainred.scenario.loader import scenario_tables
 from captainred.scenario.model import Frozen, ResolvedScenario
 from captainred.sweep.design import DesignRange, make_range
 from captainred.sweep.measures import QUANTITIES, measurable_in, value_of
@@ -155,7 +155,11 @@ class Targets:
     design: tuple[DesignRange, ...]
 
     def check_measurable(self, scenario: ResolvedScenario) -> None:
-        """Refuse a target that no run of this scenario can measure (a raid's numbers in an air battle)."""
+        """Refuse targets written for another scenario, and a target that no run of this one can measure (a
+        raid's numbers in an air battle)."""
+        name = scenario.scenario.name
+        if self.scenario is not None and self.scenario != name:
+            raise ScenarioError(self.source, "scenario", f"the targets are written for '{self.scenario}', not '{name}'")
         for i, target in enumerate(self.targets):
             if not measurable_in(QUANTITIES[target.quantity], scenario):
                 raise ScenarioError(
