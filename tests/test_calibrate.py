@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from captainred.scenario import ScenarioError
 from captainred.scenario.loader import load_catalog
@@ -20,7 +22,7 @@ from captainred.sweep.errors import SweepError
 from captainred.sweep.measures import Fighter
 from captainred.sweep.staging import staged_folder
 from captainred.sweep.story import shipped_targets
-from captainred.sweep.targets import load_targets, targets_from
+from captainred.sweep.targets import CENTRE_PULL, load_targets, targets_from
 
 BRIEF = Path(__file__).parent / "scenarios" / "brief-clash.toml"
 HIT = "catalog.aircraft.LGF.energy_weapon.hit_probability"
@@ -156,6 +158,25 @@ def test_the_objective_is_nearly_nothing_inside_a_band_and_grows_with_the_miss()
     assert 0 < target.miss(1.1) < 1e-3  # the faint pull to the middle
     assert target.miss(3) > target.miss(2.5) > 0.2 > target.miss(2.0)
     assert target.miss(0) == pytest.approx(target.miss(3))  # one band width out either side
+
+
+@given(
+    low=st.floats(-1e6, 1e6),
+    width=st.floats(1e-3, 1e6),
+    value=st.floats(-1e7, 1e7),
+)
+def test_a_miss_is_never_negative_and_is_small_only_inside_the_band(low: float, width: float, value: float):
+    high = low + width
+    target = targets_from(
+        {"target": [{"quantity": "lgf_lost", "statistic": "mean", "band": [low, high]}]}, "t.toml"
+    ).targets[0]
+    miss = target.miss(value)
+    assert miss >= 0
+    at_most_inside = CENTRE_PULL * 0.25 * 1.01  # the pull at a band's very edge, give or take rounding
+    if low <= value <= high:
+        assert miss <= at_most_inside
+    elif max(low - value, value - high) > 0.01 * width:
+        assert miss > at_most_inside
 
 
 def test_a_target_no_run_measured_cannot_be_scored():
