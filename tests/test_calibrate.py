@@ -99,8 +99,8 @@ def row(lost: int, *, all_home: bool | None = None) -> dict[str, object]:
 def test_a_targets_file_reads_into_targets_and_design_values(tmp_path: Path):
     goals = load_targets(write(tmp_path, TARGETS))
     assert [t.label for t in goals.targets] == [
-        "mean Guardians lost",
-        "P(Guardians lost >= 1)",
+        "mean Air Command lost",
+        "P(Air Command lost >= 1)",
         "P(every pilot home)",
     ]
     assert [(r.name, r.low, r.high, r.integral) for r in goals.design] == [
@@ -348,7 +348,7 @@ def test_calibrate_as_a_user_types_it_writes_best_values_report_plot_and_trials(
     report = (out / "report.md").read_text()
     assert "# Calibration of brief-clash" in report and "| `enemy.defenders` | 4 – 8 | 6 |" in report
     assert "Before and after, over 1 fresh seed\n" in report and "about half the time" in report
-    assert "P(Guardians lost >= 1)" in ran.stdout and "best of 2 trials" in ran.stdout
+    assert "P(Air Command lost >= 1)" in ran.stdout and "best of 2 trials" in ran.stdout
     # The same command from another process gives the same values (the search is seeded).
     again = captainred(*args, "--out", tmp_path / "again", "-q")
     assert again.returncode == 0 and again.stdout == ""

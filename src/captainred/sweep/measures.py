@@ -38,8 +38,8 @@ class Quantity:
 QUANTITIES: dict[str, Quantity] = {
     q.name: q
     for q in (
-        Quantity("air_command_lost", "Guardians lost"),
-        Quantity("air_command_returned", "Guardians home"),
+        Quantity("air_command_lost", "Air Command lost"),
+        Quantity("air_command_returned", "Air Command home"),
         Quantity("air_command_kills", "LGFs credited to Air Command"),
         Quantity("lgf_lost", "LGFs lost"),
         Quantity("lgf_crashed", "LGFs crashed (not shot down)"),
