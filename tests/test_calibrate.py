@@ -281,13 +281,13 @@ def test_the_story_targets_ship_and_move_only_design_values_from_where_the_story
     goals = load_targets(Path(str(shipped)))
     assert goals.scenario == "manhattan-recon"
     paths = {r.name for r in goals.design}
-    assert paths == {HIT, "enemy.skill", "enemy.defenders", "enemy.force_down_fraction"}
+    assert paths == {HIT, "enemy.skill", "enemy.defenders", "enemy.force_down_fraction", "doctrine.reserve_fuel_kg"}
     space = DesignSpace("manhattan-recon", goals.design)
     assert space.base_inside  # the search starts from the scenario's own values
     defenders = next(r for r in goals.design if r.name == "enemy.defenders")
     assert (defenders.low, defenders.high, defenders.integral) == (80, 120, True)  # CANON.md: 80-120 craft
     measured = {t.quantity for t in goals.targets}
-    assert {"air_command_lost", "pilots_home", "photos_returned", "lgf_crashed"} <= measured
+    assert {"air_command_lost", "pilots_home", "photos_returned", "lgf_crashed", "fuel_at_landing_min_kg"} <= measured
 
 
 # --------------------------------------------------------------------------------------- the search
@@ -368,6 +368,7 @@ def test_calibrate_manhattan_recon_takes_the_story_targets_by_default(tmp_path: 
         "enemy.skill": 0.6,
         "enemy.defenders": 100,
         "enemy.force_down_fraction": 0.12,
+        "doctrine.reserve_fuel_kg": 250,
     }  # the first trial is the scenario as it stands
 
 
