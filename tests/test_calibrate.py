@@ -293,6 +293,7 @@ def test_the_story_targets_ship_and_move_only_design_values_from_where_the_story
 # --------------------------------------------------------------------------------------- the search
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_search_and_another_seed_another(tmp_path: Path):
     goals = load_targets(write(tmp_path, TARGETS))
     space = DesignSpace(str(BRIEF), goals.design[:2])
@@ -325,6 +326,7 @@ def test_an_output_folder_lands_whole_or_not_at_all(tmp_path: Path):
 # ---------------------------------------------------------------------------------------- the command
 
 
+@pytest.mark.slow
 def test_calibrate_as_a_user_types_it_writes_best_values_report_plot_and_trials(tmp_path: Path):
     targets = write(tmp_path, TARGETS)
     out = tmp_path / "cal"

@@ -74,16 +74,15 @@ def measurable_in(quantity: Quantity, scenario: ResolvedScenario) -> bool:
 def fight_measured(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     """A chunk's battles in one World, each as its sweep row plus the quantities derived here."""
     from captainred.engine.events import EventKind
-    from captainred.report.sorties import LGF, read_sorties
-    from captainred.report.summary import summarize
-    from captainred.simulation import run_battles
+    from captainred.fight import fight
+    from captainred.report.sorties import read_sorties
+    from captainred.scenario.sides import LGF
     from captainred.sweep.metrics import run_row
 
-    name = scenario.scenario.name
     rows = []
-    for i, result in enumerate(run_battles(scenario, chunk.seeds)):
-        row = run_row(chunk.cell, chunk.first_run + i, summarize(result.log, scenario=name, seed=result.seed))
-        sorties = read_sorties(result.log).values()
+    for i, fought in enumerate(fight(scenario, chunk.seeds)):
+        row = run_row(chunk.cell, chunk.first_run + i, fought.summary)
+        sorties = read_sorties(fought.log).values()
         row["lgf_crashed"] = sum(s.side == LGF and s.ending.kind is EventKind.CRASH for s in sorties)
         rows.append(row)
     return rows
