@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from captainred.cli import analysis, battle, campaign, sweep, viewer  # noqa: F401 (each registers its commands on `app`)
+from captainred.cli import battle, campaign, sweep, viewer  # noqa: F401 (each registers its commands on `app`)
+
+# isort: split
+from captainred.cli import analysis  # noqa: F401 (registered after the others: its commands come after theirs in --help)
 from captainred.cli.common import app, err
 
 
