@@ -12,8 +12,9 @@ import numpy as np
 
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
+from captainred.engine.damage import struggling
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import burn_rate_kg_s, engine_power
+from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle, engine_power, wrap_angle, wrap_heading
 from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
@@ -36,12 +37,8 @@ FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilo
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 
 
-def _cruise_throttle(world: World, rows: I64) -> F64:
-    return (world.cruise_speed_mps[rows] / world.max_speed_mps[rows]) ** 2
-
-
 def _say(world: World, row: int, text: str, essential: bool = True, mayday: bool = False) -> None:
-    radio = world.scenario.scenario.mission.radio
+    radio = world.plan.mission.radio
     if mayday or radio == "normal" or (radio == "essential" and essential):
         start_call(world, row, text, mayday=mayday)
 
@@ -123,21 +120,21 @@ def _form_up(world: World, up: I64) -> None:
         leader = int(leaders[sq])
         members = forming[world.squadron[forming] == sq]
         _set_mode(world, members, Mode.TRANSIT)
-        order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
+        order = world.plan.squadrons[sq % world.squadrons_per_battle]
         emit(world, leader, EventKind.FORMED_UP, squadron=order.id, aircraft=len(members))
         emit(
             world,
             leader,
             EventKind.COURSE_SET,
             squadron=order.id,
-            toward=world.scenario.scenario.mission.type,
+            toward=world.plan.mission.type,
         )
 
 
 def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
     """Bandits in sight, or the target close: radio silence ends, and the squadron breaks."""
-    mission = world.scenario.scenario.mission
-    engage = world.scenario.scenario.doctrine.engage_range_m
+    mission = world.plan.mission
+    engage = world.plan.doctrine.engage_range_m
     transit = _in_mode(world, up, Mode.TRANSIT)
     if mission.target_m is not None:
         tx, ty = mission.target_m
@@ -160,7 +157,7 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
         bandits = bool(np.isfinite(bandit_range_m))
         b = int(world.battle[caller])
         world.contact[b] = True
-        order = world.scenario.scenario.squadrons[sq % world.squadrons_per_battle]
+        order = world.plan.squadrons[sq % world.squadrons_per_battle]
         emit(
             world,
             caller,
@@ -180,7 +177,7 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
 
 def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
     """Where the mission is: its target, or for a patrol of the fleet, the fleet itself."""
-    target = world.scenario.scenario.mission.target_m
+    target = world.plan.mission.target_m
     if target is not None:
         return np.full(len(rows), target[0]), np.full(len(rows), target[1])
     centre = fleet_centre(world)[world.battle[rows]]
@@ -193,7 +190,7 @@ WAYPOINT_REACHED_M = 2500.0
 def _route_point(world: World, leaders: I64) -> tuple[F64, F64]:
     """Where each leader flies next: the route's next waypoint, then the mission's point. A waypoint
     reached moves the whole squadron on to the next."""
-    route = world.scenario.scenario.mission.waypoints_m
+    route = world.plan.mission.waypoints_m
     tx, ty = _mission_point(world, leaders)
     if not route:
         return tx, ty
@@ -212,20 +209,20 @@ def _route_point(world: World, leaders: I64) -> tuple[F64, F64]:
 def _fly_the_circuit(world: World, rows: I64) -> None:
     """A radial patrol's leader: out to the circuit's radius ahead of the fleet, round the fleet (which
     steams on meanwhile) as many times as ordered, then every aircraft of the squadron heads home."""
-    mission = world.scenario.scenario.mission
+    mission = world.plan.mission
     radius = float(mission.radius_m or 0.0)
     centre = fleet_centre(world)[world.battle[rows]]
     dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
     bearing = np.arctan2(dx, dy)
     started = np.isfinite(world.circuit_bearing_rad[rows])
     reached = started | (np.hypot(dx, dy) >= 0.97 * radius)
-    swept = np.where(started, np.mod(bearing - world.circuit_bearing_rad[rows] + np.pi, 2 * np.pi) - np.pi, 0.0)
+    swept = np.where(started, wrap_angle(bearing - world.circuit_bearing_rad[rows]), 0.0)
     world.circuit_rad[rows] += np.where(reached, swept, 0.0)
     world.circuit_bearing_rad[rows] = np.where(reached, bearing, np.nan)
     altitude = mission.cruise_altitude_m
     out = rows[~reached]
     if len(out):
-        course = np.radians(world.scenario.scenario.fleet.course_deg)
+        course = np.radians(world.plan.fleet.course_deg)
         steer_to(
             world,
             out,
@@ -248,7 +245,7 @@ def _fly_the_circuit(world: World, rows: I64) -> None:
             world,
             leader,
             EventKind.COURSE_SET,
-            squadron=world.scenario.scenario.squadrons[int(world.squadron[leader]) % world.squadrons_per_battle].id,
+            squadron=world.plan.squadrons[int(world.squadron[leader]) % world.squadrons_per_battle].id,
             toward="home",
         )
         _set_mode(world, members, Mode.RETURN)
@@ -259,14 +256,14 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
 
     A scenario's fixed bingo_fuel_kg replaces the computed figure (so a sweep can vary it).
     """
-    doctrine = world.scenario.scenario.doctrine
+    doctrine = world.plan.doctrine
     if doctrine.bingo_fuel_kg is not None:
         return np.full(len(rows), doctrine.bingo_fuel_kg)
     c = world.home_carrier[rows]
     b = world.battle[rows]
     distance = np.hypot(world.x_m[rows] - world.carrier_xy[b, c, 0], world.y_m[rows] - world.carrier_xy[b, c, 1])
     # At the cruise setting a damaged aircraft flies slower (level speed goes as the root of thrust).
-    throttle = _cruise_throttle(world, rows)
+    throttle = cruise_throttle(world, rows)
     speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world, rows), 0.05))
     trip = distance / speed * burn_rate_kg_s(world, rows, throttle)
     bingo: F64 = 1.2 * trip + doctrine.reserve_fuel_kg
@@ -274,7 +271,7 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
 
 
 def _turn_for_home(world: World, up: I64) -> None:
-    mission = world.scenario.scenario.mission
+    mission = world.plan.mission
     out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO)]
     if not len(out):
         return
@@ -322,7 +319,7 @@ def _turn_for_home(world: World, up: I64) -> None:
 
 def _forced_down(world: World, up: I64, picture: Picture) -> None:
     """Three LGFs close around a struggling pilot can force her down (to take her, not kill her)."""
-    hurt = world.smoking[up] | world.wounded[up] | (world.leak_kg_s[up] > 0) | (world.flags[up] & Flag.TAIL_HIT > 0)
+    hurt = struggling(world, up)
     herded = up[(picture.escorts[up] >= 3) & hurt & ~world.forced_down[up]]
     if not len(herded):
         return
@@ -386,8 +383,8 @@ def _fly_formation(world: World, up: I64) -> None:
     leaders = _squadron_leaders(world, rows)
     lead = leaders[world.squadron[rows]]
     is_lead = lead == rows
-    cruise = _cruise_throttle(world, rows)
-    sc = world.scenario.scenario
+    cruise = cruise_throttle(world, rows)
+    sc = world.plan
 
     # Just off the bow: climb straight ahead before joining anyone.
     now = world.time_s[world.battle[rows]]
@@ -434,7 +431,7 @@ def _fly_formation(world: World, up: I64) -> None:
             tx, ty = _route_point(world, setting_out)
             altitude = np.full(len(setting_out), sc.mission.cruise_altitude_m)
             steer_to(world, setting_out, tx, ty, altitude, gain_m=8000.0)
-    world.cmd_throttle[battle_leads] = _cruise_throttle(world, battle_leads) * np.where(form, 0.8, 1.0)
+    world.cmd_throttle[battle_leads] = cruise_throttle(world, battle_leads) * np.where(form, 0.8, 1.0)
     on_station = squadron_leads[~top]
     if len(on_station):
         _keep_station(world, on_station, overall[~top], order_of[~top] * 3.5, 2.5 * order_of[~top], sc)
@@ -449,7 +446,7 @@ def _fly_formation(world: World, up: I64) -> None:
 
 def _keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_slots: F64, sc: object) -> None:
     """Fly a slot beside and behind a leader: to starboard or port as the squadron's flight says."""
-    scenario = world.scenario.scenario
+    scenario = world.plan
     order = world.squadron[rows] % world.squadrons_per_battle
     side = np.array([1.0 if s.flight == "starboard" else -1.0 for s in scenario.squadrons])[order]
     psi = world.heading_rad[leader]
@@ -462,7 +459,7 @@ def _keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_s
     pz = world.z_m[leader]
     steer_to(world, rows, px, py, pz, gain_m=400.0)
     along = (px - world.x_m[rows]) * fx + (py - world.y_m[rows]) * fy - world.speed_mps[leader] * lead_s
-    world.cmd_throttle[rows] = np.clip(_cruise_throttle(world, rows) + 0.004 * along, 0.2, 1.1)
+    world.cmd_throttle[rows] = np.clip(cruise_throttle(world, rows) + 0.004 * along, 0.2, 1.1)
 
 
 def _pursue(world: World, rows: I64, target: I64, armoury: Armoury) -> None:
@@ -490,7 +487,7 @@ def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
     rows = _in_mode(world, up, Mode.ENGAGE)
     if not len(rows):
         return
-    engage = world.scenario.scenario.doctrine.engage_range_m
+    engage = world.plan.doctrine.engage_range_m
     current = world.target[rows]
     valid = current >= 0
     keep = np.zeros(len(rows), dtype=bool)
@@ -507,14 +504,14 @@ def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
     if len(idle):
         tx, ty = _mission_point(world, idle)
         orbit(world, idle, tx, ty, COVER_RADIUS_M, 2500.0)
-        world.cmd_throttle[idle] = _cruise_throttle(world, idle)
+        world.cmd_throttle[idle] = cruise_throttle(world, idle)
 
 
 def _photo_passes(world: World, up: I64, picture: Picture) -> None:
     rows = _in_mode(world, up, Mode.PHOTO)
     if not len(rows):
         return
-    mission = world.scenario.scenario.mission
+    mission = world.plan.mission
     tx, ty = _mission_point(world, rows)
     clockwise = world.slot[rows] % 2 == 0
     for cw in (True, False):
@@ -529,7 +526,7 @@ def _photo_passes(world: World, up: I64, picture: Picture) -> None:
                 PHOTO_ALTITUDE_M,
                 clockwise=cw,
             )
-    world.cmd_throttle[rows] = _cruise_throttle(world, rows) * 1.1
+    world.cmd_throttle[rows] = cruise_throttle(world, rows) * 1.1
     # A photo pilot still shoots at an LGF that wanders into her sights.
     enemy = picture.nearest_enemy[rows]
     close = (enemy >= 0) & (picture.nearest_range_m[rows] < 700.0)
@@ -550,13 +547,13 @@ def _return(world: World, up: I64) -> None:
     distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
     # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
     power = np.maximum(engine_power(world, rows), 0.05)
-    cruise_alt = np.where(power >= 1.0, world.scenario.scenario.mission.cruise_altitude_m, 1200.0)
+    cruise_alt = np.where(power >= 1.0, world.plan.mission.cruise_altitude_m, 1200.0)
     altitude = np.where(distance > 40000.0, cruise_alt, np.where(distance > 8000.0, 1200.0, APPROACH_ALTITUDE_M))
     steer_to(world, rows, cx, cy, altitude, gain_m=3000.0)
     near = distance < 6000.0
     if near.any():
         orbit(world, rows[near], cx[near], cy[near], 1000.0, APPROACH_ALTITUDE_M)
-    world.cmd_throttle[rows] = _cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
+    world.cmd_throttle[rows] = cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
     world.target[rows] = -1
     _file_through_the_gap(world, rows, inward=True)
 
@@ -588,7 +585,7 @@ def _file_through_the_gap(world: World, rows: I64, inward: bool) -> None:
             reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
             gx, gy = on_gap_line(world, battle[inside], reach)
             steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
-            world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], _cruise_throttle(world, sel))
+            world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], cruise_throttle(world, sel))
 
 
 def _crippled(world: World, up: I64) -> None:
@@ -612,7 +609,7 @@ def _crippled(world: World, up: I64) -> None:
     tx, ty, line_heading = world.theatre.landing_line(world.x_m[city], world.y_m[city], world.heading_rad[city])
     steer_to(world, city, tx, ty, np.zeros(len(city)), gain_m=600.0)
     off_line = np.where(np.abs(np.sin(line_heading)) < 0.5, np.abs(world.x_m[city] - tx), np.abs(world.y_m[city] - ty))
-    heading_error = np.abs(np.mod(world.heading_rad[city] - line_heading + np.pi, 2 * np.pi) - np.pi)
+    heading_error = np.abs(wrap_angle(world.heading_rad[city] - line_heading))
     lined_up = (off_line < 6.0) & (heading_error < 0.06)
     world.cmd_gamma_rad[city] = np.where(lined_up, -0.2, 0.0)
     # Until lined up, stay over the roofs; flatten out at the last moment.
@@ -624,7 +621,7 @@ def _crippled(world: World, up: I64) -> None:
 
 def _evade(world: World, up: I64, picture: Picture) -> None:
     """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
-    doctrine = world.scenario.scenario.doctrine
+    doctrine = world.plan.doctrine
     mode = world.mode[up]
     distracted = mode == Mode.PHOTO
     react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[up])
@@ -641,7 +638,7 @@ def _evade(world: World, up: I64, picture: Picture) -> None:
     episode = world.tick[world.battle[rows]] // 40
     u = uniform(world.row_seed[rows], world.craft[rows], episode, Purpose.AIM_JITTER)
     bearing = np.arctan2(world.x_m[threat] - world.x_m[rows], world.y_m[threat] - world.y_m[rows])
-    relative = np.mod(bearing - world.heading_rad[rows] + np.pi, 2 * np.pi) - np.pi
+    relative = wrap_angle(bearing - world.heading_rad[rows])
     turn = np.where(relative >= 0, 1.0, -1.0)
     skill = world.skill[rows]
 
@@ -653,7 +650,7 @@ def _evade(world: World, up: I64, picture: Picture) -> None:
     brk = ~(chop | streets | skim)
 
     heading = world.heading_rad[rows]
-    world.cmd_heading_rad[rows] = np.mod(heading + turn * np.where(chop, 0.4, 1.6), 2 * np.pi)
+    world.cmd_heading_rad[rows] = wrap_heading(heading + turn * np.where(chop, 0.4, 1.6))
     world.cmd_throttle[rows] = np.where(chop, 0.05, 1.15)
     world.cmd_gamma_rad[rows] = np.where(brk, -0.1, 0.0)
     s = rows[streets]

@@ -18,6 +18,7 @@ from captainred.engine.rng import Purpose, uniform
 from captainred.engine.weapons import WEAPON_NAMES, Hits
 from captainred.engine.world import (
     F64,
+    I64,
     LGF,
     SUBSYSTEM_NAMES,
     B,
@@ -123,11 +124,12 @@ def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | 
         lose(world, row, EventKind.DESTROYED, None if world.pilot_dead[row] else credit, cause="shot down")
 
 
-def struggling(world: World) -> B:
-    """The craft in visible trouble, whom a force-down LGF goes after and three of them can herd down:
-    smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble too, but one that
-    a pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
-    hurt: B = world.smoking | world.wounded | (world.flags & Flag.TAIL_HIT > 0) | (world.leak_kg_s > 0)
+def struggling(world: World, rows: I64 | None = None) -> B:
+    """The craft (or those of `rows`) in visible trouble, whom a force-down LGF goes after and three of
+    them can herd down: smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble
+    too, but one that a pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
+    at = slice(None) if rows is None else rows
+    hurt: B = world.smoking[at] | world.wounded[at] | (world.flags[at] & Flag.TAIL_HIT > 0) | (world.leak_kg_s[at] > 0)
     return hurt
 
 
