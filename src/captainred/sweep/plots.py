@@ -155,6 +155,26 @@ def render_page(
         f'{base64.b64encode(p.read_bytes()).decode()}"><figcaption>{html.escape(p.name)}</figcaption></figure>'
         for p in plots
     )
+    return html_page(
+        title,
+        f"""<h1>{html.escape(title)}</h1>
+<p><code>{html.escape(command)}</code></p>
+<p>{total_runs} runs. Each cell fought the same seeds. Probabilities and means are given with their 95% intervals:
+Wilson intervals for probabilities and Student's t intervals for means. Every run is a row of
+<code>runs.parquet</code>.</p>
+<table id="cells">
+<thead><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in head)}</tr></thead>
+<tbody>
+{"".join(rows)}
+</tbody>
+</table>
+{images}
+""",
+    )
+
+
+def html_page(title: str, body: str) -> str:
+    """A whole page in the sweeps' style around `body`: the sweep's index, and pages beside it."""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -171,19 +191,7 @@ figure {{ margin: 1.5rem 0; }}
 </style>
 </head>
 <body>
-<h1>{html.escape(title)}</h1>
-<p><code>{html.escape(command)}</code></p>
-<p>{total_runs} runs. Each cell fought the same seeds. Probabilities and means are given with their 95% intervals:
-Wilson intervals for probabilities and Student's t intervals for means. Every run is a row of
-<code>runs.parquet</code>.</p>
-<table id="cells">
-<thead><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in head)}</tr></thead>
-<tbody>
-{"".join(rows)}
-</tbody>
-</table>
-{images}
-</body>
+{body}</body>
 </html>
 """
 

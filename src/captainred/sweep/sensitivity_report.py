@@ -18,6 +18,7 @@ from rich.table import Table
 
 from captainred.sweep.errors import SweepError
 from captainred.sweep.measures import QUANTITIES
+from captainred.sweep.plots import html_page
 from captainred.sweep.sensitivity import Sensitivity
 from captainred.sweep.store import MANIFEST, write_atomically
 
@@ -142,24 +143,7 @@ def render_section(result: Sensitivity, command: str, plot: Path) -> str:
 
 def render_page(section: str, title: str) -> str:
     """A page holding the section alone, styled as a sweep's page."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<style>
-body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #1c1c24; }}
-code {{ background: #f1f1f4; padding: 0.1em 0.3em; }}
-table {{ border-collapse: collapse; font-size: 13px; }}
-th, td {{ border: 1px solid #d8d8e0; padding: 0.25em 0.5em; text-align: right; }}
-th {{ background: #f1f1f4; }}
-img {{ max-width: 100%; }}
-</style>
-</head>
-<body>
-{section}</body>
-</html>
-"""
+    return html_page(title, section)
 
 
 def add_to_sweep_page(page: Path, section: str) -> None:
