@@ -23,11 +23,11 @@ from captainred.scenario.errors import ScenarioError, from_validation_error
 from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
 from captainred.scenario.model import Catalog, ResolvedScenario
 from captainred.scenario.overrides import OverrideError, Path, apply_overrides, parse_path, show_path
+from captainred.sweep.grid import NUMBER_PATTERN
 
 CATALOG = "catalog"
 MAX_RANGES = 32  # design values one search may move
-_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
-_BOUNDS = re.compile(rf"^\s*(?P<low>{_NUMBER})\s*:\s*(?P<high>{_NUMBER})\s*$")
+_BOUNDS = re.compile(rf"^\s*(?P<low>{NUMBER_PATTERN})\s*:\s*(?P<high>{NUMBER_PATTERN})\s*$")
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ MAX_TOTAL_RUNS = 10_000_000
 LARGEST_RANGE_NUMBER = Decimal("1e15")  # a range's start, stop and step, in magnitude
 SMALLEST_STEP = Decimal("1e-9")
 
-_NUMBER = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^\s*(?P<start>{_NUMBER})\s*:\s*(?P<stop>{_NUMBER})\s*:\s*(?P<step>{_NUMBER})\s*$")
+NUMBER_PATTERN = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"  # a number as `--vary` writes it
+_RANGE = re.compile(
+    rf"^\s*(?P<start>{NUMBER_PATTERN})\s*:\s*(?P<stop>{NUMBER_PATTERN})\s*:\s*(?P<step>{NUMBER_PATTERN})\s*$"
+)
 
 
 @dataclass(frozen=True)
