@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 
 from captainred.sweep.calibrate import Calibration, Point
 from captainred.sweep.measures import QUANTITIES
+from captainred.sweep.targets import Target
 
 
 def write_calibration(result: Calibration, folder: Path, command: str) -> list[str]:
@@ -89,8 +90,7 @@ def render_report(result: Calibration, command: str) -> str:
         "|---|---|---|---|---|---|",
     ]
     for i, t in enumerate(result.targets.targets):
-        pct = t.statistic == "probability"
-        band = f"{t.band[0]:.0%} – {t.band[1]:.0%}" if pct else f"{t.band[0]:g} – {t.band[1]:g}"
+        pct, band = _band(t)
         lines.append(
             f"| {t.label} | {band} | {_estimate(base, i, percent=pct)} | {_in_band(base, i, t.band)} "
             f"| {_estimate(best, i, percent=pct)} | {_in_band(best, i, t.band)} |"
@@ -109,8 +109,7 @@ def render_report(result: Calibration, command: str) -> str:
             "|---|---|---|---|",
         ]
         for i, t in enumerate(result.targets.targets):
-            pct = t.statistic == "probability"
-            band = f"{t.band[0]:.0%} – {t.band[1]:.0%}" if pct else f"{t.band[0]:g} – {t.band[1]:g}"
+            pct, band = _band(t)
             lines.append(
                 f"| {t.label} | {band} | {_estimate(before, i, percent=pct)} | {_estimate(after, i, percent=pct)} |"
             )
@@ -204,3 +203,10 @@ def _histogram(ax: Any, before: list[float | None], after: list[float | None], l
     ax.set_title(f"over {len(b)} fresh seeds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
+
+
+def _band(target: Target) -> tuple[bool, str]:
+    """Whether a target is a probability, and its band as the report writes it."""
+    pct = target.statistic == "probability"
+    low, high = target.band
+    return pct, (f"{low:.0%} – {high:.0%}" if pct else f"{low:g} – {high:g}")
