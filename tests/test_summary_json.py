@@ -7,7 +7,9 @@ what moved. Regenerate it only when the JSON contract itself changes (DESIGN.md)
 
 The `manhattan-recon` cases were re-pinned when the compiled steering and the ditch changed their battles (the
 digest changes the README names): the dict-built summary code of 1e5eb0a, fed the new engine's event
-logs, wrote the same bytes as the typed model, and those bytes are the ones pinned.
+logs, wrote the same bytes as the typed model, and those bytes are the ones pinned. The reports of the
+cases with pilots were re-pinned when the report gained its Radio section (who talked): with that section
+taken out, each is byte for byte the report pinned before.
 """
 
 from __future__ import annotations

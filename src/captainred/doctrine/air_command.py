@@ -35,11 +35,17 @@ GAP_LEAD_M = 1500.0  # steering along the gap's line: aim this far further along
 CLIMB_OUT_S = 20.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
+POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
+
+
+def may_say(radio: str, essential: bool, mayday: bool) -> bool:
+    """The mission's radio discipline: everything under `normal`, only essential calls (check-ins,
+    contact, heading home) and maydays under `essential`, nothing but maydays under `silence`."""
+    return mayday or radio == "normal" or (radio == "essential" and essential)
 
 
 def _say(world: World, row: int, text: str, essential: bool = True, mayday: bool = False) -> None:
-    radio = world.plan.mission.radio
-    if mayday or radio == "normal" or (radio == "essential" and essential):
+    if may_say(world.plan.mission.radio, essential, mayday):
         start_call(world, row, text, mayday=mayday)
 
 
@@ -57,6 +63,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _forced_down(world, up, picture)
     _come_down_if_crippled(world, up)
     _maydays(world, up)
+    _chatter(world, up)
 
     world.trigger[up] = False
     world.fire_rockets[up] = False
@@ -129,6 +136,9 @@ def _form_up(world: World, up: I64) -> None:
             squadron=order.id,
             toward=world.plan.mission.type,
         )
+        name = world.scenario.catalog.squadrons[order.id].name
+        _say(world, leader, f"{name}, formed up, {len(members)} aircraft, on course.", essential=False)
+        world.position_reported_s[sq] = world.time_s[world.battle[leader]]
 
 
 def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
@@ -371,6 +381,27 @@ def _maydays(world: World, up: I64) -> None:
         where = f" on the {side} side" if world.mode[row] == Mode.CRIPPLED else ""
         world.flags[row] |= Flag.MAYDAY
         _say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
+
+
+def _chatter(world: World, up: I64) -> None:
+    """What pilots say when nothing forbids it: a leader's position report every `POSITION_REPORT_S` in
+    transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
+    kills are still counted as called, so a later change of discipline does not bring them all out)."""
+    transit = _in_mode(world, up, Mode.TRANSIT)
+    leaders = _squadron_leaders(world, transit)
+    for sq in np.flatnonzero(leaders >= 0).tolist():
+        leader = int(leaders[sq])
+        now = float(world.time_s[world.battle[leader]])
+        if now - world.position_reported_s[sq] < POSITION_REPORT_S:
+            continue
+        world.position_reported_s[sq] = now
+        name = world.scenario.catalog.squadrons[world.plan.squadrons[sq % world.squadrons_per_battle].id].name
+        with_me = int(np.sum(world.squadron[transit] == sq))
+        _say(world, leader, f"{name} leader, on course, {with_me} aircraft with me.", essential=False)
+    scored = up[world.kills[up] > world.kills_called[up]]
+    for row in scored.tolist():
+        world.kills_called[row] = world.kills[row]
+        _say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
 
 
 # -------------------------------------------------------------------------------------------- flying

@@ -159,6 +159,7 @@ class World:
     photos: I32 = per_row(np.int32, 0)
     next_photo_s: F64 = per_row(np.float64, 0.0)
     kills: I32 = per_row(np.int32, 0)
+    kills_called: I32 = per_row(np.int32, 0)  # kills a pilot has called on the radio (or let pass)
     blackout_s: F64 = per_row(np.float64, 0.0)  # seconds of blackout left
     spinning: B = per_row(np.bool_, False)
     spin_until_s: F64 = per_row(np.float64, 0.0)  # when the pilot has fought out of the spin
@@ -204,6 +205,7 @@ class World:
     # --- per squadron
     squadron_formed: B = per_squadron(np.bool_, False)
     squadron_contact: B = per_squadron(np.bool_, False)
+    position_reported_s: F64 = per_squadron(np.float64, -np.inf)  # the leader's last report in transit
 
     # --- per battle and carrier: where each carrier is now, when its deck can take the next one, when
     # the running launch sequence's all-clear was given (inf: none running), and when the next aircraft

@@ -8,6 +8,7 @@ two reports cannot drift apart. A row may carry a `Tone` that a writer can show 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -79,6 +80,7 @@ def build_document(summary: Summary, timeline: Sequence[TimelineRow]) -> ReportD
         sections=(
             Section("Timeline", (_timeline_table(timeline),)),
             *_air_sections(summary),
+            *((_radio_section(timeline),) if summary.pilots else ()),
             *((_raid_section(summary.raid),) if summary.raid else ()),
             *_deck_sections(summary.carriers),
             Section("Record", (Paragraph(_record(summary)),)),
@@ -95,6 +97,20 @@ def _air_sections(summary: Summary) -> tuple[Section, ...]:
         Section("Losses", (_loss_table(summary.sides),)),
         _photo_section(summary),
     )
+
+
+def _radio_section(timeline: Sequence[TimelineRow]) -> Section:
+    """Who talked on the radio: calls and maydays by callsign, the most talkative first."""
+    calls: Counter[str] = Counter(r.who for r in timeline if r.kind is EventKind.RADIO)
+    maydays: Counter[str] = Counter(r.who for r in timeline if r.kind is EventKind.MAYDAY)
+    talkers = sorted(set(calls) | set(maydays), key=lambda who: (-(calls[who] + maydays[who]), who))
+    blocks: list[Block] = []
+    if talkers:
+        rows = tuple(Row((who, str(calls[who]), str(maydays[who])), Tone.RADIO) for who in talkers)
+        blocks.append(Table(("Callsign", "Calls", "Maydays"), rows))
+    else:
+        blocks.append(Paragraph("Nobody spoke on the radio."))
+    return Section("Radio", tuple(blocks))
 
 
 def headline(summary: Summary) -> str:
