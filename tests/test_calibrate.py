@@ -5,15 +5,13 @@ the same seed, and bad input refused in one line with nothing written."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from as_typed import captainred, one_error_line
 from captainred.scenario import ScenarioError
 from captainred.scenario.loader import load_catalog
 from captainred.sweep.calibrate import calibrate
@@ -62,25 +60,6 @@ path = "enemy.defenders"
 low = 4
 high = 8
 """
-
-
-def captainred(*args: str | Path, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "captainred", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout_s,
-    )
-
-
-def one_error_line(ran: subprocess.CompletedProcess[str]) -> str:
-    assert ran.returncode == 2, ran.stderr
-    lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), ran.stderr
-    assert "Traceback" not in ran.stderr
-    return lines[0]
 
 
 def write(tmp_path: Path, text: str, name: str = "targets.toml") -> Path:

@@ -4,13 +4,11 @@ against a known answer, and bad input refused in one line with nothing written."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from as_typed import captainred, one_error_line
 from captainred.sweep.design import DesignSpace, parse_range
 from captainred.sweep.measures import Fighter
 from captainred.sweep.sensitivity import analyse, check_samples, points_needed
@@ -19,25 +17,6 @@ from captainred.sweep.sensitivity_report import add_to_sweep_page
 BRIEF = Path(__file__).parent / "scenarios" / "brief-clash.toml"
 HIT = "catalog.aircraft.LGF.energy_weapon.hit_probability"
 VARY = ("--vary", "enemy.skill=0.2:0.9", "--vary", f"{HIT}=0.02:0.6")
-
-
-def captainred(*args: str | Path, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "captainred", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout_s,
-    )
-
-
-def one_error_line(ran: subprocess.CompletedProcess[str]) -> str:
-    assert ran.returncode == 2, ran.stderr
-    lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), ran.stderr
-    assert "Traceback" not in ran.stderr
-    return lines[0]
 
 
 def test_the_points_fought_are_as_each_method_says():

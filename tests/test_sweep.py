@@ -25,6 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from as_typed import captainred, one_error_line
 from captainred.scenario import ScenarioError
 from captainred.scenario.overrides import OverrideError, apply_overrides, parse_path, parse_value
 from captainred.sweep import Sweep, SweepError, SweepFolder, plan_sweep, summarize_cells
@@ -37,27 +38,6 @@ SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 # Small and quick: two or four Devils against six LGFs (about a second a battle in a batch).
 SMALL = ("--vary", "squadrons.devils.aircraft=2,4", "--vary", "enemy.defenders=6")
 SMALL_VARY = ["squadrons.devils.aircraft=2,4", "enemy.defenders=6"]
-
-
-def captainred(
-    *args: str | Path, timeout_s: float = 300, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**(env or os.environ), "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "captainred", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout_s,
-    )
-
-
-def one_error_line(ran: subprocess.CompletedProcess[str]) -> str:
-    assert ran.returncode == 2, ran.stderr
-    lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), ran.stderr
-    assert "Traceback" not in ran.stderr
-    return lines[0]
 
 
 def fought(folder: Path, backend, *, vary=SMALL_VARY, runs: int = 3, batch: int | None = None) -> pa.Table:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from as_typed import captainred, one_error_line
 from captainred.replay import FORMAT_VERSION
 from captainred.replay.server import REPLAY_PATH, FileReplay, LiveReplay, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
@@ -151,19 +152,6 @@ def test_a_live_replay_streams_to_a_client_as_it_is_written(site: Path):
 
 
 # ----------------------------------------------------------------------------------------- the commands
-
-
-def captainred(*args: str | Path, timeout_s: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "captainred", *map(str, args)], capture_output=True, text=True, timeout=timeout_s
-    )
-
-
-def one_error_line(ran: subprocess.CompletedProcess[str]) -> str:
-    assert ran.returncode == 2, ran.stderr
-    lines = ran.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in ran.stderr
-    return lines[0]
 
 
 def test_view_refuses_a_corrupt_replay_in_one_line(sea_replay_file: Path, tmp_path: Path):
