@@ -20,7 +20,7 @@ from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, in_cone, nearest_enemy_range_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
-from captainred.engine.world import AIR_COMMAND, F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
+from captainred.engine.world import F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
 SLOT_SPACING_RIGHT_M = 110.0
 SLOT_SPACING_BACK_M = 70.0
@@ -53,7 +53,8 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     """Every rule in turn for Air Command's pilots in the air (alive, in battles being fought). Each rule
     takes those rows (ascending) and picks out the ones in the mode it concerns, so its cost grows with
     Air Command's craft, not with the swarm's."""
-    up = np.flatnonzero(active & world.airborne & (world.side == AIR_COMMAND) & ~world.pilot_dead)
+    ours = world.air_command_rows
+    up = ours[active[ours] & (world.status[ours] == Status.AIRBORNE) & ~world.pilot_dead[ours]]
     if not len(up):
         return
     _check_in(world, up)

@@ -9,7 +9,7 @@ import numpy as np
 
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import wrap_angle
-from captainred.engine.world import B, World, emit
+from captainred.engine.world import B, Status, World, emit
 
 FIELD_OF_VIEW_RAD = np.radians(80.0)
 
@@ -22,9 +22,11 @@ def take_photos(
     photo_range_m: float,
     interval_s: float,
 ) -> None:
+    ours = world.air_command_rows  # only Air Command's photo aircraft carry cameras
+    ours = ours[active[ours] & world.camera[ours]]
     now = world.time_s[world.battle]
-    ready = active & world.airborne & world.camera & (now >= world.next_photo_s) & ~world.spinning
-    idx = np.flatnonzero(ready & (world.blackout_s <= 0) & ~world.pilot_dead)
+    ready = (world.status[ours] == Status.AIRBORNE) & (now[ours] >= world.next_photo_s[ours]) & ~world.spinning[ours]
+    idx = ours[ready & (world.blackout_s[ours] <= 0) & ~world.pilot_dead[ours]]
     if not len(idx):
         return
     dx = target_xy[0] - world.x_m[idx]

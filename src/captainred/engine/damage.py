@@ -150,12 +150,14 @@ def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None
 
 def wing_failures(world: World, active: B, dt: F64) -> None:
     """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
-    wings = np.minimum(world.health[:, Sub.WING_PORT], world.health[:, Sub.WING_STARBOARD])
-    at_risk = active & world.airborne & (wings < 0.35) & (world.load_g > 0.6 * world.max_g)
-    rows = np.flatnonzero(at_risk)
+    ours = world.air_command_rows  # an LGF's wings are never holed: it takes its hits on the airframe
+    ours = ours[active[ours] & (world.status[ours] == Status.AIRBORNE)]
+    wings = np.minimum(world.health[ours, Sub.WING_PORT], world.health[ours, Sub.WING_STARBOARD])
+    at_risk = (wings < 0.35) & (world.load_g[ours] > 0.6 * world.max_g[ours])
+    rows, wings = ours[at_risk], wings[at_risk]
     if not len(rows):
         return
-    hazard = WING_FAILURE_HAZARD_PER_S * (1.0 - wings[rows]) * (world.load_g[rows] / world.max_g[rows]) ** 4
+    hazard = WING_FAILURE_HAZARD_PER_S * (1.0 - wings) * (world.load_g[rows] / world.max_g[rows]) ** 4
     u = uniform(world.row_seed[rows], world.craft[rows], world.tick[world.battle[rows]], Purpose.WING_FAILURE)
     for row in rows[u < 1.0 - np.exp(-hazard * dt[rows])].tolist():
         lose(world, row, EventKind.CRASH, None, cause="wing failure")

@@ -11,31 +11,24 @@ import numpy as np
 
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import AIR_COMMAND, F64, B, World, emit
+from captainred.engine.world import F64, B, Status, World, emit
 from captainred.scenario.model import MotherShipType
 
 
 def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: MotherShipType) -> None:
+    # Only Air Command's pilots black out or spin (an LGF takes its hits on the airframe alone).
+    ours = world.air_command_rows[active[world.air_command_rows]]
     now = world.time_s[world.battle]
     # Pilots coming to, and pilots fighting out of a spin.
-    waking = active & (world.blackout_s > 0)
+    waking = ours[world.blackout_s[ours] > 0]
     world.blackout_s[waking] = np.maximum(world.blackout_s[waking] - dt[waking], 0.0)
-    recovering = active & world.airborne & world.spinning & (world.blackout_s <= 0) & ~world.pilot_dead
-    recovering &= now >= world.spin_until_s
-    for row in np.flatnonzero(recovering).tolist():
+    up = ours[(world.status[ours] == Status.AIRBORNE) & ~world.pilot_dead[ours]]
+    recovering = up[world.spinning[up] & (world.blackout_s[up] <= 0) & (now[up] >= world.spin_until_s[up])]
+    for row in recovering.tolist():
         world.spinning[row] = False
         emit(world, row, EventKind.SPIN_RECOVERED, altitude_m=float(world.z_m[row]))
 
-    exposed = (
-        active
-        & world.airborne
-        & (world.side == AIR_COMMAND)
-        & (ship_range_m < ship.mind_reach_m)
-        & (world.blackout_s <= 0)
-        & ~world.spinning
-        & ~world.pilot_dead
-    )
-    idx = np.flatnonzero(exposed)
+    idx = up[(ship_range_m[up] < ship.mind_reach_m) & (world.blackout_s[up] <= 0) & ~world.spinning[up]]
     if not len(idx):
         return
     tick = world.tick[world.battle[idx]]

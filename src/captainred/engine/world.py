@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -254,6 +255,14 @@ class World:
 
     def rows_of(self, battle: int) -> slice:
         return slice(int(self.row_start[battle]), int(self.row_stop[battle]))
+
+    @cached_property
+    def air_command_rows(self) -> I64:
+        """Air Command's rows, ascending (fixed for the run: a row's side never changes). Rules that only
+        Air Command's craft can meet (the ship's reach into minds, cameras, wings tearing off) look at
+        these, never at the swarm's rows."""
+        rows: I64 = np.flatnonzero(self.side == AIR_COMMAND)
+        return rows
 
 
 WORLD_FIELDS = field_table(World)
