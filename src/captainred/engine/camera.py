@@ -24,8 +24,8 @@ def take_photos(
 ) -> None:
     ours = world.air_command_rows  # only Air Command's photo aircraft carry cameras
     ours = ours[active[ours] & world.camera[ours]]
-    now = world.time_s[world.battle]
-    ready = (world.status[ours] == Status.AIRBORNE) & (now[ours] >= world.next_photo_s[ours]) & ~world.spinning[ours]
+    now = world.time_s[world.battle[ours]]
+    ready = (world.status[ours] == Status.AIRBORNE) & (now >= world.next_photo_s[ours]) & ~world.spinning[ours]
     idx = ours[ready & (world.blackout_s[ours] <= 0) & ~world.pilot_dead[ours]]
     if not len(idx):
         return
@@ -38,7 +38,7 @@ def take_photos(
     in_view = (range_m < photo_range_m) & ((off < FIELD_OF_VIEW_RAD) | (np.hypot(dx, dy) < 0.5 * photo_range_m))
     for row in idx[in_view].tolist():
         world.photos[row] += 1
-        world.next_photo_s[row] = now[row] + interval_s
+        world.next_photo_s[row] = world.time_s[world.battle[row]] + interval_s
         emit(
             world,
             row,

@@ -18,12 +18,14 @@ from captainred.scenario.model import MotherShipType
 def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: MotherShipType) -> None:
     # Only Air Command's pilots black out or spin (an LGF takes its hits on the airframe alone).
     ours = world.air_command_rows[active[world.air_command_rows]]
-    now = world.time_s[world.battle]
+    time_s = world.time_s  # per battle
     # Pilots coming to, and pilots fighting out of a spin.
     waking = ours[world.blackout_s[ours] > 0]
     world.blackout_s[waking] = np.maximum(world.blackout_s[waking] - dt[waking], 0.0)
     up = ours[(world.status[ours] == Status.AIRBORNE) & ~world.pilot_dead[ours]]
-    recovering = up[world.spinning[up] & (world.blackout_s[up] <= 0) & (now[up] >= world.spin_until_s[up])]
+    recovering = up[
+        world.spinning[up] & (world.blackout_s[up] <= 0) & (time_s[world.battle[up]] >= world.spin_until_s[up])
+    ]
     for row in recovering.tolist():
         world.spinning[row] = False
         emit(world, row, EventKind.SPIN_RECOVERED, altitude_m=float(world.z_m[row]))
@@ -42,5 +44,7 @@ def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: 
         world.blackout_s[row] = seconds
         world.spinning[row] = True
         world.trigger[row] = False
-        world.spin_until_s[row] = float(now[row]) + seconds + 1.0 + 3.0 * (1.0 - float(world.skill[row]))
+        world.spin_until_s[row] = (
+            float(time_s[world.battle[row]]) + seconds + 1.0 + 3.0 * (1.0 - float(world.skill[row]))
+        )
         emit(world, row, EventKind.BLACKOUT, seconds=seconds)
