@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from captainred.campaign.story import OperationPlan, SquadronPlan, load_story
 from captainred.campaign.views import campaign_history, campaign_status, export_campaign
 from captainred.scenario.loader import load_catalog
 from test_campaign_store import PostgresServer, postgres_server, snapshot  # noqa: F401 (a fixture)
+from waiting import wait_for
 
 NAME = "the war"
 
@@ -436,10 +436,12 @@ def test_a_campaign_next_killed_at_any_moment_leaves_the_campaign_before_or_afte
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 300
-        while proc.poll() is None and not reached(proc.pid):
-            assert time.monotonic() < deadline, f"never reached the moment {what!r}"
-            time.sleep(0.002)
+        wait_for(
+            lambda p=proc, r=reached: p.poll() is not None or r(p.pid),
+            within_s=300,
+            what=f"never reached the moment {what!r}",
+            every_s=0.002,  # the moments are short: ask often
+        )
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         found = _dump(db)

@@ -8,12 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from hostile import assert_refused, captainred_bounded
+from waiting import wait_for
 
 NAME = "the war"
 
@@ -35,12 +35,13 @@ def _next_in_background(db: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while _fighting(db) is None:
+
+    def fighting() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"campaign next ended before it was seen fighting: {proc.communicate()}")
-        assert time.monotonic() < deadline, "campaign next was never seen fighting"
-        time.sleep(0.02)
+        return _fighting(db) is not None
+
+    wait_for(fighting, within_s=120, what="campaign next was never seen fighting")
     return proc
 
 

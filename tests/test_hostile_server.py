@@ -20,6 +20,7 @@ import pytest
 
 from captainred.replay.server import LISTEN_BACKLOG, FileReplay, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
+from waiting import wait_for
 
 IDLE_CONNECTIONS = 200
 
@@ -108,10 +109,11 @@ def test_idle_connections_beyond_the_cap_make_room_for_a_real_client(site: Path,
     with running(site, replay_file, max_connections=20) as server:
         port = server.server_address[1]
         with idle_connections(port, 20) as held:
-            deadline = time.monotonic() + 10
-            while server.connections.count() < 20:
-                assert time.monotonic() < deadline, "the idle connections were never all admitted"
-                time.sleep(0.01)
+            wait_for(
+                lambda: server.connections.count() >= 20,
+                within_s=10,
+                what="the idle connections were never all admitted",
+            )
             assert b"viewer" in get_page(port)
             assert closed_by_server(held[0], deadline_s=10), "the longest idle connection was kept"
         assert server.connections.count() <= 20
@@ -144,10 +146,7 @@ def test_an_idle_connection_is_closed_at_the_head_deadline(site: Path, replay_fi
     with running(site, replay_file, head_deadline_s=0.5) as server:
         with idle_connections(server.server_address[1], 3) as held:
             assert all(closed_by_server(s, deadline_s=15) for s in held)
-        deadline = time.monotonic() + 10
-        while server.connections.count():
-            assert time.monotonic() < deadline, "closed connections are still counted"
-            time.sleep(0.01)
+        wait_for(lambda: not server.connections.count(), within_s=10, what="closed connections are still counted")
 
 
 # ------------------------------------------------------------------------------------------- the command

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +16,7 @@ import pytest
 from captainred.sweep import Sweep, SweepFolder, plan_sweep
 from captainred.sweep.backends import InProcess
 from hostile import assert_refused, captainred_bounded
+from waiting import wait_for
 
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 
@@ -180,17 +180,16 @@ def test_workers_die_with_a_sweep_that_is_killed_outright(tmp_path: Path) -> Non
     )  # fmt: skip
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 120
-        while len(workers := _children(proc.pid)) < 2:
+
+        def both_workers() -> list[int]:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.05)
+            found = _children(proc.pid)
+            return found if len(found) >= 2 else []
+
+        workers = wait_for(both_workers, within_s=120, what="the workers did not start")
         os.kill(proc.pid, signal.SIGKILL)  # no handler runs: the sweep cannot stop its workers itself
         proc.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while any(_alive(w) for w in workers):
-            assert time.monotonic() < deadline, f"workers {[w for w in workers if _alive(w)]} outlived their sweep"
-            time.sleep(0.05)
+        wait_for(lambda: not any(_alive(w) for w in workers), within_s=30, what="workers outlived their sweep")
     finally:
         for w in workers:
             if _alive(w):

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from captainred.sweep.backends import InProcess, LocalProcesses, fight_chunk
 from captainred.sweep.grid import parse_values, parse_vary
 from captainred.sweep.runner import auto_batch, plan_chunks
 from captainred.sweep.stats import mean_interval, wilson
+from waiting import wait_for
 
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 # Small and quick: two or four Devils against six LGFs (about a second a battle in a batch).
@@ -352,10 +352,11 @@ def test_ctrl_c_stops_the_sweep_and_resume_fights_only_the_missing_runs(tmp_path
         env={**os.environ, "NO_COLOR": "1"},
     )
     try:
-        deadline = time.monotonic() + 120
-        while not list((out / "parts").glob("*.parquet")) and proc.poll() is None:
-            assert time.monotonic() < deadline, "no chunk landed in two minutes"
-            time.sleep(0.05)
+        wait_for(
+            lambda: proc.poll() is not None or list((out / "parts").glob("*.parquet")),
+            within_s=120,
+            what="no chunk landed in two minutes",
+        )
         os.killpg(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:
@@ -408,10 +409,12 @@ def test_a_worker_that_dies_stops_the_sweep_with_one_line_not_a_hang(tmp_path: P
         text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while not (workers := _workers_of(proc.pid)):
-            assert proc.poll() is None and time.monotonic() < deadline, "no worker appeared"
-            time.sleep(0.05)
+
+        def a_worker() -> list[int]:
+            assert proc.poll() is None, "the sweep ended before a worker appeared"
+            return _workers_of(proc.pid)
+
+        workers = wait_for(a_worker, within_s=120, what="no worker appeared")
         os.kill(workers[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
         _, stderr = proc.communicate(timeout=120)
     finally:

@@ -13,7 +13,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from as_typed import captainred, one_error_line
 from captainred.replay import FORMAT_VERSION
 from captainred.replay.server import REPLAY_PATH, FileReplay, LiveReplay, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
+from waiting import wait_for
 
 SECRET = "the-fleet-sails-at-dawn"
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
@@ -254,9 +254,7 @@ def test_watch_streams_the_battle_as_it_is_fought_and_keeps_the_replay(tmp_path:
         conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
         conn.request("GET", REPLAY_PATH)
         streamed = conn.getresponse().read()  # ends when the battle does
-        deadline = time.monotonic() + 30
-        while not kept.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(kept.exists, within_s=30, what="the watched battle's replay was never kept")
         assert streamed.startswith(b"CRREPLAY") and streamed == kept.read_bytes()
     finally:
         assert _stop(proc) == 0
