@@ -173,8 +173,6 @@ def _clock(w: World, ctx: StepContext) -> None:
     w.time_s[active_battles] += dt_b[active_battles]
     w.tick[active_battles] += 1
     ctx.active_battles = active_battles
-    if len(ctx.active) != w.n:  # the first step: the per-row views are allocated once, then rewritten
-        ctx.active, ctx.dt = np.zeros(w.n, dtype=bool), np.zeros(w.n)
     np.take(active_battles, w.battle, out=ctx.active)
     np.take(dt_b, w.battle, out=ctx.dt)
 
@@ -332,6 +330,8 @@ class Simulation:
             ship=world.scenario.catalog.ships[scenario.enemy.ship] if scenario.enemy.ship else None,
             command=command,
             stages=stages,
+            active=np.zeros(world.n, dtype=bool),  # rewritten every step by the clock, never reallocated
+            dt=np.zeros(world.n),
         )
         self.stages = stages
         self.steps = 0

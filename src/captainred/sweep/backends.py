@@ -77,6 +77,13 @@ class InProcess:
 PARENT_WATCH_S = 0.5  # how often a worker looks for its sweep
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes to fight chunks in: spawned (never forked from a process that may hold threads), each
+    ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
+
+
 def _worker_start(sweep_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides what stops, so a worker ignores it
     # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
@@ -115,10 +122,7 @@ class LocalProcesses:
         self._executor: ProcessPoolExecutor | None = None
 
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
-        context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
-        )
+        self._executor = worker_pool(self.workers)
         try:
             # A worker can die while the chunks are still being handed out, not only while they are fought.
             futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}

@@ -11,8 +11,6 @@ worker count never changes a result.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -20,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from captainred.scenario.model import ResolvedScenario
-from captainred.sweep.backends import BackendError, Chunk, Rows, _worker_start
+from captainred.sweep.backends import BackendError, Chunk, Rows, worker_pool
 from captainred.sweep.runner import MAX_BATCH
 
 
@@ -132,12 +130,7 @@ class Fighter:
                 yield chunk, fight_measured(scenarios[chunk.cell], chunk)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_start,
-                initargs=(os.getpid(),),
-            )
+            self._pool = worker_pool(self.workers)
         futures = [(chunk, self._pool.submit(fight_measured, scenarios[chunk.cell], chunk)) for chunk in chunks]
         try:
             for chunk, future in futures:
