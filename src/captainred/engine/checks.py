@@ -137,6 +137,7 @@ def check_world(world: World) -> None:
         max_speed_mps=world.max_speed_mps,
     )
     ground = world.theatre.ground_height_m(world.x_m, world.y_m)
+    where = {"x_m": world.x_m, "y_m": world.y_m, "z_m": world.z_m}  # shown where a craft is somewhere it may not be
     _require(
         ~up | (world.z_m >= -HEIGHT_SLACK_M),
         "airborne_above_sea_level",
@@ -149,9 +150,7 @@ def check_world(world: World) -> None:
         "airborne_above_ground",
         "airborne craft below the ground or a roof (inside a building)",
         world,
-        x_m=world.x_m,
-        y_m=world.y_m,
-        z_m=world.z_m,
+        **where,
         ground_m=ground,
     )
     if world.ship_xyz is not None:
@@ -161,9 +160,7 @@ def check_world(world: World) -> None:
             "air_command_outside_ship_hull",
             "an Air Command craft flying inside the mother ship's hull",
             world,
-            x_m=world.x_m,
-            y_m=world.y_m,
-            z_m=world.z_m,
+            **where,
         )
     gone = np.isin(world.status, GONE)
     _require(

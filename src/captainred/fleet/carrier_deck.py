@@ -22,6 +22,7 @@ aircraft on deck + in the hangar + airborne + lost + diverted = aircraft it star
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -466,25 +467,30 @@ def deck_counts(world: World) -> DeckCounts:
     )
 
 
+def _require_every_carrier(ok: B, rule: str, carriers: tuple[str, ...], says: Callable[[int, int], str]) -> None:
+    """Raise `rule` for the first (battle, carrier) where `ok` is False, with what `says` of it."""
+    broken = np.argwhere(~ok)
+    if len(broken):
+        b, c = (int(v) for v in broken[0])
+        raise WorldInvariantError(rule, f"battle {b} carrier {carriers[c]}: {says(b, c)}")
+
+
 def check_deck(world: World) -> DeckCounts:
     """Raise `WorldInvariantError` unless every carrier of every battle accounts for all its aircraft
     (on deck + hangar + airborne + lost + diverted = started) and its hangar holds no more than it can."""
     counts = deck_counts(world)
-    broken = np.argwhere(counts.accounted != counts.started)
-    if len(broken):
-        b, c = (int(v) for v in broken[0])
-        raise WorldInvariantError(
-            "deck_conservation",
-            f"battle {b} carrier {counts.carriers[c]}: {counts.of(b, counts.carriers[c])} "
-            f"accounts for {int(counts.accounted[b, c])} of {int(counts.started[b, c])} aircraft",
-        )
-    capacity = np.array([world.scenario.catalog.carriers[n].hangar_capacity for n in counts.carriers])
-    full = np.argwhere(counts.hangar > capacity[None, :])
-    if len(full):
-        b, c = (int(v) for v in full[0])
-        raise WorldInvariantError(
-            "hangar_capacity",
-            f"battle {b} carrier {counts.carriers[c]}: {int(counts.hangar[b, c])} aircraft in a hangar "
-            f"for {int(capacity[c])}",
-        )
+    carriers = counts.carriers
+
+    def conserved(b: int, c: int) -> str:
+        accounted, started = int(counts.accounted[b, c]), int(counts.started[b, c])
+        return f"{counts.of(b, carriers[c])} accounts for {accounted} of {started} aircraft"
+
+    capacity = np.array([world.scenario.catalog.carriers[n].hangar_capacity for n in carriers])
+    _require_every_carrier(counts.accounted == counts.started, "deck_conservation", carriers, conserved)
+    _require_every_carrier(
+        counts.hangar <= capacity[None, :],
+        "hangar_capacity",
+        carriers,
+        lambda b, c: f"{int(counts.hangar[b, c])} aircraft in a hangar for {int(capacity[c])}",
+    )
     return counts

@@ -90,24 +90,19 @@ _NEAR_PARK = AirStart(
     centre_m=(0.0, 3300.0), altitude_m=1500.0, heading_deg=0.0, jitter_m=800.0, heading_jitter_deg=25.0
 )
 
+_DOGFIGHT: dict[str, object] = dict(
+    home=False, air_start=_NEAR_PARK, control=("slayers",), rewards=Rewards(kill=1.0, loss=1.0, aim=0.02)
+)
+
 _DEFAULTS: dict[str, dict[str, object]] = {
-    "dogfight-1v1": dict(
-        home=False,
-        air_start=_NEAR_PARK,
-        control=("slayers",),
+    "dogfight-1v1": _DOGFIGHT
+    | dict(
         k_nearest=1,
-        rewards=Rewards(kill=1.0, loss=1.0, aim=0.02),
         doc="One Slayer (slayer_1) against one LGF circling the ship; 2 min (600 steps of 0.2 s). "
         "K = 1; reward +1 for the kill, -1 if she is lost, aim 0.02 a second.",
     ),
-    "dogfight-2v2": dict(
-        home=False,
-        air_start=_NEAR_PARK,
-        control=("slayers",),
-        k_nearest=2,
-        rewards=Rewards(kill=1.0, loss=1.0, aim=0.02),
-        doc="Two Slayers against two LGFs; 2 min. K = 2; +1 a kill, -1 a loss, aim 0.02 a second.",
-    ),
+    "dogfight-2v2": _DOGFIGHT
+    | dict(k_nearest=2, doc="Two Slayers against two LGFs; 2 min. K = 2; +1 a kill, -1 a loss, aim 0.02 a second."),
     "photo-run": dict(
         air_start=AirStart(centre_m=(2000.0, 1300.0), altitude_m=2000.0, heading_deg=0.0, jitter_m=500.0),
         control=("devils",),

@@ -111,7 +111,9 @@ _LAST_NAMES = [
 ]
 
 
-def _read_toml(path: Path, source: str) -> dict[str, Any]:
+def read_toml_file(path: Path, source: str, kind: str = "scenario") -> dict[str, Any]:
+    """A TOML input file (a scenario, a targets file) read within `MAX_SCENARIO_BYTES` and parsed to its raw
+    tables (not yet validated); every failure to read or parse is one ScenarioError naming `source`."""
     try:
         raw = read_bounded(path, MAX_SCENARIO_BYTES)
     except InputLimitError as exc:
@@ -119,7 +121,7 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise ScenarioError(source, "", "no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(source, "", "is a directory, not a scenario file") from None
+        raise ScenarioError(source, "", f"is a directory, not a {kind} file") from None
     except PermissionError:
         raise ScenarioError(source, "", "permission denied") from None
     except OSError as exc:
@@ -200,7 +202,7 @@ def read_scenario_data(name_or_path: str | Path) -> tuple[dict[str, Any], str]:
     if not path.exists() and not text.endswith(".toml") and "/" not in text:
         known = ", ".join(builtins)
         raise ScenarioError(text, "", f"unknown scenario (built-in: {known}; or give a path to a .toml file)")
-    return _read_toml(path, text), text
+    return read_toml_file(path, text), text
 
 
 def resolve(data: dict[str, Any], source: str, catalog: Catalog | None = None) -> ResolvedScenario:

@@ -60,6 +60,17 @@ def _in_band(point: Point, i: int, band: tuple[float, float]) -> str:
     return "yes" if value is not None and band[0] <= value <= band[1] else "no"
 
 
+def _target_table(result: Calibration, columns: list[tuple[str, Point, bool]]) -> list[str]:
+    """A Markdown table of the targets: each column (header, point, in_band) shows the point's estimate of
+    every target, or whether it falls inside the band."""
+    lines = ["| target | band | " + " | ".join(h for h, _, _ in columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for i, t in enumerate(result.targets.targets):
+        pct, band = _band(t)
+        cells = [_in_band(p, i, t.band) if in_band else _estimate(p, i, percent=pct) for _, p, in_band in columns]
+        lines.append(f"| {t.label} | {band} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_report(result: Calibration, command: str) -> str:
     """The Markdown report: what moved from what to what, each target before and after, the search."""
     best, base = result.best, result.baseline
@@ -86,15 +97,11 @@ def render_report(result: Calibration, command: str) -> str:
         "",
         "## Targets (95% intervals over the search's seeds)",
         "",
-        "| target | band | as it was | in band | best | in band |",
-        "|---|---|---|---|---|---|",
+        *_target_table(
+            result,
+            [("as it was", base, False), ("in band", base, True), ("best", best, False), ("in band", best, True)],
+        ),
     ]
-    for i, t in enumerate(result.targets.targets):
-        pct, band = _band(t)
-        lines.append(
-            f"| {t.label} | {band} | {_estimate(base, i, percent=pct)} | {_in_band(base, i, t.band)} "
-            f"| {_estimate(best, i, percent=pct)} | {_in_band(best, i, t.band)} |"
-        )
     why = [(t.label, t.why) for t in result.targets.targets if t.why]
     if why:
         lines += ["", "Where the bands come from:", ""] + [f"- **{label}**: {text}" for label, text in why]
@@ -105,14 +112,8 @@ def render_report(result: Calibration, command: str) -> str:
             "",
             f"## Before and after, over {n} fresh seed{'' if n == 1 else 's'}",
             "",
-            "| target | band | before | after |",
-            "|---|---|---|---|",
+            *_target_table(result, [("before", before, False), ("after", after, False)]),
         ]
-        for i, t in enumerate(result.targets.targets):
-            pct, band = _band(t)
-            lines.append(
-                f"| {t.label} | {band} | {_estimate(before, i, percent=pct)} | {_estimate(after, i, percent=pct)} |"
-            )
         lines += ["", "Runs by value (before → after):", ""]
         for quantity in before.runs:
             lines.append(

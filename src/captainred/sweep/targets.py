@@ -39,9 +39,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from captainred.scenario.bounded import MAX_SCENARIO_BYTES, InputLimitError, read_bounded
 from captainred.scenario.errors import ScenarioError, from_validation_error
-from captainred.scenario.loader import scenario_tables
+from captainred.scenario.loader import read_toml_file
 from captainred.scenario.model import Frozen, ResolvedScenario
 from captainred.sweep.design import DesignRange, make_range
 from captainred.sweep.measures import QUANTITIES, measurable_in, value_of
@@ -184,17 +183,7 @@ class Targets:
 def load_targets(path: Path | str, *, source: str | None = None) -> Targets:
     """Read and check a targets file. Raises ScenarioError (file, field, problem in one line)."""
     source = source or str(path)
-    try:
-        raw = read_bounded(Path(path), MAX_SCENARIO_BYTES)
-    except InputLimitError as exc:
-        raise ScenarioError(source, "", str(exc)) from None
-    except FileNotFoundError:
-        raise ScenarioError(source, "", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(source, "", "is a directory, not a targets file") from None
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read: {exc.strerror}") from None
-    data = scenario_tables(raw, source)  # UTF-8, bounded, TOML: the scenario reader's own checks
+    data = read_toml_file(Path(path), source, "targets")  # the scenario reader's own bounds and checks
     return targets_from(data, source)
 
 
