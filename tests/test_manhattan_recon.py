@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
+from captainred.doctrine.air_command import bingo_fuel_kg
 from captainred.engine.events import EventKind
+from captainred.engine.setup import build_world
+from captainred.engine.world import AIR_COMMAND
 from captainred.report import check_summary, summarize
 from captainred.scenario import load_scenario
 from captainred.simulation import BattleResult, run_battles
@@ -120,3 +124,36 @@ def test_pilots_turn_for_home_with_fuel_to_get_there(battles: list[BattleResult]
     assert home_fuel
     assert min(home_fuel) >= 0.0
     assert sorted(home_fuel)[len(home_fuel) // 2] < 1200.0  # most come home with little to spare
+
+
+def test_a_pilot_is_forced_down_only_over_land_where_she_can_be_taken(battles: list[BattleResult]) -> None:
+    theatre = build_world(load_scenario("manhattan-recon"), [1]).theatre
+    forced = [e for r in battles for e in r.log.of_kind(EventKind.FORCE_DOWN)]
+    assert forced
+    for e in forced:
+        x, y, _ = e.position_m
+        assert theatre.on_land(np.array([x]), np.array([y]))[0], e
+
+
+def test_a_photo_pilot_short_of_her_pictures_keeps_her_own_reserve() -> None:
+    base = load_scenario("manhattan-recon")
+    doctrine = base.scenario.doctrine
+
+    def bingo(photo_reserve_kg: float) -> tuple[float, float]:
+        update = {"doctrine": doctrine.model_copy(update={"photo_reserve_fuel_kg": photo_reserve_kg})}
+        world = build_world(base.model_copy(update={"scenario": base.scenario.model_copy(update=update)}), [1])
+        camera = int(np.flatnonzero(world.camera)[0])
+        fighter = int(np.flatnonzero(~world.camera & (world.side == AIR_COMMAND))[0])
+        rows = np.array([camera, fighter])
+        world.x_m[rows], world.y_m[rows] = 0.0, 0.0  # both over the Battery
+        short = bingo_fuel_kg(world, rows)
+        world.photos[camera] = base.scenario.mission.photos_wanted  # her pictures taken
+        done = bingo_fuel_kg(world, rows)
+        assert done[0] == pytest.approx(short[1])  # then she keeps everyone's reserve
+        return float(short[0]), float(short[1])
+
+    camera_low, fighter = bingo(100.0)
+    camera_high, same_fighter = bingo(900.0)
+    assert fighter == same_fighter
+    assert camera_high - camera_low == pytest.approx(800.0)
+    assert camera_low == pytest.approx(fighter - doctrine.reserve_fuel_kg + 100.0)

@@ -48,7 +48,7 @@ def test_normal_chatters_essential_keeps_to_essentials_and_silence_says_nothing(
 def test_the_report_says_who_talked(tmp_path: Path) -> None:
     _, loud = fight("normal", tmp_path)
     radio = loud.split("## Radio", 1)[1].split("\n## ", 1)[0]
-    assert "| Callsign | Calls | Maydays |" in radio
+    assert "| Callsign | Calls | Maydays | Heard by the ship |" in radio
     assert "Devil one" in radio
     _, quiet = fight("silence", tmp_path)
     assert "Nobody spoke on the radio." in quiet.split("## Radio", 1)[1].split("\n## ", 1)[0]

@@ -9,7 +9,10 @@ The `manhattan-recon` cases were re-pinned when the compiled steering and the di
 digest changes the README names): the dict-built summary code of 1e5eb0a, fed the new engine's event
 logs, wrote the same bytes as the typed model, and those bytes are the ones pinned. The reports of the
 cases with pilots were re-pinned when the report gained its Radio section (who talked): with that section
-taken out, each is byte for byte the report pinned before.
+taken out, each is byte for byte the report pinned before. The `manhattan-recon` cases were re-pinned
+again when the ship began to listen, pilots came to be forced down only over land, time over the target
+came to run from a squadron's own contact, and the story's calibration moved its design values (README,
+Determinism): the JSON's form is unchanged, its battles are new.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 // items at or before the clock (at most MAX_ITEMS of them) and changes only when the clock crosses events.
 
 export const FEED_KINDS = new Set([
-  'launch', 'formed_up', 'course_set', 'radio', 'mayday', 'contact', 'swarm_launch', 'photo', 'kill',
+  'launch', 'formed_up', 'course_set', 'radio', 'mayday', 'heard', 'contact', 'swarm_launch', 'photo', 'kill',
   'destroyed', 'crash', 'blackout', 'spin_recovered', 'force_down', 'forced_landing', 'wounded', 'killed',
   'bingo', 'recovered', 'ditched', 'returned_to_ship', 'airborne_at_end', 'end', 'deck_cleared', 'all_clear',
   'wire_caught', 'bolter', 'hard_landing', 'refuelled', 'grounded', 'repaired', 'struck_off', 'sick_bay',
@@ -80,6 +80,8 @@ export class Feed {
         return { who, text: `“${d.text ?? ''}”${d.cut ? ' —' : ''}` };
       case 'mayday':
         return { who, text: `MAYDAY: “${d.text ?? 'mayday, mayday'}”${d.cut ? ' —' : ''}` };
+      case 'heard':
+        return { who, text: `heard on the radio by the mother ship${d.range_m ? `, ${km(d.range_m)} off` : ''}` };
       case 'launch':
         return { who, text: `launches${d.base ? ` from ${d.base}` : ''}${d.pilot ? ` (${d.pilot}${d.nickname ? `, “${d.nickname}”` : ''})` : ''}` };
       case 'formed_up':

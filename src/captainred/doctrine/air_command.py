@@ -161,6 +161,7 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
         if world.squadron_contact[sq]:
             continue
         world.squadron_contact[sq] = True
+        world.contact_s[sq] = world.time_s[world.battle[rows[0]]]
         first = int(np.flatnonzero(world.squadron[rows] == sq)[0])
         caller = int(rows[first])
         # The call names the nearest LGF at any range, farther than sensing looks each tick.
@@ -263,7 +264,8 @@ def _fly_the_circuit(world: World, rows: I64) -> None:
 
 
 def bingo_fuel_kg(world: World, rows: I64) -> F64:
-    """Fuel at which a pilot must turn for home: what the trip home takes at cruise, plus the reserve.
+    """Fuel at which a pilot must turn for home: what the trip home takes at cruise, plus the reserve (a
+    photo pilot still short of her pictures keeps her own reserve, `photo_reserve_fuel_kg`).
 
     A scenario's fixed bingo_fuel_kg replaces the computed figure (so a sweep can vary it).
     """
@@ -277,7 +279,11 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     throttle = cruise_throttle(world, rows)
     speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world, rows), 0.05))
     trip = distance / speed * burn_rate_kg_s(world, rows, throttle)
-    bingo: F64 = 1.2 * trip + doctrine.reserve_fuel_kg
+    reserve = np.full(len(rows), doctrine.reserve_fuel_kg)
+    if doctrine.photo_reserve_fuel_kg is not None:
+        short = world.camera[rows] & (world.photos[rows] < world.plan.mission.photos_wanted)
+        reserve[short] = doctrine.photo_reserve_fuel_kg
+    bingo: F64 = 1.2 * trip + reserve
     return bingo
 
 
@@ -290,8 +296,8 @@ def _turn_for_home(world: World, up: I64) -> None:
     has_guns = world.types_cannon[world.type_index[out]]
     empty = has_guns & (world.rounds[out] < 1.0) & (world.rockets[out] == 0)
     photos = world.camera[out] & (world.photos[out] >= mission.photos_wanted)
-    committed = world.committed_s[world.battle[out]]
-    late = world.time_s[world.battle[out]] - committed > mission.time_over_target_s
+    # Time over the target runs from the squadron's own contact, not from whenever the swarm came out.
+    late = world.time_s[world.battle[out]] - world.contact_s[world.squadron[out]] > mission.time_over_target_s
     h = world.health[out]
     damaged = (
         (h[:, Sub.ENGINE_PORT] <= 0)
@@ -329,9 +335,11 @@ def _turn_for_home(world: World, up: I64) -> None:
 
 
 def _forced_down(world: World, up: I64, picture: Picture) -> None:
-    """Three LGFs close around a struggling pilot can force her down (to take her, not kill her)."""
+    """Three LGFs close around a struggling pilot can force her down over land, to take her, not kill her.
+    Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home."""
     hurt = struggling(world, up)
     herded = up[(picture.escorts[up] >= 3) & hurt & ~world.forced_down[up]]
+    herded = herded[world.theatre.on_land(world.x_m[herded], world.y_m[herded])]
     if not len(herded):
         return
     tick = world.tick[world.battle[herded]]

@@ -16,6 +16,7 @@ from captainred.doctrine.steering import aim, avoid_terrain, orbit_point
 from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
+from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, Status, World, emit, emit_battle
@@ -31,11 +32,14 @@ GUARD_ALTITUDE_M = 1200.0
 DOOR_CLEARANCE_M = 40.0
 DOCK_RANGE_M = 500.0
 LOOKAHEAD_S = 2.5  # short: an LGF copying a pull-out may not make it
+HEARD_MEMORY_S = 60.0  # the swarm hunts a caller the ship heard for this long after it heard her
+HOMING_M = 2000.0  # an LGF this close to a pilot of its own stays on her rather than hunt a caller
 
 
 def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
     if world.ship_xyz is None:
         return
+    _listen(world, active)
     _commit(world, active, picture)
     _launch_from_doors(world, active)
     sx, sy, sz = world.ship_xyz
@@ -63,6 +67,11 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         armoury.spec["energy_range"],
         armoury.spec["energy_cone"],
         world.target,
+        world.battle,
+        world.time_s,
+        world.row_start,
+        world.heard_s,
+        world.heard_craft,
         world.cmd_heading_rad,
         world.cmd_gamma_rad,
         world.cmd_throttle,
@@ -103,6 +112,11 @@ def _decide_rows(
     energy_range_m: F64,
     energy_cone_rad: F64,
     target: I64,
+    battle: NDArray[np.int32],
+    time_s: F64,
+    row_start: I64,
+    heard_s: F64,
+    heard_craft: NDArray[np.int32],
     cmd_heading: F64,
     cmd_gamma: F64,
     cmd_throttle: F64,
@@ -119,8 +133,9 @@ def _decide_rows(
     """Each LGF in the air, in order of the rules: those whose emitters are spent go home to rearm (and
     dock at their door); force-down LGFs close around a struggling pilot within the leash, one above
     and one on each side; the rest go for the pilot sensing chose for them, coming in behind her from
-    far off and leading her close in, firing when she is in reach; those with nobody in reach circle
-    the ship. Each LGF writes only its own row (`docked` marks those that docked this tick)."""
+    far off and leading her close in, firing when she is in reach (an LGF not already close on a pilot of
+    its own hunts a caller the ship heard lately, if she is within its sight); those with nobody in
+    reach circle the ship. Each LGF writes only its own row (`docked` marks those that docked this tick)."""
     for r in numba.prange(len(status)):
         if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
             continue
@@ -157,9 +172,15 @@ def _decide_rows(
             continue
         if mode[r] == HERD:
             mode[r] = GUARD
-        # Attack the pilot sensing chose, if she is within sight and the leash.
-        e = nearest_enemy[r]
-        if e >= 0 and nearest_range_m[r] < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M:
+        # Attack the pilot sensing chose, or a caller the ship heard, if she is within sight and the leash.
+        e, e_range = nearest_enemy[r], nearest_range_m[r]
+        b = battle[r]
+        if heard_craft[b] >= 0 and time_s[b] - heard_s[b] < HEARD_MEMORY_S and e_range > HOMING_M:
+            c = row_start[b] + heard_craft[b]
+            c_range = math.sqrt((x[c] - x[r]) ** 2 + (y[c] - y[r]) ** 2 + (z[c] - z[r]) ** 2)
+            if status[c] == AIRBORNE and c_range < SIGHT_M:
+                e, e_range = c, c_range
+        if e >= 0 and e_range < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M:
             mode[r] = ATTACK
             target[r] = e
             ax, ay, az = lead(x[r], y[r], z[r], x[e], y[e], z[e], speed[e], heading[e], gamma[e], BULLET_SPEED_MPS)
@@ -195,6 +216,31 @@ def door_position(
     x = sx + hx + DOOR_CLEARANCE_M if east else sx - hx - DOOR_CLEARANCE_M
     heading = math.pi / 2 if east else 3 * math.pi / 2
     return x, sy + along, heading
+
+
+def _listen(world: World, active: B) -> None:
+    """The ship listens (the reason for radio silence): while an Air Command craft within the enemy's
+    listen range is transmitting, each second brings a chance (`hear_per_s`) that the ship hears her, and
+    the swarm hunts her (`_decide_rows`): LGFs not already close on a pilot of their own go for her."""
+    enemy = world.plan.enemy
+    if not world.calls or enemy.listen_range_m <= 0 or enemy.hear_per_s <= 0:
+        return
+    assert world.ship_xyz is not None
+    sx, sy, _ = world.ship_xyz
+    for row in sorted(world.calls):
+        b = int(world.battle[row])
+        if not active[row] or world.side[row] != AIR_COMMAND or world.status[row] != Status.AIRBORNE:
+            continue
+        x, y = float(world.x_m[row]), float(world.y_m[row])
+        range_m = math.hypot(x - sx, y - sy)
+        if range_m > enemy.listen_range_m:
+            continue
+        chance = 1.0 - math.exp(-enemy.hear_per_s * float(world.dt_s[b]))
+        if uniform(world.row_seed[row : row + 1], world.craft[row : row + 1], world.tick[b], Purpose.HEARD)[0] < chance:
+            if world.heard_craft[b] != world.craft[row] or world.time_s[b] - world.heard_s[b] >= HEARD_MEMORY_S:
+                emit(world, row, EventKind.HEARD, range_m=range_m)
+            world.heard_s[b] = world.time_s[b]
+            world.heard_craft[b] = world.craft[row]
 
 
 def _commit(world: World, active: B, picture: Picture) -> None:

@@ -58,6 +58,7 @@ class Purpose(IntEnum):
     RAID_PLATE = 30
     RAID_CAPTIVE = 31
     RAID_RANGE = 32
+    HEARD = 33
 
 
 def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

@@ -101,6 +101,8 @@ class World:
     done: B = per_battle(np.bool_, False)
     committed_s: F64 = per_battle(np.float64, np.inf)  # when the swarm was committed; inf before
     contact: B = per_battle(np.bool_, False)
+    heard_s: F64 = per_battle(np.float64, -np.inf)  # when the ship last heard Air Command on the radio
+    heard_craft: I32 = per_battle(np.int32, -1)  # who the ship heard last (a craft of the battle; -1: none)
     row_start: I64 = per_battle(np.int64, 0, kind=Kind.IDENTITY)
     row_stop: I64 = per_battle(np.int64, 0, kind=Kind.IDENTITY)
     # The net over the fleet: a dome on the fleet's centre (it moves with the fleet).
@@ -206,6 +208,7 @@ class World:
     # --- per squadron
     squadron_formed: B = per_squadron(np.bool_, False)
     squadron_contact: B = per_squadron(np.bool_, False)
+    contact_s: F64 = per_squadron(np.float64, np.inf)  # when the squadron broke for contact; inf before
     position_reported_s: F64 = per_squadron(np.float64, -np.inf)  # the leader's last report in transit
 
     # --- per battle and carrier: where each carrier is now, when its deck can take the next one, when

@@ -100,14 +100,16 @@ def _air_sections(summary: Summary) -> tuple[Section, ...]:
 
 
 def _radio_section(timeline: Sequence[TimelineRow]) -> Section:
-    """Who talked on the radio: calls and maydays by callsign, the most talkative first."""
+    """Who talked on the radio: calls and maydays by callsign, the most talkative first, and how often
+    the mother ship heard each (and sent the swarm after her)."""
     calls: Counter[str] = Counter(r.who for r in timeline if r.kind is EventKind.RADIO)
     maydays: Counter[str] = Counter(r.who for r in timeline if r.kind is EventKind.MAYDAY)
+    heard: Counter[str] = Counter(r.who for r in timeline if r.kind is EventKind.HEARD)
     talkers = sorted(set(calls) | set(maydays), key=lambda who: (-(calls[who] + maydays[who]), who))
     blocks: list[Block] = []
     if talkers:
-        rows = tuple(Row((who, str(calls[who]), str(maydays[who])), Tone.RADIO) for who in talkers)
-        blocks.append(Table(("Callsign", "Calls", "Maydays"), rows))
+        rows = tuple(Row((who, str(calls[who]), str(maydays[who]), str(heard[who])), Tone.RADIO) for who in talkers)
+        blocks.append(Table(("Callsign", "Calls", "Maydays", "Heard by the ship"), rows))
     else:
         blocks.append(Paragraph("Nobody spoke on the radio."))
     return Section("Radio", tuple(blocks))

@@ -367,6 +367,7 @@ _LINES: Mapping[EventKind, _Line] = {
     EventKind.CONTACT: _contact,
     EventKind.RADIO: lambda r, e: _said(e),
     EventKind.MAYDAY: lambda r, e: "MAYDAY " + _said(e),
+    EventKind.HEARD: lambda r, e: f"heard on the radio by the mother ship, {_km_or_m(e.details['range_m'])} off",
     EventKind.PHOTO: _first_photo,
     EventKind.KILL: _kill,
     EventKind.DESTROYED: _destroyed,

@@ -299,6 +299,12 @@ class DoctrineSpec(Frozen):
         default=None, ge=0, description="fuel at which a pilot turns for home; None: computed from distance"
     )
     reserve_fuel_kg: Mass = Field(default=150.0, ge=0)
+    photo_reserve_fuel_kg: Mass | None = Field(
+        default=None,
+        ge=0,
+        description="the reserve of a photo pilot still short of her pictures (she presses on for them); "
+        "None: reserve_fuel_kg",
+    )
     engage_range_m: Length = Field(default=3000.0, gt=0)
     evade_range_m: Length = Field(default=900.0, gt=0)
     streets_altitude_m: Length = Field(default=120.0, gt=0, description="how low a pilot dives to evade")
@@ -312,6 +318,15 @@ class EnemySpec(Frozen):
     airborne: int = Field(default=0, ge=0, le=20000, description="already in the air at the start")
     commit_range_m: Length = Field(default=9000.0, gt=0, description="intruders this close bring out the swarm")
     force_down_fraction: float = Field(default=0.1, ge=0, le=1)
+    listen_range_m: Length = Field(
+        default=60000.0, ge=0, description="the ship hears Air Command's transmissions this close (0: deaf)"
+    )
+    hear_per_s: float = Field(
+        default=0.6,
+        ge=0,
+        le=100,
+        description="how readily the ship hears a call in range: a hazard per second of transmission",
+    )
     skill: float = Field(default=0.6, ge=0, le=1)
 
     @model_validator(mode="after")
