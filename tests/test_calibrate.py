@@ -260,9 +260,16 @@ def test_the_story_targets_ship_and_move_only_design_values_from_where_the_story
     goals = load_targets(Path(str(shipped)))
     assert goals.scenario == "manhattan-recon"
     paths = {r.name for r in goals.design}
-    assert paths == {HIT, "enemy.skill", "enemy.defenders", "enemy.force_down_fraction", "doctrine.reserve_fuel_kg"}
+    assert paths == {
+        HIT,
+        "enemy.skill",
+        "enemy.defenders",
+        "enemy.force_down_fraction",
+        "doctrine.reserve_fuel_kg",
+        "doctrine.photo_reserve_fuel_kg",
+    }
     space = DesignSpace("manhattan-recon", goals.design)
-    assert space.base_inside  # the search starts from the scenario's own values
+    assert space.base_inside  # the shipped scenario's values (the calibrated ones) lie inside the bounds
     defenders = next(r for r in goals.design if r.name == "enemy.defenders")
     assert (defenders.low, defenders.high, defenders.integral) == (80, 120, True)  # CANON.md: 80-120 craft
     measured = {t.quantity for t in goals.targets}
@@ -283,10 +290,29 @@ def test_the_same_seed_gives_the_same_search_and_another_seed_another(tmp_path: 
     assert [p.values for p in first.trials] == [p.values for p in again.trials]
     assert [p.objective for p in first.trials] == [p.objective for p in again.trials]
     assert first.best.values == again.best.values
-    assert first.trials[0].values == {"enemy.skill": 0.6, HIT: 0.2}  # the scenario's own values come first
-    assert first.baseline is first.trials[0]
-    assert [p.values for p in first.trials[1:]] != [p.values for p in other.trials[1:]]
+    assert first.baseline.values == {} and first.baseline.number == -1  # the scenario as it is, fought beside
+    assert [p.values for p in first.trials] != [p.values for p in other.trials]
     assert first.seeds != other.seeds
+
+
+@pytest.mark.slow
+def test_a_scenario_that_took_the_best_values_finds_the_same_values_again(tmp_path: Path):
+    """The search never starts from the scenario's own values, so calibrating the calibrated scenario
+    (as a fresh clone of the shipped `manhattan-recon` does) gives the same trials and the same best."""
+    goals = load_targets(write(tmp_path, TARGETS))
+    design = [goals.design[0], goals.design[2]]  # enemy.skill, enemy.defenders: values the scenario holds
+    space = DesignSpace(str(BRIEF), design)
+    with Fighter(1) as fighter:
+        first = calibrate(space, goals, trials=3, seeds=2, seed=5, fighter=fighter)
+        best = first.best.values
+        text = BRIEF.read_text("utf-8").replace("defenders = 6", f"defenders = {best['enemy.defenders']:g}")
+        text = text.replace("[enemy]\n", f"[enemy]\nskill = {best['enemy.skill']!r}\n")
+        took = DesignSpace(str(write(tmp_path, text, "brief-clash.toml")), design)
+        again = calibrate(took, goals, trials=3, seeds=2, seed=5, fighter=fighter)
+    assert took.base_values == first.best.values != space.base_values
+    assert [p.values for p in again.trials] == [p.values for p in first.trials]
+    assert again.best.values == first.best.values
+    assert again.baseline.objective == pytest.approx(first.best.objective)
 
 
 def test_an_output_folder_lands_whole_or_not_at_all(tmp_path: Path):
@@ -344,13 +370,8 @@ def test_calibrate_manhattan_recon_takes_the_story_targets_by_default(tmp_path: 
     assert ran.returncode == 0, ran.stderr
     best = json.loads((out / "best.json").read_text())
     assert best["targets_file"] == "manhattan-recon (shipped targets)"
-    assert best["best"]["values"] == {
-        HIT: 0.2,
-        "enemy.skill": 0.6,
-        "enemy.defenders": 100,
-        "enemy.force_down_fraction": 0.12,
-        "doctrine.reserve_fuel_kg": 250,
-    }  # the first trial is the scenario as it stands
+    assert set(best["best"]["values"]) == {d["path"] for d in best["design"]} and len(best["design"]) == 6
+    assert best["baseline"]["values"] == {}  # the scenario as it stands, fought beside the search
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,8 @@ def calibrate(
         Path | None,
         typer.Option(help="TOML of targets and the design values to move (default: the story's, where one ships)."),
     ] = None,
-    trials: Annotated[int, typer.Option(help="Design points the search tries.")] = 40,
-    seeds: Annotated[int, typer.Option(help="Battles each point fights: the same seeds for every point.")] = 16,
+    trials: Annotated[int, typer.Option(help="Design points the search tries.")] = 48,
+    seeds: Annotated[int, typer.Option(help="Battles each point fights: the same seeds for every point.")] = 24,
     seed: Annotated[int, typer.Option(help="Seed of the search and of the battles' seeds.")] = 7,
     check: Annotated[
         int, typer.Option(help="Then fight the scenario as it was and the best point over this many fresh seeds.")
@@ -115,7 +115,7 @@ def calibrate(
             else Path(default_folder_name(space.base.scenario.name).replace("sweep-", "calibrate-", 1))
         )
         check_out(folder)
-        battles = seeds * trials + check * 2 + (0 if space.base_inside else seeds)
+        battles = seeds * (trials + 1) + check * 2
         with (
             staged_folder(folder) as staging,
             Fighter(workers or os.cpu_count() or 1) as fighter,

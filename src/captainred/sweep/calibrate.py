@@ -128,10 +128,9 @@ def calibrate(
         else optuna.distributions.FloatDistribution(r.low, r.high)
         for r in space.ranges
     }
+    # The search never starts from the scenario's own values: its trials depend only on the seed, the
+    # bounds and the targets, so a scenario that took the best values finds the same best values again.
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-    base_inside = space.base_inside
-    if base_inside:
-        study.enqueue_trial({r.name: r.clip(space.base_values[r.name] or 0.0) for r in space.ranges})
     points = []
     for _ in range(trials):
         trial = study.ask(distributions)
@@ -139,7 +138,7 @@ def calibrate(
         point = _fight_point(trial.number, values, space, targets, search_seeds, fighter, on_runs)
         study.tell(trial, point.objective)
         points.append(point)
-    baseline = points[0] if base_inside else _fight_point(-1, {}, space, targets, search_seeds, fighter, on_runs)
+    baseline = _fight_point(-1, {}, space, targets, search_seeds, fighter, on_runs)
     best = min(points, key=lambda p: (p.objective, p.number))
     check = None
     if check_seeds:
