@@ -224,14 +224,16 @@ def test_a_malformed_targets_file_is_refused_naming_the_file_and_field(tmp_path:
 
 
 def test_a_catalog_value_moves_in_that_scenario_only():
+    blue_fire = load_catalog().aircraft["LGF"].energy_weapon
+    assert blue_fire is not None and blue_fire.hit_probability != 0.45
     space = DesignSpace(str(BRIEF), [parse_range(f"{HIT}=0.05:0.5"), parse_range("enemy.defenders=4:8")])
-    assert space.base_values == {HIT: 0.2, "enemy.defenders": 6.0}
+    assert space.base_values == {HIT: blue_fire.hit_probability, "enemy.defenders": 6.0}
     moved = space.scenario_at({HIT: 0.45, "enemy.defenders": 7.6})
     assert moved.catalog.aircraft["LGF"].energy_weapon is not None
     assert moved.catalog.aircraft["LGF"].energy_weapon.hit_probability == 0.45
     assert moved.scenario.enemy.defenders == 8  # an integral value is rounded
     shared = load_catalog().aircraft["LGF"].energy_weapon
-    assert shared is not None and shared.hit_probability == 0.2  # the shipped catalog is untouched
+    assert shared == blue_fire  # the shipped catalog is untouched
     assert space.base.catalog.aircraft["LGF"] == load_catalog().aircraft["LGF"]
 
 
@@ -267,6 +269,8 @@ def test_the_story_targets_ship_and_move_only_design_values_from_where_the_story
         "enemy.force_down_fraction",
         "doctrine.reserve_fuel_kg",
         "doctrine.photo_reserve_fuel_kg",
+        "doctrine.joker_fuel_kg",
+        "doctrine.cover_wingmen",
     }
     space = DesignSpace("manhattan-recon", goals.design)
     assert space.base_inside  # the shipped scenario's values (the calibrated ones) lie inside the bounds
@@ -370,7 +374,7 @@ def test_calibrate_manhattan_recon_takes_the_story_targets_by_default(tmp_path: 
     assert ran.returncode == 0, ran.stderr
     best = json.loads((out / "best.json").read_text())
     assert best["targets_file"] == "manhattan-recon (shipped targets)"
-    assert set(best["best"]["values"]) == {d["path"] for d in best["design"]} and len(best["design"]) == 6
+    assert set(best["best"]["values"]) == {d["path"] for d in best["design"]} and len(best["design"]) == 8
     assert best["baseline"]["values"] == {}  # the scenario as it stands, fought beside the search
 
 

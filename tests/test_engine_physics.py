@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from captainred.doctrine.steering import PULL_UP_RAD, avoid_terrain
 from captainred.engine.checks import StepChecker, check_world
 from captainred.engine.damage import consequences
 from captainred.engine.events import EventKind
@@ -328,6 +329,52 @@ def test_skimming_a_roof_is_allowed(world: World, airborne: Airborne) -> None:
     fly_for(world, 25, 0.2)
     assert world.status[row] == Status.AIRBORNE
     assert world.y_m[row] > TOWER_NORTH_M
+
+
+def _into_the_tower_by_a_turn(world: World, speed_mps: float) -> tuple[float, float]:
+    """Where a Guardian heading east at this speed, in a hard left turn for north (the most her wings
+    give), starts so that sixty degrees into the turn she is at the tower's middle."""
+    n = min(float(world.max_g[GUARDIAN]), (speed_mps / float(world.stall_speed_mps[GUARDIAN])) ** 2)
+    radius = speed_mps**2 / (G * np.sqrt(n * n - 1.0))
+    middle_y = 0.5 * (TOWER_SOUTH_M + TOWER_NORTH_M)
+    return TOWER_X_M - radius * np.sin(np.pi / 3), middle_y - radius * (1.0 - np.cos(np.pi / 3))
+
+
+@pytest.mark.parametrize("turning", [True, False], ids=["turning-into-it", "holding-course"])
+def test_the_look_ahead_follows_the_turn_not_the_nose(world: World, airborne: Airborne, turning: bool) -> None:
+    speed = 230.0
+    x0, y0 = _into_the_tower_by_a_turn(world, speed)
+    straight_ahead = world.theatre.ground_height_m(np.linspace(x0, x0 + 4.0 * speed, 200), np.full(200, y0))
+    assert straight_ahead.max() < 50.0, "the line off her nose is clear of every roof"
+    row = airborne(world, GUARDIAN, x_m=x0, y_m=y0, z_m=150.0, speed_mps=speed, heading_rad=np.pi / 2)
+    world.cmd_heading_rad[row] = 0.0 if turning else np.pi / 2
+    avoid_terrain(world, np.array([row]), np.array([4.0]))
+    if turning:
+        assert world.cmd_gamma_rad[row] >= PULL_UP_RAD and world.cmd_throttle[row] >= 1.0
+    else:
+        assert world.cmd_gamma_rad[row] == 0.0
+
+
+@pytest.mark.parametrize("looking", [True, False], ids=["looking-ahead", "not-looking"])
+def test_a_pilot_turning_hard_among_the_towers_clears_the_one_her_turn_carries_her_into(
+    world: World, airborne: Airborne, looking: bool
+) -> None:
+    speed = 230.0
+    x0, y0 = _into_the_tower_by_a_turn(world, speed)
+    row = airborne(world, GUARDIAN, x_m=x0, y_m=y0, z_m=150.0, speed_mps=speed, heading_rad=np.pi / 2)
+    rows, look = np.array([row]), np.array([4.0])
+    for _ in range(50):  # ten seconds, turning for north all the while
+        world.cmd_heading_rad[row], world.cmd_gamma_rad[row], world.cmd_throttle[row] = 0.0, 0.0, 0.8
+        if looking:
+            avoid_terrain(world, rows, look)
+        fly_for(world, 1, 0.2)
+    crashes = world.logs[0].of_kind(EventKind.CRASH)
+    if looking:
+        assert world.status[row] == Status.AIRBORNE and not crashes
+        assert world.x_m[row] > TOWER_X_M, "she is past the tower"
+    else:
+        assert [e.details["cause"] for e in crashes] == ["flew into a building"]
+        assert crashes[0].position_m[0] == pytest.approx(TOWER_X_M, abs=60.0)  # at the midtown towers
 
 
 def test_a_crippled_guardian_ditching_at_sea_is_lost_like_any_other_and_her_mayday_is_cut(

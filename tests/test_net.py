@@ -110,7 +110,7 @@ def test_an_lgf_cannot_fly_through_the_net(sea_fleet: World, airborne: Any) -> N
 
 
 def _duel(world: World, net_up: bool, put_airborne: Any) -> tuple[int, int]:
-    """An LGF just outside the dome fires on a Guardian just inside it for a minute: (hits, blocked)."""
+    """An LGF just outside the dome fires on a Guardian just inside it for five minutes: (hits, blocked)."""
     w = copy.deepcopy(world)
     w.net_up[:] = net_up
     centre = net_centre(w)[0]
@@ -123,7 +123,7 @@ def _duel(world: World, net_up: bool, put_airborne: Any) -> tuple[int, int]:
     active = np.zeros(w.n, dtype=bool)
     active[[guardian, lgf]] = True
     hits = 0
-    for _ in range(300):
+    for _ in range(1500):
         w.tick[:] += 1
         w.target[lgf], w.trigger[lgf], w.heat_s[lgf], w.overheated[lgf] = guardian, True, 0.0, False
         hits += len(fire(w, armoury, active, np.full(w.n, 0.2)).target)

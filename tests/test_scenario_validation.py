@@ -295,7 +295,7 @@ BAD_FIELDS: list[tuple[str, Mutation, str, tuple[str, ...]]] = [
         "enemy.ship",
         ("unknown ship 'saucer'", "known: mother-ship"),
     ),
-    ("defenders-without-a-ship", _delete("enemy.ship"), "enemy.ship", ("100 defenders need a ship",)),
+    ("defenders-without-a-ship", _delete("enemy.ship"), "enemy.ship", ("107 defenders need a ship",)),
     (
         "transit-tick-below-combat-tick",
         _set("timing.transit_tick_s", 0.1),

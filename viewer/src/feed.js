@@ -4,7 +4,7 @@
 export const FEED_KINDS = new Set([
   'launch', 'formed_up', 'course_set', 'radio', 'mayday', 'heard', 'contact', 'swarm_launch', 'photo', 'kill',
   'destroyed', 'crash', 'blackout', 'spin_recovered', 'force_down', 'forced_landing', 'wounded', 'killed',
-  'bingo', 'recovered', 'ditched', 'returned_to_ship', 'airborne_at_end', 'end', 'deck_cleared', 'all_clear',
+  'bingo', 'cover', 'recovered', 'ditched', 'returned_to_ship', 'airborne_at_end', 'end', 'deck_cleared', 'all_clear',
   'wire_caught', 'bolter', 'hard_landing', 'refuelled', 'grounded', 'repaired', 'struck_off', 'sick_bay',
   'net_raised', 'net_opened', 'net_closed', 'net_broken', 'salvo', 'breach', 'breach_sealed',
   'party_set_out', 'party_spotted', 'firefight_over', 'party_hit', 'patched', 'wall_collapse', 'at_rubble',
@@ -114,6 +114,8 @@ export class Feed {
         return { who, text: 'pilot killed' };
       case 'bingo':
         return { who, text: `bingo${d.reason ? ` (${words(d.reason)})` : ''}${d.fuel_kg !== undefined ? `, ${kg(d.fuel_kg)} fuel` : ''}: heading home` };
+      case 'cover':
+        return { who, text: `covers ${tgt ?? 'a squadron mate'} out of the fight` };
       case 'recovered':
         return { who, text: `recovered aboard ${d.carrier ?? 'the carrier'}${d.fuel_kg !== undefined ? ` with ${kg(d.fuel_kg)} fuel` : ''}${d.photos ? `, ${d.photos} photos` : ''}` };
       case 'ditched':

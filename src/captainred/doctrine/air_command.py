@@ -35,6 +35,8 @@ GAP_LEAD_M = 1500.0  # steering along the gap's line: aim this far further along
 CLIMB_OUT_S = 20.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
+COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one her cover goes for
+COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: her cover goes back to it
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
 
 
@@ -60,7 +62,8 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _check_in(world, up)
     _form_up(world, up)
     _break_for_contact(world, up, picture)
-    _turn_for_home(world, up)
+    _turn_for_home(world, up, picture)
+    _cover_out(world, up, picture)
     _forced_down(world, up, picture)
     _come_down_if_crippled(world, up)
     _maydays(world, up)
@@ -70,6 +73,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     world.fire_rockets[up] = False
     _fly_formation(world, up)
     _engage(world, up, picture, armoury)
+    _cover(world, up, picture, armoury)
     _photo_passes(world, up, picture)
     _return(world, up)
     _crippled(world, up)
@@ -287,12 +291,19 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     return bingo
 
 
-def _turn_for_home(world: World, up: I64) -> None:
+def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
+    """What sends a pilot home (the mission's `break_off` rules): bingo fuel, empty guns, damage, her
+    pictures, time over the target. In a fight, bingo comes at joker fuel: the fuel to fight free of the
+    LGFs on top of the trip home (`doctrine.joker_fuel_kg`), because the way out of a fight is paid for
+    at full throttle before the cruise home begins."""
     mission = world.plan.mission
-    out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO)]
+    out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO, Mode.COVER)]
     if not len(out):
         return
-    fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out))
+    doctrine = world.plan.doctrine
+    in_a_fight = picture.nearest_range_m[out] < doctrine.engage_range_m
+    joker = np.where(in_a_fight, doctrine.joker_fuel_kg, 0.0)
+    fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out) + joker)
     has_guns = world.types_cannon[world.type_index[out]]
     empty = has_guns & (world.rounds[out] < 1.0) & (world.rockets[out] == 0)
     photos = world.camera[out] & (world.photos[out] >= mission.photos_wanted)
@@ -332,6 +343,48 @@ def _turn_for_home(world: World, up: I64) -> None:
         emit(world, row, EventKind.BINGO, reason=reason, fuel_kg=float(world.fuel_kg[row]))
         _say(world, row, text)
     _set_mode(world, out[home], Mode.RETURN)
+    world.covering[out[home]] = -1
+
+
+def _cover_out(world: World, up: I64, picture: Picture) -> None:
+    """Buffy and a wingman cover Captain Red out: a pilot going home with an LGF on her tail gets up to
+    `doctrine.cover_wingmen` squadron mates still in the fight (guns or rockets left, fuel above joker),
+    the nearest first, who go for whatever is behind her until she is out of the fight (`COVER_OUT_M`
+    from the target) or down. Then they go back to it, if their own fuel lets them (`_turn_for_home`)."""
+    doctrine = world.plan.doctrine
+    covers = _in_mode(world, up, Mode.COVER)
+    if len(covers):
+        charge = world.covering[covers]
+        tx, ty = _mission_point(world, covers)
+        out_of_it = np.hypot(world.x_m[charge] - tx, world.y_m[charge] - ty) > COVER_OUT_M
+        done = (world.status[charge] != Status.AIRBORNE) | (world.mode[charge] != Mode.RETURN) | out_of_it
+        _set_mode(world, covers[done], Mode.ENGAGE)
+        world.covering[covers[done]] = -1
+        covers = covers[~done]
+    if doctrine.cover_wingmen <= 0:
+        return
+    going = _in_mode(world, up, Mode.RETURN)
+    chased = going[(picture.tail_threat[going] >= 0) & (picture.tail_range_m[going] < COVER_THREAT_M)]
+    if not len(chased):
+        return
+    tx, ty = _mission_point(world, chased)
+    chased = chased[np.hypot(world.x_m[chased] - tx, world.y_m[chased] - ty) < COVER_OUT_M]
+    fighting = _in_mode(world, up, Mode.ENGAGE)
+    armed = (world.rounds[fighting] >= 1.0) | (world.rockets[fighting] > 0)
+    fuelled = world.fuel_kg[fighting] > bingo_fuel_kg(world, fighting) + doctrine.joker_fuel_kg
+    free = fighting[armed & (fuelled | ~world.fuel_limited[fighting])]
+    for row in chased.tolist():
+        wanted = doctrine.cover_wingmen - int(np.count_nonzero(world.covering[covers] == row))
+        mates = free[(world.squadron[free] == world.squadron[row])]
+        if wanted <= 0 or not len(mates):
+            continue
+        distance = np.hypot(world.x_m[mates] - world.x_m[row], world.y_m[mates] - world.y_m[row])
+        for mate in mates[np.argsort(distance, kind="stable")[:wanted]].tolist():
+            world.covering[mate] = row
+            free = free[free != mate]
+            _set_mode(world, np.array([mate]), Mode.COVER)
+            emit(world, mate, EventKind.COVER, target=row)
+            _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
 
 
 def _forced_down(world: World, up: I64, picture: Picture) -> None:
@@ -547,6 +600,25 @@ def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
         world.cmd_throttle[idle] = cruise_throttle(world, idle)
 
 
+def _cover(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
+    """A wingman covering a pilot out goes for the LGF behind her, and with none there keeps station on
+    her, a little behind and to the side."""
+    rows = _in_mode(world, up, Mode.COVER)
+    if not len(rows):
+        return
+    charge = world.covering[rows]
+    threat = picture.tail_threat[charge]
+    chasing = (threat >= 0) & (picture.tail_range_m[charge] < COVER_THREAT_M)
+    hunting = rows[chasing]
+    world.target[rows] = np.where(chasing, threat, -1)
+    if len(hunting):
+        _pursue(world, hunting, threat[chasing], armoury)
+    station = rows[~chasing]
+    if len(station):
+        ones = np.ones(len(station))
+        _keep_station(world, station, charge[~chasing], 1.5 * ones, 2.0 * ones, world.plan)
+
+
 def _photo_passes(world: World, up: I64, picture: Picture) -> None:
     rows = _in_mode(world, up, Mode.PHOTO)
     if not len(rows):
@@ -669,7 +741,7 @@ def _evade(world: World, up: I64, picture: Picture) -> None:
         (picture.tail_threat[up] >= 0)
         & (picture.tail_range_m[up] < react)
         & ~world.spinning[up]
-        & mode_in(mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT)
+        & mode_in(mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT, Mode.COVER)
     )
     rows = up[threatened]
     if not len(rows):

@@ -17,6 +17,7 @@ class Mode(IntEnum):
     GUARD = 7  # LGF: circling the ship
     ATTACK = 8  # LGF: after a pilot
     HERD = 9  # LGF: forcing a pilot down
+    COVER = 10  # Air Command: covering a squadron mate out of the fight
 
 
 def mode_in(mode: NDArray[np.int8], *modes: Mode) -> NDArray[np.bool_]:

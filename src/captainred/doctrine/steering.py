@@ -9,13 +9,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.kinematics import heading_of
+from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
 from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, FlightState, G, World
 from captainred.scenario.maps import height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
+STEEPEST_PULL_UP_RAD = 1.1  # the most a pull-up ever asks for: a brutal one, which the Guardian survives
 ROOF_MARGIN_M = 45.0
 PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
@@ -126,9 +127,11 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     """Pull up if the flight path, or the height a pull-out from this dive would cost, comes within a
     margin of the ground, a building or the sea within the look-ahead.
 
-    The path is sampled every few tens of metres (a tower is a 50 m lot), but only for craft low enough
-    to reach a roof within the look-ahead. A pilot who looks ahead too little (a low-skill pilot, or an
-    LGF copying a pull-out) may not make it.
+    The path is the one the craft is flying: the turn toward its commanded heading, at the rate its
+    wings allow, not the line off its nose (in a hard turn among towers the straight line misses the
+    tower the turn flies into). It is sampled every few tens of metres (a tower is a 50 m lot), but only
+    for craft low enough to reach a roof within the look-ahead. A pilot who looks ahead too little (a
+    low-skill pilot, or an LGF copying a pull-out) may not make it.
     """
     if not len(rows):
         return
@@ -140,6 +143,8 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
         world.flight_state(),
         world.max_g,
+        world.stall_speed_mps,
+        world.cmd_heading_rad,
         theatre.heights_m,
         theatre.block_max_m,
         theatre.max_height_m,
@@ -151,11 +156,23 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     )
 
 
+@numba.njit(cache=True)
+def turned_rad(heading_error: float, max_rate: float, t: float) -> float:
+    """How far a craft has turned `t` seconds on, toward a heading `heading_error` off its nose: the
+    pilot's turn (`HEADING_GAIN`, closing on the command) no faster than `max_rate`, the rate its wings
+    allow (the flight kernel's rule, without the pitch's share of the g)."""
+    closing = heading_error * (1.0 - math.exp(-HEADING_GAIN * t))
+    most = max_rate * t
+    return min(max(closing, -most), most)
+
+
 def _pull_up_rows(
     rows: I64,
     lookahead_s: F64,
     state: FlightState,
     max_g: F64,
+    stall_speed: F64,
+    cmd_heading: F64,
     heights: NDArray[np.float32],
     block_max: NDArray[np.float32],
     max_height_m: float,
@@ -166,11 +183,14 @@ def _pull_up_rows(
     cmd_throttle: F64,
 ) -> None:
     """The look-ahead of each craft k (row `rows[k]`, looking `lookahead_s[k]` ahead). Only craft low
-    enough to reach a roof within it look: the straight path is sampled `PATH_SAMPLES` times against
-    the ground under it, unless it is clear of the highest roof under its whole box. A path that comes
-    within the margin (more at speed), or a craft already below the margin over the highest ground
-    ahead, climbs hard at full throttle; one whose pull-out from this dive (at 70% of its g, less 1)
-    would cost too much height levels off. Each craft writes only its own commands."""
+    enough to reach a roof within it look, and only where a box that holds both paths is not clear of
+    the highest roof under it. Two paths are sampled `PATH_SAMPLES` times each against the ground under
+    them: the turn she is in (`turned_rad`), and the line off her nose (a hard pull-up takes the g from
+    the turn, so a pilot who pulls up flies it). A path that comes within the margin (more at speed), or a
+    craft already below the margin over the highest ground ahead, climbs hard at full throttle: at
+    `PULL_UP_RAD`, or steeper where that is what it takes to clear the first thing in the way. One whose
+    pull-out from this dive (at 70% of its g, less 1) would cost too much height levels off. Each craft
+    writes only its own commands."""
     x, y, z, speed, heading, gamma = state
     for k in numba.prange(len(rows)):
         r = rows[k]
@@ -181,30 +201,53 @@ def _pull_up_rows(
         reach = v * length
         if not z[r] - pull_out_loss - reach * max(-math.sin(gam), 0.0) < max_height_m + margin + 1.0:
             continue  # high enough to miss every roof
-        cos_gamma, sin_gamma = math.cos(gam), math.sin(gam)
-        vx = v * cos_gamma * math.sin(heading[r])
-        vy = v * cos_gamma * math.cos(heading[r])
-        vz = v * sin_gamma
-        # Clear of everything under the whole path, and of a pull-out: nothing to do.
-        x_end, y_end, z_end = x[r] + vx * length, y[r] + vy * length, z[r] + vz * length
+        ground_speed = v * math.cos(gam)
+        vz = v * math.sin(gam)
+        n = min(max_g[r], (v / stall_speed[r]) ** 2)
+        max_rate = G * math.sqrt(max(n * n - 1.0, 0.0)) / max(ground_speed, 1.0)
+        error = wrap(cmd_heading[r] - heading[r])
+        turn = turned_rad(error, max_rate, length)
+        # A box that holds both paths: round the chord at half the turn and the straight line, widened
+        # by the most a path turning `turn` can bow out of its chord.
+        chord = heading[r] + 0.5 * turn
+        run = ground_speed * length
+        x_turn, y_turn = x[r] + run * math.sin(chord), y[r] + run * math.cos(chord)
+        x_line, y_line = x[r] + run * math.sin(heading[r]), y[r] + run * math.cos(heading[r])
+        bow = run * min(abs(turn), 2.0) * 0.5
         bound = highest_under_box(
-            block_max, ox, oy, cell, min(x[r], x_end), min(y[r], y_end), max(x[r], x_end), max(y[r], y_end)
+            block_max,
+            ox,
+            oy,
+            cell,
+            min(x[r], x_turn, x_line) - bow,
+            min(y[r], y_turn, y_line) - bow,
+            max(x[r], x_turn, x_line) + bow,
+            max(y[r], y_turn, y_line) + bow,
         )
-        if min(z[r], z_end) >= bound + margin and z[r] - pull_out_loss >= bound + margin:
+        if min(z[r], z[r] + vz * length) >= bound + margin and z[r] - pull_out_loss >= bound + margin:
             continue
-        highest = -np.inf
-        path_low = False
-        for s in range(PATH_SAMPLES + 1):
-            t = length * (s / PATH_SAMPLES)
-            ground = height_at(heights, ox, oy, cell, x[r] + vx * t, y[r] + vy * t)
-            highest = max(highest, ground)
-            if z[r] + vz * t < ground + margin:
-                path_low = True  # she climbs, whatever lies further on
-                break
-        climb = path_low or z[r] < highest + margin
+        highest = height_at(heights, ox, oy, cell, x[r], y[r])
+        climb = z[r] < highest + margin
+        steepest = PULL_UP_RAD
+        step = length / PATH_SAMPLES
+        for path in range(2):
+            bend = error if path == 0 else 0.0
+            px, py = x[r], y[r]
+            for s in range(PATH_SAMPLES):
+                psi = heading[r] + turned_rad(bend, max_rate, (s + 0.5) * step)
+                px += ground_speed * math.sin(psi) * step
+                py += ground_speed * math.cos(psi) * step
+                ground = height_at(heights, ox, oy, cell, px, py)
+                highest = max(highest, ground)
+                if z[r] + vz * (s + 1) * step < ground + margin:
+                    # The first thing in the way on this path: climb at least steeply enough to top it.
+                    climb = True
+                    clear = math.atan2(ground + margin - z[r], ground_speed * (s + 1) * step)
+                    steepest = max(steepest, min(clear, STEEPEST_PULL_UP_RAD))
+                    break
         level = (z[r] - pull_out_loss < highest + margin) and not climb
         if climb:
-            cmd_gamma[r] = max(cmd_gamma[r], PULL_UP_RAD)
+            cmd_gamma[r] = max(cmd_gamma[r], steepest)
         elif level:
             cmd_gamma[r] = max(cmd_gamma[r], 0.05)
         if climb or level:

@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     WOUNDED = "wounded"
     KILLED = "killed"  # the pilot, not the aircraft
     BINGO = "bingo"  # details: fuel_kg, reason (fuel, ammunition, damage)
+    COVER = "cover"  # a wingman covers a pilot out of the fight: actor, the wingman; target, the pilot
     RECOVERED = "recovered"  # details: carrier, fuel_kg, photos
     DITCHED = "ditched"  # details: cause
     RETURNED_TO_SHIP = "returned_to_ship"  # an LGF back aboard the mother ship (terminal, not a loss)

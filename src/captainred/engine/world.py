@@ -178,6 +178,7 @@ class World:
     # --- per row: decisions (written by doctrine, read by the physics and weapons)
     mode: I8 = per_row(np.int8, 0)
     target: I64 = per_row(np.int64, -1, holds_rows=True)  # row index, -1 for none
+    covering: I64 = per_row(np.int64, -1, holds_rows=True)  # the squadron mate she covers out, -1 for none
     cmd_heading_rad: F64 = per_row(np.float64, 0.0)
     cmd_gamma_rad: F64 = per_row(np.float64, 0.0)
     cmd_throttle: F64 = per_row(np.float64, 0.0)

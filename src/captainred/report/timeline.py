@@ -380,6 +380,7 @@ _LINES: Mapping[EventKind, _Line] = {
     EventKind.BLACKOUT: _blackout,
     EventKind.SPIN_RECOVERED: _spin_recovered,
     EventKind.BINGO: _bingo,
+    EventKind.COVER: lambda r, e: f"covers {r.who(e.target)} out of the fight",
     EventKind.RECOVERED: _recovered,
     EventKind.AIRBORNE_AT_END: _airborne_at_end,
     EventKind.END: _end,

@@ -305,6 +305,19 @@ class DoctrineSpec(Frozen):
         description="the reserve of a photo pilot still short of her pictures (she presses on for them); "
         "None: reserve_fuel_kg",
     )
+    joker_fuel_kg: Mass = Field(
+        default=0.0,
+        ge=0,
+        description="fuel held back to fight free: with an LGF within engage range, a pilot turns for home "
+        "this much above bingo (joker fuel)",
+    )
+    cover_wingmen: int = Field(
+        default=0,
+        ge=0,
+        le=4,
+        description="how many squadron mates still in the fight cover a pilot out when she turns for home "
+        "with an LGF on her tail",
+    )
     engage_range_m: Length = Field(default=3000.0, gt=0)
     evade_range_m: Length = Field(default=900.0, gt=0)
     streets_altitude_m: Length = Field(default=120.0, gt=0, description="how low a pilot dives to evade")

@@ -1,0 +1,136 @@
+"""Getting out of the fight: bingo comes at joker fuel while LGFs are close, and squadron mates cover a pilot
+out (Buffy and a wingman cover Captain Red out of Manhattan)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from captainred.doctrine.air_command import COVER_OUT_M, _cover_out, _turn_for_home, bingo_fuel_kg
+from captainred.doctrine.modes import Mode
+from captainred.engine.events import EventKind
+from captainred.engine.sensing import Picture
+from captainred.engine.setup import build_world
+from captainred.engine.world import AIR_COMMAND, LGF, Status, World
+from captainred.scenario import load_scenario
+from captainred.scenario.model import ResolvedScenario
+from captainred.simulation import run_battles
+
+
+def _recon(**doctrine: float) -> ResolvedScenario:
+    base = load_scenario("manhattan-recon")
+    update = {"doctrine": base.scenario.doctrine.model_copy(update=doctrine)}
+    return base.model_copy(update={"scenario": base.scenario.model_copy(update=update)})
+
+
+def _over_the_target(world: World, rows: np.ndarray, mode: Mode) -> None:
+    """Rows in the air over the recon's target, in a mode, their squadron in contact from now."""
+    tx, ty = world.plan.mission.target_m or (0.0, 0.0)
+    world.status[rows] = Status.AIRBORNE
+    world.x_m[rows], world.y_m[rows], world.z_m[rows] = tx, ty, 600.0
+    world.speed_mps[rows] = 220.0
+    world.mode[rows] = mode
+    world.contact_s[world.squadron[rows]] = 0.0
+
+
+def _picture(world: World, **seen: np.ndarray) -> Picture:
+    """A tick's picture in which nobody sees anything but what `seen` says."""
+    n = world.n
+    blank = {
+        "nearest_enemy": np.full(n, -1, dtype=np.int64),
+        "nearest_range_m": np.full(n, np.inf),
+        "tail_threat": np.full(n, -1, dtype=np.int64),
+        "tail_range_m": np.full(n, np.inf),
+        "escorts": np.zeros(n, dtype=np.int64),
+        "ship_range_m": np.full(n, np.inf),
+        "nearest_prey": np.full(n, -1, dtype=np.int64),
+        "battle_enemy_range_m": np.full(world.n_battles, np.inf),
+    }
+    return Picture(**(blank | seen))
+
+
+def _fighters(world: World, count: int) -> np.ndarray:
+    """The first `count` Guardians of the first squadron that carry no camera."""
+    ours = np.flatnonzero((world.side == AIR_COMMAND) & ~world.camera & (world.squadron == 0))
+    return ours[:count]
+
+
+@pytest.mark.parametrize("lgf_close", [True, False], ids=["in-a-fight", "nobody-near"])
+def test_in_a_fight_a_pilot_turns_for_home_at_joker_fuel(lgf_close: bool) -> None:
+    world = build_world(_recon(joker_fuel_kg=300.0), [1])
+    (row,) = _fighters(world, 1)
+    _over_the_target(world, np.array([row]), Mode.ENGAGE)
+    world.fuel_kg[row] = bingo_fuel_kg(world, np.array([row]))[0] + 150.0  # above bingo, below joker
+    nearest = np.full(world.n, np.inf)
+    nearest[row] = 1500.0 if lgf_close else 20000.0
+    _turn_for_home(world, np.array([row]), _picture(world, nearest_range_m=nearest))
+    assert world.mode[row] == (Mode.RETURN if lgf_close else Mode.ENGAGE)
+    bingo = world.logs[0].of_kind(EventKind.BINGO)
+    assert [e.details["reason"] for e in bingo] == (["fuel"] if lgf_close else [])
+
+
+def _chased_home(world: World, mates: int) -> tuple[int, np.ndarray, int, Picture]:
+    """A pilot turning for home over the target with an LGF 500 m behind her, and `mates` of her squadron
+    still fighting at 1, 2, 3... km from her, armed and fuelled."""
+    rows = _fighters(world, mates + 1)
+    going, fighting = int(rows[0]), rows[1:]
+    _over_the_target(world, rows, Mode.ENGAGE)
+    world.mode[going] = Mode.RETURN
+    world.x_m[fighting] += 1000.0 * np.arange(1, mates + 1)
+    world.fuel_kg[fighting] = bingo_fuel_kg(world, fighting) + world.plan.doctrine.joker_fuel_kg + 1000.0
+    world.rounds[fighting] = 100.0
+    lgf = int(np.flatnonzero(world.side == LGF)[0])
+    world.status[lgf] = Status.AIRBORNE
+    tail_threat = np.full(world.n, -1, dtype=np.int64)
+    tail_range = np.full(world.n, np.inf)
+    tail_threat[going], tail_range[going] = lgf, 500.0
+    return going, fighting, lgf, _picture(world, tail_threat=tail_threat, tail_range_m=tail_range)
+
+
+def test_the_nearest_squadron_mates_cover_a_chased_pilot_out_and_go_back_when_she_is_clear() -> None:
+    world = build_world(_recon(cover_wingmen=2), [1])
+    going, fighting, _, picture = _chased_home(world, 3)
+    up = np.sort(np.concatenate([[going], fighting]))
+    _cover_out(world, up, picture)
+    nearest_two, farthest = fighting[:2], fighting[2]
+    assert (world.mode[nearest_two] == Mode.COVER).all() and (world.covering[nearest_two] == going).all()
+    assert world.mode[farthest] == Mode.ENGAGE and world.covering[farthest] == -1
+    covers = world.logs[0].of_kind(EventKind.COVER)
+    assert sorted(e.actor for e in covers) == sorted(world.craft[nearest_two].tolist())
+    assert {e.target for e in covers} == {int(world.craft[going])}
+
+    _cover_out(world, up, picture)  # the next tick: she has her two, nobody else joins
+    assert len(world.logs[0].of_kind(EventKind.COVER)) == 2
+
+    world.y_m[going] -= COVER_OUT_M + 1000.0  # out of the fight
+    _cover_out(world, up, picture)
+    assert (world.mode[nearest_two] == Mode.ENGAGE).all() and (world.covering[nearest_two] == -1).all()
+
+
+def test_nobody_covers_where_the_doctrine_says_none_and_a_pilot_short_of_fuel_never_does() -> None:
+    world = build_world(_recon(cover_wingmen=0), [1])
+    going, fighting, _, picture = _chased_home(world, 2)
+    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture)
+    assert (world.mode[fighting] == Mode.ENGAGE).all()
+
+    world = build_world(_recon(cover_wingmen=2, joker_fuel_kg=200.0), [1])
+    going, fighting, _, picture = _chased_home(world, 2)
+    world.fuel_kg[fighting[0]] = bingo_fuel_kg(world, fighting[:1])[0] + 100.0  # below her own joker
+    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture)
+    assert world.mode[fighting[0]] == Mode.ENGAGE
+    assert world.mode[fighting[1]] == Mode.COVER
+
+
+@pytest.mark.slow
+def test_in_the_recon_covers_fly_with_their_own_squadron_and_most_of_those_covered_come_home() -> None:
+    results = run_battles(load_scenario("manhattan-recon"), list(range(201, 209)))
+    covered_home = covered = 0
+    for result in results:
+        squadron = {e.actor: e.details["squadron"] for e in result.log.of_kind(EventKind.LAUNCH)}
+        home = {e.actor for e in result.log.of_kind(EventKind.RECOVERED)}
+        for e in result.log.of_kind(EventKind.COVER):
+            assert squadron[e.actor] == squadron[e.target]
+            covered += 1
+            covered_home += e.target in home
+    assert covered >= 8, "a wingman covers somebody out in most battles"
+    assert covered_home > covered / 2
