@@ -101,6 +101,7 @@ class StepResult:
     seconds_per_step: float  # median over repeats
     aircraft_steps_per_s: float
     airborne: int  # craft in the air when timing began
+    stage_ms: dict[str, float]  # median ms a step of each stage, over steps timed stage by stage
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,19 @@ def time_steps(sim: Simulation, steps: int, repeats: int) -> list[float]:
     return per_step
 
 
+def time_stages(sim: Simulation, steps: int) -> dict[str, float]:
+    """Median milliseconds a step of each stage over `steps` steps, each stage timed on its own (the
+    same stages in the same order as `Simulation.step`; the sum is a little more than a step)."""
+    spent: dict[str, list[float]] = {stage.name: [] for stage in sim.stages}
+    for _ in range(steps):
+        for stage in sim.stages:
+            start = time.perf_counter()
+            stage.run(sim.world, sim.context)
+            spent[stage.name].append((time.perf_counter() - start) * 1e3)
+        sim.steps += 1
+    return {name: statistics.median(ms) for name, ms in spent.items()}
+
+
 def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Console | None = None) -> list[StepResult]:
     warmed = warm(resolved, list(range(1, config.warm_battles + 1)), config.combat_s).world
     per_battle = warmed.n // warmed.n_battles
@@ -218,6 +232,7 @@ def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Conso
         airborne = int(sim.world.airborne.sum())
         sim.step()  # one untimed step: first-touch of the fresh arrays
         median = statistics.median(time_steps(sim, steps, config.repeats))
+        stage_ms = time_stages(sim, steps)
         result = StepResult(
             craft=sim.world.n,
             battles=sim.world.n_battles,
@@ -227,6 +242,7 @@ def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Conso
             seconds_per_step=median,
             aircraft_steps_per_s=sim.world.n / median,
             airborne=airborne,
+            stage_ms=stage_ms,
         )
         results.append(result)
         if progress is not None:
@@ -404,6 +420,14 @@ def render(results: dict[str, Any], console: Console) -> None:
             f"{s['aircraft_steps_per_s']:,.0f}",
         )
     console.print(table)
+    if results["steps"] and results["steps"][0].get("stage_ms"):
+        stages = Table(title="Where a step goes: median ms of each stage, timed stage by stage")
+        stages.add_column("stage", no_wrap=True)
+        for s in results["steps"]:
+            stages.add_column(f"{s['craft']:,} craft", justify="right", no_wrap=True)
+        for name in results["steps"][0]["stage_ms"]:
+            stages.add_row(name, *(f"{s['stage_ms'][name]:.2f}" for s in results["steps"]))
+        console.print(stages)
     warmed = results["steps"][0]["tiled_from"] if results["steps"] else 0
     check = "checked" if results["tiling_checked"] else "NOT checked"
     console.print(

@@ -369,14 +369,20 @@ def _cover_out(world: World, up: I64, picture: Picture) -> None:
         return
     tx, ty = _mission_point(world, chased)
     chased = chased[np.hypot(world.x_m[chased] - tx, world.y_m[chased] - ty) < COVER_OUT_M]
+    # Those still short of their cover, in squadrons with somebody free to give it.
+    charges = np.sort(world.covering[covers])
+    have = np.searchsorted(charges, chased, "right") - np.searchsorted(charges, chased, "left")
+    chased, have = chased[have < doctrine.cover_wingmen], have[have < doctrine.cover_wingmen]
     fighting = _in_mode(world, up, Mode.ENGAGE)
+    fighting = fighting[np.isin(world.squadron[fighting], world.squadron[chased])]
+    if not len(chased) or not len(fighting):
+        return
     armed = (world.rounds[fighting] >= 1.0) | (world.rockets[fighting] > 0)
     fuelled = world.fuel_kg[fighting] > bingo_fuel_kg(world, fighting) + doctrine.joker_fuel_kg
     free = fighting[armed & (fuelled | ~world.fuel_limited[fighting])]
-    for row in chased.tolist():
-        wanted = doctrine.cover_wingmen - int(np.count_nonzero(world.covering[covers] == row))
-        mates = free[(world.squadron[free] == world.squadron[row])]
-        if wanted <= 0 or not len(mates):
+    for row, wanted in zip(chased.tolist(), (doctrine.cover_wingmen - have).tolist(), strict=True):
+        mates = free[world.squadron[free] == world.squadron[row]]
+        if not len(mates):
             continue
         distance = np.hypot(world.x_m[mates] - world.x_m[row], world.y_m[mates] - world.y_m[row])
         for mate in mates[np.argsort(distance, kind="stable")[:wanted]].tolist():

@@ -183,10 +183,10 @@ def _pull_up_rows(
     cmd_throttle: F64,
 ) -> None:
     """The look-ahead of each craft k (row `rows[k]`, looking `lookahead_s[k]` ahead). Only craft low
-    enough to reach a roof within it look, and only where a box that holds both paths is not clear of
-    the highest roof under it. Two paths are sampled `PATH_SAMPLES` times each against the ground under
+    enough to reach a roof within it look. Two paths are sampled `PATH_SAMPLES` times each against the ground under
     them: the turn she is in (`turned_rad`), and the line off her nose (a hard pull-up takes the g from
-    the turn, so a pilot who pulls up flies it). A path that comes within the margin (more at speed), or a
+    the turn, so a pilot who pulls up flies it), each unless a box that holds it is clear of the highest
+    roof under it. A path that comes within the margin (more at speed), or a
     craft already below the margin over the highest ground ahead, climbs hard at full throttle: at
     `PULL_UP_RAD`, or steeper where that is what it takes to clear the first thing in the way. One whose
     pull-out from this dive (at 70% of its g, less 1) would cost too much height levels off. Each craft
@@ -207,36 +207,39 @@ def _pull_up_rows(
         max_rate = G * math.sqrt(max(n * n - 1.0, 0.0)) / max(ground_speed, 1.0)
         error = wrap(cmd_heading[r] - heading[r])
         turn = turned_rad(error, max_rate, length)
-        # A box that holds both paths: round the chord at half the turn and the straight line, widened
-        # by the most a path turning `turn` can bow out of its chord.
-        chord = heading[r] + 0.5 * turn
         run = ground_speed * length
-        x_turn, y_turn = x[r] + run * math.sin(chord), y[r] + run * math.cos(chord)
-        x_line, y_line = x[r] + run * math.sin(heading[r]), y[r] + run * math.cos(heading[r])
-        bow = run * min(abs(turn), 2.0) * 0.5
-        bound = highest_under_box(
-            block_max,
-            ox,
-            oy,
-            cell,
-            min(x[r], x_turn, x_line) - bow,
-            min(y[r], y_turn, y_line) - bow,
-            max(x[r], x_turn, x_line) + bow,
-            max(y[r], y_turn, y_line) + bow,
-        )
-        if min(z[r], z[r] + vz * length) >= bound + margin and z[r] - pull_out_loss >= bound + margin:
-            continue
+        z_low = min(z[r], z[r] + vz * length)
         highest = height_at(heights, ox, oy, cell, x[r], y[r])
         climb = z[r] < highest + margin
         steepest = PULL_UP_RAD
         step = length / PATH_SAMPLES
-        for path in range(2):
-            bend = error if path == 0 else 0.0
+        # The turn, then the line off the nose (one path when she is not turning). A path clear of
+        # the highest roof under a box that holds it, and of a pull-out over that roof, is not sampled.
+        for path in range(1 if turn == 0.0 else 2):
+            swing = turn if path == 0 else 0.0
+            chord = heading[r] + 0.5 * swing
+            x_end, y_end = x[r] + run * math.sin(chord), y[r] + run * math.cos(chord)
+            bow = run * min(abs(swing), 2.0) * 0.5  # the most a path turning `swing` bows out of its chord
+            bound = highest_under_box(
+                block_max,
+                ox,
+                oy,
+                cell,
+                min(x[r], x_end) - bow,
+                min(y[r], y_end) - bow,
+                max(x[r], x_end) + bow,
+                max(y[r], y_end) + bow,
+            )
+            if z_low >= bound + margin and z[r] - pull_out_loss >= bound + margin:
+                continue
             px, py = x[r], y[r]
+            east, north = math.sin(heading[r]), math.cos(heading[r])  # along the line off the nose
             for s in range(PATH_SAMPLES):
-                psi = heading[r] + turned_rad(bend, max_rate, (s + 0.5) * step)
-                px += ground_speed * math.sin(psi) * step
-                py += ground_speed * math.cos(psi) * step
+                if path == 0:
+                    psi = heading[r] + turned_rad(error, max_rate, (s + 0.5) * step)
+                    east, north = math.sin(psi), math.cos(psi)
+                px += ground_speed * east * step
+                py += ground_speed * north * step
                 ground = height_at(heights, ox, oy, cell, px, py)
                 highest = max(highest, ground)
                 if z[r] + vz * (s + 1) * step < ground + margin:

@@ -227,20 +227,21 @@ def _listen(world: World, active: B) -> None:
         return
     assert world.ship_xyz is not None
     sx, sy, _ = world.ship_xyz
-    for row in sorted(world.calls):
-        b = int(world.battle[row])
-        if not active[row] or world.side[row] != AIR_COMMAND or world.status[row] != Status.AIRBORNE:
-            continue
-        x, y = float(world.x_m[row]), float(world.y_m[row])
-        range_m = math.hypot(x - sx, y - sy)
-        if range_m > enemy.listen_range_m:
-            continue
-        chance = 1.0 - math.exp(-enemy.hear_per_s * float(world.dt_s[b]))
-        if uniform(world.row_seed[row : row + 1], world.craft[row : row + 1], world.tick[b], Purpose.HEARD)[0] < chance:
-            if world.heard_craft[b] != world.craft[row] or world.time_s[b] - world.heard_s[b] >= HEARD_MEMORY_S:
-                emit(world, row, EventKind.HEARD, range_m=range_m)
-            world.heard_s[b] = world.time_s[b]
-            world.heard_craft[b] = world.craft[row]
+    # Who is on the air within range, and whom the ship hears this tick; then, in row order, what it does.
+    calling = np.array(sorted(world.calls), dtype=np.int64)
+    on_air = active[calling] & (world.side[calling] == AIR_COMMAND) & (world.status[calling] == Status.AIRBORNE)
+    calling = calling[on_air]
+    calling = calling[np.hypot(world.x_m[calling] - sx, world.y_m[calling] - sy) <= enemy.listen_range_m]
+    b = world.battle[calling]
+    chance = 1.0 - np.exp(-enemy.hear_per_s * world.dt_s[b])
+    heard = uniform(world.row_seed[calling], world.craft[calling], world.tick[b], Purpose.HEARD) < chance
+    for row, battle in zip(calling[heard].tolist(), b[heard].tolist(), strict=True):
+        fresh = world.time_s[battle] - world.heard_s[battle] >= HEARD_MEMORY_S
+        if world.heard_craft[battle] != world.craft[row] or fresh:
+            distance = math.hypot(float(world.x_m[row]) - sx, float(world.y_m[row]) - sy)
+            emit(world, row, EventKind.HEARD, range_m=distance)
+        world.heard_s[battle] = world.time_s[battle]
+        world.heard_craft[battle] = world.craft[row]
 
 
 def _commit(world: World, active: B, picture: Picture) -> None:

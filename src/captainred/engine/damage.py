@@ -38,9 +38,10 @@ def apply_hits(world: World, hits: Hits) -> None:
     """Record each hit, then work out what broke."""
     if len(hits.shooter) == 0:
         return
-    before = world.health.copy()
+    struck = np.unique(hits.target)
+    before = world.health[struck]  # a copy: only the rows hit this tick
     np.subtract.at(world.health, (hits.target, hits.subsystem), hits.severity)
-    np.clip(world.health, 0.0, 1.0, out=world.health)
+    world.health[struck] = np.clip(world.health[struck], 0.0, 1.0)
     order = np.lexsort((hits.shooter, world.battle[hits.target]))
     for k in order.tolist():
         emit(
@@ -57,7 +58,7 @@ def apply_hits(world: World, hits: Hits) -> None:
     for k in np.lexsort((hits.shooter, -hits.severity)).tolist():
         credit.setdefault(int(hits.target[k]), (int(hits.shooter[k]), int(hits.weapon[k])))
     for target in sorted(credit):
-        consequences(world, target, before[target], credit[target])
+        consequences(world, target, before[np.searchsorted(struck, target)], credit[target])
 
 
 def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | None) -> None:
