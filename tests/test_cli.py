@@ -373,3 +373,37 @@ def test_defenders_already_in_the_air_take_off_like_any_launch(tmp_path: Path) -
     lgf = summary["sides"]["lgf"]
     assert lgf["launched"] >= 4
     assert lgf["launched"] == lgf["lost"] + lgf["returned"] + lgf["airborne"]
+
+
+BLUE_FIRE = "catalog.aircraft.LGF.energy_weapon.hit_probability"
+
+
+def test_run_set_reaches_the_catalog_for_that_run_only(tmp_path: Path) -> None:
+    """`captainred run skirmish.toml --set catalog.aircraft.LGF.energy_weapon.hit_probability=0.9`: the
+    catalog's value changes for this run, so the battle changes, and the same run without it is the plain one."""
+    hot = captainred("run", SKIRMISH, "--seed", "3", "--set", f"{BLUE_FIRE}=0.9", "--json", "hot.json", cwd=tmp_path)
+    plain = captainred("run", SKIRMISH, "--seed", "3", "--json", "plain.json", cwd=tmp_path)
+    assert hot.code == 0 and plain.code == 0, hot.err + plain.err
+    hot_summary = json.loads((tmp_path / "hot.json").read_text("utf-8"))
+    plain_summary = json.loads((tmp_path / "plain.json").read_text("utf-8"))
+    assert hot_summary["digest"] != plain_summary["digest"]
+    again = captainred("run", SKIRMISH, "--seed", "3", "--json", "again.json", cwd=tmp_path)
+    assert again.code == 0 and json.loads((tmp_path / "again.json").read_text("utf-8")) == plain_summary
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        (f"{BLUE_FIRE}y=0.9", "unknown field 'hit_probabilityy' (known here: range_m, cone_deg, hit_probability"),
+        ("catalog.aircraft.Spitfire.max_g=3", "unknown field 'Spitfire' (known here: Draken, Guardian, LGF)"),
+        (f"{BLUE_FIRE}=7", "catalog: aircraft.LGF.energy_weapon.hit_probability: Input should be less than or equal"),
+    ],
+    ids=["misspelt-field", "unknown-type", "out-of-range"],
+)
+def test_a_bad_catalog_set_is_one_line_and_nothing_written(tmp_path: Path, assignment: str, problem: str) -> None:
+    ran = captainred("run", SKIRMISH, "--set", assignment, "--json", "out.json", cwd=tmp_path)
+    assert ran.code == 2
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: --set {assignment}: "), ran.err
+    assert problem in lines[0]
+    assert not (tmp_path / "out.json").exists()

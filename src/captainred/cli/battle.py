@@ -25,9 +25,16 @@ from captainred.cli.common import (
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import DEFAULT_EVERY_S, Recorder
 from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
-from captainred.scenario.loader import read_scenario_data, resolve
+from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
 from captainred.scenario.model import ResolvedScenario
-from captainred.scenario.overrides import OverrideError, apply_overrides, parse_path, parse_value
+from captainred.scenario.overrides import (
+    CATALOG,
+    OverrideError,
+    apply_overrides,
+    catalog_with,
+    parse_path,
+    parse_value,
+)
 
 MAX_RUNS = 100_000
 
@@ -60,8 +67,9 @@ def run(
         list[str] | None,
         typer.Option(
             "--set",
-            help="Change a field of the scenario first: squadrons.slayers.aircraft=6 (repeatable; how a sweep's "
-            "run is fought again alone).",
+            help="Change a field of the scenario first: squadrons.slayers.aircraft=6, or of the catalog for this "
+            "run: catalog.aircraft.LGF.energy_weapon.hit_probability=0.2 (repeatable; how a sweep's run is "
+            "fought again alone).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
@@ -131,17 +139,28 @@ def run(
 
 
 def _scenario_with(scenario: str, assignments: list[str]) -> ResolvedScenario:
-    """The scenario, with each `--set PATH=VALUE` applied before it is validated."""
+    """The scenario, with each `--set PATH=VALUE` applied before it is validated. A path under `catalog.`
+    sets a value the catalog holds (`catalog.aircraft.LGF.energy_weapon.hit_probability=0.2`), for this
+    run only."""
     if not assignments:
         return load_scenario(scenario)
     data, source = read_scenario_data(scenario)
+    catalog_sets = []
     for text in assignments:
         option = f"--set {text}"
         name, eq, value = text.partition("=")
         if not eq or not value.strip():
             raise OverrideError(option, "", "expected PATH=VALUE, like squadrons.slayers.aircraft=6")
-        data = apply_overrides(data, [(parse_path(name, option), parse_value(value))], option)
+        path = parse_path(name, option)
+        if path[0] == CATALOG:
+            catalog_sets.append((path, parse_value(value)))
+        else:
+            data = apply_overrides(data, [(path, parse_value(value))], option)
+    everything = " ".join(f"--set {text}" for text in assignments)
     try:
-        return resolve(data, source)
+        catalog = catalog_with(load_catalog().model_dump(), catalog_sets, everything) if catalog_sets else None
+        return resolve(data, source, catalog)
+    except OverrideError:
+        raise  # it names the --set already
     except ScenarioError as exc:
-        raise OverrideError(" ".join(f"--set {text}" for text in assignments), "", exc.line()) from None
+        raise OverrideError(everything, "", exc.line()) from None

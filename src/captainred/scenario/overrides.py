@@ -14,11 +14,15 @@ import tomllib
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from captainred.scenario.bounded import MAX_KEY_PARTS, InputLimitError, parse_toml
-from captainred.scenario.errors import ScenarioError
+from captainred.scenario.errors import ScenarioError, from_validation_error
+from captainred.scenario.model import Catalog
 
 Path = tuple[str | int, ...]
 
+CATALOG = "catalog"  # the first part of a path that names a value the catalog holds
 _SEGMENT = re.compile(r"^(?P<key>[A-Za-z0-9_-]+)(?P<index>(\[\d+\])*)$")
 
 
@@ -108,3 +112,65 @@ def _pick(items: list[Any], part: str | int, source: str, walked: Path) -> int:
     names = [str(item.get("id") or item.get("name")) for item in items if isinstance(item, dict)]
     known = ", ".join(n for n in names if n != "None")
     raise OverrideError(source, where, f"no entry '{part}' (there are: {known or 'none with an id or name'})")
+
+
+def catalog_with(catalog_data: dict[str, Any], overrides: Iterable[tuple[Path, Any]], source: str) -> Catalog:
+    """The catalog (its tables, as `Catalog.model_dump` gives them) with each (path, value) set, the path
+    starting with `catalog`, validated again. Only a field the catalog has can be set: it never grows one."""
+    data = catalog_data
+    for path, value in overrides:
+        data = _set_existing(data, path[1:], value, source)
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(CATALOG, exc) from None
+
+
+def step_into(node: Any, part: str | int, source: str, path: Path) -> Any:
+    """One step down a path, through tables (dicts or models) and lists (by index, `id` or `name`)."""
+    where = show_path(path)
+    if isinstance(node, list | tuple):
+        if isinstance(part, int):
+            if 0 <= part < len(node):
+                return node[part]
+            raise OverrideError(source, where, f"the list has {len(node)} entries, no [{part}]")
+        names = []
+        for item in node:
+            entry = item if isinstance(item, dict) else vars(item) if isinstance(item, BaseModel) else {}
+            names += [str(entry[key]) for key in ("id", "name") if entry.get(key) is not None][:1]
+            if part in (entry.get("id"), entry.get("name")):
+                return item
+        raise OverrideError(source, where, f"no entry '{part}' (there are: {', '.join(names) or 'none by name'})")
+    if isinstance(node, BaseModel):
+        fields = type(node).model_fields
+        if isinstance(part, str) and part in fields:
+            return getattr(node, part)
+        raise OverrideError(source, where, f"unknown field '{part}' (known here: {', '.join(fields)})")
+    if isinstance(node, dict):
+        if part in node:
+            return node[part]
+        raise OverrideError(source, where, f"unknown field '{part}' (known here: {_known(node)})")
+    raise OverrideError(source, where, f"runs past a value ({short_repr(node)}) into '{part}'")
+
+
+def _set_existing(data: dict[str, Any], path: Path, value: Any, source: str) -> dict[str, Any]:
+    """A copy of the catalog's tables with one existing field set (the catalog never grows a field)."""
+    out = copy.deepcopy(data)
+    parent: Any = out
+    for part in path[:-1]:
+        parent = step_into(parent, part, source, (CATALOG, *path))
+    last = path[-1]
+    step_into(parent, last, source, (CATALOG, *path))  # it must be there already
+    parent[last] = value
+    return out
+
+
+def _known(table: dict[str, Any]) -> str:
+    names = list(map(str, table))
+    return ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+
+
+def short_repr(value: Any) -> str:
+    """A value as an error line shows it: its repr, cut at 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

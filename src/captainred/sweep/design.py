@@ -10,22 +10,28 @@ a bound outside what the schema allows is refused with the schema's own words, i
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from captainred.scenario.errors import ScenarioError, from_validation_error
+from captainred.scenario.errors import ScenarioError
 from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
 from captainred.scenario.model import Catalog, ResolvedScenario
-from captainred.scenario.overrides import OverrideError, Path, apply_overrides, parse_path, show_path
+from captainred.scenario.overrides import (
+    CATALOG,
+    OverrideError,
+    Path,
+    apply_overrides,
+    catalog_with,
+    parse_path,
+    short_repr,
+    show_path,
+    step_into,
+)
 from captainred.sweep.grid import NUMBER_PATTERN
 
-CATALOG = "catalog"
 MAX_RANGES = 32  # design values one search may move
 _BOUNDS = re.compile(rf"^\s*(?P<low>{NUMBER_PATTERN})\s*:\s*(?P<high>{NUMBER_PATTERN})\s*$")
 
@@ -123,75 +129,20 @@ class DesignSpace:
         return resolve(data, self.source, catalog)
 
     def _catalog_with(self, sets: Sequence[tuple[DesignRange, Any]]) -> Catalog:
-        data = self.catalog_data
-        for r, value in sets:
-            data = _set_existing(data, r.path[1:], value, r.source)
-        try:
-            return Catalog.model_validate(data)
-        except ValidationError as exc:
-            raise from_validation_error(CATALOG, exc) from None
+        return catalog_with(self.catalog_data, [(r.path, value) for r, value in sets], sets[0][0].source)
 
     def _base_value(self, r: DesignRange) -> float | None:
         """The value the scenario (or the catalog) gives the field, for a report's "from … to …"; None where
         the scenario leaves a table out that the path runs through."""
         node: Any = self.catalog_data if r.path[0] == CATALOG else self.base.scenario
         for part in r.path[1:] if r.path[0] == CATALOG else r.path:
-            node = _step(node, part, r.source, r.path)
+            node = step_into(node, part, r.source, r.path)
             if node is None:
                 return None
         if isinstance(node, bool) or not isinstance(node, int | float):
-            raise OverrideError(r.source, show_path(r.path), f"is not a number (it holds {_short(node)})")
+            raise OverrideError(r.source, show_path(r.path), f"is not a number (it holds {short_repr(node)})")
         return float(node)
-
-
-def _step(node: Any, part: str | int, source: str, path: Path) -> Any:
-    """One step down a path, through tables (dicts or models) and lists (by index, `id` or `name`)."""
-    where = show_path(path)
-    if isinstance(node, list | tuple):
-        if isinstance(part, int):
-            if 0 <= part < len(node):
-                return node[part]
-            raise OverrideError(source, where, f"the list has {len(node)} entries, no [{part}]")
-        names = []
-        for item in node:
-            entry = item if isinstance(item, dict) else vars(item) if isinstance(item, BaseModel) else {}
-            names += [str(entry[key]) for key in ("id", "name") if entry.get(key) is not None][:1]
-            if part in (entry.get("id"), entry.get("name")):
-                return item
-        raise OverrideError(source, where, f"no entry '{part}' (there are: {', '.join(names) or 'none by name'})")
-    if isinstance(node, BaseModel):
-        fields = type(node).model_fields
-        if isinstance(part, str) and part in fields:
-            return getattr(node, part)
-        raise OverrideError(source, where, f"unknown field '{part}' (known here: {', '.join(fields)})")
-    if isinstance(node, dict):
-        if part in node:
-            return node[part]
-        raise OverrideError(source, where, f"unknown field '{part}' (known here: {_known(node)})")
-    raise OverrideError(source, where, f"runs past a value ({_short(node)}) into '{part}'")
-
-
-def _set_existing(data: dict[str, Any], path: Path, value: Any, source: str) -> dict[str, Any]:
-    """A copy of the catalog's tables with one existing field set (the catalog never grows a field)."""
-    out = copy.deepcopy(data)
-    parent: Any = out
-    for part in path[:-1]:
-        parent = _step(parent, part, source, (CATALOG, *path))
-    last = path[-1]
-    _step(parent, last, source, (CATALOG, *path))  # it must be there already
-    parent[last] = value
-    return out
-
-
-def _known(table: dict[str, Any]) -> str:
-    names = list(map(str, table))
-    return ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
 
 
 def _show(value: float, r: DesignRange) -> str:
     return str(round(value)) if r.integral else f"{value:g}"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
