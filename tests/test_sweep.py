@@ -538,3 +538,35 @@ def test_the_sweep_page_shows_its_table_and_every_plot_in_chromium(tmp_path: Pat
             assert errors == []
         finally:
             browser.close()
+
+
+def test_a_catalog_value_varies_per_cell_and_a_run_is_fought_again_alone_with_its_set(tmp_path: Path):
+    """`--vary catalog.aircraft.LGF.energy_weapon.hit_probability=0.05,0.9`: each cell fights with its own
+    blue fire, and `captainred run --seed S --set catalog...=0.9` gives that cell's run, digest and all."""
+    path = "catalog.aircraft.LGF.energy_weapon.hit_probability"
+    table = fought(tmp_path / "sweep", InProcess(), vary=[f"{path}=0.05,0.9"], runs=2)
+    rows = table.to_pylist()
+    assert [r[path] for r in rows] == [0.05, 0.05, 0.9, 0.9]
+    assert rows[0]["seed"] == rows[2]["seed"] and rows[0]["digest"] != rows[2]["digest"]
+    plan = plan_sweep(str(SKIRMISH), runs=2, seed=11, vary=[f"{path}=0.05,0.9"])
+    assert plan.cells[1].set_options() == f"--set {path}=0.9"
+    blue_fire = plan.cells[1].scenario.catalog.aircraft["LGF"].energy_weapon
+    assert blue_fire is not None and blue_fire.hit_probability == 0.9
+    seed = str(rows[2]["seed"])
+    ran = captainred("run", SKIRMISH, "--seed", seed, "--set", f"{path}=0.9", "--json", tmp_path / "a.json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads((tmp_path / "a.json").read_text())["digest"] == rows[2]["digest"]
+
+
+@pytest.mark.parametrize(
+    ("vary", "problem"),
+    [
+        ("catalog.aircraft.LGF.max_gee=5,6", "catalog.aircraft.LGF.max_gee: unknown field 'max_gee'"),
+        ("catalog.aircraft.LGF.energy_weapon.hit_probability=0.5,9", "Input should be less than or equal to 1"),
+    ],
+    ids=["unknown-field", "out-of-range"],
+)
+def test_a_bad_catalog_vary_is_refused_in_one_line_before_anything_runs(vary: str, problem: str):
+    with pytest.raises(ScenarioError) as caught:
+        plan_sweep(str(SKIRMISH), runs=1, seed=1, vary=[vary])
+    assert problem in caught.value.line() and caught.value.line().startswith("--vary ")

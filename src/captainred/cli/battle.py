@@ -153,12 +153,12 @@ def _scenario_with(scenario: str, assignments: list[str]) -> ResolvedScenario:
             raise OverrideError(option, "", "expected PATH=VALUE, like squadrons.slayers.aircraft=6")
         path = parse_path(name, option)
         if path[0] == CATALOG:
-            catalog_sets.append((path, parse_value(value)))
+            catalog_sets.append((path, parse_value(value), option))
         else:
             data = apply_overrides(data, [(path, parse_value(value))], option)
     everything = " ".join(f"--set {text}" for text in assignments)
     try:
-        catalog = catalog_with(load_catalog().model_dump(), catalog_sets, everything) if catalog_sets else None
+        catalog = catalog_with(load_catalog().model_dump(), catalog_sets) if catalog_sets else None
         return resolve(data, source, catalog)
     except OverrideError:
         raise  # it names the --set already

@@ -114,11 +114,12 @@ def _pick(items: list[Any], part: str | int, source: str, walked: Path) -> int:
     raise OverrideError(source, where, f"no entry '{part}' (there are: {known or 'none with an id or name'})")
 
 
-def catalog_with(catalog_data: dict[str, Any], overrides: Iterable[tuple[Path, Any]], source: str) -> Catalog:
-    """The catalog (its tables, as `Catalog.model_dump` gives them) with each (path, value) set, the path
-    starting with `catalog`, validated again. Only a field the catalog has can be set: it never grows one."""
+def catalog_with(catalog_data: dict[str, Any], overrides: Iterable[tuple[Path, Any, str]]) -> Catalog:
+    """The catalog (its tables, as `Catalog.model_dump` gives them) with each (path, value, where it was
+    given) set, the path starting with `catalog`, validated again. Only a field the catalog has can be set:
+    it never grows one."""
     data = catalog_data
-    for path, value in overrides:
+    for path, value, source in overrides:
         data = _set_existing(data, path[1:], value, source)
     try:
         return Catalog.model_validate(data)

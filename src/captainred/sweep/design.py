@@ -129,7 +129,7 @@ class DesignSpace:
         return resolve(data, self.source, catalog)
 
     def _catalog_with(self, sets: Sequence[tuple[DesignRange, Any]]) -> Catalog:
-        return catalog_with(self.catalog_data, [(r.path, value) for r, value in sets], sets[0][0].source)
+        return catalog_with(self.catalog_data, [(r.path, value, r.source) for r, value in sets])
 
     def _base_value(self, r: DesignRange) -> float | None:
         """The value the scenario (or the catalog) gives the field, for a report's "from … to …"; None where
