@@ -25,16 +25,9 @@ from captainred.cli.common import (
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import DEFAULT_EVERY_S, Recorder
 from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
-from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
+from captainred.scenario.loader import read_scenario_data
 from captainred.scenario.model import ResolvedScenario
-from captainred.scenario.overrides import (
-    CATALOG,
-    OverrideError,
-    apply_overrides,
-    catalog_with,
-    parse_path,
-    parse_value,
-)
+from captainred.scenario.overrides import OverrideError, parse_path, parse_value, resolve_with
 
 MAX_RUNS = 100_000
 
@@ -145,22 +138,16 @@ def _scenario_with(scenario: str, assignments: list[str]) -> ResolvedScenario:
     if not assignments:
         return load_scenario(scenario)
     data, source = read_scenario_data(scenario)
-    catalog_sets = []
+    sets = []
     for text in assignments:
         option = f"--set {text}"
         name, eq, value = text.partition("=")
         if not eq or not value.strip():
             raise OverrideError(option, "", "expected PATH=VALUE, like squadrons.slayers.aircraft=6")
-        path = parse_path(name, option)
-        if path[0] == CATALOG:
-            catalog_sets.append((path, parse_value(value), option))
-        else:
-            data = apply_overrides(data, [(path, parse_value(value))], option)
-    everything = " ".join(f"--set {text}" for text in assignments)
+        sets.append((parse_path(name, option), parse_value(value), option))
     try:
-        catalog = catalog_with(load_catalog().model_dump(), catalog_sets) if catalog_sets else None
-        return resolve(data, source, catalog)
+        return resolve_with(data, source, sets)
     except OverrideError:
         raise  # it names the --set already
     except ScenarioError as exc:
-        raise OverrideError(everything, "", exc.line()) from None
+        raise OverrideError(" ".join(f"--set {text}" for text in assignments), "", exc.line()) from None

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from captainred.scenario.bounded import MAX_KEY_PARTS, InputLimitError, parse_toml
 from captainred.scenario.errors import ScenarioError, from_validation_error
-from captainred.scenario.model import Catalog
+from captainred.scenario.loader import load_catalog, resolve
+from captainred.scenario.model import Catalog, ResolvedScenario
 
 Path = tuple[str | int, ...]
 
@@ -112,6 +113,20 @@ def _pick(items: list[Any], part: str | int, source: str, walked: Path) -> int:
     names = [str(item.get("id") or item.get("name")) for item in items if isinstance(item, dict)]
     known = ", ".join(n for n in names if n != "None")
     raise OverrideError(source, where, f"no entry '{part}' (there are: {known or 'none with an id or name'})")
+
+
+def resolve_with(data: dict[str, Any], source: str, overrides: Iterable[tuple[Path, Any, str]]) -> ResolvedScenario:
+    """The scenario's raw tables (`source` names them) with each (path, value, where it was given) set, and
+    validated: a path under `catalog.` sets a value the catalog holds, for this scenario only; any other
+    sets a field of the scenario. One mechanism for `run --set`, a sweep's cells and a search's points."""
+    catalog_sets = []
+    for path, value, given in overrides:
+        if path[0] == CATALOG:
+            catalog_sets.append((path, value, given))
+        else:
+            data = apply_overrides(data, [(path, value)], given)
+    catalog = catalog_with(load_catalog().model_dump(), catalog_sets) if catalog_sets else None
+    return resolve(data, source, catalog)
 
 
 def catalog_with(catalog_data: dict[str, Any], overrides: Iterable[tuple[Path, Any, str]]) -> Catalog:

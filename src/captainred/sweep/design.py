@@ -18,14 +18,13 @@ from typing import Any
 
 from captainred.scenario.errors import ScenarioError
 from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
-from captainred.scenario.model import Catalog, ResolvedScenario
+from captainred.scenario.model import ResolvedScenario
 from captainred.scenario.overrides import (
     CATALOG,
     OverrideError,
     Path,
-    apply_overrides,
-    catalog_with,
     parse_path,
+    resolve_with,
     short_repr,
     show_path,
     step_into,
@@ -115,21 +114,12 @@ class DesignSpace:
     def scenario_at(self, values: Mapping[str, float]) -> ResolvedScenario:
         """The scenario with the given design values set (the others as the scenario has them)."""
         by_name = {r.name: r for r in self.ranges}
-        scenario_sets: list[tuple[Path, Any]] = []
-        catalog_sets: list[tuple[DesignRange, Any]] = []
+        sets = []
         for name, value in values.items():
             r = by_name[name]
-            typed = round(value) if r.integral else float(value)
-            if r.path[0] == CATALOG:
-                catalog_sets.append((r, typed))
-            else:
-                scenario_sets.append((r.path, typed))
-        data = apply_overrides(self.data, scenario_sets, self.source) if scenario_sets else self.data
-        catalog = self._catalog_with(catalog_sets) if catalog_sets else None
-        return resolve(data, self.source, catalog)
-
-    def _catalog_with(self, sets: Sequence[tuple[DesignRange, Any]]) -> Catalog:
-        return catalog_with(self.catalog_data, [(r.path, value, r.source) for r, value in sets])
+            given = r.source if r.path[0] == CATALOG else self.source
+            sets.append((r.path, round(value) if r.integral else float(value), given))
+        return resolve_with(self.data, self.source, sets)
 
     def _base_value(self, r: DesignRange) -> float | None:
         """The value the scenario (or the catalog) gives the field, for a report's "from … to …"; None where

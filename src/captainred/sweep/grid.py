@@ -19,17 +19,9 @@ from typing import Any
 
 from captainred.engine.rng import spawn_seeds
 from captainred.scenario.errors import ScenarioError
-from captainred.scenario.loader import load_catalog, read_scenario_data, resolve
+from captainred.scenario.loader import read_scenario_data, resolve
 from captainred.scenario.model import ResolvedScenario
-from captainred.scenario.overrides import (
-    CATALOG,
-    OverrideError,
-    Path,
-    apply_overrides,
-    catalog_with,
-    parse_path,
-    parse_value,
-)
+from captainred.scenario.overrides import OverrideError, Path, parse_path, parse_value, resolve_with
 
 MAX_VALUES = 1000  # values one --vary may take
 MAX_CELLS = 4096  # points of the whole grid: each is a scenario validated before anything is fought
@@ -190,19 +182,12 @@ def plan_sweep(scenario: str, *, runs: int, seed: int, vary: list[str] | tuple[s
         raise OverrideError("--runs", "", f"{total:,} runs over the grid; at most {MAX_TOTAL_RUNS:,}")
     data, source = read_scenario_data(scenario)
     resolve(data, source)  # the scenario itself must be sound before any field of it is varied
-    catalog_data = load_catalog().model_dump()  # a path under `catalog.` varies a value the catalog holds
     cells = []
     for index, combo in enumerate(itertools.product(*(v.values for v in varies))):
         params = tuple((v.name, value) for v, value in zip(varies, combo, strict=True))
-        changed, catalog_sets = data, []
-        for v, value in zip(varies, combo, strict=True):
-            if v.path[0] == CATALOG:
-                catalog_sets.append((v.path, value, f"--vary {v.text}"))
-            else:
-                changed = apply_overrides(changed, [(v.path, value)], f"--vary {v.text}")
+        sets = [(v.path, value, f"--vary {v.text}") for v, value in zip(varies, combo, strict=True)]
         try:
-            catalog = catalog_with(catalog_data, catalog_sets) if catalog_sets else None
-            resolved = resolve(changed, source, catalog)
+            resolved = resolve_with(data, source, sets)
         except OverrideError:
             raise  # it names its --vary already
         except ScenarioError as exc:
