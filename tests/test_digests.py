@@ -21,6 +21,7 @@ SCENARIOS = {
     "net-bombardment": "net-bombardment",
     "night-raid": "night-raid",
     "skirmish": str(Path(__file__).parent / "scenarios" / "skirmish.toml"),
+    "front-small": str(Path(__file__).parent / "scenarios" / "front-small.toml"),
 }
 SEEDS = [1, 2, 3]
 

@@ -39,6 +39,7 @@ def test_the_devils_fly_fifty_miles_out_round_the_fleet_and_home(circuit: dict[s
     check_summary(summary.to_json())
     assert summary.to_json()["sides"]["air_command"] == {
         "launched": 8,
+        "sorties": 8,
         "lost": 0,
         "returned": 8,
         "airborne": 0,

@@ -143,8 +143,8 @@ def pilot(summary: Summary, callsign: str) -> PilotRecord:
 
 
 def test_summary_counts_each_side_launched_lost_home_and_airborne(summary: Summary) -> None:
-    assert summary.sides.air_command == SideCounts(launched=2, lost=1, returned=1, airborne=0, kills=1)
-    assert summary.sides.lgf == SideCounts(launched=3, lost=1, returned=1, airborne=1, kills=0)
+    assert summary.sides.air_command == SideCounts(launched=2, sorties=2, lost=1, returned=1, airborne=0, kills=1)
+    assert summary.sides.lgf == SideCounts(launched=3, sorties=3, lost=1, returned=1, airborne=1, kills=0)
     for _, counts in summary.sides.items():
         assert counts.launched == counts.returned + counts.lost + counts.airborne
     check_summary(summary.to_json())

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.grid import SenseGrid
+from captainred.engine.grid import LGF as GRID_LGF
+from captainred.engine.grid import SenseGrid, nearest_of_side
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, Status, World
@@ -191,3 +192,41 @@ def test_battles_spread_over_threads_see_what_they_see_in_turn(
         pictures.append(sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0))
     for name in ("nearest_enemy", "nearest_range_m", "tail_threat", "escorts", "nearest_prey", "battle_enemy_range_m"):
         np.testing.assert_array_equal(getattr(pictures[0], name), getattr(pictures[1], name))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    case=scattered(),
+    battles=st.sampled_from([1, 3]),
+    points=st.lists(st.tuples(st.floats(-50_000, 50_000), st.floats(-50_000, 50_000)), min_size=1, max_size=6),
+)
+def test_the_nearest_lgf_to_a_battery_on_the_ground_is_the_one_a_search_over_every_lgf_finds(
+    worlds: dict[int, World],
+    case: tuple[int, float, float, float, int],
+    battles: int,
+    points: list[tuple[float, float]],
+) -> None:
+    """The query a battery lays its guns with (`grid.nearest_of_side`) walks the same grid as sensing, for a
+    point that does not fly: the same LGF and range as a search over every LGF of the battle, ties to the
+    lower row, nothing past the range limit."""
+    seed, spread_m, airborne, limit_m, spots = case
+    world = worlds[battles]
+    prey = randomise(world, seed, spread_m, airborne, spots)
+    grid = SenseGrid(world.row_start, world.row_stop)
+    sense(world, grid, EVADE_M, prey, limit_m)  # builds this tick's grid
+    if spots:  # a battery right under a spot where craft are stacked: ties to break
+        points = [*points, (float(world.x_m[0]), float(world.y_m[0]))]
+    for b in range(world.n_battles):
+        rows = np.arange(world.row_start[b], world.row_stop[b])
+        lgfs = rows[(world.side[rows] == LGF) & world.airborne[rows]]
+        for px, py in points:
+            got = nearest_of_side(
+                b, GRID_LGF, px, py, 0.0, limit_m, world.x_m, world.y_m, world.z_m, grid.geometry, grid.dims,
+                int(grid.cell_base[b]), grid.cell_start, grid.order, grid.side_start,
+            )  # fmt: skip
+            ranges = np.sqrt((world.x_m[lgfs] - px) ** 2 + (world.y_m[lgfs] - py) ** 2 + world.z_m[lgfs] ** 2)
+            if not len(lgfs) or ranges.min() >= limit_m:
+                assert got == (-1, np.inf)
+            else:
+                k = int(np.argmin(ranges))  # the first of the least: the lowest row
+                assert got == (int(lgfs[k]), float(ranges[k]))

@@ -1,10 +1,11 @@
 """The battle loop: an ordered tuple of stages, applied to a World of one or many battles.
 
-sense -> clock -> steam -> order launches -> radio -> decide (Air Command, the swarm, a command from
-outside) -> launch -> fly -> collide -> net -> bombard -> raid -> minds -> fire -> wings -> cameras ->
-recovery -> turnaround -> end. Each stage is a function of (world, context). A stage may also say when it
-next needs the clock while nothing flies (`wakes_s`), the longest tick it allows (`tick_cap_s`), whether it
-keeps its battle open (`keeps_open`), and what it does when its battle ends (`closes`). Each battle's
+sense -> clock -> lay the front's guns -> steam -> order launches -> radio -> decide (Air Command, the
+swarm, a command from outside) -> launch -> fly -> collide -> net -> bombard -> raid -> minds -> fire ->
+the front -> wings -> cameras -> recovery -> turnaround -> end. Each stage is a function of (world,
+context). A stage may also say when it next needs the clock while nothing flies (`wakes_s`), the longest
+tick it allows (`tick_cap_s`), whether it keeps its battle open (`keeps_open`), and what it does when its
+battle ends (`closes`). Each battle's
 clock and its end fold over those answers, so a new timed rule is one new stage, and a battle's events are
 the same alone or in a batch, whatever the other battles are doing.
 """
@@ -38,6 +39,7 @@ from captainred.fleet.bombardment import bombard, bombardment_pending, next_bomb
 from captainred.fleet.carrier_deck import CarrierDeck
 from captainred.fleet.net import tend_net
 from captainred.fleet.steaming import next_deck_job_s, next_launch_s, order_launches, steam
+from captainred.front import close_front, fight_the_front, front_pending, front_tick_s, lay_guns
 from captainred.raid import advance_raid, close_raid, raid_pending, raid_tick_s
 from captainred.scenario.model import MotherShipType, ResolvedScenario
 
@@ -177,6 +179,14 @@ def _clock(w: World, ctx: StepContext) -> None:
     np.take(dt_b, w.battle, out=ctx.dt)
 
 
+def _lay_guns(w: World, ctx: StepContext) -> None:
+    lay_guns(w, ctx.grid, ctx.active_battles)
+
+
+def _front(w: World, ctx: StepContext) -> None:
+    fight_the_front(w, ctx.active, ctx.dt)
+
+
 def _steam(w: World, ctx: StepContext) -> None:
     steam(w)
 
@@ -288,6 +298,7 @@ def _end(w: World, ctx: StepContext) -> None:
 STAGES: tuple[Stage, ...] = (
     Stage("sense", _sense),
     Stage("clock", _clock),
+    Stage("front: lay the guns", _lay_guns),
     Stage("steam", _steam),
     Stage("order launches", _order_launches),
     Stage("radio", _radio),
@@ -302,6 +313,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("raid", _raid, tick_cap_s=raid_tick_s, keeps_open=raid_pending, closes=close_raid),
     Stage("minds", _minds),
     Stage("fire", _fire),
+    Stage("front", _front, tick_cap_s=front_tick_s, keeps_open=front_pending, closes=close_front),
     Stage("wings", _wings),
     Stage("cameras", _cameras),
     Stage("recover", _recover),

@@ -102,8 +102,12 @@ def _in_mode(world: World, up: I64, mode: Mode) -> I64:
 
 
 def _check_in(world: World, up: I64) -> None:
+    """Off the deck: check in, and form up with the squadron; a relay out again flies straight for the
+    mission (the squadron formed up long ago)."""
     fresh = _in_mode(world, up, Mode.WAITING)
-    _set_mode(world, fresh, Mode.FORM_UP)
+    relay = world.sorties[fresh] > 1
+    _set_mode(world, fresh[~relay], Mode.FORM_UP)
+    _set_mode(world, fresh[relay], Mode.TRANSIT)
     for row in fresh.tolist():
         _say(world, row, f"{world.callsigns[row]}, check.")
 
@@ -189,6 +193,7 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
             _say(world, caller, f"{name}, target in sight. Cameras, start your runs.")
     _set_mode(world, rows[world.camera[rows]], Mode.PHOTO)
     _set_mode(world, rows[~world.camera[rows]], Mode.ENGAGE)
+    world.on_station_s[rows] = world.time_s[world.battle[rows]]
 
 
 def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
@@ -307,8 +312,10 @@ def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
     has_guns = world.types_cannon[world.type_index[out]]
     empty = has_guns & (world.rounds[out] < 1.0) & (world.rockets[out] == 0)
     photos = world.camera[out] & (world.photos[out] >= mission.photos_wanted)
-    # Time over the target runs from the squadron's own contact, not from whenever the swarm came out.
-    late = world.time_s[world.battle[out]] - world.contact_s[world.squadron[out]] > mission.time_over_target_s
+    # Time over the target runs from the squadron's own contact, not from whenever the swarm came out; a
+    # relay's from when she came on station.
+    since = np.where(world.sorties[out] > 1, world.on_station_s[out], world.contact_s[world.squadron[out]])
+    late = world.time_s[world.battle[out]] - since > mission.time_over_target_s
     h = world.health[out]
     damaged = (
         (h[:, Sub.ENGINE_PORT] <= 0)
@@ -507,7 +514,7 @@ def _fly_formation(world: World, up: I64) -> None:
     first = np.full(world.n_battles, world.n, dtype=np.int64)
     np.minimum.at(first, world.battle[squadron_leads], squadron_leads)
     overall = first[world.battle[squadron_leads]]
-    top = overall == squadron_leads
+    top = (overall == squadron_leads) | (world.sorties[squadron_leads] > 1)  # a relay's leader leads herself
     battle_leads = squadron_leads[top]
     form = world.mode[battle_leads] == Mode.FORM_UP
     carrier = world.home_carrier[battle_leads]

@@ -18,6 +18,7 @@ class Mode(IntEnum):
     ATTACK = 8  # LGF: after a pilot
     HERD = 9  # LGF: forcing a pilot down
     COVER = 10  # Air Command: covering a squadron mate out of the fight
+    STRIKE = 11  # LGF: pounding a unit of the front with blue fire
 
 
 def mode_in(mode: NDArray[np.int8], *modes: Mode) -> NDArray[np.bool_]:

@@ -24,6 +24,7 @@ from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, Status, World
 # Plain ints for the compiled kernels.
 AIRBORNE, RETURNED = int(Status.AIRBORNE), int(Status.RETURNED)
 RETURN, GUARD, ATTACK, HERD = int(Mode.RETURN), int(Mode.GUARD), int(Mode.ATTACK), int(Mode.HERD)
+STRIKE = int(Mode.STRIKE)
 
 LEASH_M = 16000.0  # an LGF does not follow a pilot further than this from its ship
 SIGHT_M = 12000.0
@@ -34,6 +35,13 @@ DOCK_RANGE_M = 500.0
 LOOKAHEAD_S = 2.5  # short: an LGF copying a pull-out may not make it
 HEARD_MEMORY_S = 60.0  # the swarm hunts a caller the ship heard for this long after it heard her
 HOMING_M = 2000.0  # an LGF this close to a pilot of its own stays on her rather than hunt a caller
+# Strikes on the front (design values): a racetrack over the unit struck, in at STRIKE_ALTITUDE_M, a
+# diving run from STRIKE_RUN_M out aimed a little above it, firing once in reach, and out again.
+STRIKE_ALTITUDE_M = 1000.0
+STRIKE_RUN_M = 4000.0
+STRIKE_AIM_M = 60.0
+STRIKE_RUN_IN_COS = 0.5  # heading within 60 degrees of the unit: the run is on
+STRIKE_LEASH_M = 8000.0  # a striker fighting a pilot breaks off this far from its unit, and goes back to it
 
 
 def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
@@ -46,6 +54,12 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     hx, hy, _ = world.ship_half_m
     enemy = world.plan.enemy
     doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
+    front = world.front
+    if front is not None:
+        units, ground_x, ground_y, ground_lost = front.g, front.x_m, front.y_m, front.lost
+    else:
+        units, ground_x, ground_y, ground_lost = 0, _NO_GROUND, _NO_GROUND, _NO_GROUND_LOST
+    fight_back_m = enemy.waves.fight_back_m if enemy.waves is not None else 0.0
     _decide(
         world.n,
         active,
@@ -84,10 +98,18 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         hy,
         doors,
         enemy.airborne,
+        world.strike_at,
+        units,
+        ground_x,
+        ground_y,
+        ground_lost,
+        fight_back_m,
     )
-    for row in np.flatnonzero(world.docked).tolist():
+    docked = np.flatnonzero(world.docked)
+    for row in docked.tolist():
         world.docked[row] = False
         emit(world, row, EventKind.RETURNED_TO_SHIP)
+    _rearm(world, docked[world.strike_at[docked] >= 0])
     rows = np.flatnonzero(active & world.airborne & (world.side == LGF) & (world.mode != Mode.RETURN))
     avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
 
@@ -129,9 +151,18 @@ def _decide_rows(
     hy: float,
     doors: int,
     first_door_slot: int,
+    strike_at: I64,
+    units: int,
+    ground_x: F64,
+    ground_y: F64,
+    ground_lost: B,
+    fight_back_m: float,
 ) -> None:
     """Each LGF in the air, in order of the rules: those whose emitters are spent go home to rearm (and
-    dock at their door); force-down LGFs close around a struggling pilot within the leash, one above
+    dock at their door); an LGF sent against the front flies a racetrack over its unit (in high, a diving
+    run from a few kilometres out, firing once the unit is in reach, then out and up to turn in again)
+    unless a pilot comes within `fight_back_m`, whom it then fights within STRIKE_LEASH_M of its unit,
+    and with its unit gone it goes home; force-down LGFs close around a struggling pilot within the leash, one above
     and one on each side; the rest go for the pilot sensing chose for them, coming in behind her from
     far off and leading her close in, firing when she is in reach (an LGF not already close on a pilot of
     its own hunts a caller the ship heard lately, if she is within its sight); those with nobody in
@@ -153,34 +184,64 @@ def _decide_rows(
                 speed[r] = 0.0
                 docked[r] = True
             continue
-        # Force-down: herd a struggling pilot down (and stay with her till she is on the ground).
-        prey = nearest_prey[r]
-        if force_down_role[r] and prey >= 0 and math.hypot(x[prey] - sx, y[prey] - sy) < LEASH_M:
-            mode[r] = HERD
-            target[r] = prey
-            role = slot[r] % 3
-            fx, fy = math.sin(heading[prey]), math.cos(heading[prey])
-            right = 90.0 if role == 1 else (-90.0 if role == 2 else 0.0)
-            above = 70.0 if role == 0 else 10.0
-            back = 30.0
-            lead_m = speed[prey] * 1.0
-            px = x[prey] + right * fy - back * fx + fx * lead_m
-            py = y[prey] - right * fx - back * fy + fy * lead_m
-            cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, z[prey] + above, 200.0)
-            gap = math.hypot(px - x[r], py - y[r])
-            cmd_throttle[r] = min(max(0.5 + gap / 600.0, 0.2), 1.1)
-            continue
-        if mode[r] == HERD:
-            mode[r] = GUARD
-        # Attack the pilot sensing chose, or a caller the ship heard, if she is within sight and the leash.
-        e, e_range = nearest_enemy[r], nearest_range_m[r]
-        b = battle[r]
-        if heard_craft[b] >= 0 and time_s[b] - heard_s[b] < HEARD_MEMORY_S and e_range > HOMING_M:
-            c = row_start[b] + heard_craft[b]
-            c_range = math.sqrt((x[c] - x[r]) ** 2 + (y[c] - y[r]) ** 2 + (z[c] - z[r]) ** 2)
-            if status[c] == AIRBORNE and c_range < SIGHT_M:
-                e, e_range = c, c_range
-        if e >= 0 and e_range < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M:
+        u = strike_at[r]
+        if u >= 0:
+            e, e_range = nearest_enemy[r], nearest_range_m[r]
+            gu = battle[r] * units + u
+            if ground_lost[gu]:
+                mode[r] = RETURN  # the next tick takes it home
+                target[r] = -1
+                continue
+            gx, gy = ground_x[gu], ground_y[gu]
+            d = math.hypot(gx - x[r], gy - y[r])
+            fight = e >= 0 and e_range < fight_back_m and d < STRIKE_LEASH_M
+            if not fight:
+                mode[r] = STRIKE
+                target[r] = -1
+                toward = (math.sin(heading[r]) * (gx - x[r]) + math.cos(heading[r]) * (gy - y[r])) / max(d, 1.0)
+                if d > STRIKE_RUN_M:
+                    cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, STRIKE_ALTITUDE_M, 1500.0)
+                    cmd_throttle[r] = 0.9
+                elif toward > STRIKE_RUN_IN_COS:
+                    cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, STRIKE_AIM_M, 150.0)
+                    cmd_throttle[r] = 0.8
+                    range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], gx, gy, 0.0)
+                    trigger[r] = range_m < energy_range_m[r] and off < SNAP_SHOT_FACTOR * energy_cone_rad[r]
+                else:  # off the target: out straight and up, to turn in again from STRIKE_RUN_M
+                    cmd_heading[r] = heading[r]
+                    cmd_gamma[r] = min(max(math.atan2(STRIKE_ALTITUDE_M - z[r], 1500.0), -0.3), 0.3)
+                    cmd_throttle[r] = 0.9
+                continue
+        else:
+            # Force-down: herd a struggling pilot down (and stay with her till she is on the ground).
+            prey = nearest_prey[r]
+            if force_down_role[r] and prey >= 0 and math.hypot(x[prey] - sx, y[prey] - sy) < LEASH_M:
+                mode[r] = HERD
+                target[r] = prey
+                role = slot[r] % 3
+                fx, fy = math.sin(heading[prey]), math.cos(heading[prey])
+                right = 90.0 if role == 1 else (-90.0 if role == 2 else 0.0)
+                above = 70.0 if role == 0 else 10.0
+                back = 30.0
+                lead_m = speed[prey] * 1.0
+                px = x[prey] + right * fy - back * fx + fx * lead_m
+                py = y[prey] - right * fx - back * fy + fy * lead_m
+                cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, z[prey] + above, 200.0)
+                gap = math.hypot(px - x[r], py - y[r])
+                cmd_throttle[r] = min(max(0.5 + gap / 600.0, 0.2), 1.1)
+                continue
+            if mode[r] == HERD:
+                mode[r] = GUARD
+            # Attack the pilot sensing chose, or a caller the ship heard, if she is within sight and the leash.
+            e, e_range = nearest_enemy[r], nearest_range_m[r]
+            b = battle[r]
+            if heard_craft[b] >= 0 and time_s[b] - heard_s[b] < HEARD_MEMORY_S and e_range > HOMING_M:
+                c = row_start[b] + heard_craft[b]
+                c_range = math.sqrt((x[c] - x[r]) ** 2 + (y[c] - y[r]) ** 2 + (z[c] - z[r]) ** 2)
+                if status[c] == AIRBORNE and c_range < SIGHT_M:
+                    e, e_range = c, c_range
+            fight = e >= 0 and e_range < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M
+        if fight:
             mode[r] = ATTACK
             target[r] = e
             ax, ay, az = lead(x[r], y[r], z[r], x[e], y[e], z[e], speed[e], heading[e], gamma[e], BULLET_SPEED_MPS)
@@ -202,6 +263,8 @@ def _decide_rows(
 
 
 _decide = threads.twins(_decide_rows)
+_NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario without one (never indexed)
+_NO_GROUND_LOST = np.zeros(1, dtype=np.bool_)
 
 
 @numba.njit(cache=True)
@@ -259,7 +322,7 @@ def _commit(world: World, active: B, picture: Picture) -> None:
         now = float(world.time_s[b])
         world.committed_s[b] = now
         rows = np.arange(world.row_start[b], world.row_stop[b])
-        held = rows[(world.side[rows] == LGF) & (world.status[rows] == Status.READY)]
+        held = rows[(world.side[rows] == LGF) & (world.status[rows] == Status.READY) & (world.strike_at[rows] < 0)]
         k = np.arange(len(held))
         world.launch_at_s[held] = now + (k // ship.doors) / ship.launch_per_door_per_s
         for door in range(ship.doors):
@@ -279,4 +342,24 @@ def _launch_from_doors(world: World, active: B) -> None:
     placed = np.array([door_position(int(s), enemy.airborne, doors, sx, sy, hx, hy) for s in world.slot[due]])
     x, y, heading = placed[:, 0], placed[:, 1], placed[:, 2]
     put_in_air(world, due, x, y, np.full(len(due), sz), heading, 0.8 * world.cruise_speed_mps[due], base="mother-ship")
-    world.mode[due] = Mode.GUARD
+    world.mode[due] = np.where(world.strike_at[due] >= 0, int(Mode.STRIKE), int(Mode.GUARD))
+    world.sorties[due] += 1
+
+
+def _rearm(world: World, rows: I64) -> None:
+    """LGFs back from the front are rearmed aboard (`waves.rearm_s`) and go out again, for as long as
+    something of the front still stands; a smoking one is made good meanwhile."""
+    waves, front = world.plan.enemy.waves, world.front
+    if not len(rows) or waves is None or front is None:
+        return
+    standing = ~np.all(front.lost.reshape(world.n_battles, front.g), axis=1)
+    rows = rows[standing[world.battle[rows]]]
+    full = np.array([t.energy_weapon.bursts_before_rearm if t.energy_weapon else 0 for t in world.types])
+    world.status[rows] = Status.READY
+    world.launch_at_s[rows] = world.time_s[world.battle[rows]] + waves.rearm_s
+    world.bursts_left[rows] = full[world.type_index[rows]]
+    world.heat_s[rows] = 0.0
+    world.overheated[rows] = False
+    world.health[rows] = 1.0
+    world.smoking[rows] = False
+    world.mode[rows] = Mode.WAITING

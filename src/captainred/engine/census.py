@@ -3,11 +3,13 @@ that neither makes a pass over every row of the World in NumPy.
 
 - In the air: craft of either side flying now (a battle with none may take the idle tick).
 - Still in play for Air Command: its craft in the air, and those on deck still waiting for a first launch
-  (not one back aboard and turned around, which would keep a battle going for days of refuelling and
-  repairs). A battle with none, and no stage keeping it open, ends.
+  or a relay's next sortie (not one back aboard and turned around for good, which would keep a battle
+  going for days of refuelling and repairs). A battle with none, and no stage keeping it open, ends.
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -30,6 +32,7 @@ def take_census(world: World) -> tuple[I64, I64]:
         world.side,
         world.status,
         world.sorties,
+        world.next_sortie_s,
         world.stand_by,
         in_the_air,
         still_in_play,
@@ -43,6 +46,7 @@ def _count_battles(
     side: NDArray[np.int8],
     status: NDArray[np.int8],
     sorties: NDArray[np.int32],
+    next_sortie_s: NDArray[np.float64],
     stand_by: B,
     in_the_air: I64,
     still_in_play: I64,
@@ -54,7 +58,8 @@ def _count_battles(
             up = status[r] == AIRBORNE
             if up:
                 flying += 1
-            if side[r] == AIR_COMMAND and (up or (status[r] == READY and sorties[r] == 0 and not stand_by[r])):
+            waiting = status[r] == READY and not stand_by[r] and (sorties[r] == 0 or next_sortie_s[r] < math.inf)
+            if side[r] == AIR_COMMAND and (up or waiting):
                 ours += 1
         in_the_air[b] = flying
         still_in_play[b] = ours

@@ -85,6 +85,15 @@ class EventKind(StrEnum):
     SECRET_BROKEN = "secret_broken"  # battle event: the captive's secret is torn from her; details: captive
     CAPTIVE_DIED = "captive_died"  # battle event; details: captive
     SWARM_WAVE = "swarm_wave"  # battle event: a wave leaves the ship for the front; details: craft, wave
+    # The front (captainred.front). A unit's actor is GROUND_ID_BASE + its number; details: unit, kind
+    # (position, battery), garrison (its soldiers, or a battery's crew, left).
+    POUNDED = "pounded"  # another quarter of a unit's strength is gone; details: strength_left
+    POSITION_LOST = "position_lost"  # a position pounded into dust
+    BATTERY_SILENCED = "battery_silenced"  # details: reason (destroyed, out of shells), guns, shells_left,
+    #   rounds_fired, kills
+    FRONT_BROKEN = "front_broken"  # battle event: enough positions lost; details: positions_lost, positions
+    FRONT_STATE = "front_state"  # each unit as the battle ends; details: strength_left, full_strength, lost,
+    #   bursts_taken, bolts_taken (and a battery's tally)
     RAID_OVER = "raid_over"  # battle event; details: captive, captive_state, secret_kept, trapped, minutes
 
 

@@ -1,11 +1,13 @@
-"""The field table: every array of the World (and of the raid's party) declared once, with its shape.
+"""The field table: every array of the World (and of the raid's party, and of the front) declared once,
+with its shape.
 
 A field is declared where its class is, in one line: `x_m: F64 = per_row(np.float64, 0.0)`. The
 declaration says its dtype, what it has one entry per (a craft row, a battle, a squadron, a carrier of a
-battle, a member of the raid's party), its initial value, its trailing width (the subsystems of `health`),
-what kind of thing it holds (identity and type parameters that never change in a run, or state the step
-changes), and whether it holds row numbers. From that one table come the allocation (`allocate`), copies
-(`copy_fields`), the determinism checker's list of state to compare (`state_fields`) and the benchmark's
+battle, a member of the raid's party, a unit of the front), its initial value, its trailing width (the
+subsystems of `health`), what kind of thing it holds (identity and type parameters that never change in
+a run, or state the step changes), and whether it holds row numbers. From that one table come the
+allocation (`allocate`), copies (`copy_fields`), the determinism checker's list of state to compare
+(`state_fields`) and the benchmark's
 tiling of a warmed World (`FieldSpec.holds_rows`). Adding a field is one line.
 """
 
@@ -27,6 +29,7 @@ class Scope(Enum):
     SQUADRON = "squadron"  # battle * squadrons_per_battle + order
     CARRIER = "carrier"  # (battle, carrier)
     MEMBER = "member"  # a member of the raid's party: battle * m + i
+    GROUND = "ground"  # a unit of the front on the ground (a position or a battery): battle * g + i
 
 
 class Kind(Enum):
@@ -95,6 +98,11 @@ def per_member(dtype: type | np.dtype[Any], init: float | int | bool = 0, *, kin
     return _declare(Scope.MEMBER, dtype, init, kind, 0, False)
 
 
+def per_ground(dtype: type | np.dtype[Any], init: float | int | bool = 0, *, kind: Kind = Kind.STATE) -> Any:
+    """A field with one entry per unit of the front (a position or a battery) in each battle."""
+    return _declare(Scope.GROUND, dtype, init, kind, 0, False)
+
+
 def field_table(cls: type) -> tuple[FieldSpec, ...]:
     """The declared fields of a class, in declaration order, each with its name."""
     return tuple(
@@ -133,6 +141,7 @@ __all__ = [
     "field_table",
     "per_battle",
     "per_carrier",
+    "per_ground",
     "per_member",
     "per_row",
     "per_squadron",

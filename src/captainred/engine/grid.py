@@ -255,6 +255,56 @@ def _nearest_on_grid(
     return closest
 
 
+@numba.njit(cache=True)
+def nearest_of_side(
+    b: int,
+    s: int,
+    px: float,
+    py: float,
+    pz: float,
+    range_limit_m: float,
+    x: F64,
+    y: F64,
+    z: F64,
+    geometry: F64,
+    dims: I64,
+    cell_base: int,
+    cell_start: I64,
+    order: I64,
+    side_start: I64,
+) -> tuple[int, float]:
+    """The airborne craft of side `s` in battle `b` nearest a point that does not fly (a battery on the
+    ground), and its range, from this tick's grid: the same ring walk as a craft's query, with no spread.
+    (-1, inf) when none is nearer than the range limit; ties go to the lower row."""
+    x0, y0, cell = geometry[b, s, 0], geometry[b, s, 1], geometry[b, s, 2]
+    gx, gy = dims[b, s, 0], dims[b, s, 1]
+    base = side_start[b, s]
+    best, best_range = -1, math.inf
+    if side_start[b, s + 1] == base:
+        return best, best_range
+    cx = min(max(int((px - x0) // cell), 0), gx - 1)
+    cy = min(max(int((py - y0) // cell), 0), gy - 1)
+    for ring in range(max(gx, gy) + 1):
+        bound = _ring_bound(px, py, x0, y0, cell, gx, gy, cx, cy, ring)
+        if bound > best_range or bound > range_limit_m:
+            break
+        for jy in range(max(cy - ring, 0), min(cy + ring, gy - 1) + 1):
+            step = 1 if jy == cy - ring or jy == cy + ring else 2 * ring
+            jx = cx - ring
+            while jx <= cx + ring:
+                if 0 <= jx < gx and _cell_bound(px, py, x0, y0, cell, jx, jy) <= best_range:
+                    c = jy * gx + jx
+                    for k in range(cell_start[s, cell_base + c], cell_start[s, cell_base + c + 1]):
+                        e = order[base + k]
+                        range_m = math.sqrt((px - x[e]) ** 2 + (py - y[e]) ** 2 + (pz - z[e]) ** 2)
+                        if range_m < best_range or (range_m == best_range and e < best):
+                            best, best_range = e, range_m
+                jx += step
+    if best_range >= range_limit_m:
+        return -1, math.inf
+    return best, best_range
+
+
 def _sense_rows(
     row_start: I64,
     row_stop: I64,

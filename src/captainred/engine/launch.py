@@ -39,6 +39,8 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
             )
         else:
             details = dict(squadron="", squadron_name="", pilot="", nickname=None)
+        if world.sorties[row] > 0:  # out again (a relay, or an LGF rearmed): which sortie of the day
+            details["sortie"] = int(world.sorties[row]) + 1
         emit(
             world,
             row,

@@ -59,6 +59,10 @@ class Purpose(IntEnum):
     RAID_CAPTIVE = 31
     RAID_RANGE = 32
     HEARD = 33
+    FLAK_HIT = 34
+    FLAK_KILL = 35
+    STRIKE_HIT = 36
+    STRIKE_DAMAGE = 37
 
 
 def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

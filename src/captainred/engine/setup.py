@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from captainred.engine.front import build_front
 from captainred.engine.launch import put_in_air
 from captainred.engine.party import build_party
 from captainred.engine.rng import Purpose, uniform
@@ -17,9 +18,11 @@ PRE_LAUNCH_S = 60.0  # manning the aircraft, clearing the deck, the all-clear fl
 
 
 def build_world(resolved: ResolvedScenario, seeds: list[int]) -> World:
-    """Allocate one battle per seed, every row of every craft that may fly, and the raid's party."""
+    """Allocate one battle per seed, every row of every craft that may fly, the raid's party and the
+    front."""
     world = _populate(resolved, seeds)
     world.party = build_party(world)
+    world.front = build_front(world)
     return world
 
 
@@ -39,6 +42,24 @@ def rocket_load(world: World) -> I32:
     squadron_rockets = np.where(world.squadron >= 0, loadout[order], -1)
     rockets: I32 = np.where(squadron_rockets >= 0, squadron_rockets, type_rockets(world, np.arange(world.n)))
     return rockets
+
+
+def _waves(resolved: ResolvedScenario) -> tuple[np.ndarray, I64]:
+    """Each wave craft's launch time and the unit of the front it is sent against, in wave order: a wave
+    leaves the ship's doors as fast as they launch, and its craft are dealt out over the front's units in
+    turn, each wave starting one unit further along."""
+    scenario = resolved.scenario
+    waves, front = scenario.enemy.waves, scenario.front
+    if waves is None or front is None or scenario.enemy.ship is None:
+        return np.zeros(0), np.zeros(0, np.int64)
+    ship = resolved.catalog.ships[scenario.enemy.ship]
+    units = front.positions + front.batteries
+    i = np.arange(waves.size)
+    launch = [
+        waves.first_s + w * waves.every_s + (i // ship.doors) / ship.launch_per_door_per_s for w in range(waves.count)
+    ]
+    unit = [(i + w) % units for w in range(waves.count)]
+    return np.concatenate(launch), np.concatenate(unit).astype(np.int64)
 
 
 def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
@@ -75,11 +96,13 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
                 )
             )
     enemy = scenario.enemy
-    n_lgf = enemy.airborne + enemy.defenders
+    wave_launch, wave_unit = _waves(resolved)
+    n_lgf = enemy.airborne + enemy.defenders + len(wave_launch)
     if n_lgf:
         lgf_type = type_index(enemy.aircraft_type)
         for k in range(n_lgf):
-            launch = 0.0 if k < enemy.airborne else math.inf
+            w = k - enemy.airborne - enemy.defenders
+            launch = 0.0 if k < enemy.airborne else math.inf if w < 0 else float(wave_launch[w])
             layout.append((LGF, lgf_type, -1, k, enemy.skill, 0.0, False, launch))
 
     callsigns = [p.callsign for crew in resolved.crews for p in crew]
@@ -147,7 +170,8 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
     heading = np.zeros(n)
     speed = np.zeros(n)
     # A patrol already airborne circles the ship at 1.5 km altitude, spread around it.
-    patrol = lgf_rows & (launch_at == 0.0)
+    lgf_k = craft - (per - n_lgf)  # each LGF's number among the battle's LGFs
+    patrol = lgf_rows & (lgf_k < enemy.airborne)
     if patrol.any():
         k = craft[patrol] - craft[patrol].min()
         angle = 2 * np.pi * k / max(1, enemy.airborne)
@@ -222,6 +246,11 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
         "launch_offset_s": launch_offset,
         "stand_by": stand_by,
     }
+    if len(wave_unit):
+        waves = lgf_rows & (lgf_k >= enemy.airborne + enemy.defenders)
+        assign["strike_at"] = np.where(
+            waves, np.tile(np.concatenate([np.full(per - len(wave_unit), -1), wave_unit]), n_battles), -1
+        )
     for name, value in assign.items():
         getattr(world, name)[...] = value
     world.rockets[...] = rocket_load(world)

@@ -23,6 +23,7 @@ from captainred.scenario.maps import Theatre
 from captainred.scenario.model import AircraftType, ResolvedScenario, Scenario
 
 if TYPE_CHECKING:
+    from captainred.engine.front import Front
     from captainred.engine.party import Party
 
 F64 = NDArray[np.float64]
@@ -174,6 +175,12 @@ class World:
     circuit_rad: F64 = per_row(np.float64, 0.0)
     circuit_bearing_rad: F64 = per_row(np.float64, np.nan)
     waypoint: I32 = per_row(np.int32, 0)  # the next waypoint of the route out (index into the mission's)
+    # The front's day: the unit of the front an LGF is sent against (-1: none, it fights in the air),
+    # when an aircraft turned around on deck goes out again (a relay; inf: she does not), and when
+    # this sortie came on station over the mission's target (inf: not yet).
+    strike_at: I64 = per_row(np.int64, -1)
+    next_sortie_s: F64 = per_row(np.float64, np.inf)
+    on_station_s: F64 = per_row(np.float64, np.inf)
 
     # --- per row: decisions (written by doctrine, read by the physics and weapons)
     mode: I8 = per_row(np.int8, 0)
@@ -221,11 +228,12 @@ class World:
     next_launch_s: F64 = per_carrier(np.float64, 0.0)
 
     # --- Python-side state: event logs, names for the radio and the log, the radio call in progress
-    # per row (rare, so a dict), and the raid's party on foot when the scenario has one.
+    # per row (rare, so a dict), the raid's party on foot and the front when the scenario has them.
     logs: list[EventLog] = field(default_factory=list, repr=False)
     callsigns: list[str] = field(default_factory=list, repr=False)
     calls: dict[int, tuple[str, float, float, str]] = field(default_factory=dict, repr=False)
     party: Party | None = field(default=None, repr=False)
+    front: Front | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         allocate(self, self.sizes())

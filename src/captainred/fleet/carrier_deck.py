@@ -164,17 +164,17 @@ class CarrierDeck:
         w, nc, ours = world, self.n_carriers, self.ours
         now = w.time_s[w.battle[ours]]
         status, sorties, launch_at_s = w.status[ours], w.sorties[ours], w.launch_at_s[ours]
+        next_sortie_s = w.next_sortie_s[ours]
         due = (
             active[ours]
             & (status == Status.READY)
             & (w.deck_place[ours] == DeckPlace.ON_DECK)
-            & (sorties == 0)
-            & (launch_at_s <= now)
+            & (((sorties == 0) & (launch_at_s <= now)) | (next_sortie_s <= now))
             & (w.sick_bay_until_s[ours] <= now)
         )
         key = self.key[ours]
         waiting = np.bincount(key[due], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
-        ordered = (status == Status.READY) & (sorties == 0) & np.isfinite(launch_at_s)
+        ordered = (status == Status.READY) & (((sorties == 0) & np.isfinite(launch_at_s)) | np.isfinite(next_sortie_s))
         spotted = np.bincount(key[ordered], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
         running = np.isfinite(w.all_clear_s)
         w.all_clear_s[running & (waiting == 0)] = np.inf  # every aircraft of the sequence is away
@@ -192,7 +192,8 @@ class CarrierDeck:
             return
         key = self.key
         # The first due on each deck (earliest launch time, then slot order) goes.
-        order = np.lexsort((rows, w.launch_at_s[rows], key[rows]))
+        when = np.where(w.sorties[rows] == 0, w.launch_at_s[rows], w.next_sortie_s[rows])
+        order = np.lexsort((rows, when, key[rows]))
         rows = rows[order]
         _, first = np.unique(key[rows], return_index=True)
         rows = np.sort(rows[first])
@@ -211,6 +212,13 @@ class CarrierDeck:
             heading = np.full(len(rows), np.radians(scenario.fleet.course_deg))
         altitude = np.full(len(rows), self.deck_altitude_m[carrier] + 5.0)
         speed = LAUNCH_SPEED_FACTOR * w.stall_speed_mps[rows]
+        relay = rows[w.sorties[rows] > 0]
+        if len(relay):  # out again: her one-shot reports and this sortie's time on station start afresh
+            w.flags[relay] = 0
+            w.on_station_s[relay] = np.inf
+            w.next_sortie_s[relay] = np.inf
+            w.waypoint[relay] = 0
+            w.photos[relay] = 0
         put_in_air(w, rows, cx, cy, altitude, heading, speed, base=self.names[carrier])
         w.gamma_rad[rows] = BOW_CLIMB_RAD
         w.sorties[rows] += 1
@@ -395,7 +403,17 @@ class CarrierDeck:
             emit(w, row, EventKind.REPAIRED, carrier=self.names[c], hours=since / 3600.0)
         else:
             emit(w, row, EventKind.REFUELLED, carrier=self.names[c], seconds=since)
+            self._relay(w, row)
         w.deck_ready_s[row] = np.inf
+
+    @staticmethod
+    def _relay(w: World, row: int) -> None:
+        """Relays: an aircraft turned around goes out again as soon as the deck can launch her, while her
+        pilot has sorties left in the day (`doctrine.sorties_per_day`) and is fit to fly. One repaired
+        below stays down for the day, and so does a wounded pilot."""
+        fit = not (w.wounded[row] or w.pilot_dead[row]) and w.sick_bay_until_s[row] <= w.deck_ready_s[row]
+        if fit and int(w.sorties[row]) < w.plan.doctrine.sorties_per_day:
+            w.next_sortie_s[row] = w.deck_ready_s[row]
 
 
 def full_load(world: World) -> tuple[F64, F64, I32]:

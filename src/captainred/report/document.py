@@ -16,6 +16,7 @@ from enum import StrEnum
 from captainred.engine.events import LOSS_KINDS, EventKind
 from captainred.report.summary import (
     DeckRecord,
+    FrontRecord,
     Landing,
     PilotRecord,
     RaidRecord,
@@ -82,6 +83,7 @@ def build_document(summary: Summary, timeline: Sequence[TimelineRow]) -> ReportD
             *_air_sections(summary),
             *((_radio_section(timeline),) if summary.pilots else ()),
             *((_raid_section(summary.raid),) if summary.raid else ()),
+            *((_front_section(summary.front),) if summary.front else ()),
             *_deck_sections(summary.carriers),
             Section("Record", (Paragraph(_record(summary)),)),
         ),
@@ -137,6 +139,8 @@ def headline(summary: Summary) -> str:
         f"LGFs: {theirs.lost} of {theirs.launched} brought down.",
         f"{plural(summary.photos_returned, 'photo')} brought home.",
     ]
+    if summary.front is not None:
+        parts[-1] = _front_headline(summary.front)
     ended = f"Ended after {format_clock(float(summary.sim_seconds))}"
     reason = summary.end_reason
     parts.append(ended + (f" ({reason})." if reason else "."))
@@ -186,6 +190,44 @@ def _loss_table(sides: Sides) -> Table:
     )
     columns = ("Side", "Launched", "Lost", "Home", "Airborne at end", "Kills")
     return Table(columns, rows, numeric=frozenset({1, 2, 3, 4, 5}))
+
+
+def _front_headline(front: FrontRecord) -> str:
+    held = "The front held" if front.held else f"The front broke after {format_clock(front.broken_s or 0.0)}"
+    return (
+        f"{held}: {front.positions_lost} of {front.positions} positions lost, "
+        f"{round(100 * front.strength_left)}% of the line's strength left; LGFs brought down by batteries "
+        f"{front.lgfs_down_by_batteries}, by fighters {front.lgfs_down_by_fighters}."
+    )
+
+
+def _front_section(front: FrontRecord) -> Section:
+    told = (
+        f"{_front_headline(front)} {plural(front.waves, 'wave')} of the swarm, {front.lgfs_sent} LGFs, "
+        f"went for the line; {front.batteries_silenced} of {front.batteries} batteries fell silent; "
+        f"the squadrons flew {plural(front.relaunches, 'relay')} after their first sorties and lost "
+        f"{plural(front.pilots_lost, 'pilot')}."
+    )
+    rows = tuple(
+        Row(
+            (
+                u.unit,
+                f"{u.strength_left:.0f} of {u.full_strength:.0f}",
+                str(u.garrison),
+                str(u.bolts_taken),
+                "—" if u.rounds_fired is None else str(u.rounds_fired),
+                "—" if u.kills is None else str(u.kills),
+            ),
+            Tone.BAD if u.lost else Tone.PLAIN,
+        )
+        for u in front.units
+    )
+    table = Table(
+        ("Unit", "Strength", "Garrison", "Bolts taken", "Rounds fired", "LGFs down"),
+        rows,
+        numeric=frozenset({2, 3, 4, 5}),
+    )
+    return Section("The front", (Paragraph(told), table))
 
 
 def _raid_section(raid: RaidRecord) -> Section:

@@ -1,11 +1,14 @@
 """Who flew and how each flight ended, read from the event log alone.
 
-A sortie is one launched craft from its LAUNCH event to its one terminal event (a loss, a return, or still
-airborne at the end), with what happened to its pilot on the way (wounded, killed), the kills credited to it
-and the photos it took. Both the summary and the timeline read the battle through these records, so a craft's
-name and fate are worked out in one place. A log that breaks the event contract (a craft launched twice, a
-terminal event for a craft that never launched, a craft with no ending or two) raises `BrokenEventLog`:
-that is a bug upstream, and a report that quietly miscounts it would hide it.
+A sortie record is one launched craft's battle: from its first LAUNCH event to its last terminal event
+(a loss, a return, or still airborne at the end), with what happened to its pilot on the way (wounded,
+killed), the kills credited to it and the photos it took and brought home. A craft that came home may
+launch again (a relay off a carrier's deck, an LGF rearmed in the ship): each flight ends in a terminal
+event, and the record counts its flights and ends with the last. Both the summary and the timeline read the
+battle through these records, so a craft's name and fate are worked out in one place. A log that breaks the
+event contract (a craft launched while still flying or after it was lost, a terminal event for a craft not
+in the air, a craft with no ending) raises `BrokenEventLog`: that is a bug upstream, and a report that
+quietly miscounts it would hide it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from captainred.engine.events import LOSS_KINDS, TERMINAL_KINDS, Event, EventKind, EventLog
+from captainred.engine.events import LOSS_KINDS, RETURN_KINDS, TERMINAL_KINDS, Event, EventKind, EventLog
 from captainred.scenario.sides import SIDES, Side
 
 PilotStatus = Literal["returned", "killed", "missing", "captured", "wounded", "airborne"]
@@ -47,6 +50,8 @@ class Sortie:
     wounded: bool
     kills: int
     photos_taken: int
+    flights: int = 1
+    photos_home: int = 0  # photos brought home by the flights before the last
 
     @property
     def lost(self) -> bool:
@@ -86,10 +91,10 @@ class Sortie:
 
     @property
     def photos_returned(self) -> int:
-        """Photos count only when the aircraft gets home."""
+        """Photos count only when the aircraft gets home (from each flight that did)."""
         if self.ending.kind is not EventKind.RECOVERED:
-            return 0
-        return int(self.ending.details.get("photos", 0))
+            return self.photos_home
+        return self.photos_home + int(self.ending.details.get("photos", 0))
 
 
 @dataclass(slots=True)
@@ -102,16 +107,30 @@ class _Flight:
     wounded: bool = False
     kills: int = 0
     photos_taken: int = 0
+    flights: int = 1
+    photos_home: int = 0
+    photos_earlier: int = 0
 
 
 def read_sorties(log: EventLog) -> dict[int, Sortie]:
-    """Every craft that flew, keyed by craft id, in launch order."""
+    """Every craft that flew, keyed by craft id, in order of first launch."""
     flights: dict[int, _Flight] = {}
     for event in log:
         if event.kind is EventKind.LAUNCH:
-            if event.actor in flights:
-                raise BrokenEventLog(f"craft {event.actor} launched twice (again at {event.time_s:.1f} s)")
-            flights[event.actor] = _Flight(launch=event)
+            flight = flights.get(event.actor)
+            if flight is None:
+                flights[event.actor] = _Flight(launch=event)
+                continue
+            ending = flight.ending
+            if ending is None or ending.kind not in RETURN_KINDS:
+                why = "while still flying" if ending is None else f"after {ending.kind}"
+                raise BrokenEventLog(f"craft {event.actor} launched again at {event.time_s:.1f} s {why}")
+            if ending.kind is EventKind.RECOVERED:
+                flight.photos_home += int(ending.details.get("photos", 0))
+            flight.photos_earlier += max(flight.photos_taken, int(ending.details.get("photos", 0)))
+            flight.photos_taken = 0
+            flight.ending = None
+            flight.flights += 1
             continue
         flight = flights.get(event.actor)
         if event.kind in TERMINAL_KINDS:
@@ -157,5 +176,7 @@ def _sortie(craft: int, flight: _Flight) -> Sortie:
         pilot_killed=flight.pilot_killed,
         wounded=flight.wounded,
         kills=flight.kills,
-        photos_taken=max(flight.photos_taken, int(flight.ending.details.get("photos", 0))),
+        photos_taken=flight.photos_earlier + max(flight.photos_taken, int(flight.ending.details.get("photos", 0))),
+        flights=flight.flights,
+        photos_home=flight.photos_home,
     )

@@ -2,7 +2,7 @@
 
 `summarize` reads one battle's event log, once, into a frozen, typed `Summary`: sides (launched, lost,
 returned, airborne, kills), Air Command's pilots and their fates, photos brought home, the carriers' decks,
-the net, the raid, event counts and the log's digest. `summarize_runs` gathers several into a `RunsSummary`
+the net, the raid, the front, event counts and the log's digest. `summarize_runs` gathers several into a `RunsSummary`
 with an aggregate over them. The JSON summary is the models' serialisation (`to_json`), and the models'
 validators are the invariant checker: building a summary that breaks a rule (the conservation identity
 launched = returned + lost + airborne on each side, non-negative counts, known statuses, pilots that agree
@@ -39,7 +39,7 @@ from captainred.report.sorties import (
 )
 from captainred.scenario.sides import AIR_COMMAND, SIDES, Side
 
-SIDE_COUNTS = ("launched", "lost", "returned", "airborne", "kills")
+SIDE_COUNTS = ("launched", "sorties", "lost", "returned", "airborne", "kills")
 CARRIER_COUNTS = ("launched", "recovered", "bolters", "grounded", "hard_landings", "struck_off")
 CAPTIVE_FATES = ("rescued", "dead", "still held")
 MEMBER_FATES = ("out", "inside", "outside", "killed")
@@ -91,9 +91,11 @@ class _Record(BaseModel):
 
 
 class SideCounts(_Record):
-    """One side's aircraft: launched = returned + lost + airborne (at the end)."""
+    """One side's aircraft: launched = returned + lost + airborne (at the end), each counted by how its
+    last flight ended; sorties counts every flight (a relay's, an LGF's rearmed), at least one each."""
 
     launched: Count = 0
+    sorties: Count = 0
     lost: Count = 0
     returned: Count = 0
     airborne: Count = 0
@@ -104,6 +106,8 @@ class SideCounts(_Record):
         total = self.returned + self.lost + self.airborne
         if self.launched != total:
             raise _broken(f"launched {self.launched} != returned + lost + airborne = {total}")
+        if self.sorties < self.launched:
+            raise _broken(f"sorties {self.sorties} < launched {self.launched}: every aircraft launched flew once")
         return self
 
 
@@ -135,6 +139,7 @@ class PilotRecord(_Record):
     photos_taken: Count
     photos_returned: Count
     fuel_left_kg: float | None
+    sorties: Count = 1
 
     @property
     def lost(self) -> bool:
@@ -246,6 +251,67 @@ class RaidRecord(_Record):
         return self
 
 
+class UnitRecord(_Record):
+    """One unit of the front (a position of the line or a battery) as the battle left it."""
+
+    unit: str
+    kind: Literal["position", "battery"]
+    strength_left: Amount
+    full_strength: Amount
+    lost: bool
+    garrison: Count
+    bursts_taken: Count
+    bolts_taken: Count
+    guns: Count | None = None
+    shells_left: Count | None = None
+    rounds_fired: Count | None = None
+    kills: Count | None = None
+
+    @model_validator(mode="after")
+    def _within_strength(self) -> UnitRecord:
+        if self.strength_left > self.full_strength:
+            raise _broken(f"{self.unit}: strength_left {self.strength_left} > full_strength {self.full_strength}")
+        if self.lost != (self.strength_left <= 0):
+            raise _broken(f"{self.unit}: lost is {self.lost} with strength_left {self.strength_left}")
+        return self
+
+
+class FrontRecord(_Record):
+    """The army's front (chapter III's day): how long it held, what it lost, what brought the swarm down,
+    and each unit as the battle left it."""
+
+    held: bool
+    broken_s: float | None
+    positions: Count
+    positions_lost: Count
+    batteries: Count
+    batteries_silenced: Count
+    strength_left: float  # of the line's positions together, as a share of their full strength
+    waves: Count
+    lgfs_sent: Count  # LGFs in the waves that left the ship for the front
+    lgfs_down_by_batteries: Count
+    lgfs_down_by_fighters: Count  # credited to Air Command's pilots, wherever they fell
+    relaunches: Count  # Air Command's sorties after the first of each aircraft
+    pilots_lost: Count
+    units: tuple[UnitRecord, ...]
+
+    @model_validator(mode="after")
+    def _units_agree(self) -> FrontRecord:
+        kinds = [u.kind for u in self.units]
+        if kinds.count("position") != self.positions or kinds.count("battery") != self.batteries:
+            raise _broken(
+                f"units: {len(self.units)} units for {self.positions} positions and {self.batteries} batteries"
+            )
+        lost = sum(u.lost for u in self.units if u.kind == "position")
+        if lost != self.positions_lost:
+            raise _broken(f"positions_lost: {self.positions_lost} but {lost} positions are lost")
+        if self.held != (self.broken_s is None):
+            raise _broken(f"held: {self.held} with broken_s {self.broken_s}")
+        if not 0.0 <= self.strength_left <= 1.0:
+            raise _broken(f"strength_left: {self.strength_left} is not a share")
+        return self
+
+
 class Summary(_Record):
     """One battle, as its event log tells it; serialised (`to_json`), it is the `--json` summary."""
 
@@ -261,13 +327,14 @@ class Summary(_Record):
     net: NetRecord | None = None
     events: dict[str, Count]
     raid: RaidRecord | None = None  # absent from the JSON for a battle without a raid
+    front: FrontRecord | None = None  # absent from the JSON for a battle without a front
 
     @model_validator(mode="after")
     def _totals_agree(self) -> Summary:
-        launched = sum(counts.launched for _, counts in self.sides.items())
+        sorties = sum(counts.sorties for _, counts in self.sides.items())
         launches = self.events.get(str(EventKind.LAUNCH), 0)
-        if launches != launched:
-            raise _broken(f"events.launch: {launches} launch events != {launched} launched")
+        if launches != sorties:
+            raise _broken(f"events.launch: {launches} launch events != {sorties} sorties")
         ours = self.sides.air_command
         by_fate = {
             "returned": sum(p.home for p in self.pilots),
@@ -286,8 +353,9 @@ class Summary(_Record):
     @model_serializer(mode="wrap")
     def _without_absent_raid(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         document: dict[str, Any] = handler(self)
-        if document.get("raid") is None:
-            document.pop("raid", None)
+        for part in ("raid", "front"):
+            if document.get(part) is None:
+                document.pop(part, None)
         return document
 
     def to_json(self) -> dict[str, Any]:
@@ -363,6 +431,7 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> Summary:
     for sortie in sorties.values():
         counts = sides[sortie.side]
         counts["launched"] += 1
+        counts["sorties"] += sortie.flights
         counts["lost" if sortie.lost else "airborne" if sortie.airborne_at_end else "returned"] += 1
         counts["kills"] += sortie.kills
     pilots = [_pilot_record(s) for s in sorties.values() if s.side == AIR_COMMAND]
@@ -381,8 +450,42 @@ def summarize(log: EventLog, *, scenario: str, seed: int) -> Summary:
             "net": _net(log),
             "events": log.counts(),
             "raid": _raid(log),
+            "front": _front(log, sorties, sides[AIR_COMMAND]["kills"]),
         }
     )
+
+
+def _front(log: EventLog, sorties: Mapping[int, Sortie], fighter_kills: int) -> dict[str, Any] | None:
+    """The front: whether it held (and when it broke), the positions lost and batteries silenced, what
+    brought LGFs down, the relays flown and the pilots lost, and each unit's end state (`front_state`)."""
+    states = log.of_kind(EventKind.FRONT_STATE)
+    if not states:
+        return None
+    keys = ("unit", "kind", "strength_left", "full_strength", "lost", "garrison", "bursts_taken", "bolts_taken")
+    tally = ("guns", "shells_left", "rounds_fired", "kills")
+    units = [{**{k: e.details[k] for k in keys}, **{k: e.details.get(k) for k in tally}} for e in states]
+    positions = [u for u in units if u["kind"] == "position"]
+    broken = log.of_kind(EventKind.FRONT_BROKEN)
+    full = sum(float(u["full_strength"]) for u in positions)
+    ours = [s for s in sorties.values() if s.side == AIR_COMMAND]
+    return {
+        "held": not broken,
+        "broken_s": round(broken[0].time_s, 3) if broken else None,
+        "positions": len(positions),
+        "positions_lost": sum(bool(u["lost"]) for u in positions),
+        "batteries": len(units) - len(positions),
+        "batteries_silenced": sum(1 for u in units if u["kind"] == "battery" and (u["lost"] or u["shells_left"] == 0)),
+        "strength_left": sum(float(u["strength_left"]) for u in positions) / full if full else 0.0,
+        "waves": len(log.of_kind(EventKind.SWARM_WAVE)),
+        "lgfs_sent": sum(int(e.details.get("craft", 0)) for e in log.of_kind(EventKind.SWARM_WAVE)),
+        "lgfs_down_by_batteries": sum(
+            1 for e in log.of_kind(EventKind.DESTROYED) if e.details.get("cause") == "anti-aircraft fire"
+        ),
+        "lgfs_down_by_fighters": fighter_kills,
+        "relaunches": sum(s.flights - 1 for s in ours),
+        "pilots_lost": sum(s.status in LOST_STATUSES for s in ours),
+        "units": units,
+    }
 
 
 def _raid(log: EventLog) -> dict[str, Any] | None:
@@ -532,6 +635,7 @@ def _pilot_record(sortie: Sortie) -> dict[str, Any]:
         "photos_taken": sortie.photos_taken,
         "photos_returned": sortie.photos_returned,
         "fuel_left_kg": None if sortie.fuel_left_kg is None else round(sortie.fuel_left_kg, 1),
+        "sorties": sortie.flights,
     }
 
 

@@ -116,7 +116,8 @@ class _TimelineReader:
         return sortie.side if sortie is not None else ""
 
     def _row(self, event: Event, what: str) -> TimelineRow:
-        who = str(event.details.get("callsign") or event.details.get("name") or self.who(event.actor))
+        details = event.details
+        who = str(details.get("callsign") or details.get("name") or details.get("unit") or self.who(event.actor))
         if event.actor < 0 and event.details.get("carrier"):
             who = str(event.details["carrier"])  # the deck itself
         if event.kind is EventKind.END:
@@ -449,6 +450,19 @@ _LINES: Mapping[EventKind, _Line] = {
     ),
     EventKind.CAPTIVE_DIED: lambda r, e: f"{e.details['captive']} dies in her cell",
     EventKind.SWARM_WAVE: lambda r, e: f"the swarm leaves for the front, {e.details['craft']} a wave, wave after wave",
+    # The front.
+    EventKind.POUNDED: lambda r, e: (
+        f"pounded by blue fire: {float(e.details['strength_left']):.0f} of its strength left, "
+        f"{e.details['garrison']} still holding it"
+    ),
+    EventKind.POSITION_LOST: lambda r, e: "lost, pounded into dust",
+    EventKind.BATTERY_SILENCED: lambda r, e: (
+        f"falls silent ({e.details['reason']}) after {e.details['rounds_fired']} rounds, "
+        f"{plural(int(e.details['kills']), 'LGF')} brought down"
+    ),
+    EventKind.FRONT_BROKEN: lambda r, e: (
+        f"THE FRONT BREAKS: {e.details['positions_lost']} of {e.details['positions']} positions lost"
+    ),
     EventKind.RAID_OVER: lambda r, e: (
         f"the raid is over after {float(e.details['minutes']):.0f} min: the captive {e.details['captive']}, "
         + ("her secret kept" if e.details["secret_kept"] else "her secret broken")

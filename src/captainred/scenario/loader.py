@@ -15,11 +15,13 @@ from captainred.scenario.bounded import MAX_SCENARIO_BYTES, InputLimitError, par
 from captainred.scenario.errors import ScenarioError, from_validation_error
 from captainred.scenario.model import (
     AircraftType,
+    BatteryType,
     CarrierSpec,
     Catalog,
     MapSpec,
     MotherShipType,
     PilotSpec,
+    PositionType,
     ResolvedScenario,
     Scenario,
     SmallArm,
@@ -35,6 +37,8 @@ _CATALOG_FILES: dict[str, tuple[str, type[Any]]] = {
     "carriers": ("carriers.toml", CarrierSpec),
     "maps": ("maps.toml", MapSpec),
     "small_arms": ("small_arms.toml", SmallArm),
+    "positions": ("ground.toml", PositionType),
+    "batteries": ("ground.toml", BatteryType),
 }
 
 _NUMBER_WORDS = [
@@ -289,6 +293,20 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
         )
     if scenario.mission.type == "reconnaissance" and not any(o.photo_aircraft for o in scenario.squadrons):
         raise ScenarioError(source, "mission.type", "a reconnaissance needs photo_aircraft in some squadron")
+    front = scenario.front
+    if front is not None:
+        if front.position_type not in catalog.positions:
+            raise ScenarioError(
+                source,
+                "front.position_type",
+                f"unknown position '{front.position_type}' (known: {_known(catalog.positions)})",
+            )
+        if front.batteries and front.battery_type not in catalog.batteries:
+            raise ScenarioError(
+                source,
+                "front.battery_type",
+                f"unknown battery '{front.battery_type}' (known: {_known(catalog.batteries)})",
+            )
     if scenario.raid is not None:
         from captainred.scenario.quartermaster import issue_kit
 

@@ -20,6 +20,7 @@ Probability = float
 MAX_TEXT = 2000  # characters in any one string of a scenario or the catalog (a description is a paragraph)
 MAX_MARCH_M = 30_000.0  # a raid's walk from its camp to the rubble: a night on foot, at most
 MAX_SHELLS = 100_000  # shells of all a scenario's bombardments together (the story's heaviest fires 360)
+MAX_LGFS = 20_000  # LGFs a battle: the story's thousands, with room to spare
 
 
 class Frozen(BaseModel):
@@ -101,6 +102,9 @@ class EnergyWeaponSpec(Frozen):
     heat_limit_s: float = Field(gt=0, description="seconds of continuous fire before it must cool")
     cool_rate: float = Field(gt=0, description="seconds of heat shed per second")
     bursts_before_rearm: int = Field(ge=1, le=10000)
+    ground_damage: float = Field(
+        default=1.0, ge=0, le=1e6, description="strength a bolt that strikes a ground position takes from it"
+    )
 
 
 class AircraftType(Frozen):
@@ -216,6 +220,32 @@ class SmallArm(Frozen):
     story: bool = False
 
 
+class PositionType(Frozen):
+    """A position of the army's front line (catalog: ground.toml): dug-in men and guns that blue fire
+    pounds. Design values."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    strength: float = Field(gt=0, le=1e6, description="what blue fire must take from it before it is lost")
+    garrison: int = Field(ge=0, le=100_000, description="soldiers holding it")
+
+
+class BatteryType(Frozen):
+    """An anti-aircraft battery (catalog: ground.toml): guns with a reach and a ceiling, a rate of fire,
+    a dump of shells and the crews that serve them. Design values."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    guns: int = Field(ge=1, le=64)
+    range_m: Length = Field(gt=0, le=50_000, description="slant range of a telling shot")
+    ceiling_m: Length = Field(gt=0, le=20_000, description="the highest a shell is any use")
+    rate_rpm: float = Field(gt=0, le=600, description="rounds a minute from each gun")
+    shells: int = Field(ge=0, le=1_000_000, description="in the battery's dump")
+    crew: int = Field(ge=1, le=10_000, description="gunners, all guns together")
+    hit_probability: Probability = Field(ge=0, le=1, description="per round at an LGF close overhead")
+    strength: float = Field(gt=0, le=1e6, description="what blue fire must take from it to silence it")
+
+
 class Catalog(Frozen):
     aircraft: dict[str, AircraftType]
     ships: dict[str, MotherShipType]
@@ -223,6 +253,8 @@ class Catalog(Frozen):
     carriers: dict[str, CarrierSpec]
     maps: dict[str, MapSpec]
     small_arms: dict[str, SmallArm] = Field(default_factory=dict)
+    positions: dict[str, PositionType] = Field(default_factory=dict)
+    batteries: dict[str, BatteryType] = Field(default_factory=dict)
 
 
 # -------------------------------------------------------------------------------------------- scenario
@@ -321,6 +353,27 @@ class DoctrineSpec(Frozen):
     engage_range_m: Length = Field(default=3000.0, gt=0)
     evade_range_m: Length = Field(default=900.0, gt=0)
     streets_altitude_m: Length = Field(default=120.0, gt=0, description="how low a pilot dives to evade")
+    sorties_per_day: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="how many times a pilot flies in a battle: above 1, an aircraft turned around on deck "
+        "relaunches (relays) until she has flown this many",
+    )
+
+
+class WavesSpec(Frozen):
+    """The swarm's waves toward the front (chapter III's day): each leaves the ship's doors in turn, flies
+    to the line and pounds it with blue fire; those spent come home, rearm and go out again."""
+
+    count: int = Field(ge=1, le=200, description="waves")
+    size: int = Field(ge=1, le=20_000, description="LGFs in a wave")
+    first_s: Duration = Field(default=0.0, ge=0, description="when the first wave leaves the ship")
+    every_s: Duration = Field(default=300.0, gt=0, description="between waves")
+    rearm_s: Duration = Field(default=600.0, gt=0, description="aboard the ship, between sorties")
+    fight_back_m: Length = Field(
+        default=1500.0, ge=0, description="a pilot this close draws a striking LGF off the line to fight her"
+    )
 
 
 class EnemySpec(Frozen):
@@ -341,11 +394,39 @@ class EnemySpec(Frozen):
         description="how readily the ship hears a call in range: a hazard per second of transmission",
     )
     skill: float = Field(default=0.6, ge=0, le=1)
+    waves: WavesSpec | None = Field(default=None, description="waves against the front (needs a [front])")
 
     @model_validator(mode="after")
     def _ship(self) -> EnemySpec:
         if self.defenders > 0 and self.ship is None:
             raise ValueError(f"ship: {self.defenders} defenders need a ship to launch from")
+        if self.waves is not None:
+            if self.ship is None:
+                raise ValueError("waves: the waves need a ship to launch from")
+            craft = self.airborne + self.defenders + self.waves.count * self.waves.size
+            if craft > MAX_LGFS:
+                raise ValueError(f"waves: {craft:,} LGFs in all (defenders, airborne and waves); at most {MAX_LGFS:,}")
+        return self
+
+
+class FrontSpec(Frozen):
+    """The army's front line (chapter III): positions spread evenly along a line, and anti-aircraft
+    batteries along a parallel line behind it, on the side away from the mother ship."""
+
+    line_m: tuple[tuple[Length, Length], tuple[Length, Length]] = Field(description="the line's two ends")
+    positions: int = Field(ge=1, le=200)
+    position_type: str = Field(min_length=1, description="from the catalog's positions")
+    batteries: int = Field(default=0, ge=0, le=200)
+    battery_type: str = Field(default="AA battery", min_length=1, description="from the catalog's batteries")
+    batteries_behind_m: Length = Field(default=1500.0, ge=0, le=20_000, description="behind the line")
+    breaks_at: float = Field(
+        default=0.5, gt=0, le=1, description="the front is broken once this share of its positions is lost"
+    )
+
+    @model_validator(mode="after")
+    def _line(self) -> FrontSpec:
+        if math.dist(*self.line_m) < 1.0:
+            raise ValueError("line_m: the line's two ends are the same point")
         return self
 
 
@@ -486,6 +567,7 @@ class Scenario(Frozen):
     doctrine: DoctrineSpec = DoctrineSpec()
     enemy: EnemySpec = EnemySpec()
     raid: RaidSpec | None = Field(default=None, description="a raid on foot into the mother ship (chapter III)")
+    front: FrontSpec | None = Field(default=None, description="the army's front line and its batteries (chapter III)")
 
     @model_validator(mode="after")
     def _bounded_fire(self) -> Scenario:
@@ -493,6 +575,8 @@ class Scenario(Frozen):
         shells = sum(b.salvos * b.shells for b in self.bombardments)
         if shells > MAX_SHELLS:
             raise ValueError(f"bombardments: {shells:,} shells in all; at most {MAX_SHELLS:,}")
+        if self.enemy.waves is not None and self.front is None:
+            raise ValueError("enemy.waves: waves toward the front need a [front] to fly at")
         return self
 
 

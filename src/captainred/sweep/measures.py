@@ -57,6 +57,12 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("raid_wounded", "raid: wounded", needs="raid"),
         Quantity("raid_minutes", "raid: minutes", needs="raid"),
         Quantity("raid_secret_kept", "raid: secret kept", flag=True, needs="raid"),
+        Quantity("front_held", "front: held the day", flag=True, needs="front"),
+        Quantity("front_strength_left", "front: strength left (share)", needs="front"),
+        Quantity("front_positions_lost", "front: positions lost", needs="front"),
+        Quantity("front_lgfs_down_by_batteries", "front: LGFs down by batteries", needs="front"),
+        Quantity("front_lgfs_down_by_fighters", "front: LGFs down by fighters", needs="front"),
+        Quantity("front_relaunches", "front: relays flown", needs="front"),
     )
 }
 
@@ -66,7 +72,8 @@ HEADLINE = ("air_command_lost", "photos_returned", "pilots_home")
 
 def measurable_in(quantity: Quantity, scenario: ResolvedScenario) -> bool:
     """Whether a run of this scenario can measure the quantity at all."""
-    return quantity.needs != "raid" or scenario.scenario.raid is not None
+    parts = {"raid": scenario.scenario.raid, "front": scenario.scenario.front}
+    return quantity.needs is None or parts[quantity.needs] is not None
 
 
 def fight_measured(scenario: ResolvedScenario, chunk: Chunk) -> Rows:

@@ -42,6 +42,15 @@ RUN_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("raid_killed", pa.int32()),
     ("raid_wounded", pa.int32()),
     ("raid_minutes", pa.float64()),
+    # The front (null for a battle without one).
+    ("front_held", pa.bool_()),
+    ("front_broken_s", pa.float64()),
+    ("front_strength_left", pa.float64()),
+    ("front_positions_lost", pa.int32()),
+    ("front_batteries_silenced", pa.int32()),
+    ("front_lgfs_down_by_batteries", pa.int32()),
+    ("front_lgfs_down_by_fighters", pa.int32()),
+    ("front_relaunches", pa.int32()),
 )
 
 
@@ -78,6 +87,18 @@ def run_row(cell: int, run: int, summary: Summary) -> dict[str, Any]:
     row["raid_killed"] = None if raid is None else raid.killed
     row["raid_wounded"] = None if raid is None else raid.wounded
     row["raid_minutes"] = None if raid is None else float(raid.minutes)
+    front = summary.front
+    row["front_held"] = None if front is None else front.held
+    row["front_broken_s"] = None if front is None else front.broken_s
+    row["front_strength_left"] = None if front is None else front.strength_left
+    for count in (
+        "positions_lost",
+        "batteries_silenced",
+        "lgfs_down_by_batteries",
+        "lgfs_down_by_fighters",
+        "relaunches",
+    ):
+        row[f"front_{count}"] = None if front is None else getattr(front, count)
     for p in pilots:
         row[PILOT_PREFIX + p.callsign] = p.status
     return row

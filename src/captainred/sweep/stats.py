@@ -31,6 +31,7 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("net_held", "the net held"),
     ("captive_rescued", "captive rescued"),
     ("raid_secret_kept", "secret kept"),
+    ("front_held", "the front held"),
 )
 MEANS: tuple[tuple[str, str], ...] = (
     ("air_command_lost", "Air Command lost"),
@@ -40,6 +41,10 @@ MEANS: tuple[tuple[str, str], ...] = (
     ("fuel_at_landing_mean_kg", "fuel at landing, kg"),
     ("raid_killed", "raid: killed"),
     ("raid_minutes", "raid: minutes"),
+    ("front_strength_left", "front: strength left"),
+    ("front_positions_lost", "front: positions lost"),
+    ("front_lgfs_down_by_batteries", "front: LGFs down by batteries"),
+    ("front_lgfs_down_by_fighters", "front: LGFs down by fighters"),
 )
 
 
