@@ -19,6 +19,7 @@ from captainred.engine.events import Event, EventKind, EventLog
 from captainred.engine.front import GROUND_ID_BASE, Unit, layout
 from captainred.engine.setup import build_world
 from captainred.engine.world import LGF, Status, World
+from captainred.fleet.carrier_deck import check_deck
 from captainred.front.stage import _deal_new_units, _pounded
 from captainred.report.sorties import BrokenEventLog, read_sorties
 from captainred.report.summary import check_summary, summarize
@@ -350,3 +351,32 @@ def test_a_sweep_shows_batteries_and_squadrons_each_pushing_the_day_their_way(tm
     assert mean("front_lgfs_down_by_fighters", **many) > mean("front_lgfs_down_by_fighters", **few)
     assert mean("front_strength_left", **many) > mean("front_strength_left", **few)
     assert all(r["front_held"] is not None and r["front_relaunches"] is not None for r in rows)
+
+
+@pytest.mark.slow
+def test_a_pilot_short_of_fuel_whose_deck_is_foul_diverts_to_the_camp_and_the_deck_law_counts_her(
+    front_small: ResolvedScenario,
+) -> None:
+    world = build_world(front_small, [1])
+    sim = Simulation(world)
+    while not sim.finished:
+        sim.step()
+    counts = check_deck(world)  # started = on deck + hangar + airborne + lost + diverted, for each carrier
+    log = world.logs[0]
+    diverted = log.of_kind(EventKind.DIVERTED)
+    assert diverted and int(counts.diverted.sum()) == len({e.actor for e in diverted})
+    limit = front_small.scenario.doctrine.divert_fuel_kg
+    for event in diverted:
+        assert event.details["to"] == "the camp" and event.details["fuel_kg"] < limit
+        after = [e for e in log if e.actor == event.actor and e.time_s >= event.time_s]
+        landed = [e for e in after if e.kind is EventKind.RECOVERED]
+        assert landed and landed[0].details.get("at") == "the camp"  # on the runway, not a deck
+        assert not [e for e in after if e.kind is EventKind.LAUNCH]  # and there for the day
+    summary = summarize(log, scenario="front-small", seed=1)
+    assert summary.front is not None and summary.front.diverted == len({e.actor for e in diverted})
+
+
+def test_with_no_divert_fuel_nobody_diverts_and_the_deck_is_as_before(front_small: ResolvedScenario) -> None:
+    calm = variant({"doctrine": {"divert_fuel_kg": 0}, "timing": {"duration_s": "20 min"}})
+    log = run_battles(calm, [1])[0].log
+    assert not log.of_kind(EventKind.DIVERTED)

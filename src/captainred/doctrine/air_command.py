@@ -667,8 +667,7 @@ def _return(world: World, up: I64) -> None:
     rows = _in_mode(world, up, Mode.RETURN)
     if not len(rows):
         return
-    c = world.home_carrier[rows]
-    cx, cy = world.carrier_xy[world.battle[rows], c, 0], world.carrier_xy[world.battle[rows], c, 1]
+    cx, cy = _landing_place(world, rows)
     distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
     # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
     power = np.maximum(engine_power(world, rows), 0.05)
@@ -680,7 +679,19 @@ def _return(world: World, up: I64) -> None:
         orbit(world, rows[near], cx[near], cy[near], 1000.0, APPROACH_ALTITUDE_M)
     world.cmd_throttle[rows] = cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
     world.target[rows] = -1
-    _file_through_the_gap(world, rows, inward=True)
+    _file_through_the_gap(world, rows[world.divert_to[rows] < world.n_carriers], inward=True)
+
+
+def _landing_place(world: World, rows: I64) -> tuple[F64, F64]:
+    """Where each pilot going home lands: her carrier, or where she diverted to (the other carrier, or
+    the camp's runway, outside the net)."""
+    b, divert = world.battle[rows], world.divert_to[rows]
+    c = np.where((divert >= 0) & (divert < world.n_carriers), divert, world.home_carrier[rows])
+    cx, cy = world.carrier_xy[b, c, 0], world.carrier_xy[b, c, 1]
+    camp = divert == world.n_carriers
+    if camp.any() and world.front is not None and world.front.camp_xy is not None:
+        cx, cy = np.where(camp, world.front.camp_xy[0], cx), np.where(camp, world.front.camp_xy[1], cy)
+    return cx, cy
 
 
 def _file_through_the_gap(world: World, rows: I64, inward: bool) -> None:

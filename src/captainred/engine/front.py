@@ -16,7 +16,7 @@ import numpy as np
 
 from captainred.engine.fields import Kind, Scope, allocate, per_battle, per_ground
 from captainred.engine.world import F64, I32, I64, B, World
-from captainred.scenario.model import BatteryType, FrontSpec, PositionType
+from captainred.scenario.model import BatteryType, CampType, FrontSpec, PositionType
 
 GROUND_ID_BASE = 30_000_000  # the front's units are event actors far above any aircraft's id
 
@@ -39,6 +39,7 @@ class Front:
     g: int
     n_battles: int
     names: tuple[str, ...] = field(repr=False)  # per unit of a battle: "position 3", "battery 2"
+    camp: CampType | None = field(default=None, repr=False)  # the camp's runway, where aircraft may divert
 
     # --- per battle
     positions_lost: I64 = per_battle(np.int64, 0)
@@ -78,6 +79,10 @@ class Front:
     def positions(self) -> int:
         return self.spec.positions
 
+    @property
+    def camp_xy(self) -> tuple[float, float] | None:
+        return self.spec.camp_m
+
 
 def layout(spec: FrontSpec, toward_xy: tuple[float, float]) -> tuple[F64, F64]:
     """Where each unit stands (positions then batteries): the positions evenly along the line, end to
@@ -111,7 +116,8 @@ def build_front(world: World) -> Front | None:
     names = tuple(f"position {k + 1}" for k in range(spec.positions)) + tuple(
         f"battery {k + 1}" for k in range(spec.batteries)
     )
-    front = Front(spec=spec, position_type=position, battery_type=battery, g=g, n_battles=nb, names=names)
+    camp = catalog.camps[spec.camp] if spec.camp is not None else None
+    front = Front(spec=spec, position_type=position, battery_type=battery, g=g, n_battles=nb, names=names, camp=camp)
     toward = world.ship_xyz[:2] if world.ship_xyz is not None else world.plan.enemy.ship_position_m
     x, y = layout(spec, (float(toward[0]), float(toward[1])))
     is_battery = np.arange(g) >= spec.positions

@@ -176,9 +176,11 @@ class World:
     circuit_bearing_rad: F64 = per_row(np.float64, np.nan)
     waypoint: I32 = per_row(np.int32, 0)  # the next waypoint of the route out (index into the mission's)
     # The front's day: the unit of the front an LGF is sent against (-1: none, it fights in the air),
-    # when an aircraft turned around on deck goes out again (a relay; inf: she does not), and when
+    # where an aircraft whose deck is foul diverts to, when one turned around on deck goes out again (a
+    # relay; inf: she does not), and when
     # this sortie came on station over the mission's target (inf: not yet).
     strike_at: I64 = per_row(np.int64, -1)
+    divert_to: I32 = per_row(np.int32, -1)  # where she diverts: another carrier, n_carriers the camp; -1 home
     next_sortie_s: F64 = per_row(np.float64, np.inf)
     on_station_s: F64 = per_row(np.float64, np.inf)
 

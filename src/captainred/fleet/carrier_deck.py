@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle
 from captainred.engine.launch import heading_to, put_in_air
+from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.setup import rocket_load, type_rockets
 from captainred.engine.world import F64, I32, I64, B, Status, Sub, World, emit, emit_battle
@@ -65,6 +67,7 @@ HARD_LANDING_SHORT_WIRES = 1.0  # a hook this short of the first wire slams her 
 HARD_LANDING_SEVERITY = (0.15, 0.35)  # airframe health lost, min and spread
 CIRCUIT_S = 120.0  # once round the pattern after a bolter
 CIRCUIT_THROTTLE = 0.7  # of the cruise setting
+DIVERT_DECISION_M = 8000.0  # a pilot this close to her carrier sees whether its deck is foul
 
 # --- aboard
 # Hours of mechanics' work per unit of damage to each subsystem (Sub order); the pilot is the sick bay's.
@@ -82,7 +85,7 @@ class DeckPlace(IntEnum):
     HANGAR = 1  # below, grounded until repaired
     IN_AIR = 2  # launched: airborne, or lost in the air (the status says which)
     STRUCK_OFF = 3  # came back beyond repair, or with no room below: lost to the carrier
-    DIVERTED = 4  # landed elsewhere (no rule diverts one yet; counted so that the law stays whole)
+    DIVERTED = 4  # landed elsewhere, her own deck foul: on the other carrier, or the camp's runway
 
 
 @dataclass(frozen=True)
@@ -250,22 +253,30 @@ class CarrierDeck:
     # ---------------------------------------------------------------------------------------- recovery
 
     def recover(self, world: World, active: B, returning: B) -> None:
-        """Land at most one aircraft per clear deck: of those in the pattern and not going round, the one
-        with the least fuel."""
+        """Divert those whose deck is foul and whose fuel will not wait; land those at the camp's runway
+        that are over it; then land at most one aircraft per clear deck: of those in its pattern and not
+        going round, the one with the least fuel."""
         w = world
         ours = self.ours
         rows = ours[active[ours] & returning[ours] & (w.status[ours] == Status.AIRBORNE)]
         if not len(rows):
             return
-        b, c = w.battle[rows], w.home_carrier[rows]
+        self._divert(w, rows)
+        camp = rows[w.divert_to[rows] == self.n_carriers]
+        if len(camp):
+            self._land_at_camp(w, camp)
+            rows = rows[w.status[rows] == Status.AIRBORNE]
+        rows = rows[w.divert_to[rows] < self.n_carriers]
+        b, c = w.battle[rows], self.deck_of(w, rows)
         now = w.time_s[b]
         dist = np.hypot(w.x_m[rows] - w.carrier_xy[b, c, 0], w.y_m[rows] - w.carrier_xy[b, c, 1])
         in_groove = (dist < GROOVE_RADIUS_M) & (w.z_m[rows] < GROOVE_ALTITUDE_M) & (w.deck_ready_s[rows] <= now)
         deck_clear = (w.deck_free_s[b, c] <= now) & ~np.isfinite(w.all_clear_s[b, c])
-        rows = rows[in_groove & deck_clear]
+        rows, c = rows[in_groove & deck_clear], c[in_groove & deck_clear]
         if not len(rows):
             return
-        key = self.key
+        key = np.zeros(w.n, dtype=np.int64)
+        key[rows] = w.battle[rows].astype(np.int64) * self.n_carriers + c  # the deck she lands on
         rows = rows[np.lexsort((rows, w.fuel_kg[rows], key[rows]))]
         _, first = np.unique(key[rows], return_index=True)
         rows = np.sort(rows[first])
@@ -287,8 +298,79 @@ class CarrierDeck:
             else:
                 self.land(w, row, wire, float(outcome.severity[k]) if outcome.hard[k] else 0.0)
 
+    def deck_of(self, w: World, rows: I64) -> I64:
+        """The carrier each aircraft lands on: the one she diverted to, else her own."""
+        divert = w.divert_to[rows]
+        deck: I64 = np.where((divert >= 0) & (divert < self.n_carriers), divert, w.home_carrier[rows]).astype(np.int64)
+        return deck
+
+    def _divert(self, w: World, rows: I64) -> None:
+        """Diverting: a pilot in her own carrier's pattern whose deck is foul (a launch under way, or the
+        last landing still being cleared) and whose fuel is below `doctrine.divert_fuel_kg` makes for the
+        nearest other carrier of the fleet whose deck is clear, else the camp's runway, and lands there."""
+        limit = w.plan.doctrine.divert_fuel_kg
+        if limit <= 0:
+            return
+        rows = rows[(w.divert_to[rows] < 0) & (w.fuel_kg[rows] < limit) & w.fuel_limited[rows]]
+        if not len(rows):
+            return
+        b, c = w.battle[rows], w.home_carrier[rows]
+        now = w.time_s[b]
+        near = np.hypot(w.x_m[rows] - w.carrier_xy[b, c, 0], w.y_m[rows] - w.carrier_xy[b, c, 1]) < DIVERT_DECISION_M
+        foul = (w.deck_free_s[b, c] > now) | np.isfinite(w.all_clear_s[b, c])
+        camp = w.front.camp_xy if w.front is not None and w.front.camp is not None else None
+        for row in rows[near & foul].tolist():
+            battle, home = int(w.battle[row]), int(w.home_carrier[row])
+            t = float(w.time_s[battle])
+            clear = [
+                k
+                for k in range(self.n_carriers)
+                if k != home and w.deck_free_s[battle, k] <= t and not np.isfinite(w.all_clear_s[battle, k])
+            ]
+            if clear:
+                x, y = float(w.x_m[row]), float(w.y_m[row])
+                to = min(clear, key=lambda k: (np.hypot(*(w.carrier_xy[battle, k] - (x, y))), k))
+                name = self.names[to]
+            elif camp is not None:
+                to, name = self.n_carriers, w.front.camp.name if w.front and w.front.camp else "the camp"
+            else:
+                continue
+            w.divert_to[row] = to
+            emit(w, row, EventKind.DIVERTED, carrier=self.names[home], to=name, fuel_kg=float(w.fuel_kg[row]))
+            start_call(w, row, f"{w.callsigns[row]}, deck's foul, diverting to {name}.")
+
+    def _land_at_camp(self, w: World, rows: I64) -> None:
+        """Down on the camp's runway (no wires: a strip long enough for a Guardian): she stays there for
+        the day, and a wounded pilot goes to the hospital tent."""
+        front = w.front
+        assert front is not None and front.camp is not None and front.camp_xy is not None
+        cx, cy = front.camp_xy
+        over = (np.hypot(w.x_m[rows] - cx, w.y_m[rows] - cy) < GROOVE_RADIUS_M) & (w.z_m[rows] < GROOVE_ALTITUDE_M)
+        for row in rows[over].tolist():
+            fuel = float(w.fuel_kg[row])
+            self._come_to_rest(w, row, (cx, cy, 0.0))
+            w.deck_place[row] = DeckPlace.DIVERTED
+            emit(w, row, EventKind.RECOVERED, at=front.camp.name, fuel_kg=fuel, photos=int(w.photos[row]))
+            _sick_bay(w, row, at=f"{front.camp.name}'s hospital tent")
+
+    @staticmethod
+    def _come_to_rest(w: World, row: int, xyz: tuple[float, float, float]) -> None:
+        """Down and stopped at a place: out of the air, nothing in her hands."""
+        now = float(w.time_s[w.battle[row]])
+        w.status[row] = Status.RETURNED
+        w.x_m[row], w.y_m[row], w.z_m[row] = xyz
+        w.speed_mps[row] = 0.0
+        w.gamma_rad[row] = 0.0
+        w.throttle[row] = w.cmd_throttle[row] = 0.0
+        w.trigger[row] = w.firing[row] = w.fire_rockets[row] = False
+        w.target[row] = -1
+        w.mode[row] = Mode.WAITING
+        w.mode_since_s[row] = now
+        w.landing_intent[row] = False
+        w.landed_s[row] = now
+
     def _bolter(self, w: World, row: int) -> None:
-        b, c = int(w.battle[row]), int(w.home_carrier[row])
+        b, c = int(w.battle[row]), int(self.deck_of(w, np.array([row]))[0])
         now = float(w.time_s[b])
         one_row = np.array([row])
         cruise = float(cruise_throttle(w, one_row)[0])
@@ -304,22 +386,13 @@ class CarrierDeck:
     def land(self, w: World, row: int, wire: int, hard_severity: float = 0.0) -> None:
         """Bring aircraft `row` aboard its carrier on `wire` (hard: airframe health lost), and send it to
         the deck crew, the hangar or the scrap heap; its pilot, if wounded, to the sick bay."""
-        b, c = int(w.battle[row]), int(w.home_carrier[row])
+        b, c = int(w.battle[row]), int(self.deck_of(w, np.array([row]))[0])
         now = float(w.time_s[b])
         name = self.names[c]
-        w.status[row] = Status.RETURNED
-        w.x_m[row], w.y_m[row] = w.carrier_xy[b, c]
-        w.z_m[row] = self.deck_altitude_m[c]
-        w.speed_mps[row] = 0.0
-        w.gamma_rad[row] = 0.0
-        w.throttle[row] = w.cmd_throttle[row] = 0.0
-        w.trigger[row] = w.firing[row] = w.fire_rockets[row] = False
-        w.target[row] = -1
-        w.mode[row] = Mode.WAITING
-        w.mode_since_s[row] = now
-        w.landing_intent[row] = False
-        w.deck_place[row] = DeckPlace.ON_DECK
-        w.landed_s[row] = now
+        x, y = w.carrier_xy[b, c]
+        self._come_to_rest(w, row, (float(x), float(y), float(self.deck_altitude_m[c])))
+        diverted = c != w.home_carrier[row]
+        w.deck_place[row] = DeckPlace.DIVERTED if diverted else DeckPlace.ON_DECK
         w.deck_free_s[b, c] = now + self.recovery_interval_s[c]
         fuel = float(w.fuel_kg[row])
         emit(w, row, EventKind.WIRE_CAUGHT, carrier=name, wire=wire, fuel_kg=fuel)
@@ -327,18 +400,17 @@ class CarrierDeck:
             w.health[row, Sub.AIRFRAME] = max(0.0, float(w.health[row, Sub.AIRFRAME]) - hard_severity)
             emit(w, row, EventKind.HARD_LANDING, carrier=name, severity=hard_severity)
         emit(w, row, EventKind.RECOVERED, carrier=name, fuel_kg=fuel, photos=int(w.photos[row]), wire=wire)
+        if diverted:  # aboard another carrier for the day: her own deck crews and hangar never see her
+            _sick_bay(w, row, carrier=name)
+            return
         self._assess(w, row)
 
     def _assess(self, w: World, row: int) -> None:
         """Aboard: the sick bay for a wounded pilot; the hangar, the deck crew or the scrap heap for her
         aircraft."""
         b, c = int(w.battle[row]), int(w.home_carrier[row])
-        now = float(w.time_s[b])
         name = self.names[c]
-        if w.wounded[row] and not w.pilot_dead[row]:
-            days = SICK_BAY_DAYS[0] + SICK_BAY_DAYS[1] * (1.0 - float(w.health[row, Sub.PILOT]))
-            w.sick_bay_until_s[row] = now + days * 86400.0
-            emit(w, row, EventKind.SICK_BAY, carrier=name, pilot=_pilot_name(w, row), days=days)
+        _sick_bay(w, row, carrier=name)
         health = w.health[row : row + 1]
         hours = float(repair_hours(health)[0])
         w.deck_ready_s[row] = np.inf  # waiting for hands
@@ -421,6 +493,16 @@ def full_load(world: World) -> tuple[F64, F64, I32]:
     fuel = np.array([t.fuel_kg or 0.0 for t in world.types])[world.type_index]
     rounds = np.array([float(t.cannon.rounds) if t.cannon else 0.0 for t in world.types])[world.type_index]
     return fuel, rounds, rocket_load(world)
+
+
+def _sick_bay(w: World, row: int, carrier: str = "", at: str = "") -> None:
+    """A wounded pilot home (aboard, or at the camp) is out of the fight for days, by how badly she is hit."""
+    if not w.wounded[row] or w.pilot_dead[row]:
+        return
+    days = SICK_BAY_DAYS[0] + SICK_BAY_DAYS[1] * (1.0 - float(w.health[row, Sub.PILOT]))
+    w.sick_bay_until_s[row] = float(w.time_s[w.battle[row]]) + days * 86400.0
+    where: dict[str, Any] = {"carrier": carrier} if carrier else {"at": at}
+    emit(w, row, EventKind.SICK_BAY, pilot=_pilot_name(w, row), days=days, **where)
 
 
 def _pilot_name(w: World, row: int) -> str:

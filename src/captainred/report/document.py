@@ -205,8 +205,8 @@ def _front_section(front: FrontRecord) -> Section:
     told = (
         f"{_front_headline(front)} {plural(front.waves, 'wave')} of the swarm, {front.lgfs_sent} LGFs, "
         f"went for the line; {front.batteries_silenced} of {front.batteries} batteries fell silent; "
-        f"the squadrons flew {plural(front.relaunches, 'relay')} after their first sorties and lost "
-        f"{plural(front.pilots_lost, 'pilot')}."
+        f"the squadrons flew {plural(front.relaunches, 'relay')} after their first sorties, "
+        f"{plural(front.diverted, 'aircraft')} diverted, and they lost {plural(front.pilots_lost, 'pilot')}."
     )
     rows = tuple(
         Row(

@@ -292,6 +292,7 @@ class FrontRecord(_Record):
     lgfs_down_by_batteries: Count
     lgfs_down_by_fighters: Count  # credited to Air Command's pilots, wherever they fell
     relaunches: Count  # Air Command's sorties after the first of each aircraft
+    diverted: Count  # landed on the other carrier or the camp's runway, their own deck foul
     pilots_lost: Count
     units: tuple[UnitRecord, ...]
 
@@ -483,6 +484,7 @@ def _front(log: EventLog, sorties: Mapping[int, Sortie], fighter_kills: int) -> 
         ),
         "lgfs_down_by_fighters": fighter_kills,
         "relaunches": sum(s.flights - 1 for s in ours),
+        "diverted": len({e.actor for e in log.of_kind(EventKind.DIVERTED)}),
         "pilots_lost": sum(s.status in LOST_STATUSES for s in ours),
         "units": units,
     }

@@ -450,6 +450,7 @@ _LINES: Mapping[EventKind, _Line] = {
     ),
     EventKind.CAPTIVE_DIED: lambda r, e: f"{e.details['captive']} dies in her cell",
     EventKind.SWARM_WAVE: lambda r, e: f"the swarm leaves for the front, {e.details['craft']} a wave, wave after wave",
+    EventKind.DIVERTED: lambda r, e: f"her deck foul, diverts to {e.details['to']}",
     # The front.
     EventKind.POUNDED: lambda r, e: (
         f"pounded by blue fire: {float(e.details['strength_left']):.0f} of its strength left, "

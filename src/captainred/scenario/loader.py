@@ -16,6 +16,7 @@ from captainred.scenario.errors import ScenarioError, from_validation_error
 from captainred.scenario.model import (
     AircraftType,
     BatteryType,
+    CampType,
     CarrierSpec,
     Catalog,
     MapSpec,
@@ -39,6 +40,7 @@ _CATALOG_FILES: dict[str, tuple[str, type[Any]]] = {
     "small_arms": ("small_arms.toml", SmallArm),
     "positions": ("ground.toml", PositionType),
     "batteries": ("ground.toml", BatteryType),
+    "camps": ("ground.toml", CampType),
 }
 
 _NUMBER_WORDS = [
@@ -301,6 +303,8 @@ def _check_references(scenario: Scenario, catalog: Catalog, source: str) -> None
                 "front.position_type",
                 f"unknown position '{front.position_type}' (known: {_known(catalog.positions)})",
             )
+        if front.camp is not None and front.camp not in catalog.camps:
+            raise ScenarioError(source, "front.camp", f"unknown camp '{front.camp}' (known: {_known(catalog.camps)})")
         if front.batteries and front.battery_type not in catalog.batteries:
             raise ScenarioError(
                 source,

@@ -246,6 +246,17 @@ class BatteryType(Frozen):
     strength: float = Field(gt=0, le=1e6, description="what blue fire must take from it to silence it")
 
 
+class CampType(Frozen):
+    """The army's camp near the city (catalog: ground.toml): a runway an aircraft can divert to, the
+    hospital tent and the supply tent. Design values."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    runway_m: Length = Field(gt=0, le=10_000, description="the strip's length")
+    hospital_beds: int = Field(ge=0, le=10_000, description="in the hospital tent")
+    supply_tent: bool = Field(default=True, description="where a raid draws its kit")
+
+
 class Catalog(Frozen):
     aircraft: dict[str, AircraftType]
     ships: dict[str, MotherShipType]
@@ -255,6 +266,7 @@ class Catalog(Frozen):
     small_arms: dict[str, SmallArm] = Field(default_factory=dict)
     positions: dict[str, PositionType] = Field(default_factory=dict)
     batteries: dict[str, BatteryType] = Field(default_factory=dict)
+    camps: dict[str, CampType] = Field(default_factory=dict)
 
 
 # -------------------------------------------------------------------------------------------- scenario
@@ -353,6 +365,12 @@ class DoctrineSpec(Frozen):
     engage_range_m: Length = Field(default=3000.0, gt=0)
     evade_range_m: Length = Field(default=900.0, gt=0)
     streets_altitude_m: Length = Field(default=120.0, gt=0, description="how low a pilot dives to evade")
+    divert_fuel_kg: Mass = Field(
+        default=0.0,
+        ge=0,
+        description="below this in the landing pattern with her own deck foul, a pilot diverts to the other "
+        "carrier or the camp's runway (0: never)",
+    )
     sorties_per_day: int = Field(
         default=1,
         ge=1,
@@ -422,11 +440,15 @@ class FrontSpec(Frozen):
     breaks_at: float = Field(
         default=0.5, gt=0, le=1, description="the front is broken once this share of its positions is lost"
     )
+    camp: str | None = Field(default=None, description="the camp near the city, from the catalog's camps")
+    camp_m: tuple[Length, Length] | None = Field(default=None, description="where the camp's runway is")
 
     @model_validator(mode="after")
     def _line(self) -> FrontSpec:
         if math.dist(*self.line_m) < 1.0:
             raise ValueError("line_m: the line's two ends are the same point")
+        if (self.camp is None) != (self.camp_m is None):
+            raise ValueError("camp_m: a camp and its place go together: give both or neither")
         return self
 
 

@@ -51,6 +51,7 @@ RUN_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("front_lgfs_down_by_batteries", pa.int32()),
     ("front_lgfs_down_by_fighters", pa.int32()),
     ("front_relaunches", pa.int32()),
+    ("front_diverted", pa.int32()),
 )
 
 
