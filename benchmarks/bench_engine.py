@@ -70,6 +70,10 @@ class BenchConfig:
     big_steps: int = 10
     big_repeats: int = 3
     compile_check: bool = True  # time `captainred run net-bombardment` with an empty and a warm cache
+    # The front's day fought whole, as `captainred run the-front` fights it: one battle of thousands of LGFs
+    # in waves, the batteries and both carriers' relays.
+    front_scenario: str | Path | ResolvedScenario | None = "the-front"  # None: not measured
+    front_seed: int = 1
 
 
 FULL = BenchConfig()
@@ -88,6 +92,7 @@ QUICK = BenchConfig(
     big_steps=3,
     big_repeats=1,
     compile_check=False,
+    front_scenario=SCENARIOS / "front-small.toml",
 )
 
 
@@ -371,6 +376,38 @@ def machine() -> dict[str, Any]:
     }
 
 
+def bench_front(config: BenchConfig) -> dict[str, Any] | None:
+    """The front's day, one battle from the first launch to its end: its craft, steps, wall seconds and
+    how much faster than real time it ran (sim seconds per wall second), and the mean step."""
+    if config.front_scenario is None:
+        return None
+    given = config.front_scenario
+    resolved = given if isinstance(given, ResolvedScenario) else load_scenario(given)
+    started = time.perf_counter()
+    sim = Simulation(build_world(resolved, [config.front_seed]))
+    build_s = time.perf_counter() - started
+    most_airborne = 0
+    start = time.perf_counter()
+    while not sim.finished:
+        sim.step()
+        if sim.steps % 500 == 0:
+            most_airborne = max(most_airborne, int(sim.world.airborne.sum()))
+    wall = time.perf_counter() - start
+    result = sim.results()[0]
+    return {
+        "scenario": resolved.scenario.name,
+        "craft": sim.world.n,
+        "most_airborne": most_airborne,
+        "build_s": build_s,
+        "steps": sim.steps,
+        "wall_s": wall,
+        "sim_seconds": result.sim_seconds,
+        "ms_per_step": 1e3 * wall / max(sim.steps, 1),
+        "real_time_factor": result.sim_seconds / wall,
+        "events": len(result.log),
+    }
+
+
 def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[str, Any]:
     """Measure everything `config` asks for and return it as a plain dict (what `--out` writes)."""
     resolved = config.scenario if isinstance(config.scenario, ResolvedScenario) else load_scenario(config.scenario)
@@ -384,17 +421,23 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
     battles = bench_battles(config, resolved)
     quiet = bench_quiet(config)
     big = bench_big(config)
+    front = bench_front(config)
     compiled = bench_compile() if config.compile_check else None
     return {
         "scenario": resolved.scenario.name,
         "craft_per_battle": steps[0].craft // steps[0].battles if steps else None,
-        "config": {**dataclasses.asdict(dataclasses.replace(config, scenario="")), "scenario": str(resolved.source)},
+        "config": {
+            **dataclasses.asdict(dataclasses.replace(config, scenario="", front_scenario=None)),
+            "scenario": str(resolved.source),
+            "front_scenario": front["scenario"] if front else None,
+        },
         "tiling_checked": config.check_tiling,
         "machine": machine(),
         "steps": [dataclasses.asdict(s) for s in steps],
         "battles": [dataclasses.asdict(b) for b in battles],
         "quiet": quiet,
         "big": big,
+        "front": front,
         "compile": compiled,
         "peak_rss_bytes_after_steps": rss_after_steps,
         "wall_s": time.perf_counter() - started,
@@ -461,6 +504,14 @@ def render(results: dict[str, Any], console: Console) -> None:
                 f"{b['world_bytes_per_craft']:,.0f}",
             )
         console.print(big)
+    if results.get("front"):
+        f = results["front"]
+        console.print(
+            f"The front's day ({f['scenario']}, seed 1, {f['craft']:,} craft, "
+            f"up to {f['most_airborne']:,} in the air): "
+            f"{f['sim_seconds'] / 60:.0f} min of battle in {f['wall_s']:.0f} s ({f['steps']:,} steps, "
+            f"{f['ms_per_step']:.1f} ms a step), {f['real_time_factor']:.1f}× real time; {f['events']:,} events."
+        )
     console.print(
         f"Peak resident memory after the step sizes: {results['peak_rss_bytes_after_steps'] / 2**20:,.0f} MiB"
     )

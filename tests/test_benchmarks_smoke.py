@@ -45,7 +45,18 @@ def tiny() -> ResolvedScenario:
     return resolve(data, source="bench-smoke")
 
 
-def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: ResolvedScenario, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def short_front() -> ResolvedScenario:
+    """The small front for five minutes: the first wave out and over the line."""
+    data = tomllib.loads((SKIRMISH.parent / "front-small.toml").read_text("utf-8"))
+    data["timing"]["duration_s"] = "5 min"
+    data["enemy"]["waves"]["first_s"] = "1 min"
+    return resolve(data, source="bench-front")
+
+
+def test_the_quick_benchmark_path_produces_numbers(
+    bench: ModuleType, tiny: ResolvedScenario, short_front: ResolvedScenario, tmp_path: Path
+) -> None:
     config = bench.BenchConfig(
         scenario=tiny,
         craft=(16, 48),
@@ -59,6 +70,7 @@ def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: Reso
         big_steps=2,
         big_repeats=1,
         compile_check=False,
+        front_scenario=short_front,
     )
     results = bench.run_benchmarks(config)
 
@@ -72,6 +84,12 @@ def test_the_quick_benchmark_path_produces_numbers(bench: ModuleType, tiny: Reso
     assert results["tiling_checked"]
     assert [b["craft"] for b in results["big"]] == [492, 492]  # 192 Guardians and the 300 LGFs, two maps
     assert all(b["real_time_factor"] > 0 and b["world_bytes_per_craft"] > 0 for b in results["big"])
+    front = results["front"]
+    assert (
+        front["scenario"] == "front-small"
+        and abs(front["sim_seconds"] - 300.0) < 1e-6
+        and front["real_time_factor"] > 0
+    )
     json.dumps(results)  # what --out writes
     with (tmp_path / "table.txt").open("w", encoding="utf-8") as table:
         bench.render(results, Console(file=table, width=120))

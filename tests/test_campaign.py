@@ -64,9 +64,17 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 def test_the_story_runs_in_canon_order_and_re_equips_at_angel_island() -> None:
     story = load_story()
-    assert [o.scenario for o in story.operations] == ["fifty-mile-circuit", None, "manhattan-recon", "night-raid"]
-    assert [o.chapter for o in story.operations] == ["I", "I-II", "II", "III"]
-    patrol, training, recon, raid = story.operations
+    assert [o.scenario for o in story.operations] == [
+        "fifty-mile-circuit",
+        None,
+        "manhattan-recon",
+        "the-front",
+        "night-raid",
+    ]
+    assert [o.chapter for o in story.operations] == ["I", "I-II", "II", "III", "III"]
+    patrol, training, recon, front, raid = story.operations
+    assert front.plan is not None and [s.squadron for s in front.plan.squadrons] == ["devils", "slayers"]
+    assert raid.days_before == 0, "the party slips out on the front's day"
     assert raid.raid is not None and raid.raid.party == 7 and raid.plan is None
     assert patrol.plan is not None and patrol.plan.radio == "silence"
     assert [s.squadron for s in patrol.plan.squadrons] == ["devils"]
@@ -106,7 +114,7 @@ def test_a_new_campaign_puts_the_story_squadrons_on_their_carrier_in_drakens(sql
 def check_the_campaign_remembers_what_the_battles_say(store: Store, results: list[OperationResult]) -> None:
     """Every flown battle's summary, against the pilots, rosters, logbooks, airframes and intelligence."""
     [campaign] = rows(store, Campaign, name=NAME)
-    assert campaign.next_operation == len(results) == 4
+    assert campaign.next_operation == len(results) == 5
     operations = rows(store, Operation, campaign_id=campaign.id)
     assert all(o.state == "flown" and o.digest == r.digest for o, r in zip(operations, results, strict=True))
     pilots = {p.name: p for p in rows(store, Pilot, campaign_id=campaign.id)}
@@ -128,7 +136,11 @@ def check_the_campaign_remembers_what_the_battles_say(store: Store, results: lis
         assert len(lines) == len(summary["pilots"])
         for record in summary["pilots"]:
             line = lines[pilots[record["name"]].id]
-            assert (line.sorties, line.kills, line.photos) == (1, record["kills"], record["photos_returned"])
+            assert (line.sorties, line.kills, line.photos) == (
+                record["sorties"],
+                record["kills"],
+                record["photos_returned"],
+            )
             assert line.wounded == record["wounded"] and line.squadron_code == record["squadron"]
             assert line.seconds_flown > 0
             last_fate[record["name"]] = record["status"]
@@ -173,11 +185,13 @@ def check_the_raid_is_written_back(
 def test_the_story_campaign_runs_from_start_to_end_on_sqlite(sqlite_store: Store) -> None:
     results = fly_the_whole_story(sqlite_store)
     check_the_campaign_remembers_what_the_battles_say(sqlite_store, results)
-    patrol, training, recon, raid = results
+    patrol, training, recon, front, raid = results
     assert patrol.flew and not (patrol.killed or patrol.missing or patrol.captured), "chapter I: all land safely"
     assert training.interlude and training.day_after == training.flown_on_day + 120
     assert recon.flown_on_day == training.day_after + 7 and recon.day_after >= recon.flown_on_day + 3
-    assert raid.flown_on_day == recon.day_after + 3
+    assert front.flown_on_day == recon.day_after + 3 and front.flew
+    assert not set(front.flew) & set(recon.killed + recon.missing + recon.captured), "the lost stay lost"
+    assert raid.flown_on_day == front.day_after
     assert (raid.secret_kept is None) == (not recon.captured), "the raid goes for whoever the swarm took"
     history = campaign_history(sqlite_store, NAME)
     assert [h.operation.digest for h in history] == [r.digest for r in results]
@@ -321,26 +335,27 @@ def test_campaign_commands_refuse_in_one_line(tmp_path: Path) -> None:
 def test_a_player_flies_the_story_from_the_command_line(tmp_path: Path) -> None:
     db = str(tmp_path / "war.db")
     started = captainred("campaign", "new", NAME, "--db", db)
-    assert started.returncode == 0 and "4 operations" in started.stdout
+    assert started.returncode == 0 and "5 operations" in started.stdout
     planned = captainred("campaign", "plan", NAME, "--db", db, "-s", "devils:6", "--bingo", "250")
     assert planned.returncode == 0 and "devils: 6 aircraft" in planned.stdout, planned.stderr
     status = captainred("campaign", "status", NAME, "--db", db)
     assert status.returncode == 0 and "Captain Red" in status.stdout and "fifty-mile circuit" in status.stdout
-    flown = [captainred("campaign", "next", NAME, "--db", db) for _ in range(4)]
-    assert [f.returncode for f in flown] == [0, 0, 0, 0], [f.stderr for f in flown]
-    assert "The night raid (chapter III)" in flown[3].stdout
+    flown = [captainred("campaign", "next", NAME, "--db", db) for _ in range(5)]
+    assert [f.returncode for f in flown] == [0] * 5, [f.stderr for f in flown]
+    assert "The front (chapter III)" in flown[3].stdout
+    assert "The night raid (chapter III)" in flown[4].stdout
     assert "6 flew" in flown[0].stdout
     assert "Reconnaissance over Manhattan" in flown[2].stdout and "photos brought home" in flown[2].stdout
     over = captainred("campaign", "next", NAME, "--db", db)
     assert over.returncode == 2 and "is over" in over.stderr
     history = captainred("campaign", "history", NAME, "--db", db)
-    assert history.returncode == 0 and history.stdout.count("== ") == 4
+    assert history.returncode == 0 and history.stdout.count("== ") == 5
     out = tmp_path / "war.json"
     exported = captainred("campaign", "export", NAME, "--db", db, "-o", str(out))
     assert exported.returncode == 0, exported.stderr
     document = json.loads(out.read_text())
-    assert document["campaign"] == NAME and len(document["operations"]) == 4
-    assert [o["state"] for o in document["operations"]] == ["flown"] * 4
+    assert document["campaign"] == NAME and len(document["operations"]) == 5
+    assert [o["state"] for o in document["operations"]] == ["flown"] * 5
     assert "Intelligence" in captainred("campaign", "status", NAME, "--db", db).stdout
 
 

@@ -174,6 +174,8 @@ def test_the_swarm_pounds_the_front_and_the_batteries_and_fighters_bring_some_do
         batteries = [u for u in front.units if u.kind == "battery"]
         assert all(u.rounds_fired and u.rounds_fired > 0 for u in batteries)
         assert summary.sides.lgf.sorties > summary.sides.lgf.launched  # rearmed in the ship and back out
+    fronts = [summarize(r.log, scenario="front-small", seed=r.seed).front for r in fought]
+    assert fronts[0] != fronts[1], "two seeds, two days at the front"
 
 
 @pytest.mark.slow
@@ -380,3 +382,20 @@ def test_with_no_divert_fuel_nobody_diverts_and_the_deck_is_as_before(front_smal
     calm = variant({"doctrine": {"divert_fuel_kg": 0}, "timing": {"duration_s": "20 min"}})
     log = run_battles(calm, [1])[0].log
     assert not log.of_kind(EventKind.DIVERTED)
+
+
+@pytest.mark.slow
+def test_the_front_as_a_user_runs_it_pounds_the_line_relaunches_and_diverts(tmp_path: Path) -> None:
+    """`captainred run the-front`: thousands of LGFs in one battle; the line is pounded, the batteries
+    bring some down but do not stop the swarm, squadrons relaunch and some aircraft divert."""
+    out = tmp_path / "front.json"
+    ran = CliRunner().invoke(app, ["run", "the-front", "--seed", "1", "--json", str(out), "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    document = json.loads(out.read_text("utf-8"))
+    check_summary(document)
+    sides, front = document["sides"], document["front"]
+    assert sides["air_command"]["launched"] + sides["lgf"]["launched"] >= 5000
+    assert front["strength_left"] < 0.9 and front["positions_lost"] > 0
+    assert 0 < front["lgfs_down_by_batteries"] < front["lgfs_sent"] // 10
+    assert front["relaunches"] > 0 and front["diverted"] > 0
+    assert sides["air_command"]["sorties"] == sides["air_command"]["launched"] + front["relaunches"]

@@ -140,7 +140,7 @@ def record_battle(
                 pilot_id=pilot.id,
                 operation_id=row.id,
                 squadron_code=slot.squadron,
-                sorties=1,
+                sorties=record.sorties,
                 seconds_flown=round(fought.seconds_flown.get(craft, 0.0), 3),
                 kills=record.kills,
                 photos=record.photos_returned,

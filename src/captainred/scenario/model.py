@@ -387,8 +387,10 @@ class WavesSpec(Frozen):
     count: int = Field(ge=1, le=200, description="waves")
     size: int = Field(ge=1, le=20_000, description="LGFs in a wave")
     first_s: Duration = Field(default=0.0, ge=0, description="when the first wave leaves the ship")
-    every_s: Duration = Field(default=300.0, gt=0, description="between waves")
-    rearm_s: Duration = Field(default=600.0, gt=0, description="aboard the ship, between sorties")
+    every_s: Duration = Field(default=300.0, ge=10, description="between waves (at least 10 s: each is an event)")
+    rearm_s: Duration = Field(
+        default=600.0, ge=60, description="aboard the ship between sorties (at least a minute: each sortie is events)"
+    )
     fight_back_m: Length = Field(
         default=1500.0, ge=0, description="a pilot this close draws a striking LGF off the line to fight her"
     )
