@@ -1,6 +1,6 @@
 """The replay file: what a recorded battle holds, that recording changes nothing, and that a damaged,
 truncated or too-new file is refused with one clear line (docs/replay-format.md). Also the Tacview ACMI
-export, read back as a Tacview reader would."""
+export, read back as a Tacview reader would, and the front's units on the ground, strength and all."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from captainred.engine.world import Status
 from captainred.replay import FORMAT_VERSION, ReplayError, iter_replay, read_replay
 from captainred.replay.acmi import BATTERY_LAT_DEG, BATTERY_LON_DEG, export_acmi, to_geodetic
-from captainred.replay.format import CHUNK_HEAD, FILE_HEAD
+from captainred.replay.format import CHUNK_HEAD, FILE_HEAD, FRNT
 from captainred.report import summarize
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import run_battles
@@ -272,3 +272,106 @@ def test_a_raid_replay_holds_the_party_frame_by_frame_as_its_events_tell(record_
     with pytest.raises(ReplayError, match="party frames"):
         read_replay(tmp_path / "cut.crr")
     assert digest == replay.end["digest"]
+
+
+# ------------------------------------------------------------------------------------------- the front
+
+FRONT_SMALL = Path(__file__).parent / "scenarios" / "front-small.toml"
+
+
+@pytest.fixture(scope="module")
+def front_replay(record_replay, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    """A short, hard day at the front: front-small for a quarter of an hour, its positions and batteries
+    made weak enough (through catalog overrides, as `run --set` gives them) for the swarm to pound every
+    one of them into dust and break the front before the end."""
+    from captainred.scenario.loader import read_scenario_data
+    from captainred.scenario.overrides import resolve_with
+
+    data, _ = read_scenario_data(FRONT_SMALL)
+    hard_day = resolve_with(
+        data,
+        str(FRONT_SMALL),
+        [
+            (("timing", "duration_s"), "15 min", "test"),
+            (("catalog", "positions", "infantry position", "strength"), 3.0, "test"),
+            (("catalog", "batteries", "AA battery", "strength"), 2.0, "test"),
+        ],
+    )
+    raw, _ = record_replay(hard_day, 1, 2.0)
+    path = tmp_path_factory.mktemp("front") / "front.crr"
+    path.write_bytes(raw)
+    return path, raw
+
+
+def test_a_front_replay_names_each_unit_with_its_kind_place_and_full_strength(front_replay):
+    from captainred.engine.front import GROUND_ID_BASE, layout
+    from captainred.scenario.model import FrontSpec
+
+    replay = read_replay(front_replay[0])
+    front = replay.header["front"]
+    units = front["units"]
+    assert [u["name"] for u in units] == [f"position {k}" for k in (1, 2, 3, 4)] + ["battery 1", "battery 2"]
+    assert [u["kind"] for u in units] == ["position"] * 4 + ["battery"] * 2
+    assert [u["full_strength"] for u in units] == [3.0] * 4 + [2.0] * 2
+    assert front["positions"] == 4 and front["breaks_at"] == 0.5 and front["actor_base"] == GROUND_ID_BASE
+    assert front["bits"] == ["lost", "laying", "under_fire"]
+    spec = FrontSpec(line_m=front["line_m"], positions=4, position_type="infantry position", batteries=2)
+    x, y = layout(spec, tuple(replay.header["ship"]["centre_m"][:2]))
+    assert [u["x_m"] for u in units] == pytest.approx(x.tolist()) and [u["y_m"] for u in units] == pytest.approx(y)
+    # Every event of the front names a unit the header lists, by its actor, where the header puts it.
+    for _, _, kind, actor, _, position, details in replay.events():
+        if kind in ("pounded", "position_lost", "battery_silenced", "front_state"):
+            unit = units[actor - front["actor_base"]]
+            assert details["unit"] == unit["name"] and details["kind"] == unit["kind"]
+            assert position[:2] == pytest.approx([unit["x_m"], unit["y_m"]], abs=0.1)
+
+
+def test_the_fronts_strength_comes_back_as_the_battle_wore_it_down(front_replay):
+    replay = read_replay(front_replay[0])
+    fronts, events = replay.front, list(replay.events())
+    assert len(fronts) == replay.end["front_frames"] and 1 < len(fronts) < len(replay.frames)
+    frame_times = {f.time_s for f in replay.frames}
+    assert all(f.time_s in frame_times for f in fronts)  # sampled with the tracks, when anything changed
+    first = fronts[0]
+    assert first.time_s == 0.0 and first.strength.tolist() == [3.0] * 4 + [2.0] * 2 and not first.bits.any()
+    strength = np.array([f.strength for f in fronts])
+    assert (np.diff(strength, axis=0) <= 0).all() and (np.diff(strength, axis=0) < 0).any()
+    # Each unit is marked lost from the first sample after the event that says so, and not before.
+    for _, time_s, kind, actor, _, _, details in events:
+        if kind == "position_lost" or (kind == "battery_silenced" and details["reason"] == "destroyed"):
+            unit = actor - replay.header["front"]["actor_base"]
+            assert not any(f.has("lost")[unit] for f in fronts if f.time_s < time_s)
+            assert all(f.has("lost")[unit] and f.strength[unit] == 0 for f in fronts if f.time_s >= time_s)
+    broken_s = next(e[1] for e in events if e[2] == "front_broken")
+    assert [f.broken for f in fronts] == [f.time_s >= broken_s for f in fronts]
+    # The last sample is the front as the battle left it, as each unit's closing event tells it.
+    last = replay.front_at(replay.end["sim_seconds"])
+    assert last is fronts[-1] and replay.front_at(-1.0) is first
+    for _, _, kind, actor, _, _, details in events:
+        if kind == "front_state":
+            unit = actor - replay.header["front"]["actor_base"]
+            assert float(last.strength[unit]) == pytest.approx(details["strength_left"], abs=0.006)
+            assert bool(last.has("lost")[unit]) == details["lost"]
+    assert any(f.has("laying").any() for f in fronts) and any(f.has("under_fire").any() for f in fronts)
+
+
+def test_a_battle_without_a_front_records_nothing_of_one(skirmish_replay: tuple[Path, str]):
+    """So such a replay is byte for byte what it was before the front was recorded."""
+    data = skirmish_replay[0].read_bytes()
+    replay = read_replay(skirmish_replay[0])
+    assert "front" not in replay.header and "front_frames" not in replay.end and replay.front == []
+    assert FRNT not in {kind for kind, _, _ in chunk_offsets(data)}
+    assert replay.front_at(0.0) is None
+
+
+def test_a_front_chunk_dropped_or_damaged_is_refused(front_replay, tmp_path: Path):
+    data = front_replay[1]
+    _, start, length = next(c for c in chunk_offsets(data) if c[0] == FRNT)
+    with pytest.raises(ReplayError, match="front frames"):
+        read_bytes(data[:start] + data[start + length :], tmp_path)  # the END's count catches it
+    raw = bytearray(zlib.decompress(data[start + CHUNK_HEAD.size : start + length]))
+    struct.pack_into("<f", raw, 12, float("nan"))  # the first unit's strength
+    payload = zlib.compress(bytes(raw))
+    forged = CHUNK_HEAD.pack(FRNT, len(payload), zlib.crc32(payload)) + payload
+    with pytest.raises(ReplayError, match=r"chunk \d+ \(FRNT\): corrupt: a time or strength that is not a finite"):
+        read_bytes(data[:start] + forged + data[start + length :], tmp_path)

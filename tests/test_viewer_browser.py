@@ -1,7 +1,8 @@
 """The battle viewer in a real browser: Debian's Chromium driven by Playwright, against the real server and
 the built page. A user loads a replay, plays, scrubs, clicks an event and an aircraft; a damaged,
 truncated or too-new replay shows a clear error, never a blank page; a live battle streams in as it is
-fought. Screenshots land in out/screenshots/ for a person to look at."""
+fought; the front's units stand on the ground and their day is told in the feed. Screenshots land in
+out/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
@@ -365,6 +366,96 @@ def test_the_raid_shows_the_party_in_the_ruins_and_the_ship_inside_once_they_are
     viewer.wait("window.captainred.party() && !window.captainred.party().captiveHeld")
     # The panel follows on the next drawn frame.
     viewer.page.wait_for_function("() => document.getElementById('interior').textContent.includes('freed')")
+    assert viewer.errors == []
+
+
+# -------------------------------------------------------------------------------------------- the front
+
+FRONT_SMALL = Path(__file__).parent / "scenarios" / "front-small.toml"
+# The page's own GPU picking, restricted to the front's markers: the name of the unit drawn under a page pixel.
+PICK_GROUND = """([x, y]) => {
+  const r = document.getElementById('map').getBoundingClientRect();
+  const hit = window.captainred._deck.pickObject({x: x - r.left, y: y - r.top, radius: 3, layerIds: ['front-units']});
+  return hit && hit.object ? hit.object.name : null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def front_file(tmp_path_factory: pytest.TempPathFactory, record_replay) -> Path:
+    """A quarter of an hour of front-small with its units made weak (catalog overrides, as `run --set` gives
+    them): the swarm pounds every position into dust and the front breaks before the end."""
+    from captainred.scenario.loader import read_scenario_data
+    from captainred.scenario.overrides import resolve_with
+
+    data, _ = read_scenario_data(FRONT_SMALL)
+    hard_day = resolve_with(
+        data,
+        str(FRONT_SMALL),
+        [
+            (("timing", "duration_s"), "15 min", "test"),
+            (("catalog", "positions", "infantry position", "strength"), 3.0, "test"),
+            (("catalog", "batteries", "AA battery", "strength"), 2.0, "test"),
+        ],
+    )
+    path = tmp_path_factory.mktemp("replays") / "front.crr"
+    path.write_bytes(record_replay(hard_day, 1, 2.0)[0])
+    return path
+
+
+def test_the_front_is_drawn_on_the_ground_and_its_day_told_in_the_feed(open_viewer, front_file):
+    replay = read_replay(front_file)
+    front = replay.header["front"]
+    units, base = front["units"], front["actor_base"]
+    events = list(replay.events())
+    first_lost_s = min(e[1] for e in events if e[2] == "position_lost")
+    viewer = open_viewer(FileReplay(front_file))
+    # Before anything is lost: every unit drawn where it stands, each found by the page's own picking under
+    # the pixel it is drawn at, in the plan view and in 3-D.
+    viewer.call(f"setTime({first_lost_s - 20})")
+    viewer.wait(f"window.captainred.state.ground === {len(units)} && window.captainred.front().frame >= 0")
+    now = viewer.call("front()")
+    assert [u["name"] for u in now["units"]] == [u["name"] for u in units]
+    assert now["positionsLost"] == 0 and not now["broken"]
+    for view in ("2d", "3d"):
+        viewer.call(f"setView('{view}')")
+        viewer.frames_drawn(3)
+        for k, unit in enumerate(units):
+            x, y = viewer.call(f"screenPosition({base + k})")
+            assert viewer.page.evaluate(PICK_GROUND, [x, y]) == unit["name"], f"{unit['name']} in {view}"
+    viewer.shot("front-standing-3d")
+    viewer.call("setView('2d')")
+    # At the end: the lost positions and silenced batteries marked lost (still drawn, dimmed), the front broken,
+    # and the day's story in the feed.
+    viewer.call(f"setTime({replay.end['sim_seconds']})")
+    viewer.wait("window.captainred.front().broken")
+    after = viewer.call("front()")
+    lost = {e[3] - base for e in events if e[2] in ("position_lost", "battery_silenced")}
+    assert {k for k, u in enumerate(after["units"]) if u["lost"]} == lost
+    assert viewer.state()["ground"] == len(units)
+    viewer.page.wait_for_function("() => document.querySelector('#feed li.event[data-kind=\"front_broken\"]')")
+
+    def lines(kind: str) -> list[str]:
+        """The feed's lines of one kind of event, without their clock."""
+        texts = viewer.page.locator(f"#feed li.event[data-kind='{kind}']").all_inner_texts()
+        return [re.sub(r"^\d\d:\d\d:\d\d\s*", "", text).strip() for text in texts]
+
+    def told(kind: str) -> list[dict[str, Any]]:
+        return [e[6] for e in events if e[2] == kind]
+
+    broke = told("front_broken")[0]
+    assert lines("front_broken") == [
+        f"the front BROKEN: {broke['positions_lost']} of {broke['positions']} positions lost"
+    ]
+    assert lines("position_lost") == [f"{d['unit']} LOST: pounded into dust" for d in told("position_lost")]
+    silenced = told("battery_silenced")
+    assert [line.split(",")[0] for line in lines("battery_silenced")] == [
+        f"{d['unit']} {'SILENCED: destroyed' if d['reason'] == 'destroyed' else 'silenced: out of shells'}"
+        for d in silenced
+    ]
+    assert lines("swarm_wave")[0] == "mother ship wave 1 of the swarm leaves for the front: 60 LGFs"
+    by_flak = [e for e in events if e[2] == "destroyed" and e[6].get("cause") == "anti-aircraft fire"]
+    assert sum("brought down by anti-aircraft fire from battery" in line for line in lines("destroyed")) == len(by_flak)
+    viewer.shot("front-broken")
     assert viewer.errors == []
 
 

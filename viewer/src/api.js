@@ -6,6 +6,7 @@ import { clockText } from './feed.js';
 import { $, app, replay, state } from './app.js';
 import { fitTheatre, setView } from './views.js';
 import { partyNow } from './party.js';
+import { frontNow } from './front.js';
 
 // ---------------------------------------------------------------------------------------------
 // the automation API
@@ -54,6 +55,8 @@ export function installApi(hooks) {
   };
   /** A raid's party at the clock (phase, members, corridor, captive); null when the replay has none. */
   api.party = () => partyNow();
+  /** The front at the clock (each unit's strength, lost, laying, under fire; broken); null without one. */
+  api.front = () => frontNow();
   window.captainred = api;
   Object.defineProperty(api, '_deck', { get: () => app.deck, enumerable: false });
   return api;

@@ -9,7 +9,7 @@ export const $ = (id) => document.getElementById(id);
 export const state = {
   time_s: 0, playing: false, speed: 1, selected: null, frames: 0, events: 0, start_s: 0, end_s: 0,
   live: false, ended: false, error: null, craft: 0, visible: 0, ready: false, view: '2d', follow: false,
-  status: 'loading', title: '', bytes: 0,
+  status: 'loading', title: '', bytes: 0, ground: 0,
 };
 
 export const replay = new Replay('replay.crr');

@@ -9,12 +9,13 @@ export const FEED_KINDS = new Set([
   'net_raised', 'net_opened', 'net_closed', 'net_broken', 'salvo', 'breach', 'breach_sealed',
   'party_set_out', 'party_spotted', 'firefight_over', 'party_hit', 'patched', 'wall_collapse', 'at_rubble',
   'sprint', 'through_breach', 'stripped', 'left_outside', 'captive_found', 'secret_broken', 'captive_died',
-  'raid_over',
+  'raid_over', 'swarm_wave', 'pounded', 'position_lost', 'battery_silenced', 'front_broken', 'front_state',
 ]);
 const MAX_ITEMS = 1500;
 const LOUD = new Set([
   'kill', 'destroyed', 'crash', 'mayday', 'ditched', 'forced_landing', 'force_down', 'net_broken', 'breach', 'killed',
-  'struck_off', 'party_hit', 'wall_collapse', 'secret_broken', 'captive_died', 'stripped',
+  'struck_off', 'party_hit', 'wall_collapse', 'secret_broken', 'captive_died', 'stripped', 'position_lost',
+  'battery_silenced', 'front_broken',
 ]);
 
 export function clockText(t) {
@@ -54,6 +55,8 @@ export class Feed {
 
   name(id) {
     if (id === undefined || id === null || id < 0) return null;
+    const g = this.R.groundUnit(id);
+    if (g >= 0) return this.R.front.units[g].name;
     const k = this.R.byId?.get(id);
     const c = k === undefined ? null : this.R.craft[k];
     return c ? c.callsign || `craft ${id}` : `craft ${id}`;
@@ -97,6 +100,7 @@ export class Feed {
       case 'kill':
         return { who, text: `shoots down ${tgt ?? 'a target'}${d.weapon ? ` (${words(d.weapon)})` : ''}` };
       case 'destroyed':
+        if (d.cause === 'anti-aircraft fire') return { who, text: `brought down by anti-aircraft fire${d.battery ? ` from ${d.battery}` : ''}` };
         return { who, text: `destroyed${d.cause ? ` (${words(d.cause)})` : ''}` };
       case 'crash':
         return { who, text: `crashes${d.cause ? ` (${words(d.cause)})` : ''}` };
@@ -190,9 +194,41 @@ export class Feed {
         return { who: d.captive ?? 'the captive', text: 'dies in her cell' };
       case 'raid_over':
         return { who: 'the raid', text: `over: the captive ${d.captive}, her secret ${d.secret_kept ? 'kept' : 'broken'}` };
+      case 'swarm_wave':
+        return { who: 'mother ship', text: `wave ${d.wave ?? ''} of the swarm leaves${this.R.front ? ' for the front' : ''}${d.craft ? `: ${d.craft} LGFs` : ''}` };
+      case 'pounded':
+        return { who: d.unit ?? who, text: `pounded by blue fire: ${this.strengthLeft(e, d.strength_left)} left${this.garrison(d)}` };
+      case 'position_lost':
+        return { who: d.unit ?? who, text: 'LOST: pounded into dust' };
+      case 'battery_silenced':
+        return {
+          who: d.unit ?? who,
+          text: `${d.reason === 'out of shells' ? 'silenced: out of shells' : 'SILENCED: destroyed'}${d.kills !== undefined ? `, ${d.kills} LGFs brought down` : ''}`,
+        };
+      case 'front_broken':
+        return { who: 'the front', text: `BROKEN: ${d.positions_lost ?? '?'} of ${d.positions ?? '?'} positions lost` };
+      case 'front_state': {
+        const battery = d.kind === 'battery';
+        if (d.lost) return { who: d.unit ?? who, text: battery ? 'silenced at the end' : 'lost at the end' };
+        const tally = battery && d.kills !== undefined ? `, ${d.kills} LGFs down, ${d.shells_left ?? 0} shells left` : '';
+        return { who: d.unit ?? who, text: `holds at the end: ${this.strengthLeft(e, d.strength_left)}${this.garrison(d)}${tally}` };
+      }
       default:
         return { who, text: words(e.kind) };
     }
+  }
+
+  /** A unit's strength left, as a share of its full strength (from HEAD.front) where that is known. */
+  strengthLeft(e, left) {
+    const g = this.R.groundUnit(e.actor);
+    const full = g >= 0 ? this.R.front.units[g].full_strength : 0;
+    if (!Number.isFinite(+left)) return 'some strength';
+    return full > 0 ? `${Math.round((100 * left) / full)}% of its strength` : `strength ${left}`;
+  }
+
+  garrison(d) {
+    if (d.garrison === undefined) return '';
+    return `, ${d.garrison} ${d.kind === 'battery' ? 'of its crew' : 'men'} standing`;
   }
 
   li(k) {

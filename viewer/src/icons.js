@@ -1,5 +1,6 @@
 // The icon atlas, drawn once on a canvas: one aircraft silhouette per squadron colour, the LGF flying
-// wing, a generic aircraft and the carrier. Silhouettes point north (up); IconLayer rotates them.
+// wing, a generic aircraft and the carrier. Silhouettes point north (up); IconLayer rotates them. Then
+// masks the layers colour: a cross, a dot, and the front's markers (a position, a battery, a ring).
 
 const CELL = 64;
 const GUARDIAN = 'M32 4 L35.5 11 L36.5 24 L57 30 L57 35.5 L36.5 35.5 L35 47 L44 51.5 L44 56 L32 54.5 L20 56 L20 51.5 L29 47 L27.5 35.5 L7 35.5 L7 30 L27.5 24 L28.5 11 Z';
@@ -19,7 +20,7 @@ export function hexToRgb(hex, fallback = [200, 200, 200]) {
  */
 export function buildAtlas(squadrons) {
   const S = squadrons.length;
-  const cells = S + 5;
+  const cells = S + 8;
   const canvas = document.createElement('canvas');
   canvas.width = CELL * cells;
   canvas.height = CELL;
@@ -69,6 +70,24 @@ export function buildAtlas(squadrons) {
   g.arc((S + 4) * CELL + CELL / 2, CELL / 2, CELL / 2 - 4, 0, Math.PI * 2);
   g.fill();
   mapping.dot = { x: (S + 4) * CELL, y: 0, width: CELL, height: CELL, mask: true };
+  // the front: a position of the line (a dug-in bar with its parapet), a battery (a triangle, the sign of
+  // a gun pointing up), and a ring drawn around a unit that fires or is fired on (all masks)
+  g.fillStyle = '#fff';
+  g.fillRect((S + 5) * CELL + 6, 22, CELL - 12, 20);
+  g.clearRect((S + 5) * CELL + 12, 28, CELL - 24, 8);
+  g.fillRect((S + 5) * CELL + 12, 30, CELL - 24, 4);
+  mapping.position = { x: (S + 5) * CELL, y: 0, width: CELL, height: CELL, mask: true };
+  g.beginPath();
+  g.moveTo((S + 6) * CELL + CELL / 2, 8); g.lineTo((S + 6) * CELL + CELL - 8, CELL - 10); g.lineTo((S + 6) * CELL + 8, CELL - 10);
+  g.closePath();
+  g.fill();
+  mapping.battery = { x: (S + 6) * CELL, y: 0, width: CELL, height: CELL, mask: true };
+  g.strokeStyle = '#fff';
+  g.lineWidth = 5;
+  g.beginPath();
+  g.arc((S + 7) * CELL + CELL / 2, CELL / 2, CELL / 2 - 5, 0, Math.PI * 2);
+  g.stroke();
+  mapping.ring = { x: (S + 7) * CELL, y: 0, width: CELL, height: CELL, mask: true };
   // each class's frame in the atlas, [x, y, width, height], for SpriteLayer's getFrame
   const frames = classes.map((c) => {
     const m = mapping[c.icon];

@@ -1,5 +1,5 @@
-// What deck.gl draws: the terrain, the buildings (3-D), the mother ship, the net, the carriers, the
-// trails and the aircraft, built each tick from the scene's typed arrays; and, for many aircraft in
+// What deck.gl draws: the terrain, the buildings (3-D), the front on the ground, the mother ship, the
+// net, the carriers, the trails and the aircraft, built each tick from the scene's typed arrays; and, for many aircraft in
 // the plan view on a software renderer, their icons and trails stamped on the CPU instead (raster.js).
 
 import { COORDINATE_SYSTEM } from '@deck.gl/core';
@@ -8,6 +8,7 @@ import {
 } from '@deck.gl/layers';
 import { SpriteLayer, SegmentLayer } from './gl-layers.js';
 import { PixelCanvas, Stamps } from './raster.js';
+import { frontLayers } from './front.js';
 import { partyLayers } from './party.js';
 import { LOST_SHOW_S } from './replay.js';
 import { TRAIL_K } from './scene.js';
@@ -118,6 +119,7 @@ export function buildLayers() {
   if (three && buildings) {
     layers.push(new SegmentLayer({ ...common, id: 'buildings', data: buildings, topology: 'triangle-list' }));
   }
+  layers.push(...frontLayers(common, three));
   const ship = replay.head.ship;
   if (ship) {
     const base = three ? ship.centre_m[2] - ship.half_m[2] : 0;

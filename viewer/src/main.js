@@ -20,6 +20,7 @@ import {
 } from './views.js';
 import { buildLayers, drawRaster, raster } from './layers.js';
 import { drawSide, legend, pickSide, resizeSide, updateLabels, updateScale } from './overlays.js';
+import { groundPosition } from './front.js';
 
 // From this many aircraft on screen (plan view), on a software renderer only, icons and trails are
 // stamped on the CPU (see raster.js); a real GPU draws any number through deck.gl.
@@ -88,6 +89,10 @@ const sink = {
     }
     app.dirty = true;
   },
+  front(raw, n) {
+    replay.addFront(raw, n);
+    app.dirty = true;
+  },
   party(raw, n) {
     replay.addParty(raw, n);
     if (replay.partyFrames.length === 1 && !app.touched && replay.party) {
@@ -126,16 +131,18 @@ async function load() {
   }
 }
 
+/** Page pixels of an aircraft as drawn now, or of the front's unit an event's actor names; null if not drawn. */
 function screenPosition(id) {
   const scene = app.scene;
   if (!scene) return null;
   if (scene.time !== state.time_s || app.dirty) renderTick(performance.now(), true);
   const i = craftIndex(id);
   const j = i >= 0 ? scene.slot[i] : -1;
-  if (j < 0) return null;
+  const at = j >= 0 ? [scene.pos[j * 3], scene.pos[j * 3 + 1], state.view === '3d' ? scene.pos[j * 3 + 2] : 0] : i < 0 ? groundPosition(id) : null;
+  if (!at) return null;
   const vp = mainViewport();
   if (!vp) return null;
-  const [px, py] = vp.project([scene.pos[j * 3], scene.pos[j * 3 + 1], state.view === '3d' ? scene.pos[j * 3 + 2] : 0]);
+  const [px, py] = vp.project(at);
   const r = deck.getCanvas ? deck.getCanvas().getBoundingClientRect() : $('map').getBoundingClientRect();
   return [r.left + vp.x + px, r.top + vp.y + py];
 }

@@ -2,6 +2,7 @@
 // the map, the scale bar and the squadron legend.
 
 import { updateInterior } from './party.js';
+import { frontLabels } from './front.js';
 import { rgba, PixelCanvas } from './raster.js';
 import { FT, safeColour } from './scene.js';
 import { $, app, craftIndex, replay, selectedPos, state, viewState } from './app.js';
@@ -185,6 +186,7 @@ export function updateLabels() {
   };
   for (const el of labelEls.values()) el.dataset.used = '';
   for (const c of scene.carriers) place(label('c:' + c.name, c.name, 'carrier'), [c.x, c.y, three ? c.z : 0], 24);
+  for (const g of frontLabels()) place(label(g.key, g.text, 'ground'), g.at, 20);
   const sel = selectedPos();
   if (sel) {
     const c = replay.craft[craftIndex(state.selected)];
@@ -225,9 +227,13 @@ export function legend() {
     span.append(swatch, String(name ?? ''));
     return span;
   };
+  const front = replay.front
+    ? [row('position', null, 'ground-position'), ...(replay.front.units.some((u) => u.kind === 'battery') ? [row('AA battery', null, 'ground-battery')] : [])]
+    : [];
   el.replaceChildren(
     ...replay.squadrons.map((s) => row(s.name, safeColour(s.colour))),
     row('LGF', null, 'lgf'),
+    ...front,
   );
 }
 

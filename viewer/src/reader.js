@@ -6,7 +6,7 @@ import { crc32 } from './crc32.js';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = 'CRREPLAY';
-const KNOWN = new Set(['HEAD', 'TERR', 'EVNT', 'FRAM', 'PRTY', 'END ']);
+const KNOWN = new Set(['HEAD', 'TERR', 'EVNT', 'FRAM', 'PRTY', 'FRNT', 'END ']);
 const MAX_CHUNK = 1 << 30;
 
 export class ReplayError extends Error {}
@@ -59,7 +59,8 @@ const ascii = (b) => String.fromCharCode(...b);
 
 /**
  * Incremental parser. feed(bytes) as they come; finish() when the stream is over.
- * sink: {head(json), terrain(bytes), events(text), frame(bytes), end(json)}; each gets inflated payloads.
+ * sink: {head(json), terrain(bytes), events(text), frame(bytes), party?(bytes), front?(bytes), end(json)};
+ * each gets inflated payloads.
  */
 export class ReplayParser {
   constructor(sink, name = 'replay.crr') {
@@ -68,7 +69,7 @@ export class ReplayParser {
     this.q = new ByteQueue();
     this.gotPreamble = false;
     this.pending = null; // {kind, length, crc} of the chunk whose payload we wait for
-    this.counts = { HEAD: 0, TERR: 0, EVNT: 0, FRAM: 0, PRTY: 0, 'END ': 0 };
+    this.counts = { HEAD: 0, TERR: 0, EVNT: 0, FRAM: 0, PRTY: 0, FRNT: 0, 'END ': 0 };
     this.ended = false;
     this.bytes = 0;
     this.decoder = new TextDecoder('utf-8', { fatal: true });
@@ -156,6 +157,9 @@ export class ReplayParser {
         break;
       case 'PRTY':
         this.sink.party?.(raw, n);
+        break;
+      case 'FRNT':
+        this.sink.front?.(raw, n);
         break;
       case 'END ':
         this.ended = true;

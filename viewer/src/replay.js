@@ -36,6 +36,20 @@ class Grow {
   }
 }
 
+/** The index of the last time in `times` (a Grow, in order) at or before t; the first before the first; -1 if none. */
+function lastAtOrBefore(times, t) {
+  const a = times.a, n = times.n;
+  if (!n) return -1;
+  if (t < a[0]) return 0;
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a[mid] <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 export class Replay {
   constructor(name = 'replay.crr') {
     this.name = name;
@@ -58,6 +72,9 @@ export class Replay {
     this.party = null; // a raid's party on foot: HEAD.party, and its frames (small: kept decoded)
     this.partyTimes = new Grow(Float64Array);
     this.partyFrames = [];
+    this.front = null; // the army's front: HEAD.front, and its frames (one where anything changed)
+    this.frontTimes = new Grow(Float64Array);
+    this.frontFrames = [];
   }
 
   fail(msg) {
@@ -79,6 +96,15 @@ export class Replay {
     }
     this.head = h;
     this.party = h.party && Array.isArray(h.party.members) ? h.party : null;
+    this.front = h.front && Array.isArray(h.front.units) && h.front.units.length ? h.front : null;
+    if (this.front) {
+      for (const [k, u] of this.front.units.entries()) {
+        if (!u || !Number.isFinite(u.x_m) || !Number.isFinite(u.y_m) || !(u.full_strength > 0)) {
+          this.fail(`HEAD.front.units[${k}] has no place or full strength`);
+        }
+      }
+      this.frontBase = Number.isInteger(this.front.actor_base) ? this.front.actor_base : -1;
+    }
     this.craft = h.craft;
     this.n = h.craft.length;
     this.squadrons = Array.isArray(h.squadrons) ? h.squadrons : [];
@@ -220,16 +246,41 @@ export class Replay {
 
   /** The party's frame at (or just before) time t; null without a party. */
   partyAt(t) {
-    const a = this.partyTimes.a, n = this.partyTimes.n;
-    if (!n) return null;
-    let lo = 0, hi = n - 1;
-    if (t < a[0]) return this.partyFrames[0];
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (a[mid] <= t) lo = mid;
-      else hi = mid - 1;
+    const k = lastAtOrBefore(this.partyTimes, t);
+    return k < 0 ? null : this.partyFrames[k];
+  }
+
+  /** One FRNT chunk: time, units, flags (bit 0: broken); then each unit's strength (f32) and bits (u8). */
+  addFront(raw, n) {
+    if (!this.front) return;
+    const g = this.front.units.length;
+    if (raw.length !== 12 + 5 * g) this.fail(`FRNT #${n} is ${raw.length} bytes; ${g} units need ${12 + 5 * g}`);
+    if (raw.byteOffset % 8) raw = raw.slice();
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
+    const time = dv.getFloat64(0, true);
+    if (dv.getUint16(8, true) !== g) this.fail(`FRNT #${n} has ${dv.getUint16(8, true)} units, HEAD.front has ${g}`);
+    const at = raw.byteOffset + 12;
+    const strength = new Float32Array(raw.buffer.slice(at, at + 4 * g));
+    if (!Number.isFinite(time) || !strength.every((v) => Number.isFinite(v) && v >= 0)) {
+      this.fail(`FRNT #${n} holds a time or strength that is not a finite number (the file is damaged)`);
     }
-    return this.partyFrames[lo];
+    const k = this.frontTimes.n;
+    if (k > 0 && time < this.frontTimes.a[k - 1]) this.fail(`FRNT #${n} at ${time} s comes after one at ${this.frontTimes.a[k - 1]} s`);
+    this.frontTimes.push(time);
+    this.frontFrames.push({ index: k, time, broken: (raw[10] & 1) !== 0, strength, bits: new Uint8Array(raw.buffer.slice(at + 4 * g, at + 5 * g)) });
+  }
+
+  /** The front's frame at (or just before) time t; null without a front. */
+  frontAt(t) {
+    const k = lastAtOrBefore(this.frontTimes, t);
+    return k < 0 ? null : this.frontFrames[k];
+  }
+
+  /** The front's unit an event's actor names (its index in HEAD.front.units), or -1. */
+  groundUnit(actor) {
+    if (!this.front || this.frontBase < 0) return -1;
+    const k = actor - this.frontBase;
+    return k >= 0 && k < this.front.units.length ? k : -1;
   }
 
   remember(index, f) {
@@ -306,6 +357,9 @@ export class Replay {
     }
     if (typeof end.party_frames === 'number' && end.party_frames !== this.partyTimes.n) {
       this.fail(`the file is damaged or incomplete: END says ${end.party_frames} party frames but the file holds ${this.partyTimes.n}`);
+    }
+    if (typeof end.front_frames === 'number' && end.front_frames !== this.frontTimes.n) {
+      this.fail(`the file is damaged or incomplete: END says ${end.front_frames} front frames but the file holds ${this.frontTimes.n}`);
     }
     if (typeof end.frames === 'number' && end.frames !== this.frameCount) {
       this.fail(`the file is damaged or incomplete: END says ${end.frames} frames but the file holds ${this.frameCount}`);

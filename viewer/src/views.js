@@ -3,6 +3,7 @@
 
 import { OrthographicView, OrbitView } from '@deck.gl/core';
 import { buildingMesh } from './terrain.js';
+import { frontPoints } from './front.js';
 import { $, app, replay, state, viewState } from './app.js';
 
 const SEA = [11, 29, 49, 255];
@@ -68,6 +69,7 @@ function theatrePoints() {
   if (isl) pts.push([isl[0], isl[1]], [isl[2], isl[3]]);
   const ship = replay.head?.ship;
   if (ship) pts.push([ship.centre_m[0], ship.centre_m[1]]);
+  pts.push(...frontPoints());
   const scene = app.scene;
   if (scene) {
     if (scene.time !== state.time_s) scene.update(state.time_s);
@@ -88,18 +90,18 @@ export function midAltitude() {
   return lo <= hi ? (lo + hi) / 2 : 0;
 }
 
-/** Everything: the island, the ship, the fleet and every aircraft in the air. */
+/** Everything: the island, the ship, the front, the fleet and every aircraft in the air. */
 export function fitTheatre() {
   const b = boundsOf(theatrePoints());
   if (b) fitBounds(...b, 6000);
 }
 
-/** The aircraft in the air (and the carriers they fly from), for the opening view. */
+/** The aircraft in the air (and the carriers they fly from, and the front), for the opening view. */
 export function fitAction() {
   const scene = app.scene;
   if (!scene) return;
   scene.update(state.time_s);
-  const pts = [];
+  const pts = frontPoints();
   for (let j = 0; j < scene.count; j++) pts.push([scene.pos[j * 3], scene.pos[j * 3 + 1]]);
   for (const c of scene.carriers) pts.push([c.x, c.y]);
   const b = boundsOf(pts);
@@ -120,10 +122,16 @@ export function fitButton() {
 }
 
 let lastFrameNow = 0;
-/** Auto-framing: glide (while playing) or jump (when the clock jumps) to the box of the aircraft in the air. */
+/**
+ * Auto-framing: glide (while playing) or jump (when the clock jumps) to the box of the aircraft in the air
+ * (and of the front on the ground, which the day is about).
+ */
 export function frameAction(now, snap = false) {
   const s = app.scene, n = s.count, pos = s.pos;
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of frontPoints()) {
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
   for (let j = 0; j < n; j++) {
     const x = pos[j * 3], y = pos[j * 3 + 1];
     if (x < x0) x0 = x;

@@ -19,6 +19,7 @@ MAX_CRAFT = 100_000
 MAX_POINTS = 200_000  # a coastline's or a route's points
 MAX_SHAPE = 4096  # cells along either side of the terrain grid (Manhattan's is 2,200 by 401)
 MAX_ID = 2**31 - 1
+MAX_UNITS = 4096  # the front's units (a scenario holds at most 200 positions and 200 batteries)
 
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
@@ -102,6 +103,37 @@ class PartyInfo(_Chunk):
     bits: Names
 
 
+class FrontUnitInfo(_Chunk):
+    name: Name
+    kind: Literal["position", "battery"]
+    x_m: Finite
+    y_m: Finite
+    full_strength: Finite = Field(gt=0)
+    garrison: int = Field(default=0, ge=0)
+    guns: int = Field(default=0, ge=0)
+
+
+class FrontInfo(_Chunk):
+    line_m: Annotated[list[Point2], Field(min_length=2, max_length=2)]
+    positions: int = Field(ge=0)
+    breaks_at: Finite = Field(gt=0, le=1)
+    position_type: Text = ""
+    battery_type: Text | None = None
+    battery_range_m: Finite | None = Field(default=None, ge=0)
+    actor_base: int = Field(ge=0, le=MAX_ID)
+    units: Annotated[list[FrontUnitInfo], Field(min_length=1, max_length=MAX_UNITS)]
+    bits: Names
+
+    @model_validator(mode="after")
+    def _positions_first(self) -> FrontInfo:
+        kinds = [unit.kind for unit in self.units]
+        if kinds != ["position"] * self.positions + ["battery"] * (len(kinds) - self.positions):
+            raise ValueError(f"units: not {self.positions} positions followed by the batteries")
+        if self.actor_base + len(self.units) - 1 > MAX_ID:
+            raise ValueError("actor_base: the units' ids run past a craft id's range")
+        return self
+
+
 Column = Annotated[
     list[Any], Field(min_length=3, max_length=3)
 ]  # [name, type, count]: checked item by item in the header's own check
@@ -127,6 +159,7 @@ class HeaderInfo(_Chunk):
     state_bits: Annotated[list[Name], Field(max_length=8)] = Field(default_factory=list)
     frame_columns: Annotated[list[Column], Field(min_length=1, max_length=64)]
     party: PartyInfo | None = None
+    front: FrontInfo | None = None
 
     @model_validator(mode="after")
     def _references(self) -> HeaderInfo:
@@ -154,6 +187,7 @@ class EndInfo(_Chunk):
     events: int = Field(ge=0)
     frames: int = Field(ge=0)
     party_frames: int = Field(default=0, ge=0)
+    front_frames: int = Field(default=0, ge=0)
     sim_seconds: Finite = Field(ge=0)
     reason: Text = ""
 

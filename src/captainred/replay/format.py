@@ -9,6 +9,7 @@ log against the digest its last chunk records.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import struct
@@ -23,6 +24,16 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ValidationError
 
 from captainred.replay import contents
+from captainred.replay.ground import (
+    PARTY_HEAD,
+    FrontFrame,
+    PartyFrame,
+    decode_front,
+    decode_party,
+    encode_front,
+    encode_party,
+    front_bytes,
+)
 from captainred.scenario.bounded import InputLimitError, loads_json, open_without_waiting
 
 MAGIC = b"CRREPLAY"
@@ -33,16 +44,16 @@ CHUNK_HEAD = struct.Struct("<4sII")
 FRAME_HEAD = struct.Struct("<dIHH")
 FLEET_TAIL = struct.Struct("<fBBH")
 MAX_CHUNK_BYTES = 1 << 30  # a length beyond this is damage, not data
-# What each kind of chunk may inflate to (a FRAM or a PRTY is exactly as long as its header says; TERR as its
+# What each kind of chunk may inflate to (a FRAM, PRTY or FRNT is exactly as long as its header says; TERR as its
 # map's shape): a chunk of a few kilobytes that would inflate past its kind's limit is refused unread.
 MAX_HEAD_BYTES = 64 << 20
 MAX_EVENTS_BYTES = 16 << 20  # a sample's events: a swarm of 20,000 launching at once is a few megabytes
 MAX_END_BYTES = 64 << 10
 
 HEAD, TERR, EVNT, FRAM, END = b"HEAD", b"TERR", b"EVNT", b"FRAM", b"END "
-PRTY = b"PRTY"  # a raid's party on foot, after its frame (version 1 readers that predate it skip it)
-PARTY_HEAD = struct.Struct("<dBBHf")  # time, phase, captive bits, members, corridor metres
-PARTY_BITS = ("alive", "wounded", "bleeding", "stripped", "inside", "left_outside", "came_out")
+# Additions within version 1 (a reader that predates one skips it, as it skips any kind it does not know):
+PRTY = b"PRTY"  # a raid's party on foot, after its frame
+FRNT = b"FRNT"  # the front's units on the ground, after its frame when any of them changed
 
 DTYPES: dict[str, np.dtype[Any]] = {"f32": np.dtype("<f4"), "u16": np.dtype("<u2"), "u8": np.dtype("u1")}
 
@@ -164,50 +175,6 @@ def decode_frame(
     return Frame(float(time_s), out, carriers, float(strength), bool(up), bool(parted))
 
 
-@dataclass(frozen=True)
-class PartyFrame:
-    """A raid's party at one moment: where each member is and how she is, and where the party has got to."""
-
-    time_s: float
-    phase: int
-    captive_held: bool
-    secret_broken: bool
-    corridor_m: float
-    x_m: NDArray[np.float32]
-    y_m: NDArray[np.float32]
-    bits: NDArray[np.uint8]  # PARTY_BITS, one bit each
-
-    def has(self, bit: str) -> NDArray[np.bool_]:
-        on: NDArray[np.bool_] = (self.bits >> np.uint8(PARTY_BITS.index(bit))) & 1 > 0
-        return on
-
-
-def encode_party(frame: PartyFrame) -> bytes:
-    captive = int(frame.captive_held) | int(frame.secret_broken) << 1
-    n = len(frame.x_m)
-    head = PARTY_HEAD.pack(frame.time_s, frame.phase, captive, n, frame.corridor_m)
-    raw = np.asarray(frame.x_m, "<f4").tobytes() + np.asarray(frame.y_m, "<f4").tobytes()
-    return head + raw + np.asarray(frame.bits, "u1").tobytes()
-
-
-def decode_party(raw: bytes, members: int, phases: int = 256) -> PartyFrame:
-    """One PRTY payload. Raises ValueError (with the reason) if it does not add up."""
-    if len(raw) < PARTY_HEAD.size:
-        raise ValueError("party frame shorter than its head")
-    time_s, phase, captive, n, corridor = PARTY_HEAD.unpack_from(raw)
-    if n != members or len(raw) != PARTY_HEAD.size + 9 * n:
-        raise ValueError(f"party frame of {len(raw)} bytes for {n} members, the header lists {members}")
-    if phase >= phases:
-        raise ValueError(f"party phase {phase}, past the {phases} phases the header names")
-    at = PARTY_HEAD.size
-    x = np.frombuffer(raw, "<f4", n, at)
-    y = np.frombuffer(raw, "<f4", n, at + 4 * n)
-    if not (np.isfinite(time_s) and np.isfinite(corridor) and np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("a time or position that is not a finite number")
-    bits = np.frombuffer(raw, "u1", n, at + 8 * n)
-    return PartyFrame(float(time_s), int(phase), bool(captive & 1), bool(captive & 2), float(corridor), x, y, bits)
-
-
 # ------------------------------------------------------------------------------------------------ writer
 
 
@@ -221,6 +188,7 @@ class ReplayWriter:
         self.events = 0
         self.frames = 0
         self.party_frames = 0
+        self.front_frames = 0
         self._headed = False
         self._ended = False
         sink.write(FILE_HEAD.pack(MAGIC, FORMAT_VERSION, 0))
@@ -255,6 +223,10 @@ class ReplayWriter:
         self.party_frames += 1
         self._chunk(PRTY, encode_party(frame))
 
+    def front(self, frame: FrontFrame) -> None:
+        self.front_frames += 1
+        self._chunk(FRNT, encode_front(frame))
+
     def end(self, sim_seconds: float, reason: str) -> str:
         """Write the closing chunk (the digest of every event line written) and return the digest."""
         digest = self._digest.hexdigest()
@@ -263,6 +235,7 @@ class ReplayWriter:
             "events": self.events,
             "frames": self.frames,
             **({"party_frames": self.party_frames} if self.party_frames else {}),
+            **({"front_frames": self.front_frames} if self.front_frames else {}),
             "sim_seconds": round(sim_seconds, 3),
             "reason": reason,
         }
@@ -371,12 +344,20 @@ class Replay:
     end: dict[str, Any]
     source: str = ""
     party: list[PartyFrame] = field(default_factory=list)  # a raid's party on foot, frame by frame
+    front: list[FrontFrame] = field(default_factory=list)  # the front, at each frame where it changed
     craft_index: dict[int, int] = field(default_factory=dict)  # craft id -> column row
 
     def events(self) -> Iterator[list[Any]]:
         """Each event as its canonical array: [tick, time_s, kind, actor, target, [x, y, z], details]."""
         for line in self.event_lines:
             yield json.loads(line)
+
+    def front_at(self, time_s: float) -> FrontFrame | None:
+        """The front as it stood at `time_s`: the last front frame at or before it (the first, before the
+        first); None for a battle without a front."""
+        if not self.front:
+            return None
+        return self.front[max(0, bisect.bisect_right(self.front, time_s, key=lambda f: f.time_s) - 1)]
 
 
 def _json(chunk: Chunk, source: str, what: str, model: type[BaseModel]) -> dict[str, Any]:
@@ -425,6 +406,9 @@ def _chunk_limit(header: dict[str, Any] | None, columns: Sequence[tuple[str, str
         if kind == PRTY:
             party = header.get("party")
             return PARTY_HEAD.size + 9 * len(party["members"]) if party else None
+        if kind == FRNT:
+            front = header.get("front")
+            return front_bytes(len(front["units"])) if front else None
         if kind == END:
             return MAX_END_BYTES
         return None  # a kind this reader does not know: skipped, never inflated
@@ -450,13 +434,15 @@ def _check_events(text: str, source: str, where: str) -> list[str]:
 
 def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
     """Read a replay as a stream: ("head", dict), ("terrain", array), ("events", [line]), ("frame",
-    Frame) and finally ("end", dict), each checked as it comes; raises ReplayError at the first fault."""
+    Frame), ("party", PartyFrame), ("front", FrontFrame) and finally ("end", dict), each checked as it
+    comes; raises ReplayError at the first fault."""
     header: dict[str, Any] | None = None
     columns: list[tuple[str, str, int]] = []
     codes: dict[str, int] = {}
     ended = False
     last_time = -np.inf
-    frames = events = party_frames = 0
+    frames = events = party_frames = front_frames = 0
+    last_front_time = -np.inf
     terrain = False
 
     def limit(kind: bytes) -> int | None:
@@ -505,14 +491,24 @@ def iter_replay(stream: BinaryIO, source: str) -> Iterator[tuple[str, Any]]:
                 raise ReplayError(source, where, f"corrupt: {exc}") from None
             party_frames += 1
             yield "party", party
+        elif chunk.kind == FRNT and header.get("front"):
+            try:
+                front = decode_front(chunk.raw, len(header["front"]["units"]))
+            except ValueError as exc:
+                raise ReplayError(source, where, f"corrupt: {exc}") from None
+            if front.time_s < last_front_time:
+                raise ReplayError(
+                    source, where, f"corrupt: front frame at {front.time_s} s comes after {last_front_time} s"
+                )
+            last_front_time = front.time_s
+            front_frames += 1
+            yield "front", front
         elif chunk.kind == END:
             end = _json(chunk, source, "END", contents.EndInfo)
-            if end.get("party_frames", 0) != party_frames:
-                raise ReplayError(
-                    source,
-                    where,
-                    f"corrupt: {party_frames} party frames read, the end records {end.get('party_frames', 0)}",
-                )
+            for what, read in (("party", party_frames), ("front", front_frames)):
+                recorded = end.get(f"{what}_frames", 0)
+                if recorded != read:
+                    raise ReplayError(source, where, f"corrupt: {read} {what} frames read, the end records {recorded}")
             # A chunk whose kind was damaged reads as an unknown kind and is skipped: the counts catch it.
             if end.get("frames") != frames or end.get("events") != events:
                 raise ReplayError(
@@ -572,6 +568,7 @@ def read_replay(path: str | Path) -> Replay:
     lines: list[str] = []
     frames: list[Frame] = []
     party: list[PartyFrame] = []
+    front: list[FrontFrame] = []
     end: dict[str, Any] = {}
     digest = hashlib.sha256()
     with stream:
@@ -588,9 +585,11 @@ def read_replay(path: str | Path) -> Replay:
                 frames.append(value)
             elif kind == "party":
                 party.append(value)
+            elif kind == "front":
+                front.append(value)
             else:
                 end = value
     if end.get("digest") != digest.hexdigest() or end.get("events") != len(lines):
         raise ReplayError(source, "end.digest", "corrupt: the events do not match the digest recorded at the end")
     craft_index = {int(c["id"]): i for i, c in enumerate(header["craft"])}
-    return Replay(header, heights, lines, frames, end, source, party=party, craft_index=craft_index)
+    return Replay(header, heights, lines, frames, end, source, party=party, front=front, craft_index=craft_index)

@@ -2,8 +2,9 @@
 
 A `Recorder` is a step observer (the `progress` callback of `run_battles`): after each step it copies
 the new events of its battle and, every `every_s` seconds of sim time, samples its battle's rows into a
-frame. It only reads the World (the sampled tracks DESIGN.md allows the replay), so a recorded battle
-has the same event log, digest and all, as an unrecorded one.
+frame (and a raid's party, and the front's units when any of them changed since the last sample). It
+only reads the World (the sampled tracks DESIGN.md allows the replay), so a recorded battle has the same
+event log, digest and all, as an unrecorded one.
 """
 
 from __future__ import annotations
@@ -14,17 +15,11 @@ import numpy as np
 
 from captainred import __version__
 from captainred.doctrine.modes import Mode
+from captainred.engine.front import GROUND_ID_BASE, Unit
 from captainred.engine.party import Phase
 from captainred.engine.world import SUBSYSTEM_NAMES, Status, World
-from captainred.replay.format import (
-    FORMAT_VERSION,
-    FRAME_COLUMNS,
-    PARTY_BITS,
-    STATE_BITS,
-    Frame,
-    PartyFrame,
-    ReplayWriter,
-)
+from captainred.replay.format import FORMAT_VERSION, FRAME_COLUMNS, STATE_BITS, Frame, ReplayWriter
+from captainred.replay.ground import FRONT_BITS, PARTY_BITS, FrontFrame, PartyFrame
 from captainred.scenario.sides import side_name
 from captainred.simulation import Simulation
 
@@ -107,6 +102,7 @@ def replay_header(world: World, battle: int, every_s: float) -> dict[str, Any]:
         "state_bits": list(STATE_BITS),
         "frame_columns": [list(c) for c in FRAME_COLUMNS],
         **({"party": _party_header(world)} if world.party is not None else {}),
+        **({"front": _front_header(world, battle)} if world.front is not None else {}),
     }
 
 
@@ -135,6 +131,70 @@ def _party_header(world: World) -> dict[str, Any]:
         "phases": [p.name.lower() for p in Phase],
         "bits": list(PARTY_BITS),
     }
+
+
+def _front_header(world: World, battle: int) -> dict[str, Any]:
+    """The front's units for the viewer, in the order of every FRNT chunk (positions along the line, then
+    the batteries), and how to name them from an event's actor."""
+    front = world.front
+    assert front is not None
+    spec = front.spec
+    u = front.units_of(battle)
+    battery = front.battery_type
+    return {
+        "line_m": [[float(x), float(y)] for x, y in spec.line_m],
+        "positions": spec.positions,
+        "breaks_at": spec.breaks_at,
+        "position_type": spec.position_type,
+        "battery_type": spec.battery_type if battery is not None else None,
+        "battery_range_m": battery.range_m if battery is not None else None,
+        "actor_base": GROUND_ID_BASE,
+        "units": [
+            {
+                "name": front.names[i],
+                "kind": "battery" if kind == Unit.BATTERY else "position",
+                "x_m": round(float(x), 1),
+                "y_m": round(float(y), 1),
+                "full_strength": float(full),
+                "garrison": int(garrison),
+                "guns": int(guns),
+            }
+            for i, (kind, x, y, full, garrison, guns) in enumerate(
+                zip(
+                    front.kind[u],
+                    front.x_m[u],
+                    front.y_m[u],
+                    front.full_strength[u],
+                    front.garrison[u],
+                    front.guns[u],
+                    strict=True,
+                )
+            )
+        ],
+        "bits": list(FRONT_BITS),
+    }
+
+
+def sample_front(world: World, battle: int) -> FrontFrame:
+    """The front's units in one battle, now: strength left, lost, a battery laying its guns, and a unit
+    under the swarm's blue fire this moment."""
+    front = world.front
+    assert front is not None
+    u = front.units_of(battle)
+    r = world.rows_of(battle)
+    striking = (world.status[r] == Status.AIRBORNE) & (world.mode[r] == Mode.STRIKE) & world.firing[r]
+    targets = world.strike_at[r][striking & (world.strike_at[r] >= 0)]
+    under_fire = np.zeros(front.g, dtype=bool)
+    under_fire[targets[targets < front.g]] = True
+    bits = np.zeros(front.g, dtype=np.uint8)
+    for bit, on in enumerate((front.lost[u], front.laying_on[u] >= 0, under_fire)):
+        bits |= on.astype(np.uint8) << np.uint8(bit)
+    return FrontFrame(
+        time_s=float(world.time_s[battle]),
+        broken=bool(np.isfinite(front.broken_s[battle])),
+        strength=front.strength[u].astype(np.float32),
+        bits=bits,
+    )
 
 
 def sample_party(world: World, battle: int) -> PartyFrame:
@@ -218,6 +278,7 @@ class Recorder:
         self.writer, self.every_s, self.battle = writer, every_s, battle
         self._logged = 0
         self._next_s = 0.0
+        self._front: FrontFrame | None = None  # the front as last written
         self.started = False
         self.finished = False
 
@@ -236,6 +297,11 @@ class Recorder:
         self.writer.frame(sample_frame(world, self.battle))
         if world.party is not None:
             self.writer.party(sample_party(world, self.battle))
+        if world.front is not None:
+            front = sample_front(world, self.battle)
+            if not front.same_state(self._front):
+                self.writer.front(front)
+                self._front = front
         self._next_s = float(world.time_s[self.battle]) + self.every_s
 
     def __call__(self, sim: Simulation) -> None:
