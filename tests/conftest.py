@@ -113,3 +113,23 @@ def _record_replay(resolved: ResolvedScenario, seed: int, every_s: float = 0.5) 
 def record_replay() -> Callable[..., tuple[bytes, str]]:
     """Fight a battle with the replay recorder on: (the replay's bytes, the battle's digest)."""
     return _record_replay
+
+
+def hard_front_day() -> ResolvedScenario:
+    """A short, hard day at the front: front-small for a quarter of an hour, its positions and batteries
+    made weak enough (catalog overrides, as `run --set` gives them) for the swarm to pound every one of
+    them into dust and break the front before the end."""
+    from captainred.scenario.loader import read_scenario_data
+    from captainred.scenario.overrides import resolve_with
+
+    front_small = SCENARIOS / "front-small.toml"
+    data, _ = read_scenario_data(front_small)
+    return resolve_with(
+        data,
+        str(front_small),
+        [
+            (("timing", "duration_s"), "15 min", "test"),
+            (("catalog", "positions", "infantry position", "strength"), 3.0, "test"),
+            (("catalog", "batteries", "AA battery", "strength"), 2.0, "test"),
+        ],
+    )

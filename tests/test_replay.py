@@ -22,6 +22,7 @@ from captainred.replay.format import CHUNK_HEAD, FILE_HEAD, FRNT
 from captainred.report import summarize
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import run_battles
+from conftest import hard_front_day
 
 
 @pytest.fixture(scope="module")
@@ -276,27 +277,13 @@ def test_a_raid_replay_holds_the_party_frame_by_frame_as_its_events_tell(record_
 
 # ------------------------------------------------------------------------------------------- the front
 
-FRONT_SMALL = Path(__file__).parent / "scenarios" / "front-small.toml"
-
 
 @pytest.fixture(scope="module")
 def front_replay(record_replay, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     """A short, hard day at the front: front-small for a quarter of an hour, its positions and batteries
     made weak enough (through catalog overrides, as `run --set` gives them) for the swarm to pound every
     one of them into dust and break the front before the end."""
-    from captainred.scenario.loader import read_scenario_data
-    from captainred.scenario.overrides import resolve_with
-
-    data, _ = read_scenario_data(FRONT_SMALL)
-    hard_day = resolve_with(
-        data,
-        str(FRONT_SMALL),
-        [
-            (("timing", "duration_s"), "15 min", "test"),
-            (("catalog", "positions", "infantry position", "strength"), 3.0, "test"),
-            (("catalog", "batteries", "AA battery", "strength"), 2.0, "test"),
-        ],
-    )
+    hard_day = hard_front_day()
     raw, _ = record_replay(hard_day, 1, 2.0)
     path = tmp_path_factory.mktemp("front") / "front.crr"
     path.write_bytes(raw)

@@ -23,6 +23,7 @@ from captainred.replay.record import Recorder
 from captainred.replay.server import FileReplay, LiveReplay, ReplaySource, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import run_battles
+from conftest import hard_front_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("built_viewer")]
 
@@ -371,7 +372,6 @@ def test_the_raid_shows_the_party_in_the_ruins_and_the_ship_inside_once_they_are
 
 # -------------------------------------------------------------------------------------------- the front
 
-FRONT_SMALL = Path(__file__).parent / "scenarios" / "front-small.toml"
 # The page's own GPU picking, restricted to the front's markers: the name of the unit drawn under a page pixel.
 PICK_GROUND = """([x, y]) => {
   const r = document.getElementById('map').getBoundingClientRect();
@@ -384,19 +384,7 @@ PICK_GROUND = """([x, y]) => {
 def front_file(tmp_path_factory: pytest.TempPathFactory, record_replay) -> Path:
     """A quarter of an hour of front-small with its units made weak (catalog overrides, as `run --set` gives
     them): the swarm pounds every position into dust and the front breaks before the end."""
-    from captainred.scenario.loader import read_scenario_data
-    from captainred.scenario.overrides import resolve_with
-
-    data, _ = read_scenario_data(FRONT_SMALL)
-    hard_day = resolve_with(
-        data,
-        str(FRONT_SMALL),
-        [
-            (("timing", "duration_s"), "15 min", "test"),
-            (("catalog", "positions", "infantry position", "strength"), 3.0, "test"),
-            (("catalog", "batteries", "AA battery", "strength"), 2.0, "test"),
-        ],
-    )
+    hard_day = hard_front_day()
     path = tmp_path_factory.mktemp("replays") / "front.crr"
     path.write_bytes(record_replay(hard_day, 1, 2.0)[0])
     return path
