@@ -27,6 +27,7 @@ from captainred.scenario import load_scenario
 from captainred.scenario.errors import ScenarioError
 from captainred.scenario.loader import read_scenario_data, resolve
 from captainred.scenario.model import FrontSpec, ResolvedScenario
+from captainred.scenario.overrides import resolve_with
 from captainred.simulation import BattleResult, Simulation, run_battles
 from captainred.sweep import Sweep, SweepFolder, plan_sweep
 from captainred.sweep.backends import InProcess
@@ -399,3 +400,18 @@ def test_the_front_as_a_user_runs_it_pounds_the_line_relaunches_and_diverts(tmp_
     assert 0 < front["lgfs_down_by_batteries"] < front["lgfs_sent"] // 10
     assert front["relaunches"] > 0 and front["diverted"] > 0
     assert sides["air_command"]["sorties"] == sides["air_command"]["launched"] + front["relaunches"]
+
+
+@pytest.mark.slow
+def test_a_damaged_aircraft_whose_hangar_is_full_diverts_rather_than_being_struck_off() -> None:
+    data, _ = read_scenario_data(FRONT_SMALL)
+    one_bay = resolve_with(data, "one-bay", [(("catalog", "carriers", "Odysseus", "hangar_capacity"), 1, "test")])
+    log = run_battles(one_bay, [1])[0].log
+    full = [e for e in log.of_kind(EventKind.DIVERTED) if e.details["reason"] == "hangar full"]
+    assert full, "nobody came home damaged to a full hangar"
+    assert len(log.of_kind(EventKind.GROUNDED)) <= 1 and not log.of_kind(EventKind.STRUCK_OFF)
+    for event in full:  # she needed the hangar: her aircraft was damaged, whatever her fuel
+        landed = [
+            e for e in log if e.actor == event.actor and e.kind is EventKind.RECOVERED and e.time_s > event.time_s
+        ]
+        assert landed and landed[0].details.get("at") == "the camp"

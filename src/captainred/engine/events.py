@@ -58,9 +58,9 @@ class EventKind(StrEnum):
     GROUNDED = "grounded"  # struck below for repairs; details: carrier, hours (of repair work)
     REPAIRED = "repaired"  # out of the hangar, READY again; details: carrier, hours (since the wire)
     STRUCK_OFF = "struck_off"  # beyond repair (or no room below); details: carrier, reason
-    DIVERTED = "diverted"  # her deck foul, she makes for another deck or the camp's runway; details:
-    #   carrier (her own), to, fuel_kg. She lands there (RECOVERED with that carrier, or at: the camp) and
-    #   stays for the day.
+    DIVERTED = "diverted"  # her deck foul or her hangar full, she makes for another deck or the camp's
+    #   runway; details: carrier (her own), to, reason (deck foul, hangar full), fuel_kg. She lands there
+    #   (RECOVERED with that carrier, or at: the camp) and stays for the day.
     SICK_BAY = "sick_bay"  # the pilot came back wounded; details: carrier, pilot, days
     NET_RAISED = "net_raised"  # the net over the fleet, at the start; details: radius_m, strength_t
     NET_OPENED = "net_opened"  # it parts for aircraft to file through; details: bearing_deg, gap_m, reason

@@ -305,21 +305,28 @@ class CarrierDeck:
         return deck
 
     def _divert(self, w: World, rows: I64) -> None:
-        """Diverting: a pilot in her own carrier's pattern whose deck is foul (a launch under way, or the
-        last landing still being cleared) and whose fuel is below `doctrine.divert_fuel_kg` makes for the
-        nearest other carrier of the fleet whose deck is clear, else the camp's runway, and lands there."""
+        """Diverting: a pilot in her own carrier's pattern makes for the nearest other carrier of the fleet
+        whose deck is clear, else the camp's runway, and lands there, when her deck is foul (a launch under
+        way, or the last landing still being cleared) and her fuel is below `doctrine.divert_fuel_kg`, or
+        when it is full (her aircraft needs the hangar, and the hangar has no room: she would be struck
+        off). Only a scenario with a divert fuel diverts at all."""
         limit = w.plan.doctrine.divert_fuel_kg
         if limit <= 0:
             return
-        rows = rows[(w.divert_to[rows] < 0) & (w.fuel_kg[rows] < limit) & w.fuel_limited[rows]]
-        if not len(rows):
-            return
+        rows = rows[w.divert_to[rows] < 0]
         b, c = w.battle[rows], w.home_carrier[rows]
         now = w.time_s[b]
         near = np.hypot(w.x_m[rows] - w.carrier_xy[b, c, 0], w.y_m[rows] - w.carrier_xy[b, c, 1]) < DIVERT_DECISION_M
-        foul = (w.deck_free_s[b, c] > now) | np.isfinite(w.all_clear_s[b, c])
+        rows, b, c, now = rows[near], b[near], c[near], now[near]
+        if not len(rows):
+            return
+        short = (w.fuel_kg[rows] < limit) & w.fuel_limited[rows]
+        foul = short & ((w.deck_free_s[b, c] > now) | np.isfinite(w.all_clear_s[b, c]))
+        needs_hangar = repair_hours(w.health[rows]) >= GROUNDED_MIN_HOURS
+        full = needs_hangar & (self._below(w)[b, c] >= self.hangar_capacity[c])
         camp = w.front.camp_xy if w.front is not None and w.front.camp is not None else None
-        for row in rows[near & foul].tolist():
+        why = dict(zip(rows[full].tolist(), ["hangar full"] * int(full.sum()), strict=True))
+        for row in rows[foul | full].tolist():
             battle, home = int(w.battle[row]), int(w.home_carrier[row])
             t = float(w.time_s[battle])
             clear = [
@@ -336,8 +343,23 @@ class CarrierDeck:
             else:
                 continue
             w.divert_to[row] = to
-            emit(w, row, EventKind.DIVERTED, carrier=self.names[home], to=name, fuel_kg=float(w.fuel_kg[row]))
-            start_call(w, row, f"{w.callsigns[row]}, deck's foul, diverting to {name}.")
+            reason = why.get(row, "deck foul")
+            fuel = float(w.fuel_kg[row])
+            emit(w, row, EventKind.DIVERTED, carrier=self.names[home], to=name, reason=reason, fuel_kg=fuel)
+            start_call(
+                w,
+                row,
+                f"{w.callsigns[row]}, {'no room below' if why.get(row) else 'deck is foul'}, diverting to {name}.",
+            )
+
+    def _below(self, w: World) -> I64:
+        """(battles, carriers): aircraft of each carrier in its hangar now."""
+        ours = self.ours
+        below = ours[(w.deck_place[ours] == DeckPlace.HANGAR) & (w.status[ours] == Status.RETURNED)]
+        counts: I64 = np.bincount(self.key[below], minlength=w.n_battles * self.n_carriers).reshape(
+            w.n_battles, self.n_carriers
+        )
+        return counts
 
     def _land_at_camp(self, w: World, rows: I64) -> None:
         """Down on the camp's runway (no wires: a strip long enough for a Guardian): she stays there for
