@@ -1,16 +1,24 @@
-"""How smoothly the browser viewer plays: frames per second with 1,000 and 10,000 aircraft on screen, in
-Debian's headless Chromium (software WebGL), over the real server and the built page.
+"""How smoothly the browser viewer plays a real battle of thousands: frames per second in the plan and the
+3-D views while it plays `the-front` (5,324 craft, waves of LGFs over the army's line), in Debian's headless
+Chromium (software WebGL), over the real server and the built page.
 
 Run by hand (`make bench` runs it too; not part of the test suite):
 
-    .venv/bin/python benchmarks/bench_viewer.py                  # 1k and 10k craft, plan and 3-D views
-    .venv/bin/python benchmarks/bench_viewer.py --craft 10000 --seconds 5 --out viewer.json
+    .venv/bin/python benchmarks/bench_viewer.py                          # records the-front (~1.5 min), then measures
+    .venv/bin/python benchmarks/bench_viewer.py --replay /tmp/front.crr  # plays that file (records it there if missing)
+    .venv/bin/python benchmarks/bench_viewer.py --replay /tmp/front.crr --static OTHER/static  # another build
+    .venv/bin/python benchmarks/bench_viewer.py --quick                  # smoke check: small front, 500 synthetic
 
-The replay is synthetic — the engine does not fight 10,000-aircraft battles over one city — but it is a
-real replay in the real format: every craft airborne over Manhattan for a minute, circling at its own
-radius, speed and altitude, squadron colours and LGFs mixed, with radio traffic in the feed. The page
-plays it at 1x; frames are counted with the browser's own animation-frame clock (not the page's meter),
-per second, and the median is reported beside the page's own figure.
+The battle is `captainred run the-front --seed 1 --replay PATH` (the default sample every 0.5 s), recorded
+here unless `--replay` names a file that exists. It is played at 1x from just before the moment the most
+aircraft are in the air (found by reading the file), so the seconds counted are its busiest; frames are
+counted with the browser's own animation-frame clock (not the page's meter), per second, and the median
+is reported beside the page's own figure, with the aircraft drawn and those inside the map on screen.
+
+Beside it, as an anchor to earlier figures, the synthetic replay the benchmark used to play alone: 10,000
+aircraft all airborne over Manhattan for a minute, circling at their own radius, speed and altitude
+(`--synthetic N ...` to choose counts, `--synthetic` alone for none; --quick plays 500, enough for the
+page to draw them on the CPU, as it does with the front's thousands).
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ import json
 import math
 import statistics
 import sys
+import tempfile
+import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +41,53 @@ from rich.table import Table
 
 from captainred.engine.setup import build_world
 from captainred.replay.browser import ChromiumMissing, launch_chromium
-from captainred.replay.format import Frame, ReplayWriter
-from captainred.replay.record import replay_header
-from captainred.replay.server import LiveReplay, ViewerServer, serve
+from captainred.replay.format import Frame, ReplayWriter, iter_replay
+from captainred.replay.record import Recorder, replay_header
+from captainred.replay.server import FileReplay, LiveReplay, ReplaySource, ViewerServer, serve
 from captainred.scenario import load_scenario
+from captainred.scenario.loader import resolve
+from captainred.simulation import run_battles
 
-SKIRMISH = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "skirmish.toml"
+SCENARIOS = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
+SKIRMISH = SCENARIOS / "skirmish.toml"
 PARK_CENTRE_M = (0.0, 10_300.0)
+WARM_UP_MS = 2_000  # shaders compiled, buffers sized, the city's detail chosen
+
+
+def record_battle(path: Path, quick: bool, console: Console) -> None:
+    """Fight the battle the benchmark plays and record it to `path`: `the-front`, seed 1, or for --quick the
+    small front of the tests for five minutes (its first wave out at one minute)."""
+    if quick:
+        data = tomllib.loads((SCENARIOS / "front-small.toml").read_text("utf-8"))
+        data["timing"]["duration_s"] = "5 min"
+        data["enemy"]["waves"]["first_s"] = "1 min"
+        resolved = resolve(data, source="bench-viewer-quick")
+    else:
+        resolved = load_scenario("the-front")
+    started = time.perf_counter()
+    with path.open("wb") as sink:
+        run_battles(resolved, [1], Recorder(ReplayWriter(sink), 0.5))
+    console.log(
+        f"recorded {resolved.scenario.name}, seed 1: {path.stat().st_size / 1e6:.0f} MB in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+
+def busiest_moment(path: Path) -> tuple[float, int, list[int], str]:
+    """The replay's sample with the most aircraft airborne: (its time in s, how many), every craft id, and
+    the scenario's name; read as a stream, one chunk at a time."""
+    best_t, best_n, ids, name = 0.0, -1, [], ""
+    with path.open("rb") as stream:
+        for kind, value in iter_replay(stream, str(path)):
+            if kind == "head":
+                airborne = value["statuses"].index("airborne")
+                ids = [int(c["id"]) for c in value["craft"]]
+                name = str(value.get("scenario", ""))
+            elif kind == "frame":
+                n = int(np.count_nonzero(value["status"] == airborne))
+                if n > best_n:
+                    best_t, best_n = value.time_s, n
+    return best_t, best_n, ids, name
 
 
 def synthetic_replay(n_craft: int, seconds: float = 60.0, every_s: float = 0.5, seed: int = 1) -> bytes:
@@ -115,31 +166,56 @@ COUNT_FRAMES = """(ms) => new Promise(resolve => {
   requestAnimationFrame(tick);
 })"""
 
+# How many of the given craft are drawn inside the map now (the page's own screenPosition, paused).
+ON_SCREEN = """(ids) => {
+  const r = document.getElementById('map').getBoundingClientRect();
+  let n = 0;
+  for (const id of ids) {
+    const p = window.captainred.screenPosition(id);
+    if (p && p[0] >= r.left && p[0] <= r.right && p[1] >= r.top && p[1] <= r.bottom) n++;
+  }
+  return n;
+}"""
 
-def measure(data: bytes, view: str, seconds: float, browser: Any) -> dict[str, Any]:
-    live = LiveReplay()
-    live.write(data)
-    live.close()
-    server = ViewerServer(live)
+
+def open_replay(source: ReplaySource, browser: Any, static: Path | None) -> tuple[Any, ViewerServer, float]:
+    """The page over a server of `source`, once it has read and checked the whole replay; and how long that took."""
+    server = ViewerServer(source, folder=static)
     serve(server)
-    try:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(server.url)
-        page.wait_for_function("() => window.captainred && window.captainred.state.ended", timeout=180_000)
-        state = page.evaluate("() => ({...window.captainred.state})")
-        page.evaluate(
-            f"() => {{ window.captainred.setView('{view}'); window.captainred.setSpeed(1); "
-            f"window.captainred.setTime({state['start_s']}); window.captainred.play(); }}"
-        )
-        page.wait_for_timeout(2_000)  # warm up: shaders compiled, buffers sized
-        stamps = page.evaluate(COUNT_FRAMES, int(seconds * 1000))
-        page_fps = float(page.evaluate("() => window.captainred.fps()"))
-        visible = int(page.evaluate("() => window.captainred.state.visible"))
-        page.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-    stamps = np.asarray(stamps)
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    started = time.perf_counter()
+    page.goto(server.url)
+    page.wait_for_function(
+        "() => window.captainred && (window.captainred.state.ended || window.captainred.state.error)", timeout=900_000
+    )
+    check_page(page)
+    return page, server, time.perf_counter() - started
+
+
+page_errors: list[str] = []
+
+
+def check_page(page: Any) -> None:
+    """Stop, saying why, if the page has shown an error or thrown one: its numbers would mean nothing."""
+    shown = page.evaluate("() => window.captainred.state.error")
+    if shown or page_errors:
+        raise SystemExit(f"error: the page failed: {shown or page_errors[0]}")
+
+
+def measure(page: Any, view: str, start_s: float, seconds: float, ids: list[int]) -> dict[str, Any]:
+    """Play at 1x from `start_s` in `view` ('2d' or '3d'); frames counted for `seconds` after a warm-up."""
+    page.evaluate(
+        f"() => {{ window.captainred.setView('{view}'); window.captainred.setSpeed(1); "
+        f"window.captainred.setTime({start_s}); window.captainred.play(); }}"
+    )
+    page.wait_for_timeout(WARM_UP_MS)
+    stamps = np.asarray(page.evaluate(COUNT_FRAMES, int(seconds * 1000)))
+    page_fps = float(page.evaluate("() => window.captainred.fps()"))
+    page.evaluate("() => window.captainred.pause()")
+    visible = int(page.evaluate("() => window.captainred.state.visible"))
+    on_screen = int(page.evaluate(ON_SCREEN, ids))
+    check_page(page)
     per_second = [
         int(np.sum((stamps >= s0) & (stamps < s0 + 1000))) for s0 in np.arange(stamps[0], stamps[-1] - 999, 1000)
     ]
@@ -147,65 +223,129 @@ def measure(data: bytes, view: str, seconds: float, browser: Any) -> dict[str, A
     return {
         "view": view,
         "visible": visible,
+        "on_screen": on_screen,
         "fps_median": statistics.median(per_second) if per_second else 0,
         "fps_min": min(per_second) if per_second else 0,
         "frame_ms_p95": float(np.percentile(intervals, 95)) if len(intervals) else math.inf,
         "page_fps": page_fps,
-        "replay_mb": len(data) / 1e6,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def play(
+    source: ReplaySource,
+    label: str,
+    start_s: float,
+    ids: list[int],
+    args: argparse.Namespace,
+    browser: Any,
+    console: Console,
+) -> list[dict[str, Any]]:
+    """Open one replay and measure it in each view."""
+    page, server, load_s = open_replay(source, browser, args.static)
+    try:
+        rows = []
+        for view in args.views:
+            row = {"replay": label, "load_s": load_s, **measure(page, view, start_s, args.seconds, ids)}
+            rows.append(row)
+            console.log(
+                f"{label}, {view}: {row['fps_median']} fps (median), {row['visible']:,} drawn, "
+                f"{row['on_screen']:,} on screen"
+            )
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return rows
+
+
+def run(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--craft", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--views", nargs="+", default=["2d", "3d"])
-    parser.add_argument("--seconds", type=float, default=10.0, help="wall seconds counted per measurement")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args(argv)
-    console = Console()
-    rows = []
-    with sync_playwright() as p:
-        try:
-            browser = launch_chromium(p)
-        except ChromiumMissing as exc:
-            console.print(f"error: {exc}")
-            return 2
-        for n in args.craft:
-            data = synthetic_replay(n)
-            for view in args.views:
-                row = {"craft": n, **measure(data, view, args.seconds, browser)}
-                rows.append(row)
-                console.log(f"{n:,} craft, {view}: {row['fps_median']} fps (median), {row['visible']:,} drawn")
-        version = browser.version
-        browser.close()
-    table = Table(title=f"Viewer frame rate, headless Chromium {version} (software WebGL), 1440x900")
-    for column in (
-        "craft",
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.replay or Path(scratch) / "battle.crr"
+        if not path.exists():
+            record_battle(path, args.quick, console)
+        peak_s, peak_n, ids, name = busiest_moment(path)
+        # the counted seconds centred on the busiest sample
+        start_s = max(0.0, peak_s - (WARM_UP_MS / 1000 + args.seconds) / 2)
+        console.log(
+            f"{name}: {len(ids):,} craft, the most airborne {peak_n:,} at {peak_s:.0f} s; playing from {start_s:.0f} s"
+        )
+        rows = []
+        with sync_playwright() as p:
+            try:
+                browser = launch_chromium(p)
+            except ChromiumMissing as exc:
+                raise SystemExit(f"error: {exc}") from None
+            label = f"{name} (peak {peak_n:,} airborne)"
+            for row in play(FileReplay(path), label, start_s, ids, args, browser, console):
+                rows.append({**row, "craft": len(ids), "replay_mb": path.stat().st_size / 1e6})
+            for n in args.synthetic:
+                data = synthetic_replay(n)
+                live = LiveReplay()
+                live.write(data)
+                live.close()
+                for row in play(live, f"synthetic {n:,}", 0.0, list(range(n)), args, browser, console):
+                    rows.append({**row, "craft": n, "replay_mb": len(data) / 1e6})
+            version = browser.version
+            browser.close()
+    return {"chromium": version, "static": str(args.static) if args.static else None, "rows": rows}
+
+
+def render(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"Viewer frame rate, headless Chromium {results['chromium']} (software WebGL), 1440x900")
+    columns = (
+        "replay",
         "view",
         "drawn",
+        "on screen",
         "fps median",
         "fps worst second",
         "p95 frame ms",
         "page meter",
         "replay MB",
-    ):
-        table.add_column(column, justify="right")
-    for r in rows:
+        "load s",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "replay" else "right")
+    for r in results["rows"]:
         table.add_row(
-            f"{r['craft']:,}",
-            r["view"],
+            r["replay"],
+            "plan" if r["view"] == "2d" else "3-D",
             f"{r['visible']:,}",
+            f"{r['on_screen']:,}",
             str(r["fps_median"]),
             str(r["fps_min"]),
             f"{r['frame_ms_p95']:.1f}",
             f"{r['page_fps']:.0f}",
             f"{r['replay_mb']:.1f}",
+            f"{r['load_s']:.1f}",
         )
     console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replay", type=Path, help="the battle to play (recorded there first if missing)")
+    parser.add_argument("--synthetic", type=int, nargs="*", help="synthetic anchors, craft each (default 10000)")
+    parser.add_argument("--views", nargs="+", default=["2d", "3d"], choices=["2d", "3d"])
+    parser.add_argument("--seconds", type=float, help="wall seconds counted per measurement (default 10; quick 2)")
+    parser.add_argument("--static", type=Path, help="serve this build of the viewer (another checkout's static/)")
+    parser.add_argument("--quick", action="store_true", help="a short small front, 500 synthetic: a smoke check")
+    parser.add_argument("--out", type=Path, help="write every number as JSON")
+    args = parser.parse_args(argv)
+    if args.synthetic is None:
+        # quick: enough aircraft for the CPU-drawn path (RASTER_AT in viewer/src/main.js), over the city
+        args.synthetic = [500] if args.quick else [10_000]
+    if args.seconds is None:
+        args.seconds = 2.0 if args.quick else 10.0
+    if args.out is not None and not args.out.parent.is_dir():
+        parser.error(f"--out: no folder {args.out.parent}")
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    results = run(args, console)
+    render(results, console)
     if args.out:
-        args.out.write_text(json.dumps({"chromium": version, "rows": rows}, indent=2) + "\n")
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

@@ -119,3 +119,28 @@ def test_the_sweep_benchmark_runs_its_quick_path(tmp_path: Path):
     assert set(record["sweep_seconds_by_workers"]) == {"1", "2"}
     assert set(record["battle_seconds_by_batch"]) == {"1", "4"}
     assert all(math.isfinite(s) and s > 0 for s in record["battle_seconds_by_batch"].values())
+
+
+@pytest.mark.browser
+def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer: Path, tmp_path: Path):
+    """`bench_viewer.py --quick` records a short small front, plays it at its busiest moment in the plan and the
+    3-D views in headless Chromium, then 500 synthetic aircraft over the city (drawn on the CPU in both views),
+    and writes its numbers; a page that fails stops it (no frame rate asserted)."""
+    import subprocess
+
+    out = tmp_path / "viewer.json"
+    script = BENCH.with_name("bench_viewer.py")
+    done = subprocess.run(
+        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["replay"].split()[0], r["view"]) for r in rows] == [
+        ("front-small", "2d"),
+        ("front-small", "3d"),
+        ("synthetic", "2d"),
+        ("synthetic", "3d"),
+    ]
+    for row in rows:
+        assert row["visible"] > 0 and 0 < row["on_screen"] <= row["visible"] <= row["craft"]
+        assert row["fps_median"] > 0 and math.isfinite(row["frame_ms_p95"])

@@ -25,7 +25,7 @@ export const app = {
   atlas: null,
   details: null,
   terrain: null, // {canvas, bounds}
-  buildings: null, // lazily, for 3-D
+  city: null, // the 3-D view's buildings (city.js), made the first time it opens
   skyTop: null, // per terrain column, the tallest building (m)
   touched: false, // the user (or the API) moved the clock: stop auto-placing it
   dirty: true, // something changed: rebuild layers this tick

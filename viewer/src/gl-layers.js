@@ -199,7 +199,30 @@ export class SegmentLayer extends Layer {
 }
 SegmentLayer.layerName = 'SegmentLayer';
 SegmentLayer.defaultProps = {
-  topology: 'line-list', // or 'triangle-list' (used for the 3-D buildings)
+  topology: 'line-list', // or 'triangle-list'
   getPosition: { type: 'accessor', value: (d) => d.position },
   getColor: { type: 'accessor', value: [255, 255, 255, 255] },
+};
+
+// ---------------------------------------------------------------------------------------------
+// MeshLayer: an indexed triangle list (the 3-D city): data.length is the number of vertices, with
+// attributes indices (uint32, three per triangle), getPosition (3 floats) and getColor (4 unorm8), and
+// data.indexCount. Back faces are culled (every face wound counter-clockwise seen from outside).
+
+export class MeshLayer extends SegmentLayer {
+  initializeState() {
+    this.getAttributeManager().add({ indices: { size: 1, type: 'uint32', isIndexed: true, noAlloc: true } });
+    super.initializeState();
+  }
+
+  draw() {
+    const model = this.state.model;
+    model.setVertexCount(this.props.data.indexCount || 0);
+    model.draw(this.context.renderPass);
+  }
+}
+MeshLayer.layerName = 'MeshLayer';
+MeshLayer.defaultProps = {
+  topology: 'triangle-list',
+  parameters: { cullMode: 'back' },
 };

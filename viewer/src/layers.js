@@ -6,13 +6,15 @@ import { COORDINATE_SYSTEM } from '@deck.gl/core';
 import {
   BitmapLayer, IconLayer, PolygonLayer, ScatterplotLayer, SolidPolygonLayer,
 } from '@deck.gl/layers';
-import { SpriteLayer, SegmentLayer } from './gl-layers.js';
+import { MeshLayer, SpriteLayer, SegmentLayer } from './gl-layers.js';
+import { City } from './city.js';
 import { PixelCanvas, Stamps } from './raster.js';
 import { frontLayers } from './front.js';
 import { partyLayers } from './party.js';
 import { LOST_SHOW_S } from './replay.js';
 import { TRAIL_K } from './scene.js';
 import { $, app, replay, selectedPos, state, viewState } from './app.js';
+import { viewportNow } from './views.js';
 
 const FLAT = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]; // plan view: z -> 0
 const CARTESIAN = COORDINATE_SYSTEM.CARTESIAN;
@@ -106,7 +108,7 @@ function shipPolygon(ship, z) {
 }
 
 export function buildLayers() {
-  const { scene, terrain, buildings, atlas, rasterMode } = app;
+  const { scene, terrain, atlas, rasterMode } = app;
   const layers = [];
   const three = state.view === '3d';
   // plan view: everything flattened onto the sea (z -> 0) so altitude never clips or shifts a marker
@@ -116,8 +118,9 @@ export function buildLayers() {
   }
   if (!scene || !state.frames) return layers;
   const s = scene;
-  if (three && buildings) {
-    layers.push(new SegmentLayer({ ...common, id: 'buildings', data: buildings, topology: 'triangle-list' }));
+  if (three && replay.terrain) {
+    if (!app.city) app.city = new City(replay.head.map, replay.terrain);
+    if (!app.city.empty) layers.push(new MeshLayer({ ...common, id: 'buildings', data: app.city.meshFor(viewportNow()) }));
   }
   layers.push(...frontLayers(common, three));
   const ship = replay.head.ship;
@@ -152,7 +155,7 @@ export function buildLayers() {
   layers.push(...partyLayers(common));
   const d = binaryData();
   if (!rasterMode) layers.push(new SegmentLayer({ ...common, id: 'trails', data: d.trails }));
-  if (three) layers.push(new SegmentLayer({ ...common, id: 'drops', data: d.drops }));
+  if (three && !rasterMode) layers.push(new SegmentLayer({ ...common, id: 'drops', data: d.drops }));
   if (s.lost.length) {
     layers.push(new SpriteLayer({
       ...common, id: 'lost', data: s.lost, atlas: atlas.canvas, mask: true, rotate: false, sizePixels: 20,
@@ -178,36 +181,138 @@ export function buildLayers() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// many aircraft, plan view: icons and trails stamped on the CPU (see raster.js)
+// many aircraft on a software renderer: icons and trails stamped on the CPU (see raster.js), in the
+// plan view, and in 3-D through the camera's projection, each hidden where the city stands between it
+// and the eye (what the GPU's depth test does for the GL-drawn aircraft)
 
 let stamps = null; // Stamps at the current raster icon size
 let sxBuf = new Float32Array(0), syBuf = new Float32Array(0), txBuf = new Float32Array(0), tyBuf = new Float32Array(0);
+let hdBuf = new Float32Array(0); // 3-D: each icon's heading as seen on screen
+let dxBuf = new Float32Array(0), dyBuf = new Float32Array(0); // 3-D: each aircraft's line down to the roofs or the sea
+let depthKeys = new Float64Array(0), depthOrder = new Uint32Array(0); // 3-D: the farthest stamped first
+const ORDER_BITS = 2 ** 21; // a sort key is (depth bucket) * ORDER_BITS + index: exact in a double
+const HEADING_STEP_M = 50; // 3-D: a step along the heading, projected, gives its direction on screen
+const OCCLUSION_STEPS = 64; // the most samples of the city along one line of sight
+const DROP_MAX_PX = 2000; // a drop line is long where an aircraft flies high near the eye
+
+/** Plan view: screen pixels of the aircraft and their trail vertices (an affine map of x, y). */
+function projectPlan(s, n, nv) {
+  const W = app.size.w, H = app.size.h;
+  const m = viewState.main, k = 2 ** m.zoom, tx = m.target[0], ty = m.target[1], cx = W / 2, cy = H / 2;
+  const pos = s.pos, tr = s.trail;
+  for (let j = 0; j < n; j++) {
+    sxBuf[j] = (pos[j * 3] - tx) * k + cx;
+    syBuf[j] = cy - (pos[j * 3 + 1] - ty) * k;
+  }
+  for (let v = 0; v < nv; v++) {
+    txBuf[v] = (tr[v * 3] - tx) * k + cx;
+    tyBuf[v] = cy - (tr[v * 3 + 1] - ty) * k;
+  }
+  return s.heading;
+}
+
+/** Whether the city stands between (x, y, z) and the eye: samples along the line every half block. */
+function hiddenByCity(city, x, y, z, eye) {
+  const top = city.top;
+  if (z >= top) return false;
+  const dx = eye[0] - x, dy = eye[1] - y, dz = eye[2] - z;
+  const len = Math.hypot(dx, dy);
+  const step = city.blockM / 2;
+  if (!(len > step)) return city.heightAt(x, y) > z;
+  for (let k = 1; k <= OCCLUSION_STEPS; k++) {
+    const t = (k * step) / len;
+    if (t >= 1) return false;
+    const zt = z + dz * t;
+    if (zt >= top) return false;
+    if (city.heightAt(x + dx * t, y + dy * t) > zt) return true;
+  }
+  return false;
+}
+
+/**
+ * 3-D: screen pixels through the camera (NaN behind it, or hidden by the city), on-screen headings, and each
+ * aircraft's drop line, down to the roof under it (where the GPU's depth test would end it) or to the sea.
+ */
+function projectPerspective(s, n) {
+  const vp = viewportNow(), M = vp.pixelProjectionMatrix, eye = vp.cameraPosition;
+  const city = app.city && !app.city.empty ? app.city : null;
+  const pos = s.pos, tr = s.trail, hd = s.heading;
+  let far = 0;
+  for (let j = 0; j < n; j++) far = Math.max(far, M[3] * pos[j * 3] + M[7] * pos[j * 3 + 1] + M[11] * pos[j * 3 + 2] + M[15]);
+  const px = (x, y, z, out, o) => {
+    const w = M[3] * x + M[7] * y + M[11] * z + M[15];
+    if (w > 1e-6) {
+      out[0][o] = (M[0] * x + M[4] * y + M[8] * z + M[12]) / w;
+      out[1][o] = (M[1] * x + M[5] * y + M[9] * z + M[13]) / w;
+    } else out[0][o] = out[1][o] = NaN;
+  };
+  const icons = [sxBuf, syBuf], trails = [txBuf, tyBuf], drops = [dxBuf, dyBuf];
+  const ahead = [new Float32Array(1), new Float32Array(1)];
+  for (let j = 0; j < n; j++) {
+    const x = pos[j * 3], y = pos[j * 3 + 1], z = pos[j * 3 + 2];
+    // the sort key: the nearer to the eye (smaller w), the later it is stamped, so it lies on top
+    const w = M[3] * x + M[7] * y + M[11] * z + M[15];
+    depthKeys[j] = Math.floor((1 - Math.max(0, w) / (far || 1)) * 65535) * ORDER_BITS + j;
+    let hidden = city !== null && hiddenByCity(city, x, y, z, eye);
+    if (!hidden) {
+      px(x, y, z, icons, j);
+      px(x + HEADING_STEP_M * Math.sin(hd[j]), y + HEADING_STEP_M * Math.cos(hd[j]), z, ahead, 0);
+      const ex = ahead[0][0] - sxBuf[j], ey = ahead[1][0] - syBuf[j];
+      hdBuf[j] = ex * ex + ey * ey > 1e-6 ? Math.atan2(ex, -ey) : hd[j];
+      hidden = sxBuf[j] !== sxBuf[j];
+    } else sxBuf[j] = syBuf[j] = NaN;
+    if (hidden) dxBuf[2 * j] = dyBuf[2 * j] = dxBuf[2 * j + 1] = dyBuf[2 * j + 1] = NaN;
+    else {
+      dxBuf[2 * j] = sxBuf[j];
+      dyBuf[2 * j] = syBuf[j];
+      px(x, y, city !== null ? Math.min(z, city.heightAt(x, y)) : 0, drops, 2 * j + 1);
+    }
+    for (let k = 0; k < TRAIL_K; k++) {
+      const v = 2 * (k * n + j);
+      for (let e = v; e < v + 2; e++) {
+        if (hidden) txBuf[e] = tyBuf[e] = NaN;
+        else px(tr[e * 3], tr[e * 3 + 1], tr[e * 3 + 2], trails, e);
+      }
+    }
+  }
+  const keys = depthKeys.subarray(0, n).sort();
+  for (let q = 0; q < n; q++) depthOrder[q] = keys[q] % ORDER_BITS;
+  return hdBuf;
+}
 
 export function drawRaster() {
   const s = app.scene, n = s.count, W = app.size.w, H = app.size.h;
-  const m = viewState.main, k = 2 ** m.zoom, tx = m.target[0], ty = m.target[1], cx = W / 2, cy = H / 2;
   if (sxBuf.length < n) {
     sxBuf = new Float32Array(s.n);
     syBuf = new Float32Array(s.n);
+    hdBuf = new Float32Array(s.n);
+    dxBuf = new Float32Array(s.n * 2);
+    dyBuf = new Float32Array(s.n * 2);
+    depthKeys = new Float64Array(s.n);
+    depthOrder = new Uint32Array(s.n);
     txBuf = new Float32Array(s.n * TRAIL_K * 2);
     tyBuf = new Float32Array(s.n * TRAIL_K * 2);
   }
-  const pos = s.pos, tr = s.trail, nv = n * TRAIL_K * 2;
-  // screen coordinates, and the box around everything drawn (so only that is cleared and uploaded)
+  const nv = n * TRAIL_K * 2, three = state.view === '3d';
+  const heading = three ? projectPerspective(s, n) : projectPlan(s, n, nv);
+  // the box around everything drawn (so only that is cleared and uploaded); NaN (not drawn) never counts
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (let j = 0; j < n; j++) {
-    const x = (pos[j * 3] - tx) * k + cx, y = cy - (pos[j * 3 + 1] - ty) * k;
-    sxBuf[j] = x;
-    syBuf[j] = y;
+    const x = sxBuf[j], y = syBuf[j];
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
     if (y > y1) y1 = y;
   }
   for (let v = 0; v < nv; v++) {
-    const x = (tr[v * 3] - tx) * k + cx, y = cy - (tr[v * 3 + 1] - ty) * k;
-    txBuf[v] = x;
-    tyBuf[v] = y;
+    const x = txBuf[v], y = tyBuf[v];
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  for (let v = 1; three && v < 2 * n; v += 2) {
+    const x = dxBuf[v], y = dyBuf[v];
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
@@ -233,9 +338,15 @@ export function drawRaster() {
     tyBuf[v] -= by0;
   }
   raster.clear(0);
+  if (three) {
+    for (let v = 0; v < 2 * n; v++) {
+      dxBuf[v] -= bx0;
+      dyBuf[v] -= by0;
+    }
+    raster.segments(dxBuf, dyBuf, s.dropColors, n, { maxPx: DROP_MAX_PX, fade: true });
+  }
   raster.segments(txBuf, tyBuf, s.trailColors, n * TRAIL_K);
   if (!stamps || stamps.size !== iconPx) stamps = new Stamps(app.atlas.canvas, app.atlas.frames, iconPx);
-  stamps.draw(raster, sxBuf, syBuf, s.heading, s.ids, s.classOf, n);
+  stamps.draw(raster, sxBuf, syBuf, heading, s.ids, s.classOf, n, three ? depthOrder : null);
   raster.present();
 }
-

@@ -22,8 +22,8 @@ import { buildLayers, drawRaster, raster } from './layers.js';
 import { drawSide, legend, pickSide, resizeSide, updateLabels, updateScale } from './overlays.js';
 import { groundPosition } from './front.js';
 
-// From this many aircraft on screen (plan view), on a software renderer only, icons and trails are
-// stamped on the CPU (see raster.js); a real GPU draws any number through deck.gl.
+// From this many aircraft on screen (plan or 3-D view), on a software renderer only, icons and trails
+// are stamped on the CPU (see raster.js); a real GPU draws any number through deck.gl.
 const RASTER_AT = 300;
 // On a software renderer the map is drawn at this fraction of the window's pixels: measured with ten
 // aircraft at 1440x900, 26 fps at full resolution and 38 fps at 0.75 (the labels, icons and panels stay
@@ -245,7 +245,7 @@ function renderTick(now, force = false) {
     }
   }
   if (app.dirty || app.viewDirty) {
-    app.rasterMode = softwareGL() && state.view === '2d' && scene.count >= RASTER_AT;
+    app.rasterMode = softwareGL() && scene.count >= RASTER_AT;
     deck.setProps({ layers: buildLayers(), viewState: { ...viewState } });
     raster.show(app.rasterMode);
     if (app.rasterMode) drawRaster();

@@ -2,10 +2,10 @@
 //
 // Measured in headless Chromium on SwiftShader (2 cores): a plain WebGL draw of 10,000 26-px points
 // runs at 10 fps and even 10,000 1-px points costs ~23 ms, while the page's main thread sits idle.
-// So when thousands of aircraft are on screen in the plan view, their icons and trails are stamped
-// into an ImageData here (pre-rotated, pre-coloured stamps; one Uint32 write per opaque pixel) and
-// shown on a canvas over the deck.gl map; deck.gl still draws everything else and still does the
-// picking (its aircraft layer is drawn in the picking pass only). The side view is always drawn here.
+// So when hundreds of aircraft or more are on screen (in the plan view and in 3-D), their icons and
+// trails are stamped into an ImageData here (pre-rotated, pre-coloured stamps; one Uint32 write per
+// opaque pixel) and shown on a canvas over the deck.gl map; deck.gl still draws everything else, and a
+// click picks the aircraft drawn nearest it (views.js). The side view is always drawn here.
 
 const ROT = 32; // stamp rotations
 
@@ -70,9 +70,11 @@ export class PixelCanvas {
 
   /**
    * Line-list segments (x, y) in pixels with per-vertex RGBA (Uint8, the first vertex's colour is
-   * used); where segments overlap the more opaque wins. verts: Float32Array of screen coords, 2 per vertex.
+   * used; with fade, the alpha goes from the first vertex's to the second's along the segment); where
+   * segments overlap the more opaque wins. verts: Float32Array of screen coords, 2 per vertex.
+   * A segment longer than maxPx (a trail across a jump of the clock) or with a NaN end is not drawn.
    */
-  segments(sx, sy, colors, n) {
+  segments(sx, sy, colors, n, { maxPx = 400, fade = false } = {}) {
     const w = this.w, h = this.h, buf = this.buf;
     for (let s = 0; s < n; s++) {
       const a = 2 * s, b = a + 1;
@@ -80,18 +82,19 @@ export class PixelCanvas {
       const x1 = sx[b], y1 = sy[b];
       const dx = x1 - x0, dy = y1 - y0;
       const steps = Math.ceil(Math.max(Math.abs(dx), Math.abs(dy)));
-      if (!(steps > 0) || steps > 400) continue;
+      if (!(steps > 0) || steps > maxPx) continue;
       if ((x0 < 0 && x1 < 0) || (y0 < 0 && y1 < 0) || (x0 >= w && x1 >= w) || (y0 >= h && y1 >= h)) continue;
       const o = a * 4;
-      const alpha = colors[o + 3];
-      if (!alpha) continue;
-      const c = (alpha << 24) | (colors[o + 2] << 16) | (colors[o + 1] << 8) | colors[o];
+      const rgb = (colors[o + 2] << 16) | (colors[o + 1] << 8) | colors[o];
+      let alpha = colors[o + 3];
+      const da = fade ? (colors[o + 7] - alpha) / steps : 0;
+      if (!alpha && !da) continue;
       const ix = dx / steps, iy = dy / steps;
-      for (let k = 0; k < steps; k++, x0 += ix, y0 += iy) {
+      for (let k = 0; k < steps; k++, x0 += ix, y0 += iy, alpha += da) {
         const px = x0 | 0, py = y0 | 0;
         if (px < 0 || py < 0 || px >= w || py >= h) continue;
-        const q = py * w + px;
-        if (buf[q] >>> 24 < alpha) buf[q] = c;
+        const q = py * w + px, A = alpha | 0;
+        if (buf[q] >>> 24 < A) buf[q] = (A << 24) | rgb;
       }
     }
   }
@@ -133,13 +136,17 @@ export class Stamps {
     return out;
   }
 
-  /** Stamp every aircraft: sx/sy screen coords, heading compass radians (screen north up). */
-  draw(px, sx, sy, heading, ids, classOf, n) {
+  /**
+   * Stamp every aircraft: sx/sy screen coords, heading compass radians (screen north up); in the order
+   * given (indices, the last stamped on top), or else from the first to the last.
+   */
+  draw(px, sx, sy, heading, ids, classOf, n, order = null) {
     const w = px.w, h = px.h, buf = px.buf, half = this.size >> 1, byClass = this.byClass;
     const k = ROT / (Math.PI * 2);
-    for (let j = 0; j < n; j++) {
+    for (let q = 0; q < n; q++) {
+      const j = order ? order[q] : q;
       const x = Math.round(sx[j]), y = Math.round(sy[j]);
-      if (x < -half || y < -half || x >= w + half || y >= h + half) continue;
+      if (!(x >= -half && y >= -half && x < w + half && y < h + half)) continue; // off the canvas, or NaN: not drawn
       let r = Math.round(heading[j] * k) % ROT;
       if (r < 0) r += ROT;
       const st = byClass[classOf[ids[j]]][r];

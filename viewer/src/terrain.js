@@ -1,11 +1,12 @@
 // The ground: a shaded plan image of the island (streets, park, buildings by height) built once from
-// TERR, and coarse building columns for the 3-D view.
+// TERR, and the skyline for the side view. The 3-D view's buildings are city.js.
 
 const SEA_EDGE = [88, 104, 120];
 const STREET = [46, 51, 60];
 const PARK = [38, 84, 46];
-const LOW = [74, 82, 96];
-const HIGH = [214, 220, 230];
+/** Building colours, by height: the lowest and the tallest (the 3-D city shades the same way). */
+export const LOW = [74, 82, 96];
+export const HIGH = [214, 220, 230];
 
 /** Land mask (Uint8Array ny*nx, row 0 south): from HEAD.map.coastline_m when present, else per row the span of buildings. */
 function landMask(map, heights) {
@@ -98,56 +99,6 @@ function sample(h) {
   const out = [];
   for (let k = 0; k < h.length; k += 97) out.push(h[k]);
   return out;
-}
-
-/**
- * Buildings for the 3-D view: on a coarsened grid (the tallest in each block, at most about maxBoxes
- * blocks), each a box of triangles with its faces shaded, as binary triangle-list data (one draw call).
- */
-export function buildingMesh(map, heights, maxBoxes = 7000) {
-  const [ny, nx] = map.shape, [x0, y0] = map.origin_m, cell = map.cell_m;
-  let nonzero = 0;
-  for (let k = 0; k < heights.length; k++) if (heights[k] > 0) nonzero++;
-  let s = 1;
-  while (nonzero / (s * s) > maxBoxes * 1.6) s++;
-  const boxes = [];
-  for (let i = 0; i < ny; i += s) {
-    for (let j = 0; j < nx; j += s) {
-      let h = 0, n = 0;
-      for (let a = i; a < Math.min(ny, i + s); a++) {
-        for (let b = j; b < Math.min(nx, j + s); b++) {
-          const v = heights[a * nx + b];
-          if (v) { n++; if (v > h) h = v; }
-        }
-      }
-      if (h && n * 3 >= s * s) boxes.push([x0 + j * cell, y0 + i * cell, x0 + (j + s) * cell, y0 + (i + s) * cell, h]);
-    }
-  }
-  const pos = new Float32Array(boxes.length * 30 * 3);
-  const col = new Uint8Array(boxes.length * 30 * 4);
-  const maxH = map.max_height_m || 400;
-  let v = 0;
-  const put = (x, y, z, c, shade) => {
-    pos[v * 3] = x; pos[v * 3 + 1] = y; pos[v * 3 + 2] = z;
-    col[v * 4] = Math.min(255, c[0] * shade); col[v * 4 + 1] = Math.min(255, c[1] * shade); col[v * 4 + 2] = Math.min(255, c[2] * shade); col[v * 4 + 3] = 255;
-    v++;
-  };
-  const quad = (p, c, shade) => {
-    for (const k of [0, 1, 2, 0, 2, 3]) put(p[k][0], p[k][1], p[k][2], c, shade);
-  };
-  for (const [ax, ay, bx, by, h] of boxes) {
-    const t = Math.sqrt(Math.min(1, h / maxH));
-    const c = [LOW[0] + (HIGH[0] - LOW[0]) * t, LOW[1] + (HIGH[1] - LOW[1]) * t, LOW[2] + (HIGH[2] - LOW[2]) * t];
-    quad([[ax, ay, h], [bx, ay, h], [bx, by, h], [ax, by, h]], c, 1.15); // roof
-    quad([[ax, ay, 0], [bx, ay, 0], [bx, ay, h], [ax, ay, h]], c, 0.62); // south
-    quad([[bx, by, 0], [ax, by, 0], [ax, by, h], [bx, by, h]], c, 0.9); // north
-    quad([[bx, ay, 0], [bx, by, 0], [bx, by, h], [bx, ay, h]], c, 0.75); // east
-    quad([[ax, by, 0], [ax, ay, 0], [ax, ay, h], [ax, by, h]], c, 0.98); // west
-  }
-  return {
-    length: v,
-    attributes: { getPosition: { value: pos, size: 3 }, getColor: { value: col, size: 4, normalized: true } },
-  };
 }
 
 /** Skyline seen from the south: per terrain column (x), the tallest building in metres. */

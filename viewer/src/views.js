@@ -2,7 +2,6 @@
 // auto-framing while the clock runs, and projecting aircraft to the screen (picking by proximity).
 
 import { OrthographicView, OrbitView } from '@deck.gl/core';
-import { buildingMesh } from './terrain.js';
 import { frontPoints } from './front.js';
 import { $, app, replay, state, viewState } from './app.js';
 
@@ -10,6 +9,15 @@ const SEA = [11, 29, 49, 255];
 
 export function mainViewport() {
   return app.deck.getViewports().find((v) => v.id === 'main') || null;
+}
+
+/**
+ * The main view's viewport for the view state as it is now (deck.gl's own, getViewports(), is the one
+ * it last drew): what the CPU-drawn aircraft and the city's detail are worked out against.
+ */
+export function viewportNow() {
+  const [view] = makeViews();
+  return view.makeViewport({ width: app.size.w, height: app.size.h, viewState: viewState.main });
 }
 
 export function makeViews() {
@@ -34,7 +42,6 @@ export function setView(v) {
   state.view = v;
   $('view3d').setAttribute('aria-pressed', String(v === '3d'));
   $('view3d').classList.toggle('on', v === '3d');
-  if (v === '3d' && !app.buildings && replay.terrain) app.buildings = buildingMesh(replay.head.map, replay.terrain);
   app.deck.setProps({ views: makeViews() });
   app.viewDirty = app.dirty = true;
 }
