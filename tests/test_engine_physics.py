@@ -3,6 +3,7 @@ step of whole battles; and property tests of the rules that must hold for any in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captainred.doctrine.steering import PULL_UP_RAD, avoid_terrain
+from captainred.doctrine.steering import PULL_UP_RAD, avoid_terrain, rotated
 from captainred.engine.checks import StepChecker, check_world
 from captainred.engine.damage import consequences
 from captainred.engine.events import EventKind
@@ -353,6 +354,22 @@ def test_the_look_ahead_follows_the_turn_not_the_nose(world: World, airborne: Ai
         assert world.cmd_gamma_rad[row] >= PULL_UP_RAD and world.cmd_throttle[row] >= 1.0
     else:
         assert world.cmd_gamma_rad[row] == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.floats(-4.0, 4.0),
+    turns=st.lists(st.floats(-1.5, 1.5), min_size=1, max_size=48),
+)
+def test_walking_a_turn_by_small_rotations_keeps_the_exact_heading(a: float, turns: list[float]) -> None:
+    # The look-ahead carries its direction along a turn sample by sample (`rotated`), not by two calls
+    # to sin and cos a sample: after a whole look-ahead of rotations, it is still the exact direction.
+    east, north = math.sin(a), math.cos(a)
+    for d in turns:
+        east, north = rotated(east, north, d)
+    heading = a + math.fsum(turns)
+    assert east == pytest.approx(math.sin(heading), abs=1e-12)
+    assert north == pytest.approx(math.cos(heading), abs=1e-12)
 
 
 @pytest.mark.parametrize("looking", [True, False], ids=["looking-ahead", "not-looking"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
 import pytest
@@ -11,12 +12,14 @@ from hypothesis import strategies as st
 
 from captainred.scenario.maps import (
     AVENUE_SPACING_M,
+    BLOCK_CELLS,
     PARK_M,
     STREET_SPACING_M,
     Theatre,
     _manhattan_heights,
     build_theatre,
     highest_under_box,
+    runs_max,
 )
 
 # SHA-256 of the Manhattan height grid's bytes. If you change the plan on purpose, recompute it and say so in
@@ -290,7 +293,41 @@ def test_the_highest_ground_under_a_box_bounds_every_point_in_it(
     manhattan: Theatre, x: float, y: float, width: float, height: float, u: float, v: float
 ) -> None:
     ox, oy = manhattan.origin_m
-    bound = highest_under_box(manhattan.block_max_m, ox, oy, manhattan.cell_m, x, y, x + width, y + height)
+    bound = highest_under_box(manhattan.box_max_m, ox, oy, manhattan.cell_m, x, y, x + width, y + height)
     assert heights_at(manhattan, x + u * width, y + v * height) <= bound
     # and the bound is a roof of the map (or the sea), not a guess
     assert bound == 0.0 or bound in set(np.unique(manhattan.heights_m).astype(np.float64).tolist())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    x=st.floats(-3000.0, 3000.0),  # boxes on the grid, across its edges and wholly off it
+    y=st.floats(-1500.0, 22500.0),
+    width=st.floats(0.0, 5000.0),
+    height=st.floats(0.0, 24000.0),
+)
+def test_the_box_bound_is_the_highest_block_the_box_touches_read_in_four_looks(
+    manhattan: Theatre, x: float, y: float, width: float, height: float
+) -> None:
+    ox, oy = manhattan.origin_m
+    blocks, cell = manhattan.block_max_m, manhattan.cell_m
+    by, bx = blocks.shape
+
+    def block(v: float, origin: float) -> int:
+        return math.floor((v - origin) / cell) // BLOCK_CELLS
+
+    i_lo, i_hi = max(block(x, ox), 0), min(block(x + width, ox), bx - 1)
+    j_lo, j_hi = max(block(y, oy), 0), min(block(y + height, oy), by - 1)
+    on_grid = i_lo <= i_hi and j_lo <= j_hi
+    every_block = max(0.0, float(blocks[j_lo : j_hi + 1, i_lo : i_hi + 1].max())) if on_grid else 0.0
+    assert highest_under_box(manhattan.box_max_m, ox, oy, manhattan.cell_m, x, y, x + width, y + height) == every_block
+
+
+def test_runs_max_holds_the_highest_of_every_run_of_blocks() -> None:
+    blocks = np.random.default_rng(7).random((13, 6)).astype(np.float32)
+    runs = runs_max(blocks)
+    for ky in range(runs.shape[0]):
+        for kx in range(runs.shape[1]):
+            for j in range(13 - (1 << ky) + 1):
+                for i in range(6 - (1 << kx) + 1):
+                    assert runs[ky, kx, j, i] == blocks[j : j + (1 << ky), i : i + (1 << kx)].max()

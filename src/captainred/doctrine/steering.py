@@ -12,7 +12,7 @@ from captainred.engine import threads
 from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
 from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, FlightState, G, World
-from captainred.scenario.maps import height_at, highest_under_box
+from captainred.scenario.maps import highest_under_box
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
@@ -146,7 +146,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         world.stall_speed_mps,
         world.cmd_heading_rad,
         theatre.heights_m,
-        theatre.block_max_m,
+        theatre.box_max_m,
         theatre.max_height_m,
         ox,
         oy,
@@ -166,6 +166,31 @@ def turned_rad(heading_error: float, max_rate: float, t: float) -> float:
     return min(max(closing, -most), most)
 
 
+SMALL_ANGLE_RAD = 0.06  # below this, a rotation's sine and cosine come from their series (error < 1e-14)
+
+
+@numba.njit(cache=True)
+def rotated(sin_a: float, cos_a: float, d: float) -> tuple[float, float]:
+    """The sine and cosine of a + d from those of a: a small d by the first terms of its series, a
+    larger one exactly. This is how the look-ahead walks along a turn without two trigonometric calls a
+    sample."""
+    if abs(d) < SMALL_ANGLE_RAD:
+        d2 = d * d
+        sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)))
+        cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0))
+    else:
+        sin_d, cos_d = math.sin(d), math.cos(d)
+    return sin_a * cos_d + cos_a * sin_d, cos_a * cos_d - sin_a * sin_d
+
+
+@numba.njit(cache=True)
+def cell_of(v: float, origin: float, cell: float, cells: int) -> int:
+    """The index of the cell holding coordinate `v` along one axis of a grid, or -1 off it (a point on
+    a cell edge belongs to the cell above it, as in `height_at`)."""
+    f = math.floor((v - origin) / cell)
+    return int(f) if 0.0 <= f < cells else -1
+
+
 def _pull_up_rows(
     rows: I64,
     lookahead_s: F64,
@@ -174,7 +199,7 @@ def _pull_up_rows(
     stall_speed: F64,
     cmd_heading: F64,
     heights: NDArray[np.float32],
-    block_max: NDArray[np.float32],
+    box_max: NDArray[np.float32],
     max_height_m: float,
     ox: float,
     oy: float,
@@ -190,8 +215,13 @@ def _pull_up_rows(
     craft already below the margin over the highest ground ahead, climbs hard at full throttle: at
     `PULL_UP_RAD`, or steeper where that is what it takes to clear the first thing in the way. One whose
     pull-out from this dive (at 70% of its g, less 1) would cost too much height levels off. Each craft
-    writes only its own commands."""
+    writes only its own commands.
+
+    Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
+    last sample by one factor, and its direction by one small rotation (`rotated`); the ground under a
+    sample is read from the grid in the loop (`cell_of`), as `height_at` reads it."""
     x, y, z, speed, heading, gamma = state
+    ny, nx = heights.shape
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
@@ -209,10 +239,12 @@ def _pull_up_rows(
         turn = turned_rad(error, max_rate, length)
         run = ground_speed * length
         z_low = min(z[r], z[r] + vz * length)
-        highest = height_at(heights, ox, oy, cell, x[r], y[r])
+        i, j = cell_of(x[r], ox, cell, nx), cell_of(y[r], oy, cell, ny)
+        highest = np.float64(heights[j, i]) if i >= 0 and j >= 0 else 0.0
         climb = z[r] < highest + margin
         steepest = PULL_UP_RAD
         step = length / PATH_SAMPLES
+        east0, north0 = math.sin(heading[r]), math.cos(heading[r])  # the nose
         # The turn, then the line off the nose (one path when she is not turning). A path clear of
         # the highest roof under a box that holds it, and of a pull-out over that roof, is not sampled.
         for path in range(1 if turn == 0.0 else 2):
@@ -221,7 +253,7 @@ def _pull_up_rows(
             x_end, y_end = x[r] + run * math.sin(chord), y[r] + run * math.cos(chord)
             bow = run * min(abs(swing), 2.0) * 0.5  # the most a path turning `swing` bows out of its chord
             bound = highest_under_box(
-                block_max,
+                box_max,
                 ox,
                 oy,
                 cell,
@@ -233,14 +265,21 @@ def _pull_up_rows(
             if z_low >= bound + margin and z[r] - pull_out_loss >= bound + margin:
                 continue
             px, py = x[r], y[r]
-            east, north = math.sin(heading[r]), math.cos(heading[r])  # along the line off the nose
+            east, north = east0, north0
+            unclosed = math.exp(-HEADING_GAIN * 0.5 * step)  # exp(-HEADING_GAIN t) at the sample
+            per_sample = math.exp(-HEADING_GAIN * step)
+            turned = 0.0
             for s in range(PATH_SAMPLES):
                 if path == 0:
-                    psi = heading[r] + turned_rad(error, max_rate, (s + 0.5) * step)
-                    east, north = math.sin(psi), math.cos(psi)
+                    most = max_rate * ((s + 0.5) * step)
+                    now = min(max(error * (1.0 - unclosed), -most), most)
+                    unclosed *= per_sample
+                    east, north = rotated(east, north, now - turned)
+                    turned = now
                 px += ground_speed * east * step
                 py += ground_speed * north * step
-                ground = height_at(heights, ox, oy, cell, px, py)
+                i, j = cell_of(px, ox, cell, nx), cell_of(py, oy, cell, ny)
+                ground = np.float64(heights[j, i]) if i >= 0 and j >= 0 else 0.0
                 highest = max(highest, ground)
                 if z[r] + vz * (s + 1) * step < ground + margin:
                     # The first thing in the way on this path: climb at least steeply enough to top it.

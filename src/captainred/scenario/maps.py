@@ -70,8 +70,16 @@ BLOCK_CELLS = 8  # cells a side of the blocks of `Theatre.block_max_m`
 
 
 @numba.njit(cache=True)
+def _log2_floor(n: int) -> int:
+    k = 0
+    while (2 << k) <= n:
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
 def highest_under_box(
-    block_max: npt.NDArray[np.float32],
+    box_max: npt.NDArray[np.float32],
     ox: float,
     oy: float,
     cell: float,
@@ -81,17 +89,40 @@ def highest_under_box(
     y_hi: float,
 ) -> float:
     """A bound on the ground under every point of a box: never below the height `height_at` gives any
-    point in it (0 off the grid), read from the blocks of cells the box touches."""
-    by, bx = block_max.shape
+    point in it (0 off the grid). It is the highest of the blocks of cells the box touches, read in four
+    looks from `Theatre.box_max_m` (the highest block of each run of 2^kx by 2^ky blocks), whatever the
+    box's size."""
+    by, bx = box_max.shape[2:]
     i_lo = max(int(np.floor((x_lo - ox) / cell)) // BLOCK_CELLS, 0)
     i_hi = min(int(np.floor((x_hi - ox) / cell)) // BLOCK_CELLS, bx - 1)
     j_lo = max(int(np.floor((y_lo - oy) / cell)) // BLOCK_CELLS, 0)
     j_hi = min(int(np.floor((y_hi - oy) / cell)) // BLOCK_CELLS, by - 1)
-    highest = 0.0
-    for j in range(j_lo, j_hi + 1):
-        for i in range(i_lo, i_hi + 1):
-            highest = max(highest, np.float64(block_max[j, i]))
-    return highest
+    if i_lo > i_hi or j_lo > j_hi:
+        return 0.0  # off the grid
+    kx, ky = _log2_floor(i_hi - i_lo + 1), _log2_floor(j_hi - j_lo + 1)
+    i_far, j_far = i_hi - (1 << kx) + 1, j_hi - (1 << ky) + 1  # the runs from each end overlap
+    level = box_max[ky, kx]
+    highest = max(max(level[j_lo, i_lo], level[j_lo, i_far]), max(level[j_far, i_lo], level[j_far, i_far]))
+    return max(0.0, np.float64(highest))
+
+
+def runs_max(blocks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """`out[ky, kx, j, i]`: the highest of `blocks[j : j + 2^ky, i : i + 2^kx]` (a two-dimensional sparse
+    table; runs that would leave the grid are cut at its edge, and never read)."""
+    by, bx = blocks.shape
+    levels_y, levels_x = int(by).bit_length(), int(bx).bit_length()
+    out = np.zeros((levels_y, levels_x, by, bx), dtype=np.float32)
+    out[0, 0] = blocks
+    for ky in range(levels_y):
+        if ky:
+            half = 1 << (ky - 1)
+            out[ky, 0] = out[ky - 1, 0]
+            out[ky, 0, : by - half] = np.maximum(out[ky - 1, 0, : by - half], out[ky - 1, 0, half:])
+        for kx in range(1, levels_x):
+            half = 1 << (kx - 1)
+            out[ky, kx] = out[ky, kx - 1]
+            out[ky, kx, :, : bx - half] = np.maximum(out[ky, kx - 1, :, : bx - half], out[ky, kx - 1, :, half:])
+    return out
 
 
 @numba.njit(cache=True)
@@ -234,6 +265,12 @@ class Theatre:
         padded[:ny, :nx] = self.heights_m
         blocks: npt.NDArray[np.float32] = padded.reshape(by, BLOCK_CELLS, bx, BLOCK_CELLS).max(axis=(1, 3))
         return blocks
+
+    @cached_property
+    def box_max_m(self) -> npt.NDArray[np.float32]:
+        """`block_max_m`'s runs of 2^kx by 2^ky blocks (`runs_max`): what `highest_under_box` reads, in
+        four looks for a box of any size (for Manhattan, 3 MB)."""
+        return runs_max(self.block_max_m)
 
     def _cells(self, x: F64, y: F64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Bool]:
         ny, nx = self.heights_m.shape
