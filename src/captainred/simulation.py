@@ -263,7 +263,7 @@ def _cameras(w: World, ctx: StepContext) -> None:
 
 
 def _recover(w: World, ctx: StepContext) -> None:
-    ctx.deck.recover(w, ctx.active, w.mode == Mode.RETURN)
+    ctx.deck.recover(w, ctx.active, w.mode == int(Mode.RETURN))
 
 
 def _turnaround(w: World, ctx: StepContext) -> None:
@@ -281,12 +281,12 @@ def _end(w: World, ctx: StepContext) -> None:
     ending = ctx.active_battles & (((still_ours == 0) & ~kept_open) | out_of_time)
     for b in np.flatnonzero(ending).tolist():
         rows = np.arange(w.row_start[b], w.row_stop[b])
-        for row in rows[w.status[rows] == Status.AIRBORNE].tolist():
+        for row in rows[w.status[rows] == int(Status.AIRBORNE)].tolist():
             emit(w, row, EventKind.AIRBORNE_AT_END, fuel_kg=float(w.fuel_kg[row]), photos=int(w.photos[row]))
         for row in [r for r in sorted(w.calls) if w.battle[r] == b]:
             del w.calls[row]
         ours = rows[w.side[rows] == AIR_COMMAND]
-        flew = bool((w.status[ours] != Status.READY).any()) or bool((w.sorties[ours] > 0).any())
+        flew = bool((w.status[ours] != int(Status.READY)).any()) or bool((w.sorties[ours] > 0).any())
         for stage in ctx.stages:
             if stage.closes is not None:
                 stage.closes(w, b)

@@ -56,7 +56,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     takes those rows (ascending) and picks out the ones in the mode it concerns, so its cost grows with
     Air Command's craft, not with the swarm's."""
     ours = world.air_command_rows
-    up = ours[active[ours] & (world.status[ours] == Status.AIRBORNE) & ~world.pilot_dead[ours]]
+    up = ours[active[ours] & (world.status[ours] == int(Status.AIRBORNE)) & ~world.pilot_dead[ours]]
     if not len(up):
         return
     _check_in(world, up)
@@ -81,7 +81,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
 
     mode, spinning = world.mode[up], world.spinning[up]
     _file_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], inward=False)
-    steering = up[~spinning & (mode != Mode.CRIPPLED)]
+    steering = up[~spinning & (mode != int(Mode.CRIPPLED))]
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
     avoid_ship(world, up[~spinning])
@@ -97,7 +97,7 @@ def _set_mode(world: World, rows: I64, mode: Mode) -> None:
 
 def _in_mode(world: World, up: I64, mode: Mode) -> I64:
     """The rows of `up` in this mode."""
-    rows: I64 = up[world.mode[up] == mode]
+    rows: I64 = up[world.mode[up] == int(mode)]
     return rows
 
 
@@ -123,7 +123,7 @@ def _squadron_leaders(world: World, members: I64) -> I64:
 def _form_up(world: World, up: I64) -> None:
     """The squadrons form up together once the last aircraft of the battle is off the deck."""
     ours = world.squadron >= 0
-    waiting = np.bincount(world.battle[ours & (world.status == Status.READY)], minlength=world.n_battles)
+    waiting = np.bincount(world.battle[ours & (world.status == int(Status.READY))], minlength=world.n_battles)
     last_launch = np.zeros(world.n_battles)
     np.maximum.at(last_launch, world.battle[ours], world.launch_at_s[ours])
     forming = _in_mode(world, up, Mode.FORM_UP)
@@ -364,7 +364,7 @@ def _cover_out(world: World, up: I64, picture: Picture) -> None:
         charge = world.covering[covers]
         tx, ty = _mission_point(world, covers)
         out_of_it = np.hypot(world.x_m[charge] - tx, world.y_m[charge] - ty) > COVER_OUT_M
-        done = (world.status[charge] != Status.AIRBORNE) | (world.mode[charge] != Mode.RETURN) | out_of_it
+        done = (world.status[charge] != int(Status.AIRBORNE)) | (world.mode[charge] != int(Mode.RETURN)) | out_of_it
         _set_mode(world, covers[done], Mode.ENGAGE)
         world.covering[covers[done]] = -1
         covers = covers[~done]
@@ -421,16 +421,16 @@ def _forced_down(world: World, up: I64, picture: Picture) -> None:
 
 
 def _come_down_if_crippled(world: World, up: I64) -> None:
-    cannot_fly = (engine_power(world, up) <= 0.0) & (world.mode[up] != Mode.CRIPPLED)
+    cannot_fly = (engine_power(world, up) <= 0.0) & (world.mode[up] != int(Mode.CRIPPLED))
     _set_mode(world, up[cannot_fly], Mode.CRIPPLED)
 
 
 def _maydays(world: World, up: I64) -> None:
     h = world.health[up]
-    serious = ~(world.flags[up] & Flag.MAYDAY > 0) & (
+    serious = ~(world.flags[up] & int(Flag.MAYDAY) > 0) & (
         (h[:, Sub.ENGINE_PORT] <= 0)
         | (h[:, Sub.ENGINE_STARBOARD] <= 0)
-        | (world.mode[up] == Mode.CRIPPLED)
+        | (world.mode[up] == int(Mode.CRIPPLED))
         | world.wounded[up]
         | (h[:, Sub.TAIL] < 0.5)
         | (h[:, Sub.RUDDER] < 0.5)
@@ -447,13 +447,13 @@ def _maydays(world: World, up: I64) -> None:
             trouble = "I'm hit, I'm hurt"
         elif world.leak_kg_s[row] > 0.4:
             trouble = "I'm losing fuel"
-        elif world.mode[row] == Mode.CRIPPLED:
+        elif world.mode[row] == int(Mode.CRIPPLED):
             trouble = "she won't fly"
         else:
             trouble = "my tail's shot up, she's barely answering"
-        intent = "going down" if world.mode[row] == Mode.CRIPPLED else "trying to make it home"
+        intent = "going down" if world.mode[row] == int(Mode.CRIPPLED) else "trying to make it home"
         side = "east" if world.x_m[row] >= 0 else "west"
-        where = f" on the {side} side" if world.mode[row] == Mode.CRIPPLED else ""
+        where = f" on the {side} side" if world.mode[row] == int(Mode.CRIPPLED) else ""
         world.flags[row] |= Flag.MAYDAY
         _say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
 
@@ -494,7 +494,7 @@ def _fly_formation(world: World, up: I64) -> None:
 
     # Just off the bow: climb straight ahead before joining anyone.
     now = world.time_s[world.battle[rows]]
-    climbing_out = (world.mode[rows] == Mode.FORM_UP) & (now - world.mode_since_s[rows] < CLIMB_OUT_S)
+    climbing_out = (world.mode[rows] == int(Mode.FORM_UP)) & (now - world.mode_since_s[rows] < CLIMB_OUT_S)
     if climbing_out.any():
         c_rows = rows[climbing_out]
         world.cmd_heading_rad[c_rows] = world.heading_rad[c_rows]
@@ -516,7 +516,7 @@ def _fly_formation(world: World, up: I64) -> None:
     overall = first[world.battle[squadron_leads]]
     top = (overall == squadron_leads) | (world.sorties[squadron_leads] > 1)  # a relay's leader leads herself
     battle_leads = squadron_leads[top]
-    form = world.mode[battle_leads] == Mode.FORM_UP
+    form = world.mode[battle_leads] == int(Mode.FORM_UP)
     carrier = world.home_carrier[battle_leads]
     if form.any():
         # Form up outside the net, beyond the gap (or round the carrier where there is no net).
@@ -600,7 +600,7 @@ def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
     if valid.any():
         c = current[valid]
         r = np.hypot(world.x_m[c] - world.x_m[rows[valid]], world.y_m[c] - world.y_m[rows[valid]])
-        keep[valid] = (world.status[c] == Status.AIRBORNE) & (r < 1.5 * engage)
+        keep[valid] = (world.status[c] == int(Status.AIRBORNE)) & (r < 1.5 * engage)
     fresh = picture.nearest_enemy[rows]
     seen = picture.nearest_range_m[rows] < 2 * engage
     world.target[rows] = np.where(keep, current, np.where(seen, fresh, -1))
@@ -759,7 +759,7 @@ def _evade(world: World, up: I64, picture: Picture) -> None:
     """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
     doctrine = world.plan.doctrine
     mode = world.mode[up]
-    distracted = mode == Mode.PHOTO
+    distracted = mode == int(Mode.PHOTO)
     react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[up])
     threatened = (
         (picture.tail_threat[up] >= 0)

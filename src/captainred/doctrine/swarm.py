@@ -110,7 +110,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         world.docked[row] = False
         emit(world, row, EventKind.RETURNED_TO_SHIP)
     _rearm(world, docked[world.strike_at[docked] >= 0])
-    rows = np.flatnonzero(active & world.airborne & (world.side == LGF) & (world.mode != Mode.RETURN))
+    rows = np.flatnonzero(active & world.airborne & (world.side == LGF) & (world.mode != int(Mode.RETURN)))
     avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
 
 
@@ -292,7 +292,7 @@ def _listen(world: World, active: B) -> None:
     sx, sy, _ = world.ship_xyz
     # Who is on the air within range, and whom the ship hears this tick; then, in row order, what it does.
     calling = np.array(sorted(world.calls), dtype=np.int64)
-    on_air = active[calling] & (world.side[calling] == AIR_COMMAND) & (world.status[calling] == Status.AIRBORNE)
+    on_air = active[calling] & (world.side[calling] == AIR_COMMAND) & (world.status[calling] == int(Status.AIRBORNE))
     calling = calling[on_air]
     calling = calling[np.hypot(world.x_m[calling] - sx, world.y_m[calling] - sy) <= enemy.listen_range_m]
     b = world.battle[calling]
@@ -322,7 +322,7 @@ def _commit(world: World, active: B, picture: Picture) -> None:
         now = float(world.time_s[b])
         world.committed_s[b] = now
         rows = np.arange(world.row_start[b], world.row_stop[b])
-        held = rows[(world.side[rows] == LGF) & (world.status[rows] == Status.READY) & (world.strike_at[rows] < 0)]
+        held = rows[(world.side[rows] == LGF) & (world.status[rows] == int(Status.READY)) & (world.strike_at[rows] < 0)]
         k = np.arange(len(held))
         world.launch_at_s[held] = now + (k // ship.doors) / ship.launch_per_door_per_s
         for door in range(ship.doors):
@@ -331,7 +331,9 @@ def _commit(world: World, active: B, picture: Picture) -> None:
 
 def _launch_from_doors(world: World, active: B) -> None:
     now = world.time_s[world.battle]
-    due = np.flatnonzero(active & (world.side == LGF) & (world.status == Status.READY) & (world.launch_at_s <= now))
+    due = np.flatnonzero(
+        active & (world.side == LGF) & (world.status == int(Status.READY)) & (world.launch_at_s <= now)
+    )
     if not len(due):
         return
     assert world.ship_xyz is not None

@@ -25,7 +25,7 @@ def take_photos(
     ours = world.air_command_rows  # only Air Command's photo aircraft carry cameras
     ours = ours[active[ours] & world.camera[ours]]
     now = world.time_s[world.battle[ours]]
-    ready = (world.status[ours] == Status.AIRBORNE) & (now >= world.next_photo_s[ours]) & ~world.spinning[ours]
+    ready = (world.status[ours] == int(Status.AIRBORNE)) & (now >= world.next_photo_s[ours]) & ~world.spinning[ours]
     idx = ours[ready & (world.blackout_s[ours] <= 0) & ~world.pilot_dead[ours]]
     if not len(idx):
         return

@@ -100,13 +100,13 @@ def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | 
         if h[sub] < 0.7 and not world.flags[row] & flag:
             world.flags[row] |= flag
             emit(world, row, EventKind.SUBSYSTEM, subsystem=SUBSYSTEM_NAMES[sub], state=state)
-    if h[Sub.RADIO] <= 0.0 and not world.flags[row] & Flag.RADIO_DEAD:
+    if h[Sub.RADIO] <= 0.0 and not world.flags[row] & int(Flag.RADIO_DEAD):
         world.flags[row] |= Flag.RADIO_DEAD
         emit(world, row, EventKind.SUBSYSTEM, subsystem="radio", state="dead")
         cut_call(world, row)
     if h[Sub.FUEL_TANK] < 0.9:
         world.leak_kg_s[row] = (1.0 - h[Sub.FUEL_TANK]) * LEAK_KG_S_PER_DAMAGE
-        if not world.flags[row] & Flag.LEAKING:
+        if not world.flags[row] & int(Flag.LEAKING):
             world.flags[row] |= Flag.LEAKING
             emit(world, row, EventKind.SUBSYSTEM, subsystem="fuel_tank", state="leaking")
     if h[Sub.PILOT] <= 0.0 and not world.pilot_dead[row]:
@@ -130,13 +130,15 @@ def struggling(world: World, rows: I64 | None = None) -> B:
     them can herd down: smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble
     too, but one that a pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
     at = slice(None) if rows is None else rows
-    hurt: B = world.smoking[at] | world.wounded[at] | (world.flags[at] & Flag.TAIL_HIT > 0) | (world.leak_kg_s[at] > 0)
+    hurt: B = (
+        world.smoking[at] | world.wounded[at] | (world.flags[at] & int(Flag.TAIL_HIT) > 0) | (world.leak_kg_s[at] > 0)
+    )
     return hurt
 
 
 def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None, **details: Any) -> None:
     """A craft is gone: one terminal loss event, the kill credited, the call in progress cut."""
-    if world.status[row] != Status.AIRBORNE:
+    if world.status[row] != int(Status.AIRBORNE):
         return
     cut_call(world, row)
     world.status[row] = Status.LOST
@@ -152,7 +154,7 @@ def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None
 def wing_failures(world: World, active: B, dt: F64) -> None:
     """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
     ours = world.air_command_rows  # an LGF's wings are never holed: it takes its hits on the airframe
-    ours = ours[active[ours] & (world.status[ours] == Status.AIRBORNE)]
+    ours = ours[active[ours] & (world.status[ours] == int(Status.AIRBORNE))]
     wings = np.minimum(world.health[ours, Sub.WING_PORT], world.health[ours, Sub.WING_STARBOARD])
     at_risk = (wings < 0.35) & (world.load_g[ours] > 0.6 * world.max_g[ours])
     rows, wings = ours[at_risk], wings[at_risk]

@@ -22,7 +22,7 @@ def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: 
     # Pilots coming to, and pilots fighting out of a spin.
     waking = ours[world.blackout_s[ours] > 0]
     world.blackout_s[waking] = np.maximum(world.blackout_s[waking] - dt[waking], 0.0)
-    up = ours[(world.status[ours] == Status.AIRBORNE) & ~world.pilot_dead[ours]]
+    up = ours[(world.status[ours] == int(Status.AIRBORNE)) & ~world.pilot_dead[ours]]
     recovering = up[
         world.spinning[up] & (world.blackout_s[up] <= 0) & (time_s[world.battle[up]] >= world.spin_until_s[up])
     ]

@@ -15,7 +15,7 @@ WORDS_PER_S = 2.5
 def can_call(world: World, row: int) -> bool:
     return bool(
         world.health[row, Sub.RADIO] > 0.0
-        and not world.flags[row] & Flag.RADIO_DEAD
+        and not world.flags[row] & int(Flag.RADIO_DEAD)
         and world.types[int(world.type_index[row])].radio
         and not world.pilot_dead[row]
         and row not in world.calls
@@ -50,7 +50,7 @@ def finish_calls(world: World, active: B) -> None:
         if not active[row]:
             continue
         kind, _, end, text = world.calls[row]
-        if world.status[row] == Status.LOST:
+        if world.status[row] == int(Status.LOST):
             cut_call(world, row)
         elif world.time_s[world.battle[row]] >= end:
             del world.calls[row]

@@ -95,7 +95,7 @@ def nearest_enemy_range_m(world: World, row: int) -> float:
     """The range from `row` to the nearest airborne craft of the other side in its battle, at any range
     (inf: none): for a one-off report such as a contact call, not for every tick."""
     rows = np.arange(world.row_start[world.battle[row]], world.row_stop[world.battle[row]])
-    enemy = rows[(world.side[rows] != world.side[row]) & (world.status[rows] == Status.AIRBORNE)]
+    enemy = rows[(world.side[rows] != world.side[row]) & (world.status[rows] == int(Status.AIRBORNE))]
     if not len(enemy):
         return float("inf")
     dx = world.x_m[enemy] - world.x_m[row]

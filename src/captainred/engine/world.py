@@ -38,6 +38,10 @@ G = 9.80665
 
 
 class Status(IntEnum):
+    """Where a craft is. Array code compares `int(Status.X)`: handed an enum member, a NumPy comparison
+    first probes the member's class attribute by attribute, which costs microseconds each time (Python
+    3.11), more than the comparison itself on a battle's rows. The same holds for every enum here."""
+
     READY = 0  # on deck, or inside the mother ship
     AIRBORNE = 1
     RETURNED = 2  # recovered aboard a carrier, or back inside the ship

@@ -170,14 +170,16 @@ class CarrierDeck:
         next_sortie_s = w.next_sortie_s[ours]
         due = (
             active[ours]
-            & (status == Status.READY)
-            & (w.deck_place[ours] == DeckPlace.ON_DECK)
+            & (status == int(Status.READY))
+            & (w.deck_place[ours] == int(DeckPlace.ON_DECK))
             & (((sorties == 0) & (launch_at_s <= now)) | (next_sortie_s <= now))
             & (w.sick_bay_until_s[ours] <= now)
         )
         key = self.key[ours]
         waiting = np.bincount(key[due], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
-        ordered = (status == Status.READY) & (((sorties == 0) & np.isfinite(launch_at_s)) | np.isfinite(next_sortie_s))
+        ordered = (status == int(Status.READY)) & (
+            ((sorties == 0) & np.isfinite(launch_at_s)) | np.isfinite(next_sortie_s)
+        )
         spotted = np.bincount(key[ordered], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
         running = np.isfinite(w.all_clear_s)
         w.all_clear_s[running & (waiting == 0)] = np.inf  # every aircraft of the sequence is away
@@ -258,14 +260,14 @@ class CarrierDeck:
         going round, the one with the least fuel."""
         w = world
         ours = self.ours
-        rows = ours[active[ours] & returning[ours] & (w.status[ours] == Status.AIRBORNE)]
+        rows = ours[active[ours] & returning[ours] & (w.status[ours] == int(Status.AIRBORNE))]
         if not len(rows):
             return
         self._divert(w, rows)
         camp = rows[w.divert_to[rows] == self.n_carriers]
         if len(camp):
             self._land_at_camp(w, camp)
-            rows = rows[w.status[rows] == Status.AIRBORNE]
+            rows = rows[w.status[rows] == int(Status.AIRBORNE)]
         rows = rows[w.divert_to[rows] < self.n_carriers]
         b, c = w.battle[rows], self.deck_of(w, rows)
         now = w.time_s[b]
@@ -355,7 +357,7 @@ class CarrierDeck:
     def _below(self, w: World) -> I64:
         """(battles, carriers): aircraft of each carrier in its hangar now."""
         ours = self.ours
-        below = ours[(w.deck_place[ours] == DeckPlace.HANGAR) & (w.status[ours] == Status.RETURNED)]
+        below = ours[(w.deck_place[ours] == int(DeckPlace.HANGAR)) & (w.status[ours] == int(Status.RETURNED))]
         counts: I64 = np.bincount(self.key[below], minlength=w.n_battles * self.n_carriers).reshape(
             w.n_battles, self.n_carriers
         )
@@ -441,8 +443,8 @@ class CarrierDeck:
             emit(w, row, EventKind.STRUCK_OFF, carrier=name, reason="beyond repair")
         elif hours >= GROUNDED_MIN_HOURS:
             span = w.rows_of(b)
-            below = (w.deck_place[span] == DeckPlace.HANGAR) & (w.home_carrier[span] == c)
-            below &= w.status[span] == Status.RETURNED
+            below = (w.deck_place[span] == int(DeckPlace.HANGAR)) & (w.home_carrier[span] == c)
+            below &= w.status[span] == int(Status.RETURNED)
             if int(np.count_nonzero(below)) >= self.hangar_capacity[c]:
                 w.deck_place[row] = DeckPlace.STRUCK_OFF
                 emit(w, row, EventKind.STRUCK_OFF, carrier=name, reason="no room in the hangar")
@@ -461,11 +463,11 @@ class CarrierDeck:
         """Finish the jobs whose time has come, then put free crews and mechanics on the aircraft that
         have waited longest."""
         w, nc, ours = world, self.n_carriers, self.ours
-        aboard = ours[active[ours] & (w.status[ours] == Status.RETURNED)]
-        worked = aboard[np.isin(w.deck_place[aboard], (DeckPlace.ON_DECK, DeckPlace.HANGAR))]
+        aboard = ours[active[ours] & (w.status[ours] == int(Status.RETURNED))]
+        worked = aboard[np.isin(w.deck_place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
         for row in worked[w.deck_ready_s[worked] <= w.time_s[w.battle[worked]]].tolist():
             self._ready(w, row)
-        aboard = aboard[w.status[aboard] == Status.RETURNED]
+        aboard = aboard[w.status[aboard] == int(Status.RETURNED)]
         key = self.key
         for place, hands in self.hands.items():
             here = aboard[w.deck_place[aboard] == place]
@@ -483,7 +485,7 @@ class CarrierDeck:
     def _ready(self, w: World, row: int) -> None:
         """A job done: refuelled and rearmed (small damage patched), or repaired; READY on deck again."""
         c = int(w.home_carrier[row])
-        repaired = w.deck_place[row] == DeckPlace.HANGAR
+        repaired = w.deck_place[row] == int(DeckPlace.HANGAR)
         w.fuel_kg[row] = self.full_fuel_kg[row]
         w.rounds[row] = self.full_rounds[row]
         w.rockets[row] = self.full_rockets[row]
@@ -569,23 +571,25 @@ def deck_counts(world: World) -> DeckCounts:
     nc = len(names)
     ours = w.home_carrier >= 0
     key = np.where(ours, w.battle.astype(np.int64) * nc + w.home_carrier, 0)
-    aboard = (w.status == Status.READY) | (w.status == Status.RETURNED)
+    aboard = (w.status == int(Status.READY)) | (w.status == int(Status.RETURNED))
     place = w.deck_place
-    in_air = place == DeckPlace.IN_AIR
+    in_air = place == int(DeckPlace.IN_AIR)
 
     def count(mask: B) -> I64:
         out: I64 = np.bincount(key[ours & mask], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
         return out
 
-    lost = ((w.status == Status.LOST) & in_air) | ((w.status == Status.RETURNED) & (place == DeckPlace.STRUCK_OFF))
+    lost = ((w.status == int(Status.LOST)) & in_air) | (
+        (w.status == int(Status.RETURNED)) & (place == int(DeckPlace.STRUCK_OFF))
+    )
     return DeckCounts(
         carriers=names,
         started=count(np.ones(w.n, dtype=bool)),
-        on_deck=count(aboard & (place == DeckPlace.ON_DECK)),
-        hangar=count(aboard & (place == DeckPlace.HANGAR)),
-        airborne=count((w.status == Status.AIRBORNE) & in_air),
+        on_deck=count(aboard & (place == int(DeckPlace.ON_DECK))),
+        hangar=count(aboard & (place == int(DeckPlace.HANGAR))),
+        airborne=count((w.status == int(Status.AIRBORNE)) & in_air),
         lost=count(lost),
-        diverted=count(aboard & (place == DeckPlace.DIVERTED)),
+        diverted=count(aboard & (place == int(DeckPlace.DIVERTED))),
     )
 
 

@@ -67,7 +67,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         if row >= 0:
             dx0, dy0 = world.x_m[row] - centre[battle, 0], world.y_m[row] - centre[battle, 1]
             bearing = float(np.degrees(np.arctan2(dx0, dy0)) % 360)
-            reason = "recovery" if world.mode[row] == Mode.RETURN else "launch"
+            reason = "recovery" if world.mode[row] == int(Mode.RETURN) else "launch"
         else:
             bearing, reason = scenario.fleet.course_deg, "launch"
         world.net_open[battle] = True
@@ -136,7 +136,7 @@ def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> Non
     """Our own aircraft cross the net only through the gap while it is open; one that meets it anywhere
     else is held at it (put back where it was, turned about). A crippled aircraft is not held: it goes down
     where it is."""
-    ours = (world.side[moved] == AIR_COMMAND) & (world.mode[moved] != Mode.CRIPPLED)
+    ours = (world.side[moved] == AIR_COMMAND) & (world.mode[moved] != int(Mode.CRIPPLED))
     moved, x0, y0, z0 = moved[ours], x0[ours], y0[ours], z0[ours]
     if not len(moved):
         return

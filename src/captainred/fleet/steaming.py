@@ -25,7 +25,7 @@ def order_launches(world: World, active: B) -> None:
     mission = world.plan.mission
     if mission.launch_range_m is None or mission.target_m is None:
         return
-    waiting = active[world.battle] & (world.side == AIR_COMMAND) & (world.status == Status.READY)
+    waiting = active[world.battle] & (world.side == AIR_COMMAND) & (world.status == int(Status.READY))
     waiting &= ~np.isfinite(world.launch_at_s) & ~world.stand_by
     rows = np.flatnonzero(waiting)
     if not len(rows):
@@ -41,10 +41,10 @@ def next_launch_s(world: World) -> F64:
     """(n_battles,): the earliest launch still to come in each battle (inf: none scheduled): a first
     launch, an LGF's (its first, or again once rearmed), or a relay's next sortie."""
     first = (world.sorties == 0) | (world.side != AIR_COMMAND)
-    pending = (world.status == Status.READY) & first & np.isfinite(world.launch_at_s)
+    pending = (world.status == int(Status.READY)) & first & np.isfinite(world.launch_at_s)
     soonest = np.full(world.n_battles, np.inf)
     np.minimum.at(soonest, world.battle[pending], world.launch_at_s[pending])
-    relay = (world.status == Status.READY) & np.isfinite(world.next_sortie_s)
+    relay = (world.status == int(Status.READY)) & np.isfinite(world.next_sortie_s)
     np.minimum.at(soonest, world.battle[relay], world.next_sortie_s[relay])
     return soonest
 

@@ -42,7 +42,7 @@ def front_tick_s(world: World) -> F64:
     cap = np.full(world.n_battles, np.inf)
     if world.front is None:
         return cap
-    out = (world.strike_at >= 0) & (world.status == Status.AIRBORNE)
+    out = (world.strike_at >= 0) & (world.status == int(Status.AIRBORNE))
     cap[np.unique(world.battle[out])] = world.plan.timing.combat_tick_s
     return cap
 
@@ -56,7 +56,7 @@ def front_pending(world: World) -> B:
         return pending
     striker = world.strike_at >= 0
     going = striker & (
-        (world.status == Status.AIRBORNE) | ((world.status == Status.READY) & np.isfinite(world.launch_at_s))
+        (world.status == int(Status.AIRBORNE)) | ((world.status == int(Status.READY)) & np.isfinite(world.launch_at_s))
     )
     pending[np.unique(world.battle[going])] = True
     pending &= ~np.isfinite(front.broken_s)
@@ -186,7 +186,7 @@ def _batteries_fire(world: World, front: Front) -> None:
     if not len(laid):
         return
     lgf = front.laying_on[laid]
-    up = world.status[lgf] == Status.AIRBORNE
+    up = world.status[lgf] == int(Status.AIRBORNE)
     slant = np.sqrt(
         (world.x_m[lgf] - front.x_m[laid]) ** 2 + (world.y_m[lgf] - front.y_m[laid]) ** 2 + world.z_m[lgf] ** 2
     )
@@ -211,7 +211,7 @@ def _batteries_fire(world: World, front: Front) -> None:
     for k in np.flatnonzero(hit).tolist():
         u, row = int(laid[k]), int(lgf[k])
         name = front.names[u % front.g]
-        if world.status[row] != Status.AIRBORNE:
+        if world.status[row] != int(Status.AIRBORNE):
             continue  # two batteries on one LGF: the first brought it down
         if outright[k] or world.smoking[row]:
             world.health[row, Sub.AIRFRAME] = 0.0
@@ -232,7 +232,11 @@ def _strikes(world: World, front: Front, active: B, dt: F64) -> None:
     fire's `ground_damage` from the unit's strength, and the garrison (or a battery's crew and guns) with
     it."""
     rows = np.flatnonzero(
-        active & (world.side == LGF) & (world.status == Status.AIRBORNE) & (world.mode == Mode.STRIKE) & world.trigger
+        active
+        & (world.side == LGF)
+        & (world.status == int(Status.AIRBORNE))
+        & (world.mode == int(Mode.STRIKE))
+        & world.trigger
     )
     rows = rows[~world.overheated[rows] & (world.blackout_s[rows] <= 0.0)]
     if not len(rows):
