@@ -124,7 +124,7 @@ def check_world(world: World) -> None:
     health_ok: B = np.all((world.health >= 0.0) & (world.health <= 1.0), axis=1)
     _require(health_ok, "health_in_unit_interval", "subsystem health outside [0, 1]", world, health=world.health)
 
-    up = world.status == Status.AIRBORNE
+    up = world.status == int(Status.AIRBORNE)
     finite = np.isfinite(world.x_m) & np.isfinite(world.y_m) & np.isfinite(world.z_m)
     finite &= np.isfinite(world.speed_mps) & np.isfinite(world.heading_rad) & np.isfinite(world.gamma_rad)
     _require(~up | finite, "airborne_state_finite", "airborne craft with a NaN or infinite state", world)
@@ -282,16 +282,16 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
         status_before=before.status,
         status_after=after.status,
     )
-    lost = before.status == Status.LOST
+    lost = before.status == int(Status.LOST)
     _require(
-        ~lost | (after.status == Status.LOST),
+        ~lost | (after.status == int(Status.LOST)),
         "lost_is_final",
         "a lost craft came back",
         status_after=after.status,
     )
-    returned = before.status == Status.RETURNED
+    returned = before.status == int(Status.RETURNED)
     _require(
-        ~returned | (after.status == Status.RETURNED) | (after.status == Status.READY),
+        ~returned | (after.status == int(Status.RETURNED)) | (after.status == int(Status.READY)),
         "returned_stay_aboard",
         "a recovered craft left the deck without going back to READY",
         status_after=after.status,
@@ -309,8 +309,8 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
     )
 
     # On deck (or inside the ship) nothing happens to a craft until it launches.
-    ready = before.status == Status.READY
-    left = ready & (after.status != Status.READY)
+    ready = before.status == int(Status.READY)
+    left = ready & (after.status != int(Status.READY))
     evidence = launched if launched is not None else left
     _require(
         ~left | evidence,
@@ -337,7 +337,7 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
 
     # Fuel and ammunition are only ever spent, except aboard a carrier, where the deck crews refuel and
     # rearm a recovered aircraft (RETURNED before the step, still aboard after it).
-    aboard = returned & ((after.status == Status.RETURNED) | (after.status == Status.READY))
+    aboard = returned & ((after.status == int(Status.RETURNED)) | (after.status == int(Status.READY)))
     for name, rule, what in (
         ("fuel_kg", "fuel_never_increases", "fuel"),
         ("rounds", "rounds_never_increase", "rounds"),
@@ -350,7 +350,7 @@ def check_step(before: WorldSnapshot, after: WorldSnapshot, launched: B | None =
             f"{what} went up outside a carrier's turnaround",
             **{f"{what}_before": was, f"{what}_after": now},
         )
-    flying = (before.status == Status.AIRBORNE) & (after.status == Status.AIRBORNE)
+    flying = (before.status == int(Status.AIRBORNE)) & (after.status == int(Status.AIRBORNE))
     _require(
         ~(flying & health_up),
         "no_repairs_in_the_air",

@@ -56,11 +56,11 @@ def raid_tick_s(world: World) -> F64:
     party = world.party
     if party is None:
         return np.full(world.n_battles, np.inf)
-    out = np.where(party.phase == Phase.SPRINT, world.plan.timing.combat_tick_s, RAID_TICK_S)
-    waiting_to_set_out = party.phase == Phase.CAMP
+    out = np.where(party.phase == int(Phase.SPRINT), world.plan.timing.combat_tick_s, RAID_TICK_S)
+    waiting_to_set_out = party.phase == int(Phase.CAMP)
     until = np.maximum(party.raid.set_out_s - world.time_s, world.plan.timing.combat_tick_s)
     out = np.where(waiting_to_set_out, until, out)
-    tick: F64 = np.where(party.phase == Phase.DONE, np.inf, out)
+    tick: F64 = np.where(party.phase == int(Phase.DONE), np.inf, out)
     return tick
 
 
@@ -68,7 +68,7 @@ def raid_pending(world: World) -> B:
     """(n_battles,): the party is still out."""
     if world.party is None:
         return np.zeros(world.n_battles, dtype=bool)
-    pending: B = world.party.phase != Phase.DONE
+    pending: B = world.party.phase != int(Phase.DONE)
     return pending
 
 
@@ -77,26 +77,26 @@ def advance_raid(world: World, active: B) -> None:
     party = world.party
     if party is None:
         return
-    going = active & (party.phase != Phase.DONE)
+    going = active & (party.phase != int(Phase.DONE))
     if not going.any():
         return
-    for b in np.flatnonzero(going & (party.phase == Phase.CAMP)).tolist():
+    for b in np.flatnonzero(going & (party.phase == int(Phase.CAMP))).tolist():
         if world.time_s[b] >= party.raid.set_out_s - 1e-9:
             _set_out(world, party, b)
-    out = going & (party.phase != Phase.CAMP)
+    out = going & (party.phase != int(Phase.CAMP))
     _bombardment(world, party, out)
     _captive(world, party, out)
     _waves(world, party, out)
     _bleeding(world, party, out)
     for b in np.flatnonzero(out).tolist():
         phase = int(party.phase[b])
-        if phase == Phase.APPROACH:
+        if phase == int(Phase.APPROACH):
             _approach(world, party, b)
-        elif phase == Phase.PATCHING:
+        elif phase == int(Phase.PATCHING):
             _patch(world, party, b)
-        elif phase == Phase.FIREFIGHT:
+        elif phase == int(Phase.FIREFIGHT):
             _firefight(world, party, b)
-        elif phase == Phase.SPRINT:
+        elif phase == int(Phase.SPRINT):
             _sprint(world, party, b)
         elif phase in (Phase.INSIDE, Phase.RETURNING):
             _corridors(world, party, b)
@@ -108,7 +108,7 @@ def advance_raid(world: World, active: B) -> None:
 def close_raid(world: World, b: int) -> None:
     """The battle is ending: whatever the party is doing, the raid is over (it may be trapped inside)."""
     party = world.party
-    if party is not None and not party.over[b] and party.phase[b] != Phase.CAMP:
+    if party is not None and not party.over[b] and party.phase[b] != int(Phase.CAMP):
         _over(world, party, b)
 
 
@@ -165,7 +165,7 @@ def _place_on_route(party: Party, b: int) -> None:
 
 
 def _in_cover(party: Party, b: int) -> bool:
-    if party.phase[b] == Phase.WAITING:
+    if party.phase[b] == int(Phase.WAITING):
         return True
     return bool(party.route_cover[party.route_index(float(party.progress_m[b]))])
 
@@ -183,7 +183,7 @@ def _spotted(world: World, party: Party, b: int) -> None:
     light = 0.3 + raid.moonlight + (1.0 if world.time_s[b] < party.fires_until_s[b] else 0.0)
     # On the move, in proportion to its pace (a party slowed by its load is quieter); lying still, a quarter.
     rows_alive = np.arange(b * party.m, (b + 1) * party.m)
-    motion = _pace(party, rows_alive) if party.phase[b] == Phase.APPROACH else STILL
+    motion = _pace(party, rows_alive) if party.phase[b] == int(Phase.APPROACH) else STILL
     hazard = (
         SPOT_PER_S
         * raid.patrols
@@ -284,7 +284,9 @@ def _bleeding(world: World, party: Party, out: B) -> None:
         for r in bleeding[dying].tolist():
             party.alive[r] = party.bleeding[r] = False
             _emit_member(world, party, r, EventKind.PARTY_HIT, cause="wounds", outcome="killed")
-    can_halt = (party.phase == Phase.APPROACH) | (party.phase == Phase.WAITING) | (party.phase == Phase.INSIDE)
+    can_halt = (
+        (party.phase == int(Phase.APPROACH)) | (party.phase == int(Phase.WAITING)) | (party.phase == int(Phase.INSIDE))
+    )
     for b in np.flatnonzero(out & can_halt & (party.kit_uses > 0)).tolist():
         rows = np.arange(b * party.m, (b + 1) * party.m)
         waiting = rows[party.bleeding[rows] & party.alive[rows] & ~party.outside_for_good[rows]]
@@ -388,7 +390,7 @@ def _breach_opens(world: World, party: Party, b: int, landing: Any) -> None:
     if distance > BREACH_REACH_M or world.time_s[b] >= landing.seals_at_s:
         return
     rows = np.arange(b * party.m, (b + 1) * party.m)
-    if party.phase[b] == Phase.WAITING:
+    if party.phase[b] == int(Phase.WAITING):
         runners = rows[party.alive[rows] & ~party.outside_for_good[rows]]
         if not len(runners):
             return
@@ -407,7 +409,7 @@ def _breach_opens(world: World, party: Party, b: int, landing: Any) -> None:
             range_m=round(distance, 1),
             seals_at_s=landing.seals_at_s,
         )
-    elif party.phase[b] == Phase.RETURNING and party.corridor_m[b] <= 0.0:
+    elif party.phase[b] == int(Phase.RETURNING) and party.corridor_m[b] <= 0.0:
         # Back at the hull from inside with the captive: out through the new hole before it closes.
         party.breach_xy[b] = point
         for r in rows[party.alive[rows] & party.inside[rows]].tolist():
@@ -496,7 +498,7 @@ def _corridors(world: World, party: Party, b: int) -> None:
     inside = rows[party.alive[rows] & party.inside[rows]]
     if not len(inside):
         return
-    ahead = party.phase[b] == Phase.INSIDE
+    ahead = party.phase[b] == int(Phase.INSIDE)
     if not ahead and party.corridor_m[b] <= 0.0:
         return  # at the hull, waiting for the next breach to get out
     step = CORRIDOR_MPS * float(speed_factor(party.load_kg[inside]).min()) * float(world.dt_s[b])
@@ -563,7 +565,7 @@ def _waves(world: World, party: Party, out: B) -> None:
 def _end_if_over(world: World, party: Party, b: int) -> None:
     rows = np.arange(b * party.m, (b + 1) * party.m)
     in_play = party.alive[rows] & ~party.outside_for_good[rows]
-    if party.phase[b] == Phase.DONE or not in_play.any():
+    if party.phase[b] == int(Phase.DONE) or not in_play.any():
         party.phase[b] = Phase.DONE
         _over(world, party, b)
 

@@ -152,7 +152,7 @@ def _front_header(world: World, battle: int) -> dict[str, Any]:
         "units": [
             {
                 "name": front.names[i],
-                "kind": "battery" if kind == Unit.BATTERY else "position",
+                "kind": "battery" if kind == int(Unit.BATTERY) else "position",
                 "x_m": round(float(x), 1),
                 "y_m": round(float(y), 1),
                 "full_strength": float(full),
@@ -182,7 +182,7 @@ def sample_front(world: World, battle: int) -> FrontFrame:
     assert front is not None
     u = front.units_of(battle)
     r = world.rows_of(battle)
-    striking = (world.status[r] == Status.AIRBORNE) & (world.mode[r] == Mode.STRIKE) & world.firing[r]
+    striking = (world.status[r] == int(Status.AIRBORNE)) & (world.mode[r] == int(Mode.STRIKE)) & world.firing[r]
     targets = world.strike_at[r][striking & (world.strike_at[r] >= 0)]
     under_fire = np.zeros(front.g, dtype=bool)
     under_fire[targets[targets < front.g]] = True

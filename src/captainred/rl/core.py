@@ -471,16 +471,16 @@ class BattleBatch:
             world.fire_rockets[r] = act[:, ROCKETS] > 0
             world.target[r] = self._aim[g.name][control]
             world.mode[r] = Mode.ENGAGE if g.side == AIR_COMMAND else Mode.ATTACK
-            going_home = rows[home & active[rows] & world.airborne[rows] & (world.mode[rows] != Mode.CRIPPLED)]
+            going_home = rows[home & active[rows] & world.airborne[rows] & (world.mode[rows] != int(Mode.CRIPPLED))]
             world.mode[going_home] = Mode.RETURN
 
     def _controllable(self, g: Group, rows: I64) -> Bool:
         w = self.world
         ok: Bool = (
-            (w.status[rows] == Status.AIRBORNE)
+            (w.status[rows] == int(Status.AIRBORNE))
             & ~w.pilot_dead[rows]
             & ~w.spinning[rows]
-            & (w.mode[rows] != Mode.CRIPPLED)
+            & (w.mode[rows] != int(Mode.CRIPPLED))
             & ~self._gone[g.name]
         )
         return ok
@@ -493,16 +493,16 @@ class BattleBatch:
         dist = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-6)
         psi, gam = w.heading_rad[rows], w.gamma_rad[rows]
         cos_off = (dx * np.cos(gam) * np.sin(psi) + dy * np.cos(gam) * np.cos(psi) + dz * np.sin(gam)) / dist
-        seen = (aim >= 0) & (w.status[t] == Status.AIRBORNE) & (w.status[rows] == Status.AIRBORNE)
+        seen = (aim >= 0) & (w.status[t] == int(Status.AIRBORNE)) & (w.status[rows] == int(Status.AIRBORNE))
         return np.where(seen & (dist < AIM_RANGE_M), cos_off, 0.0)
 
     def _in_play(self) -> NDArray[np.int64]:
         """Per battle and side, craft still in the fight: in the air, or still to launch."""
         w = self.world
-        waiting = (w.status == Status.READY) & (
+        waiting = (w.status == int(Status.READY)) & (
             ((w.side == AIR_COMMAND) & (w.sorties == 0) & ~w.stand_by) | (w.side == LGF)
         )
-        up = (w.status == Status.AIRBORNE) | waiting
+        up = (w.status == int(Status.AIRBORNE)) | waiting
         counts = np.zeros((w.n_battles, 2), np.int64)
         np.add.at(counts, (w.battle[up], w.side[up].astype(np.int64)), 1)
         return counts
@@ -519,8 +519,8 @@ class BattleBatch:
             buf = self.buffers[g.name]
             was = before[g.name] & going[:, None]
             status = w.status[rows]
-            lost = was & (status == Status.LOST)
-            returned = was & (status == Status.RETURNED)
+            lost = was & (status == int(Status.LOST))
+            returned = was & (status == int(Status.RETURNED))
             kills = w.kills[rows]
             r = rw.kill * (kills - self._kills[g.name]) * was
             self._kills[g.name][:] = kills
@@ -529,7 +529,7 @@ class BattleBatch:
                 full = np.maximum(self._full_fuel[g.local], 1e-9)
                 r += returned * (rw.photos_home * w.photos[rows] / self._wanted + rw.fuel_home * w.fuel_kg[rows] / full)
             if rw.survival:
-                r += rw.survival * w.dt_s[:, None] * (was & (status == Status.AIRBORNE))
+                r += rw.survival * w.dt_s[:, None] * (was & (status == int(Status.AIRBORNE)))
             if rw.aim:
                 r += rw.aim * w.dt_s[:, None] * self._aim_cosine(rows, self._aim[g.name]) * was
             buf.reward[:] = r
@@ -548,7 +548,7 @@ class BattleBatch:
             buf.truncated |= still & truncate[:, None]
             # Won: no enemy left in play and one of ours not lost (in the air or home); lost: all of ours
             # lost with the enemy still there. A pilot recovered aboard is home, not lost.
-            not_lost = (w.status[self._rows[g.name]] != Status.LOST).any(axis=1)
+            not_lost = (w.status[self._rows[g.name]] != int(Status.LOST)).any(axis=1)
             won = ends & enemy_out[g.name] & not_lost
             lost_all = ends & ~not_lost & ~enemy_out[g.name]
             buf.outcome[ends] = np.where(won, 1, np.where(lost_all, -1, 0))[ends]
@@ -577,10 +577,10 @@ class BattleBatch:
         alive = (
             ~self._gone[g.name]
             & ~self.over[:, None]
-            & ((w.status[rows] == Status.AIRBORNE) | (w.status[rows] == Status.READY))
+            & ((w.status[rows] == int(Status.AIRBORNE)) | (w.status[rows] == int(Status.READY)))
         )
         buf.alive[:] = alive
-        up = alive & (w.status[rows] == Status.AIRBORNE)
+        up = alive & (w.status[rows] == int(Status.AIRBORNE))
         home = self._home[g.name]
 
         def sign(mask: Bool) -> F64:
@@ -610,7 +610,7 @@ class BattleBatch:
         obs[:, :, len(own) : len(own) + 10] = 2.0 * w.health[rows] - 1.0
         at = len(own) + 10
         obs[:, :, at] = sign(home)
-        obs[:, :, at + 1] = sign(w.spinning[rows] | (w.mode[rows] == Mode.CRIPPLED))
+        obs[:, :, at + 1] = sign(w.spinning[rows] | (w.mode[rows] == int(Mode.CRIPPLED)))
         obs[:, :, at + 2] = sign(w.blackout_s[rows] > 0)
         at += 3
 
@@ -698,7 +698,7 @@ class BattleBatch:
             w.heading_rad,
             w.gamma_rad,
             w.speed_mps,
-            w.status == Status.AIRBORNE,
+            w.status == int(Status.AIRBORNE),
             w.max_speed_mps,
             np.ascontiguousarray(rows, dtype=np.int64),
             np.ascontiguousarray(others, dtype=np.int64),

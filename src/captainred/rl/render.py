@@ -40,7 +40,7 @@ def rendered(world: World, render_mode: str | None, battle: int = 0) -> NDArray[
 def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[np.uint8]:
     """The picture of battle `battle` now (see the module docstring)."""
     rows = np.arange(world.row_start[battle], world.row_stop[battle])
-    up = rows[world.status[rows] == Status.AIRBORNE]
+    up = rows[world.status[rows] == int(Status.AIRBORNE)]
     if len(up):
         cx, cy = float(np.mean(world.x_m[up])), float(np.mean(world.y_m[up]))
     elif world.ship_xyz is not None:
@@ -67,9 +67,9 @@ def top_view(world: World, battle: int = 0, size_px: int = SIZE_PX) -> NDArray[n
         i = np.floor((cy - y) / metres + size_px / 2).astype(np.int64)
         return i, j
 
-    shown = rows[(world.status[rows] == Status.AIRBORNE) | (world.status[rows] == Status.LOST)]
+    shown = rows[(world.status[rows] == int(Status.AIRBORNE)) | (world.status[rows] == int(Status.LOST))]
     colour = np.where(
-        (world.status[shown] == Status.LOST)[:, None],
+        (world.status[shown] == int(Status.LOST))[:, None],
         LOST,
         np.where((world.side[shown] == AIR_COMMAND)[:, None], OURS, THEIRS),
     ).astype(np.uint8)
