@@ -159,15 +159,17 @@ def _clock(w: World, ctx: StepContext) -> None:
     quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
     dt_b = np.where(quiet, timing.transit_tick_s, timing.combat_tick_s)
     flying = take_census(w)[0] > 0
-    wakes = np.full(w.n_battles, np.inf)
     caps = np.full(w.n_battles, np.inf)
     for stage in ctx.stages:
-        if stage.wakes_s is not None:
-            wakes = np.minimum(wakes, stage.wakes_s(w))
         if stage.tick_cap_s is not None:
             caps = np.minimum(caps, stage.tick_cap_s(w))
-    idle = np.clip(np.minimum(timing.idle_tick_s, wakes - w.time_s), timing.combat_tick_s, None)
-    dt_b = np.where(flying, dt_b, idle)
+    if not flying.all():  # what the stages wait for matters only to a battle with nothing in the air
+        wakes = np.full(w.n_battles, np.inf)
+        for stage in ctx.stages:
+            if stage.wakes_s is not None:
+                wakes = np.minimum(wakes, stage.wakes_s(w))
+        idle = np.clip(np.minimum(timing.idle_tick_s, wakes - w.time_s), timing.combat_tick_s, None)
+        dt_b = np.where(flying, dt_b, idle)
     dt_b = np.minimum(dt_b, caps)
     dt_b = np.where(active_battles, np.minimum(dt_b, timing.duration_s - w.time_s), 0.0)
     w.dt_s[:] = dt_b

@@ -145,11 +145,13 @@ def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> Non
     r0 = np.sqrt((x0 - centre[:, 0]) ** 2 + (y0 - centre[:, 1]) ** 2 + np.maximum(z0, 0.0) ** 2)
     x1, y1, z1 = world.x_m[moved], world.y_m[moved], world.z_m[moved]
     r1 = np.sqrt((x1 - centre[:, 0]) ** 2 + (y1 - centre[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
-    crossing = (r0 < world.net_radius_m) != (r1 < world.net_radius_m)
-    ours = world.net_up[battle]
+    meeting = np.flatnonzero(((r0 < world.net_radius_m) != (r1 < world.net_radius_m)) & world.net_up[battle])
+    if not len(meeting):
+        return
+    battle, x0, y0, z0, x1, y1 = battle[meeting], x0[meeting], y0[meeting], z0[meeting], x1[meeting], y1[meeting]
     gap = world.plan.net.gap_m
     allowed = world.net_open[battle] & through_gap(world, battle, x1, y1, gap) & through_gap(world, battle, x0, y0, gap)
-    held = np.flatnonzero(crossing & ours & ~allowed)
-    rows = moved[held]
+    held = np.flatnonzero(~allowed)
+    rows = moved[meeting[held]]
     world.x_m[rows], world.y_m[rows], world.z_m[rows] = x0[held], y0[held], z0[held]
     world.heading_rad[rows] = wrap_heading(world.heading_rad[rows] + np.pi)
