@@ -12,7 +12,7 @@ from captainred.engine import threads
 from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
 from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, FlightState, G, World
-from captainred.scenario.maps import highest_under_box
+from captainred.scenario.maps import height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
@@ -183,14 +183,6 @@ def rotated(sin_a: float, cos_a: float, d: float) -> tuple[float, float]:
     return sin_a * cos_d + cos_a * sin_d, cos_a * cos_d - sin_a * sin_d
 
 
-@numba.njit(cache=True)
-def cell_of(v: float, origin: float, cell: float, cells: int) -> int:
-    """The index of the cell holding coordinate `v` along one axis of a grid, or -1 off it (a point on
-    a cell edge belongs to the cell above it, as in `height_at`)."""
-    f = math.floor((v - origin) / cell)
-    return int(f) if 0.0 <= f < cells else -1
-
-
 def _pull_up_rows(
     rows: I64,
     lookahead_s: F64,
@@ -218,10 +210,8 @@ def _pull_up_rows(
     writes only its own commands.
 
     Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
-    last sample by one factor, and its direction by one small rotation (`rotated`); the ground under a
-    sample is read from the grid in the loop (`cell_of`), as `height_at` reads it."""
+    last sample by one factor, and its direction by one small rotation (`rotated`)."""
     x, y, z, speed, heading, gamma = state
-    ny, nx = heights.shape
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
@@ -239,8 +229,7 @@ def _pull_up_rows(
         turn = turned_rad(error, max_rate, length)
         run = ground_speed * length
         z_low = min(z[r], z[r] + vz * length)
-        i, j = cell_of(x[r], ox, cell, nx), cell_of(y[r], oy, cell, ny)
-        highest = np.float64(heights[j, i]) if i >= 0 and j >= 0 else 0.0
+        highest = height_at(heights, ox, oy, cell, x[r], y[r])
         climb = z[r] < highest + margin
         steepest = PULL_UP_RAD
         step = length / PATH_SAMPLES
@@ -278,8 +267,7 @@ def _pull_up_rows(
                     turned = now
                 px += ground_speed * east * step
                 py += ground_speed * north * step
-                i, j = cell_of(px, ox, cell, nx), cell_of(py, oy, cell, ny)
-                ground = np.float64(heights[j, i]) if i >= 0 and j >= 0 else 0.0
+                ground = height_at(heights, ox, oy, cell, px, py)
                 highest = max(highest, ground)
                 if z[r] + vz * (s + 1) * step < ground + margin:
                     # The first thing in the way on this path: climb at least steeply enough to top it.
