@@ -11,7 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captainred.doctrine.steering import PULL_UP_RAD, avoid_terrain, rotated
+from captainred.doctrine.steering import (
+    PATH_SAMPLES,
+    PULL_UP_RAD,
+    ROOF_MARGIN_M,
+    STEEPEST_PULL_UP_RAD,
+    avoid_terrain,
+    rotated,
+    turned_rad,
+)
 from captainred.engine.checks import StepChecker, check_world
 from captainred.engine.damage import consequences
 from captainred.engine.events import EventKind
@@ -370,6 +378,86 @@ def test_walking_a_turn_by_small_rotations_keeps_the_exact_heading(a: float, tur
     heading = a + math.fsum(turns)
     assert east == pytest.approx(math.sin(heading), abs=1e-12)
     assert north == pytest.approx(math.cos(heading), abs=1e-12)
+
+
+def _look_ahead_sample_by_sample(world: World, row: int, length_s: float) -> tuple[float, float]:
+    """The look-ahead's rule with none of its shortcuts (no ceiling test, no boxes, exact trigonometry at
+    every sample): both paths walked sample by sample, each up to the first thing in the way. Returns the
+    commanded flight-path angle and throttle it leaves."""
+    x, y, z, v, psi, gam = (float(a[row]) for a in world.flight_state())
+    margin = ROOF_MARGIN_M + 0.1 * v
+    usable_g = max(0.7 * world.max_g[row] - 1.0, 0.5)
+    pull_out_loss = v * v * (1.0 - math.cos(gam)) / (usable_g * G) if gam < 0 else 0.0
+    ground_speed, vz = v * math.cos(gam), v * math.sin(gam)
+    n = min(world.max_g[row], (v / world.stall_speed_mps[row]) ** 2)
+    max_rate = G * math.sqrt(max(n * n - 1.0, 0.0)) / max(ground_speed, 1.0)
+    error = wrap(float(world.cmd_heading_rad[row]) - psi)
+    theatre = world.theatre
+
+    def ground(px: float, py: float) -> float:
+        return float(theatre.ground_height_m(np.array([px]), np.array([py]))[0])
+
+    highest = ground(x, y)
+    climb, steepest = z < highest + margin, PULL_UP_RAD
+    step = length_s / PATH_SAMPLES
+    for path in range(1 if turned_rad(error, max_rate, length_s) == 0.0 else 2):
+        px, py = x, y
+        for s in range(PATH_SAMPLES):
+            swing = turned_rad(error, max_rate, (s + 0.5) * step) if path == 0 else 0.0
+            px += ground_speed * math.sin(psi + swing) * step
+            py += ground_speed * math.cos(psi + swing) * step
+            under = ground(px, py)
+            highest = max(highest, under)
+            if z + vz * (s + 1) * step < under + margin:
+                climb = True
+                clear = math.atan2(under + margin - z, ground_speed * (s + 1) * step)
+                steepest = max(steepest, min(clear, STEEPEST_PULL_UP_RAD))
+                break
+    gamma, throttle = float(world.cmd_gamma_rad[row]), float(world.cmd_throttle[row])
+    level = z - pull_out_loss < highest + margin and not climb
+    if climb:
+        gamma = max(gamma, steepest)
+    elif level:
+        gamma = max(gamma, 0.05)
+    return gamma, max(throttle, 1.0) if climb or level else throttle
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    craft=st.lists(
+        st.tuples(
+            st.floats(-1500.0, 1500.0),  # east of the island's middle
+            st.floats(0.0, 1.0),  # how far up the island
+            st.floats(0.0, 900.0),  # height
+            st.floats(60.0, 240.0),  # speed
+            st.floats(-math.pi, math.pi),  # heading
+            st.floats(-0.7, 0.5),  # flight-path angle
+            st.floats(-math.pi, math.pi),  # commanded heading
+            st.floats(0.5, 6.0),  # look-ahead
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_look_aheads_shortcuts_change_no_pilots_commands(
+    world: World, airborne: Airborne, craft: list[tuple[float, ...]]
+) -> None:
+    # Skipping craft above every roof, paths whose box is clear, and walking turns by small rotations
+    # are shortcuts only: over the towers, each pilot is left the commands sampling every point gives.
+    x0, y0, x1, y1 = world.theatre.island
+    rows = np.arange(len(craft))
+    looks = np.array([c[7] for c in craft])
+    for row, (east, north, z, v, psi, gam, cmd, _) in zip(rows.tolist(), craft, strict=True):
+        airborne(world, row, x_m=0.5 * (x0 + x1) + east, y_m=y0 + north * (y1 - y0), z_m=z, speed_mps=v)
+        world.heading_rad[row], world.gamma_rad[row], world.cmd_heading_rad[row] = psi, gam, cmd
+        world.cmd_gamma_rad[row], world.cmd_throttle[row] = 0.0, 0.6
+    expected = [
+        _look_ahead_sample_by_sample(world, row, look) for row, look in zip(rows.tolist(), looks.tolist(), strict=True)
+    ]
+    avoid_terrain(world, rows, looks)
+    for row, (gamma, throttle) in zip(rows.tolist(), expected, strict=True):
+        assert world.cmd_gamma_rad[row] == pytest.approx(gamma, abs=1e-9)
+        assert world.cmd_throttle[row] == throttle
 
 
 @pytest.mark.parametrize("looking", [True, False], ids=["looking-ahead", "not-looking"])

@@ -209,6 +209,9 @@ def _pull_up_rows(
     pull-out from this dive (at 70% of its g, less 1) would cost too much height levels off. Each craft
     writes only its own commands.
 
+    Two tests spare most craft the paths: one above every roof of the theatre, or above every roof
+    within the distance she covers in the look-ahead (read from the box around her), needs nothing.
+
     Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
     last sample by one factor, and its direction by one small rotation (`rotated`)."""
     x, y, z, speed, heading, gamma = state
@@ -223,12 +226,19 @@ def _pull_up_rows(
             continue  # high enough to miss every roof
         ground_speed = v * math.cos(gam)
         vz = v * math.sin(gam)
+        run = ground_speed * length
+        z_low = min(z[r], z[r] + vz * length)
+        # Every path she can fly in the look-ahead stays within `run` of her (a metre more for rounding):
+        # clear of the highest roof there, and of a pull-out over it, she needs nothing.
+        near = highest_under_box(
+            box_max, ox, oy, cell, x[r] - run - 1.0, y[r] - run - 1.0, x[r] + run + 1.0, y[r] + run + 1.0
+        )
+        if z_low >= near + margin and z[r] - pull_out_loss >= near + margin:
+            continue
         n = min(max_g[r], (v / stall_speed[r]) ** 2)
         max_rate = G * math.sqrt(max(n * n - 1.0, 0.0)) / max(ground_speed, 1.0)
         error = wrap(cmd_heading[r] - heading[r])
         turn = turned_rad(error, max_rate, length)
-        run = ground_speed * length
-        z_low = min(z[r], z[r] + vz * length)
         highest = height_at(heights, ox, oy, cell, x[r], y[r])
         climb = z[r] < highest + margin
         steepest = PULL_UP_RAD
