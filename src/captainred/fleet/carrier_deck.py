@@ -175,6 +175,9 @@ class CarrierDeck:
             & (((sorties == 0) & (launch_at_s <= now)) | (next_sortie_s <= now))
             & (w.sick_bay_until_s[ours] <= now)
         )
+        if not due.any():  # nothing waits on any deck: every sequence running is away (most ticks)
+            w.all_clear_s[np.isfinite(w.all_clear_s)] = np.inf
+            return
         key = self.key[ours]
         waiting = np.bincount(key[due], minlength=w.n_battles * nc).reshape(w.n_battles, nc)
         ordered = (status == int(Status.READY)) & (
