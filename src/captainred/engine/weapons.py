@@ -254,11 +254,11 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         world.ready_weapons,
     )
     parts: list[Hits] = []
-    tick_of = world.tick[world.battle]
     firing_now: list[I64] = []
+    ready = np.flatnonzero(world.ready_weapons)  # the few rows with a weapon to fire, ascending
 
     # Cannon: bursts while the button is held, rounds permitting.
-    s = np.flatnonzero(world.ready_weapons & CANNON_READY)
+    s = ready[(world.ready_weapons[ready] & CANNON_READY) > 0]
     if len(s):
         s, t, range_m, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
         firing_now.append(s)
@@ -267,12 +267,12 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         p = _gun_hit_chance(
             world, s, t, range_m, off, spec["cannon_p"], spec["cannon_range"], spec["cannon_cone"]
         ) * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
-        u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.CANNON_HIT)
+        u = uniform(world.row_seed[s], world.craft[s], world.tick[world.battle[s]], Purpose.CANNON_HIT)
         hit = u < _per_tick(p, dt[s])
         parts.append(_make_hits(world, s[hit], t[hit], CANNON, low=0.25, high=0.8))
 
     # Rockets: a pair at a time, each of which can miss.
-    s = np.flatnonzero(world.ready_weapons & ROCKETS_READY)
+    s = ready[(world.ready_weapons[ready] & ROCKETS_READY) > 0]
     if len(s):
         now = world.time_s[world.battle[s]]
         t = world.target[s]
@@ -291,13 +291,14 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
             * np.where(range_m < 0.6 * spec["rocket_max"][s], 1.0, 0.7)
             * np.where(world.load_g[t] > 4.0, 0.75, 1.0)
         )
-        first = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ROCKET_HIT) < p
-        second = (salvo >= 2) & (uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.SECOND_ROCKET) < p)
+        tick = world.tick[world.battle[s]]
+        first = uniform(world.row_seed[s], world.craft[s], tick, Purpose.ROCKET_HIT) < p
+        second = (salvo >= 2) & (uniform(world.row_seed[s], world.craft[s], tick, Purpose.SECOND_ROCKET) < p)
         hit = first | second
         parts.append(_make_hits(world, s[hit], t[hit], ROCKET, low=0.7, high=1.0))
 
     # Blue fire: no ammunition, but the emitter heats and must cool.
-    s = np.flatnonzero(world.ready_weapons & EMITTER_READY)
+    s = ready[(world.ready_weapons[ready] & EMITTER_READY) > 0]
     if len(s):
         s, t, range_m, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
         firing_now.append(s)
@@ -305,7 +306,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         hot = world.heat_s[s] >= spec["energy_heat"][s]
         world.overheated[s[hot]] = True
         p = _gun_hit_chance(world, s, t, range_m, off, spec["energy_p"], spec["energy_range"], spec["energy_cone"])
-        u = uniform(world.row_seed[s], world.craft[s], tick_of[s], Purpose.ENERGY_HIT)
+        u = uniform(world.row_seed[s], world.craft[s], world.tick[world.battle[s]], Purpose.ENERGY_HIT)
         hit = u < _per_tick(p, dt[s])
         # The net stands between: the bolt spends itself on it.
         blocked = hit & across_net(world, s, t)
