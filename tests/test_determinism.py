@@ -6,15 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 
-import numba
 import numpy as np
 import pytest
 
-from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import BattleResult, Simulation, run_battles
+from on_threads import on_threads
 
 SEED = 3
 BATCH_OF_16 = [101, 102, 103, 104, 105, SEED, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115]
@@ -160,12 +159,8 @@ def test_a_batch_gives_the_same_digests_on_one_thread_and_on_two(
 ) -> None:
     """The compiled kernels spread battles and craft over threads in large Worlds; forced to here, a batch
     fought on one thread and on two gives the same battles, digest for digest."""
-    monkeypatch.setattr(threads, "PARALLEL_MIN_ROWS", 0)
     digests = []
     for count in (1, 2):
-        numba.set_num_threads(count)
-        try:
+        with on_threads(count, monkeypatch):
             digests.append([r.digest for r in run_battles(skirmish, [3, 4, 5])])
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     assert digests[0] == digests[1]

@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numba
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from captainred.cli import app
 from captainred.doctrine.modes import Mode
-from captainred.engine import threads
 from captainred.engine.checks import check_determinism
 from captainred.engine.events import Event, EventKind, EventLog
 from captainred.engine.front import GROUND_ID_BASE, Unit, layout
@@ -31,6 +29,7 @@ from captainred.scenario.overrides import resolve_with
 from captainred.simulation import BattleResult, Simulation, run_battles
 from captainred.sweep import Sweep, SweepFolder, plan_sweep
 from captainred.sweep.backends import InProcess
+from on_threads import on_threads
 
 FRONT_SMALL = Path(__file__).parent / "scenarios" / "front-small.toml"
 
@@ -315,14 +314,10 @@ def test_the_front_steps_the_same_alone_twice_in_a_batch_and_on_one_thread_or_tw
     short = variant({"timing": {"duration_s": "12 min"}})
     report = check_determinism(short, seed=3, steps=2500, others=[4], stepper=Simulation)
     assert report.steps == 2500 and report.events > 400
-    monkeypatch.setattr(threads, "PARALLEL_MIN_ROWS", 0)
     digests = []
     for count in (1, 2):
-        numba.set_num_threads(count)
-        try:
+        with on_threads(count, monkeypatch):
             digests.append([r.digest for r in run_battles(short, [5, 6])])
-        finally:
-            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     assert digests[0] == digests[1]
 
 

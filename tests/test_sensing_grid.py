@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from captainred.engine import threads
 from captainred.engine.grid import LGF as GRID_LGF
 from captainred.engine.grid import SenseGrid, nearest_of_side
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, Status, World
 from captainred.scenario.model import ResolvedScenario
+from on_threads import on_threads
 
 EVADE_M = 1500.0
 
@@ -187,9 +187,9 @@ def test_battles_spread_over_threads_see_what_they_see_in_turn(
     world = worlds[3]
     prey = randomise(world, 11, 3_000.0, 0.9, 0)
     pictures = []
-    for threshold in (10**12, 0):  # in turn, then over threads
-        monkeypatch.setattr(threads, "PARALLEL_MIN_ROWS", threshold)
-        pictures.append(sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0))
+    for count in (1, 2):  # in turn, then over threads
+        with on_threads(count, monkeypatch):
+            pictures.append(sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0))
     for name in ("nearest_enemy", "nearest_range_m", "tail_threat", "escorts", "nearest_prey", "battle_enemy_range_m"):
         np.testing.assert_array_equal(getattr(pictures[0], name), getattr(pictures[1], name))
 

@@ -2,8 +2,10 @@
 
 Every kernel that may run on several threads loops over things that are independent of one another
 (battles, or craft whose rows it alone writes), so its answer is the same on one thread or many. Threads
-pay only in large Worlds: waking them costs tens of microseconds on a quiet machine and milliseconds on a
-busy one, more than a small World's whole step.
+pay from about a thousand rows: waking them costs some tens of microseconds, and a loop of a thousand
+craft through the look-ahead or sensing costs a few hundred. They cost dearly on a machine whose cores
+are all taken, where a loop waits for a thread the system has put aside: processes that share a machine
+(a sweep's workers, the test suite's) each take their share of the cores (`share_cores`).
 
 A kernel is written once, as a loop over `numba.prange`, and compiled twice by `twins`: in turn (prange
 is then a plain range) and spread over threads. `run` picks one by the size of the loop.
@@ -15,18 +17,34 @@ arithmetic of a flight step), so per-row helpers take and return plain numbers.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Callable
 from typing import Any
 
 import numba
 
-PARALLEL_MIN_ROWS = 20_000  # design value: below this, waking threads costs more than it saves
+# Measured (benchmarks/README.md): on 2 cores, threads from 1,000 rows took the recon step at 11,070
+# craft from 9.2 to 6.7 ms and at 1,107 craft from 2.3 to 2.0 ms; below this they cost more than they save.
+PARALLEL_MIN_ROWS = 1_000
 
 
 def in_parallel(rows: int) -> bool:
     """Whether a loop over `rows` things should be spread over the threads Numba has."""
     return rows >= PARALLEL_MIN_ROWS and numba.get_num_threads() > 1
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def share_cores(processes: int) -> int:
+    """Run this process's kernels on its share of the cores, when `processes` like it share the machine
+    (never more threads than Numba started with); the threads it now uses."""
+    count = max(1, min(numba.config.NUMBA_NUM_THREADS, cores() // max(1, processes)))
+    numba.set_num_threads(count)
+    return count
 
 
 class Twins:

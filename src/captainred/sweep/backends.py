@@ -23,6 +23,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numba
+
+from captainred.engine import threads
 from captainred.scenario.model import ResolvedScenario
 from captainred.sweep.errors import SweepError
 
@@ -49,6 +52,12 @@ def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     from captainred.sweep.metrics import run_row
 
     return [run_row(chunk.cell, chunk.first_run + i, f.summary) for i, f in enumerate(fight(scenario, chunk.seeds))]
+
+
+def fight_chunk_on_one_core(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
+    """`fight_chunk` for a task given one core (Ray's): the kernels keep to one thread."""
+    numba.set_num_threads(1)
+    return fight_chunk(scenario, chunk)
 
 
 class Backend(Protocol):
@@ -81,14 +90,15 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Processes to fight chunks in: spawned (never forked from a process that may hold threads), each
     ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them."""
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers))
 
 
-def _worker_start(sweep_pid: int) -> None:
+def _worker_start(sweep_pid: int, workers: int) -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides what stops, so a worker ignores it
     # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(sweep_pid)
+    threads.share_cores(workers)  # the workers share the machine: threads beyond a worker's share only wait
 
 
 def _die_with(parent: int) -> None:
@@ -180,7 +190,7 @@ class RayCluster:
 
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
         ray = self._ray
-        remote = ray.remote(num_cpus=1, max_retries=2)(fight_chunk)
+        remote = ray.remote(num_cpus=1, max_retries=2)(fight_chunk_on_one_core)
         refs = [ray.put(s) for s in scenarios]
         self._pending = [remote.remote(refs[chunk.cell], chunk) for chunk in chunks]
         by_ref = dict(zip(self._pending, chunks, strict=True))
