@@ -162,7 +162,7 @@ def test_chunks_cover_each_missing_run_once_taking_the_cells_in_turn():
     assert [c.cell for c in chunks[:2]] == [0, 1]
     for c in chunks:
         assert c.seeds == plan.seeds[c.first_run : c.first_run + len(c.seeds)]
-    assert auto_batch(1000, 2) == 64 and auto_batch(16, 2) == 2 and auto_batch(1, 8) == 1
+    assert auto_batch(1000, 2) == 64 and auto_batch(128, 2) == 32 and auto_batch(16, 2) == 4 and auto_batch(1, 8) == 1
 
 
 # ---------------------------------------------------------------------------------------- the table

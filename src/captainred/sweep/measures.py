@@ -19,7 +19,7 @@ from typing import Any
 
 from captainred.scenario.model import ResolvedScenario
 from captainred.sweep.backends import BackendError, Chunk, Rows, worker_pool
-from captainred.sweep.runner import MAX_BATCH
+from captainred.sweep.runner import auto_batch
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,7 @@ class Fighter:
         on_runs: Callable[[int], None] | None = None,
     ) -> list[Rows]:
         """Every scenario fought over every seed: one list of rows per scenario, in seed order."""
-        batch = max(1, min(MAX_BATCH, -(-len(seeds) * len(scenarios) // (4 * self.workers))))
-        batch = min(batch, len(seeds))
+        batch = min(auto_batch(len(seeds) * len(scenarios), self.workers), len(seeds))
         chunks = [
             Chunk(cell, first, tuple(seeds[first : first + batch]))
             for cell in range(len(scenarios))

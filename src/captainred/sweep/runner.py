@@ -17,7 +17,10 @@ from captainred.sweep.metrics import param_type, param_value, schema
 from captainred.sweep.store import SweepFolder
 
 MAX_BATCH = 64  # battles a World: past this a batch gains little (benchmarks/README.md) and a Ctrl-C loses more
-CHUNKS_PER_WORKER = 4  # so the workers finish together and the progress bar moves
+# Two chunks a worker, so the workers finish together and the progress bar moves; more and smaller costs
+# dear, since a battle in a World of 16 costs 1.6 times one in a World of 64 (128 recon runs on 2 workers:
+# 48.7 s in chunks of 16, 37.9 s in chunks of 32, 32.9 s in one chunk a worker; benchmarks/README.md).
+CHUNKS_PER_WORKER = 2
 
 
 def table_schema(plan: SweepPlan) -> pa.Schema:
