@@ -42,7 +42,8 @@ def cores() -> int:
 def share_cores(processes: int) -> int:
     """Run this process's kernels on its share of the cores, when `processes` like it share the machine
     (never more threads than Numba started with); the threads it now uses."""
-    count = max(1, min(numba.config.NUMBA_NUM_THREADS, cores() // max(1, processes)))
+    started: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    count = max(1, min(started, cores() // max(1, processes)))
     numba.set_num_threads(count)
     return count
 
