@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numba
 import numpy as np
 import pytest
 
+from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import BattleResult, Simulation, run_battles
+from captainred.sweep.backends import worker_pool
 from on_threads import on_threads
 
 SEED = 3
@@ -164,3 +167,24 @@ def test_a_batch_gives_the_same_digests_on_one_thread_and_on_two(
         with on_threads(count, monkeypatch):
             digests.append([r.digest for r in run_battles(skirmish, [3, 4, 5])])
     assert digests[0] == digests[1]
+
+
+def test_processes_sharing_the_machine_each_take_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep's workers (or the test suite's) split the cores between them, never asking Numba for more
+    threads than it started with, and never fewer than one."""
+    before = numba.get_num_threads()
+    try:
+        monkeypatch.setattr(threads, "cores", lambda: 2)
+        assert threads.share_cores(2) == 1 and numba.get_num_threads() == 1
+        assert threads.share_cores(3) == 1
+        assert threads.share_cores(1) == min(2, numba.config.NUMBA_NUM_THREADS)
+        monkeypatch.setattr(threads, "cores", lambda: 64)
+        assert threads.share_cores(4) == numba.config.NUMBA_NUM_THREADS == numba.get_num_threads()
+    finally:
+        numba.set_num_threads(before)
+
+
+def test_a_sweep_worker_runs_its_kernels_on_its_share_of_the_cores() -> None:
+    with worker_pool(2) as pool:
+        counts = {pool.submit(numba.get_num_threads).result(timeout=120) for _ in range(2)}
+    assert counts == {max(1, min(numba.config.NUMBA_NUM_THREADS, threads.cores() // 2))}
