@@ -2,10 +2,10 @@
 
 Every kernel that may run on several threads loops over things that are independent of one another
 (battles, or craft whose rows it alone writes), so its answer is the same on one thread or many. Threads
-pay from about a thousand rows: waking them costs some tens of microseconds, and a loop of a thousand
-craft through the look-ahead or sensing costs a few hundred. They cost dearly on a machine whose cores
-are all taken, where a loop waits for a thread the system has put aside: processes that share a machine
-(a sweep's workers, the test suite's) each take their share of the cores (`share_cores`).
+pay in Worlds of thousands of craft: waking them costs some tens of microseconds, and a loop of ten
+thousand craft through the look-ahead or sensing costs milliseconds. They cost dearly on a machine whose
+cores are all taken, where every loop waits for a thread the system has put aside: processes that share
+a machine (a sweep's workers, the test suite's) each take their share of the cores (`share_cores`).
 
 A kernel is written once, as a loop over `numba.prange`, and compiled twice by `twins`: in turn (prange
 is then a plain range) and spread over threads. `run` picks one by the size of the loop.
@@ -24,9 +24,11 @@ from typing import Any
 
 import numba
 
-# Measured (benchmarks/README.md): on 2 cores, threads from 1,000 rows took the recon step at 11,070
-# craft from 9.2 to 6.7 ms and at 1,107 craft from 2.3 to 2.0 ms; below this they cost more than they save.
-PARALLEL_MIN_ROWS = 1_000
+# Measured (benchmarks/README.md): on 2 cores, threads from 8,000 rows took the recon step at 9,963 craft
+# from 8.8 to 6.4 ms (from 1,000 rows: 6.2 ms). Smaller Worlds gain at most a tenth, and on a busy machine
+# lose far more: from 1,000 rows, a `captainred campaign next` of the front's day (5,324 craft) on two
+# threads beside another busy process outran its test's 300 s.
+PARALLEL_MIN_ROWS = 8_000
 
 
 def in_parallel(rows: int) -> bool:
