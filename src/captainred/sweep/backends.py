@@ -23,8 +23,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numba
-
 from captainred.engine import threads
 from captainred.scenario.model import ResolvedScenario
 from captainred.sweep.errors import SweepError
@@ -55,8 +53,9 @@ def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
 
 
 def fight_chunk_on_one_core(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
-    """`fight_chunk` for a task given one core (Ray's): the kernels keep to one thread."""
-    numba.set_num_threads(1)
+    """`fight_chunk` for a task given one core (Ray's, which runs as many at once as there are cores):
+    the kernels keep to one thread."""
+    threads.share_cores(threads.cores())
     return fight_chunk(scenario, chunk)
 
 
