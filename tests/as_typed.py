@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from on_threads import child_env
 
 
 def captainred(
     *args: str | Path, timeout_s: float = 300, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m captainred ARGS`, wide enough that Rich does not wrap its tables, without colour."""
-    env = {**(env or os.environ), "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**(env or child_env()), "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
         [sys.executable, "-m", "captainred", *map(str, args)],
         capture_output=True,

@@ -20,11 +20,10 @@ from captainred.engine.setup import build_world
 from captainred.engine.world import Status, World
 from captainred.scenario.loader import load_scenario, resolve
 from captainred.scenario.model import ResolvedScenario
+from on_threads import TEST_WORKERS
 
-# The test workers share the machine: each runs its kernels on its share of the cores, and so does every
-# process a test starts (`captainred` as a user types it, a sweep's workers). The thread-count tests ask
-# for two threads where they need them (`on_threads`).
-os.environ["NUMBA_NUM_THREADS"] = str(threads.share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))
+# The test workers share the machine: each runs its kernels on its share of the cores (`tests/on_threads.py`).
+threads.share_cores(TEST_WORKERS)
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 SKIRMISH = SCENARIOS / "skirmish.toml"

@@ -3,12 +3,13 @@ deadline, that must refuse bad input with one `error:` line and exit status 2.""
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from on_threads import child_env
 
 MEMORY_CEILING_BYTES = 2 << 30  # a refused file of a few kilobytes must never come near this
 DEADLINE_S = 120.0
@@ -32,7 +33,7 @@ def _ceiling() -> None:
 def captainred_bounded(*args: str | Path, cwd: Path | None = None, timeout_s: float = DEADLINE_S) -> Refusal:
     """`python -m captainred ARGS` with its address space capped, so memory that grows with a number in
     the input ends in a MemoryError (a failure here) rather than in swapping the machine."""
-    env = {**os.environ, "COLUMNS": "240", "NO_COLOR": "1"}
+    env = child_env(COLUMNS="240", NO_COLOR="1")
     done = subprocess.run(
         [sys.executable, "-m", "captainred", *map(str, args)],
         cwd=cwd,

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from captainred.scenario.loader import resolve
 from captainred.scenario.model import ResolvedScenario
+from on_threads import child_env
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_engine.py"
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
@@ -111,7 +112,7 @@ def test_the_sweep_benchmark_runs_its_quick_path(tmp_path: Path):
     out = tmp_path / "bench.json"
     script = BENCH.with_name("bench_sweep.py")
     done = subprocess.run(
-        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600
+        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600, env=child_env()
     )
     assert done.returncode == 0, done.stderr
     assert "tables identical across 1, 2 workers: yes" in done.stdout
@@ -131,7 +132,7 @@ def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer:
     out = tmp_path / "viewer.json"
     script = BENCH.with_name("bench_viewer.py")
     done = subprocess.run(
-        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600
+        [sys.executable, script, "--quick", "--out", out], capture_output=True, text=True, timeout=600, env=child_env()
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["rows"]

@@ -36,6 +36,7 @@ from captainred.campaign.planning import next_plan, set_plan
 from captainred.campaign.story import OperationPlan, SquadronPlan, load_story
 from captainred.campaign.views import campaign_history, campaign_status, export_campaign
 from captainred.scenario.loader import load_catalog
+from on_threads import child_env
 from test_campaign_store import PostgresServer, postgres_server, snapshot  # noqa: F401 (a fixture)
 from waiting import wait_for
 
@@ -309,7 +310,12 @@ def test_a_plan_beyond_what_the_fleet_has_fit_and_ready_is_refused(sqlite_store:
 
 def captainred(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "captainred", *args], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "captainred", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=child_env(),
     )
 
 
@@ -450,6 +456,7 @@ def test_a_campaign_next_killed_at_any_moment_leaves_the_campaign_before_or_afte
             [sys.executable, "-m", "captainred", "campaign", "next", NAME, "--db", str(db)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=child_env(),
         )
         wait_for(
             lambda p=proc, r=reached: p.poll() is not None or r(p.pid),

@@ -46,6 +46,7 @@ from captainred.campaign import (
 )
 from captainred.campaign.revisions import current_revision, head_revision
 from captainred.campaign.schema import PILOT_STATUSES, ROSTERABLE_STATUSES, Base
+from on_threads import child_env
 
 DATA = Path(__file__).parent / "data"
 CAMPAIGN_0001 = DATA / "campaign-0001.sqlite"
@@ -545,6 +546,7 @@ def start_holding(script: str, arguments: list[object]) -> subprocess.Popen[str]
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=child_env(),
     )
     assert holder.stdout is not None
     ready, _, _ = select.select([holder.stdout], [], [], 30)
@@ -674,6 +676,7 @@ def test_campaign_status_answers_while_another_captainred_holds_a_write_transact
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=child_env(),
         )
         out, err = shown.communicate(timeout=120)  # its exit, whenever it comes, within a generous deadline
         assert shown.returncode == 0, err

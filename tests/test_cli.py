@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from captainred.scenario import builtin_scenarios
+from on_threads import child_env
 
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 SUMMARY_KEYS = ("scenario", "seed", "digest", "sim_seconds", "sides", "pilots", "photos_returned", "events")
@@ -39,7 +40,7 @@ class Ran:
 
 def captainred(*args: str | Path, cwd: Path | None = None, timeout_s: float = 300) -> Ran:
     """Run `python -m captainred ARGS` in a fresh process, wide enough that Rich does not wrap tables."""
-    env = {**os.environ, "COLUMNS": "240", "NO_COLOR": "1"}
+    env = child_env(COLUMNS="240", NO_COLOR="1")
     done = subprocess.run(
         [sys.executable, "-m", "captainred", *map(str, args)],
         cwd=cwd,

@@ -188,5 +188,14 @@ def test_processes_sharing_the_machine_each_take_their_share_of_the_cores(monkey
 def test_a_sweep_worker_runs_its_kernels_on_its_share_of_the_cores() -> None:
     with worker_pool(2) as pool:
         counts = {pool.submit(numba.get_num_threads).result(timeout=120) for _ in range(2)}
-    started = int(os.environ["NUMBA_NUM_THREADS"])  # what a process this test starts has, the test suite's share
+    started = int(os.environ["NUMBA_NUM_THREADS"])  # what the pool's processes start with, this one's
     assert counts == {max(1, min(started, threads.cores() // 2))}
+
+
+def test_a_test_worker_that_shares_the_cores_still_compiles_new_kernels() -> None:
+    """Numba reads its environment again at every compile, and refuses once its threads have started
+    under another `NUMBA_NUM_THREADS`: the suite shares the cores without touching its own environment
+    (on a fresh clone, with no kernel cached yet, every kernel is compiled after the share is taken)."""
+    assert os.environ["NUMBA_NUM_THREADS"] == str(numba.config.NUMBA_NUM_THREADS)
+    fresh = numba.njit(lambda x: x + 1)  # never cached: compiled here and now
+    assert fresh(1) == 2

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from on_threads import child_env
+
 FUZZ = Path(__file__).parent / "fuzz"
 SCENARIOS = Path(__file__).parent / "scenarios"
 SECONDS = int(os.environ.get("CAPTAINRED_FUZZ_SECONDS", "5"))
@@ -29,7 +31,7 @@ def seed_replay(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ran = subprocess.run(
         [sys.executable, "-m", "captainred", "run", str(SCENARIOS / "skirmish.toml"), "-q", "--set", "map=open-sea",
          "--set", "timing.duration_s=90", "--replay", "seed.crr", "--replay-every", "10"],
-        cwd=folder, capture_output=True, text=True, timeout=300,
+        cwd=folder, capture_output=True, text=True, timeout=300, env=child_env(),
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     return folder / "seed.crr"
@@ -44,7 +46,7 @@ def fuzz(target: str, corpus: Path, artifacts: Path, env: dict[str, str] | None 
     ran = subprocess.run(
         [sys.executable, str(FUZZ / target), f"-max_total_time={SECONDS}", "-rss_limit_mb=2048", "-timeout=10",
          f"-artifact_prefix={artifacts}/", "-print_final_stats=1", str(corpus)],
-        capture_output=True, text=True, timeout=SECONDS + 120, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=SECONDS + 120, env=child_env(**(env or {})),
     )  # fmt: skip
     found = sorted(p.name for p in artifacts.iterdir())
     assert ran.returncode == 0 and not found, f"{target} found {found}:\n{ran.stderr[-4000:]}"

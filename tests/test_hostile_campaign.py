@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hostile import assert_refused, captainred_bounded
+from on_threads import child_env
 from waiting import wait_for
 
 NAME = "the war"
@@ -34,6 +35,7 @@ def _next_in_background(db: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=child_env(),
     )
 
     def fighting() -> bool:

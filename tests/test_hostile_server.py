@@ -20,6 +20,7 @@ import pytest
 
 from captainred.replay.server import LISTEN_BACKLOG, FileReplay, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
+from on_threads import child_env
 from waiting import wait_for
 
 IDLE_CONNECTIONS = 200
@@ -168,6 +169,7 @@ def test_view_takes_resets_quietly_and_keeps_serving(replay_file: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=child_env(),
     )
     try:
         assert proc.stdout is not None

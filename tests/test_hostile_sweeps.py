@@ -16,6 +16,7 @@ import pytest
 from captainred.sweep import Sweep, SweepFolder, plan_sweep
 from captainred.sweep.backends import InProcess
 from hostile import assert_refused, captainred_bounded
+from on_threads import child_env
 from waiting import wait_for
 
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
@@ -177,6 +178,7 @@ def test_workers_die_with_a_sweep_that_is_killed_outright(tmp_path: Path) -> Non
          "--out", str(tmp_path / "sweep"), "-q"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=child_env(),
     )  # fmt: skip
     workers: list[int] = []
     try:

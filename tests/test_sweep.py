@@ -32,6 +32,7 @@ from captainred.sweep.backends import InProcess, LocalProcesses, fight_chunk
 from captainred.sweep.grid import parse_values, parse_vary
 from captainred.sweep.runner import auto_batch, plan_chunks
 from captainred.sweep.stats import mean_interval, wilson
+from on_threads import child_env
 from waiting import wait_for
 
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
@@ -349,7 +350,7 @@ def test_ctrl_c_stops_the_sweep_and_resume_fights_only_the_missing_runs(tmp_path
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={**os.environ, "NO_COLOR": "1"},
+        env=child_env(NO_COLOR="1"),
     )
     try:
         wait_for(
@@ -407,6 +408,7 @@ def test_a_worker_that_dies_stops_the_sweep_with_one_line_not_a_hang(tmp_path: P
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=child_env(),
     )  # fmt: skip
     try:
 
@@ -438,7 +440,7 @@ def _free_port() -> int:
 def ray_cluster() -> Iterator[tuple[str, dict[str, str]]]:
     """A Ray head on this machine, started by the test and stopped after it, on loopback and with token
     authentication: its address, and the environment a client needs to join it."""
-    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    env = child_env(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
     ray_cli = Path(sys.executable).with_name("ray")
     temp = Path(tempfile.mkdtemp(prefix="cr-ray-", dir="/tmp"))  # Ray's socket paths must stay short
     port = _free_port()

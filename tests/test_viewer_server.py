@@ -22,6 +22,7 @@ from as_typed import captainred, one_error_line
 from captainred.replay import FORMAT_VERSION
 from captainred.replay.server import REPLAY_PATH, FileReplay, LiveReplay, ViewerServer, serve
 from captainred.scenario.model import ResolvedScenario
+from on_threads import child_env
 from waiting import wait_for
 
 SECRET = "the-fleet-sails-at-dawn"
@@ -212,7 +213,11 @@ def test_run_replay_records_one_battle_and_refuses_runs(tmp_path: Path):
 
 def _start(*args: str | Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "captainred", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "captainred", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()

@@ -41,11 +41,16 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def share_cores(processes: int) -> int:
-    """Run this process's kernels on its share of the cores, when `processes` like it share the machine
-    (never more threads than Numba started with); the threads it now uses."""
+def share_of_cores(processes: int) -> int:
+    """The threads each of `processes` like this one should take when they share the machine: never more
+    than Numba started with, never fewer than one."""
     started: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
-    count = max(1, min(started, cores() // max(1, processes)))
+    return max(1, min(started, cores() // max(1, processes)))
+
+
+def share_cores(processes: int) -> int:
+    """Run this process's kernels on its share of the cores (`share_of_cores`); the threads it now uses."""
+    count = share_of_cores(processes)
     numba.set_num_threads(count)
     return count
 
