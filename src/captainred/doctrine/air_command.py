@@ -105,6 +105,8 @@ def _check_in(world: World, up: I64) -> None:
     """Off the deck: check in, and form up with the squadron; a relay out again flies straight for the
     mission (the squadron formed up long ago)."""
     fresh = _in_mode(world, up, Mode.WAITING)
+    if not len(fresh):
+        return
     relay = world.sorties[fresh] > 1
     _set_mode(world, fresh[~relay], Mode.FORM_UP)
     _set_mode(world, fresh[relay], Mode.TRANSIT)
@@ -122,11 +124,13 @@ def _squadron_leaders(world: World, members: I64) -> I64:
 
 def _form_up(world: World, up: I64) -> None:
     """The squadrons form up together once the last aircraft of the battle is off the deck."""
+    forming = _in_mode(world, up, Mode.FORM_UP)
+    if not len(forming):
+        return
     ours = world.squadron >= 0
     waiting = np.bincount(world.battle[ours & (world.status == int(Status.READY))], minlength=world.n_battles)
     last_launch = np.zeros(world.n_battles)
     np.maximum.at(last_launch, world.battle[ours], world.launch_at_s[ours])
-    forming = _in_mode(world, up, Mode.FORM_UP)
     leaders = _squadron_leaders(world, forming)
     ready = (waiting == 0) & (world.time_s >= last_launch + 45.0)
     for sq in np.flatnonzero(
@@ -155,6 +159,8 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
     mission = world.plan.mission
     engage = world.plan.doctrine.engage_range_m
     transit = _in_mode(world, up, Mode.TRANSIT)
+    if not len(transit):
+        return
     if mission.target_m is not None:
         tx, ty = mission.target_m
         target_range = np.hypot(world.x_m[transit] - tx, world.y_m[transit] - ty)
@@ -403,8 +409,10 @@ def _cover_out(world: World, up: I64, picture: Picture) -> None:
 def _forced_down(world: World, up: I64, picture: Picture) -> None:
     """Three LGFs close around a struggling pilot can force her down over land, to take her, not kill her.
     Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home."""
-    hurt = struggling(world, up)
-    herded = up[(picture.escorts[up] >= 3) & hurt & ~world.forced_down[up]]
+    escorted = up[picture.escorts[up] >= 3]
+    if not len(escorted):
+        return
+    herded = escorted[struggling(world, escorted) & ~world.forced_down[escorted]]
     herded = herded[world.theatre.on_land(world.x_m[herded], world.y_m[herded])]
     if not len(herded):
         return
@@ -463,7 +471,7 @@ def _chatter(world: World, up: I64) -> None:
     transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
     kills are still counted as called, so a later change of discipline does not bring them all out)."""
     transit = _in_mode(world, up, Mode.TRANSIT)
-    leaders = _squadron_leaders(world, transit)
+    leaders = _squadron_leaders(world, transit) if len(transit) else np.zeros(0, dtype=np.int64)
     for sq in np.flatnonzero(leaders >= 0).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
@@ -757,17 +765,19 @@ def _crippled(world: World, up: I64) -> None:
 
 def _evade(world: World, up: I64, picture: Picture) -> None:
     """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
+    chased = up[picture.tail_threat[up] >= 0]
+    if not len(chased):
+        return
     doctrine = world.plan.doctrine
-    mode = world.mode[up]
+    mode = world.mode[chased]
     distracted = mode == int(Mode.PHOTO)
-    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[up])
+    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[chased])
     threatened = (
-        (picture.tail_threat[up] >= 0)
-        & (picture.tail_range_m[up] < react)
-        & ~world.spinning[up]
+        (picture.tail_range_m[chased] < react)
+        & ~world.spinning[chased]
         & mode_in(mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT, Mode.COVER)
     )
-    rows = up[threatened]
+    rows = chased[threatened]
     if not len(rows):
         return
     threat = picture.tail_threat[rows]

@@ -467,6 +467,8 @@ class CarrierDeck:
         have waited longest."""
         w, nc, ours = world, self.n_carriers, self.ours
         aboard = ours[active[ours] & (w.status[ours] == int(Status.RETURNED))]
+        if not len(aboard):
+            return  # no aircraft aboard: no job to finish or start
         worked = aboard[np.isin(w.deck_place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
         for row in worked[w.deck_ready_s[worked] <= w.time_s[w.battle[worked]]].tolist():
             self._ready(w, row)
