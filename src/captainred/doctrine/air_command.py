@@ -116,6 +116,8 @@ def _check_in(world: World, up: I64) -> None:
 
 def _squadron_leaders(world: World, members: I64) -> I64:
     """Per squadron, the lowest row among `members` (the leader), or -1."""
+    if not len(members):
+        return np.full(world.n_battles * world.squadrons_per_battle, -1, dtype=np.int64)
     leaders = np.full(world.n_battles * world.squadrons_per_battle, world.n, dtype=np.int64)
     rows = members[world.squadron[members] >= 0]
     np.minimum.at(leaders, world.squadron[rows], rows)
@@ -471,7 +473,7 @@ def _chatter(world: World, up: I64) -> None:
     transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
     kills are still counted as called, so a later change of discipline does not bring them all out)."""
     transit = _in_mode(world, up, Mode.TRANSIT)
-    leaders = _squadron_leaders(world, transit) if len(transit) else np.zeros(0, dtype=np.int64)
+    leaders = _squadron_leaders(world, transit)
     for sq in np.flatnonzero(leaders >= 0).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
