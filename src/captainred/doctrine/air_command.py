@@ -11,10 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 from captainred.doctrine.modes import Mode, mode_in
+from captainred.doctrine.piloting import (
+    GAP_LEAD_M,
+    HOME_AMMUNITION,
+    HOME_DAMAGE,
+    HOME_FUEL,
+    HOME_PHOTOS,
+    HOME_TIME,
+    bingo_fuel_kg,
+    fly_home,
+    going_home,
+    in_trouble,
+)
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
 from captainred.engine.damage import struggling
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle, engine_power, wrap_angle, wrap_heading
+from captainred.engine.kinematics import cruise_throttle, wrap_angle, wrap_heading
 from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
@@ -27,11 +39,9 @@ SLOT_SPACING_BACK_M = 70.0
 FORM_UP_RADIUS_M = 4000.0
 FORM_UP_ALTITUDE_M = 1500.0
 CONTACT_RANGE_M = 14000.0
-APPROACH_ALTITUDE_M = 250.0
 PHOTO_ALTITUDE_M = 900.0
 COVER_RADIUS_M = 5000.0
 FORM_UP_OUTSIDE_M = 6000.0  # the form-up orbit's centre, this far beyond the net along the gap's line
-GAP_LEAD_M = 1500.0  # steering along the gap's line: aim this far further along it
 CLIMB_OUT_S = 20.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
@@ -65,8 +75,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _turn_for_home(world, up, picture)
     _cover_out(world, up, picture)
     _forced_down(world, up, picture)
-    _come_down_if_crippled(world, up)
-    _maydays(world, up)
+    _come_down_or_call_mayday(world, up)
     _chatter(world, up)
 
     world.trigger[up] = False
@@ -75,12 +84,12 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _engage(world, up, picture, armoury)
     _cover(world, up, picture, armoury)
     _photo_passes(world, up, picture)
-    _return(world, up)
+    fly_home(world, up, world.plan.mission.cruise_altitude_m)
     _crippled(world, up)
     _evade(world, up, picture)
 
     mode, spinning = world.mode[up], world.spinning[up]
-    _file_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], inward=False)
+    _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning])
     steering = up[~spinning & (mode != int(Mode.CRIPPLED))]
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
@@ -280,85 +289,32 @@ def _fly_the_circuit(world: World, rows: I64) -> None:
         _set_mode(world, members, Mode.RETURN)
 
 
-def bingo_fuel_kg(world: World, rows: I64) -> F64:
-    """Fuel at which a pilot must turn for home: what the trip home takes at cruise, plus the reserve (a
-    photo pilot still short of her pictures keeps her own reserve, `photo_reserve_fuel_kg`).
-
-    A scenario's fixed bingo_fuel_kg replaces the computed figure (so a sweep can vary it).
-    """
-    doctrine = world.plan.doctrine
-    if doctrine.bingo_fuel_kg is not None:
-        return np.full(len(rows), doctrine.bingo_fuel_kg)
-    c = world.home_carrier[rows]
-    b = world.battle[rows]
-    distance = np.hypot(world.x_m[rows] - world.carrier_xy[b, c, 0], world.y_m[rows] - world.carrier_xy[b, c, 1])
-    # At the cruise setting a damaged aircraft flies slower (level speed goes as the root of thrust).
-    throttle = cruise_throttle(world, rows)
-    speed = world.max_speed_mps[rows] * np.sqrt(throttle * np.maximum(engine_power(world, rows), 0.05))
-    trip = distance / speed * burn_rate_kg_s(world, rows, throttle)
-    reserve = np.full(len(rows), doctrine.reserve_fuel_kg)
-    if doctrine.photo_reserve_fuel_kg is not None:
-        short = world.camera[rows] & (world.photos[rows] < world.plan.mission.photos_wanted)
-        reserve[short] = doctrine.photo_reserve_fuel_kg
-    bingo: F64 = 1.2 * trip + reserve
-    return bingo
+HEADING_HOME = {
+    HOME_FUEL: ("fuel", "{}, bingo fuel. Heading home."),
+    HOME_AMMUNITION: ("ammunition", "{}, out of ammunition. Heading home."),
+    HOME_DAMAGE: ("damage", "{}, I'm hit. Heading home."),
+    HOME_PHOTOS: ("photos", "{}, got the pictures. Heading home."),
+    HOME_TIME: ("time", "{}, time's up. Heading home."),
+}
 
 
 def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
-    """What sends a pilot home (the mission's `break_off` rules): bingo fuel, empty guns, damage, her
-    pictures, time over the target. In a fight, bingo comes at joker fuel: the fuel to fight free of the
-    LGFs on top of the trip home (`doctrine.joker_fuel_kg`), because the way out of a fight is paid for
-    at full throttle before the cruise home begins."""
-    mission = world.plan.mission
+    """What sends a pilot home (the mission's `break_off` rules, `piloting.going_home`): bingo fuel,
+    empty guns, damage, her pictures, time over the target. In a fight, bingo comes at joker fuel: the
+    fuel to fight free of the LGFs on top of the trip home (`doctrine.joker_fuel_kg`), because the way out
+    of a fight is paid for at full throttle before the cruise home begins."""
     out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO, Mode.COVER)]
     if not len(out):
         return
-    doctrine = world.plan.doctrine
-    in_a_fight = picture.nearest_range_m[out] < doctrine.engage_range_m
-    joker = np.where(in_a_fight, doctrine.joker_fuel_kg, 0.0)
-    fuel = world.fuel_limited[out] & (world.fuel_kg[out] <= bingo_fuel_kg(world, out) + joker)
-    has_guns = world.types_cannon[world.type_index[out]]
-    empty = has_guns & (world.rounds[out] < 1.0) & (world.rockets[out] == 0)
-    photos = world.camera[out] & (world.photos[out] >= mission.photos_wanted)
-    # Time over the target runs from the squadron's own contact, not from whenever the swarm came out; a
-    # relay's from when she came on station.
-    since = np.where(world.sorties[out] > 1, world.on_station_s[out], world.contact_s[world.squadron[out]])
-    late = world.time_s[world.battle[out]] - since > mission.time_over_target_s
-    h = world.health[out]
-    damaged = (
-        (h[:, Sub.ENGINE_PORT] <= 0)
-        | (h[:, Sub.ENGINE_STARBOARD] <= 0)
-        | (h[:, Sub.TAIL] < 0.5)
-        | (h[:, Sub.RUDDER] < 0.5)
-        | (np.minimum(h[:, Sub.WING_PORT], h[:, Sub.WING_STARBOARD]) < 0.5)
-        | world.wounded[out]
-        | (world.leak_kg_s[out] > 0.4)
-    )
-    rules = set(mission.break_off)
-    fuel &= "fuel" in rules
-    empty &= "ammunition" in rules
-    photos &= "photos" in rules
-    late &= "time" in rules
-    damaged &= "damage" in rules
-    home = fuel | empty | photos | late | damaged
-    for k in np.flatnonzero(home).tolist():
-        row = int(out[k])
+    home, reasons = going_home(world, out, picture.nearest_range_m)
+    for row, why in zip(home.tolist(), reasons.tolist(), strict=True):
         cs = world.callsigns[row]
-        if fuel[k]:
-            reason, text = "fuel", f"{cs}, bingo fuel. Heading home."
-        elif empty[k]:
-            reason, text = "ammunition", f"{cs}, out of ammunition. Heading home."
-        elif damaged[k]:
-            reason, text = "damage", f"{cs}, I'm hit. Heading home."
-        elif photos[k]:
-            reason, text = "photos", f"{cs}, got the pictures. Heading home."
-        else:
-            reason, text = "time", f"{cs}, time's up. Heading home."
+        reason, text = HEADING_HOME[why]
         world.flags[row] |= Flag.BINGO
         emit(world, row, EventKind.BINGO, reason=reason, fuel_kg=float(world.fuel_kg[row]))
-        _say(world, row, text)
-    _set_mode(world, out[home], Mode.RETURN)
-    world.covering[out[home]] = -1
+        _say(world, row, text.format(cs))
+    _set_mode(world, home, Mode.RETURN)
+    world.covering[home] = -1
 
 
 def _cover_out(world: World, up: I64, picture: Picture) -> None:
@@ -430,24 +386,11 @@ def _forced_down(world: World, up: I64, picture: Picture) -> None:
         _set_mode(world, np.array([row]), Mode.CRIPPLED)
 
 
-def _come_down_if_crippled(world: World, up: I64) -> None:
-    cannot_fly = (engine_power(world, up) <= 0.0) & (world.mode[up] != int(Mode.CRIPPLED))
-    _set_mode(world, up[cannot_fly], Mode.CRIPPLED)
-
-
-def _maydays(world: World, up: I64) -> None:
-    h = world.health[up]
-    serious = ~(world.flags[up] & int(Flag.MAYDAY) > 0) & (
-        (h[:, Sub.ENGINE_PORT] <= 0)
-        | (h[:, Sub.ENGINE_STARBOARD] <= 0)
-        | (world.mode[up] == int(Mode.CRIPPLED))
-        | world.wounded[up]
-        | (h[:, Sub.TAIL] < 0.5)
-        | (h[:, Sub.RUDDER] < 0.5)
-        | (world.leak_kg_s[up] > 0.4)
-    )
+def _come_down_or_call_mayday(world: World, up: I64) -> None:
+    """An aircraft that will fly no more comes down; a pilot in serious trouble calls a mayday, once
+    (`piloting.in_trouble`)."""
     h = world.health
-    for row in up[serious].tolist():
+    for row in in_trouble(world, up).tolist():
         cs = world.callsigns[row]
         if h[row, Sub.ENGINE_PORT] <= 0:
             trouble = "I've lost my port engine"
@@ -673,65 +616,23 @@ def _photo_passes(world: World, up: I64, picture: Picture) -> None:
         world.trigger[r] = (off < np.radians(4.0)) & (world.rounds[r] >= 1.0)
 
 
-def _return(world: World, up: I64) -> None:
-    rows = _in_mode(world, up, Mode.RETURN)
-    if not len(rows):
-        return
-    cx, cy = _landing_place(world, rows)
-    distance = np.hypot(world.x_m[rows] - cx, world.y_m[rows] - cy)
-    # A damaged aircraft comes home low, at the cruise setting (the least fuel a kilometre).
-    power = np.maximum(engine_power(world, rows), 0.05)
-    cruise_alt = np.where(power >= 1.0, world.plan.mission.cruise_altitude_m, 1200.0)
-    altitude = np.where(distance > 40000.0, cruise_alt, np.where(distance > 8000.0, 1200.0, APPROACH_ALTITUDE_M))
-    steer_to(world, rows, cx, cy, altitude, gain_m=3000.0)
-    near = distance < 6000.0
-    if near.any():
-        orbit(world, rows[near], cx[near], cy[near], 1000.0, APPROACH_ALTITUDE_M)
-    world.cmd_throttle[rows] = cruise_throttle(world, rows) * np.where(near, 0.7, 1.0)
-    world.target[rows] = -1
-    _file_through_the_gap(world, rows[world.divert_to[rows] < world.n_carriers], inward=True)
-
-
-def _landing_place(world: World, rows: I64) -> tuple[F64, F64]:
-    """Where each pilot going home lands: her carrier, or where she diverted to (the other carrier, or
-    the camp's runway, outside the net)."""
-    b, divert = world.battle[rows], world.divert_to[rows]
-    c = np.where((divert >= 0) & (divert < world.n_carriers), divert, world.home_carrier[rows])
-    cx, cy = world.carrier_xy[b, c, 0], world.carrier_xy[b, c, 1]
-    camp = divert == world.n_carriers
-    if camp.any() and world.front is not None and world.front.camp_xy is not None:
-        cx, cy = np.where(camp, world.front.camp_xy[0], cx), np.where(camp, world.front.camp_xy[1], cy)
-    return cx, cy
-
-
-def _file_through_the_gap(world: World, rows: I64, inward: bool) -> None:
-    """Through the net only by its gap: an aircraft inside that is leaving flies out along the gap's line;
-    one coming home from outside makes for the gap's mouth, then in along the line. Elsewhere the net would
-    hold it."""
+def _file_out_through_the_gap(world: World, rows: I64) -> None:
+    """Out through the net only by its gap: an aircraft inside that is leaving flies out along the gap's
+    line (aiming `GAP_LEAD_M` further along it). Elsewhere the net would hold it. (Coming home, the way
+    in by the gap is `piloting.fly_home`'s.)"""
     if world.net_radius_m <= 0 or not len(rows):
         return
     battle = world.battle[rows].astype(np.int64)
     centre = net_centre(world)[battle]
     dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
     r = np.sqrt(dx * dx + dy * dy + np.maximum(world.z_m[rows], 0.0) ** 2)
-    radius = world.net_radius_m
-    up_net = world.net_up[battle]
-    if inward:
-        outside = up_net & (r >= radius) & (r < radius + 9000.0)
-        sel = rows[outside]
-        if len(sel):
-            # Along the line from the gap's mouth inward: aim at a point on it a little nearer the centre.
-            reach = np.maximum(np.hypot(dx[outside], dy[outside]) - GAP_LEAD_M, 0.0)
-            gx, gy = on_gap_line(world, battle[outside], reach)
-            steer_to(world, sel, gx, gy, np.full(len(sel), APPROACH_ALTITUDE_M), gain_m=600.0)
-    else:
-        inside = up_net & (r < radius + 500.0)
-        sel = rows[inside]
-        if len(sel):
-            reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
-            gx, gy = on_gap_line(world, battle[inside], reach)
-            steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
-            world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], cruise_throttle(world, sel))
+    inside = world.net_up[battle] & (r < world.net_radius_m + 500.0)
+    sel = rows[inside]
+    if len(sel):
+        reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
+        gx, gy = on_gap_line(world, battle[inside], reach)
+        steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
+        world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], cruise_throttle(world, sel))
 
 
 def _crippled(world: World, up: I64) -> None:

@@ -71,15 +71,30 @@ def cruise_throttle(world: World, rows: I64) -> F64:
     return setting
 
 
+@numba.njit(cache=True)
+def power_of(port_health: float, starboard_health: float, engines: float, dry: bool) -> float:
+    """Fraction of full thrust an aircraft's engines can give: each engine's health (within 0 and 1),
+    the mean of two for a twin; nothing with dry tanks."""
+    port = min(max(port_health, 0.0), 1.0)
+    starboard = min(max(starboard_health, 0.0), 1.0)
+    power: float = 0.5 * (port + starboard) if engines >= 2 else port
+    return 0.0 if dry else power
+
+
 def engine_power(world: World, rows: I64 | None = None) -> F64:
-    """Fraction of full thrust the engines of each craft (or of `rows`) can give (0 with no fuel)."""
-    at = slice(None) if rows is None else rows
-    port = np.clip(world.health[at, Sub.ENGINE_PORT], 0.0, 1.0)
-    starboard = np.clip(world.health[at, Sub.ENGINE_STARBOARD], 0.0, 1.0)
-    two = world.engines[at] >= 2
-    power = np.where(two, 0.5 * (port + starboard), port)
-    dry = world.fuel_limited[at] & (world.fuel_kg[at] <= 0.0)
-    return np.where(dry, 0.0, power)
+    """`power_of` each craft (or each of `rows`)."""
+    at = np.arange(world.n) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
+    power = np.empty(len(at))
+    _engine_powers(at, world.health, world.engines, world.fuel_limited, world.fuel_kg, power)
+    return power
+
+
+@numba.njit(cache=True)
+def _engine_powers(rows: I64, health: F64, engines: F64, fuel_limited: B, fuel_kg: F64, out: F64) -> None:
+    for k in range(len(rows)):
+        r = rows[k]
+        dry = fuel_limited[r] and fuel_kg[r] <= 0.0
+        out[k] = power_of(health[r, ENGINE_PORT], health[r, ENGINE_STARBOARD], engines[r], dry)
 
 
 def control_authority(world: World) -> F64:
@@ -214,11 +229,8 @@ def _fly_rows(
         vmax, vstall = vmax_all[r], vstall_all[r]
 
         # Thrust from the working engines, none with dry tanks; drag holds full throttle at top speed.
-        port = min(max(health[r, ENGINE_PORT], 0.0), 1.0)
-        starboard = min(max(health[r, ENGINE_STARBOARD], 0.0), 1.0)
-        power = 0.5 * (port + starboard) if engines[r] >= 2 else port
-        if fuel_limited[r] and fuel_kg[r] <= 0.0:
-            power = 0.0
+        dry = fuel_limited[r] and fuel_kg[r] <= 0.0
+        power = power_of(health[r, ENGINE_PORT], health[r, ENGINE_STARBOARD], engines[r], dry)
         throttle = min(max(cmd_throttle[r], 0.0), REDLINE_THROTTLE)
         throttle_out[r] = throttle
         thrust = THRUST_ACCEL_MPS2 * throttle * power
