@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation, keep_station
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.piloting import (
     GAP_LEAD_M,
@@ -34,15 +35,9 @@ from captainred.engine.sensing import Picture, in_cone, nearest_enemy_range_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
 from captainred.engine.world import F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
-SLOT_SPACING_RIGHT_M = 110.0
-SLOT_SPACING_BACK_M = 70.0
-FORM_UP_RADIUS_M = 4000.0
-FORM_UP_ALTITUDE_M = 1500.0
 CONTACT_RANGE_M = 14000.0
 PHOTO_ALTITUDE_M = 900.0
 COVER_RADIUS_M = 5000.0
-FORM_UP_OUTSIDE_M = 6000.0  # the form-up orbit's centre, this far beyond the net along the gap's line
-CLIMB_OUT_S = 20.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one her cover goes for
@@ -80,7 +75,9 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
 
     world.trigger[up] = False
     world.fire_rockets[up] = False
-    _fly_formation(world, up)
+    setting_out = fly_formation(world, up)
+    if len(setting_out):
+        _fly_the_circuit(world, setting_out)
     _engage(world, up, picture, armoury)
     _cover(world, up, picture, armoury)
     _photo_passes(world, up, picture)
@@ -220,28 +217,6 @@ def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
         return np.full(len(rows), target[0]), np.full(len(rows), target[1])
     centre = fleet_centre(world)[world.battle[rows]]
     return centre[:, 0], centre[:, 1]
-
-
-WAYPOINT_REACHED_M = 2500.0
-
-
-def _route_point(world: World, leaders: I64) -> tuple[F64, F64]:
-    """Where each leader flies next: the route's next waypoint, then the mission's point. A waypoint
-    reached moves the whole squadron on to the next."""
-    route = world.plan.mission.waypoints_m
-    tx, ty = _mission_point(world, leaders)
-    if not route:
-        return tx, ty
-    points = np.array(route, dtype=np.float64)
-    k = world.waypoint[leaders]
-    on_route = k < len(points)
-    kk = np.minimum(k, len(points) - 1)
-    px = np.where(on_route, points[kk, 0], tx)
-    py = np.where(on_route, points[kk, 1], ty)
-    reached = on_route & (np.hypot(world.x_m[leaders] - px, world.y_m[leaders] - py) < WAYPOINT_REACHED_M)
-    for leader in leaders[reached].tolist():
-        world.waypoint[world.squadron == world.squadron[leader]] = world.waypoint[leader] + 1
-    return px, py
 
 
 def _fly_the_circuit(world: World, rows: I64) -> None:
@@ -435,92 +410,6 @@ def _chatter(world: World, up: I64) -> None:
 # -------------------------------------------------------------------------------------------- flying
 
 
-def _fly_formation(world: World, up: I64) -> None:
-    rows = up[mode_in(world.mode[up], Mode.FORM_UP, Mode.TRANSIT)]
-    if not len(rows):
-        return
-    leaders = _squadron_leaders(world, rows)
-    lead = leaders[world.squadron[rows]]
-    is_lead = lead == rows
-    cruise = cruise_throttle(world, rows)
-    sc = world.plan
-
-    # Just off the bow: climb straight ahead before joining anyone.
-    now = world.time_s[world.battle[rows]]
-    climbing_out = (world.mode[rows] == int(Mode.FORM_UP)) & (now - world.mode_since_s[rows] < CLIMB_OUT_S)
-    if climbing_out.any():
-        c_rows = rows[climbing_out]
-        world.cmd_heading_rad[c_rows] = world.heading_rad[c_rows]
-        world.cmd_gamma_rad[c_rows] = 0.15
-        world.cmd_throttle[c_rows] = 1.0
-    rows, lead, is_lead, cruise = (
-        rows[~climbing_out],
-        lead[~climbing_out],
-        is_lead[~climbing_out],
-        cruise[~climbing_out],
-    )
-
-    # The first squadron's leader leads everyone: she orbits the carrier while the squadrons form, then
-    # flies for the target at cruise height; the other squadrons' leaders keep station on her.
-    squadron_leads = rows[is_lead]
-    order_of = world.squadron[squadron_leads] % world.squadrons_per_battle
-    first = np.full(world.n_battles, world.n, dtype=np.int64)
-    np.minimum.at(first, world.battle[squadron_leads], squadron_leads)
-    overall = first[world.battle[squadron_leads]]
-    top = (overall == squadron_leads) | (world.sorties[squadron_leads] > 1)  # a relay's leader leads herself
-    battle_leads = squadron_leads[top]
-    form = world.mode[battle_leads] == int(Mode.FORM_UP)
-    carrier = world.home_carrier[battle_leads]
-    if form.any():
-        # Form up outside the net, beyond the gap (or round the carrier where there is no net).
-        forming = battle_leads[form]
-        battle = world.battle[forming]
-        if world.net_radius_m > 0:
-            fx, fy = on_gap_line(
-                world, battle.astype(np.int64), np.full(len(forming), world.net_radius_m + FORM_UP_OUTSIDE_M)
-            )
-        else:
-            fx, fy = world.carrier_xy[battle, carrier[form], 0], world.carrier_xy[battle, carrier[form], 1]
-        orbit(world, forming, fx, fy, FORM_UP_RADIUS_M, FORM_UP_ALTITUDE_M)
-    if (~form).any():
-        setting_out = battle_leads[~form]
-        if sc.mission.type == "radial_patrol":
-            _fly_the_circuit(world, setting_out)
-        else:
-            tx, ty = _route_point(world, setting_out)
-            altitude = np.full(len(setting_out), sc.mission.cruise_altitude_m)
-            steer_to(world, setting_out, tx, ty, altitude, gain_m=8000.0)
-    world.cmd_throttle[battle_leads] = cruise_throttle(world, battle_leads) * np.where(form, 0.8, 1.0)
-    on_station = squadron_leads[~top]
-    if len(on_station):
-        _keep_station(world, on_station, overall[~top], order_of[~top] * 3.5, 2.5 * order_of[~top], sc)
-
-    # Wingmen: hold a slot echeloned to the squadron's side of its leader.
-    wingmen = rows[~is_lead]
-    if len(wingmen):
-        their_lead = lead[~is_lead]
-        rank = (world.slot[wingmen] - world.slot[their_lead]).astype(np.float64)
-        _keep_station(world, wingmen, their_lead, rank, rank, sc)
-
-
-def _keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_slots: F64, sc: object) -> None:
-    """Fly a slot beside and behind a leader: to starboard or port as the squadron's flight says."""
-    scenario = world.plan
-    order = world.squadron[rows] % world.squadrons_per_battle
-    side = np.array([1.0 if s.flight == "starboard" else -1.0 for s in scenario.squadrons])[order]
-    psi = world.heading_rad[leader]
-    fx, fy = np.sin(psi), np.cos(psi)
-    right = side * SLOT_SPACING_RIGHT_M * right_slots
-    back = SLOT_SPACING_BACK_M * back_slots
-    lead_s = 2.0
-    px = world.x_m[leader] + right * fy - back * fx + fx * world.speed_mps[leader] * lead_s
-    py = world.y_m[leader] - right * fx - back * fy + fy * world.speed_mps[leader] * lead_s
-    pz = world.z_m[leader]
-    steer_to(world, rows, px, py, pz, gain_m=400.0)
-    along = (px - world.x_m[rows]) * fx + (py - world.y_m[rows]) * fy - world.speed_mps[leader] * lead_s
-    world.cmd_throttle[rows] = np.clip(cruise_throttle(world, rows) + 0.004 * along, 0.2, 1.1)
-
-
 def _pursue(world: World, rows: I64, target: I64, armoury: Armoury) -> None:
     """Lead pursuit: point at where the target will be, fire when the sight is on."""
     ax, ay, az = lead_point(world, rows, target, BULLET_SPEED_MPS)
@@ -582,7 +471,7 @@ def _cover(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
     station = rows[~chasing]
     if len(station):
         ones = np.ones(len(station))
-        _keep_station(world, station, charge[~chasing], 1.5 * ones, 2.0 * ones, world.plan)
+        keep_station(world, station, charge[~chasing], 1.5 * ones, 2.0 * ones)
 
 
 def _photo_passes(world: World, up: I64, picture: Picture) -> None:
