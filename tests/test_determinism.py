@@ -10,9 +10,12 @@ import os
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
+from captainred.engine.rng import Purpose, uniform, uniform_of
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import BattleResult, Simulation, run_battles
@@ -199,3 +202,17 @@ def test_a_test_worker_that_shares_the_cores_still_compiles_new_kernels() -> Non
     assert os.environ["NUMBA_NUM_THREADS"] == str(numba.config.NUMBA_NUM_THREADS)
     fresh = numba.njit(lambda x: x + 1)  # never cached: compiled here and now
     assert fresh(1) == 2
+
+
+@given(
+    seed=st.integers(0, 2**64 - 1),
+    craft=st.integers(0, 2**31 - 1),
+    tick=st.integers(0, 2**40),
+    purpose=st.sampled_from(list(Purpose)),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_kernels_draw_is_the_draw_numpy_makes(seed: int, craft: int, tick: int, purpose: Purpose) -> None:
+    """The compiled rules draw through `uniform_of`, the rest through `uniform`: the same number for the
+    same coordinates, or a rule moved into a kernel would change the battle."""
+    in_numpy = uniform(np.uint64(seed), craft, tick, purpose)
+    assert uniform_of(np.uint64(seed), craft, tick, int(purpose)) == float(in_numpy)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from captainred.doctrine.air_command import COVER_OUT_M, _cover_out, _turn_for_home, bingo_fuel_kg
+from captainred.doctrine.evasion import evade
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.sensing import Picture
@@ -134,3 +135,38 @@ def test_in_the_recon_covers_fly_with_their_own_squadron_and_most_of_those_cover
             covered_home += e.target in home
     assert covered >= 8, "a wingman covers somebody out in most battles"
     assert covered_home > covered / 2
+
+
+@pytest.mark.parametrize("threat_side", [1.0, -1.0], ids=["lgf-to-starboard", "lgf-to-port"])
+def test_a_pilot_out_at_sea_breaks_hard_toward_the_lgf_on_her_tail(threat_side: float) -> None:
+    """Out over the water, far from the ship, with no chop (an average pilot): she breaks toward the
+    side the LGF is on, 1.6 rad round, diving a little at full throttle past the gate."""
+    world = build_world(_recon(), [1])
+    (row,) = _fighters(world, 1)
+    lgf = int(np.flatnonzero(world.side == LGF)[0])
+    world.status[[row, lgf]] = Status.AIRBORNE
+    world.skill[row] = 0.6
+    world.mode[row] = Mode.ENGAGE
+    world.x_m[row], world.y_m[row], world.z_m[row], world.heading_rad[row] = -40000.0, -40000.0, 600.0, 0.0
+    world.x_m[lgf], world.y_m[lgf], world.z_m[lgf] = -40000.0 + threat_side * 100.0, -40400.0, 600.0
+    threat = np.full(world.n, -1, dtype=np.int64)
+    threat[row] = lgf
+    behind = np.full(world.n, np.inf)
+    behind[row] = 412.0
+    evade(world, np.array([row]), threat, behind, np.full(world.n, np.inf))
+    assert world.cmd_heading_rad[row] == pytest.approx((threat_side * 1.6) % (2 * np.pi))
+    assert (world.cmd_throttle[row], world.cmd_gamma_rad[row]) == (1.15, -0.1)
+
+
+def test_a_pilot_with_nobody_close_behind_does_not_evade() -> None:
+    world = build_world(_recon(), [1])
+    (row,) = _fighters(world, 1)
+    world.status[row] = Status.AIRBORNE
+    world.mode[row] = Mode.ENGAGE
+    world.cmd_heading_rad[row], world.cmd_throttle[row], world.cmd_gamma_rad[row] = 0.3, 0.7, 0.05
+    threat = np.full(world.n, -1, dtype=np.int64)
+    threat[row] = int(np.flatnonzero(world.side == LGF)[0])
+    behind = np.full(world.n, np.inf)
+    behind[row] = 5000.0  # on her tail, but far beyond the evade range
+    evade(world, np.array([row]), threat, behind, np.full(world.n, np.inf))
+    assert (world.cmd_heading_rad[row], world.cmd_throttle[row], world.cmd_gamma_rad[row]) == (0.3, 0.7, 0.05)

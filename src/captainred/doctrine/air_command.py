@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from captainred.doctrine.evasion import evade
 from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation, keep_station
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.piloting import (
@@ -27,7 +28,7 @@ from captainred.doctrine.piloting import (
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
 from captainred.engine.damage import struggling
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import cruise_throttle, wrap_angle, wrap_heading
+from captainred.engine.kinematics import cruise_throttle, wrap_angle
 from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
@@ -83,7 +84,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _photo_passes(world, up, picture)
     fly_home(world, up, world.plan.mission.cruise_altitude_m)
     _crippled(world, up)
-    _evade(world, up, picture)
+    evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
 
     mode, spinning = world.mode[up], world.spinning[up]
     _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning])
@@ -553,48 +554,3 @@ def _crippled(world: World, up: I64) -> None:
     avoid_terrain(world, setting_up, np.full(len(setting_up), 3.0))
     flare = world.z_m[city] < 25.0
     world.cmd_gamma_rad[city] = np.where(flare, np.maximum(world.cmd_gamma_rad[city], -0.05), world.cmd_gamma_rad[city])
-
-
-def _evade(world: World, up: I64, picture: Picture) -> None:
-    """Shake an LGF off one's tail: break hard, chop the throttle, dive to the rooftops, or skim the ship."""
-    chased = up[picture.tail_threat[up] >= 0]
-    if not len(chased):
-        return
-    doctrine = world.plan.doctrine
-    mode = world.mode[chased]
-    distracted = mode == int(Mode.PHOTO)
-    react = doctrine.evade_range_m * np.where(distracted, 0.6, 1.0) * (0.7 + 0.3 * world.skill[chased])
-    threatened = (
-        (picture.tail_range_m[chased] < react)
-        & ~world.spinning[chased]
-        & mode_in(mode, Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT, Mode.COVER)
-    )
-    rows = chased[threatened]
-    if not len(rows):
-        return
-    threat = picture.tail_threat[rows]
-    episode = world.tick[world.battle[rows]] // 40
-    u = uniform(world.row_seed[rows], world.craft[rows], episode, Purpose.AIM_JITTER)
-    bearing = np.arctan2(world.x_m[threat] - world.x_m[rows], world.y_m[threat] - world.y_m[rows])
-    relative = wrap_angle(bearing - world.heading_rad[rows])
-    turn = np.where(relative >= 0, 1.0, -1.0)
-    skill = world.skill[rows]
-
-    chop = (skill >= 0.85) & (picture.tail_range_m[rows] < 450.0) & (u < 0.5)
-    x0, y0, x1, y1 = world.theatre.island
-    over_city = (world.x_m[rows] > x0) & (world.x_m[rows] < x1) & (world.y_m[rows] > y0) & (world.y_m[rows] < y1)
-    streets = ~chop & over_city & (world.z_m[rows] > 200.0) & (u < 0.35 + 0.3 * skill)
-    skim = ~chop & ~streets & (picture.ship_range_m[rows] < 2500.0) & (u > 0.7)
-    brk = ~(chop | streets | skim)
-
-    heading = world.heading_rad[rows]
-    world.cmd_heading_rad[rows] = wrap_heading(heading + turn * np.where(chop, 0.4, 1.6))
-    world.cmd_throttle[rows] = np.where(chop, 0.05, 1.15)
-    world.cmd_gamma_rad[rows] = np.where(brk, -0.1, 0.0)
-    s = rows[streets]
-    world.cmd_gamma_rad[s] = np.arctan2(doctrine.streets_altitude_m - world.z_m[s], 800.0).clip(-0.5, 0.0)
-    if world.ship_xyz is not None and skim.any():
-        sx, sy, sz = world.ship_xyz
-        k = rows[skim]
-        top = sz + world.ship_half_m[2] + 30.0
-        steer_to(world, k, np.full(len(k), sx), np.full(len(k), sy), np.full(len(k), top), gain_m=300.0)
