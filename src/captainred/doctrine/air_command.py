@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from captainred.doctrine.evasion import evade
-from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation, keep_station
+from captainred.doctrine.fighting import COVER_THREAT_M, fight
+from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.piloting import (
     GAP_LEAD_M,
@@ -32,16 +33,13 @@ from captainred.engine.kinematics import cruise_throttle, wrap_angle
 from captainred.engine.net import net_centre, on_gap_line
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import Picture, in_cone, nearest_enemy_range_m
-from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_point
+from captainred.engine.sensing import Picture, nearest_enemy_range_m
+from captainred.engine.weapons import Armoury
 from captainred.engine.world import F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
 CONTACT_RANGE_M = 14000.0
-PHOTO_ALTITUDE_M = 900.0
-COVER_RADIUS_M = 5000.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
-COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one her cover goes for
 COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: her cover goes back to it
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
 
@@ -79,9 +77,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     setting_out = fly_formation(world, up)
     if len(setting_out):
         _fly_the_circuit(world, setting_out)
-    _engage(world, up, picture, armoury)
-    _cover(world, up, picture, armoury)
-    _photo_passes(world, up, picture)
+    fight(world, up, picture, armoury)
     fly_home(world, up, world.plan.mission.cruise_altitude_m)
     _crippled(world, up)
     evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
@@ -409,101 +405,6 @@ def _chatter(world: World, up: I64) -> None:
 
 
 # -------------------------------------------------------------------------------------------- flying
-
-
-def _pursue(world: World, rows: I64, target: I64, armoury: Armoury) -> None:
-    """Lead pursuit: point at where the target will be, fire when the sight is on."""
-    ax, ay, az = lead_point(world, rows, target, BULLET_SPEED_MPS)
-    steer_to(world, rows, ax, ay, az, gain_m=150.0)
-    range_m, off = in_cone(world, rows, ax, ay, az)
-    world.cmd_throttle[rows] = np.clip(0.55 + (range_m - 350.0) / 700.0, 0.3, 1.12)
-    spec = armoury.spec
-    world.trigger[rows] = (
-        (range_m < spec["cannon_range"][rows])
-        & (off < SNAP_SHOT_FACTOR * spec["cannon_cone"][rows])
-        & (world.rounds[rows] >= 1.0)
-    )
-    world.fire_rockets[rows] = (
-        (world.rockets[rows] > 0)
-        & (range_m > spec["rocket_min"][rows])
-        & (range_m < 0.85 * spec["rocket_max"][rows])
-        & (off < spec["rocket_cone"][rows])
-        & ~world.smoking[target]
-    )
-
-
-def _engage(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
-    rows = _in_mode(world, up, Mode.ENGAGE)
-    if not len(rows):
-        return
-    engage = world.plan.doctrine.engage_range_m
-    current = world.target[rows]
-    valid = current >= 0
-    keep = np.zeros(len(rows), dtype=bool)
-    if valid.any():
-        c = current[valid]
-        r = np.hypot(world.x_m[c] - world.x_m[rows[valid]], world.y_m[c] - world.y_m[rows[valid]])
-        keep[valid] = (world.status[c] == int(Status.AIRBORNE)) & (r < 1.5 * engage)
-    fresh = picture.nearest_enemy[rows]
-    seen = picture.nearest_range_m[rows] < 2 * engage
-    world.target[rows] = np.where(keep, current, np.where(seen, fresh, -1))
-    hunting = rows[world.target[rows] >= 0]
-    _pursue(world, hunting, world.target[hunting], armoury)
-    idle = rows[world.target[rows] < 0]
-    if len(idle):
-        tx, ty = _mission_point(world, idle)
-        orbit(world, idle, tx, ty, COVER_RADIUS_M, 2500.0)
-        world.cmd_throttle[idle] = cruise_throttle(world, idle)
-
-
-def _cover(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
-    """A wingman covering a pilot out goes for the LGF behind her, and with none there keeps station on
-    her, a little behind and to the side."""
-    rows = _in_mode(world, up, Mode.COVER)
-    if not len(rows):
-        return
-    charge = world.covering[rows]
-    threat = picture.tail_threat[charge]
-    chasing = (threat >= 0) & (picture.tail_range_m[charge] < COVER_THREAT_M)
-    hunting = rows[chasing]
-    world.target[rows] = np.where(chasing, threat, -1)
-    if len(hunting):
-        _pursue(world, hunting, threat[chasing], armoury)
-    station = rows[~chasing]
-    if len(station):
-        ones = np.ones(len(station))
-        keep_station(world, station, charge[~chasing], 1.5 * ones, 2.0 * ones)
-
-
-def _photo_passes(world: World, up: I64, picture: Picture) -> None:
-    rows = _in_mode(world, up, Mode.PHOTO)
-    if not len(rows):
-        return
-    mission = world.plan.mission
-    tx, ty = _mission_point(world, rows)
-    clockwise = world.slot[rows] % 2 == 0
-    for cw in (True, False):
-        sel = rows[clockwise == cw]
-        if len(sel):
-            orbit(
-                world,
-                sel,
-                tx[clockwise == cw],
-                ty[clockwise == cw],
-                0.7 * mission.photo_range_m,
-                PHOTO_ALTITUDE_M,
-                clockwise=cw,
-            )
-    world.cmd_throttle[rows] = cruise_throttle(world, rows) * 1.1
-    # A photo pilot still shoots at an LGF that wanders into her sights.
-    enemy = picture.nearest_enemy[rows]
-    close = (enemy >= 0) & (picture.nearest_range_m[rows] < 700.0)
-    if close.any():
-        r, e = rows[close], enemy[close]
-        ax, ay, az = lead_point(world, r, e, BULLET_SPEED_MPS)
-        _, off = in_cone(world, r, ax, ay, az)
-        world.target[r] = e
-        world.trigger[r] = (off < np.radians(4.0)) & (world.rounds[r] >= 1.0)
 
 
 def _file_out_through_the_gap(world: World, rows: I64) -> None:

@@ -1,0 +1,232 @@
+"""Air Command's pilots in the fight, compiled: pursuing an LGF with lead and firing when the sight is on,
+covering a squadron mate out, and flying the photo passes. `air_command.py` calls `fight` among its
+flying rules, after the formation and before the flight home; each pilot follows the rule of her mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from captainred.doctrine.formation import _keep_station_row, flight_sides
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.steering import aim, orbit_point
+from captainred.engine.kinematics import cruise_setting
+from captainred.engine.sensing import Picture, range_and_angle_off
+from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
+from captainred.engine.world import F64, I8, I32, I64, B, Status, World, fleet_centre
+
+ENGAGE, PHOTO, COVER = int(Mode.ENGAGE), int(Mode.PHOTO), int(Mode.COVER)
+AIRBORNE = int(Status.AIRBORNE)
+COVER_RADIUS_M = 5000.0  # a pilot with nothing to fight circles the mission's point this far out
+IDLE_ALTITUDE_M = 2500.0
+PHOTO_ALTITUDE_M = 900.0
+PHOTO_SNAP_RANGE_M = 700.0  # a photo pilot shoots at an LGF this close that wanders into her sights
+PHOTO_SNAP_CONE_RAD = math.radians(4.0)
+COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one her cover goes for
+
+
+def fight(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
+    """Every pilot of `up` who is fighting, covering a mate out or taking pictures flies and fires by her
+    mode's rule (`_fight_rows`)."""
+    mission, doctrine = world.plan.mission, world.plan.doctrine
+    target = mission.target_m
+    spec = armoury.spec
+    _fight_rows(
+        np.ascontiguousarray(up, dtype=np.int64),
+        1.5 * doctrine.engage_range_m,
+        2 * doctrine.engage_range_m,
+        0.7 * mission.photo_range_m,
+        target is not None,
+        float(target[0]) if target is not None else 0.0,
+        float(target[1]) if target is not None else 0.0,
+        fleet_centre(world),
+        picture.nearest_enemy,
+        picture.nearest_range_m,
+        picture.tail_threat,
+        picture.tail_range_m,
+        spec["cannon_range"],
+        spec["cannon_cone"],
+        spec["rocket_min"],
+        spec["rocket_max"],
+        spec["rocket_cone"],
+        flight_sides(world),
+        world.squadrons_per_battle,
+        world.mode,
+        world.status,
+        world.battle,
+        world.squadron,
+        world.slot,
+        world.covering,
+        world.rounds,
+        world.rockets,
+        world.smoking,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        world.speed_mps,
+        world.heading_rad,
+        world.gamma_rad,
+        world.cruise_speed_mps,
+        world.max_speed_mps,
+        world.target,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+        world.trigger,
+        world.fire_rockets,
+    )
+
+
+@numba.njit(cache=True)
+def _pursue_row(
+    r: int,
+    t: int,
+    cannon_range: F64,
+    cannon_cone: F64,
+    rocket_min: F64,
+    rocket_max: F64,
+    rocket_cone: F64,
+    rounds: F64,
+    rockets: I32,
+    smoking: B,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    heading: F64,
+    gamma: F64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+    trigger: B,
+    fire_rockets: B,
+) -> None:
+    """Lead pursuit of row t by row r: point at where the target will be (`lead`), close to about 350 m,
+    thumb the cannon when the sight is on (within the snap-shot cone and range, with rounds left), and
+    loose rockets at one not yet smoking, within their range and cone."""
+    ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], BULLET_SPEED_MPS)
+    cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], ax, ay, az, 150.0)
+    range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+    cmd_throttle[r] = min(max(0.55 + (range_m - 350.0) / 700.0, 0.3), 1.12)
+    trigger[r] = range_m < cannon_range[r] and off < SNAP_SHOT_FACTOR * cannon_cone[r] and rounds[r] >= 1.0
+    fire_rockets[r] = (
+        rockets[r] > 0
+        and range_m > rocket_min[r]
+        and range_m < 0.85 * rocket_max[r]
+        and off < rocket_cone[r]
+        and not smoking[t]
+    )
+
+
+@numba.njit(cache=True)
+def _fight_rows(
+    up: I64,
+    keep_range_m: float,
+    sight_range_m: float,
+    photo_orbit_m: float,
+    has_target: bool,
+    target_x: float,
+    target_y: float,
+    fleet_centre: F64,
+    nearest_enemy: I64,
+    nearest_range_m: F64,
+    tail_threat: I64,
+    tail_range_m: F64,
+    cannon_range: F64,
+    cannon_cone: F64,
+    rocket_min: F64,
+    rocket_max: F64,
+    rocket_cone: F64,
+    sides: F64,
+    squadrons_per_battle: int,
+    mode: I8,
+    status: I8,
+    battle: I32,
+    squadron: I32,
+    slot: I32,
+    covering: I64,
+    rounds: F64,
+    rockets: I32,
+    smoking: B,
+    x: F64,
+    y: F64,
+    z: F64,
+    speed: F64,
+    heading: F64,
+    gamma: F64,
+    cruise_speed: F64,
+    max_speed: F64,
+    target: I64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+    trigger: B,
+    fire_rockets: NDArray[np.bool_],
+) -> None:
+    """By mode:
+
+    - fighting: she keeps her target while it flies within `keep_range_m`, else takes the nearest LGF in
+      sight (`sight_range_m`), and pursues it (`_pursue_row`); with none she circles the mission's point
+      (its target, or the fleet) at `COVER_RADIUS_M`, at the cruise setting;
+    - covering a mate out: she goes for the LGF on her mate's tail within `COVER_THREAT_M`, and with none
+      there keeps station on her, a little behind and to the side;
+    - taking pictures: she circles the target at `photo_orbit_m` (clockwise from an even slot) a little
+      above the cruise setting, and still shoots at an LGF that wanders into her sights close by.
+
+    Each pilot writes only her own row."""
+    for k in range(len(up)):
+        r = up[k]
+        m = mode[r]
+        if m == ENGAGE:
+            current = target[r]
+            keep = False
+            if current >= 0:
+                apart = math.hypot(x[current] - x[r], y[current] - y[r])
+                keep = status[current] == AIRBORNE and apart < keep_range_m
+            if not keep:
+                target[r] = nearest_enemy[r] if nearest_range_m[r] < sight_range_m else -1
+            t = target[r]
+            if t >= 0:
+                _pursue_row(
+                    r, t, cannon_range, cannon_cone, rocket_min, rocket_max, rocket_cone, rounds, rockets, smoking,
+                    x, y, z, speed, heading, gamma, cmd_heading, cmd_gamma, cmd_throttle, trigger, fire_rockets,
+                )  # fmt: skip
+            else:
+                b = battle[r]
+                tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
+                px, py = orbit_point(x[r], y[r], tx, ty, COVER_RADIUS_M, True)
+                cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, IDLE_ALTITUDE_M, 1500.0)
+                cmd_throttle[r] = cruise_setting(cruise_speed[r], max_speed[r])
+        elif m == COVER:
+            charge = covering[r]
+            threat = tail_threat[charge]
+            if threat >= 0 and tail_range_m[charge] < COVER_THREAT_M:
+                target[r] = threat
+                _pursue_row(
+                    r, threat, cannon_range, cannon_cone, rocket_min, rocket_max, rocket_cone, rounds, rockets,
+                    smoking, x, y, z, speed, heading, gamma, cmd_heading, cmd_gamma, cmd_throttle, trigger,
+                    fire_rockets,
+                )  # fmt: skip
+            else:
+                target[r] = -1
+                side = sides[squadron[r] % squadrons_per_battle]
+                _keep_station_row(
+                    r, charge, side, 1.5, 2.0, x, y, z, speed, heading, cruise_speed, max_speed, cmd_heading,
+                    cmd_gamma, cmd_throttle,
+                )  # fmt: skip
+        elif m == PHOTO:
+            b = battle[r]
+            tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
+            px, py = orbit_point(x[r], y[r], tx, ty, photo_orbit_m, slot[r] % 2 == 0)
+            cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, PHOTO_ALTITUDE_M, 1500.0)
+            cmd_throttle[r] = cruise_setting(cruise_speed[r], max_speed[r]) * 1.1
+            e = nearest_enemy[r]
+            if e >= 0 and nearest_range_m[r] < PHOTO_SNAP_RANGE_M:
+                ax, ay, az = lead(x[r], y[r], z[r], x[e], y[e], z[e], speed[e], heading[e], gamma[e], BULLET_SPEED_MPS)
+                _, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+                target[r] = e
+                trigger[r] = off < PHOTO_SNAP_CONE_RAD and rounds[r] >= 1.0
