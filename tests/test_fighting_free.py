@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from captainred.doctrine.air_command import COVER_OUT_M, _cover_out, _turn_for_home, bingo_fuel_kg
+from captainred.doctrine.air_command import _cover_out, _turn_for_home
 from captainred.doctrine.evasion import evade
+from captainred.doctrine.fighting import COVER_OUT_M
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.piloting import bingo_fuel_kg
 from captainred.engine.events import EventKind
 from captainred.engine.sensing import Picture
 from captainred.engine.setup import build_world

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from captainred.doctrine.air_command import bingo_fuel_kg
+from captainred.doctrine.piloting import bingo_fuel_kg
 from captainred.engine.events import EventKind
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from captainred.doctrine.evasion import evade
-from captainred.doctrine.fighting import COVER_THREAT_M, fight
+from captainred.doctrine.fighting import cover_out, fight
 from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.piloting import (
@@ -21,7 +21,6 @@ from captainred.doctrine.piloting import (
     HOME_FUEL,
     HOME_PHOTOS,
     HOME_TIME,
-    bingo_fuel_kg,
     fly_home,
     going_home,
     in_trouble,
@@ -40,7 +39,6 @@ from captainred.engine.world import F64, I64, B, Flag, Status, Sub, World, emit,
 CONTACT_RANGE_M = 14000.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
-COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: her cover goes back to it
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
 
 
@@ -294,46 +292,10 @@ def _cover_out(world: World, up: I64, picture: Picture) -> None:
     `doctrine.cover_wingmen` squadron mates still in the fight (guns or rockets left, fuel above joker),
     the nearest first, who go for whatever is behind her until she is out of the fight (`COVER_OUT_M`
     from the target) or down. Then they go back to it, if their own fuel lets them (`_turn_for_home`)."""
-    doctrine = world.plan.doctrine
-    covers = _in_mode(world, up, Mode.COVER)
-    if len(covers):
-        charge = world.covering[covers]
-        tx, ty = _mission_point(world, covers)
-        out_of_it = np.hypot(world.x_m[charge] - tx, world.y_m[charge] - ty) > COVER_OUT_M
-        done = (world.status[charge] != int(Status.AIRBORNE)) | (world.mode[charge] != int(Mode.RETURN)) | out_of_it
-        _set_mode(world, covers[done], Mode.ENGAGE)
-        world.covering[covers[done]] = -1
-        covers = covers[~done]
-    if doctrine.cover_wingmen <= 0:
-        return
-    going = _in_mode(world, up, Mode.RETURN)
-    chased = going[(picture.tail_threat[going] >= 0) & (picture.tail_range_m[going] < COVER_THREAT_M)]
-    if not len(chased):
-        return
-    tx, ty = _mission_point(world, chased)
-    chased = chased[np.hypot(world.x_m[chased] - tx, world.y_m[chased] - ty) < COVER_OUT_M]
-    # Those still short of their cover, in squadrons with somebody free to give it.
-    charges = np.sort(world.covering[covers])
-    have = np.searchsorted(charges, chased, "right") - np.searchsorted(charges, chased, "left")
-    chased, have = chased[have < doctrine.cover_wingmen], have[have < doctrine.cover_wingmen]
-    fighting = _in_mode(world, up, Mode.ENGAGE)
-    fighting = fighting[np.isin(world.squadron[fighting], world.squadron[chased])]
-    if not len(chased) or not len(fighting):
-        return
-    armed = (world.rounds[fighting] >= 1.0) | (world.rockets[fighting] > 0)
-    fuelled = world.fuel_kg[fighting] > bingo_fuel_kg(world, fighting) + doctrine.joker_fuel_kg
-    free = fighting[armed & (fuelled | ~world.fuel_limited[fighting])]
-    for row, wanted in zip(chased.tolist(), (doctrine.cover_wingmen - have).tolist(), strict=True):
-        mates = free[world.squadron[free] == world.squadron[row]]
-        if not len(mates):
-            continue
-        distance = np.hypot(world.x_m[mates] - world.x_m[row], world.y_m[mates] - world.y_m[row])
-        for mate in mates[np.argsort(distance, kind="stable")[:wanted]].tolist():
-            world.covering[mate] = row
-            free = free[free != mate]
-            _set_mode(world, np.array([mate]), Mode.COVER)
-            emit(world, mate, EventKind.COVER, target=row)
-            _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
+    covers, charges = cover_out(world, up, picture.tail_threat, picture.tail_range_m)
+    for mate, row in zip(covers.tolist(), charges.tolist(), strict=True):
+        emit(world, mate, EventKind.COVER, target=row)
+        _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
 
 
 def _forced_down(world: World, up: I64, picture: Picture) -> None:

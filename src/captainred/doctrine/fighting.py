@@ -13,13 +13,14 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.formation import _keep_station_row, flight_sides
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.piloting import _bingo_of, fuel_rules
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
 from captainred.engine.world import F64, I8, I32, I64, B, Status, World, fleet_centre
 
-ENGAGE, PHOTO, COVER = int(Mode.ENGAGE), int(Mode.PHOTO), int(Mode.COVER)
+ENGAGE, PHOTO, RETURN, COVER = int(Mode.ENGAGE), int(Mode.PHOTO), int(Mode.RETURN), int(Mode.COVER)
 AIRBORNE = int(Status.AIRBORNE)
 COVER_RADIUS_M = 5000.0  # a pilot with nothing to fight circles the mission's point this far out
 IDLE_ALTITUDE_M = 2500.0
@@ -27,6 +28,7 @@ PHOTO_ALTITUDE_M = 900.0
 PHOTO_SNAP_RANGE_M = 700.0  # a photo pilot shoots at an LGF this close that wanders into her sights
 PHOTO_SNAP_CONE_RAD = math.radians(4.0)
 COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one her cover goes for
+COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: her cover goes back to it
 
 
 def fight(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
@@ -230,3 +232,167 @@ def _fight_rows(
                 _, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
                 target[r] = e
                 trigger[r] = off < PHOTO_SNAP_CONE_RAD and rounds[r] >= 1.0
+
+
+def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64) -> tuple[I64, I64]:
+    """Covers who are done go back to the fight, and pilots going home with an LGF on their tail get
+    squadron mates to cover them out (`_cover_out_rows`). Returns the new (cover, pilot covered) pairs, in
+    the order they were made, for the caller's calls."""
+    doctrine, target = world.plan.doctrine, world.plan.mission.target_m
+    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
+    rows = np.ascontiguousarray(up, dtype=np.int64)
+    covers = np.empty(len(rows), dtype=np.int64)
+    charges = np.empty(len(rows), dtype=np.int64)
+    n = _cover_out_rows(
+        rows,
+        int(doctrine.cover_wingmen),
+        float(doctrine.joker_fuel_kg),
+        target is not None,
+        float(target[0]) if target is not None else 0.0,
+        float(target[1]) if target is not None else 0.0,
+        fleet_centre(world),
+        tail_threat,
+        tail_range_m,
+        fixed,
+        reserve,
+        photo_reserve,
+        photos_wanted,
+        world.x_m,
+        world.y_m,
+        world.battle,
+        world.home_carrier,
+        world.carrier_xy,
+        world.max_speed_mps,
+        world.cruise_speed_mps,
+        world.health,
+        world.engines,
+        world.fuel_limited,
+        world.fuel_kg,
+        world.burn_kg_s,
+        world.camera,
+        world.photos,
+        world.mode,
+        world.mode_since_s,
+        world.time_s,
+        world.status,
+        world.squadron,
+        world.rounds,
+        world.rockets,
+        world.covering,
+        covers,
+        charges,
+    )
+    return covers[:n], charges[:n]
+
+
+@numba.njit(cache=True)
+def _cover_out_rows(
+    up: I64,
+    cover_wingmen: int,
+    joker_fuel_kg: float,
+    has_target: bool,
+    target_x: float,
+    target_y: float,
+    fleet_centre: F64,
+    tail_threat: I64,
+    tail_range_m: F64,
+    fixed_bingo_kg: float,
+    reserve_kg: float,
+    photo_reserve_kg: float,
+    photos_wanted: int,
+    x: F64,
+    y: F64,
+    battle: I32,
+    home_carrier: I32,
+    carrier_xy: F64,
+    max_speed: F64,
+    cruise_speed: F64,
+    health: F64,
+    engines: F64,
+    fuel_limited: B,
+    fuel_kg: F64,
+    burn: F64,
+    camera: B,
+    photos: I32,
+    mode: I8,
+    mode_since_s: F64,
+    time_s: F64,
+    status: I8,
+    squadron: I32,
+    rounds: F64,
+    rockets: I32,
+    covering: I64,
+    covers: I64,
+    charges: I64,
+) -> int:
+    """Buffy and a wingman cover Captain Red out. A cover goes back to the fight once her charge is down,
+    no longer going home, or out of it (`COVER_OUT_M` from the mission's point). Then each pilot going
+    home with an LGF within `COVER_THREAT_M` on her tail, still in the fight, gets up to `cover_wingmen`
+    squadron mates (counting those she has): the nearest first of those fighting with guns or rockets
+    left and fuel above joker (unless fuel does not limit them), each covering one pilot at most.
+    Writes the new pairs in `covers` and `charges`; returns how many."""
+    for k in range(len(up)):
+        r = up[k]
+        if mode[r] != COVER:
+            continue
+        charge = covering[r]
+        b = battle[r]
+        tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
+        out_of_it = math.hypot(x[charge] - tx, y[charge] - ty) > COVER_OUT_M
+        if status[charge] != AIRBORNE or mode[charge] != RETURN or out_of_it:
+            mode[r] = ENGAGE
+            mode_since_s[r] = time_s[b]
+            covering[r] = -1
+    if cover_wingmen <= 0:
+        return 0
+    # What each pilot going home already has: the charges of the covers that stay, sorted.
+    kept = np.empty(len(up), dtype=np.int64)
+    n_kept = 0
+    for k in range(len(up)):
+        if mode[up[k]] == COVER:
+            kept[n_kept] = covering[up[k]]
+            n_kept += 1
+    kept = np.sort(kept[:n_kept])
+    # Who is free to give cover: fighting, armed, and fuelled above joker where fuel limits her.
+    free = np.zeros(len(up), dtype=np.bool_)
+    for k in range(len(up)):
+        r = up[k]
+        if mode[r] != ENGAGE or not (rounds[r] >= 1.0 or rockets[r] > 0):
+            continue
+        if fuel_limited[r]:
+            bingo = _bingo_of(
+                r, fixed_bingo_kg, reserve_kg, photo_reserve_kg, photos_wanted, x, y, battle, home_carrier,
+                carrier_xy, max_speed, cruise_speed, health, engines, fuel_limited, fuel_kg, burn, camera, photos,
+            )  # fmt: skip
+            if not fuel_kg[r] > bingo + joker_fuel_kg:
+                continue
+        free[k] = True
+    n = 0
+    for k in range(len(up)):
+        r = up[k]
+        if mode[r] != RETURN or tail_threat[r] < 0 or not tail_range_m[r] < COVER_THREAT_M:
+            continue
+        b = battle[r]
+        tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
+        if not math.hypot(x[r] - tx, y[r] - ty) < COVER_OUT_M:
+            continue
+        have = np.searchsorted(kept, r, "right") - np.searchsorted(kept, r, "left")
+        for _ in range(cover_wingmen - have):
+            nearest, nearest_m = -1, math.inf
+            for j in range(len(up)):
+                mate = up[j]
+                if free[j] and squadron[mate] == squadron[r]:
+                    apart = math.hypot(x[mate] - x[r], y[mate] - y[r])
+                    if apart < nearest_m:
+                        nearest, nearest_m = j, apart
+            if nearest < 0:
+                break
+            mate = up[nearest]
+            free[nearest] = False
+            covering[mate] = r
+            mode[mate] = COVER
+            mode_since_s[mate] = time_s[battle[mate]]
+            covers[n] = mate
+            charges[n] = r
+            n += 1
+    return n

@@ -118,7 +118,7 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     """Fuel at which each of `rows` must turn for home (`bingo_kg`; the doctrine's reserves, or its fixed
     bingo_fuel_kg, which a sweep may vary)."""
     out = np.empty(len(rows))
-    fixed, reserve, photo_reserve, photos_wanted = _fuel_rules(world)
+    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
     _bingos(
         np.ascontiguousarray(rows, dtype=np.int64),
         fixed,
@@ -144,7 +144,7 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     return out
 
 
-def _fuel_rules(world: World) -> tuple[float, float, float, int]:
+def fuel_rules(world: World) -> tuple[float, float, float, int]:
     doctrine = world.plan.doctrine
     fixed = math.nan if doctrine.bingo_fuel_kg is None else float(doctrine.bingo_fuel_kg)
     photo = math.nan if doctrine.photo_reserve_fuel_kg is None else float(doctrine.photo_reserve_fuel_kg)
@@ -204,7 +204,7 @@ def going_home(world: World, out: I64, nearest_range_m: F64) -> tuple[I64, I64]:
     doctrine, mission = world.plan.doctrine, world.plan.mission
     rules = set(mission.break_off)
     rows = np.ascontiguousarray(out, dtype=np.int64)
-    fixed, reserve, photo_reserve, photos_wanted = _fuel_rules(world)
+    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
     marked = np.empty(len(rows), dtype=np.int64)
     reasons = np.empty(len(rows), dtype=np.int64)
     n = _going_home_rows(
