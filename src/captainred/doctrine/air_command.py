@@ -72,12 +72,19 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
 
     world.trigger[up] = False
     world.fire_rockets[up] = False
-    setting_out = fly_formation(world, up)
-    if len(setting_out):
-        _fly_the_circuit(world, setting_out)
-    fight(world, up, picture, armoury)
-    fly_home(world, up, world.plan.mission.cruise_altitude_m)
-    _crippled(world, up)
+    # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
+    flying = np.bincount(world.mode[up], minlength=len(Mode))
+    if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
+        setting_out = fly_formation(world, up)
+        if len(setting_out):
+            _fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
+            flying = np.bincount(world.mode[up], minlength=len(Mode))
+    if flying[int(Mode.ENGAGE)] or flying[int(Mode.COVER)] or flying[int(Mode.PHOTO)]:
+        fight(world, up, picture, armoury)
+    if flying[int(Mode.RETURN)]:
+        fly_home(world, up, world.plan.mission.cruise_altitude_m)
+    if flying[int(Mode.CRIPPLED)]:
+        _crippled(world, up)
     evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
 
     mode, spinning = world.mode[up], world.spinning[up]
