@@ -14,7 +14,7 @@ from captainred.doctrine.piloting import bingo_fuel_kg
 from captainred.engine.events import EventKind
 from captainred.engine.sensing import Picture
 from captainred.engine.setup import build_world
-from captainred.engine.world import AIR_COMMAND, LGF, Status, World
+from captainred.engine.world import AIR_COMMAND, LGF, Status, World, fleet_centre
 from captainred.scenario import load_scenario
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import run_battles
@@ -94,7 +94,7 @@ def test_the_nearest_squadron_mates_cover_a_chased_pilot_out_and_go_back_when_sh
     world = build_world(_recon(cover_wingmen=2), [1])
     going, fighting, _, picture = _chased_home(world, 3)
     up = np.sort(np.concatenate([[going], fighting]))
-    _cover_out(world, up, picture)
+    _cover_out(world, up, picture, fleet_centre(world))
     nearest_two, farthest = fighting[:2], fighting[2]
     assert (world.mode[nearest_two] == Mode.COVER).all() and (world.covering[nearest_two] == going).all()
     assert world.mode[farthest] == Mode.ENGAGE and world.covering[farthest] == -1
@@ -102,24 +102,24 @@ def test_the_nearest_squadron_mates_cover_a_chased_pilot_out_and_go_back_when_sh
     assert sorted(e.actor for e in covers) == sorted(world.craft[nearest_two].tolist())
     assert {e.target for e in covers} == {int(world.craft[going])}
 
-    _cover_out(world, up, picture)  # the next tick: she has her two, nobody else joins
+    _cover_out(world, up, picture, fleet_centre(world))  # the next tick: she has her two, nobody else joins
     assert len(world.logs[0].of_kind(EventKind.COVER)) == 2
 
     world.y_m[going] -= COVER_OUT_M + 1000.0  # out of the fight
-    _cover_out(world, up, picture)
+    _cover_out(world, up, picture, fleet_centre(world))
     assert (world.mode[nearest_two] == Mode.ENGAGE).all() and (world.covering[nearest_two] == -1).all()
 
 
 def test_nobody_covers_where_the_doctrine_says_none_and_a_pilot_short_of_fuel_never_does() -> None:
     world = build_world(_recon(cover_wingmen=0), [1])
     going, fighting, _, picture = _chased_home(world, 2)
-    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture)
+    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
     assert (world.mode[fighting] == Mode.ENGAGE).all()
 
     world = build_world(_recon(cover_wingmen=2, joker_fuel_kg=200.0), [1])
     going, fighting, _, picture = _chased_home(world, 2)
     world.fuel_kg[fighting[0]] = bingo_fuel_kg(world, fighting[:1])[0] + 100.0  # below her own joker
-    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture)
+    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
     assert world.mode[fighting[0]] == Mode.ENGAGE
     assert world.mode[fighting[1]] == Mode.COVER
 

@@ -29,7 +29,7 @@ from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer
 from captainred.engine.damage import struggling
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import cruise_throttle, wrap_angle
-from captainred.engine.net import net_centre, on_gap_line
+from captainred.engine.net import gap_bearing
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, nearest_enemy_range_m
@@ -61,11 +61,16 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     up = ours[active[ours] & (world.status[ours] == int(Status.AIRBORNE)) & ~world.pilot_dead[ours]]
     if not len(up):
         return
+    # Where the fleet is this tick, and the bearing on which the net parts (the fleet has steamed).
+    centre = fleet_centre(world)
+    bearing = gap_bearing(world) if world.net_radius_m > 0 else np.zeros(world.n_battles)
     _check_in(world, up)
     _form_up(world, up)
     _break_for_contact(world, up, picture)
     _turn_for_home(world, up, picture)
-    _cover_out(world, up, picture)
+    modes = np.bincount(world.mode[up], minlength=len(Mode))
+    if modes[int(Mode.COVER)] or modes[int(Mode.RETURN)]:
+        _cover_out(world, up, picture, centre)
     _forced_down(world, up, picture)
     _come_down_or_call_mayday(world, up)
     _chatter(world, up)
@@ -75,20 +80,21 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
     flying = np.bincount(world.mode[up], minlength=len(Mode))
     if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
-        setting_out = fly_formation(world, up)
+        setting_out = fly_formation(world, up, centre, bearing)
         if len(setting_out):
             _fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
             flying = np.bincount(world.mode[up], minlength=len(Mode))
     if flying[int(Mode.ENGAGE)] or flying[int(Mode.COVER)] or flying[int(Mode.PHOTO)]:
-        fight(world, up, picture, armoury)
+        fight(world, up, picture, armoury, centre)
     if flying[int(Mode.RETURN)]:
-        fly_home(world, up, world.plan.mission.cruise_altitude_m)
+        fly_home(world, up, centre, bearing)
     if flying[int(Mode.CRIPPLED)]:
         _crippled(world, up)
     evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
 
     mode, spinning = world.mode[up], world.spinning[up]
-    _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning])
+    if world.net_radius_m > 0 and (flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]):
+        _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
     steering = up[~spinning & (mode != int(Mode.CRIPPLED))]
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
@@ -280,10 +286,7 @@ def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
     empty guns, damage, her pictures, time over the target. In a fight, bingo comes at joker fuel: the
     fuel to fight free of the LGFs on top of the trip home (`doctrine.joker_fuel_kg`), because the way out
     of a fight is paid for at full throttle before the cruise home begins."""
-    out = up[mode_in(world.mode[up], Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO, Mode.COVER)]
-    if not len(out):
-        return
-    home, reasons = going_home(world, out, picture.nearest_range_m)
+    home, reasons = going_home(world, up, picture.nearest_range_m)
     for row, why in zip(home.tolist(), reasons.tolist(), strict=True):
         cs = world.callsigns[row]
         reason, text = HEADING_HOME[why]
@@ -294,12 +297,12 @@ def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
     world.covering[home] = -1
 
 
-def _cover_out(world: World, up: I64, picture: Picture) -> None:
+def _cover_out(world: World, up: I64, picture: Picture, centre: F64) -> None:
     """Buffy and a wingman cover Captain Red out: a pilot going home with an LGF on her tail gets up to
     `doctrine.cover_wingmen` squadron mates still in the fight (guns or rockets left, fuel above joker),
     the nearest first, who go for whatever is behind her until she is out of the fight (`COVER_OUT_M`
     from the target) or down. Then they go back to it, if their own fuel lets them (`_turn_for_home`)."""
-    covers, charges = cover_out(world, up, picture.tail_threat, picture.tail_range_m)
+    covers, charges = cover_out(world, up, picture.tail_threat, picture.tail_range_m, centre)
     for mate, row in zip(covers.tolist(), charges.tolist(), strict=True):
         emit(world, mate, EventKind.COVER, target=row)
         _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
@@ -357,7 +360,7 @@ def _chatter(world: World, up: I64) -> None:
     transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
     kills are still counted as called, so a later change of discipline does not bring them all out)."""
     transit = _in_mode(world, up, Mode.TRANSIT)
-    leaders = _squadron_leaders(world, transit)
+    leaders = _squadron_leaders(world, transit) if len(transit) else np.zeros(0, dtype=np.int64)
     for sq in np.flatnonzero(leaders >= 0).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
@@ -376,21 +379,22 @@ def _chatter(world: World, up: I64) -> None:
 # -------------------------------------------------------------------------------------------- flying
 
 
-def _file_out_through_the_gap(world: World, rows: I64) -> None:
+def _file_out_through_the_gap(world: World, rows: I64, fleet: F64, gap_bearing_rad: F64) -> None:
     """Out through the net only by its gap: an aircraft inside that is leaving flies out along the gap's
     line (aiming `GAP_LEAD_M` further along it). Elsewhere the net would hold it. (Coming home, the way
     in by the gap is `piloting.fly_home`'s.)"""
     if world.net_radius_m <= 0 or not len(rows):
         return
     battle = world.battle[rows].astype(np.int64)
-    centre = net_centre(world)[battle]
+    centre = fleet[battle]  # the net's centre is the fleet's
     dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
     r = np.sqrt(dx * dx + dy * dy + np.maximum(world.z_m[rows], 0.0) ** 2)
     inside = world.net_up[battle] & (r < world.net_radius_m + 500.0)
     sel = rows[inside]
     if len(sel):
         reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
-        gx, gy = on_gap_line(world, battle[inside], reach)
+        bearing = gap_bearing_rad[battle[inside]]
+        gx, gy = centre[inside, 0] + reach * np.sin(bearing), centre[inside, 1] + reach * np.cos(bearing)
         steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
         world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], cruise_throttle(world, sel))
 

@@ -18,7 +18,7 @@ from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
-from captainred.engine.world import F64, I8, I32, I64, B, Status, World, fleet_centre
+from captainred.engine.world import F64, I8, I32, I64, B, Status, World
 
 ENGAGE, PHOTO, RETURN, COVER = int(Mode.ENGAGE), int(Mode.PHOTO), int(Mode.RETURN), int(Mode.COVER)
 AIRBORNE = int(Status.AIRBORNE)
@@ -31,9 +31,9 @@ COVER_THREAT_M = 3000.0  # an LGF this close behind a pilot going home is one he
 COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: her cover goes back to it
 
 
-def fight(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
+def fight(world: World, up: I64, picture: Picture, armoury: Armoury, centre: F64) -> None:
     """Every pilot of `up` who is fighting, covering a mate out or taking pictures flies and fires by her
-    mode's rule (`_fight_rows`)."""
+    mode's rule (`_fight_rows`); `centre` is each battle's fleet, the point a patrol's mission is."""
     mission, doctrine = world.plan.mission, world.plan.doctrine
     target = mission.target_m
     spec = armoury.spec
@@ -45,7 +45,7 @@ def fight(world: World, up: I64, picture: Picture, armoury: Armoury) -> None:
         target is not None,
         float(target[0]) if target is not None else 0.0,
         float(target[1]) if target is not None else 0.0,
-        fleet_centre(world),
+        centre,
         picture.nearest_enemy,
         picture.nearest_range_m,
         picture.tail_threat,
@@ -234,7 +234,7 @@ def _fight_rows(
                 trigger[r] = off < PHOTO_SNAP_CONE_RAD and rounds[r] >= 1.0
 
 
-def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64) -> tuple[I64, I64]:
+def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre: F64) -> tuple[I64, I64]:
     """Covers who are done go back to the fight, and pilots going home with an LGF on their tail get
     squadron mates to cover them out (`_cover_out_rows`). Returns the new (cover, pilot covered) pairs, in
     the order they were made, for the caller's calls."""
@@ -250,7 +250,7 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64) -> tup
         target is not None,
         float(target[0]) if target is not None else 0.0,
         float(target[1]) if target is not None else 0.0,
-        fleet_centre(world),
+        centre,
         tail_threat,
         tail_range_m,
         fixed,

@@ -17,7 +17,7 @@ import numpy as np
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine.kinematics import cruise_setting
-from captainred.engine.world import F64, I8, I32, I64, World, fleet_centre
+from captainred.engine.world import F64, I8, I32, I64, World
 
 FORM_UP, TRANSIT = int(Mode.FORM_UP), int(Mode.TRANSIT)
 SLOT_SPACING_RIGHT_M = 110.0
@@ -147,20 +147,12 @@ def _keep_station_rows(
         )
 
 
-def fly_formation(world: World, up: I64) -> I64:
+def fly_formation(world: World, up: I64, centre: F64, bearing: F64) -> I64:
     """Every pilot of `up` forming up or in transit flies her part of the formation
     (`_fly_formation_rows`). Returns the battles' leaders setting out on a radial patrol, whose circuit
-    the caller flies."""
-    plan = world.plan
-    mission = plan.mission
-    has_net = world.net_radius_m > 0
-    centre = fleet_centre(world)
-    if has_net:
-        from captainred.engine.net import gap_bearing  # the net imports nothing of the doctrine
-
-        bearing = gap_bearing(world)
-    else:
-        bearing = np.zeros(world.n_battles)
+    the caller flies. The fleet's centre, which is the net's, and the bearing on which the net parts
+    are given per battle."""
+    mission = world.plan.mission
     route = np.array(mission.waypoints_m, dtype=np.float64).reshape(-1, 2)
     target = mission.target_m
     circuits = np.empty(len(up), dtype=np.int64)

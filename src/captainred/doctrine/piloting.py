@@ -26,9 +26,10 @@ from captainred.engine.kinematics import (
     cruise_setting,
     power_of,
 )
-from captainred.engine.world import F64, I8, I32, I64, B, Flag, World, fleet_centre
+from captainred.engine.world import F64, I8, I32, I64, B, Flag, World
 
 CRIPPLED, RETURN = int(Mode.CRIPPLED), int(Mode.RETURN)
+OUT_ON_THE_MISSION = tuple(int(m) for m in (Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO, Mode.COVER))
 MAYDAY = int(Flag.MAYDAY)
 APPROACH_ALTITUDE_M = 250.0
 GAP_LEAD_M = 1500.0  # steering along the gap's line: aim this far further along it
@@ -198,12 +199,12 @@ def _bingos(
         )
 
 
-def going_home(world: World, out: I64, nearest_range_m: F64) -> tuple[I64, I64]:
-    """Which of `out` (pilots in transit, fighting, taking pictures or covering) must turn for home now,
-    and why (`HOME_*`), under the mission's `break_off` rules (`_going_home_rows`)."""
+def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
+    """Which pilots of `up` out on the mission (in transit, fighting, taking pictures or covering) must
+    turn for home now, and why (`HOME_*`), under the mission's `break_off` rules (`_going_home_rows`)."""
     doctrine, mission = world.plan.doctrine, world.plan.mission
     rules = set(mission.break_off)
-    rows = np.ascontiguousarray(out, dtype=np.int64)
+    rows = np.ascontiguousarray(up, dtype=np.int64)
     fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
     marked = np.empty(len(rows), dtype=np.int64)
     reasons = np.empty(len(rows), dtype=np.int64)
@@ -247,6 +248,7 @@ def going_home(world: World, out: I64, nearest_range_m: F64) -> tuple[I64, I64]:
         world.time_s,
         world.wounded,
         world.leak_kg_s,
+        world.mode,
         marked,
         reasons,
     )
@@ -294,6 +296,7 @@ def _going_home_rows(
     time_s: F64,
     wounded: B,
     leak_kg_s: F64,
+    mode: I8,
     marked: I64,
     reasons: I64,
 ) -> int:
@@ -305,6 +308,8 @@ def _going_home_rows(
     n = 0
     for k in range(len(rows)):
         r = rows[k]
+        if mode[r] not in OUT_ON_THE_MISSION:
+            continue
         home_for = 0
         if on_fuel and fuel_limited[r]:
             joker = joker_fuel_kg if nearest_range_m[r] < engage_range_m else 0.0
@@ -423,19 +428,13 @@ def _trouble_rows(
     return n
 
 
-def fly_home(world: World, up: I64, cruise_altitude_m: float) -> None:
-    """Every pilot of `up` going home flies there (`_fly_home_rows`)."""
-    has_net = world.net_radius_m > 0
-    if has_net:
-        from captainred.engine.net import gap_bearing  # the net imports nothing of the doctrine
-
-        centre, bearing = fleet_centre(world), gap_bearing(world)
-    else:
-        centre, bearing = np.zeros((world.n_battles, 2)), np.zeros(world.n_battles)
+def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
+    """Every pilot of `up` going home flies there (`_fly_home_rows`); the fleet's centre, which is the
+    net's, and the bearing on which the net parts are given per battle."""
     camp = world.front.camp_xy if world.front is not None and world.front.camp_xy is not None else None
     _fly_home_rows(
         np.ascontiguousarray(up, dtype=np.int64),
-        cruise_altitude_m,
+        float(world.plan.mission.cruise_altitude_m),
         world.n_carriers,
         camp is not None,
         float(camp[0]) if camp is not None else 0.0,
@@ -443,7 +442,7 @@ def fly_home(world: World, up: I64, cruise_altitude_m: float) -> None:
         float(world.net_radius_m),
         world.net_up,
         centre,
-        bearing,
+        gap_bearing,
         world.mode,
         world.battle,
         world.home_carrier,
