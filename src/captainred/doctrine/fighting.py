@@ -245,6 +245,7 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
     charges = np.empty(len(rows), dtype=np.int64)
     n = _cover_out_rows(
         rows,
+        world.n_battles * world.squadrons_per_battle,
         int(doctrine.cover_wingmen),
         float(doctrine.joker_fuel_kg),
         target is not None,
@@ -288,6 +289,7 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
 @numba.njit(cache=True)
 def _cover_out_rows(
     up: I64,
+    n_squadrons: int,
     cover_wingmen: int,
     joker_fuel_kg: float,
     has_target: bool,
@@ -345,7 +347,21 @@ def _cover_out_rows(
             covering[r] = -1
     if cover_wingmen <= 0:
         return 0
-    # What each pilot going home already has: the charges of the covers that stay, sorted.
+    # Pilots going home with an LGF close on their tail, still in the fight.
+    chased = np.empty(len(up), dtype=np.int64)
+    n_chased = 0
+    for k in range(len(up)):
+        r = up[k]
+        if mode[r] != RETURN or tail_threat[r] < 0 or not tail_range_m[r] < COVER_THREAT_M:
+            continue
+        b = battle[r]
+        tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
+        if math.hypot(x[r] - tx, y[r] - ty) < COVER_OUT_M:
+            chased[n_chased] = r
+            n_chased += 1
+    if n_chased == 0:
+        return 0
+    # What each of them already has: the charges of the covers that stay, sorted.
     kept = np.empty(len(up), dtype=np.int64)
     n_kept = 0
     for k in range(len(up)):
@@ -353,9 +369,12 @@ def _cover_out_rows(
             kept[n_kept] = covering[up[k]]
             n_kept += 1
     kept = np.sort(kept[:n_kept])
-    # Who is free to give cover: fighting, armed, and fuelled above joker where fuel limits her.
+    # Who is free to give cover (fighting, armed, fuelled above joker where fuel limits her), chained by
+    # squadron in ascending rows: `first[squadron]`, then `after[k]`.
     free = np.zeros(len(up), dtype=np.bool_)
-    for k in range(len(up)):
+    first = np.full(n_squadrons, -1, dtype=np.int64)
+    after = np.full(len(up), -1, dtype=np.int64)
+    for k in range(len(up) - 1, -1, -1):
         r = up[k]
         if mode[r] != ENGAGE or not (rounds[r] >= 1.0 or rockets[r] > 0):
             continue
@@ -367,24 +386,22 @@ def _cover_out_rows(
             if not fuel_kg[r] > bingo + joker_fuel_kg:
                 continue
         free[k] = True
+        after[k] = first[squadron[r]]
+        first[squadron[r]] = k
     n = 0
-    for k in range(len(up)):
-        r = up[k]
-        if mode[r] != RETURN or tail_threat[r] < 0 or not tail_range_m[r] < COVER_THREAT_M:
-            continue
-        b = battle[r]
-        tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
-        if not math.hypot(x[r] - tx, y[r] - ty) < COVER_OUT_M:
-            continue
+    for c in range(n_chased):
+        r = chased[c]
         have = np.searchsorted(kept, r, "right") - np.searchsorted(kept, r, "left")
         for _ in range(cover_wingmen - have):
             nearest, nearest_m = -1, math.inf
-            for j in range(len(up)):
-                mate = up[j]
-                if free[j] and squadron[mate] == squadron[r]:
+            j = first[squadron[r]]
+            while j >= 0:
+                if free[j]:
+                    mate = up[j]
                     apart = math.hypot(x[mate] - x[r], y[mate] - y[r])
                     if apart < nearest_m:
                         nearest, nearest_m = j, apart
+                j = after[j]
             if nearest < 0:
                 break
             mate = up[nearest]
