@@ -15,6 +15,7 @@ from captainred.doctrine.formation import _keep_station_row, flight_sides
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import _bingo_of, fuel_rules
 from captainred.doctrine.steering import aim, orbit_point
+from captainred.engine import threads
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
@@ -37,7 +38,8 @@ def fight(world: World, up: I64, picture: Picture, armoury: Armoury, centre: F64
     mission, doctrine = world.plan.mission, world.plan.doctrine
     target = mission.target_m
     spec = armoury.spec
-    _fight_rows(
+    _fight(
+        len(up),
         np.ascontiguousarray(up, dtype=np.int64),
         1.5 * doctrine.engage_range_m,
         2 * doctrine.engage_range_m,
@@ -124,7 +126,6 @@ def _pursue_row(
     )
 
 
-@numba.njit(cache=True)
 def _fight_rows(
     up: I64,
     keep_range_m: float,
@@ -180,7 +181,7 @@ def _fight_rows(
       above the cruise setting, and still shoots at an LGF that wanders into her sights close by.
 
     Each pilot writes only her own row."""
-    for k in range(len(up)):
+    for k in numba.prange(len(up)):
         r = up[k]
         m = mode[r]
         if m == ENGAGE:
@@ -232,6 +233,9 @@ def _fight_rows(
                 _, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
                 target[r] = e
                 trigger[r] = off < PHOTO_SNAP_CONE_RAD and rounds[r] >= 1.0
+
+
+_fight = threads.twins(_fight_rows)
 
 
 def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre: F64) -> tuple[I64, I64]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, orbit_point
+from captainred.engine import threads
 from captainred.engine.kinematics import (
     ENGINE_PORT,
     ENGINE_STARBOARD,
@@ -432,7 +433,8 @@ def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
     """Every pilot of `up` going home flies there (`_fly_home_rows`); the fleet's centre, which is the
     net's, and the bearing on which the net parts are given per battle."""
     camp = world.front.camp_xy if world.front is not None and world.front.camp_xy is not None else None
-    _fly_home_rows(
+    _fly_home(
+        len(up),
         np.ascontiguousarray(up, dtype=np.int64),
         float(world.plan.mission.cruise_altitude_m),
         world.n_carriers,
@@ -464,7 +466,6 @@ def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
     )
 
 
-@numba.njit(cache=True)
 def _fly_home_rows(
     up: I64,
     cruise_altitude_m: float,
@@ -500,8 +501,9 @@ def _fly_home_rows(
     where the cruise setting costs least fuel a kilometre), then 1,200 m, and the approach height from
     8 km; within 6 km she circles her deck at 1 km waiting her turn, at 70% of the cruise setting. She
     drops any target. Coming home to a carrier under the net from outside it, she makes for the gap's
-    mouth and in along its line (aiming `GAP_LEAD_M` further along it): elsewhere the net would hold her."""
-    for k in range(len(up)):
+    mouth and in along its line (aiming `GAP_LEAD_M` further along it): elsewhere the net would hold her.
+    Each pilot writes only her own row."""
+    for k in numba.prange(len(up)):
         r = up[k]
         if mode[r] != RETURN:
             continue
@@ -536,3 +538,6 @@ def _fly_home_rows(
             gx = net_centre[b, 0] + reach * math.sin(gap_bearing[b])
             gy = net_centre[b, 1] + reach * math.cos(gap_bearing[b])
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, APPROACH_ALTITUDE_M, 600.0)
+
+
+_fly_home = threads.twins(_fly_home_rows)
