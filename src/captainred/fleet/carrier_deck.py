@@ -22,12 +22,15 @@ aircraft on deck + in the hangar + airborne + lost + diverted = aircraft it star
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
 from captainred.engine.checks import WorldInvariantError
@@ -86,6 +89,9 @@ class DeckPlace(IntEnum):
     IN_AIR = 2  # launched: airborne, or lost in the air (the status says which)
     STRUCK_OFF = 3  # came back beyond repair, or with no room below: lost to the carrier
     DIVERTED = 4  # landed elsewhere, her own deck foul: on the other carrier, or the camp's runway
+
+
+READY, AIRBORNE, ON_DECK = int(Status.READY), int(Status.AIRBORNE), int(DeckPlace.ON_DECK)  # for the kernels
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,12 @@ class CarrierDeck:
     def launch(self, world: World, active: B) -> None:
         """Start a launch sequence where aircraft are due and the deck is clear; send the next one off."""
         w, nc, ours = world, self.n_carriers, self.ours
+        if not _anything_due(
+            ours, active, w.status, w.deck_place, w.sorties, w.launch_at_s, w.next_sortie_s, w.sick_bay_until_s,
+            w.time_s, w.battle,
+        ):  # fmt: skip
+            w.all_clear_s[np.isfinite(w.all_clear_s)] = np.inf  # every sequence running is away (most ticks)
+            return
         now = w.time_s[w.battle[ours]]
         status, sorties, launch_at_s = w.status[ours], w.sorties[ours], w.launch_at_s[ours]
         next_sortie_s = w.next_sortie_s[ours]
@@ -262,8 +274,7 @@ class CarrierDeck:
         that are over it; then land at most one aircraft per clear deck: of those in its pattern and not
         going round, the one with the least fuel."""
         w = world
-        ours = self.ours
-        rows = ours[active[ours] & returning[ours] & (w.status[ours] == int(Status.AIRBORNE))]
+        rows = self._near_a_deck(w, active, returning)
         if not len(rows):
             return
         self._divert(w, rows)
@@ -302,6 +313,27 @@ class CarrierDeck:
                 self._bolter(w, row)
             else:
                 self.land(w, row, wire, float(outcome.severity[k]) if outcome.hard[k] else 0.0)
+
+    def _near_a_deck(self, w: World, active: B, returning: B) -> I64:
+        """Those of ours in the air, going home, in battles being fought, whom the rules of recovery can
+        touch this tick (`_near_a_deck_rows`); the others fly on."""
+        ours = self.ours
+        marked = np.empty(len(ours), dtype=np.int64)
+        n = _near_a_deck_rows(
+            ours,
+            active,
+            returning,
+            w.status,
+            w.battle,
+            w.home_carrier,
+            w.divert_to,
+            self.n_carriers,
+            w.carrier_xy,
+            w.x_m,
+            w.y_m,
+            marked,
+        )
+        return marked[:n]
 
     def deck_of(self, w: World, rows: I64) -> I64:
         """The carrier each aircraft lands on: the one she diverted to, else her own."""
@@ -625,3 +657,61 @@ def check_deck(world: World) -> DeckCounts:
         lambda b, c: f"{int(counts.hangar[b, c])} aircraft in a hangar for {int(capacity[c])}",
     )
     return counts
+
+
+@numba.njit(cache=True)
+def _anything_due(
+    ours: I64,
+    active: B,
+    status: NDArray[np.int8],
+    deck_place: NDArray[np.int8],
+    sorties: I32,
+    launch_at_s: F64,
+    next_sortie_s: F64,
+    sick_bay_until_s: F64,
+    time_s: F64,
+    battle: I32,
+) -> bool:
+    """Whether any aircraft waits on a deck to launch now (its first sortie's time, or its next one's,
+    has come, and its pilot is out of the sick bay): `CarrierDeck.launch`'s `due`, for any row."""
+    for k in range(len(ours)):
+        r = ours[k]
+        if not active[r] or status[r] != READY or deck_place[r] != ON_DECK:
+            continue
+        now = time_s[battle[r]]
+        if ((sorties[r] == 0 and launch_at_s[r] <= now) or next_sortie_s[r] <= now) and sick_bay_until_s[r] <= now:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _near_a_deck_rows(
+    ours: I64,
+    active: B,
+    returning: B,
+    status: NDArray[np.int8],
+    battle: I32,
+    home_carrier: I32,
+    divert_to: I32,
+    n_carriers: int,
+    carrier_xy: F64,
+    x: F64,
+    y: F64,
+    marked: I64,
+) -> int:
+    """Of ours in the air going home in battles being fought, those recovery can touch: diverted to the
+    camp, close enough to her own carrier to see its deck (`DIVERT_DECISION_M`), or in the pattern of the
+    deck she lands on (`GROOVE_RADIUS_M`). Writes them, ascending, in `marked`; returns how many."""
+    n = 0
+    for k in range(len(ours)):
+        r = ours[k]
+        if not (active[r] and returning[r] and status[r] == AIRBORNE):
+            continue
+        b, home, divert = battle[r], home_carrier[r], divert_to[r]
+        deck = divert if 0 <= divert < n_carriers else home
+        near_home = math.hypot(x[r] - carrier_xy[b, home, 0], y[r] - carrier_xy[b, home, 1]) < DIVERT_DECISION_M
+        in_pattern = math.hypot(x[r] - carrier_xy[b, deck, 0], y[r] - carrier_xy[b, deck, 1]) < GROOVE_RADIUS_M
+        if divert == n_carriers or near_home or in_pattern:
+            marked[n] = r
+            n += 1
+    return n

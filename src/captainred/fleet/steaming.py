@@ -7,9 +7,15 @@ steams the same alone or in a batch, and days of steaming cost only the idle tic
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from captainred.engine.world import AIR_COMMAND, F64, B, Status, World
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from captainred.engine.world import AIR_COMMAND, F64, I32, I64, B, Status, World
+
+READY = int(Status.READY)
 
 
 def steam(world: World) -> None:
@@ -21,20 +27,53 @@ def steam(world: World) -> None:
 
 def order_launches(world: World, active: B) -> None:
     """Launching on range: once a carrier is within the mission's launch range of the target, its
-    aircraft go at their launch offsets from now."""
+    aircraft go at their launch offsets from now (`_order_launches_rows`; `active` per row)."""
     mission = world.plan.mission
     if mission.launch_range_m is None or mission.target_m is None:
         return
-    waiting = active[world.battle] & (world.side == AIR_COMMAND) & (world.status == int(Status.READY))
-    waiting &= ~np.isfinite(world.launch_at_s) & ~world.stand_by
-    rows = np.flatnonzero(waiting)
-    if not len(rows):
-        return
-    b, c = world.battle[rows], world.home_carrier[rows]
     tx, ty = mission.target_m
-    in_range = np.hypot(world.carrier_xy[b, c, 0] - tx, world.carrier_xy[b, c, 1] - ty) <= mission.launch_range_m
-    go = rows[in_range]
-    world.launch_at_s[go] = world.time_s[world.battle[go]] + world.launch_offset_s[go]
+    _order_launches_rows(
+        world.air_command_rows,
+        active,
+        float(tx),
+        float(ty),
+        float(mission.launch_range_m),
+        world.status,
+        world.stand_by,
+        world.battle,
+        world.home_carrier,
+        world.carrier_xy,
+        world.time_s,
+        world.launch_offset_s,
+        world.launch_at_s,
+    )
+
+
+@numba.njit(cache=True)
+def _order_launches_rows(
+    ours: I64,
+    active: B,
+    target_x: float,
+    target_y: float,
+    launch_range_m: float,
+    status: NDArray[np.int8],
+    stand_by: B,
+    battle: I32,
+    home_carrier: I32,
+    carrier_xy: F64,
+    time_s: F64,
+    launch_offset_s: F64,
+    launch_at_s: F64,
+) -> None:
+    """Each aircraft of ours on deck with no launch time yet, not held at readiness, in a battle being
+    fought, whose carrier is within the launch range of the target, goes its launch offset from now."""
+    for k in range(len(ours)):
+        r = ours[k]
+        if not active[r] or status[r] != READY or stand_by[r] or math.isfinite(launch_at_s[r]):
+            continue
+        b, c = battle[r], home_carrier[r]
+        if math.hypot(carrier_xy[b, c, 0] - target_x, carrier_xy[b, c, 1] - target_y) <= launch_range_m:
+            launch_at_s[r] = time_s[b] + launch_offset_s[r]
 
 
 def next_launch_s(world: World) -> F64:
