@@ -27,7 +27,7 @@ from captainred.engine.census import take_census
 from captainred.engine.damage import apply_hits, struggling, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
-from captainred.engine.kinematics import fly
+from captainred.engine.kinematics import fly_rows
 from captainred.engine.mind import reach_into_minds
 from captainred.engine.radio import finish_calls
 from captainred.engine.sensing import Picture, sense
@@ -224,7 +224,7 @@ def _fly(w: World, ctx: StepContext) -> None:
     moving = np.flatnonzero(ctx.active & w.airborne)
     ctx.moving = moving
     ctx.x0, ctx.y0, ctx.z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
-    fly(w, ctx.active & w.airborne, ctx.dt)
+    fly_rows(w, moving, ctx.dt)
 
 
 def _collide(w: World, ctx: StepContext) -> None:

@@ -169,7 +169,11 @@ def _burn_rates(
 
 def fly(world: World, moving: B, dt: F64) -> None:
     """Advance every airborne craft in `moving` by its battle's dt (per row)."""
-    idx = np.flatnonzero(moving)
+    fly_rows(world, np.flatnonzero(moving), dt)
+
+
+def fly_rows(world: World, idx: I64, dt: F64) -> None:
+    """Advance the airborne craft of rows `idx` (ascending) by their battles' dt (per row)."""
     if not len(idx):
         return
     _fly(
