@@ -2,7 +2,11 @@
 with lead, evade, call mayday, turn for home at bingo fuel or with empty guns, and come down in a street
 when the aircraft will fly no more.
 
-Each rule is a mask over the World's rows and a write into its command arrays. Radio calls follow the
+`decide_air_command` runs the rules in order each tick. A rule that changes a pilot's mode and makes her
+speak (checking in, contact, heading home, cover, mayday) finds its pilots in a compiled kernel where it
+runs every tick (`piloting`, `fighting`), and keeps in Python only the events and radio calls of the few
+it found. How each mode flies is compiled: `formation` (forming up, the route out, station keeping),
+`fighting` (pursuit, cover, the photo passes), `piloting.fly_home` and `evasion`. Radio calls follow the
 mission's radio discipline: silence is kept until contact or an emergency.
 """
 
@@ -216,15 +220,6 @@ def _break_for_contact(world: World, up: I64, picture: Picture) -> None:
     _set_mode(world, rows[world.camera[rows]], Mode.PHOTO)
     _set_mode(world, rows[~world.camera[rows]], Mode.ENGAGE)
     world.on_station_s[rows] = world.time_s[world.battle[rows]]
-
-
-def _mission_point(world: World, rows: I64) -> tuple[F64, F64]:
-    """Where the mission is: its target, or for a patrol of the fleet, the fleet itself."""
-    target = world.plan.mission.target_m
-    if target is not None:
-        return np.full(len(rows), target[0]), np.full(len(rows), target[1])
-    centre = fleet_centre(world)[world.battle[rows]]
-    return centre[:, 0], centre[:, 1]
 
 
 def _fly_the_circuit(world: World, rows: I64) -> None:
