@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from captainred.doctrine.formation import fly_formation, station_point
+from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, Status, fleet_centre
@@ -172,3 +174,23 @@ def test_only_the_break_off_rules_ordered_send_a_pilot_home() -> None:
 def test_an_unknown_break_off_rule_is_refused() -> None:
     with pytest.raises(ScenarioError, match=r"bad\.toml: mission\.break_off\[1\]"):
         resolve(_skirmish(break_off=["fuel", "boredom"]), source="bad.toml")
+
+
+@pytest.mark.parametrize(("side", "flight"), [(1.0, "starboard"), (-1.0, "port")])
+def test_a_wingman_two_slots_down_the_echelon_flies_to_her_squadrons_side_and_behind(side: float, flight: str) -> None:
+    """Her leader at the origin heading north at 200 m/s: her slot is 2 x 110 m to the squadron's side
+    and 2 x 70 m behind where her leader will be in two seconds."""
+    px, py = station_point(0.0, 0.0, 0.0, 200.0, side, 2.0, 2.0)
+    assert (px, py) == pytest.approx((side * 220.0, -140.0 + 400.0)), flight
+
+
+def test_off_the_bow_a_guardian_climbs_straight_ahead_before_joining_anyone() -> None:
+    world = build_world(load_scenario("manhattan-recon"), [1])
+    ours = world.air_command_rows[:3]
+    world.status[ours] = Status.AIRBORNE
+    world.mode[ours] = Mode.FORM_UP
+    world.heading_rad[ours] = [0.3, 0.6, 0.9]
+    world.mode_since_s[ours] = world.time_s[0] - 5.0  # five seconds off the bow
+    fly_formation(world, ours, fleet_centre(world), np.zeros(world.n_battles))
+    assert world.cmd_heading_rad[ours].tolist() == [0.3, 0.6, 0.9]
+    assert world.cmd_gamma_rad[ours].tolist() == [0.15] * 3 and world.cmd_throttle[ours].tolist() == [1.0] * 3
