@@ -11,9 +11,9 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from captainred.doctrine.formation import _keep_station_row, flight_sides
+from captainred.doctrine.formation import flight_sides, keep_station_row
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.piloting import _bingo_of, fuel_rules
+from captainred.doctrine.piloting import bingo_of, fuel_rules
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine import threads
 from captainred.engine.kinematics import cruise_setting
@@ -217,7 +217,7 @@ def _fight_rows(
             else:
                 target[r] = -1
                 side = sides[squadron[r] % squadrons_per_battle]
-                _keep_station_row(
+                keep_station_row(
                     r, charge, side, 1.5, 2.0, x, y, z, speed, heading, cruise_speed, max_speed, cmd_heading,
                     cmd_gamma, cmd_throttle,
                 )  # fmt: skip
@@ -383,7 +383,7 @@ def _cover_out_rows(
         if mode[r] != ENGAGE or not (rounds[r] >= 1.0 or rockets[r] > 0):
             continue
         if fuel_limited[r]:
-            bingo = _bingo_of(
+            bingo = bingo_of(
                 r, fixed_bingo_kg, reserve_kg, photo_reserve_kg, photos_wanted, x, y, battle, home_carrier,
                 carrier_xy, max_speed, cruise_speed, health, engines, fuel_limited, fuel_kg, burn, camera, photos,
             )  # fmt: skip

@@ -51,7 +51,7 @@ def station_point(
 
 
 @numba.njit(cache=True)
-def _keep_station_row(
+def keep_station_row(
     r: int,
     leader: int,
     side: float,
@@ -128,7 +128,7 @@ def _keep_station_rows(
     for k in range(len(rows)):
         r = rows[k]
         side = sides[squadron[r] % squadrons_per_battle]
-        _keep_station_row(
+        keep_station_row(
             r,
             leader[k],
             side,
@@ -280,7 +280,7 @@ def _fly_formation_rows(
         side = sides[order]
         if lead != r:
             rank = float(slot[r] - slot[lead])
-            _keep_station_row(
+            keep_station_row(
                 r, lead, side, rank, rank, x, y, z, speed, heading, cruise_speed, max_speed, cmd_heading, cmd_gamma,
                 cmd_throttle,
             )  # fmt: skip
@@ -310,7 +310,7 @@ def _fly_formation_rows(
                 cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], tx, ty, cruise_altitude_m, 8000.0)
             cmd_throttle[r] = cruise_setting(cruise_speed[r], max_speed[r]) * (0.8 if forming else 1.0)
         else:  # another squadron's leader keeps station on the battle's
-            _keep_station_row(
+            keep_station_row(
                 r, first[b], side, order * 3.5, 2.5 * order, x, y, z, speed, heading, cruise_speed, max_speed,
                 cmd_heading, cmd_gamma, cmd_throttle,
             )  # fmt: skip

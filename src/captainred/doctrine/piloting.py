@@ -67,7 +67,7 @@ def bingo_kg(
 
 
 @numba.njit(cache=True)
-def _bingo_of(
+def bingo_of(
     r: int,
     fixed_bingo_kg: float,
     reserve_kg: float,
@@ -177,7 +177,7 @@ def _bingos(
     out: F64,
 ) -> None:
     for k in range(len(rows)):
-        out[k] = _bingo_of(
+        out[k] = bingo_of(
             rows[k],
             fixed_bingo_kg,
             reserve_kg,
@@ -314,7 +314,7 @@ def _going_home_rows(
         home_for = 0
         if on_fuel and fuel_limited[r]:
             joker = joker_fuel_kg if nearest_range_m[r] < engage_range_m else 0.0
-            bingo = _bingo_of(
+            bingo = bingo_of(
                 r,
                 fixed_bingo_kg,
                 reserve_kg,
