@@ -24,6 +24,7 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
 from captainred.engine.census import take_census
+from captainred.engine.clock import may_end, tick_battles
 from captainred.engine.damage import apply_hits, struggling, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
@@ -153,32 +154,25 @@ def _clock(w: World, ctx: StepContext) -> None:
     """Each battle's tick: the combat tick near the enemy, the transit tick when all is quiet, and the idle
     tick (up to the soonest thing any stage is waiting for) while nothing at all is in the air and the
     fleet just steams; never longer than any stage allows, nor past the scenario's end."""
-    timing = w.plan.timing
     assert ctx.picture is not None
-    active_battles = ~w.done
-    quiet = ctx.picture.battle_enemy_range_m > timing.quiet_range_m
-    dt_b = np.where(quiet, timing.transit_tick_s, timing.combat_tick_s)
-    flying = take_census(w)[0] > 0
-    caps = np.full(w.n_battles, np.inf)
+    in_the_air = take_census(w)[0]
+    caps: F64 | None = None  # the shortest tick any stage allows (None: no stage limits it)
     for stage in ctx.stages:
         if stage.tick_cap_s is not None:
-            caps = np.minimum(caps, stage.tick_cap_s(w))
-    if not flying.all():  # what the stages wait for matters only to a battle with nothing in the air
-        wakes = np.full(w.n_battles, np.inf)
+            cap = stage.tick_cap_s(w)
+            caps = cap if caps is None else np.minimum(caps, cap)
+    if caps is None:
+        caps = np.full(w.n_battles, np.inf)
+    wakes: F64 | None = None  # what the stages wait for matters only to a battle with nothing in the air
+    if not in_the_air.all():
         for stage in ctx.stages:
             if stage.wakes_s is not None:
-                wakes = np.minimum(wakes, stage.wakes_s(w))
-        idle = np.clip(np.minimum(timing.idle_tick_s, wakes - w.time_s), timing.combat_tick_s, None)
-        dt_b = np.where(flying, dt_b, idle)
-    dt_b = np.minimum(dt_b, caps)
-    dt_b = np.where(active_battles, np.minimum(dt_b, timing.duration_s - w.time_s), 0.0)
-    w.dt_s[:] = dt_b
-    w.tick_start_s[:] = w.time_s
-    w.time_s[active_battles] += dt_b[active_battles]
-    w.tick[active_battles] += 1
-    ctx.active_battles = active_battles
-    np.take(active_battles, w.battle, out=ctx.active)
-    np.take(dt_b, w.battle, out=ctx.dt)
+                wake = stage.wakes_s(w)
+                wakes = wake if wakes is None else np.minimum(wakes, wake)
+    if wakes is None:
+        wakes = np.full(w.n_battles, np.inf)
+    ctx.active_battles = np.empty(w.n_battles, dtype=bool)
+    tick_battles(w, ctx.picture.battle_enemy_range_m, in_the_air, caps, wakes, ctx.active_battles, ctx.active, ctx.dt)
 
 
 def _lay_guns(w: World, ctx: StepContext) -> None:
@@ -275,11 +269,14 @@ def _turnaround(w: World, ctx: StepContext) -> None:
 def _end(w: World, ctx: StepContext) -> None:
     """A battle ends when nothing of ours is in play and no stage keeps it open, or when its time is up."""
     _, still_ours = take_census(w)
+    end_s = w.plan.timing.duration_s - 1e-9
+    if not may_end(ctx.active_battles, still_ours, w.time_s, end_s):
+        return  # whatever the stages keep open, no battle ends
     kept_open = np.zeros(w.n_battles, dtype=bool)
     for stage in ctx.stages:
         if stage.keeps_open is not None:
             kept_open |= stage.keeps_open(w)
-    out_of_time = w.time_s >= w.plan.timing.duration_s - 1e-9
+    out_of_time = w.time_s >= end_s
     ending = ctx.active_battles & (((still_ours == 0) & ~kept_open) | out_of_time)
     for b in np.flatnonzero(ending).tolist():
         rows = np.arange(w.row_start[b], w.row_stop[b])

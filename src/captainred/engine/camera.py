@@ -5,13 +5,18 @@ Photos are film in the aircraft until it gets home; only a recovery turns them i
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import wrap_angle
-from captainred.engine.world import B, Status, World, emit
+from captainred.engine.world import F64, I64, B, Status, World, emit
 
 FIELD_OF_VIEW_RAD = np.radians(80.0)
+AIRBORNE = int(Status.AIRBORNE)  # a plain int for the compiled kernel
 
 
 def take_photos(
@@ -22,11 +27,25 @@ def take_photos(
     photo_range_m: float,
     interval_s: float,
 ) -> None:
-    ours = world.air_command_rows  # only Air Command's photo aircraft carry cameras
-    ours = ours[active[ours] & world.camera[ours]]
-    now = world.time_s[world.battle[ours]]
-    ready = (world.status[ours] == int(Status.AIRBORNE)) & (now >= world.next_photo_s[ours]) & ~world.spinning[ours]
-    idx = ours[ready & (world.blackout_s[ours] <= 0) & ~world.pilot_dead[ours]]
+    idx = _ready_in_range(
+        world.air_command_rows,  # only Air Command's photo aircraft carry cameras
+        active,
+        world.camera,
+        world.status,
+        world.battle,
+        world.time_s,
+        world.next_photo_s,
+        world.spinning,
+        world.blackout_s,
+        world.pilot_dead,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        target_xy[0],
+        target_xy[1],
+        target_z,
+        photo_range_m,
+    )
     if not len(idx):
         return
     dx = target_xy[0] - world.x_m[idx]
@@ -47,3 +66,41 @@ def take_photos(
             number=int(world.photos[row]),
             range_m=float(np.hypot(target_xy[0] - world.x_m[row], target_xy[1] - world.y_m[row])),
         )
+
+
+@numba.njit(cache=True)
+def _ready_in_range(
+    ours: I64,
+    active: B,
+    camera: B,
+    status: NDArray[np.int8],
+    battle: NDArray[np.int32],
+    time_s: F64,
+    next_photo_s: F64,
+    spinning: B,
+    blackout_s: F64,
+    pilot_dead: B,
+    x: F64,
+    y: F64,
+    z: F64,
+    target_x: float,
+    target_y: float,
+    target_z: float,
+    photo_range_m: float,
+) -> I64:
+    """The photo aircraft (of `ours`) ready for a picture: in a battle being fought, in the air, due
+    another, not spinning, her pilot awake and alive; in order. None at all unless one of them has the
+    target within the camera's range (only such a one can take a picture)."""
+    ready = np.empty(len(ours), np.int64)
+    n_ready, in_range = 0, False
+    for r in ours:
+        if not (active[r] and camera[r] and status[r] == AIRBORNE and time_s[battle[r]] >= next_photo_s[r]):
+            continue
+        if spinning[r] or blackout_s[r] > 0 or pilot_dead[r]:
+            continue
+        ready[n_ready] = r
+        n_ready += 1
+        dx, dy, dz = target_x - x[r], target_y - y[r], target_z - z[r]
+        if math.sqrt(dx * dx + dy * dy + dz * dz) < photo_range_m:
+            in_range = True
+    return ready[:n_ready] if in_range else ready[:0]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine.events import EventKind
 from captainred.engine.radio import cut_call
@@ -32,6 +34,8 @@ from captainred.engine.world import (
 WOUND_THRESHOLD = 0.6
 LEAK_KG_S_PER_DAMAGE = 1.4
 WING_FAILURE_HAZARD_PER_S = 0.15  # at a wing shot to nothing and the full g limit
+# Plain ints for the compiled kernel.
+AIRBORNE, WING_PORT, WING_STARBOARD = int(Status.AIRBORNE), int(Sub.WING_PORT), int(Sub.WING_STARBOARD)
 
 
 def apply_hits(world: World, hits: Hits) -> None:
@@ -153,14 +157,28 @@ def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None
 
 def wing_failures(world: World, active: B, dt: F64) -> None:
     """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
-    ours = world.air_command_rows  # an LGF's wings are never holed: it takes its hits on the airframe
-    ours = ours[active[ours] & (world.status[ours] == int(Status.AIRBORNE))]
-    wings = np.minimum(world.health[ours, Sub.WING_PORT], world.health[ours, Sub.WING_STARBOARD])
-    at_risk = (wings < 0.35) & (world.load_g[ours] > 0.6 * world.max_g[ours])
-    rows, wings = ours[at_risk], wings[at_risk]
+    # An LGF's wings are never holed: it takes its hits on the airframe.
+    rows = _wings_at_risk(world.air_command_rows, active, world.status, world.health, world.load_g, world.max_g)
     if not len(rows):
         return
+    wings = np.minimum(world.health[rows, Sub.WING_PORT], world.health[rows, Sub.WING_STARBOARD])
     hazard = WING_FAILURE_HAZARD_PER_S * (1.0 - wings) * (world.load_g[rows] / world.max_g[rows]) ** 4
     u = uniform(world.row_seed[rows], world.craft[rows], world.tick[world.battle[rows]], Purpose.WING_FAILURE)
     for row in rows[u < 1.0 - np.exp(-hazard * dt[rows])].tolist():
         lose(world, row, EventKind.CRASH, None, cause="wing failure")
+
+
+@numba.njit(cache=True)
+def _wings_at_risk(ours: I64, active: B, status: NDArray[np.int8], health: F64, load_g: F64, max_g: F64) -> I64:
+    """The aircraft (of `ours`) whose wings may tear off this tick, in order: in the air in a battle being
+    fought, the weaker wing shot below 0.35 and pulling more than 0.6 of the g limit."""
+    rows = np.empty(len(ours), np.int64)
+    n = 0
+    for r in ours:
+        if not active[r] or status[r] != AIRBORNE:
+            continue
+        wings = min(health[r, WING_PORT], health[r, WING_STARBOARD])
+        if wings < 0.35 and load_g[r] > 0.6 * max_g[r]:
+            rows[n] = r
+            n += 1
+    return rows[:n]

@@ -7,32 +7,103 @@ square of the pilot's susceptibility, so the few who are open to it are caught a
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine.events import EventKind
-from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import F64, B, Status, World, emit
+from captainred.engine.rng import Purpose, uniform, uniform_one
+from captainred.engine.world import F64, I64, B, Status, World, emit
 from captainred.scenario.model import MotherShipType
+
+AIRBORNE, BLACKOUT = int(Status.AIRBORNE), int(Purpose.BLACKOUT)  # plain ints for the compiled kernel
+# The C library's `exp` in the kernel and NumPy's in the rule differ at most in the last bit: a draw
+# this far above the chance the kernel works out is above NumPy's too.
+CHANCE_SLACK = 1e-12
 
 
 def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: MotherShipType) -> None:
     # Only Air Command's pilots black out or spin (an LGF takes its hits on the airframe alone).
-    ours = world.air_command_rows[active[world.air_command_rows]]
-    time_s = world.time_s  # per battle
-    # Pilots coming to, and pilots fighting out of a spin.
-    waking = ours[world.blackout_s[ours] > 0]
-    world.blackout_s[waking] = np.maximum(world.blackout_s[waking] - dt[waking], 0.0)
-    up = ours[(world.status[ours] == int(Status.AIRBORNE)) & ~world.pilot_dead[ours]]
-    recovering = up[
-        world.spinning[up] & (world.blackout_s[up] <= 0) & (time_s[world.battle[up]] >= world.spin_until_s[up])
-    ]
-    for row in recovering.tolist():
-        world.spinning[row] = False
+    recovered, exposed = _wake_and_recover(
+        world.air_command_rows,
+        active,
+        dt,
+        world.battle,
+        world.time_s,
+        world.status,
+        world.pilot_dead,
+        world.blackout_s,
+        world.spinning,
+        world.spin_until_s,
+        ship_range_m,
+        ship.mind_reach_m,
+        ship.blackout_hazard_per_s,
+        world.susceptibility,
+        world.row_seed,
+        world.craft,
+        world.tick,
+    )
+    for row in recovered.tolist():
         emit(world, row, EventKind.SPIN_RECOVERED, altitude_m=float(world.z_m[row]))
-
-    idx = up[(ship_range_m[up] < ship.mind_reach_m) & (world.blackout_s[up] <= 0) & ~world.spinning[up]]
-    if not len(idx):
+    if not len(exposed):
         return
+    _black_out(world, exposed, dt, ship)
+
+
+@numba.njit(cache=True)
+def _wake_and_recover(
+    ours: I64,
+    active: B,
+    dt: F64,
+    battle: NDArray[np.int32],
+    time_s: F64,
+    status: NDArray[np.int8],
+    pilot_dead: B,
+    blackout_s: F64,
+    spinning: B,
+    spin_until_s: F64,
+    ship_range_m: F64,
+    reach_m: float,
+    hazard_per_s: float,
+    susceptibility: F64,
+    row_seed: NDArray[np.uint64],
+    craft: NDArray[np.int32],
+    tick: I64,
+) -> tuple[I64, I64]:
+    """For each of Air Command's rows (`ours`) in a battle being fought: a blackout wears off with the
+    tick; a pilot alive in the air, come to and past the time her spin takes, fights out of it (the first
+    rows returned, in order); and a pilot alive in the air, awake, not spinning and within the ship's
+    reach is exposed to it (the second, in order). The exposed come back only when the draw of one of
+    them may catch her: one above her chance by more than `CHANCE_SLACK` cannot, however `exp` rounds."""
+    recovered = np.empty(len(ours), np.int64)
+    exposed = np.empty(len(ours), np.int64)
+    n_recovered, n_exposed, may_catch = 0, 0, False
+    for r in ours:
+        if not active[r]:
+            continue
+        if blackout_s[r] > 0:
+            blackout_s[r] = max(blackout_s[r] - dt[r], 0.0)
+        if status[r] != AIRBORNE or pilot_dead[r]:
+            continue
+        if spinning[r] and blackout_s[r] <= 0 and time_s[battle[r]] >= spin_until_s[r]:
+            spinning[r] = False
+            recovered[n_recovered] = r
+            n_recovered += 1
+        if ship_range_m[r] < reach_m and blackout_s[r] <= 0 and not spinning[r]:
+            exposed[n_exposed] = r
+            n_exposed += 1
+            hazard = hazard_per_s * susceptibility[r] ** 2
+            u = uniform_one(row_seed[r], craft[r], tick[battle[r]], BLACKOUT)
+            may_catch |= u < 1.0 - math.exp(-hazard * dt[r]) + CHANCE_SLACK
+    return recovered[:n_recovered], exposed[:n_exposed] if may_catch else exposed[:0]
+
+
+def _black_out(world: World, idx: I64, dt: F64, ship: MotherShipType) -> None:
+    """Each exposed pilot (`idx`) is caught with the hazard over the tick; a pilot caught blacks out for
+    some seconds and her aircraft spins."""
+    time_s = world.time_s  # per battle
     tick = world.tick[world.battle[idx]]
     hazard = ship.blackout_hazard_per_s * world.susceptibility[idx] ** 2
     caught = uniform(world.row_seed[idx], world.craft[idx], tick, Purpose.BLACKOUT) < 1 - np.exp(-hazard * dt[idx])

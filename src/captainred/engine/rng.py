@@ -119,3 +119,21 @@ def spawn_seeds(seed: int, runs: int) -> list[int]:
     with np.errstate(over="ignore"):
         mixed = _splitmix(_splitmix(np.asarray(seed, dtype=np.uint64) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
     return [seed] + [int(v) for v in (mixed >> np.uint64(33))]
+
+
+@numba.njit(cache=True)
+def _splitmix_one(x: np.uint64) -> np.uint64:
+    x = x + _GOLDEN
+    x = (x ^ (x >> _S30)) * _MIX1
+    x = (x ^ (x >> _S27)) * _MIX2
+    return x ^ (x >> _S31)
+
+
+@numba.njit(cache=True)
+def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
+    """`uniform` of one set of coordinates (`purpose` as its number), for the compiled kernels: the same
+    integer arithmetic, so the same number."""
+    key = _splitmix_one(seed)
+    key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * _K_CRAFT))
+    key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
+    return float(key >> _S11) * _TO_UNIT

@@ -23,6 +23,8 @@ from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World, emi
 # Plain ints for the compiled kernels.
 AIRBORNE = int(Status.AIRBORNE)
 WAITING, FORM_UP, TRANSIT, RETURN = int(Mode.WAITING), int(Mode.FORM_UP), int(Mode.TRANSIT), int(Mode.RETURN)
+CRIPPLED = int(Mode.CRIPPLED)
+RAISED, OPENS, CLOSES = 1, 2, 4  # what the net does in a battle this tick (bits of `_near_the_dome`'s news)
 
 APPROACH_BAND_M = 6000.0  # aircraft this far outside the dome, coming or going, have it opened
 CRAFT_BLOW_T = 0.05  # what an LGF flying into it costs the net (design value)
@@ -34,21 +36,20 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
     are the rows that flew, from the positions given)."""
     if world.net_radius_m <= 0.0:
         return
-    _hold_friendlies(world, moved, x0, y0, z0)
-    scenario = world.plan
     centre = net_centre(world)
-    for b in np.flatnonzero(active & (world.tick == 1)).tolist():
-        emit_battle(
-            world, b, EventKind.NET_RAISED, radius_m=world.net_radius_m, strength_t=float(world.net_strength_t[b])
-        )
-
-    # Part it for a launch sequence, and for aircraft forming up or coming home near it.
-    _near_the_dome(
+    _hold_friendlies(world, centre, moved, x0, y0, z0)
+    # Part it for a launch sequence, and for aircraft forming up or coming home near it; what to tell of
+    # each battle, and the enemy craft inside the dome, come back marked.
+    news = np.empty(world.n_battles, np.int8)
+    marked = _near_the_dome(
         world.n_battles,
         world.row_start,
         world.row_stop,
         active,
+        world.tick,
         world.net_up,
+        world.net_open,
+        world.all_clear_s,
         world.status,
         world.side,
         world.mode,
@@ -59,10 +60,16 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         world.net_radius_m,
         world.first_at_gap,
         world.inside_net,
+        news,
     )
-    launching = np.isfinite(world.all_clear_s).any(axis=1)
-    wanted = active & world.net_up & (launching | (world.first_at_gap >= 0))
-    for battle in np.flatnonzero(wanted & ~world.net_open).tolist():
+    if not marked:
+        return
+    scenario = world.plan
+    for b in np.flatnonzero(news & RAISED).tolist():
+        emit_battle(
+            world, b, EventKind.NET_RAISED, radius_m=world.net_radius_m, strength_t=float(world.net_strength_t[b])
+        )
+    for battle in np.flatnonzero(news & OPENS).tolist():
         row = int(world.first_at_gap[battle])
         if row >= 0:
             dx0, dy0 = world.x_m[row] - centre[battle, 0], world.y_m[row] - centre[battle, 1]
@@ -74,7 +81,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         emit_battle(
             world, battle, EventKind.NET_OPENED, bearing_deg=float(bearing), gap_m=scenario.net.gap_m, reason=reason
         )
-    for battle in np.flatnonzero(active & world.net_open & ~wanted).tolist():
+    for battle in np.flatnonzero(news & CLOSES).tolist():
         world.net_open[battle] = False
         emit_battle(world, battle, EventKind.NET_CLOSED)
 
@@ -98,7 +105,10 @@ def _near_the_dome_battles(
     row_start: I64,
     row_stop: I64,
     active: B,
+    tick: I64,
     net_up: B,
+    net_open: B,
+    all_clear_s: F64,
     status: NDArray[np.int8],
     side: NDArray[np.int8],
     mode: NDArray[np.int8],
@@ -109,13 +119,21 @@ def _near_the_dome_battles(
     radius_m: float,
     first_at_gap: I64,
     inside_net: B,
-) -> None:
+    news: NDArray[np.int8],
+) -> int:
     """Per battle: the first of our aircraft in the air within the approach band outside the dome that is
     leaving (waiting, forming up, in transit) or coming home, for whom the net must part (-1: none); and,
-    while the net stands in a battle being fought, the enemy craft in the air inside the dome."""
+    while the net stands in a battle being fought, the enemy craft in the air inside the dome.
+
+    And what the net does in each battle this tick (`news`, bits): it is raised on a battle's first tick;
+    it opens where it stands in a battle being fought, is closed, and a launch sequence is running or an
+    aircraft is at the gap; it closes where it is open in a battle being fought and neither holds.
+    Returns the battles with news and the craft inside the dome, together (0: nothing to tell)."""
+    marked = 0
     for b in numba.prange(len(row_start)):
         first_at_gap[b] = -1
         cx, cy = centre[b, 0], centre[b, 1]
+        inside = 0
         for r in range(row_start[b], row_stop[b]):
             if status[r] != AIRBORNE:
                 continue
@@ -127,31 +145,92 @@ def _near_the_dome_battles(
             elif active[b] and net_up[b]:
                 z_up = max(z[r], 0.0)
                 inside_net[r] = math.sqrt(dx * dx + dy * dy + z_up**2) < radius_m
+                if inside_net[r]:
+                    inside += 1
+        launching = False
+        for c in range(all_clear_s.shape[1]):
+            if math.isfinite(all_clear_s[b, c]):
+                launching = True
+        wanted = active[b] and net_up[b] and (launching or first_at_gap[b] >= 0)
+        told = 0
+        if active[b] and tick[b] == 1:
+            told |= RAISED
+        if wanted and not net_open[b]:
+            told |= OPENS
+        if active[b] and net_open[b] and not wanted:
+            told |= CLOSES
+        news[b] = told
+        marked += inside + (told != 0)
+    return marked
 
 
 _near_the_dome = threads.twins(_near_the_dome_battles)
 
 
-def _hold_friendlies(world: World, moved: I64, x0: F64, y0: F64, z0: F64) -> None:
+def _hold_friendlies(world: World, centre: F64, moved: I64, x0: F64, y0: F64, z0: F64) -> None:
     """Our own aircraft cross the net only through the gap while it is open; one that meets it anywhere
     else is held at it (put back where it was, turned about). A crippled aircraft is not held: it goes down
     where it is."""
-    ours = (world.side[moved] == AIR_COMMAND) & (world.mode[moved] != int(Mode.CRIPPLED))
-    moved, x0, y0, z0 = moved[ours], x0[ours], y0[ours], z0[ours]
-    if not len(moved):
-        return
-    battle = world.battle[moved].astype(np.int64)
-    centre = net_centre(world)[battle]
-    r0 = np.sqrt((x0 - centre[:, 0]) ** 2 + (y0 - centre[:, 1]) ** 2 + np.maximum(z0, 0.0) ** 2)
-    x1, y1, z1 = world.x_m[moved], world.y_m[moved], world.z_m[moved]
-    r1 = np.sqrt((x1 - centre[:, 0]) ** 2 + (y1 - centre[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
-    meeting = np.flatnonzero(((r0 < world.net_radius_m) != (r1 < world.net_radius_m)) & world.net_up[battle])
+    meeting = _meeting_the_net(
+        moved,
+        x0,
+        y0,
+        z0,
+        world.side,
+        world.mode,
+        world.battle,
+        world.x_m,
+        world.y_m,
+        world.z_m,
+        centre,
+        world.net_radius_m,
+        world.net_up,
+    )
     if not len(meeting):
         return
-    battle, x0, y0, z0, x1, y1 = battle[meeting], x0[meeting], y0[meeting], z0[meeting], x1[meeting], y1[meeting]
+    moved, x0, y0, z0 = moved[meeting], x0[meeting], y0[meeting], z0[meeting]
+    battle = world.battle[moved].astype(np.int64)
+    x1, y1 = world.x_m[moved], world.y_m[moved]
     gap = world.plan.net.gap_m
     allowed = world.net_open[battle] & through_gap(world, battle, x1, y1, gap) & through_gap(world, battle, x0, y0, gap)
     held = np.flatnonzero(~allowed)
-    rows = moved[meeting[held]]
+    rows = moved[held]
     world.x_m[rows], world.y_m[rows], world.z_m[rows] = x0[held], y0[held], z0[held]
     world.heading_rad[rows] = wrap_heading(world.heading_rad[rows] + np.pi)
+
+
+@numba.njit(cache=True)
+def _meeting_the_net(
+    moved: I64,
+    x0: F64,
+    y0: F64,
+    z0: F64,
+    side: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    battle: NDArray[np.int32],
+    x: F64,
+    y: F64,
+    z: F64,
+    centre: F64,
+    radius_m: float,
+    net_up: B,
+) -> I64:
+    """Of the rows that flew (`moved`, from x0, y0, z0), our aircraft (not crippled) whose move took them
+    across a standing net, in or out: the index of each in `moved`, in order. A point is inside when its
+    distance from the dome's centre at sea level (its height counted from sea level up) is under the
+    radius."""
+    meeting = np.empty(len(moved), np.int64)
+    found = 0
+    for k in range(len(moved)):
+        r = moved[k]
+        if side[r] != AIR_COMMAND or mode[r] == CRIPPLED or not net_up[battle[r]]:
+            continue
+        cx, cy = centre[battle[r], 0], centre[battle[r], 1]
+        dx0, dy0, up0 = x0[k] - cx, y0[k] - cy, max(z0[k], 0.0)
+        dx1, dy1, up1 = x[r] - cx, y[r] - cy, max(z[r], 0.0)
+        r0 = math.sqrt(dx0 * dx0 + dy0 * dy0 + up0 * up0)
+        r1 = math.sqrt(dx1 * dx1 + dy1 * dy1 + up1 * up1)
+        if (r0 < radius_m) != (r1 < radius_m):
+            meeting[found] = k
+            found += 1
+    return meeting[:found]

@@ -1,0 +1,148 @@
+"""The small kernels of the step's glue (the clock, the net's hold, the ship's reach into minds) give what
+the NumPy rules they replaced gave, on arbitrary inputs: the rules are written out here as they were."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captainred.engine.clock import _tick
+from captainred.engine.mind import _wake_and_recover
+from captainred.engine.rng import Purpose, uniform, uniform_one
+from captainred.engine.world import AIR_COMMAND, LGF, Status
+from captainred.fleet.net import CRIPPLED, _meeting_the_net
+
+COORDS = st.tuples(
+    st.integers(0, 2**64 - 1), st.integers(0, 2**31 - 1), st.integers(0, 2**40), st.sampled_from(list(Purpose))
+)
+
+
+@settings(deadline=None)
+@given(st.lists(COORDS, min_size=1, max_size=50))
+def test_one_draw_in_a_kernel_is_the_arrays_draw(coords: list[tuple[int, int, int, Purpose]]) -> None:
+    seeds = np.array([c[0] for c in coords], dtype=np.uint64)
+    for purpose in Purpose:
+        crafts = np.array([c[1] for c in coords], dtype=np.int64)
+        ticks = np.array([c[2] for c in coords], dtype=np.int64)
+        drawn = uniform(seeds, crafts, ticks, purpose).tolist()
+        one = [uniform_one(s, int(c), int(t), int(purpose)) for s, c, t in zip(seeds, crafts, ticks, strict=True)]
+        assert one == drawn
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32))
+def test_the_clock_kernel_takes_the_tick_the_numpy_rule_took(n_battles: int, key: int) -> None:
+    rng = np.random.default_rng(key)
+    quiet_m, transit_s, combat_s, idle_s, duration_s = 20_000.0, 2.0, 0.2, 60.0, 3_600.0
+    done = rng.random(n_battles) < 0.3
+    enemy_m = rng.choice([5_000.0, 20_000.0, 50_000.0, np.inf], n_battles)
+    in_the_air = rng.choice([0, 0, 3], n_battles).astype(np.int64)
+    caps = rng.choice([np.inf, 0.2, 1.0, 0.05], n_battles)
+    wakes = rng.choice([np.inf, 0.0, 0.1, 30.0, 1e4], n_battles) + rng.uniform(0.0, 4000.0, n_battles)
+    near_the_end = rng.random(n_battles) < 0.2
+    time_s = np.where(near_the_end, duration_s - rng.uniform(0.0, 1.0, n_battles), rng.uniform(0.0, 3_000.0, n_battles))
+    before = time_s.copy()
+    tick = rng.integers(0, 10_000, n_battles)
+    per = rng.integers(0, 4, n_battles)
+    battle = np.repeat(np.arange(n_battles), per).astype(np.int32)
+
+    # The rule as simulation._clock had it in NumPy.
+    flying = in_the_air > 0
+    active_battles = ~done
+    dt_b = np.where(enemy_m > quiet_m, transit_s, combat_s)
+    if not flying.all():
+        idle = np.clip(np.minimum(idle_s, wakes - time_s), combat_s, None)
+        dt_b = np.where(flying, dt_b, idle)
+    dt_b = np.minimum(dt_b, caps)
+    dt_b = np.where(active_battles, np.minimum(dt_b, duration_s - time_s), 0.0)
+    want_time, want_tick = time_s.copy(), tick.copy()
+    want_time[active_battles] += dt_b[active_battles]
+    want_tick[active_battles] += 1
+
+    dt_s, tick_start_s = np.full(n_battles, -1.0), np.full(n_battles, -1.0)
+    got_active_battles = np.zeros(n_battles, bool)
+    active, dt = np.zeros(len(battle), bool), np.full(len(battle), -1.0)
+    _tick.in_turn(
+        done, enemy_m, quiet_m, transit_s, combat_s, idle_s, duration_s, in_the_air, caps, wakes,
+        time_s, tick, dt_s, tick_start_s, battle, got_active_battles, active, dt,
+    )  # fmt: skip
+    assert dt_s.tolist() == dt_b.tolist()
+    assert tick_start_s.tolist() == before.tolist()
+    assert time_s.tolist() == want_time.tolist() and tick.tolist() == want_tick.tolist()
+    assert got_active_battles.tolist() == active_battles.tolist()
+    assert active.tolist() == active_battles[battle].tolist() and dt.tolist() == dt_b[battle].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32))
+def test_the_nets_hold_finds_the_crossings_the_numpy_rule_found(n: int, key: int) -> None:
+    rng = np.random.default_rng(key)
+    n_battles, radius_m = 3, 6_000.0
+    battle = rng.integers(0, n_battles, n).astype(np.int32)
+    side = rng.choice([AIR_COMMAND, LGF], n).astype(np.int8)
+    mode = rng.choice([0, 2, CRIPPLED], n).astype(np.int8)
+    centre = rng.uniform(-1_000.0, 1_000.0, (n_battles, 2))
+    net_up = rng.random(n_battles) < 0.8
+    x, y, z = (rng.uniform(-7_000.0, 7_000.0, n) for _ in range(3))
+    moved = np.sort(rng.choice(n, rng.integers(0, n + 1), replace=False)).astype(np.int64)
+    x0, y0 = x[moved] + rng.normal(0.0, 300.0, len(moved)), y[moved] + rng.normal(0.0, 300.0, len(moved))
+    z0 = z[moved] + rng.normal(0.0, 300.0, len(moved))
+
+    # The rule as fleet.net._hold_friendlies had it in NumPy.
+    ours = (side[moved] == AIR_COMMAND) & (mode[moved] != CRIPPLED)
+    k = np.flatnonzero(ours)
+    b = battle[moved[k]]
+    c = centre[b]
+    r0 = np.sqrt((x0[k] - c[:, 0]) ** 2 + (y0[k] - c[:, 1]) ** 2 + np.maximum(z0[k], 0.0) ** 2)
+    x1, y1, z1 = x[moved[k]], y[moved[k]], z[moved[k]]
+    r1 = np.sqrt((x1 - c[:, 0]) ** 2 + (y1 - c[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
+    want = k[((r0 < radius_m) != (r1 < radius_m)) & net_up[b]]
+
+    got = _meeting_the_net(moved, x0, y0, z0, side, mode, battle, x, y, z, centre, radius_m, net_up)
+    assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20), st.integers(0, 2**32), st.sampled_from([1e-4, 0.05, 2.0, 50.0]))
+def test_the_minds_kernel_passes_over_no_pilot_the_ship_would_catch(n: int, key: int, hazard_per_s: float) -> None:
+    rng = np.random.default_rng(key)
+    ours = np.arange(n, dtype=np.int64)
+    active = rng.random(n) < 0.9
+    dt = rng.choice([0.05, 0.2, 2.0], n)
+    battle = np.zeros(n, np.int32)
+    time_s = np.array([100.0])
+    status = rng.choice([int(Status.AIRBORNE), int(Status.READY)], n, p=[0.9, 0.1]).astype(np.int8)
+    pilot_dead = rng.random(n) < 0.05
+    blackout_s = rng.choice([0.0, 0.0, 0.1, 5.0], n)
+    spinning = rng.random(n) < 0.2
+    spin_until_s = rng.choice([50.0, 150.0], n)
+    ship_range_m = rng.uniform(0.0, 3_000.0, n)
+    reach_m = 2_000.0
+    susceptibility = rng.uniform(0.0, 1.0, n)
+    row_seed = rng.integers(0, 2**63, n).astype(np.uint64)
+    craft = np.arange(n, dtype=np.int32)
+    tick = np.array([int(rng.integers(0, 10**6))])
+
+    # The rule as engine.mind had it in NumPy: blackouts wear off, spins end, then who is exposed.
+    left = blackout_s.copy()
+    waking = ours[active & (left > 0)]
+    left[waking] = np.maximum(left[waking] - dt[waking], 0.0)
+    up = ours[active & (status == int(Status.AIRBORNE)) & ~pilot_dead]
+    still = spinning.copy()
+    recovering = up[still[up] & (left[up] <= 0) & (time_s[battle[up]] >= spin_until_s[up])]
+    still[recovering] = False
+    idx = up[(ship_range_m[up] < reach_m) & (left[up] <= 0) & ~still[up]]
+    hazard = hazard_per_s * susceptibility[idx] ** 2
+    u = uniform(row_seed[idx], craft[idx], tick[battle[idx]], Purpose.BLACKOUT)
+    caught = u < 1 - np.exp(-hazard * dt[idx])
+
+    recovered, exposed = _wake_and_recover(
+        ours, active, dt, battle, time_s, status, pilot_dead, blackout_s, spinning, spin_until_s,
+        ship_range_m, reach_m, hazard_per_s, susceptibility, row_seed, craft, tick,
+    )  # fmt: skip
+    assert blackout_s.tolist() == left.tolist() and spinning.tolist() == still.tolist()
+    assert recovered.tolist() == recovering.tolist()
+    if caught.any():
+        assert exposed.tolist() == idx.tolist()
+    assert exposed.tolist() in (idx.tolist(), [])
