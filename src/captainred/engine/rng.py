@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -87,6 +88,24 @@ def uniform(
         key = _splitmix(key ^ (c * _K_CRAFT))
         key = _splitmix(key ^ (t * _K_TICK) ^ (np.uint64(int(purpose)) * _K_PURPOSE))
     return (key >> _S11).astype(np.float64) * _TO_UNIT
+
+
+@numba.njit(cache=True)
+def _splitmix_one(x: np.uint64) -> np.uint64:
+    x = x + _GOLDEN
+    x = (x ^ (x >> _S30)) * _MIX1
+    x = (x ^ (x >> _S27)) * _MIX2
+    out: np.uint64 = x ^ (x >> _S31)
+    return out
+
+
+@numba.njit(cache=True)
+def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
+    """`uniform` for one draw, for the compiled kernels: the same integer arithmetic, the same number."""
+    key = _splitmix_one(np.uint64(seed))
+    key = _splitmix_one(key ^ (np.uint64(craft) * _K_CRAFT))
+    key = _splitmix_one(key ^ (np.uint64(tick) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
+    return float(key >> _S11) * _TO_UNIT
 
 
 def spawn_seeds(seed: int, runs: int) -> list[int]:
