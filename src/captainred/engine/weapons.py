@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -246,7 +247,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         world.ready_weapons,
     )
     if not ready_count:
-        return _no_hits()
+        return NO_HITS
     ready = np.flatnonzero(world.ready_weapons)  # the few rows with a weapon to fire, ascending
     shots = np.empty((3, len(ready)), np.int64)  # per weapon, the shooters on target, ascending
     measures = np.empty((4, 3, len(ready)))  # per weapon and shot: range, angle off, rounds used, the draw
@@ -331,13 +332,17 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
 
     if not parts:
-        return _no_hits()
+        return NO_HITS
     return Hits.concat(parts)
 
 
-def _no_hits() -> Hits:
-    empty = np.zeros(0, np.int64)
-    return Hits(empty, empty, empty, empty, np.zeros(0))
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    array.setflags(write=False)
+    return array
+
+
+_NOTHING = _read_only(np.zeros(0, np.int64))
+NO_HITS = Hits(_NOTHING, _NOTHING, _NOTHING, _NOTHING, _read_only(np.zeros(0)))  # most ticks' (read only)
 
 
 # A gun's hit is settled in the kernel unless its draw falls this close to its chance: the compiled `**`
