@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
-from captainred.engine.rng import Purpose, uniform, uniform_of
+from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
 from captainred.simulation import BattleResult, Simulation, run_battles
@@ -212,7 +212,7 @@ def test_a_test_worker_that_shares_the_cores_still_compiles_new_kernels() -> Non
 )
 @settings(max_examples=300, deadline=None)
 def test_a_kernels_draw_is_the_draw_numpy_makes(seed: int, craft: int, tick: int, purpose: Purpose) -> None:
-    """The compiled rules draw through `uniform_of`, the rest through `uniform`: the same number for the
+    """The compiled rules draw through `uniform_one`, the rest through `uniform`: the same number for the
     same coordinates, or a rule moved into a kernel would change the battle."""
     in_numpy = uniform(np.uint64(seed), craft, tick, purpose)
-    assert uniform_of(np.uint64(seed), craft, tick, int(purpose)) == float(in_numpy)
+    assert uniform_one(np.uint64(seed), craft, tick, int(purpose)) == float(in_numpy)

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim
 from captainred.engine.kinematics import heading_of, wrap
-from captainred.engine.rng import Purpose, uniform_of
+from captainred.engine.rng import Purpose, uniform_one
 from captainred.engine.world import F64, I8, I32, I64, B, World
 
 PHOTO = int(Mode.PHOTO)
@@ -110,7 +110,7 @@ def _evade_rows(
         reacting = m in REACTING
         if not (tail_range_m[r] < react and not spinning[r] and reacting):
             continue
-        u = uniform_of(row_seed[r], craft[r], tick[battle[r]] // EPISODE_TICKS, AIM_JITTER)
+        u = uniform_one(row_seed[r], craft[r], tick[battle[r]] // EPISODE_TICKS, AIM_JITTER)
         relative = wrap(math.atan2(x[threat] - x[r], y[threat] - y[r]) - heading[r])
         turn = 1.0 if relative >= 0 else -1.0
         chop = skill[r] >= 0.85 and tail_range_m[r] < 450.0 and u < 0.5

@@ -22,7 +22,7 @@ from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armour
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, Status, World, emit, emit_battle
 
 # Plain ints for the compiled kernels.
-AIRBORNE, RETURNED = int(Status.AIRBORNE), int(Status.RETURNED)
+READY, AIRBORNE, RETURNED = int(Status.READY), int(Status.AIRBORNE), int(Status.RETURNED)
 RETURN, GUARD, ATTACK, HERD = int(Mode.RETURN), int(Mode.GUARD), int(Mode.ATTACK), int(Mode.HERD)
 STRIKE = int(Mode.STRIKE)
 
@@ -60,7 +60,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     else:
         units, ground_x, ground_y, ground_lost = 0, _NO_GROUND, _NO_GROUND, _NO_GROUND_LOST
     fight_back_m = enemy.waves.fight_back_m if enemy.waves is not None else 0.0
-    _decide(
+    docked_count = _decide(
         world.n,
         active,
         world.status,
@@ -105,12 +105,13 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         ground_lost,
         fight_back_m,
     )
-    docked = np.flatnonzero(world.docked)
-    for row in docked.tolist():
-        world.docked[row] = False
-        emit(world, row, EventKind.RETURNED_TO_SHIP)
-    _rearm(world, docked[world.strike_at[docked] >= 0])
-    rows = np.flatnonzero(active & world.airborne & (world.side == LGF) & (world.mode != int(Mode.RETURN)))
+    if docked_count:
+        docked = np.flatnonzero(world.docked)
+        for row in docked.tolist():
+            world.docked[row] = False
+            emit(world, row, EventKind.RETURNED_TO_SHIP)
+        _rearm(world, docked[world.strike_at[docked] >= 0])
+    rows = _out_of_the_ship(active, world.status, world.side, world.mode)
     avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
 
 
@@ -157,7 +158,7 @@ def _decide_rows(
     ground_y: F64,
     ground_lost: B,
     fight_back_m: float,
-) -> None:
+) -> int:
     """Each LGF in the air, in order of the rules: those whose emitters are spent go home to rearm (and
     dock at their door); an LGF sent against the front flies a racetrack over its unit (in high, a diving
     run from a few kilometres out, firing once the unit is in reach, then out and up to turn in again)
@@ -166,7 +167,9 @@ def _decide_rows(
     and one on each side; the rest go for the pilot sensing chose for them, coming in behind her from
     far off and leading her close in, firing when she is in reach (an LGF not already close on a pilot of
     its own hunts a caller the ship heard lately, if she is within its sight); those with nobody in
-    reach circle the ship. Each LGF writes only its own row (`docked` marks those that docked this tick)."""
+    reach circle the ship. Each LGF writes only its own row (`docked` marks those that docked this tick,
+    and the kernel returns how many did)."""
+    docked_count = 0
     for r in numba.prange(len(status)):
         if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
             continue
@@ -183,6 +186,7 @@ def _decide_rows(
                 status[r] = RETURNED
                 speed[r] = 0.0
                 docked[r] = True
+                docked_count += 1
             continue
         u = strike_at[r]
         if u >= 0:
@@ -260,9 +264,70 @@ def _decide_rows(
         px, py = orbit_point(x[r], y[r], sx, sy, GUARD_RADIUS_M, True)
         cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], px, py, GUARD_ALTITUDE_M, 1500.0)
         cmd_throttle[r] = 0.6
+    return docked_count
 
 
 _decide = threads.twins(_decide_rows)
+
+
+@numba.njit(cache=True)
+def _out_of_the_ship(active: B, status: NDArray[np.int8], side: NDArray[np.int8], mode: NDArray[np.int8]) -> I64:
+    """The LGFs of the battles being fought that are in the air and not on their way home (who look
+    ahead for the ground and the roofs), ascending."""
+    rows = np.empty(len(status), np.int64)
+    count = 0
+    for r in range(len(status)):
+        if active[r] and status[r] == AIRBORNE and side[r] == LGF and mode[r] != RETURN:
+            rows[count] = r
+            count += 1
+    return rows[:count]
+
+
+@numba.njit(cache=True)
+def _due_at_the_doors(
+    active: B,
+    side: NDArray[np.int8],
+    status: NDArray[np.int8],
+    launch_at_s: F64,
+    battle: NDArray[np.int32],
+    time_s: F64,
+) -> I64:
+    """The LGFs of the battles being fought still aboard the ship whose time to go out has come, ascending."""
+    rows = np.empty(len(status), np.int64)
+    count = 0
+    for r in range(len(status)):
+        if active[r] and side[r] == LGF and status[r] == READY and launch_at_s[r] <= time_s[battle[r]]:
+            rows[count] = r
+            count += 1
+    return rows[:count]
+
+
+@numba.njit(cache=True)
+def _intruded(
+    active: B,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    ship_range_m: F64,
+    commit_range_m: float,
+    committed_s: F64,
+    row_start: I64,
+    row_stop: I64,
+) -> I64:
+    """The battles, ascending, whose swarm is not yet committed and where an Air Command craft of a battle
+    being fought is in the air inside the commit range."""
+    battles = np.empty(len(row_start), np.int64)
+    count = 0
+    for b in range(len(row_start)):
+        if math.isfinite(committed_s[b]):
+            continue
+        for r in range(row_start[b], row_stop[b]):
+            if active[r] and status[r] == AIRBORNE and side[r] == AIR_COMMAND and ship_range_m[r] < commit_range_m:
+                battles[count] = b
+                count += 1
+                break
+    return battles[:count]
+
+
 _NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario without one (never indexed)
 _NO_GROUND_LOST = np.zeros(1, dtype=np.bool_)
 
@@ -314,11 +379,17 @@ def _commit(world: World, active: B, picture: Picture) -> None:
     ship = world.scenario.catalog.ships[enemy.ship] if enemy.ship else None
     if ship is None:
         return
-    intruders = active & world.airborne & (world.side == AIR_COMMAND) & (picture.ship_range_m < enemy.commit_range_m)
-    battles = np.unique(world.battle[intruders])
+    battles = _intruded(
+        active,
+        world.status,
+        world.side,
+        picture.ship_range_m,
+        enemy.commit_range_m,
+        world.committed_s,
+        world.row_start,
+        world.row_stop,
+    )
     for b in battles.tolist():
-        if np.isfinite(world.committed_s[b]):
-            continue
         now = float(world.time_s[b])
         world.committed_s[b] = now
         rows = np.arange(world.row_start[b], world.row_stop[b])
@@ -330,10 +401,7 @@ def _commit(world: World, active: B, picture: Picture) -> None:
 
 
 def _launch_from_doors(world: World, active: B) -> None:
-    now = world.time_s[world.battle]
-    due = np.flatnonzero(
-        active & (world.side == LGF) & (world.status == int(Status.READY)) & (world.launch_at_s <= now)
-    )
+    due = _due_at_the_doors(active, world.side, world.status, world.launch_at_s, world.battle, world.time_s)
     if not len(due):
         return
     assert world.ship_xyz is not None

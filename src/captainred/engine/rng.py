@@ -91,20 +91,21 @@ def uniform(
 
 
 @numba.njit(cache=True)
-def _splitmix_of(x: np.uint64) -> np.uint64:
+def _splitmix_one(x: np.uint64) -> np.uint64:
     x = x + _GOLDEN
     x = (x ^ (x >> _S30)) * _MIX1
     x = (x ^ (x >> _S27)) * _MIX2
-    return x ^ (x >> _S31)
+    out: np.uint64 = x ^ (x >> _S31)
+    return out
 
 
 @numba.njit(cache=True)
-def uniform_of(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
-    """`uniform` of one set of coordinates, for the compiled kernels (the same integer arithmetic; the
-    purpose as `int(Purpose.X)`)."""
-    key = _splitmix_of(np.uint64(seed))
-    key = _splitmix_of(key ^ (np.uint64(craft) * _K_CRAFT))
-    key = _splitmix_of(key ^ (np.uint64(tick) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
+def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
+    """`uniform` of one set of coordinates (`purpose` as its number), for the compiled kernels: the same
+    integer arithmetic, so the same number."""
+    key = _splitmix_one(np.uint64(seed))
+    key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * _K_CRAFT))
+    key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
     return float(key >> _S11) * _TO_UNIT
 
 
@@ -119,21 +120,3 @@ def spawn_seeds(seed: int, runs: int) -> list[int]:
     with np.errstate(over="ignore"):
         mixed = _splitmix(_splitmix(np.asarray(seed, dtype=np.uint64) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
     return [seed] + [int(v) for v in (mixed >> np.uint64(33))]
-
-
-@numba.njit(cache=True)
-def _splitmix_one(x: np.uint64) -> np.uint64:
-    x = x + _GOLDEN
-    x = (x ^ (x >> _S30)) * _MIX1
-    x = (x ^ (x >> _S27)) * _MIX2
-    return x ^ (x >> _S31)
-
-
-@numba.njit(cache=True)
-def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
-    """`uniform` of one set of coordinates (`purpose` as its number), for the compiled kernels: the same
-    integer arithmetic, so the same number."""
-    key = _splitmix_one(seed)
-    key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * _K_CRAFT))
-    key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
-    return float(key >> _S11) * _TO_UNIT

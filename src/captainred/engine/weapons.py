@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -18,8 +19,8 @@ from numpy.typing import NDArray
 from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
-from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import in_cone
+from captainred.engine.rng import Purpose, uniform, uniform_one
+from captainred.engine.sensing import range_and_angle_off
 from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit
 
 AIRBORNE = int(Status.AIRBORNE)
@@ -31,6 +32,8 @@ BLUE_FIRE_BLOW_T = 0.01  # what a bolt that strikes the net costs it (design val
 SNAP_SHOT_FACTOR = 2.0  # guns are fired up to this multiple of their cone, to less effect
 CANNON, ROCKET, BLUE_FIRE = 0, 1, 2
 WEAPON_NAMES = ("cannon", "rocket", "blue_fire")
+CANNON_HIT_PURPOSE, ROCKET_HIT_PURPOSE = int(Purpose.CANNON_HIT), int(Purpose.ROCKET_HIT)
+SECOND_ROCKET_PURPOSE, ENERGY_HIT_PURPOSE = int(Purpose.SECOND_ROCKET), int(Purpose.ENERGY_HIT)
 
 # Where a hit lands on an aircraft with subsystems (weights, in Sub order).
 HIT_WEIGHTS = np.array([0.12, 0.12, 0.13, 0.13, 0.09, 0.07, 0.06, 0.10, 0.04, 0.14])
@@ -180,16 +183,6 @@ def _aspect_factor(world: World, shooter: I64, target: I64) -> F64:
     return factor
 
 
-def _on_target(world: World, shooter: I64, max_range_m: F64, cone_rad: F64) -> tuple[I64, I64, F64, F64]:
-    """Of these shooters, those whose target's lead point is within the gun's range and (snap-shot) cone:
-    shooter, target, range and angle off the nose."""
-    target = world.target[shooter]
-    ax, ay, az = lead_point(world, shooter, target, BULLET_SPEED_MPS)
-    range_m, off = in_cone(world, shooter, ax, ay, az)
-    ok = (range_m < max_range_m[shooter]) & (off < SNAP_SHOT_FACTOR * cone_rad[shooter])
-    return shooter[ok], target[ok], range_m[ok], off[ok]
-
-
 def _gun_hit_chance(
     world: World, s: I64, t: I64, range_m: F64, off: F64, base_p: F64, max_range_m: F64, cone_rad: F64
 ) -> F64:
@@ -228,7 +221,7 @@ def _subsystem(world: World, shooter: I64) -> I64:
 def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     """Resolve this tick's fire of every craft in `active`; return the hits."""
     spec = armoury.spec
-    _ready_to_fire(
+    ready_count = _ready_to_fire(
         world.n,
         active,
         world.battle,
@@ -253,89 +246,294 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
         world.was_firing,
         world.ready_weapons,
     )
-    parts: list[Hits] = []
-    firing_now: list[I64] = []
+    if not ready_count:
+        return NO_HITS
     ready = np.flatnonzero(world.ready_weapons)  # the few rows with a weapon to fire, ascending
+    shots = np.empty((3, len(ready)), np.int64)  # per weapon, the shooters on target, ascending
+    measures = np.empty((4, 3, len(ready)))  # per weapon and shot: range, angle off, rounds used, the draw
+    verdicts = np.empty((3, len(ready)), np.int8)
+    salvos = np.empty(len(ready), np.int32)
+    started = np.empty(len(ready), np.int64)
+    counts = _loose_off(
+        ready,
+        world.ready_weapons,
+        world.battle,
+        world.time_s,
+        world.tick,
+        world.row_seed,
+        world.craft,
+        world.side,
+        world.target,
+        world.skill,
+        world.load_g,
+        world.flight_state(),
+        world.rounds,
+        world.rockets,
+        world.rocket_ready_s,
+        world.heat_s,
+        world.overheated,
+        world.firing,
+        world.was_firing,
+        world.bursts_left,
+        (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"]),
+        (spec["rocket_salvo"], spec["rocket_min"], spec["rocket_max"], spec["rocket_cone"], spec["rocket_p"]),
+        (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"]),
+        dt,
+        CLOSE_CALL,
+        shots,
+        measures,
+        verdicts,
+        salvos,
+        started,
+    )
+    parts: list[Hits] = []
 
     # Cannon: bursts while the button is held, rounds permitting.
-    s = ready[(world.ready_weapons[ready] & CANNON_READY) > 0]
-    if len(s):
-        s, t, range_m, off = _on_target(world, s, spec["cannon_range"], spec["cannon_cone"])
-        firing_now.append(s)
-        used = np.minimum(world.rounds[s], spec["cannon_rate"][s] * dt[s])
-        world.rounds[s] -= used
+    n = counts[CANNON]
+    if n:
+        s = shots[CANNON, :n]
+        hit = _settled(world, spec, CANNON, s, measures[:, CANNON, :n], verdicts[CANNON, :n], dt)
+        if hit.any():
+            parts.append(_make_hits(world, s[hit], world.target[s[hit]], CANNON, low=0.25, high=0.8))
+
+    # Rockets: a pair at a time, each of which can miss.
+    n = counts[ROCKET]
+    if n:
+        s = shots[ROCKET, :n]
+        for row, n_fired in zip(s.tolist(), salvos[:n].tolist(), strict=True):
+            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon="rocket", rounds=n_fired)
+        hit = verdicts[ROCKET, :n] == HIT
+        if hit.any():
+            parts.append(_make_hits(world, s[hit], world.target[s[hit]], ROCKET, low=0.7, high=1.0))
+
+    # Blue fire: no ammunition, but the emitter heats and must cool.
+    n = counts[BLUE_FIRE]
+    if n:
+        s = shots[BLUE_FIRE, :n]
+        hit = _settled(world, spec, BLUE_FIRE, s, measures[:, BLUE_FIRE, :n], verdicts[BLUE_FIRE, :n], dt)
+        if hit.any():
+            s, t = s[hit], world.target[s[hit]]
+            # The net stands between: the bolt spends itself on it.
+            blocked = across_net(world, s, t)
+            for row in s[blocked].tolist():
+                absorb(
+                    world,
+                    int(world.battle[row]),
+                    BLUE_FIRE_BLOW_T,
+                    "blue_fire",
+                    row,
+                    (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row])),
+                )
+            parts.append(_make_hits(world, s[~blocked], t[~blocked], BLUE_FIRE, low=0.15, high=0.55))
+
+    # A burst starts: one SHOT event (the kernel has spent an LGF's burst).
+    for row in started[: counts[3]].tolist():
+        weapon = "blue_fire" if world.side[row] == LGF else "cannon"
+        emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
+
+    if not parts:
+        return NO_HITS
+    return Hits.concat(parts)
+
+
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    array.setflags(write=False)
+    return array
+
+
+_NOTHING = _read_only(np.zeros(0, np.int64))
+NO_HITS = Hits(_NOTHING, _NOTHING, _NOTHING, _NOTHING, _read_only(np.zeros(0)))  # most ticks' (read only)
+
+
+# A gun's hit is settled in the kernel unless its draw falls this close to its chance: the compiled `**`
+# and NumPy's (SIMD) `power` may differ in the last bit, and NumPy's arithmetic settles such a draw.
+CLOSE_CALL = 1e-9
+MISS, HIT, TOO_CLOSE_TO_CALL = 0, 1, 2  # a gun's verdict in the kernel
+
+
+def _settled(
+    world: World, spec: dict[str, F64], weapon: int, s: I64, measures: F64, verdict: NDArray[np.int8], dt: F64
+) -> B:
+    """Which of these gun shots hit: the kernel's verdict, and for a draw too close to call, NumPy's
+    chance (`_gun_hit_chance`, of the cannon's rounds fired) against the same draw."""
+    hit: B = verdict == HIT
+    close = np.flatnonzero(verdict == TOO_CLOSE_TO_CALL)
+    if not len(close):
+        return hit
+    s, range_m, off, used, u = s[close], measures[0, close], measures[1, close], measures[2, close], measures[3, close]
+    t = world.target[s]
+    if weapon == CANNON:
         p = _gun_hit_chance(
             world, s, t, range_m, off, spec["cannon_p"], spec["cannon_range"], spec["cannon_cone"]
         ) * np.clip(used / np.maximum(spec["cannon_rate"][s] * dt[s], 1e-9), 0.0, 1.0)
-        u = uniform(world.row_seed[s], world.craft[s], world.tick[world.battle[s]], Purpose.CANNON_HIT)
-        hit = u < _per_tick(p, dt[s])
-        parts.append(_make_hits(world, s[hit], t[hit], CANNON, low=0.25, high=0.8))
-
-    # Rockets: a pair at a time, each of which can miss.
-    s = ready[(world.ready_weapons[ready] & ROCKETS_READY) > 0]
-    if len(s):
-        now = world.time_s[world.battle[s]]
-        t = world.target[s]
-        ax, ay, az = lead_point(world, s, t, ROCKET_SPEED_MPS)
-        range_m, off = in_cone(world, s, ax, ay, az)
-        ok = (range_m > spec["rocket_min"][s]) & (range_m < spec["rocket_max"][s]) & (off < spec["rocket_cone"][s])
-        s, t, range_m = s[ok], t[ok], range_m[ok]
-        salvo = np.minimum(world.rockets[s], spec["rocket_salvo"][s].astype(np.int32))
-        world.rockets[s] -= salvo
-        world.rocket_ready_s[s] = now[ok] + ROCKET_RELOAD_S
-        for row, n_fired in zip(s.tolist(), salvo.tolist(), strict=True):
-            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon="rocket", rounds=n_fired)
-        p = (
-            spec["rocket_p"][s]
-            * (0.5 + 0.5 * world.skill[s])
-            * np.where(range_m < 0.6 * spec["rocket_max"][s], 1.0, 0.7)
-            * np.where(world.load_g[t] > 4.0, 0.75, 1.0)
-        )
-        tick = world.tick[world.battle[s]]
-        first = uniform(world.row_seed[s], world.craft[s], tick, Purpose.ROCKET_HIT) < p
-        second = (salvo >= 2) & (uniform(world.row_seed[s], world.craft[s], tick, Purpose.SECOND_ROCKET) < p)
-        hit = first | second
-        parts.append(_make_hits(world, s[hit], t[hit], ROCKET, low=0.7, high=1.0))
-
-    # Blue fire: no ammunition, but the emitter heats and must cool.
-    s = ready[(world.ready_weapons[ready] & EMITTER_READY) > 0]
-    if len(s):
-        s, t, range_m, off = _on_target(world, s, spec["energy_range"], spec["energy_cone"])
-        firing_now.append(s)
-        world.heat_s[s] += dt[s]
-        hot = world.heat_s[s] >= spec["energy_heat"][s]
-        world.overheated[s[hot]] = True
+    else:
         p = _gun_hit_chance(world, s, t, range_m, off, spec["energy_p"], spec["energy_range"], spec["energy_cone"])
-        u = uniform(world.row_seed[s], world.craft[s], world.tick[world.battle[s]], Purpose.ENERGY_HIT)
-        hit = u < _per_tick(p, dt[s])
-        # The net stands between: the bolt spends itself on it.
-        blocked = hit & across_net(world, s, t)
-        for row in s[blocked].tolist():
-            absorb(
-                world,
-                int(world.battle[row]),
-                BLUE_FIRE_BLOW_T,
-                "blue_fire",
-                row,
-                (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row])),
-            )
-        hit &= ~blocked
-        parts.append(_make_hits(world, s[hit], t[hit], BLUE_FIRE, low=0.15, high=0.55))
+    hit[close] = u < _per_tick(p, dt[s])
+    return hit
 
-    # A burst starts: one SHOT event, and an LGF spends one of its bursts before rearming.
-    if firing_now:
-        firing = np.unique(np.concatenate(firing_now))
-        world.firing[firing] = True
-        started = firing[~world.was_firing[firing]]
-        for row in started.tolist():
-            weapon = "blue_fire" if world.side[row] == LGF else "cannon"
-            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
-        world.bursts_left[started] -= (world.side[started] == LGF).astype(np.int32)
 
-    if not parts:
-        empty = np.zeros(0, np.int64)
-        return Hits(empty, empty, empty, empty, np.zeros(0))
-    return Hits.concat(parts)
+@numba.njit(cache=True)
+def gun_hit_chance(
+    base_p: float,
+    skill: float,
+    range_m: float,
+    max_range_m: float,
+    off_rad: float,
+    cone_rad: float,
+    aspect: float,
+    target_load_g: float,
+) -> float:
+    """`_gun_hit_chance` of one shot (the aspect from `aspect_factor`)."""
+    closing = min(max(1.0 - range_m / max_range_m, 0.05), 1.0)
+    aim = min(max((SNAP_SHOT_FACTOR - off_rad / cone_rad) / (SNAP_SHOT_FACTOR - 1.0), 0.0), 1.0)
+    evading = 0.6 if target_load_g > 4.0 else 1.0
+    p: float = base_p * (0.35 + 0.65 * skill) * closing**0.7 * aspect * evading * aim
+    return p
+
+
+@numba.njit(cache=True)
+def aspect_factor(shooter_heading: float, shooter_gamma: float, target_heading: float, target_gamma: float) -> float:
+    """`_aspect_factor` of one shooter and her target."""
+    cs, ct = math.cos(shooter_gamma), math.cos(target_gamma)
+    dot = cs * ct * math.cos(shooter_heading - target_heading) + math.sin(shooter_gamma) * math.sin(target_gamma)
+    return 0.4 + 0.6 * (1.0 + dot) / 2.0
+
+
+@numba.njit(cache=True)
+def per_tick(p_per_s: float, dt: float) -> float:
+    """`_per_tick` of one chance."""
+    q = 1.0 - min(max(p_per_s, 0.0), 0.999)
+    chance: float = 1.0 - q**dt
+    return chance
+
+
+@numba.njit(cache=True)
+def _verdict(u: float, chance: float, close_call: float) -> int:
+    if abs(u - chance) <= close_call:
+        return TOO_CLOSE_TO_CALL
+    return HIT if u < chance else MISS
+
+
+@numba.njit(cache=True)
+def _loose_off(
+    ready: I64,
+    ready_weapons: NDArray[np.int8],
+    battle: NDArray[np.int32],
+    time_s: F64,
+    tick: I64,
+    row_seed: NDArray[np.uint64],
+    craft: NDArray[np.int32],
+    side: NDArray[np.int8],
+    target: I64,
+    skill: F64,
+    load_g: F64,
+    state: FlightState,
+    rounds: F64,
+    rockets: NDArray[np.int32],
+    rocket_ready_s: F64,
+    heat_s: F64,
+    overheated: B,
+    firing: B,
+    was_firing: B,
+    bursts_left: NDArray[np.int32],
+    cannon: tuple[F64, F64, F64, F64],
+    rocket: tuple[F64, F64, F64, F64, F64],
+    emitter: tuple[F64, F64, F64, F64],
+    dt: F64,
+    close_call: float,
+    shots: I64,
+    measures: F64,
+    verdicts: NDArray[np.int8],
+    salvos: NDArray[np.int32],
+    started: I64,
+) -> NDArray[np.int64]:
+    """Each craft ready to fire (`ready`, ascending), weapon by weapon. The cannon and the blue fire fire
+    at the target's lead point within the gun's range and snap-shot cone: the cannon spends its rounds
+    of the tick, the emitter heats (and overheats at its limit), and each hits with `gun_hit_chance`
+    per second (the cannon's by the share of a full burst it had rounds for), drawn per tick. Rockets go
+    at the lead point between their least and greatest range, within their cone: a salvo (a pair,
+    rockets permitting) and the reload; each rocket hits with the rockets' chance, by the shooter's skill,
+    the range and the target's evasion. A craft firing a gun is in a burst; one that was not starts one,
+    and an LGF spends one of its bursts.
+
+    Writes, per weapon, the shooters that fired (`shots`), each shot's range, angle off, rounds used and
+    draw (`measures`) and verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to
+    settle), the rocket salvos, and the craft that started a burst; returns the counts of the three
+    weapons' shots and of the bursts started."""
+    x, y, z, speed, heading, gamma = state
+    cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
+    rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
+    energy_range, energy_cone, energy_p, energy_heat = emitter
+    counts = np.zeros(4, np.int64)
+    for r in ready:
+        bits = ready_weapons[r]
+        b, t = battle[r], target[r]
+        seed, who, now = row_seed[r], craft[r], tick[b]
+        aspect = aspect_factor(heading[r], gamma[r], heading[t], gamma[t])
+        in_burst = False
+        if bits & CANNON_READY:
+            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], BULLET_SPEED_MPS)
+            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            if range_m < cannon_range[r] and off < SNAP_SHOT_FACTOR * cannon_cone[r]:
+                in_burst = True
+                used = min(rounds[r], cannon_rate[r] * dt[r])
+                rounds[r] -= used
+                p = gun_hit_chance(
+                    cannon_p[r], skill[r], range_m, cannon_range[r], off, cannon_cone[r], aspect, load_g[t]
+                ) * min(max(used / max(cannon_rate[r] * dt[r], 1e-9), 0.0), 1.0)
+                u = uniform_one(seed, who, now, CANNON_HIT_PURPOSE)
+                k = counts[CANNON]
+                shots[CANNON, k] = r
+                measures[0, CANNON, k], measures[1, CANNON, k] = range_m, off
+                measures[2, CANNON, k], measures[3, CANNON, k] = used, u
+                verdicts[CANNON, k] = _verdict(u, per_tick(p, dt[r]), close_call)
+                counts[CANNON] = k + 1
+        if bits & ROCKETS_READY:
+            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], ROCKET_SPEED_MPS)
+            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            if rocket_min[r] < range_m < rocket_max[r] and off < rocket_cone[r]:
+                salvo = min(rockets[r], np.int32(rocket_salvo[r]))
+                rockets[r] -= salvo
+                rocket_ready_s[r] = time_s[b] + ROCKET_RELOAD_S
+                p = (
+                    rocket_p[r]
+                    * (0.5 + 0.5 * skill[r])
+                    * (1.0 if range_m < 0.6 * rocket_max[r] else 0.7)
+                    * (0.75 if load_g[t] > 4.0 else 1.0)
+                )
+                first = uniform_one(seed, who, now, ROCKET_HIT_PURPOSE) < p
+                second = salvo >= 2 and uniform_one(seed, who, now, SECOND_ROCKET_PURPOSE) < p
+                k = counts[ROCKET]
+                shots[ROCKET, k] = r
+                salvos[k] = salvo
+                verdicts[ROCKET, k] = HIT if first or second else MISS
+                counts[ROCKET] = k + 1
+        if bits & EMITTER_READY:
+            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], BULLET_SPEED_MPS)
+            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            if range_m < energy_range[r] and off < SNAP_SHOT_FACTOR * energy_cone[r]:
+                in_burst = True
+                heat_s[r] += dt[r]
+                if heat_s[r] >= energy_heat[r]:
+                    overheated[r] = True
+                p = gun_hit_chance(
+                    energy_p[r], skill[r], range_m, energy_range[r], off, energy_cone[r], aspect, load_g[t]
+                )
+                u = uniform_one(seed, who, now, ENERGY_HIT_PURPOSE)
+                k = counts[BLUE_FIRE]
+                shots[BLUE_FIRE, k] = r
+                measures[0, BLUE_FIRE, k], measures[1, BLUE_FIRE, k] = range_m, off
+                measures[2, BLUE_FIRE, k], measures[3, BLUE_FIRE, k] = 0.0, u
+                verdicts[BLUE_FIRE, k] = _verdict(u, per_tick(p, dt[r]), close_call)
+                counts[BLUE_FIRE] = k + 1
+        if in_burst:
+            firing[r] = True
+            if not was_firing[r]:
+                started[counts[3]] = r
+                counts[3] += 1
+                if side[r] == LGF:
+                    bursts_left[r] -= 1
+    return counts
 
 
 CANNON_READY, ROCKETS_READY, EMITTER_READY = 1, 2, 4  # bits of `World.ready_weapons`
@@ -364,13 +562,15 @@ def _ready_to_fire_rows(
     firing: B,
     was_firing: B,
     ready_weapons: NDArray[np.int8],
-) -> None:
+) -> int:
     """Which weapons each craft of a battle being fought may fire this tick, as bits of
     `ready_weapons`: it is in the air with a live, conscious pilot and a target still in the air, and
     the cannon's button is held with rounds left, the rockets are called for with a pair loaded, or
     the blue-fire trigger is held with the emitter cool enough. An emitter not fired cools first; one
     that has cooled right down may fire again. Each craft's burst of last tick is kept in `was_firing`
-    and cleared, for this tick's shots to set. Each craft writes only its own row."""
+    and cleared, for this tick's shots to set. Each craft writes only its own row; returns how many
+    craft may fire."""
+    count = 0
     for r in numba.prange(len(active)):
         ready_weapons[r] = 0
         if not active[r]:
@@ -394,6 +594,9 @@ def _ready_to_fire_rows(
         if trigger[r] and has_emitter and not overheated[r]:
             bits |= EMITTER_READY
         ready_weapons[r] = bits
+        if bits:
+            count += 1
+    return count
 
 
 _ready_to_fire = threads.twins(_ready_to_fire_rows)

@@ -1,0 +1,55 @@
+"""The swarm's small kernels pick the same rows and battles as the whole-World masks they replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.swarm import _due_at_the_doors, _intruded, _out_of_the_ship
+from captainred.engine.world import AIR_COMMAND, LGF, Status
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
+    """A few battles of a few rows each, every row's side, status, mode and clock drawn at random."""
+    sizes = draw(st.lists(st.integers(0, 6), min_size=1, max_size=5))
+    n = sum(sizes)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    row_stop = np.cumsum(sizes).astype(np.int64)
+    return {
+        "row_start": row_stop - np.array(sizes, dtype=np.int64),
+        "row_stop": row_stop,
+        "battle": np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
+        "active": rng.random(n) < 0.8,
+        "side": rng.choice([AIR_COMMAND, LGF], n).astype(np.int8),
+        "status": rng.choice([int(s) for s in Status], n).astype(np.int8),
+        "mode": rng.choice([int(m) for m in Mode], n).astype(np.int8),
+        "launch_at_s": rng.choice([0.0, 5.0, 10.0, np.inf], n),
+        "time_s": rng.choice([0.0, 5.0, 7.0], len(sizes)),
+        "ship_range_m": rng.choice([100.0, 5000.0, np.inf], n),
+        "committed_s": rng.choice([np.inf, 3.0], len(sizes)),
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds())
+def test_the_swarms_rows_are_the_masks_rows(w: dict[str, np.ndarray]) -> None:
+    airborne = w["status"] == int(Status.AIRBORNE)
+    out = w["active"] & airborne & (w["side"] == LGF) & (w["mode"] != int(Mode.RETURN))
+    assert np.array_equal(_out_of_the_ship(w["active"], w["status"], w["side"], w["mode"]), np.flatnonzero(out))
+    due = (
+        w["active"]
+        & (w["side"] == LGF)
+        & (w["status"] == int(Status.READY))
+        & (w["launch_at_s"] <= w["time_s"][w["battle"]])
+    )
+    got = _due_at_the_doors(w["active"], w["side"], w["status"], w["launch_at_s"], w["battle"], w["time_s"])
+    assert np.array_equal(got, np.flatnonzero(due))
+    intruders = w["active"] & airborne & (w["side"] == AIR_COMMAND) & (w["ship_range_m"] < 1000.0)
+    battles = [b for b in np.unique(w["battle"][intruders]).tolist() if not np.isfinite(w["committed_s"][b])]
+    got = _intruded(
+        w["active"], w["status"], w["side"], w["ship_range_m"], 1000.0, w["committed_s"], w["row_start"], w["row_stop"]
+    )
+    assert got.tolist() == battles
