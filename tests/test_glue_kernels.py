@@ -1,5 +1,6 @@
-"""The small kernels of the step's glue (the clock, the net's hold, the ship's reach into minds) give what
-the NumPy rules they replaced gave, on arbitrary inputs: the rules are written out here as they were."""
+"""The small kernels of the step's glue (the clock, the net's hold, the ship's reach into minds, the fleet's
+place, the prey and Air Command's selections) give what the NumPy rules they replaced gave, on arbitrary
+inputs: the rules are written out here as they were."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from captainred.doctrine.air_command import _herded, _unclaimed_kills
 from captainred.engine.clock import _tick
+from captainred.engine.damage import _mark_prey_rows
 from captainred.engine.mind import _wake_and_recover
 from captainred.engine.rng import Purpose, uniform, uniform_one
-from captainred.engine.world import AIR_COMMAND, LGF, Status
+from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, _mean_of_carriers
 from captainred.fleet.net import CRIPPLED, _meeting_the_net
+from captainred.fleet.steaming import _steam_battles
 
 COORDS = st.tuples(
     st.integers(0, 2**64 - 1), st.integers(0, 2**31 - 1), st.integers(0, 2**40), st.sampled_from(list(Purpose))
@@ -146,3 +150,51 @@ def test_the_minds_kernel_passes_over_no_pilot_the_ship_would_catch(n: int, key:
     if caught.any():
         assert exposed.tolist() == idx.tolist()
     assert exposed.tolist() in (idx.tolist(), [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 3), st.integers(1, 5), st.integers(0, 2**32))
+def test_the_fleets_centre_and_its_steaming_are_the_numpy_rules_to_the_bit(
+    n_carriers: int, n_battles: int, key: int
+) -> None:
+    rng = np.random.default_rng(key)
+    start = rng.uniform(-1e5, 1e5, (n_carriers, 2))
+    time_s = rng.uniform(0.0, 1e5, n_battles)
+    velocity = rng.uniform(-20.0, 20.0, 2)
+    carrier_xy = np.zeros((n_battles, n_carriers, 2))
+    _steam_battles(start, time_s, velocity, carrier_xy)
+    want = start[None, :, :] + time_s[:, None, None] * velocity[None, None, :]
+    assert carrier_xy.tolist() == want.tolist()
+    centre = np.empty((n_battles, 2))
+    _mean_of_carriers(carrier_xy, centre)
+    with np.errstate(invalid="ignore"):
+        mean = carrier_xy.sum(axis=1) / n_carriers if n_carriers else np.full((n_battles, 2), np.nan)
+    np.testing.assert_array_equal(centre, mean)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 2**32))
+def test_prey_the_herded_and_unclaimed_kills_are_the_numpy_rules(n: int, key: int) -> None:
+    rng = np.random.default_rng(key)
+    side = rng.choice([AIR_COMMAND, LGF], n).astype(np.int8)
+    status = rng.choice([int(Status.AIRBORNE), int(Status.READY), int(Status.LOST)], n).astype(np.int8)
+    smoking, wounded, spinning, forced_down = (rng.random(n) < 0.2 for _ in range(4))
+    flags = rng.choice([0, int(Flag.TAIL_HIT), int(Flag.MAYDAY), int(Flag.TAIL_HIT | Flag.BINGO)], n).astype(np.int32)
+    leak = np.where(rng.random(n) < 0.2, rng.uniform(0.0, 2.0, n), 0.0)
+    escorts = rng.integers(0, 5, n)
+    kills, kills_called = rng.integers(0, 3, n).astype(np.int32), rng.integers(0, 3, n).astype(np.int32)
+    ours = np.flatnonzero(side == AIR_COMMAND)
+    up = ours[status[ours] == int(Status.AIRBORNE)]
+
+    # The rules as they were in NumPy (damage.struggling, simulation's prey, Air Command's selections).
+    struggling = smoking | wounded | (flags & int(Flag.TAIL_HIT) > 0) | (leak > 0)
+    prey = np.ones(n, bool)  # stale scratch: every Air Command row is written, the swarm's are not
+    prey[side == LGF] = False
+    _mark_prey_rows(ours, status, smoking, wounded, flags, leak, spinning, prey)
+    assert (
+        prey.tolist() == ((side == AIR_COMMAND) & (status == int(Status.AIRBORNE)) & (struggling | spinning)).tolist()
+    )
+    escorted = up[escorts[up] >= 3]
+    herded = escorted[struggling[escorted] & ~forced_down[escorted]]
+    assert _herded(up, escorts, forced_down, smoking, wounded, flags, leak).tolist() == herded.tolist()
+    assert _unclaimed_kills(up, kills, kills_called).tolist() == up[kills[up] > kills_called[up]].tolist()

@@ -25,7 +25,7 @@ from captainred.doctrine.swarm import SIGHT_M, decide_swarm
 from captainred.engine.camera import take_photos
 from captainred.engine.census import take_census
 from captainred.engine.clock import may_end, tick_battles
-from captainred.engine.damage import apply_hits, struggling, wing_failures
+from captainred.engine.damage import apply_hits, mark_prey, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
 from captainred.engine.kinematics import fly_rows
@@ -130,12 +130,6 @@ class Stage:
 # ------------------------------------------------------------------------------------------ the stages
 
 
-def _prey(w: World) -> B:
-    """The Air Command craft that force-down LGFs go after: the struggling (`damage.struggling`) and the spinning."""
-    prey: B = (w.side == AIR_COMMAND) & w.airborne & (struggling(w) | w.spinning)
-    return prey
-
-
 def sense_range_m(resolved: ResolvedScenario) -> float:
     """How far sensing looks: a little past the farthest range any rule compares a sighting with (the
     quiet range of the clock, twice the engage range of Air Command's pilots, the swarm's sight), so
@@ -147,7 +141,7 @@ def sense_range_m(resolved: ResolvedScenario) -> float:
 
 def _sense(w: World, ctx: StepContext) -> None:
     evade = w.plan.doctrine.evade_range_m
-    ctx.picture = sense(w, ctx.grid, evade, _prey(w), ctx.sense_range_m)
+    ctx.picture = sense(w, ctx.grid, evade, mark_prey(w), ctx.sense_range_m)
 
 
 def _clock(w: World, ctx: StepContext) -> None:

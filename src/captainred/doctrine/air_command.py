@@ -12,6 +12,7 @@ mission's radio discipline: silence is kept until contact or an emergency.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from captainred.doctrine.evasion import evade
@@ -25,12 +26,13 @@ from captainred.doctrine.piloting import (
     HOME_FUEL,
     HOME_PHOTOS,
     HOME_TIME,
+    OUT_ON_THE_MISSION,
     fly_home,
     going_home,
     in_trouble,
 )
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
-from captainred.engine.damage import struggling
+from captainred.engine.damage import is_struggling
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import cruise_throttle, wrap_angle
 from captainred.engine.net import gap_bearing
@@ -38,12 +40,13 @@ from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, nearest_enemy_range_m
 from captainred.engine.weapons import Armoury
-from captainred.engine.world import F64, I64, B, Flag, Status, Sub, World, emit, fleet_centre
+from captainred.engine.world import F64, I8, I32, I64, B, Flag, Status, Sub, World, emit, fleet_centre
 
 CONTACT_RANGE_M = 14000.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
+AIRBORNE = int(Status.AIRBORNE)
 
 
 def may_say(radio: str, essential: bool, mayday: bool) -> bool:
@@ -61,33 +64,43 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     """Every rule in turn for Air Command's pilots in the air (alive, in battles being fought). Each rule
     takes those rows (ascending) and picks out the ones in the mode it concerns, so its cost grows with
     Air Command's craft, not with the swarm's."""
-    ours = world.air_command_rows
-    up = ours[active[ours] & (world.status[ours] == int(Status.AIRBORNE)) & ~world.pilot_dead[ours]]
+    up = _pilots_up(world.air_command_rows, active, world.status, world.pilot_dead)
     if not len(up):
         return
     # Where the fleet is this tick, and the bearing on which the net parts (the fleet has steamed).
     centre = fleet_centre(world)
-    bearing = gap_bearing(world) if world.net_radius_m > 0 else np.zeros(world.n_battles)
-    _check_in(world, up)
-    _form_up(world, up)
-    _break_for_contact(world, up, picture)
-    _turn_for_home(world, up, picture)
-    modes = np.bincount(world.mode[up], minlength=len(Mode))
+    bearing = gap_bearing(world, centre) if world.net_radius_m > 0 else np.zeros(world.n_battles)
+    # A census of the pilots' modes skips each transition whose mode nobody is in; it is taken again
+    # after a transition that ran, since that may have moved pilots into the next one's mode.
+    modes = _census(world, up)
+    if modes[int(Mode.WAITING)]:
+        _check_in(world, up)
+        modes = _census(world, up)
+    if modes[int(Mode.FORM_UP)]:
+        _form_up(world, up)
+        modes = _census(world, up)
+    if modes[int(Mode.TRANSIT)]:
+        _break_for_contact(world, up, picture)
+        modes = _census(world, up)
+    if sum(modes[m] for m in OUT_ON_THE_MISSION) and _turn_for_home(world, up, picture):
+        modes = _census(world, up)
     if modes[int(Mode.COVER)] or modes[int(Mode.RETURN)]:
         _cover_out(world, up, picture, centre)
+        modes = _census(world, up)
     _forced_down(world, up, picture)
     _come_down_or_call_mayday(world, up)
-    _chatter(world, up)
+    # Nobody enters transit after the census above: a stale count can only run the reports for nothing.
+    _chatter(world, up, transit=bool(modes[int(Mode.TRANSIT)]))
 
     world.trigger[up] = False
     world.fire_rockets[up] = False
     # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
-    flying = np.bincount(world.mode[up], minlength=len(Mode))
+    flying = _census(world, up)
     if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
         setting_out = fly_formation(world, up, centre, bearing)
         if len(setting_out):
             _fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
-            flying = np.bincount(world.mode[up], minlength=len(Mode))
+            flying = _census(world, up)
     if flying[int(Mode.ENGAGE)] or flying[int(Mode.COVER)] or flying[int(Mode.PHOTO)]:
         fight(world, up, picture, armoury, centre)
     if flying[int(Mode.RETURN)]:
@@ -103,6 +116,24 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     lookahead = 2.0 + 2.5 * world.skill[steering]
     avoid_terrain(world, steering, lookahead)
     avoid_ship(world, up[~spinning])
+
+
+@numba.njit(cache=True)
+def _pilots_up(ours: I64, active: B, status: I8, pilot_dead: B) -> I64:
+    """Air Command's rows in the air with a live pilot, in battles being fought, ascending."""
+    up = np.empty(len(ours), dtype=np.int64)
+    n = 0
+    for r in ours:
+        if active[r] and status[r] == AIRBORNE and not pilot_dead[r]:
+            up[n] = r
+            n += 1
+    return up[:n]
+
+
+def _census(world: World, up: I64) -> I64:
+    """How many of the pilots `up` are in each mode."""
+    counts: I64 = np.bincount(world.mode[up], minlength=len(Mode))
+    return counts
 
 
 # ----------------------------------------------------------------------------------------- transitions
@@ -276,12 +307,14 @@ HEADING_HOME = {
 }
 
 
-def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
+def _turn_for_home(world: World, up: I64, picture: Picture) -> bool:
     """What sends a pilot home (the mission's `break_off` rules, `piloting.going_home`): bingo fuel,
     empty guns, damage, her pictures, time over the target. In a fight, bingo comes at joker fuel: the
     fuel to fight free of the LGFs on top of the trip home (`doctrine.joker_fuel_kg`), because the way out
-    of a fight is paid for at full throttle before the cruise home begins."""
+    of a fight is paid for at full throttle before the cruise home begins. Whether anybody turned."""
     home, reasons = going_home(world, up, picture.nearest_range_m)
+    if not len(home):
+        return False
     for row, why in zip(home.tolist(), reasons.tolist(), strict=True):
         cs = world.callsigns[row]
         reason, text = HEADING_HOME[why]
@@ -290,6 +323,7 @@ def _turn_for_home(world: World, up: I64, picture: Picture) -> None:
         _say(world, row, text.format(cs))
     _set_mode(world, home, Mode.RETURN)
     world.covering[home] = -1
+    return True
 
 
 def _cover_out(world: World, up: I64, picture: Picture, centre: F64) -> None:
@@ -306,10 +340,9 @@ def _cover_out(world: World, up: I64, picture: Picture, centre: F64) -> None:
 def _forced_down(world: World, up: I64, picture: Picture) -> None:
     """Three LGFs close around a struggling pilot can force her down over land, to take her, not kill her.
     Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home."""
-    escorted = up[picture.escorts[up] >= 3]
-    if not len(escorted):
+    herded = _herded(up, picture.escorts, world.forced_down, world.smoking, world.wounded, world.flags, world.leak_kg_s)
+    if not len(herded):
         return
-    herded = escorted[struggling(world, escorted) & ~world.forced_down[escorted]]
     herded = herded[world.theatre.on_land(world.x_m[herded], world.y_m[herded])]
     if not len(herded):
         return
@@ -323,6 +356,19 @@ def _forced_down(world: World, up: I64, picture: Picture) -> None:
         world.flags[row] |= Flag.FORCE_DOWN
         emit(world, row, EventKind.FORCE_DOWN, escorts=int(picture.escorts[row]))
         _set_mode(world, np.array([row]), Mode.CRIPPLED)
+
+
+@numba.njit(cache=True)
+def _herded(up: I64, escorts: I64, forced_down: B, smoking: B, wounded: B, flags: I32, leak_kg_s: F64) -> I64:
+    """The pilots of `up` in visible trouble (`damage.is_struggling`), not yet forced down, with three
+    LGFs or more close around them."""
+    rows = np.empty(len(up), dtype=np.int64)
+    n = 0
+    for r in up:
+        if escorts[r] >= 3 and not forced_down[r] and is_struggling(smoking[r], wounded[r], flags[r], leak_kg_s[r]):
+            rows[n] = r
+            n += 1
+    return rows[:n]
 
 
 def _come_down_or_call_mayday(world: World, up: I64) -> None:
@@ -350,12 +396,13 @@ def _come_down_or_call_mayday(world: World, up: I64) -> None:
         _say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
 
 
-def _chatter(world: World, up: I64) -> None:
+def _chatter(world: World, up: I64, transit: bool = True) -> None:
     """What pilots say when nothing forbids it: a leader's position report every `POSITION_REPORT_S` in
     transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
-    kills are still counted as called, so a later change of discipline does not bring them all out)."""
-    transit = _in_mode(world, up, Mode.TRANSIT)
-    leaders = _squadron_leaders(world, transit) if len(transit) else np.zeros(0, dtype=np.int64)
+    kills are still counted as called, so a later change of discipline does not bring them all out).
+    `transit`: whether anybody of `up` may be in transit (False skips the reports)."""
+    in_transit = _in_mode(world, up, Mode.TRANSIT) if transit else up[:0]
+    leaders = _squadron_leaders(world, in_transit) if len(in_transit) else np.zeros(0, dtype=np.int64)
     for sq in np.flatnonzero(leaders >= 0).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
@@ -363,12 +410,23 @@ def _chatter(world: World, up: I64) -> None:
             continue
         world.position_reported_s[sq] = now
         name = world.scenario.catalog.squadrons[world.plan.squadrons[sq % world.squadrons_per_battle].id].name
-        with_me = int(np.sum(world.squadron[transit] == sq))
+        with_me = int(np.sum(world.squadron[in_transit] == sq))
         _say(world, leader, f"{name} leader, on course, {with_me} aircraft with me.", essential=False)
-    scored = up[world.kills[up] > world.kills_called[up]]
-    for row in scored.tolist():
+    for row in _unclaimed_kills(up, world.kills, world.kills_called).tolist():
         world.kills_called[row] = world.kills[row]
         _say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
+
+
+@numba.njit(cache=True)
+def _unclaimed_kills(up: I64, kills: I32, kills_called: I32) -> I64:
+    """The pilots of `up` with a kill not yet called."""
+    rows = np.empty(len(up), dtype=np.int64)
+    n = 0
+    for r in up:
+        if kills[r] > kills_called[r]:
+            rows[n] = r
+            n += 1
+    return rows[:n]
 
 
 # -------------------------------------------------------------------------------------------- flying

@@ -20,6 +20,7 @@ from captainred.engine.rng import Purpose, uniform
 from captainred.engine.weapons import WEAPON_NAMES, Hits
 from captainred.engine.world import (
     F64,
+    I32,
     I64,
     LGF,
     SUBSYSTEM_NAMES,
@@ -36,6 +37,7 @@ LEAK_KG_S_PER_DAMAGE = 1.4
 WING_FAILURE_HAZARD_PER_S = 0.15  # at a wing shot to nothing and the full g limit
 # Plain ints for the compiled kernel.
 AIRBORNE, WING_PORT, WING_STARBOARD = int(Status.AIRBORNE), int(Sub.WING_PORT), int(Sub.WING_STARBOARD)
+TAIL_HIT = int(Flag.TAIL_HIT)
 
 
 def apply_hits(world: World, hits: Hits) -> None:
@@ -138,6 +140,49 @@ def struggling(world: World, rows: I64 | None = None) -> B:
         world.smoking[at] | world.wounded[at] | (world.flags[at] & int(Flag.TAIL_HIT) > 0) | (world.leak_kg_s[at] > 0)
     )
     return hurt
+
+
+@numba.njit(cache=True)
+def is_struggling(smoking: bool, wounded: bool, flags: int, leak_kg_s: float) -> bool:
+    """`struggling` of one craft, for the compiled kernels: smoking, a wounded pilot, the tail shot up,
+    or a tank leaking."""
+    return smoking or wounded or (flags & TAIL_HIT) > 0 or leak_kg_s > 0
+
+
+def mark_prey(world: World) -> B:
+    """The Air Command craft that force-down LGFs go after, as a mask over the World: those in the air
+    struggling (`struggling`) or spinning (`_mark_prey_rows` over Air Command's rows; the swarm's rows
+    are never prey)."""
+    _mark_prey_rows(
+        world.air_command_rows,
+        world.status,
+        world.smoking,
+        world.wounded,
+        world.flags,
+        world.leak_kg_s,
+        world.spinning,
+        world.prey,
+    )
+    return world.prey
+
+
+@numba.njit(cache=True)
+def _mark_prey_rows(
+    ours: I64,
+    status: NDArray[np.int8],
+    smoking: B,
+    wounded: B,
+    flags: I32,
+    leak_kg_s: F64,
+    spinning: B,
+    prey: B,
+) -> None:
+    """Each Air Command craft is prey while it is in the air and in visible trouble or spinning; every
+    one of Air Command's rows is written each tick."""
+    for r in ours:
+        prey[r] = status[r] == AIRBORNE and (
+            spinning[r] or is_struggling(smoking[r], wounded[r], flags[r], leak_kg_s[r])
+        )
 
 
 def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None, **details: Any) -> None:

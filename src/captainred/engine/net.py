@@ -68,11 +68,13 @@ def absorb(
         log.append(Event(tick, time_s, EventKind.NET_BROKEN, details={"strength_left_t": left}))
 
 
-def gap_bearing(world: World) -> F64:
+def gap_bearing(world: World, centre: F64 | None = None) -> F64:
     """(n_battles,): the bearing from the dome's centre at which the net parts: toward the mission's
-    target, or for a patrol of the fleet, ahead along its course."""
+    target, or for a patrol of the fleet, ahead along its course. `centre`: the dome's centres, if the
+    caller has them this tick."""
     scenario = world.plan
-    centre = net_centre(world)
+    if centre is None:
+        centre = net_centre(world)
     target = scenario.mission.target_m
     if target is None:
         return np.full(world.n_battles, np.radians(scenario.fleet.course_deg))

@@ -8,11 +8,13 @@ its own event log. Nothing here is global: two Worlds never share state.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -217,6 +219,7 @@ class World:
     ready_weapons: I8 = per_row(np.int8, 0, kind=Kind.SCRATCH)  # what each craft may fire this tick (bits)
     was_firing: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # in a burst last tick
     inside_net: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # LGFs that flew into the dome this tick
+    prey: B = per_row(np.bool_, False, kind=Kind.SCRATCH)  # Air Command craft the force-down LGFs go after
     first_at_gap: I64 = per_battle(np.int64, -1, kind=Kind.SCRATCH)  # the net: who it parts for (-1: none)
 
     # --- per squadron
@@ -306,9 +309,26 @@ class Flag(IntEnum):
 
 
 def fleet_centre(world: World) -> F64:
-    """(n_battles, 2): the middle of each battle's carriers, where the fleet is now."""
-    centre: F64 = world.carrier_xy.sum(axis=1) / world.carrier_xy.shape[1]  # the mean, without its wrapper
+    """(n_battles, 2): the middle of each battle's carriers, where the fleet is now (`_mean_of_carriers`)."""
+    centre: F64 = np.empty((world.n_battles, 2))
+    _mean_of_carriers(world.carrier_xy, centre)
     return centre
+
+
+@numba.njit(cache=True)
+def _mean_of_carriers(carrier_xy: F64, out: F64) -> None:
+    """Each battle's carriers' positions summed in their order and divided by their number (NumPy's
+    `sum(axis=1) / n`, to the bit)."""
+    n_battles, n_carriers, _ = carrier_xy.shape
+    for b in range(n_battles):
+        for k in range(2):
+            if n_carriers == 0:
+                out[b, k] = math.nan  # no carriers: no fleet, as NumPy's 0 / 0
+                continue
+            total = carrier_xy[b, 0, k]
+            for c in range(1, n_carriers):
+                total += carrier_xy[b, c, k]
+            out[b, k] = total / n_carriers
 
 
 def emit(world: World, row: int, kind: EventKind, target: int = -1, **details: Any) -> None:

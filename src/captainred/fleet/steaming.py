@@ -19,10 +19,17 @@ READY = int(Status.READY)
 
 
 def steam(world: World) -> None:
-    """Move every battle's carriers to where the fleet has steamed by that battle's time."""
-    world.carrier_xy[:] = (
-        world.carrier_start_xy[None, :, :] + world.time_s[:, None, None] * world.fleet_velocity_mps[None, None, :]
-    )
+    """Move every battle's carriers to where the fleet has steamed by that battle's time (`_steam_battles`)."""
+    _steam_battles(world.carrier_start_xy, world.time_s, world.fleet_velocity_mps, world.carrier_xy)
+
+
+@numba.njit(cache=True)
+def _steam_battles(start_xy: F64, time_s: F64, velocity_mps: F64, carrier_xy: F64) -> None:
+    """Each carrier of each battle is at its start plus the fleet's velocity times the battle's time."""
+    for b in range(carrier_xy.shape[0]):
+        for c in range(carrier_xy.shape[1]):
+            for k in range(2):
+                carrier_xy[b, c, k] = start_xy[c, k] + time_s[b] * velocity_mps[k]
 
 
 def order_launches(world: World, active: B) -> None:
