@@ -186,7 +186,7 @@ def test_prey_the_herded_and_unclaimed_kills_are_the_numpy_rules(n: int, key: in
     ours = np.flatnonzero(side == AIR_COMMAND)
     up = ours[status[ours] == int(Status.AIRBORNE)]
 
-    # The rules as they were in NumPy (damage.struggling, simulation's prey, Air Command's selections).
+    # The rules as they were in NumPy (damage's struggling, simulation's prey, Air Command's selections).
     struggling = smoking | wounded | (flags & int(Flag.TAIL_HIT) > 0) | (leak > 0)
     prey = np.ones(n, bool)  # stale scratch: every Air Command row is written, the swarm's are not
     prey[side == LGF] = False

@@ -131,27 +131,17 @@ def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | 
         lose(world, row, EventKind.DESTROYED, None if world.pilot_dead[row] else credit, cause="shot down")
 
 
-def struggling(world: World, rows: I64 | None = None) -> B:
-    """The craft (or those of `rows`) in visible trouble, whom a force-down LGF goes after and three of
-    them can herd down: smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble
-    too, but one that a pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
-    at = slice(None) if rows is None else rows
-    hurt: B = (
-        world.smoking[at] | world.wounded[at] | (world.flags[at] & int(Flag.TAIL_HIT) > 0) | (world.leak_kg_s[at] > 0)
-    )
-    return hurt
-
-
 @numba.njit(cache=True)
 def is_struggling(smoking: bool, wounded: bool, flags: int, leak_kg_s: float) -> bool:
-    """`struggling` of one craft, for the compiled kernels: smoking, a wounded pilot, the tail shot up,
-    or a tank leaking."""
+    """A craft in visible trouble, whom a force-down LGF goes after and three of them can herd down:
+    smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble too, but one that a
+    pilot fights out of by herself: the hunters go after her, they cannot herd her.)"""
     return smoking or wounded or (flags & TAIL_HIT) > 0 or leak_kg_s > 0
 
 
 def mark_prey(world: World) -> B:
     """The Air Command craft that force-down LGFs go after, as a mask over the World: those in the air
-    struggling (`struggling`) or spinning (`_mark_prey_rows` over Air Command's rows; the swarm's rows
+    struggling (`is_struggling`) or spinning (`_mark_prey_rows` over Air Command's rows; the swarm's rows
     are never prey)."""
     _mark_prey_rows(
         world.air_command_rows,
