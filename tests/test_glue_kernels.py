@@ -8,7 +8,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captainred.doctrine.air_command import _herded, _unclaimed_kills
+from captainred.doctrine.air_command import (
+    _count_modes,
+    _herded,
+    _how_they_steer,
+    _lowest_of_squadrons,
+    _unclaimed_kills,
+)
+from captainred.doctrine.modes import Mode
 from captainred.engine.clock import _tick
 from captainred.engine.damage import _mark_prey_rows
 from captainred.engine.mind import _wake_and_recover
@@ -198,3 +205,32 @@ def test_prey_the_herded_and_unclaimed_kills_are_the_numpy_rules(n: int, key: in
     herded = escorted[struggling[escorted] & ~forced_down[escorted]]
     assert _herded(up, escorts, forced_down, smoking, wounded, flags, leak).tolist() == herded.tolist()
     assert _unclaimed_kills(up, kills, kills_called).tolist() == up[kills[up] > kills_called[up]].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 12), st.integers(0, 2**32))
+def test_air_commands_census_leaders_and_steerers_are_the_numpy_rules(n: int, squadrons: int, key: int) -> None:
+    rng = np.random.default_rng(key)
+    mode = rng.integers(0, len(Mode), n).astype(np.int8)
+    spinning = rng.random(n) < 0.2
+    skill = rng.random(n)
+    squadron = rng.integers(-1, squadrons, n).astype(np.int32)
+    up = np.sort(rng.choice(n, rng.integers(0, n + 1), replace=False)).astype(np.int64)
+
+    counts = np.zeros(len(Mode), dtype=np.int64)
+    _count_modes(up, mode, counts)
+    assert counts.tolist() == np.bincount(mode[up], minlength=len(Mode)).tolist()
+
+    # Leaders as they were found in NumPy (np.minimum.at over the rows with a squadron).
+    want = np.full(squadrons, n, dtype=np.int64)
+    rows = up[squadron[up] >= 0]
+    np.minimum.at(want, squadron[rows], rows)
+    leaders = np.full(squadrons, -1, dtype=np.int64)
+    _lowest_of_squadrons(up, squadron, leaders)
+    assert leaders.tolist() == np.where(want == n, -1, want).tolist()
+
+    steering, lookahead, unspun = _how_they_steer(up, mode, spinning, skill)
+    want_steering = up[~spinning[up] & (mode[up] != int(Mode.CRIPPLED))]
+    assert steering.tolist() == want_steering.tolist()
+    assert lookahead.tolist() == (2.0 + 2.5 * skill[want_steering]).tolist()
+    assert unspun.tolist() == up[~spinning[up]].tolist()

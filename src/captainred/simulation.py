@@ -114,7 +114,8 @@ class Stage:
 
     - `wakes_s(world)`: per battle, when this stage next needs the clock while nothing is in the air (a
       launch, a deck job, a shell); the idle tick never passes it. inf: never.
-    - `tick_cap_s(world)`: per battle, the longest tick this stage allows at any time. inf: no limit.
+    - `tick_cap_s(world)`: per battle, the longest tick this stage allows at any time. inf: no limit;
+      None: no limit in any battle (a World without what the stage concerns).
     - `keeps_open(world)`: per battle, this stage still has work, so the battle may not end yet.
     - `closes(world, battle)`: what this stage does when the battle ends.
     """
@@ -122,7 +123,7 @@ class Stage:
     name: str
     run: Callable[[World, StepContext], None]
     wakes_s: Callable[[World], F64] | None = None
-    tick_cap_s: Callable[[World], F64] | None = None
+    tick_cap_s: Callable[[World], F64 | None] | None = None
     keeps_open: Callable[[World], B] | None = None
     closes: Callable[[World, int], None] | None = None
 
@@ -154,7 +155,8 @@ def _clock(w: World, ctx: StepContext) -> None:
     for stage in ctx.stages:
         if stage.tick_cap_s is not None:
             cap = stage.tick_cap_s(w)
-            caps = cap if caps is None else np.minimum(caps, cap)
+            if cap is not None:
+                caps = cap if caps is None else np.minimum(caps, cap)
     if caps is None:
         caps = np.full(w.n_battles, np.inf)
     wakes: F64 | None = None  # what the stages wait for matters only to a battle with nothing in the air

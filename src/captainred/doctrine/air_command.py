@@ -46,7 +46,7 @@ CONTACT_RANGE_M = 14000.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
-AIRBORNE = int(Status.AIRBORNE)
+AIRBORNE, CRIPPLED, N_MODES = int(Status.AIRBORNE), int(Mode.CRIPPLED), len(Mode)
 
 
 def may_say(radio: str, essential: bool, mayday: bool) -> bool:
@@ -109,13 +109,12 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
         _crippled(world, up)
     evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
 
-    mode, spinning = world.mode[up], world.spinning[up]
     if world.net_radius_m > 0 and (flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]):
+        mode, spinning = world.mode[up], world.spinning[up]
         _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
-    steering = up[~spinning & (mode != int(Mode.CRIPPLED))]
-    lookahead = 2.0 + 2.5 * world.skill[steering]
+    steering, lookahead, unspun = _how_they_steer(up, world.mode, world.spinning, world.skill)
     avoid_terrain(world, steering, lookahead)
-    avoid_ship(world, up[~spinning])
+    avoid_ship(world, unspun)
 
 
 @numba.njit(cache=True)
@@ -131,9 +130,38 @@ def _pilots_up(ours: I64, active: B, status: I8, pilot_dead: B) -> I64:
 
 
 def _census(world: World, up: I64) -> I64:
-    """How many of the pilots `up` are in each mode."""
-    counts: I64 = np.bincount(world.mode[up], minlength=len(Mode))
+    """How many of the pilots `up` are in each mode (`_count_modes`)."""
+    counts = np.zeros(N_MODES, dtype=np.int64)
+    _count_modes(up, world.mode, counts)
     return counts
+
+
+@numba.njit(cache=True)
+def _count_modes(up: I64, mode: I8, counts: I64) -> None:
+    """Each pilot of `up` counts once, in her mode."""
+    for r in up:
+        counts[mode[r]] += 1
+
+
+@numba.njit(cache=True)
+def _how_they_steer(up: I64, mode: I8, spinning: B, skill: F64) -> tuple[I64, F64, I64]:
+    """Of the pilots `up`: those who look ahead for the ground (not spinning, not coming down), with how
+    many seconds ahead each looks (2 s, and 2.5 s more at full skill); and those who keep off the hull
+    (not spinning)."""
+    steering = np.empty(len(up), dtype=np.int64)
+    lookahead = np.empty(len(up))
+    unspun = np.empty(len(up), dtype=np.int64)
+    n_steering = n_unspun = 0
+    for r in up:
+        if spinning[r]:
+            continue
+        unspun[n_unspun] = r
+        n_unspun += 1
+        if mode[r] != CRIPPLED:
+            steering[n_steering] = r
+            lookahead[n_steering] = 2.0 + 2.5 * skill[r]
+            n_steering += 1
+    return steering[:n_steering], lookahead[:n_steering], unspun[:n_unspun]
 
 
 # ----------------------------------------------------------------------------------------- transitions
@@ -164,13 +192,19 @@ def _check_in(world: World, up: I64) -> None:
 
 
 def _squadron_leaders(world: World, members: I64) -> I64:
-    """Per squadron, the lowest row among `members` (the leader), or -1."""
-    if not len(members):
-        return np.full(world.n_battles * world.squadrons_per_battle, -1, dtype=np.int64)
-    leaders = np.full(world.n_battles * world.squadrons_per_battle, world.n, dtype=np.int64)
-    rows = members[world.squadron[members] >= 0]
-    np.minimum.at(leaders, world.squadron[rows], rows)
-    return np.where(leaders == world.n, -1, leaders)
+    """Per squadron, the lowest row among `members` (the leader), or -1 (`_lowest_of_squadrons`)."""
+    leaders = np.full(world.n_battles * world.squadrons_per_battle, -1, dtype=np.int64)
+    _lowest_of_squadrons(members, world.squadron, leaders)
+    return leaders
+
+
+@numba.njit(cache=True)
+def _lowest_of_squadrons(members: I64, squadron: I32, leaders: I64) -> None:
+    """Each squadron's leader is its lowest row among `members` (rows with no squadron lead nothing)."""
+    for r in members:
+        sq = squadron[r]
+        if sq >= 0 and (leaders[sq] < 0 or r < leaders[sq]):
+            leaders[sq] = r
 
 
 def _form_up(world: World, up: I64) -> None:

@@ -36,12 +36,12 @@ QUARTERS = 4  # a unit's losses are reported each time another quarter of its st
 # ------------------------------------------------------------------------------------- the clock's hooks
 
 
-def front_tick_s(world: World) -> F64:
+def front_tick_s(world: World) -> F64 | None:
     """(n_battles,): the combat tick while LGFs are out over the front (their runs are seconds long), or
-    no limit."""
-    cap = np.full(world.n_battles, np.inf)
+    no limit (None: no front in this World)."""
     if world.front is None:
-        return cap
+        return None
+    cap = np.full(world.n_battles, np.inf)
     out = (world.strike_at >= 0) & (world.status == int(Status.AIRBORNE))
     cap[np.unique(world.battle[out])] = world.plan.timing.combat_tick_s
     return cap

@@ -51,11 +51,12 @@ DIES_BROKEN_PER_S = 1 / (4 * 3600)
 THREE_DAYS_S = 3 * 86400.0
 
 
-def raid_tick_s(world: World) -> F64:
-    """(n_battles,): the longest tick the raid allows each battle (inf where no party is out)."""
+def raid_tick_s(world: World) -> F64 | None:
+    """(n_battles,): the longest tick the raid allows each battle (inf where no party is out; None: no
+    raid in this World)."""
     party = world.party
     if party is None:
-        return np.full(world.n_battles, np.inf)
+        return None
     out = np.where(party.phase == int(Phase.SPRINT), world.plan.timing.combat_tick_s, RAID_TICK_S)
     waiting_to_set_out = party.phase == int(Phase.CAMP)
     until = np.maximum(party.raid.set_out_s - world.time_s, world.plan.timing.combat_tick_s)
