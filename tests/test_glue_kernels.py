@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine.air_command import (
+    POSITION_REPORT_S,
     _count_modes,
     _herded,
     _how_they_steer,
     _lowest_of_squadrons,
+    _reports_due,
     _unclaimed_kills,
 )
 from captainred.doctrine.modes import Mode
@@ -21,6 +23,7 @@ from captainred.engine.damage import _mark_prey_rows
 from captainred.engine.mind import _wake_and_recover
 from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, _mean_of_carriers
+from captainred.fleet.carrier_deck import DeckPlace, _any_deck_job
 from captainred.fleet.net import CRIPPLED, _meeting_the_net
 from captainred.fleet.steaming import _steam_battles
 
@@ -234,3 +237,34 @@ def test_air_commands_census_leaders_and_steerers_are_the_numpy_rules(n: int, sq
     assert steering.tolist() == want_steering.tolist()
     assert lookahead.tolist() == (2.0 + 2.5 * skill[want_steering]).tolist()
     assert unspun.tolist() == up[~spinning[up]].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 4), st.integers(0, 2**32))
+def test_reports_due_and_deck_jobs_are_what_the_numpy_rules_found(n: int, n_battles: int, key: int) -> None:
+    rng = np.random.default_rng(key)
+    battle = rng.integers(0, n_battles, n).astype(np.int32)
+    time_s = rng.uniform(0.0, 5_000.0, n_battles)
+
+    # Position reports: the loop over the squadrons with a leader, as it was.
+    leaders = np.where(rng.random(8) < 0.6, rng.integers(0, n, 8), -1).astype(np.int64)
+    reported = rng.choice([-np.inf, 0.0, 1_000.0, 4_900.0], 8)
+    want = [
+        sq
+        for sq in np.flatnonzero(leaders >= 0).tolist()
+        if not float(time_s[battle[leaders[sq]]]) - reported[sq] < POSITION_REPORT_S
+    ]
+    assert _reports_due(leaders, battle, time_s, reported).tolist() == want
+
+    # The deck's turnaround has work exactly when its NumPy pass would finish or start a job.
+    ours = np.arange(n, dtype=np.int64)
+    active = rng.random(n) < 0.8
+    status = rng.choice([int(Status.RETURNED), int(Status.READY), int(Status.AIRBORNE)], n).astype(np.int8)
+    place = rng.choice([int(p) for p in DeckPlace], n).astype(np.int8)
+    ready = rng.choice([np.inf, 0.0, 2_500.0, 6_000.0], n)
+    aboard = ours[active & (status == int(Status.RETURNED))]
+    worked = aboard[np.isin(place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
+    due = worked[ready[worked] <= time_s[battle[worked]]]
+    waiting = worked[~np.isfinite(ready[worked])]
+    got = _any_deck_job(ours, active, status, place, ready, time_s, battle)
+    assert got == bool(len(due) or len(waiting))

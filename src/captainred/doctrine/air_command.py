@@ -437,11 +437,9 @@ def _chatter(world: World, up: I64, transit: bool = True) -> None:
     `transit`: whether anybody of `up` may be in transit (False skips the reports)."""
     in_transit = _in_mode(world, up, Mode.TRANSIT) if transit else up[:0]
     leaders = _squadron_leaders(world, in_transit) if len(in_transit) else np.zeros(0, dtype=np.int64)
-    for sq in np.flatnonzero(leaders >= 0).tolist():
+    for sq in _reports_due(leaders, world.battle, world.time_s, world.position_reported_s).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
-        if now - world.position_reported_s[sq] < POSITION_REPORT_S:
-            continue
         world.position_reported_s[sq] = now
         name = world.scenario.catalog.squadrons[world.plan.squadrons[sq % world.squadrons_per_battle].id].name
         with_me = int(np.sum(world.squadron[in_transit] == sq))
@@ -449,6 +447,20 @@ def _chatter(world: World, up: I64, transit: bool = True) -> None:
     for row in _unclaimed_kills(up, world.kills, world.kills_called).tolist():
         world.kills_called[row] = world.kills[row]
         _say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
+
+
+@numba.njit(cache=True)
+def _reports_due(leaders: I64, battle: I32, time_s: F64, position_reported_s: F64) -> I64:
+    """The squadrons (numbers into `leaders`) with a leader whose position report is due: her last one
+    was `POSITION_REPORT_S` ago or more."""
+    due = np.empty(len(leaders), dtype=np.int64)
+    n = 0
+    for sq in range(len(leaders)):
+        leader = leaders[sq]
+        if leader >= 0 and not time_s[battle[leader]] - position_reported_s[sq] < POSITION_REPORT_S:
+            due[n] = sq
+            n += 1
+    return due[:n]
 
 
 @numba.njit(cache=True)

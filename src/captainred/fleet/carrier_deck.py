@@ -92,6 +92,7 @@ class DeckPlace(IntEnum):
 
 
 READY, AIRBORNE, ON_DECK = int(Status.READY), int(Status.AIRBORNE), int(DeckPlace.ON_DECK)  # for the kernels
+RETURNED, HANGAR = int(Status.RETURNED), int(DeckPlace.HANGAR)
 
 
 @dataclass(frozen=True)
@@ -498,9 +499,9 @@ class CarrierDeck:
         """Finish the jobs whose time has come, then put free crews and mechanics on the aircraft that
         have waited longest."""
         w, nc, ours = world, self.n_carriers, self.ours
+        if not _any_deck_job(ours, active, w.status, w.deck_place, w.deck_ready_s, w.time_s, w.battle):
+            return  # no job to finish, and nobody aboard waiting for hands
         aboard = ours[active[ours] & (w.status[ours] == int(Status.RETURNED))]
-        if not len(aboard):
-            return  # no aircraft aboard: no job to finish or start
         worked = aboard[np.isin(w.deck_place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
         for row in worked[w.deck_ready_s[worked] <= w.time_s[w.battle[worked]]].tolist():
             self._ready(w, row)
@@ -680,6 +681,27 @@ def _anything_due(
             continue
         now = time_s[battle[r]]
         if ((sorties[r] == 0 and launch_at_s[r] <= now) or next_sortie_s[r] <= now) and sick_bay_until_s[r] <= now:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _any_deck_job(
+    ours: I64,
+    active: B,
+    status: NDArray[np.int8],
+    deck_place: NDArray[np.int8],
+    deck_ready_s: F64,
+    time_s: F64,
+    battle: I32,
+) -> bool:
+    """Whether any aircraft aboard, on deck or in the hangar, has a job due done (its ready time has come)
+    or waits for crews or mechanics (no job yet): `CarrierDeck.turnaround`'s work, for any row."""
+    for r in ours:
+        if not active[r] or status[r] != RETURNED or (deck_place[r] != ON_DECK and deck_place[r] != HANGAR):
+            continue
+        ready = deck_ready_s[r]
+        if ready <= time_s[battle[r]] or not math.isfinite(ready):
             return True
     return False
 
