@@ -304,8 +304,9 @@ def _fly_rows(
             )
             + leak_kg_s[r]
         )
-        # A holed tank seals itself over minutes: the leak dies away.
-        leak_kg_s[r] *= math.exp(-h / TANK_SEAL_S)
+        # A holed tank seals itself over minutes: the leak dies away (a sound tank has nothing to seal).
+        if leak_kg_s[r] != 0.0:
+            leak_kg_s[r] *= math.exp(-h / TANK_SEAL_S)
         if fuel_limited[r]:
             fuel_kg[r] = max(fuel_kg[r] - flow * h, 0.0)
 
