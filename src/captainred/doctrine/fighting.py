@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.formation import flight_sides, keep_station_row
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.piloting import bingo_of, fuel_rules
+from captainred.doctrine.piloting import FuelRules, FuelState, bingo_of, fuel_rules, fuel_state
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine import threads
 from captainred.engine.kinematics import cruise_setting
@@ -243,7 +243,6 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
     squadron mates to cover them out (`_cover_out_rows`). Returns the new (cover, pilot covered) pairs, in
     the order they were made, for the caller's calls."""
     doctrine, target = world.plan.doctrine, world.plan.mission.target_m
-    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
     rows = np.ascontiguousarray(up, dtype=np.int64)
     covers = np.empty(len(rows), dtype=np.int64)
     charges = np.empty(len(rows), dtype=np.int64)
@@ -258,24 +257,8 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
         centre,
         tail_threat,
         tail_range_m,
-        fixed,
-        reserve,
-        photo_reserve,
-        photos_wanted,
-        world.x_m,
-        world.y_m,
-        world.battle,
-        world.home_carrier,
-        world.carrier_xy,
-        world.max_speed_mps,
-        world.cruise_speed_mps,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.burn_kg_s,
-        world.camera,
-        world.photos,
+        fuel_rules(world),
+        fuel_state(world),
         world.mode,
         world.mode_since_s,
         world.time_s,
@@ -302,24 +285,8 @@ def _cover_out_rows(
     fleet_centre: F64,
     tail_threat: I64,
     tail_range_m: F64,
-    fixed_bingo_kg: float,
-    reserve_kg: float,
-    photo_reserve_kg: float,
-    photos_wanted: int,
-    x: F64,
-    y: F64,
-    battle: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    max_speed: F64,
-    cruise_speed: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    burn: F64,
-    camera: B,
-    photos: I32,
+    rules: FuelRules,
+    fuel: FuelState,
     mode: I8,
     mode_since_s: F64,
     time_s: F64,
@@ -337,6 +304,7 @@ def _cover_out_rows(
     squadron mates (counting those she has): the nearest first of those fighting with guns or rockets
     left and fuel above joker (unless fuel does not limit them), each covering one pilot at most.
     Writes the new pairs in `covers` and `charges`; returns how many."""
+    x, y, battle, fuel_limited, fuel_kg = fuel[0], fuel[1], fuel[2], fuel[9], fuel[10]
     for k in range(len(up)):
         r = up[k]
         if mode[r] != COVER:
@@ -383,10 +351,7 @@ def _cover_out_rows(
         if mode[r] != ENGAGE or not (rounds[r] >= 1.0 or rockets[r] > 0):
             continue
         if fuel_limited[r]:
-            bingo = bingo_of(
-                r, fixed_bingo_kg, reserve_kg, photo_reserve_kg, photos_wanted, x, y, battle, home_carrier,
-                carrier_xy, max_speed, cruise_speed, health, engines, fuel_limited, fuel_kg, burn, camera, photos,
-            )  # fmt: skip
+            bingo = bingo_of(r, rules, fuel)
             if not fuel_kg[r] > bingo + joker_fuel_kg:
                 continue
         free[k] = True

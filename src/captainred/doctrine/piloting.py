@@ -30,6 +30,12 @@ from captainred.engine.kinematics import (
 from captainred.engine.world import F64, I8, I32, I64, B, Flag, World
 
 CRIPPLED, RETURN = int(Mode.CRIPPLED), int(Mode.RETURN)
+# The doctrine's fuel figures: a fixed bingo (NaN: computed), the reserve, a photo pilot's reserve (NaN:
+# none) and the pictures wanted (`fuel_rules`).
+FuelRules = tuple[float, float, float, int]
+# The arrays the bingo rule reads (`fuel_state`): x, y, battle, home carrier, the carriers' positions, top
+# and cruise speed, health, engines, whether fuel limits her, fuel, burn rates, camera, photos taken.
+FuelState = tuple[F64, F64, I32, I32, F64, F64, F64, F64, F64, B, F64, F64, B, I32]
 OUT_ON_THE_MISSION = tuple(int(m) for m in (Mode.TRANSIT, Mode.ENGAGE, Mode.PHOTO, Mode.COVER))
 MAYDAY = int(Flag.MAYDAY)
 APPROACH_ALTITUDE_M = 250.0
@@ -67,29 +73,27 @@ def bingo_kg(
 
 
 @numba.njit(cache=True)
-def bingo_of(
-    r: int,
-    fixed_bingo_kg: float,
-    reserve_kg: float,
-    photo_reserve_kg: float,
-    photos_wanted: int,
-    x: F64,
-    y: F64,
-    battle: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    max_speed: F64,
-    cruise_speed: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    burn: F64,
-    camera: B,
-    photos: I32,
-) -> float:
+def bingo_of(r: int, rules: FuelRules, fuel: FuelState) -> float:
     """`bingo_kg` of row r: home is her carrier; a photo pilot still short of her pictures keeps her own
-    reserve (NaN: none); a scenario's fixed figure (not NaN) replaces the computed one."""
+    reserve (NaN: none); a scenario's fixed figure (not NaN) replaces the computed one.
+    `rules` and `fuel` as `fuel_rules` and `fuel_state` give them."""
+    fixed_bingo_kg, reserve_kg, photo_reserve_kg, photos_wanted = rules
+    (
+        x,
+        y,
+        battle,
+        home_carrier,
+        carrier_xy,
+        max_speed,
+        cruise_speed,
+        health,
+        engines,
+        fuel_limited,
+        fuel_kg,
+        burn,
+        camera,
+        photos,
+    ) = fuel
     if not math.isnan(fixed_bingo_kg):
         return fixed_bingo_kg
     b, c = battle[r], home_carrier[r]
@@ -120,13 +124,13 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     """Fuel at which each of `rows` must turn for home (`bingo_kg`; the doctrine's reserves, or its fixed
     bingo_fuel_kg, which a sweep may vary)."""
     out = np.empty(len(rows))
-    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
-    _bingos(
-        np.ascontiguousarray(rows, dtype=np.int64),
-        fixed,
-        reserve,
-        photo_reserve,
-        photos_wanted,
+    _bingos(np.ascontiguousarray(rows, dtype=np.int64), fuel_rules(world), fuel_state(world), out)
+    return out
+
+
+def fuel_state(world: World) -> FuelState:
+    """The arrays the bingo rule reads, in `FuelState`'s order."""
+    return (
         world.x_m,
         world.y_m,
         world.battle,
@@ -141,12 +145,11 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
         world.burn_kg_s,
         world.camera,
         world.photos,
-        out,
     )
-    return out
 
 
-def fuel_rules(world: World) -> tuple[float, float, float, int]:
+def fuel_rules(world: World) -> FuelRules:
+    """The doctrine's fuel figures, in `FuelRules`' order."""
     doctrine = world.plan.doctrine
     fixed = math.nan if doctrine.bingo_fuel_kg is None else float(doctrine.bingo_fuel_kg)
     photo = math.nan if doctrine.photo_reserve_fuel_kg is None else float(doctrine.photo_reserve_fuel_kg)
@@ -154,50 +157,9 @@ def fuel_rules(world: World) -> tuple[float, float, float, int]:
 
 
 @numba.njit(cache=True)
-def _bingos(
-    rows: I64,
-    fixed_bingo_kg: float,
-    reserve_kg: float,
-    photo_reserve_kg: float,
-    photos_wanted: int,
-    x: F64,
-    y: F64,
-    battle: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    max_speed: F64,
-    cruise_speed: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    burn: F64,
-    camera: B,
-    photos: I32,
-    out: F64,
-) -> None:
+def _bingos(rows: I64, rules: FuelRules, fuel: FuelState, out: F64) -> None:
     for k in range(len(rows)):
-        out[k] = bingo_of(
-            rows[k],
-            fixed_bingo_kg,
-            reserve_kg,
-            photo_reserve_kg,
-            photos_wanted,
-            x,
-            y,
-            battle,
-            home_carrier,
-            carrier_xy,
-            max_speed,
-            cruise_speed,
-            health,
-            engines,
-            fuel_limited,
-            fuel_kg,
-            burn,
-            camera,
-            photos,
-        )
+        out[k] = bingo_of(rows[k], rules, fuel)
 
 
 def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
@@ -206,7 +168,6 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
     doctrine, mission = world.plan.doctrine, world.plan.mission
     rules = set(mission.break_off)
     rows = np.ascontiguousarray(up, dtype=np.int64)
-    fixed, reserve, photo_reserve, photos_wanted = fuel_rules(world)
     marked = np.empty(len(rows), dtype=np.int64)
     reasons = np.empty(len(rows), dtype=np.int64)
     n = _going_home_rows(
@@ -220,24 +181,8 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
         "photos" in rules,
         "time" in rules,
         "damage" in rules,
-        fixed,
-        reserve,
-        photo_reserve,
-        photos_wanted,
-        world.x_m,
-        world.y_m,
-        world.battle,
-        world.home_carrier,
-        world.carrier_xy,
-        world.max_speed_mps,
-        world.cruise_speed_mps,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.burn_kg_s,
-        world.camera,
-        world.photos,
+        fuel_rules(world),
+        fuel_state(world),
         world.types_cannon,
         world.type_index,
         world.rounds,
@@ -268,24 +213,8 @@ def _going_home_rows(
     on_photos: bool,
     on_time: bool,
     on_damage: bool,
-    fixed_bingo_kg: float,
-    reserve_kg: float,
-    photo_reserve_kg: float,
-    photos_wanted: int,
-    x: F64,
-    y: F64,
-    battle: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    max_speed: F64,
-    cruise_speed: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    burn: F64,
-    camera: B,
-    photos: I32,
+    rules: FuelRules,
+    fuel: FuelState,
     types_cannon: B,
     type_index: I32,
     rounds: F64,
@@ -306,6 +235,8 @@ def _going_home_rows(
     throttle), guns and rockets empty, her pictures taken, damage (an engine out, the tail or rudder or
     a wing half gone, wounded, or a bad leak), time over the target (from her squadron's contact, or a
     relay's coming on station). Writes the rows and reasons in `marked` and `reasons`; returns how many."""
+    photos_wanted = rules[3]
+    battle, health, fuel_limited, fuel_kg, camera, photos = fuel[2], fuel[7], fuel[9], fuel[10], fuel[12], fuel[13]
     n = 0
     for k in range(len(rows)):
         r = rows[k]
@@ -314,27 +245,7 @@ def _going_home_rows(
         home_for = 0
         if on_fuel and fuel_limited[r]:
             joker = joker_fuel_kg if nearest_range_m[r] < engage_range_m else 0.0
-            bingo = bingo_of(
-                r,
-                fixed_bingo_kg,
-                reserve_kg,
-                photo_reserve_kg,
-                photos_wanted,
-                x,
-                y,
-                battle,
-                home_carrier,
-                carrier_xy,
-                max_speed,
-                cruise_speed,
-                health,
-                engines,
-                fuel_limited,
-                fuel_kg,
-                burn,
-                camera,
-                photos,
-            )
+            bingo = bingo_of(r, rules, fuel)
             if fuel_kg[r] <= bingo + joker:
                 home_for = HOME_FUEL
         if home_for == 0 and on_ammunition and types_cannon[type_index[r]] and rounds[r] < 1.0 and rockets[r] == 0:
