@@ -63,11 +63,17 @@ def test_a_plan_changed_while_the_operation_is_fought_is_refused_and_the_flown_p
     flown_plan = _operations(db, tmp_path)[0]["orders"]
 
     proc = _next_in_background(db)
+    # The engine may finish this battle before a second process has started, so the fight is held still
+    # (stopped, as a long battle or a busy machine would keep it) while the other terminal tries its plan.
+    # It is stopped after its mark was committed: it holds no lock on the database.
+    proc.send_signal(signal.SIGSTOP)
     try:
         changed = captainred_bounded("campaign", "plan", NAME, "--db", db, "-s", "devils:4", timeout_s=120)
+        proc.send_signal(signal.SIGCONT)
         out, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
             proc.kill()
     assert_refused(changed, "is being fought now", "plan the next operation once this one is recorded")
     assert proc.returncode == 0, err
