@@ -180,6 +180,30 @@ def test_battles_never_see_each_other(worlds: dict[int, World]) -> None:
         assert (world.battle[answer[found]] == world.battle[found]).all()
 
 
+def test_a_battle_over_sees_nothing_and_the_others_see_as_before(worlds: dict[int, World]) -> None:
+    """A battle marked done is not searched: its rows see nothing (but their range to the ship), and the
+    battles still fought get the very picture they got with every battle fought."""
+    world = worlds[3]
+    prey = randomise(world, 5, 3_000.0, 0.9, 0)
+    every = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0)
+    every = Picture(**{name: value.copy() for name, value in vars(every).items()})
+    world.done[1] = True
+    try:
+        picture = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, 30_300.0)
+    finally:
+        world.done[1] = False
+    over = world.battle == 1
+    assert over.any() and (~over).any()
+    assert (picture.nearest_enemy[over] == -1).all() and (picture.tail_threat[over] == -1).all()
+    assert (picture.nearest_prey[over] == -1).all() and (picture.escorts[over] == 0).all()
+    assert np.isinf(picture.nearest_range_m[over]).all() and np.isinf(picture.tail_range_m[over]).all()
+    np.testing.assert_array_equal(picture.ship_range_m, every.ship_range_m)
+    for name in ("nearest_enemy", "nearest_range_m", "tail_threat", "tail_range_m", "escorts", "nearest_prey"):
+        np.testing.assert_array_equal(getattr(picture, name)[~over], getattr(every, name)[~over])
+    fought = np.arange(world.n_battles) != 1
+    np.testing.assert_array_equal(picture.battle_enemy_range_m[fought], every.battle_enemy_range_m[fought])
+
+
 def test_battles_spread_over_threads_see_what_they_see_in_turn(
     worlds: dict[int, World], monkeypatch: pytest.MonkeyPatch
 ) -> None:

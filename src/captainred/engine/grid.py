@@ -33,6 +33,7 @@ CELL_MIN_M = 250.0  # design value: cells narrower than this only add empty cell
 AC, LGF = 0, 1
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
 
 
 def cell_budget(rows: int) -> int:
@@ -308,6 +309,7 @@ def nearest_of_side(
 def _sense_rows(
     row_start: I64,
     row_stop: I64,
+    done: B,
     x: F64,
     y: F64,
     z: F64,
@@ -364,6 +366,8 @@ def _sense_rows(
                 nose_x[r] = cos_g * math.sin(heading[r])
                 nose_y[r] = cos_g * math.cos(heading[r])
                 nose_z[r] = math.sin(gamma[r])
+        if done[b]:
+            continue  # a battle over sees nothing: its craft fly no more, and its grid is never walked
         base = cell_base[b]
         _build_battle(
             b, lo, hi, x, y, side, status, budget[b], base, cell_start, order, cell_of, side_start, geometry, dims
@@ -423,8 +427,12 @@ Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`
 Limits = tuple[float, float, float, bool, float, float, float]
 
 
-def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays) -> None:
-    """Every battle's picture, one battle per loop turn (battles never see each other).
+def sense_battles(
+    row_start: I64, row_stop: I64, done: B, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
+) -> None:
+    """Every battle's picture, one battle per loop turn (battles never see each other). A battle that is
+    `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
+    much as those still fought): its rows see nothing but their range to the ship.
 
     `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, heading and
     flight-path angle of each row. `limits`: the range limit, the evade range, the force-down radius,
@@ -440,4 +448,4 @@ def sense_battles(row_start: I64, row_stop: I64, craft: Arrays, limits: Limits, 
     Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
     so the answers are the same with one thread or many.
     """
-    _sense(int(row_stop[-1]), row_start, row_stop, *craft, *limits, *scratch, *out)
+    _sense(int(row_stop[-1]), row_start, row_stop, done, *craft, *limits, *scratch, *out)

@@ -87,7 +87,7 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         picture.ship_range_m,
         picture.battle_enemy_range_m,
     )
-    sense_battles(world.row_start, world.row_stop, craft, limits, scratch, out)
+    sense_battles(world.row_start, world.row_stop, world.done, craft, limits, scratch, out)
     return picture
 
 
