@@ -43,7 +43,8 @@ def _next_in_background(db: Path) -> subprocess.Popen[str]:
             raise AssertionError(f"campaign next ended before it was seen fighting: {proc.communicate()}")
         return _fighting(db) is not None
 
-    wait_for(fighting, within_s=120, what="campaign next was never seen fighting")
+    # Asked often: the mark is seen, and the fight stopped, long before the battle could be over.
+    wait_for(fighting, within_s=120, what="campaign next was never seen fighting", every_s=0.002)
     return proc
 
 
@@ -65,7 +66,7 @@ def test_a_plan_changed_while_the_operation_is_fought_is_refused_and_the_flown_p
     proc = _next_in_background(db)
     # The engine may finish this battle before a second process has started, so the fight is held still
     # (stopped, as a long battle or a busy machine would keep it) while the other terminal tries its plan.
-    # It is stopped after its mark was committed: it holds no lock on the database.
+    # It is stopped within milliseconds of committing its mark, while it fights: it holds no lock on the database.
     proc.send_signal(signal.SIGSTOP)
     try:
         changed = captainred_bounded("campaign", "plan", NAME, "--db", db, "-s", "devils:4", timeout_s=120)
