@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.doctrine.evasion import evade
 from captainred.doctrine.fighting import cover_out, fight
@@ -29,9 +30,10 @@ from captainred.doctrine.piloting import (
     OUT_ON_THE_MISSION,
     fly_home,
     going_home,
-    in_trouble,
+    trouble_rows,
 )
-from captainred.doctrine.steering import avoid_ship, avoid_terrain, orbit, steer_to
+from captainred.doctrine.steering import avoid_ship, avoid_terrain, keep_off_the_hull, orbit, pull_up, steer_to
+from captainred.engine import threads
 from captainred.engine.damage import is_struggling
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import cruise_throttle, wrap_angle
@@ -40,7 +42,7 @@ from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, nearest_enemy_range_m
 from captainred.engine.weapons import Armoury
-from captainred.engine.world import F64, I8, I32, I64, B, Flag, Status, Sub, World, emit, fleet_centre
+from captainred.engine.world import F64, I8, I32, I64, B, Flag, FlightState, Status, Sub, World, emit, fleet_centre
 
 CONTACT_RANGE_M = 14000.0
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
@@ -87,15 +89,15 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     if modes[int(Mode.COVER)] or modes[int(Mode.RETURN)]:
         _cover_out(world, up, picture, centre)
         modes = _census(world, up)
-    _forced_down(world, up, picture)
-    _come_down_or_call_mayday(world, up)
+    # Who is forced down, who calls a mayday, who calls a kill, and the modes the flying rules find
+    # (`_triage`); what they say, in that order.
+    trouble, kills, flying = _triage(world, up, picture)
+    _call_maydays(world, trouble)
     # Nobody enters transit after the census above: a stale count can only run the reports for nothing.
-    _chatter(world, up, transit=bool(modes[int(Mode.TRANSIT)]))
-
-    world.trigger[up] = False
-    world.fire_rockets[up] = False
+    if modes[int(Mode.TRANSIT)]:
+        _report_positions(world, up)
+    _call_kills(world, kills)
     # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
-    flying = _census(world, up)
     if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
         setting_out = fly_formation(world, up, centre, bearing)
         if len(setting_out):
@@ -112,9 +114,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     if world.net_radius_m > 0 and (flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]):
         mode, spinning = world.mode[up], world.spinning[up]
         _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
-    steering, lookahead, unspun = _how_they_steer(up, world.mode, world.spinning, world.skill)
-    avoid_terrain(world, steering, lookahead)
-    avoid_ship(world, unspun)
+    _steer_clear(world, up)
 
 
 @numba.njit(cache=True)
@@ -162,6 +162,79 @@ def _how_they_steer(up: I64, mode: I8, spinning: B, skill: F64) -> tuple[I64, F6
             lookahead[n_steering] = 2.0 + 2.5 * skill[r]
             n_steering += 1
     return steering[:n_steering], lookahead[:n_steering], unspun[:n_unspun]
+
+
+def _steer_clear(world: World, up: I64) -> None:
+    """The last word on the pilots' commands, after every flying rule: the ground ahead
+    (`steering.avoid_terrain`) for those who look ahead, then the hull (`steering.avoid_ship`) for those
+    not spinning (`_how_they_steer`). With few pilots, in one compiled call (`_steer_clear_rows`): at
+    some ten pilots, three calls from Python cost more than the rules themselves. With thousands, the
+    look-aheads spread over threads (a cached compiled function cannot call a threaded one)."""
+    if threads.in_parallel(len(up)):
+        steering, lookahead, unspun = _how_they_steer(up, world.mode, world.spinning, world.skill)
+        avoid_terrain(world, steering, lookahead)
+        avoid_ship(world, unspun)
+        return
+    theatre, ship = world.theatre, world.ship_xyz
+    ox, oy = theatre.origin_m
+    _steer_clear_rows(
+        up,
+        world.mode,
+        world.spinning,
+        world.skill,
+        world.flight_state(),
+        world.max_g,
+        world.stall_speed_mps,
+        theatre.heights_m,
+        theatre.box_max_m,
+        theatre.max_height_m,
+        ox,
+        oy,
+        theatre.cell_m,
+        ship is not None,
+        ship if ship is not None else (0.0, 0.0, 0.0),
+        world.ship_half_m,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+    )
+
+
+# The two look-aheads as the compiled tail calls them, in turn (a compiled function calls another by name).
+_pull_up_in_turn, _keep_off_in_turn = pull_up.in_turn, keep_off_the_hull.in_turn
+
+
+@numba.njit(cache=True)
+def _steer_clear_rows(
+    up: I64,
+    mode: I8,
+    spinning: B,
+    skill: F64,
+    state: FlightState,
+    max_g: F64,
+    stall_speed: F64,
+    heights: NDArray[np.float32],
+    box_max: NDArray[np.float32],
+    max_height_m: float,
+    ox: float,
+    oy: float,
+    cell: float,
+    has_ship: bool,
+    ship: tuple[float, float, float],
+    half: tuple[float, float, float],
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+) -> None:
+    """`_how_they_steer`, then the look-ahead for the ground (`steering._pull_up_rows`) and, with a ship
+    in the scenario, for the hull (`steering._keep_off_the_hull_rows`, 4 s ahead, as `avoid_ship`)."""
+    steering, lookahead, unspun = _how_they_steer(up, mode, spinning, skill)
+    _pull_up_in_turn(
+        steering, lookahead, state, max_g, stall_speed, cmd_heading, heights, box_max, max_height_m, ox, oy, cell,
+        cmd_gamma, cmd_throttle,
+    )  # fmt: skip
+    if has_ship:
+        _keep_off_in_turn(unspun, 4.0, ship, half, state, cmd_heading, cmd_gamma, cmd_throttle)
 
 
 # ----------------------------------------------------------------------------------------- transitions
@@ -371,12 +444,106 @@ def _cover_out(world: World, up: I64, picture: Picture, centre: F64) -> None:
         _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
 
 
-def _forced_down(world: World, up: I64, picture: Picture) -> None:
+def _triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, I64]:
+    """After the transitions, in one compiled pass where nothing happens (most ticks): pilots herded
+    down (`_forced_down`); then the aircraft that come down and the pilots who must call a mayday
+    (`piloting.trouble_rows`), the kills not yet called, the guns and rockets made safe until a flying
+    rule fires them, and a census of the modes. Returns the mayday callers, the kill callers and the
+    census."""
+    found = np.empty((2, len(up)), dtype=np.int64)
+    modes = np.zeros(N_MODES + 2, dtype=np.int64)  # and the two numbers found
+    herded = _triage_in(world, False, up, picture.escorts, found, modes)
+    if herded:
+        _forced_down(world, found[0, :herded], picture)
+        _triage_in(world, True, up, picture.escorts, found, modes)
+    return found[0, : modes[N_MODES]], found[1, : modes[N_MODES + 1]], modes[:N_MODES]
+
+
+def _triage_in(world: World, herding_done: bool, up: I64, escorts: I64, found: I64, counts: I64) -> int:
+    """`_triage_rows` on the World's arrays."""
+    herded: int = _triage_rows(
+        herding_done,
+        up,
+        escorts,
+        world.forced_down,
+        world.smoking,
+        world.wounded,
+        world.flags,
+        world.leak_kg_s,
+        world.health,
+        world.engines,
+        world.fuel_limited,
+        world.fuel_kg,
+        world.mode,
+        world.mode_since_s,
+        world.time_s,
+        world.battle,
+        world.kills,
+        world.kills_called,
+        world.trigger,
+        world.fire_rockets,
+        found,
+        counts,
+    )
+    return herded
+
+
+@numba.njit(cache=True)
+def _triage_rows(
+    herding_done: bool,
+    up: I64,
+    escorts: I64,
+    forced_down: B,
+    smoking: B,
+    wounded: B,
+    flags: I32,
+    leak_kg_s: F64,
+    health: F64,
+    engines: F64,
+    fuel_limited: B,
+    fuel_kg: F64,
+    mode: I8,
+    mode_since_s: F64,
+    time_s: F64,
+    battle: I32,
+    kills: I32,
+    kills_called: I32,
+    trigger: B,
+    fire_rockets: B,
+    found: I64,
+    counts: I64,
+) -> int:
+    """Unless `herding_done`, the herded (`_herded`) first: if there are any, they go in `found[0]` and
+    their number is returned, with nothing else done (the caller forces them down, then asks again with
+    `herding_done`). Otherwise returns 0, with the mayday callers (`piloting.trouble_rows`, which also
+    cripples the aircraft that cannot fly) in `found[0]`, the kill callers (`_unclaimed_kills`) in
+    `found[1]`, trigger and rockets cleared, and in `counts` the pilots in each mode, then the two
+    numbers found."""
+    if not herding_done:
+        herded = _herded(up, escorts, forced_down, smoking, wounded, flags, leak_kg_s)
+        if len(herded):
+            found[0, : len(herded)] = herded
+            return len(herded)
+    troubled = trouble_rows(
+        up, health, engines, fuel_limited, fuel_kg, mode, mode_since_s, time_s, battle, flags, wounded, leak_kg_s,
+        found[0],
+    )  # fmt: skip
+    claims = _unclaimed_kills(up, kills, kills_called)
+    found[1, : len(claims)] = claims
+    counts[:] = 0
+    for r in up:
+        trigger[r] = False
+        fire_rockets[r] = False
+        counts[mode[r]] += 1
+    counts[len(counts) - 2] = troubled
+    counts[len(counts) - 1] = len(claims)
+    return 0
+
+
+def _forced_down(world: World, herded: I64, picture: Picture) -> None:
     """Three LGFs close around a struggling pilot can force her down over land, to take her, not kill her.
-    Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home."""
-    herded = _herded(up, picture.escorts, world.forced_down, world.smoking, world.wounded, world.flags, world.leak_kg_s)
-    if not len(herded):
-        return
+    Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home.
+    `herded`: the pilots in visible trouble with three LGFs or more around them (`_herded`)."""
     herded = herded[world.theatre.on_land(world.x_m[herded], world.y_m[herded])]
     if not len(herded):
         return
@@ -405,11 +572,10 @@ def _herded(up: I64, escorts: I64, forced_down: B, smoking: B, wounded: B, flags
     return rows[:n]
 
 
-def _come_down_or_call_mayday(world: World, up: I64) -> None:
-    """An aircraft that will fly no more comes down; a pilot in serious trouble calls a mayday, once
-    (`piloting.in_trouble`)."""
+def _call_maydays(world: World, rows: I64) -> None:
+    """A pilot in serious trouble calls a mayday, once (`rows`: `piloting.trouble_rows`')."""
     h = world.health
-    for row in in_trouble(world, up).tolist():
+    for row in rows.tolist():
         cs = world.callsigns[row]
         if h[row, Sub.ENGINE_PORT] <= 0:
             trouble = "I've lost my port engine"
@@ -430,13 +596,13 @@ def _come_down_or_call_mayday(world: World, up: I64) -> None:
         _say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
 
 
-def _chatter(world: World, up: I64, transit: bool = True) -> None:
-    """What pilots say when nothing forbids it: a leader's position report every `POSITION_REPORT_S` in
-    transit, and a pilot's call of each kill. Under `essential` or `silence` none of it goes out (the
-    kills are still counted as called, so a later change of discipline does not bring them all out).
-    `transit`: whether anybody of `up` may be in transit (False skips the reports)."""
-    in_transit = _in_mode(world, up, Mode.TRANSIT) if transit else up[:0]
-    leaders = _squadron_leaders(world, in_transit) if len(in_transit) else np.zeros(0, dtype=np.int64)
+def _report_positions(world: World, up: I64) -> None:
+    """When nothing forbids it, a leader in transit reports her position every `POSITION_REPORT_S`.
+    Under `essential` or `silence` the report does not go out."""
+    in_transit = _in_mode(world, up, Mode.TRANSIT)
+    if not len(in_transit):
+        return
+    leaders = _squadron_leaders(world, in_transit)
     for sq in _reports_due(leaders, world.battle, world.time_s, world.position_reported_s).tolist():
         leader = int(leaders[sq])
         now = float(world.time_s[world.battle[leader]])
@@ -444,7 +610,13 @@ def _chatter(world: World, up: I64, transit: bool = True) -> None:
         name = world.scenario.catalog.squadrons[world.plan.squadrons[sq % world.squadrons_per_battle].id].name
         with_me = int(np.sum(world.squadron[in_transit] == sq))
         _say(world, leader, f"{name} leader, on course, {with_me} aircraft with me.", essential=False)
-    for row in _unclaimed_kills(up, world.kills, world.kills_called).tolist():
+
+
+def _call_kills(world: World, rows: I64) -> None:
+    """A pilot calls each kill (`rows`: those with one not yet called). Under `essential` or `silence`
+    it does not go out, but counts as called, so a later change of discipline does not bring them all
+    out."""
+    for row in rows.tolist():
         world.kills_called[row] = world.kills[row]
         _say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
 

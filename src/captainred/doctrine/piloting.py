@@ -275,31 +275,8 @@ def _going_home_rows(
     return n
 
 
-def in_trouble(world: World, up: I64) -> I64:
-    """An aircraft whose engines give nothing comes down (`Mode.CRIPPLED`); then the pilots in serious
-    trouble who have not yet called a mayday (`_trouble_rows`)."""
-    rows = np.ascontiguousarray(up, dtype=np.int64)
-    marked = np.empty(len(rows), dtype=np.int64)
-    n = _trouble_rows(
-        rows,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.mode,
-        world.mode_since_s,
-        world.time_s,
-        world.battle,
-        world.flags,
-        world.wounded,
-        world.leak_kg_s,
-        marked,
-    )
-    return marked[:n]
-
-
 @numba.njit(cache=True)
-def _trouble_rows(
+def trouble_rows(
     rows: I64,
     health: F64,
     engines: F64,
@@ -314,7 +291,8 @@ def _trouble_rows(
     leak_kg_s: F64,
     marked: I64,
 ) -> int:
-    """An aircraft that cannot fly (no power: both engines gone, or dry tanks) is crippled from now on.
+    """Of `rows` (Air Command's pilots in the air): an aircraft that cannot fly (no power: both engines
+    gone, or dry tanks) comes down (`Mode.CRIPPLED`) from now on.
     Serious trouble, worth a mayday once: an engine out, crippled, wounded, the tail or rudder half gone,
     a bad leak. Marks those not yet called in `marked`; returns how many."""
     n = 0

@@ -137,7 +137,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         return
     theatre = world.theatre
     ox, oy = theatre.origin_m
-    _pull_up(
+    pull_up(
         len(rows),
         rows,
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
@@ -294,14 +294,14 @@ def _pull_up_rows(
             cmd_throttle[r] = max(cmd_throttle[r], 1.0)
 
 
-_pull_up = threads.twins(_pull_up_rows)
+pull_up = threads.twins(_pull_up_rows)
 
 
 def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
     """Keep off the mother ship's hull (`_keep_off_the_hull_rows`)."""
     if world.ship_xyz is None or not len(rows):
         return
-    _keep_off_the_hull(
+    keep_off_the_hull(
         len(rows),
         rows,
         lookahead_s,
@@ -360,4 +360,4 @@ def _keep_off_the_hull_rows(
         cmd_throttle[r] = max(cmd_throttle[r], 1.0)
 
 
-_keep_off_the_hull = threads.twins(_keep_off_the_hull_rows)
+keep_off_the_hull = threads.twins(_keep_off_the_hull_rows)

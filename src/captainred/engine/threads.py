@@ -10,6 +10,9 @@ a machine (a sweep's workers, the test suite's) each take their share of the cor
 A kernel is written once, as a loop over `numba.prange`, and compiled twice by `twins`: in turn (prange
 is then a plain range) and spread over threads. `run` picks one by the size of the loop.
 
+A compiled function may call another kernel's in-turn copy, never its threaded one: loaded back from
+Numba's cache, such a call crashes the process. Where a call would join the two, Python picks the copy.
+
 A kernel's loop body reads and writes the arrays itself: calling another compiled function with array
 arguments once per row costs a reference count on every array at every call (there, about five times the
 arithmetic of a flight step), so per-row helpers take and return plain numbers.

@@ -1,0 +1,143 @@
+"""Air Command's compiled tail: the triage after the transitions and the last word on the commands (the
+look-aheads for the ground and the hull) give what the separate rules give, one by one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captainred.doctrine import air_command
+from captainred.doctrine.air_command import N_MODES, _herded, _how_they_steer, _steer_clear, _triage_rows
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.piloting import trouble_rows
+from captainred.doctrine.steering import avoid_ship, avoid_terrain
+from captainred.engine import threads
+from captainred.engine.setup import build_world
+from captainred.engine.world import Flag, Sub
+from captainred.scenario import load_scenario
+from captainred.simulation import Simulation
+
+
+def _random_pilots(n: int, key: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(key)
+    health = np.where(rng.random((n, len(Sub))) < 0.15, 0.0, rng.uniform(0.3, 1.0, (n, len(Sub))))
+    flags = rng.choice([0, int(Flag.TAIL_HIT), int(Flag.MAYDAY), int(Flag.TAIL_HIT | Flag.BINGO)], n)
+    return {
+        "up": np.sort(rng.choice(n, rng.integers(0, n + 1), replace=False)).astype(np.int64),
+        "escorts": rng.choice([0, 1, 3, 4], n, p=[0.6, 0.2, 0.1, 0.1]).astype(np.int64),
+        "forced_down": rng.random(n) < 0.2,
+        "smoking": rng.random(n) < 0.2,
+        "wounded": rng.random(n) < 0.2,
+        "flags": flags.astype(np.int32),
+        "leak_kg_s": np.where(rng.random(n) < 0.2, rng.uniform(0.0, 1.0, n), 0.0),
+        "health": health,
+        "engines": rng.choice([1.0, 2.0], n),
+        "fuel_limited": rng.random(n) < 0.8,
+        "fuel_kg": np.where(rng.random(n) < 0.1, 0.0, rng.uniform(0.0, 500.0, n)),
+        "mode": rng.integers(0, len(Mode), n).astype(np.int8),
+        "mode_since_s": rng.uniform(0.0, 100.0, n),
+        "time_s": rng.uniform(100.0, 200.0, 2),
+        "battle": rng.integers(0, 2, n).astype(np.int32),
+        "kills": rng.integers(0, 3, n).astype(np.int32),
+        "kills_called": rng.integers(0, 3, n).astype(np.int32),
+        "trigger": rng.random(n) < 0.5,
+        "fire_rockets": rng.random(n) < 0.5,
+    }
+
+
+def _triage(a: dict[str, np.ndarray], herding_done: bool) -> tuple[int, np.ndarray, np.ndarray]:
+    found = np.full((2, len(a["up"])), -7, dtype=np.int64)
+    counts = np.zeros(N_MODES + 2, dtype=np.int64)
+    got = _triage_rows(
+        herding_done, a["up"], a["escorts"], a["forced_down"], a["smoking"], a["wounded"], a["flags"],
+        a["leak_kg_s"], a["health"], a["engines"], a["fuel_limited"], a["fuel_kg"], a["mode"], a["mode_since_s"],
+        a["time_s"], a["battle"], a["kills"], a["kills_called"], a["trigger"], a["fire_rockets"], found, counts,
+    )  # fmt: skip
+    return got, found, counts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32), st.booleans())
+def test_the_triage_is_the_rules_one_by_one(n: int, key: int, herding_done: bool) -> None:
+    a, b = _random_pilots(n, key), _random_pilots(n, key)  # two copies of the same pilots
+    up = a["up"]
+    herded = _herded(up, a["escorts"], a["forced_down"], a["smoking"], a["wounded"], a["flags"], a["leak_kg_s"])
+    got, found, counts = _triage(a, herding_done)
+
+    if not herding_done and len(herded):
+        # The herded come first, and nothing else is touched until they have been dealt with.
+        assert got == len(herded)
+        assert found[0, :got].tolist() == herded.tolist()
+        for k in b:
+            np.testing.assert_array_equal(a[k], b[k])
+        return
+
+    assert got == 0
+    # The rules one by one, on the other copy: who comes down and calls a mayday, the kills not yet
+    # called, the guns made safe, then the census.
+    marked = np.empty(len(up), dtype=np.int64)
+    troubled = trouble_rows(
+        up, b["health"], b["engines"], b["fuel_limited"], b["fuel_kg"], b["mode"], b["mode_since_s"], b["time_s"],
+        b["battle"], b["flags"], b["wounded"], b["leak_kg_s"], marked,
+    )  # fmt: skip
+    kills = up[b["kills"][up] > b["kills_called"][up]]
+    b["trigger"][up] = False
+    b["fire_rockets"][up] = False
+    census = np.bincount(b["mode"][up], minlength=N_MODES)
+
+    assert counts[N_MODES] == troubled and found[0, :troubled].tolist() == marked[:troubled].tolist()
+    assert counts[N_MODES + 1] == len(kills) and found[1, : len(kills)].tolist() == kills.tolist()
+    assert counts[:N_MODES].tolist() == census.tolist()
+    for k in b:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+@pytest.fixture(scope="module")
+def recon_in_flight() -> Simulation:
+    sim = Simulation(build_world(load_scenario("manhattan-recon"), [1]))
+    for _ in range(1200):  # the squadrons out over the water and the city, the swarm up
+        sim.step()
+    return sim
+
+
+def test_the_last_word_in_one_call_is_the_look_aheads_spread_over_threads(
+    recon_in_flight: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Low over the city and near the ship, where the look-aheads have work: the commands written in one
+    compiled call are those written by the three calls of the threaded path."""
+    w = recon_in_flight.world
+    rng = np.random.default_rng(5)
+    up = air_command._pilots_up(w.air_command_rows, recon_in_flight.context.active, w.status, w.pilot_dead)
+    assert len(up) > 4
+    cmd = ("cmd_heading_rad", "cmd_gamma_rad", "cmd_throttle")
+    saved = {k: getattr(w, k).copy() for k in (*cmd, "z_m", "gamma_rad", "spinning", "mode")}
+    pulled = 0
+    try:
+        for trial in range(20):
+            for k, v in saved.items():
+                getattr(w, k)[:] = v
+            w.z_m[up] = rng.uniform(5.0, 400.0, len(up))
+            w.gamma_rad[up] = rng.uniform(-0.4, 0.2, len(up))
+            w.spinning[up] = rng.random(len(up)) < 0.2
+            w.mode[up[rng.random(len(up)) < 0.1]] = int(Mode.CRIPPLED)
+            before = {k: getattr(w, k).copy() for k in cmd}
+
+            _steer_clear(w, up)
+            one_call = {k: getattr(w, k).copy() for k in cmd}
+
+            for k in cmd:
+                getattr(w, k)[:] = before[k]
+            with monkeypatch.context() as m:
+                m.setattr(threads, "in_parallel", lambda rows: True)
+                steering, lookahead, unspun = _how_they_steer(up, w.mode, w.spinning, w.skill)
+                avoid_terrain(w, steering, lookahead)
+                avoid_ship(w, unspun)
+            for k in cmd:
+                np.testing.assert_array_equal(one_call[k], getattr(w, k), err_msg=f"{k}, trial {trial}")
+            pulled += int(np.sum(one_call["cmd_gamma_rad"][up] != before["cmd_gamma_rad"][up]))
+    finally:
+        for k, v in saved.items():
+            getattr(w, k)[:] = v
+    assert pulled > 0  # the look-ahead did change some commands
