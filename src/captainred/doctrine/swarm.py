@@ -12,14 +12,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.steering import aim, avoid_terrain, orbit_point
+from captainred.doctrine.steering import aim, avoid_terrain, orbit_point, pull_up
 from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
-from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, Status, World, emit, emit_battle
+from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
 
 # Plain ints for the compiled kernels.
 READY, AIRBORNE, RETURNED = int(Status.READY), int(Status.AIRBORNE), int(Status.RETURNED)
@@ -111,8 +111,69 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
             world.docked[row] = False
             emit(world, row, EventKind.RETURNED_TO_SHIP)
         _rearm(world, docked[world.strike_at[docked] >= 0])
-    rows = _out_of_the_ship(active, world.status, world.side, world.mode)
-    avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
+    _look_out(world, active)
+
+
+def _look_out(world: World, active: B) -> None:
+    """The LGFs out of the ship look `LOOKAHEAD_S` ahead for the ground (`_out_of_the_ship`,
+    `steering.avoid_terrain`): in one compiled call (`_look_out_rows`), or, in a World of thousands,
+    spread over threads (a cached compiled function cannot call a threaded one)."""
+    if threads.in_parallel(world.n):
+        rows = _out_of_the_ship(active, world.status, world.side, world.mode)
+        avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
+        return
+    theatre = world.theatre
+    ox, oy = theatre.origin_m
+    _look_out_rows(
+        active,
+        world.status,
+        world.side,
+        world.mode,
+        LOOKAHEAD_S,
+        world.flight_state(),
+        world.max_g,
+        world.stall_speed_mps,
+        world.cmd_heading_rad,
+        theatre.heights_m,
+        theatre.box_max_m,
+        theatre.max_height_m,
+        ox,
+        oy,
+        theatre.cell_m,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+    )
+
+
+_pull_up_in_turn = pull_up.in_turn  # as a compiled function calls it, by name
+
+
+@numba.njit(cache=True)
+def _look_out_rows(
+    active: B,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    lookahead_s: float,
+    state: FlightState,
+    max_g: F64,
+    stall_speed: F64,
+    cmd_heading: F64,
+    heights: NDArray[np.float32],
+    box_max: NDArray[np.float32],
+    max_height_m: float,
+    ox: float,
+    oy: float,
+    cell: float,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+) -> None:
+    """`_out_of_the_ship`, then each of them looks `lookahead_s` ahead (`steering._pull_up_rows`)."""
+    rows = _out_of_the_ship(active, status, side, mode)
+    _pull_up_in_turn(
+        rows, np.full(len(rows), lookahead_s), state, max_g, stall_speed, cmd_heading, heights, box_max,
+        max_height_m, ox, oy, cell, cmd_gamma, cmd_throttle,
+    )  # fmt: skip
 
 
 def _decide_rows(

@@ -1,5 +1,6 @@
-"""Air Command's compiled tail: the triage after the transitions and the last word on the commands (the
-look-aheads for the ground and the hull) give what the separate rules give, one by one."""
+"""Rules joined into one compiled call where they meet (Air Command's triage after the transitions, its
+look-aheads for the ground and the hull, the swarm's look-ahead) give what the separate rules give, one by
+one, and what the threaded path gives."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine import air_command
-from captainred.doctrine.air_command import N_MODES, _herded, _how_they_steer, _steer_clear, _triage_rows
+from captainred.doctrine.air_command import N_MODES, _herded, _steer_clear, _triage_rows
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import trouble_rows
-from captainred.doctrine.steering import avoid_ship, avoid_terrain
+from captainred.doctrine.swarm import _look_out
 from captainred.engine import threads
 from captainred.engine.setup import build_world
-from captainred.engine.world import Flag, Sub
+from captainred.engine.world import LGF, Flag, Status, Sub
 from captainred.scenario import load_scenario
 from captainred.simulation import Simulation
 
@@ -97,7 +98,7 @@ def test_the_triage_is_the_rules_one_by_one(n: int, key: int, herding_done: bool
 @pytest.fixture(scope="module")
 def recon_in_flight() -> Simulation:
     sim = Simulation(build_world(load_scenario("manhattan-recon"), [1]))
-    for _ in range(1200):  # the squadrons out over the water and the city, the swarm up
+    for _ in range(3000):  # the squadrons over the city, the swarm out of the ship
         sim.step()
     return sim
 
@@ -131,9 +132,7 @@ def test_the_last_word_in_one_call_is_the_look_aheads_spread_over_threads(
                 getattr(w, k)[:] = before[k]
             with monkeypatch.context() as m:
                 m.setattr(threads, "in_parallel", lambda rows: True)
-                steering, lookahead, unspun = _how_they_steer(up, w.mode, w.spinning, w.skill)
-                avoid_terrain(w, steering, lookahead)
-                avoid_ship(w, unspun)
+                _steer_clear(w, up)  # the three calls, each spread over threads
             for k in cmd:
                 np.testing.assert_array_equal(one_call[k], getattr(w, k), err_msg=f"{k}, trial {trial}")
             pulled += int(np.sum(one_call["cmd_gamma_rad"][up] != before["cmd_gamma_rad"][up]))
@@ -141,3 +140,41 @@ def test_the_last_word_in_one_call_is_the_look_aheads_spread_over_threads(
         for k, v in saved.items():
             getattr(w, k)[:] = v
     assert pulled > 0  # the look-ahead did change some commands
+
+
+def test_the_swarms_look_ahead_in_one_call_is_the_threaded_one(
+    recon_in_flight: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LGFs low over the city: the commands the swarm's look-ahead writes in one compiled call are those
+    it writes spread over threads."""
+    w, active = recon_in_flight.world, recon_in_flight.context.active
+    out = np.flatnonzero(active & (w.side == LGF) & (w.status == int(Status.AIRBORNE)))
+    assert len(out) > 50
+    rng = np.random.default_rng(9)
+    cmd = ("cmd_heading_rad", "cmd_gamma_rad", "cmd_throttle")
+    saved = {k: getattr(w, k).copy() for k in (*cmd, "z_m", "gamma_rad", "x_m", "y_m")}
+    x0, y0, x1, y1 = w.theatre.island
+    pulled = 0
+    try:
+        for trial in range(5):
+            for k, v in saved.items():
+                getattr(w, k)[:] = v
+            w.x_m[out] = rng.uniform(x0, x1, len(out))
+            w.y_m[out] = rng.uniform(y0, y1, len(out))
+            w.z_m[out] = rng.uniform(5.0, 400.0, len(out))
+            w.gamma_rad[out] = rng.uniform(-0.4, 0.2, len(out))
+            before = {k: getattr(w, k).copy() for k in cmd}
+            _look_out(w, active)
+            one_call = {k: getattr(w, k).copy() for k in cmd}
+            for k in cmd:
+                getattr(w, k)[:] = before[k]
+            with monkeypatch.context() as m:
+                m.setattr(threads, "in_parallel", lambda rows: True)
+                _look_out(w, active)
+            for k in cmd:
+                np.testing.assert_array_equal(one_call[k], getattr(w, k), err_msg=f"{k}, trial {trial}")
+            pulled += int(np.sum(one_call["cmd_gamma_rad"][out] != before["cmd_gamma_rad"][out]))
+    finally:
+        for k, v in saved.items():
+            getattr(w, k)[:] = v
+    assert pulled > 0
