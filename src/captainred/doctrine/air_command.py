@@ -69,9 +69,10 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     up = _pilots_up(world.air_command_rows, active, world.status, world.pilot_dead)
     if not len(up):
         return
-    # Where the fleet is this tick, and the bearing on which the net parts (the fleet has steamed).
+    # Where the fleet is this tick (it has steamed), and the bearing on which the net parts, found when a
+    # flying rule needs it.
     centre = fleet_centre(world)
-    bearing = gap_bearing(world, centre) if world.net_radius_m > 0 else np.zeros(world.n_battles)
+    bearing: F64 | None = None
     # A census of the pilots' modes skips each transition whose mode nobody is in; it is taken again
     # after a transition that ran, since that may have moved pilots into the next one's mode.
     modes = _census(world, up)
@@ -99,6 +100,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     _call_kills(world, kills)
     # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
     if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
+        bearing = _gap_bearing(world, centre)
         setting_out = fly_formation(world, up, centre, bearing)
         if len(setting_out):
             _fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
@@ -106,6 +108,7 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     if flying[int(Mode.ENGAGE)] or flying[int(Mode.COVER)] or flying[int(Mode.PHOTO)]:
         fight(world, up, picture, armoury, centre)
     if flying[int(Mode.RETURN)]:
+        bearing = _gap_bearing(world, centre) if bearing is None else bearing
         fly_home(world, up, centre, bearing)
     if flying[int(Mode.CRIPPLED)]:
         _crippled(world, up)
@@ -113,8 +116,14 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
 
     if world.net_radius_m > 0 and (flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]):
         mode, spinning = world.mode[up], world.spinning[up]
+        bearing = _gap_bearing(world, centre) if bearing is None else bearing
         _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
     _steer_clear(world, up)
+
+
+def _gap_bearing(world: World, centre: F64) -> F64:
+    """Per battle, the bearing on which the net parts (`net.gap_bearing`); zeros with no net."""
+    return gap_bearing(world, centre) if world.net_radius_m > 0 else np.zeros(world.n_battles)
 
 
 @numba.njit(cache=True)
