@@ -10,13 +10,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine import air_command
-from captainred.doctrine.air_command import N_MODES, _herded, _steer_clear, _triage_rows
+from captainred.doctrine.air_command import (
+    N_MODES,
+    _fight_home_and_evade,
+    _gap_bearing,
+    _herded,
+    _steer_clear,
+    _triage_rows,
+)
+from captainred.doctrine.evasion import evade
+from captainred.doctrine.fighting import fight
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.piloting import trouble_rows
+from captainred.doctrine.piloting import fly_home, trouble_rows
 from captainred.doctrine.swarm import _look_out
 from captainred.engine import threads
 from captainred.engine.setup import build_world
-from captainred.engine.world import LGF, Flag, Status, Sub
+from captainred.engine.world import LGF, Flag, Status, Sub, fleet_centre
 from captainred.scenario import load_scenario
 from captainred.simulation import Simulation
 
@@ -178,3 +187,46 @@ def test_the_swarms_look_ahead_in_one_call_is_the_threaded_one(
         for k, v in saved.items():
             getattr(w, k)[:] = v
     assert pulled > 0
+
+
+def test_fighting_going_home_and_evading_in_one_call_are_the_three_rules(
+    recon_in_flight: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pilots in every mode the three rules concern, some with an LGF close behind: the decisions written
+    in one compiled call are those the three calls write, each spread over threads."""
+    w, ctx = recon_in_flight.world, recon_in_flight.context
+    assert ctx.picture is not None
+    up = air_command._pilots_up(w.air_command_rows, ctx.active, w.status, w.pilot_dead)
+    centre = fleet_centre(w)
+    bearing = _gap_bearing(w, centre)
+    rng = np.random.default_rng(11)
+    decisions = ("cmd_heading_rad", "cmd_gamma_rad", "cmd_throttle", "target", "trigger", "fire_rockets")
+    saved = {k: getattr(w, k).copy() for k in (*decisions, "mode", "z_m")}
+    saved_tail = ctx.picture.tail_range_m.copy()
+    modes = [int(m) for m in (Mode.ENGAGE, Mode.COVER, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT)]
+    try:
+        for trial in range(10):
+            for k, v in saved.items():
+                getattr(w, k)[:] = v
+            ctx.picture.tail_range_m[:] = saved_tail
+            w.mode[up] = rng.choice(modes, len(up))
+            w.z_m[up] = rng.uniform(50.0, 1500.0, len(up))
+            ctx.picture.tail_range_m[up] = np.where(
+                rng.random(len(up)) < 0.5, rng.uniform(100.0, 600.0, len(up)), np.inf
+            )
+            before = {k: getattr(w, k).copy() for k in decisions}
+            _fight_home_and_evade(w, up, ctx.picture, ctx.armoury, centre, bearing, True, True)
+            one_call = {k: getattr(w, k).copy() for k in decisions}
+            for k in decisions:
+                getattr(w, k)[:] = before[k]
+            with monkeypatch.context() as m:
+                m.setattr(threads, "in_parallel", lambda rows: True)
+                fight(w, up, ctx.picture, ctx.armoury, centre)
+                fly_home(w, up, centre, bearing)
+                evade(w, up, ctx.picture.tail_threat, ctx.picture.tail_range_m, ctx.picture.ship_range_m)
+            for k in decisions:
+                np.testing.assert_array_equal(one_call[k], getattr(w, k), err_msg=f"{k}, trial {trial}")
+    finally:
+        for k, v in saved.items():
+            getattr(w, k)[:] = v
+        ctx.picture.tail_range_m[:] = saved_tail

@@ -16,8 +16,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from captainred.doctrine.evasion import evade
-from captainred.doctrine.fighting import cover_out, fight
+from captainred.doctrine.evasion import EvasionRules, dive_for_the_streets, evade, evade_rows, evasion_rules
+from captainred.doctrine.fighting import FightRules, cover_out, fight, fight_kernel, fight_rules
 from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation
 from captainred.doctrine.modes import Mode, mode_in
 from captainred.doctrine.piloting import (
@@ -27,9 +27,11 @@ from captainred.doctrine.piloting import (
     HOME_FUEL,
     HOME_PHOTOS,
     HOME_TIME,
-    OUT_ON_THE_MISSION,
+    HomeRules,
     fly_home,
+    fly_home_kernel,
     going_home,
+    home_rules,
     trouble_rows,
 )
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, keep_off_the_hull, orbit, pull_up, steer_to
@@ -49,6 +51,8 @@ FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilo
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
 POSITION_REPORT_S = 600.0  # a leader's position report in transit, when the discipline allows chatter
 AIRBORNE, CRIPPLED, N_MODES = int(Status.AIRBORNE), int(Mode.CRIPPLED), len(Mode)
+WAITING, FORM_UP, TRANSIT, ENGAGE = int(Mode.WAITING), int(Mode.FORM_UP), int(Mode.TRANSIT), int(Mode.ENGAGE)
+PHOTO, RETURN, COVER = int(Mode.PHOTO), int(Mode.RETURN), int(Mode.COVER)
 
 
 def may_say(radio: str, essential: bool, mayday: bool) -> bool:
@@ -76,18 +80,19 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     # A census of the pilots' modes skips each transition whose mode nobody is in; it is taken again
     # after a transition that ran, since that may have moved pilots into the next one's mode.
     modes = _census(world, up)
-    if modes[int(Mode.WAITING)]:
+    if modes[WAITING]:
         _check_in(world, up)
         modes = _census(world, up)
-    if modes[int(Mode.FORM_UP)]:
+    if modes[FORM_UP]:
         _form_up(world, up)
         modes = _census(world, up)
-    if modes[int(Mode.TRANSIT)]:
+    if modes[TRANSIT]:
         _break_for_contact(world, up, picture)
         modes = _census(world, up)
-    if sum(modes[m] for m in OUT_ON_THE_MISSION) and _turn_for_home(world, up, picture):
+    out_on_the_mission = modes[TRANSIT] or modes[ENGAGE] or modes[PHOTO] or modes[COVER]  # piloting.OUT_ON_THE_MISSION
+    if out_on_the_mission and _turn_for_home(world, up, picture):
         modes = _census(world, up)
-    if modes[int(Mode.COVER)] or modes[int(Mode.RETURN)]:
+    if modes[COVER] or modes[RETURN]:
         _cover_out(world, up, picture, centre)
         modes = _census(world, up)
     # Who is forced down, who calls a mayday, who calls a kill, and the modes the flying rules find
@@ -95,30 +100,197 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     trouble, kills, flying = _triage(world, up, picture)
     _call_maydays(world, trouble)
     # Nobody enters transit after the census above: a stale count can only run the reports for nothing.
-    if modes[int(Mode.TRANSIT)]:
+    if modes[TRANSIT]:
         _report_positions(world, up)
     _call_kills(world, kills)
     # Each flying rule concerns pilots in a few modes: a rule whose modes nobody is in is skipped.
-    if flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]:
+    if flying[FORM_UP] or flying[TRANSIT]:
         bearing = _gap_bearing(world, centre)
         setting_out = fly_formation(world, up, centre, bearing)
         if len(setting_out):
             _fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
             flying = _census(world, up)
-    if flying[int(Mode.ENGAGE)] or flying[int(Mode.COVER)] or flying[int(Mode.PHOTO)]:
-        fight(world, up, picture, armoury, centre)
-    if flying[int(Mode.RETURN)]:
+    fighting = bool(flying[ENGAGE] or flying[COVER] or flying[PHOTO])
+    homing = bool(flying[RETURN])
+    if homing:
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
-        fly_home(world, up, centre, bearing)
-    if flying[int(Mode.CRIPPLED)]:
-        _crippled(world, up)
-    evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
+    if flying[CRIPPLED] or threads.in_parallel(len(up)):
+        if fighting:
+            fight(world, up, picture, armoury, centre)
+        if homing:
+            assert bearing is not None
+            fly_home(world, up, centre, bearing)
+        if flying[CRIPPLED]:
+            _crippled(world, up)
+        evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
+    else:
+        _fight_home_and_evade(world, up, picture, armoury, centre, bearing, fighting, homing)
 
-    if world.net_radius_m > 0 and (flying[int(Mode.FORM_UP)] or flying[int(Mode.TRANSIT)]):
+    if world.net_radius_m > 0 and (flying[FORM_UP] or flying[TRANSIT]):
         mode, spinning = world.mode[up], world.spinning[up]
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
         _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
     _steer_clear(world, up)
+
+
+def _fight_home_and_evade(
+    world: World,
+    up: I64,
+    picture: Picture,
+    armoury: Armoury,
+    centre: F64,
+    bearing: F64 | None,
+    fighting: bool,
+    homing: bool,
+) -> None:
+    """`fighting.fight` (when `fighting`), `piloting.fly_home` (when `homing`, along `bearing`) and
+    `evasion.evade`, in one compiled call (`_fight_home_and_evade_rows`): at some ten pilots, three calls
+    from Python cost more than the rules. (With a crippled pilot, whose rule comes between, or thousands
+    of pilots, whose rules spread over threads, the caller makes the calls one by one.)"""
+    spec = armoury.spec
+    streets = np.empty(len(up), dtype=np.int64)
+    n = _fight_home_and_evade_rows(
+        fighting,
+        homing,
+        up,
+        fight_rules(world),
+        home_rules(world),
+        evasion_rules(world),
+        centre,
+        bearing if bearing is not None else _NO_BEARING,
+        picture.nearest_enemy,
+        picture.nearest_range_m,
+        picture.tail_threat,
+        picture.tail_range_m,
+        picture.ship_range_m,
+        spec["cannon_range"],
+        spec["cannon_cone"],
+        spec["rocket_min"],
+        spec["rocket_max"],
+        spec["rocket_cone"],
+        world.flight_sides,
+        world.squadrons_per_battle,
+        world.mode,
+        world.status,
+        world.battle,
+        world.squadron,
+        world.slot,
+        world.covering,
+        world.rounds,
+        world.rockets,
+        world.smoking,
+        world.flight_state(),
+        world.cruise_speed_mps,
+        world.max_speed_mps,
+        world.net_up,
+        world.home_carrier,
+        world.divert_to,
+        world.carrier_xy,
+        world.health,
+        world.engines,
+        world.fuel_limited,
+        world.fuel_kg,
+        world.spinning,
+        world.skill,
+        world.row_seed,
+        world.craft,
+        world.tick,
+        world.target,
+        world.cmd_heading_rad,
+        world.cmd_gamma_rad,
+        world.cmd_throttle,
+        world.trigger,
+        world.fire_rockets,
+        streets,
+    )
+    dive_for_the_streets(world, streets[:n])
+
+
+_NO_BEARING = np.zeros(0)  # what the compiled call takes for the gap's bearing when nobody goes home
+# The rules as the compiled call runs them, in turn (a compiled function calls another by its name).
+_fight_in_turn, _fly_home_in_turn = fight_kernel.in_turn, fly_home_kernel.in_turn
+
+
+@numba.njit(cache=True)
+def _fight_home_and_evade_rows(
+    fighting: bool,
+    homing: bool,
+    up: I64,
+    fight: FightRules,
+    home: HomeRules,
+    evasion: EvasionRules,
+    fleet_centre: F64,
+    gap_bearing: F64,
+    nearest_enemy: I64,
+    nearest_range_m: F64,
+    tail_threat: I64,
+    tail_range_m: F64,
+    ship_range_m: F64,
+    cannon_range: F64,
+    cannon_cone: F64,
+    rocket_min: F64,
+    rocket_max: F64,
+    rocket_cone: F64,
+    sides: F64,
+    squadrons_per_battle: int,
+    mode: I8,
+    status: I8,
+    battle: I32,
+    squadron: I32,
+    slot: I32,
+    covering: I64,
+    rounds: F64,
+    rockets: I32,
+    smoking: B,
+    state: FlightState,
+    cruise_speed: F64,
+    max_speed: F64,
+    net_up: B,
+    home_carrier: I32,
+    divert_to: I32,
+    carrier_xy: F64,
+    health: F64,
+    engines: F64,
+    fuel_limited: B,
+    fuel_kg: F64,
+    spinning: B,
+    skill: F64,
+    row_seed: NDArray[np.uint64],
+    craft: I32,
+    tick: I64,
+    target: I64,
+    cmd_heading: F64,
+    cmd_gamma: F64,
+    cmd_throttle: F64,
+    trigger: B,
+    fire_rockets: B,
+    streets: I64,
+) -> int:
+    """`fighting._fight_rows`, `piloting._fly_home_rows` and `evasion.evade_rows` in that order, the
+    first two only when asked; returns how many `evade_rows` marked in `streets`."""
+    x, y, z, speed, heading, gamma = state
+    if fighting:
+        keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight
+        _fight_in_turn(
+            up, keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y, fleet_centre,
+            nearest_enemy, nearest_range_m, tail_threat, tail_range_m, cannon_range, cannon_cone, rocket_min,
+            rocket_max, rocket_cone, sides, squadrons_per_battle, mode, status, battle, squadron, slot, covering,
+            rounds, rockets, smoking, x, y, z, speed, heading, gamma, cruise_speed, max_speed, target, cmd_heading,
+            cmd_gamma, cmd_throttle, trigger, fire_rockets,
+        )  # fmt: skip
+    if homing:
+        cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m = home
+        _fly_home_in_turn(
+            up, cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m, net_up, fleet_centre,
+            gap_bearing, mode, battle, home_carrier, divert_to, carrier_xy, x, y, z, health, engines, fuel_limited,
+            fuel_kg, cruise_speed, max_speed, cmd_heading, cmd_gamma, cmd_throttle, target,
+        )  # fmt: skip
+    evade_range_m, island, has_ship, skim_point = evasion
+    n: int = evade_rows(
+        up, tail_threat, tail_range_m, ship_range_m, evade_range_m, island, has_ship, skim_point, mode, spinning,
+        skill, row_seed, craft, tick, battle, x, y, z, heading, cmd_heading, cmd_gamma, cmd_throttle, streets,
+    )  # fmt: skip
+    return n
 
 
 def _gap_bearing(world: World, centre: F64) -> F64:
@@ -138,11 +310,12 @@ def _pilots_up(ours: I64, active: B, status: I8, pilot_dead: B) -> I64:
     return up[:n]
 
 
-def _census(world: World, up: I64) -> I64:
-    """How many of the pilots `up` are in each mode (`_count_modes`)."""
+def _census(world: World, up: I64) -> list[int]:
+    """How many of the pilots `up` are in each mode (`_count_modes`), by mode number."""
     counts = np.zeros(N_MODES, dtype=np.int64)
     _count_modes(up, world.mode, counts)
-    return counts
+    census: list[int] = counts.tolist()
+    return census
 
 
 @numba.njit(cache=True)
@@ -453,7 +626,7 @@ def _cover_out(world: World, up: I64, picture: Picture, centre: F64) -> None:
         _say(world, mate, f"{world.callsigns[row]}, {world.callsigns[mate]}, I'm on your six. Go!")
 
 
-def _triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, I64]:
+def _triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, list[int]]:
     """After the transitions, in one compiled pass where nothing happens (most ticks): pilots herded
     down (`_forced_down`); then the aircraft that come down and the pilots who must call a mayday
     (`piloting.trouble_rows`), the kills not yet called, the guns and rockets made safe until a flying
@@ -465,7 +638,8 @@ def _triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, I64]:
     if herded:
         _forced_down(world, found[0, :herded], picture)
         _triage_in(world, True, up, picture.escorts, found, modes)
-    return found[0, : modes[N_MODES]], found[1, : modes[N_MODES + 1]], modes[:N_MODES]
+    census: list[int] = modes.tolist()
+    return found[0, : census[N_MODES]], found[1, : census[N_MODES + 1]], census[:N_MODES]
 
 
 def _triage_in(world: World, herding_done: bool, up: I64, escorts: I64, found: I64, counts: I64) -> int:

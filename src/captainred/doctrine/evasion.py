@@ -15,7 +15,7 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim
 from captainred.engine.kinematics import heading_of, wrap
 from captainred.engine.rng import Purpose, uniform_one
-from captainred.engine.world import F64, I8, I32, I64, B, World
+from captainred.engine.world import F64, I8, I32, I64, B, World, constant
 
 PHOTO = int(Mode.PHOTO)
 REACTING = tuple(int(m) for m in (Mode.ENGAGE, Mode.PHOTO, Mode.RETURN, Mode.TRANSIT, Mode.COVER))  # who reacts
@@ -26,23 +26,19 @@ STREETS_RUN_M = 800.0  # diving for the streets: the slope that reaches their he
 
 
 def evade(world: World, up: I64, tail_threat: I64, tail_range_m: F64, ship_range_m: F64) -> None:
-    """Every pilot of `up` with an LGF on her tail close enough to react to evades (`_evade_rows`); a
-    dive for the streets takes the slope to the doctrine's streets height, no steeper than 0.5 rad."""
-    doctrine = world.plan.doctrine
-    x0, y0, x1, y1 = world.theatre.island
-    ship = world.ship_xyz
+    """Every pilot of `up` with an LGF on her tail close enough to react to evades (`evade_rows`); a
+    dive for the streets takes the slope to the doctrine's streets height (`dive_for_the_streets`)."""
+    evade_range_m, island, has_ship, skim_point = evasion_rules(world)
     streets = np.empty(len(up), dtype=np.int64)
-    n = _evade_rows(
+    n = evade_rows(
         np.ascontiguousarray(up, dtype=np.int64),
         tail_threat,
         tail_range_m,
         ship_range_m,
-        float(doctrine.evade_range_m),
-        (float(x0), float(y0), float(x1), float(y1)),
-        ship is not None,
-        (float(ship[0]), float(ship[1]), float(ship[2]) + float(world.ship_half_m[2]) + SKIM_ABOVE_HULL_M)
-        if ship is not None
-        else (0.0, 0.0, 0.0),
+        evade_range_m,
+        island,
+        has_ship,
+        skim_point,
         world.mode,
         world.spinning,
         world.skill,
@@ -59,14 +55,37 @@ def evade(world: World, up: I64, tail_threat: I64, tail_range_m: F64, ship_range
         world.cmd_throttle,
         streets,
     )
-    if n:
-        s = streets[:n]
-        slope = np.arctan2(doctrine.streets_altitude_m - world.z_m[s], STREETS_RUN_M)
-        world.cmd_gamma_rad[s] = slope.clip(-0.5, 0.0)
+    dive_for_the_streets(world, streets[:n])
+
+
+EvasionRules = tuple[float, tuple[float, float, float, float], bool, tuple[float, float, float]]
+
+
+@constant
+def evasion_rules(world: World) -> EvasionRules:
+    """What `evade_rows` takes of the scenario: the doctrine's evade range, the island's box, whether
+    there is a ship, and the point over its hull a skimming pilot aims at."""
+    x0, y0, x1, y1 = world.theatre.island
+    ship = world.ship_xyz
+    skim = (
+        (float(ship[0]), float(ship[1]), float(ship[2]) + float(world.ship_half_m[2]) + SKIM_ABOVE_HULL_M)
+        if ship is not None
+        else (0.0, 0.0, 0.0)
+    )
+    island = (float(x0), float(y0), float(x1), float(y1))
+    return float(world.plan.doctrine.evade_range_m), island, ship is not None, skim
+
+
+def dive_for_the_streets(world: World, rows: I64) -> None:
+    """Pilots diving for the streets (`evade_rows` marked them) take the slope to the doctrine's streets
+    height over `STREETS_RUN_M`, no steeper than 0.5 rad."""
+    if len(rows):
+        slope = np.arctan2(world.plan.doctrine.streets_altitude_m - world.z_m[rows], STREETS_RUN_M)
+        world.cmd_gamma_rad[rows] = slope.clip(-0.5, 0.0)
 
 
 @numba.njit(cache=True)
-def _evade_rows(
+def evade_rows(
     up: I64,
     tail_threat: I64,
     tail_range_m: F64,

@@ -19,7 +19,7 @@ from captainred.engine import threads
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
-from captainred.engine.world import F64, I8, I32, I64, B, Status, World
+from captainred.engine.world import F64, I8, I32, I64, B, Status, World, constant
 
 ENGAGE, PHOTO, RETURN, COVER = int(Mode.ENGAGE), int(Mode.PHOTO), int(Mode.RETURN), int(Mode.COVER)
 AIRBORNE = int(Status.AIRBORNE)
@@ -35,18 +35,17 @@ COVER_OUT_M = 25000.0  # a pilot this far from the target is out of the fight: h
 def fight(world: World, up: I64, picture: Picture, armoury: Armoury, centre: F64) -> None:
     """Every pilot of `up` who is fighting, covering a mate out or taking pictures flies and fires by her
     mode's rule (`_fight_rows`); `centre` is each battle's fleet, the point a patrol's mission is."""
-    mission, doctrine = world.plan.mission, world.plan.doctrine
-    target = mission.target_m
+    keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight_rules(world)
     spec = armoury.spec
-    _fight(
+    fight_kernel(
         len(up),
         np.ascontiguousarray(up, dtype=np.int64),
-        1.5 * doctrine.engage_range_m,
-        2 * doctrine.engage_range_m,
-        0.7 * mission.photo_range_m,
-        target is not None,
-        float(target[0]) if target is not None else 0.0,
-        float(target[1]) if target is not None else 0.0,
+        keep_range_m,
+        sight_range_m,
+        photo_orbit_m,
+        has_target,
+        target_x,
+        target_y,
         centre,
         picture.nearest_enemy,
         picture.nearest_range_m,
@@ -82,6 +81,26 @@ def fight(world: World, up: I64, picture: Picture, armoury: Armoury, centre: F64
         world.cmd_throttle,
         world.trigger,
         world.fire_rockets,
+    )
+
+
+FightRules = tuple[float, float, float, bool, float, float]
+
+
+@constant
+def fight_rules(world: World) -> FightRules:
+    """What `_fight_rows` takes of the scenario: the range a fighter keeps to the target (1.5 engage
+    ranges) and sees enemies at (2), the radius of the photo orbit (0.7 of the photo range), and the
+    mission's target (whether there is one, x, y)."""
+    mission, doctrine = world.plan.mission, world.plan.doctrine
+    target = mission.target_m
+    return (
+        1.5 * doctrine.engage_range_m,
+        2 * doctrine.engage_range_m,
+        0.7 * mission.photo_range_m,
+        target is not None,
+        float(target[0]) if target is not None else 0.0,
+        float(target[1]) if target is not None else 0.0,
     )
 
 
@@ -235,7 +254,7 @@ def _fight_rows(
                 trigger[r] = off < PHOTO_SNAP_CONE_RAD and rounds[r] >= 1.0
 
 
-_fight = threads.twins(_fight_rows)
+fight_kernel = threads.twins(_fight_rows)
 
 
 def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre: F64) -> tuple[I64, I64]:

@@ -102,7 +102,7 @@ def keep_station(world: World, rows: I64, leader: I64, right_slots: F64, back_sl
 
 def flight_sides(world: World) -> F64:
     """Per squadron order: the side its slots are to, +1 starboard, -1 port."""
-    return np.array([1.0 if s.flight == "starboard" else -1.0 for s in world.plan.squadrons])
+    return world.flight_sides
 
 
 @numba.njit(cache=True)

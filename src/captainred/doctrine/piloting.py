@@ -27,7 +27,7 @@ from captainred.engine.kinematics import (
     cruise_setting,
     power_of,
 )
-from captainred.engine.world import F64, I8, I32, I64, B, Flag, World
+from captainred.engine.world import F64, I8, I32, I64, B, Flag, World, constant
 
 CRIPPLED, RETURN = int(Mode.CRIPPLED), int(Mode.RETURN)
 # The doctrine's fuel figures: a fixed bingo (NaN: computed), the reserve, a photo pilot's reserve (NaN:
@@ -148,6 +148,7 @@ def fuel_state(world: World) -> FuelState:
     )
 
 
+@constant
 def fuel_rules(world: World) -> FuelRules:
     """The doctrine's fuel figures, in `FuelRules`' order."""
     doctrine = world.plan.doctrine
@@ -162,17 +163,14 @@ def _bingos(rows: I64, rules: FuelRules, fuel: FuelState, out: F64) -> None:
         out[k] = bingo_of(rows[k], rules, fuel)
 
 
-def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
-    """Which pilots of `up` out on the mission (in transit, fighting, taking pictures or covering) must
-    turn for home now, and why (`HOME_*`), under the mission's `break_off` rules (`_going_home_rows`)."""
+@constant
+def break_off_rules(world: World) -> tuple[float, float, float, bool, bool, bool, bool, bool]:
+    """What `_going_home_rows` takes of the scenario: the doctrine's engage range and joker fuel, the
+    mission's time over the target, and which of its `break_off` rules hold (fuel, ammunition, photos,
+    time, damage)."""
     doctrine, mission = world.plan.doctrine, world.plan.mission
     rules = set(mission.break_off)
-    rows = np.ascontiguousarray(up, dtype=np.int64)
-    marked = np.empty(len(rows), dtype=np.int64)
-    reasons = np.empty(len(rows), dtype=np.int64)
-    n = _going_home_rows(
-        rows,
-        nearest_range_m,
+    return (
         float(doctrine.engage_range_m),
         float(doctrine.joker_fuel_kg),
         float(mission.time_over_target_s),
@@ -181,6 +179,27 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
         "photos" in rules,
         "time" in rules,
         "damage" in rules,
+    )
+
+
+def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
+    """Which pilots of `up` out on the mission (in transit, fighting, taking pictures or covering) must
+    turn for home now, and why (`HOME_*`), under the mission's `break_off` rules (`_going_home_rows`)."""
+    engage_range_m, joker_fuel_kg, time_over_target_s, fuel, ammunition, photos, time, damage = break_off_rules(world)
+    rows = np.ascontiguousarray(up, dtype=np.int64)
+    marked = np.empty(len(rows), dtype=np.int64)
+    reasons = np.empty(len(rows), dtype=np.int64)
+    n = _going_home_rows(
+        rows,
+        nearest_range_m,
+        engage_range_m,
+        joker_fuel_kg,
+        time_over_target_s,
+        fuel,
+        ammunition,
+        photos,
+        time,
+        damage,
         fuel_rules(world),
         fuel_state(world),
         world.types_cannon,
@@ -321,16 +340,16 @@ def trouble_rows(
 def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
     """Every pilot of `up` going home flies there (`_fly_home_rows`); the fleet's centre, which is the
     net's, and the bearing on which the net parts are given per battle."""
-    camp = world.front.camp_xy if world.front is not None and world.front.camp_xy is not None else None
-    _fly_home(
+    cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m = home_rules(world)
+    fly_home_kernel(
         len(up),
         np.ascontiguousarray(up, dtype=np.int64),
-        float(world.plan.mission.cruise_altitude_m),
-        world.n_carriers,
-        camp is not None,
-        float(camp[0]) if camp is not None else 0.0,
-        float(camp[1]) if camp is not None else 0.0,
-        float(world.net_radius_m),
+        cruise_altitude_m,
+        n_carriers,
+        has_camp,
+        camp_x,
+        camp_y,
+        net_radius_m,
         world.net_up,
         centre,
         gap_bearing,
@@ -352,6 +371,23 @@ def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
         world.cmd_gamma_rad,
         world.cmd_throttle,
         world.target,
+    )
+
+
+HomeRules = tuple[float, int, bool, float, float, float]
+
+
+def home_rules(world: World) -> HomeRules:
+    """What `_fly_home_rows` takes of the scenario: the mission's cruise height, the carriers, the front's
+    camp (whether there is one, x, y) and the net's radius."""
+    camp = world.front.camp_xy if world.front is not None and world.front.camp_xy is not None else None
+    return (
+        float(world.plan.mission.cruise_altitude_m),
+        world.n_carriers,
+        camp is not None,
+        float(camp[0]) if camp is not None else 0.0,
+        float(camp[1]) if camp is not None else 0.0,
+        float(world.net_radius_m),
     )
 
 
@@ -429,4 +465,4 @@ def _fly_home_rows(
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, APPROACH_ALTITUDE_M, 600.0)
 
 
-_fly_home = threads.twins(_fly_home_rows)
+fly_home_kernel = threads.twins(_fly_home_rows)

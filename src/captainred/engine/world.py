@@ -8,11 +8,13 @@ its own event log. Nothing here is global: two Worlds never share state.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numba
 import numpy as np
@@ -243,6 +245,8 @@ class World:
     calls: dict[int, tuple[str, float, float, str]] = field(default_factory=dict, repr=False)
     party: Party | None = field(default=None, repr=False)
     front: Front | None = field(default=None, repr=False)
+    # What rules take of the scenario every tick, gathered once for the run (`constant`).
+    constants: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         allocate(self, self.sizes())
@@ -278,6 +282,13 @@ class World:
         return slice(int(self.row_start[battle]), int(self.row_stop[battle]))
 
     @cached_property
+    def flight_sides(self) -> F64:
+        """Per squadron order of the plan: the side its slots are to, +1 starboard, -1 port (fixed for the
+        run, so read every tick without building it again)."""
+        sides: F64 = np.array([1.0 if s.flight == "starboard" else -1.0 for s in self.plan.squadrons])
+        return sides
+
+    @cached_property
     def air_command_rows(self) -> I64:
         """Air Command's rows, ascending (fixed for the run: a row's side never changes). Rules that only
         Air Command's craft can meet (the ship's reach into minds, cameras, wings tearing off) look at
@@ -287,6 +298,24 @@ class World:
 
 
 WORLD_FIELDS = field_table(World)
+
+T = TypeVar("T")
+
+
+def constant(gather: Callable[[World], T]) -> Callable[[World], T]:
+    """`gather(world)` once for each World, then kept (in `World.constants`): for what a rule takes of the
+    scenario, which a run never changes, but which costs microseconds to gather again every tick."""
+    key = f"{gather.__module__}.{gather.__qualname__}"
+
+    @functools.wraps(gather)
+    def once(world: World) -> T:
+        try:
+            kept: T = world.constants[key]
+        except KeyError:
+            kept = world.constants[key] = gather(world)
+        return kept
+
+    return once
 
 
 class Flag(IntEnum):
