@@ -28,7 +28,7 @@ from captainred.engine.clock import may_end, tick_battles
 from captainred.engine.damage import apply_hits, mark_prey, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
-from captainred.engine.kinematics import fly_rows
+from captainred.engine.kinematics import fly_rows, moving_rows
 from captainred.engine.mind import reach_into_minds
 from captainred.engine.radio import finish_calls
 from captainred.engine.sensing import Picture, sense
@@ -107,6 +107,12 @@ class StepContext:
     y0: F64 = field(default_factory=lambda: np.zeros(0))
     z0: F64 = field(default_factory=lambda: np.zeros(0))
 
+    def __post_init__(self) -> None:
+        # What the clock and the end fold over every step: the stages' answers that are there.
+        self.tick_caps = tuple(stage.tick_cap_s for stage in self.stages if stage.tick_cap_s is not None)
+        self.wakes = tuple(stage.wakes_s for stage in self.stages if stage.wakes_s is not None)
+        self.keeps_open = tuple(stage.keeps_open for stage in self.stages if stage.keeps_open is not None)
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -152,19 +158,17 @@ def _clock(w: World, ctx: StepContext) -> None:
     assert ctx.picture is not None
     in_the_air = take_census(w)[0]
     caps: F64 | None = None  # the shortest tick any stage allows (None: no stage limits it)
-    for stage in ctx.stages:
-        if stage.tick_cap_s is not None:
-            cap = stage.tick_cap_s(w)
-            if cap is not None:
-                caps = cap if caps is None else np.minimum(caps, cap)
+    for tick_cap_s in ctx.tick_caps:
+        cap = tick_cap_s(w)
+        if cap is not None:
+            caps = cap if caps is None else np.minimum(caps, cap)
     if caps is None:
         caps = np.full(w.n_battles, np.inf)
     wakes: F64 | None = None  # what the stages wait for matters only to a battle with nothing in the air
     if not in_the_air.all():
-        for stage in ctx.stages:
-            if stage.wakes_s is not None:
-                wake = stage.wakes_s(w)
-                wakes = wake if wakes is None else np.minimum(wakes, wake)
+        for wakes_s in ctx.wakes:
+            wake = wakes_s(w)
+            wakes = wake if wakes is None else np.minimum(wakes, wake)
     if wakes is None:
         wakes = np.full(w.n_battles, np.inf)
     ctx.active_battles = np.empty(w.n_battles, dtype=bool)
@@ -211,10 +215,8 @@ def _launch(w: World, ctx: StepContext) -> None:
 
 
 def _fly(w: World, ctx: StepContext) -> None:
-    moving = np.flatnonzero(ctx.active & w.airborne)
-    ctx.moving = moving
-    ctx.x0, ctx.y0, ctx.z0 = w.x_m[moving].copy(), w.y_m[moving].copy(), w.z_m[moving].copy()
-    fly_rows(w, moving, ctx.dt)
+    ctx.moving, ctx.x0, ctx.y0, ctx.z0 = moving_rows(w, ctx.active)
+    fly_rows(w, ctx.moving, ctx.dt)
 
 
 def _collide(w: World, ctx: StepContext) -> None:
@@ -269,9 +271,8 @@ def _end(w: World, ctx: StepContext) -> None:
     if not may_end(ctx.active_battles, still_ours, w.time_s, end_s):
         return  # whatever the stages keep open, no battle ends
     kept_open = np.zeros(w.n_battles, dtype=bool)
-    for stage in ctx.stages:
-        if stage.keeps_open is not None:
-            kept_open |= stage.keeps_open(w)
+    for keeps_open in ctx.keeps_open:
+        kept_open |= keeps_open(w)
     out_of_time = w.time_s >= end_s
     ending = ctx.active_battles & (((still_ours == 0) & ~kept_open) | out_of_time)
     for b in np.flatnonzero(ending).tolist():

@@ -13,9 +13,10 @@ import math
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.world import F64, I64, B, FlightState, G, Sub, World
+from captainred.engine.world import F64, I64, B, FlightState, G, Status, Sub, World
 
 # Subsystem columns of `health`, as plain ints for the compiled kernels.
 ENGINE_PORT, ENGINE_STARBOARD = int(Sub.ENGINE_PORT), int(Sub.ENGINE_STARBOARD)
@@ -34,6 +35,7 @@ CRUISE_THROTTLE_FLOOR = 0.05
 
 
 TWO_PI = 2 * math.pi
+AIRBORNE = int(Status.AIRBORNE)
 
 
 def wrap_angle(a: F64) -> F64:
@@ -170,6 +172,29 @@ def _burn_rates(
 def fly(world: World, moving: B, dt: F64) -> None:
     """Advance every airborne craft in `moving` by its battle's dt (per row)."""
     fly_rows(world, np.flatnonzero(moving), dt)
+
+
+def moving_rows(world: World, active: B) -> tuple[I64, F64, F64, F64]:
+    """The rows that fly this tick (in the air, in battles being fought: `active` per row), ascending,
+    and where each is before it flies (x, y, z), for the rules that judge the move (`_moving_rows`)."""
+    moving: tuple[I64, F64, F64, F64] = _moving_rows(active, world.status, world.x_m, world.y_m, world.z_m)
+    return moving
+
+
+@numba.njit(cache=True)
+def _moving_rows(active: B, status: NDArray[np.int8], x: F64, y: F64, z: F64) -> tuple[I64, F64, F64, F64]:
+    """Each row in the air whose battle is being fought, in row order, with its position."""
+    n = 0
+    for r in range(len(status)):
+        if active[r] and status[r] == AIRBORNE:
+            n += 1
+    rows, x0, y0, z0 = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n)
+    k = 0
+    for r in range(len(status)):
+        if active[r] and status[r] == AIRBORNE:
+            rows[k], x0[k], y0[k], z0[k] = r, x[r], y[r], z[r]
+            k += 1
+    return rows, x0, y0, z0
 
 
 def fly_rows(world: World, idx: I64, dt: F64) -> None:
