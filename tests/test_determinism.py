@@ -173,6 +173,19 @@ def test_a_batch_gives_the_same_digests_on_one_thread_and_on_two(
     assert digests[0] == digests[1]
 
 
+@pytest.mark.slow
+def test_a_recon_gives_the_same_digests_on_one_thread_and_on_two(
+    recon: ResolvedScenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On one thread the rules that run every tick are joined into single compiled calls (Air Command's and
+    the swarm's); forced onto two, each is called on its own, threaded. The battles are the same."""
+    digests = []
+    for count in (1, 2):
+        with on_threads(count, monkeypatch):
+            digests.append([r.digest for r in run_battles(recon, [1, 2])])
+    assert digests[0] == digests[1]
+
+
 def test_processes_sharing_the_machine_each_take_their_share_of_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """A sweep's workers (or the test suite's) split the cores between them, never asking Numba for more
     threads than it started with, and never fewer than one."""

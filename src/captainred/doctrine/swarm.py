@@ -6,6 +6,7 @@ down rather than kill her; those whose emitters are spent go home to rearm; the 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
@@ -48,8 +49,30 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     if world.ship_xyz is None:
         return
     _listen(world, active)
+    decide = _decide_args(world, picture, armoury, active)
+    if not threads.in_parallel(world.n):
+        # A few hundred craft: the rules in one compiled call, unless the swarm is committed or LGFs go
+        # out of the doors this tick (whose events Python writes), which it finds before it changes anything.
+        enemy = world.plan.enemy
+        committing = (active, world.status, world.side, picture.ship_range_m, enemy.commit_range_m)
+        waiting = (world.committed_s, world.row_start, world.row_stop)
+        due = (active, world.side, world.status, world.launch_at_s, world.battle, world.time_s)
+        docked = _swarm_rows(bool(enemy.ship), committing + waiting, due, decide, _look_out_args(world, active))
+        if docked >= 0:
+            if docked:
+                _dock(world)
+                _look_out(world, active)
+            return
     _commit(world, active, picture)
     _launch_from_doors(world, active)
+    if _decide(world.n, *decide):
+        _dock(world)
+    _look_out(world, active)
+
+
+def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) -> tuple[Any, ...]:
+    """What `_decide_rows` takes, in its order."""
+    assert world.ship_xyz is not None
     sx, sy, sz = world.ship_xyz
     hx, hy, _ = world.ship_half_m
     enemy = world.plan.enemy
@@ -60,8 +83,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     else:
         units, ground_x, ground_y, ground_lost = 0, _NO_GROUND, _NO_GROUND, _NO_GROUND_LOST
     fight_back_m = enemy.waves.fight_back_m if enemy.waves is not None else 0.0
-    docked_count = _decide(
-        world.n,
+    return (
         active,
         world.status,
         world.side,
@@ -105,13 +127,39 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         ground_lost,
         fight_back_m,
     )
-    if docked_count:
-        docked = np.flatnonzero(world.docked)
-        for row in docked.tolist():
-            world.docked[row] = False
-            emit(world, row, EventKind.RETURNED_TO_SHIP)
-        _rearm(world, docked[world.strike_at[docked] >= 0])
-    _look_out(world, active)
+
+
+def _dock(world: World) -> None:
+    """The LGFs that docked this tick (`_decide_rows` marked them): back inside, and those back from the
+    front rearmed (`_rearm`)."""
+    docked = np.flatnonzero(world.docked)
+    for row in docked.tolist():
+        world.docked[row] = False
+        emit(world, row, EventKind.RETURNED_TO_SHIP)
+    _rearm(world, docked[world.strike_at[docked] >= 0])
+
+
+@numba.njit(cache=True)
+def _swarm_rows(
+    has_ship: bool,
+    committing: tuple[Any, ...],
+    due: tuple[Any, ...],
+    decide: tuple[Any, ...],
+    look_out: tuple[Any, ...],
+) -> int:
+    """The swarm's tick in one call where nothing is committed or launched: -1, with nothing changed, if
+    a swarm is to be committed (`_intruded`; only with a ship in the scenario) or LGFs are due out of the
+    doors (`_due_at_the_doors`); otherwise its decisions (`_decide_rows`), then, if none docked, the
+    look-ahead (`_look_out_rows`). Returns how many docked."""
+    if has_ship and len(_intruded(*committing)):
+        return -1
+    if len(_due_at_the_doors(*due)):
+        return -1
+    docked: int = _decide_in_turn(*decide)
+    if docked:
+        return docked
+    _look_out_rows(*look_out)
+    return 0
 
 
 def _look_out(world: World, active: B) -> None:
@@ -122,9 +170,14 @@ def _look_out(world: World, active: B) -> None:
         rows = _out_of_the_ship(active, world.status, world.side, world.mode)
         avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
         return
+    _look_out_rows(*_look_out_args(world, active))
+
+
+def _look_out_args(world: World, active: B) -> tuple[Any, ...]:
+    """What `_look_out_rows` takes, in its order."""
     theatre = world.theatre
     ox, oy = theatre.origin_m
-    _look_out_rows(
+    return (
         active,
         world.status,
         world.side,
@@ -329,6 +382,7 @@ def _decide_rows(
 
 
 _decide = threads.twins(_decide_rows)
+_decide_in_turn = _decide.in_turn  # as a compiled function calls it, by name
 
 
 @numba.njit(cache=True)
