@@ -145,3 +145,19 @@ def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer:
     for row in rows:
         assert row["visible"] > 0 and 0 < row["on_screen"] <= row["visible"] <= row["craft"]
         assert row["fps_median"] > 0 and math.isfinite(row["frame_ms_p95"])
+
+
+def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_path: Path) -> None:
+    """`bench_alone.py` on the small skirmish: each seed's runs timed, and the Python calls a step counted."""
+    spec = importlib.util.spec_from_file_location("bench_alone", BENCH.with_name("bench_alone.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "alone.json"
+    module.main(["--scenario", str(SKIRMISH), "--seeds", "1,2", "--repeats", "2", "--calls", "--out", str(out)])
+    result = json.loads(out.read_text("utf-8"))
+    assert [len(result["seconds"][seed]) for seed in ("1", "2")] == [2, 2]
+    assert all(s > 0 for runs in result["seconds"].values() for s in runs)
+    assert all(steps > 0 for steps in result["steps"].values())
+    assert result["mean_of_fastest_s"] <= result["mean_of_medians_s"]
+    assert result["python_calls_a_step"] > 10
