@@ -99,13 +99,14 @@ class StepContext:
     stages: tuple[Stage, ...] = ()
     # --- this step
     picture: Picture | None = None
-    active_battles: B = field(default_factory=lambda: np.zeros(0, bool))
+    active_battles: B = field(default_factory=lambda: np.zeros(0, bool))  # per battle: being fought
     active: B = field(default_factory=lambda: np.zeros(0, bool))  # per row: its battle is still being fought
     dt: F64 = field(default_factory=lambda: np.zeros(0))  # per row: its battle's tick
     moving: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))  # rows that flew
     x0: F64 = field(default_factory=lambda: np.zeros(0))  # where they were before they flew
     y0: F64 = field(default_factory=lambda: np.zeros(0))
     z0: F64 = field(default_factory=lambda: np.zeros(0))
+    unlimited: F64 = field(default_factory=lambda: np.zeros(0))  # per battle: inf (no cap, nothing to wake for)
 
     def __post_init__(self) -> None:
         # What the clock and the end fold over every step: the stages' answers that are there.
@@ -163,15 +164,14 @@ def _clock(w: World, ctx: StepContext) -> None:
         if cap is not None:
             caps = cap if caps is None else np.minimum(caps, cap)
     if caps is None:
-        caps = np.full(w.n_battles, np.inf)
+        caps = ctx.unlimited
     wakes: F64 | None = None  # what the stages wait for matters only to a battle with nothing in the air
     if not in_the_air.all():
         for wakes_s in ctx.wakes:
             wake = wakes_s(w)
             wakes = wake if wakes is None else np.minimum(wakes, wake)
     if wakes is None:
-        wakes = np.full(w.n_battles, np.inf)
-    ctx.active_battles = np.empty(w.n_battles, dtype=bool)
+        wakes = ctx.unlimited
     tick_battles(w, ctx.picture.battle_enemy_range_m, in_the_air, caps, wakes, ctx.active_battles, ctx.active, ctx.dt)
 
 
@@ -340,6 +340,8 @@ class Simulation:
             stages=stages,
             active=np.zeros(world.n, dtype=bool),  # rewritten every step by the clock, never reallocated
             dt=np.zeros(world.n),
+            active_battles=np.zeros(world.n_battles, dtype=bool),  # the same
+            unlimited=np.full(world.n_battles, np.inf),  # read only: no limit on a battle's tick
         )
         self.stages = stages
         self.steps = 0
