@@ -42,7 +42,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         ship, half = world.ship_xyz, world.ship_half_m
     else:
         ship, half = (0.0, 0.0, 0.0), (-1.0, -1.0, -1.0)  # no hull: nothing is inside it
-    unfinished = _strike(
+    unfinished, strikes = _strike(
         len(idx),
         idx,
         x0,
@@ -64,6 +64,8 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
     )
     if unfinished:
         raise RuntimeError("segment walk did not finish")  # a bug, not bad input
+    if not strikes:
+        return  # nothing hit anything (most ticks)
     for k in np.flatnonzero(world.struck[idx]).tolist():
         row = int(idx[k])
         world.struck[row] = False
@@ -139,14 +141,16 @@ def _strike_rows(
     z: F64,
     struck: NDArray[np.bool_],
     struck_ground_m: F64,
-) -> int:
+) -> tuple[int, int]:
     """Each move k of row idx[k], from (x0, y0, z0)[k] to where the row is now, against the ground, the
     roofs, the walls and the sea (`move_hit`). A craft that hits something stops where it hit it, not at
     the end of its move (never below the sea), and is marked `struck`, with the height of what it hit
     (read a hair further along the move, so a wall counts as its building). Air Command's craft whose
     move ends inside the mother ship's hull are struck too, at `INSIDE_THE_HULL`. Each craft writes only
-    its own row. Returns how many walks did not finish (a bug if any)."""
+    its own row. Returns how many walks did not finish (a bug if any), and how many strikes it marked (0: no
+    craft struck anything)."""
     unfinished = 0
+    strikes = 0
     sx, sy, sz = ship
     hx, hy, hz = half
     for k in numba.prange(len(idx)):
@@ -165,6 +169,7 @@ def _strike_rows(
                 height_at(heights, ox, oy, cell, ax + beyond * mx, ay + beyond * my),
             )
             struck[r] = True
+            strikes += 1
             x[r], y[r], z[r] = stop_x, stop_y, max(stop_z, 0.0)
             p1_z = stop_z
         else:
@@ -172,7 +177,8 @@ def _strike_rows(
         if side[r] != LGF and inside_box(x[r] - sx, y[r] - sy, p1_z - sz, hx, hy, hz, 0.0, 0.0):
             struck[r] = True
             struck_ground_m[r] = INSIDE_THE_HULL
-    return unfinished
+            strikes += 1
+    return unfinished, strikes
 
 
 _strike = threads.twins(_strike_rows)
