@@ -68,6 +68,18 @@ class SenseGrid:
         self.nearest_prey = np.full(n, -1, np.int64)
         self.ship_range = np.full(n, np.inf)
         self.battle_range = np.full(len(rows), np.inf)
+        # The scratch arrays in the order `sense_battles` takes them (built once, as the arrays are).
+        self.scratch = (
+            self.budget,
+            self.cell_base,
+            self.cell_start,
+            self.order,
+            self.cell_of,
+            self.side_start,
+            self.geometry,
+            self.dims,
+            *self.noses,
+        )
 
 
 @numba.njit(cache=True)

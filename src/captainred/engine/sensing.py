@@ -9,10 +9,13 @@ with craft and their neighbours, not with craft times enemies. Nothing is ever s
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.engine import threads
 from captainred.engine.grid import SenseGrid, sense_battles
@@ -56,39 +59,41 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         world.gamma_rad,
     )
     limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz)
-    scratch = (
-        grid.budget,
-        grid.cell_base,
-        grid.cell_start,
-        grid.order,
-        grid.cell_of,
-        grid.side_start,
-        grid.geometry,
-        grid.dims,
-        *grid.noses,
-    )
-    picture = Picture(
-        grid.nearest,
-        grid.nearest_range,
-        grid.tail,
-        grid.tail_range,
-        grid.escorts,
-        grid.ship_range,
-        grid.nearest_prey,
-        grid.battle_range,
-    )
-    out = (
-        picture.nearest_enemy,
-        picture.nearest_range_m,
-        picture.tail_threat,
-        picture.tail_range_m,
-        picture.escorts,
-        picture.nearest_prey,
-        picture.ship_range_m,
-        picture.battle_enemy_range_m,
-    )
-    sense_battles(world.row_start, world.row_stop, world.done, craft, limits, scratch, out)
+    picture, out = _picture_of(grid)
+    sense_battles(world.row_start, world.row_stop, world.done, craft, limits, grid.scratch, out)
     return picture
+
+
+_PICTURES: weakref.WeakKeyDictionary[SenseGrid, tuple[Picture, tuple[NDArray[Any], ...]]] = weakref.WeakKeyDictionary()
+
+
+def _picture_of(grid: SenseGrid) -> tuple[Picture, tuple[NDArray[Any], ...]]:
+    """The picture a grid's arrays make, and those arrays in the order `sense_battles` writes them: the
+    same every tick (each tick's picture is written over the last one's), so made once a grid."""
+    made = _PICTURES.get(grid)
+    if made is None:
+        picture = Picture(
+            grid.nearest,
+            grid.nearest_range,
+            grid.tail,
+            grid.tail_range,
+            grid.escorts,
+            grid.ship_range,
+            grid.nearest_prey,
+            grid.battle_range,
+        )
+        out = (
+            picture.nearest_enemy,
+            picture.nearest_range_m,
+            picture.tail_threat,
+            picture.tail_range_m,
+            picture.escorts,
+            picture.nearest_prey,
+            picture.ship_range_m,
+            picture.battle_enemy_range_m,
+        )
+        made = _PICTURES[grid] = (picture, out)
+    return made
 
 
 def nearest_enemy_range_m(world: World, row: int) -> float:
