@@ -111,6 +111,7 @@ def as_toml(data: dict[str, Any]) -> str:
 @given(hostile_scenarios())
 @example({**BASE, "raid": {"party": [{"pilot": "x"}], "captive": "y", "start_m": [1e7, 0], "rubble_m": [0, 0]}})
 @example({**BASE, "net": {"strength_t": math.inf}})
+@example({**BASE, "fleet": {"\n": False}})  # a key with a line break in it: the error stays one line
 @example({**BASE, "bombardments": [{"name": "b", "from_m": [0, 0], "at": "fleet", "salvos": 1, "interval_s": 1,
                                      "shells": 1, "shell_tnt_kg": 1, "shell_speed_mps": 1e-300}]})  # fmt: skip
 def test_a_scenario_with_any_field_set_to_anything_loads_or_is_one_error(data: dict[str, Any]) -> None:
@@ -119,7 +120,7 @@ def test_a_scenario_with_any_field_set_to_anything_loads_or_is_one_error(data: d
         tables = scenario_tables(raw, "hostile.toml")
         resolved = resolve(tables, "hostile.toml", load_catalog())
     except ScenarioError as exc:
-        assert "\n" not in exc.line()
+        assert "\n" not in exc.line() and "\r" not in exc.line()
         return
     # What loads is finite throughout: nothing downstream may meet inf or NaN.
     dumped = resolved.scenario.model_dump_json()
@@ -256,3 +257,15 @@ def test_any_request_is_answered_or_closed_and_the_server_goes_on(live_server: V
     assert conn.getresponse().status == 200
     conn.close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_unknown_key_with_a_line_break_is_named_on_one_line() -> None:
+    """Hypothesis found this one: a key holding a newline, which the error once printed as it was."""
+    raw = as_toml({**BASE, "fleet": {"\n": False, "odd key\u2028": 1}}).encode("utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        resolve(scenario_tables(raw, "hostile.toml"), "hostile.toml", load_catalog())
+    line = caught.value.line()
+    assert line.splitlines() == [line]
+    assert line.startswith('hostile.toml: fleet["\\n"]: unknown field') or line.startswith(
+        'hostile.toml: fleet["odd key\\u2028"]: unknown field'
+    )

@@ -175,3 +175,11 @@ def test_a_replay_sampled_at_no_interval_at_all_is_refused(tmp_path: Path, every
     ran = captainred_bounded("run", SKIRMISH, "--replay", tmp_path / "r.crr", "--replay-every", every, timeout_s=30)
     assert_refused(ran, "--replay-every", "between 0.01 and 3600")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_key_with_a_line_break_is_refused_on_one_line(tmp_path: Path) -> None:
+    """A key the file quotes may hold any character; the error names it escaped, on the one line."""
+    skirmish = (Path(__file__).parent / "scenarios" / "skirmish.toml").read_text("utf-8")
+    path = _write(tmp_path, skirmish + '\n[fleet]\n"course\\nspeed" = 1\n')
+    line = assert_refused(captainred_bounded("run", path, timeout_s=60), str(path), "unknown field")
+    assert 'fleet["course\\nspeed"]' in line

@@ -13,6 +13,8 @@ from typing import BinaryIO
 import typer
 from rich.console import Console
 
+from captainred.scenario.errors import one_line
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -26,7 +28,8 @@ class UsageProblem(Exception):
 
 
 def fail(line: str) -> None:
-    err.print(f"error: {line}", markup=False)
+    """Bad input: one line on stderr (a control character in it written as its escape), exit status 2."""
+    err.print(f"error: {one_line(line)}", markup=False)
     raise typer.Exit(2)
 
 

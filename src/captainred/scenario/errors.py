@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -23,16 +24,30 @@ class ScenarioError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The one line: a control character anywhere in it (a newline in a key the file gave, say) is
+        written as its escape, so the message never runs onto a second line."""
         where = f"{self.source}: {self.field}" if self.field else self.source
-        return f"{where}: {self.problem}"
+        return one_line(f"{where}: {self.problem}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def one_line(text: str) -> str:
+    """`text` with each control character (line breaks included) written as its Python escape."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def field_path(loc: Sequence[int | str]) -> str:
-    """('squadrons', 1, 'aircraft') -> 'squadrons[1].aircraft'."""
+    """('squadrons', 1, 'aircraft') -> 'squadrons[1].aircraft'; a key that is not a plain name is
+    quoted: ('fleet', 'a b') -> 'fleet["a b"]'."""
     path = ""
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
+        elif not _PLAIN_KEY.match(str(part)):
+            path += "[" + json.dumps(str(part), ensure_ascii=False) + "]"
         else:
             path += f".{part}" if path else str(part)
     return path
