@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from captainred.doctrine.air_command import _cover_out, _turn_for_home
 from captainred.doctrine.evasion import evade
 from captainred.doctrine.fighting import COVER_OUT_M
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import bingo_fuel_kg
+from captainred.doctrine.sortie import send_cover, turn_for_home
 from captainred.engine.events import EventKind
 from captainred.engine.sensing import Picture
 from captainred.engine.setup import build_world
@@ -66,7 +66,7 @@ def test_in_a_fight_a_pilot_turns_for_home_at_joker_fuel(lgf_close: bool) -> Non
     world.fuel_kg[row] = bingo_fuel_kg(world, np.array([row]))[0] + 150.0  # above bingo, below joker
     nearest = np.full(world.n, np.inf)
     nearest[row] = 1500.0 if lgf_close else 20000.0
-    _turn_for_home(world, np.array([row]), _picture(world, nearest_range_m=nearest))
+    turn_for_home(world, np.array([row]), _picture(world, nearest_range_m=nearest))
     assert world.mode[row] == (Mode.RETURN if lgf_close else Mode.ENGAGE)
     bingo = world.logs[0].of_kind(EventKind.BINGO)
     assert [e.details["reason"] for e in bingo] == (["fuel"] if lgf_close else [])
@@ -94,7 +94,7 @@ def test_the_nearest_squadron_mates_cover_a_chased_pilot_out_and_go_back_when_sh
     world = build_world(_recon(cover_wingmen=2), [1])
     going, fighting, _, picture = _chased_home(world, 3)
     up = np.sort(np.concatenate([[going], fighting]))
-    _cover_out(world, up, picture, fleet_centre(world))
+    send_cover(world, up, picture, fleet_centre(world))
     nearest_two, farthest = fighting[:2], fighting[2]
     assert (world.mode[nearest_two] == Mode.COVER).all() and (world.covering[nearest_two] == going).all()
     assert world.mode[farthest] == Mode.ENGAGE and world.covering[farthest] == -1
@@ -102,24 +102,24 @@ def test_the_nearest_squadron_mates_cover_a_chased_pilot_out_and_go_back_when_sh
     assert sorted(e.actor for e in covers) == sorted(world.craft[nearest_two].tolist())
     assert {e.target for e in covers} == {int(world.craft[going])}
 
-    _cover_out(world, up, picture, fleet_centre(world))  # the next tick: she has her two, nobody else joins
+    send_cover(world, up, picture, fleet_centre(world))  # the next tick: she has her two, nobody else joins
     assert len(world.logs[0].of_kind(EventKind.COVER)) == 2
 
     world.y_m[going] -= COVER_OUT_M + 1000.0  # out of the fight
-    _cover_out(world, up, picture, fleet_centre(world))
+    send_cover(world, up, picture, fleet_centre(world))
     assert (world.mode[nearest_two] == Mode.ENGAGE).all() and (world.covering[nearest_two] == -1).all()
 
 
 def test_nobody_covers_where_the_doctrine_says_none_and_a_pilot_short_of_fuel_never_does() -> None:
     world = build_world(_recon(cover_wingmen=0), [1])
     going, fighting, _, picture = _chased_home(world, 2)
-    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
+    send_cover(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
     assert (world.mode[fighting] == Mode.ENGAGE).all()
 
     world = build_world(_recon(cover_wingmen=2, joker_fuel_kg=200.0), [1])
     going, fighting, _, picture = _chased_home(world, 2)
     world.fuel_kg[fighting[0]] = bingo_fuel_kg(world, fighting[:1])[0] + 100.0  # below her own joker
-    _cover_out(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
+    send_cover(world, np.sort(np.concatenate([[going], fighting])), picture, fleet_centre(world))
     assert world.mode[fighting[0]] == Mode.ENGAGE
     assert world.mode[fighting[1]] == Mode.COVER
 

@@ -8,16 +8,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captainred.doctrine.air_command import (
-    POSITION_REPORT_S,
-    _count_modes,
-    _herded,
-    _how_they_steer,
-    _lowest_of_squadrons,
-    _reports_due,
-    _unclaimed_kills,
-)
+from captainred.doctrine.air_command import _count_modes, _how_they_steer
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.sortie import POSITION_REPORT_S, lowest_of_squadrons, reports_due
+from captainred.doctrine.triage import _herded, _unclaimed_kills
 from captainred.engine.clock import _tick
 from captainred.engine.damage import _mark_prey_rows
 from captainred.engine.mind import _wake_and_recover
@@ -229,7 +223,7 @@ def test_air_commands_census_leaders_and_steerers_are_the_numpy_rules(n: int, sq
     rows = up[squadron[up] >= 0]
     np.minimum.at(want, squadron[rows], rows)
     leaders = np.full(squadrons, -1, dtype=np.int64)
-    _lowest_of_squadrons(up, squadron, leaders)
+    lowest_of_squadrons(up, squadron, leaders)
     assert leaders.tolist() == np.where(want == n, -1, want).tolist()
 
     steering, lookahead, unspun = _how_they_steer(up, mode, spinning, skill)
@@ -254,7 +248,7 @@ def test_reports_due_and_deck_jobs_are_what_the_numpy_rules_found(n: int, n_batt
         for sq in np.flatnonzero(leaders >= 0).tolist()
         if not float(time_s[battle[leaders[sq]]]) - reported[sq] < POSITION_REPORT_S
     ]
-    assert _reports_due(leaders, battle, time_s, reported).tolist() == want
+    assert reports_due(leaders, battle, time_s, reported).tolist() == want
 
     # The deck's turnaround has work exactly when its NumPy pass would finish or start a job.
     ours = np.arange(n, dtype=np.int64)

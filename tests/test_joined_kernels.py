@@ -10,19 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine import air_command
-from captainred.doctrine.air_command import (
-    N_MODES,
-    _fight_home_and_evade,
-    _gap_bearing,
-    _herded,
-    _steer_clear,
-    _triage_rows,
-)
+from captainred.doctrine.air_command import _fight_home_and_evade, _gap_bearing, _steer_clear
 from captainred.doctrine.evasion import evade
 from captainred.doctrine.fighting import fight
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import fly_home, trouble_rows
 from captainred.doctrine.swarm import _look_out
+from captainred.doctrine.triage import N_MODES, _herded, _triage_rows
 from captainred.engine import threads
 from captainred.engine.setup import build_world
 from captainred.engine.world import LGF, Flag, Status, Sub, fleet_centre

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from captainred.cli import app
-from captainred.doctrine.air_command import may_say
+from captainred.doctrine.sortie import may_say
 
 CLASH = Path(__file__).parent / "scenarios" / "brief-clash.toml"
 

@@ -4,7 +4,8 @@ Each squadron's leader is its lowest row among the pilots forming up or in trans
 squadron leader leads everyone (a relay's leader leads herself): she circles outside the net while the
 squadrons form, then flies the route and makes for the mission at cruise height. The other squadrons'
 leaders keep station on her, and each wingman holds a slot echeloned to her squadron's side of her
-leader. `air_command.py` calls `fly_formation` among its rules; a radial patrol's circuit stays with it.
+leader. `air_command.py` calls `fly_formation` among its rules; a radial patrol's circuit is
+`sortie.fly_the_circuit`'s.
 """
 
 from __future__ import annotations

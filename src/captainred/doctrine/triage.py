@@ -1,0 +1,234 @@
+"""After the transitions, each tick: who is herded down, who comes down or calls a mayday, which kills are
+called, and how a crippled aircraft is put down.
+
+`triage` does the finding in one compiled pass (`_triage_rows`) where, on most ticks, nothing happens;
+Python then writes the events and calls of the few it found.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from captainred.doctrine.modes import Mode
+from captainred.doctrine.piloting import trouble_rows
+from captainred.doctrine.sortie import in_mode, say, set_mode
+from captainred.doctrine.steering import avoid_terrain, steer_to
+from captainred.engine.damage import is_struggling
+from captainred.engine.events import EventKind
+from captainred.engine.kinematics import wrap_angle
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.sensing import Picture
+from captainred.engine.world import F64, I8, I32, I64, B, Flag, Sub, World, emit
+
+FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
+CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
+N_MODES = len(Mode)
+
+
+def triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, list[int]]:
+    """After the transitions, in one compiled pass where nothing happens (most ticks): pilots herded
+    down (`_forced_down`); then the aircraft that come down and the pilots who must call a mayday
+    (`piloting.trouble_rows`), the kills not yet called, the guns and rockets made safe until a flying
+    rule fires them, and a census of the modes. Returns the mayday callers, the kill callers and the
+    census."""
+    found = np.empty((2, len(up)), dtype=np.int64)
+    modes = np.zeros(N_MODES + 2, dtype=np.int64)  # and the two numbers found
+    herded = _triage_in(world, False, up, picture.escorts, found, modes)
+    if herded:
+        _forced_down(world, found[0, :herded], picture)
+        _triage_in(world, True, up, picture.escorts, found, modes)
+    census: list[int] = modes.tolist()
+    return found[0, : census[N_MODES]], found[1, : census[N_MODES + 1]], census[:N_MODES]
+
+
+def _triage_in(world: World, herding_done: bool, up: I64, escorts: I64, found: I64, counts: I64) -> int:
+    """`_triage_rows` on the World's arrays."""
+    herded: int = _triage_rows(
+        herding_done,
+        up,
+        escorts,
+        world.forced_down,
+        world.smoking,
+        world.wounded,
+        world.flags,
+        world.leak_kg_s,
+        world.health,
+        world.engines,
+        world.fuel_limited,
+        world.fuel_kg,
+        world.mode,
+        world.mode_since_s,
+        world.time_s,
+        world.battle,
+        world.kills,
+        world.kills_called,
+        world.trigger,
+        world.fire_rockets,
+        found,
+        counts,
+    )
+    return herded
+
+
+@numba.njit(cache=True)
+def _triage_rows(
+    herding_done: bool,
+    up: I64,
+    escorts: I64,
+    forced_down: B,
+    smoking: B,
+    wounded: B,
+    flags: I32,
+    leak_kg_s: F64,
+    health: F64,
+    engines: F64,
+    fuel_limited: B,
+    fuel_kg: F64,
+    mode: I8,
+    mode_since_s: F64,
+    time_s: F64,
+    battle: I32,
+    kills: I32,
+    kills_called: I32,
+    trigger: B,
+    fire_rockets: B,
+    found: I64,
+    counts: I64,
+) -> int:
+    """Unless `herding_done`, the herded (`_herded`) first: if there are any, they go in `found[0]` and
+    their number is returned, with nothing else done (the caller forces them down, then asks again with
+    `herding_done`). Otherwise returns 0, with the mayday callers (`piloting.trouble_rows`, which also
+    cripples the aircraft that cannot fly) in `found[0]`, the kill callers (`_unclaimed_kills`) in
+    `found[1]`, trigger and rockets cleared, and in `counts` the pilots in each mode, then the two
+    numbers found."""
+    if not herding_done:
+        herded = _herded(up, escorts, forced_down, smoking, wounded, flags, leak_kg_s)
+        if len(herded):
+            found[0, : len(herded)] = herded
+            return len(herded)
+    troubled = trouble_rows(
+        up, health, engines, fuel_limited, fuel_kg, mode, mode_since_s, time_s, battle, flags, wounded, leak_kg_s,
+        found[0],
+    )  # fmt: skip
+    claims = _unclaimed_kills(up, kills, kills_called)
+    found[1, : len(claims)] = claims
+    counts[:] = 0
+    for r in up:
+        trigger[r] = False
+        fire_rockets[r] = False
+        counts[mode[r]] += 1
+    counts[len(counts) - 2] = troubled
+    counts[len(counts) - 1] = len(claims)
+    return 0
+
+
+def _forced_down(world: World, herded: I64, picture: Picture) -> None:
+    """Three LGFs close around a struggling pilot can force her down over land, to take her, not kill her.
+    Over open water there is nobody to take: they stay with her, and she may yet reach the coast or home.
+    `herded`: the pilots in visible trouble with three LGFs or more around them (`_herded`)."""
+    herded = herded[world.theatre.on_land(world.x_m[herded], world.y_m[herded])]
+    if not len(herded):
+        return
+    tick = world.tick[world.battle[herded]]
+    dt = world.dt_s[world.battle[herded]]
+    taken = uniform(world.row_seed[herded], world.craft[herded], tick, Purpose.FORCED_LANDING) < 1 - np.exp(
+        -FORCE_DOWN_HAZARD_PER_S * dt
+    )
+    for row in herded[taken].tolist():
+        world.forced_down[row] = True
+        world.flags[row] |= Flag.FORCE_DOWN
+        emit(world, row, EventKind.FORCE_DOWN, escorts=int(picture.escorts[row]))
+        set_mode(world, np.array([row]), Mode.CRIPPLED)
+
+
+@numba.njit(cache=True)
+def _herded(up: I64, escorts: I64, forced_down: B, smoking: B, wounded: B, flags: I32, leak_kg_s: F64) -> I64:
+    """The pilots of `up` in visible trouble (`damage.is_struggling`), not yet forced down, with three
+    LGFs or more close around them."""
+    rows = np.empty(len(up), dtype=np.int64)
+    n = 0
+    for r in up:
+        if escorts[r] >= 3 and not forced_down[r] and is_struggling(smoking[r], wounded[r], flags[r], leak_kg_s[r]):
+            rows[n] = r
+            n += 1
+    return rows[:n]
+
+
+def call_maydays(world: World, rows: I64) -> None:
+    """A pilot in serious trouble calls a mayday, once (`rows`: `piloting.trouble_rows`')."""
+    h = world.health
+    for row in rows.tolist():
+        cs = world.callsigns[row]
+        if h[row, Sub.ENGINE_PORT] <= 0:
+            trouble = "I've lost my port engine"
+        elif h[row, Sub.ENGINE_STARBOARD] <= 0:
+            trouble = "I've lost my starboard engine"
+        elif world.wounded[row]:
+            trouble = "I'm hit, I'm hurt"
+        elif world.leak_kg_s[row] > 0.4:
+            trouble = "I'm losing fuel"
+        elif world.mode[row] == int(Mode.CRIPPLED):
+            trouble = "she won't fly"
+        else:
+            trouble = "my tail's shot up, she's barely answering"
+        intent = "going down" if world.mode[row] == int(Mode.CRIPPLED) else "trying to make it home"
+        side = "east" if world.x_m[row] >= 0 else "west"
+        where = f" on the {side} side" if world.mode[row] == int(Mode.CRIPPLED) else ""
+        world.flags[row] |= Flag.MAYDAY
+        say(world, row, f"Mayday, mayday, {cs}, {trouble}, {intent}{where}.", mayday=True)
+
+
+def call_kills(world: World, rows: I64) -> None:
+    """A pilot calls each kill (`rows`: those with one not yet called). Under `essential` or `silence`
+    it does not go out, but counts as called, so a later change of discipline does not bring them all
+    out."""
+    for row in rows.tolist():
+        world.kills_called[row] = world.kills[row]
+        say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
+
+
+@numba.njit(cache=True)
+def _unclaimed_kills(up: I64, kills: I32, kills_called: I32) -> I64:
+    """The pilots of `up` with a kill not yet called."""
+    rows = np.empty(len(up), dtype=np.int64)
+    n = 0
+    for r in up:
+        if kills[r] > kills_called[r]:
+            rows[n] = r
+            n += 1
+    return rows[:n]
+
+
+# -------------------------------------------------------------------------------------------- flying
+
+
+def crippled(world: World, up: I64) -> None:
+    """Put her down: over the city, line up with a street or avenue above the roofs, then let down along
+    it; out at sea, straight ahead and down."""
+    rows = in_mode(world, up, Mode.CRIPPLED)
+    if not len(rows):
+        return
+    world.landing_intent[rows] = True
+    world.target[rows] = -1
+    world.cmd_throttle[rows] = 0.45
+    x0, y0, x1, y1 = world.theatre.island
+    x, y = world.x_m[rows], world.y_m[rows]
+    over_city = (x > x0 - CITY_REACH_M) & (x < x1 + CITY_REACH_M) & (y > y0 - CITY_REACH_M) & (y < y1 + CITY_REACH_M)
+    at_sea = rows[~over_city]
+    world.cmd_heading_rad[at_sea] = world.heading_rad[at_sea]
+    world.cmd_gamma_rad[at_sea] = -0.12
+    city = rows[over_city]
+    if not len(city):
+        return
+    tx, ty, line_heading = world.theatre.landing_line(world.x_m[city], world.y_m[city], world.heading_rad[city])
+    steer_to(world, city, tx, ty, np.zeros(len(city)), gain_m=600.0)
+    off_line = np.where(np.abs(np.sin(line_heading)) < 0.5, np.abs(world.x_m[city] - tx), np.abs(world.y_m[city] - ty))
+    heading_error = np.abs(wrap_angle(world.heading_rad[city] - line_heading))
+    lined_up = (off_line < 6.0) & (heading_error < 0.06)
+    world.cmd_gamma_rad[city] = np.where(lined_up, -0.2, 0.0)
+    # Until lined up, stay over the roofs; flatten out at the last moment.
+    setting_up = city[~lined_up]
+    avoid_terrain(world, setting_up, np.full(len(setting_up), 3.0))
+    flare = world.z_m[city] < 25.0
+    world.cmd_gamma_rad[city] = np.where(flare, np.maximum(world.cmd_gamma_rad[city], -0.05), world.cmd_gamma_rad[city])
