@@ -12,6 +12,11 @@ warmed state is tiled into as many battles as the size needs. Tiling is sound be
 bigger world: a battle steps the same alone or beside others (DESIGN.md), so k warmed battles copied r times
 are exactly the state that k*r battles with those seeds would reach. The script checks this on a small
 batch before it trusts it (the "tiling check" line) and refuses to report numbers if it fails.
+
+Then whole battles (alone, in a batch, a quiet transit, the front's day), single battles of ten and a
+hundred thousand craft, the cold and warm start, and `captainred sweep` end to end with two workers. The
+last table sets each figure beside its target (met or missed). `--anchor` prints the ratios to a run of
+another commit made in the same sitting.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -74,6 +80,12 @@ class BenchConfig:
     # in waves, the batteries and both carriers' relays.
     front_scenario: str | Path | ResolvedScenario | None = "the-front"  # None: not measured
     front_seed: int = 1
+    # `captainred sweep` end to end, as an analyst runs it: a fresh process, its workers, the tables and
+    # plots written; the median of the repeats.
+    sweep_scenario: str | Path | None = "manhattan-recon"  # None: not measured
+    sweep_runs: int = 128
+    sweep_workers: int = 2
+    sweep_repeats: int = 3
 
 
 FULL = BenchConfig()
@@ -93,7 +105,19 @@ QUICK = BenchConfig(
     big_repeats=1,
     compile_check=False,
     front_scenario=SCENARIOS / "front-small.toml",
+    sweep_scenario=SKIRMISH,
+    sweep_runs=8,
+    sweep_repeats=1,
 )
+
+# The engine's performance targets, each as (what, the figure's key in `targets`, the rule). Figures are
+# measured by this script; a target whose figure this run did not measure is left out.
+GOAL_STEPS_PER_S = 10e6  # aircraft-steps a second of the full step, at 10k and at 100k craft
+GOAL_ALONE_S = 1.0  # one recon battle alone
+GOAL_BATTLES_PER_MIN = 600.0  # through `captainred sweep` with 2 workers, end to end
+GOAL_FLAT = 1.5  # the dearest craft-step over the cheapest, from 1k to 100k craft
+GOAL_WORLD_BYTES = 2**30  # resident memory with a World of 100,000 craft
+GOAL_COLD_COMPILE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -373,6 +397,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "numba_threads": numba.get_num_threads(),
     }
 
 
@@ -423,13 +448,15 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
     big = bench_big(config)
     front = bench_front(config)
     compiled = bench_compile() if config.compile_check else None
-    return {
+    sweep = bench_sweep(config)
+    results = {
         "scenario": resolved.scenario.name,
         "craft_per_battle": steps[0].craft // steps[0].battles if steps else None,
         "config": {
             **dataclasses.asdict(dataclasses.replace(config, scenario="", front_scenario=None)),
             "scenario": str(resolved.source),
             "front_scenario": front["scenario"] if front else None,
+            "sweep_scenario": None if config.sweep_scenario is None else str(config.sweep_scenario),
         },
         "tiling_checked": config.check_tiling,
         "machine": machine(),
@@ -440,15 +467,100 @@ def run_benchmarks(config: BenchConfig, console: Console | None = None) -> dict[
         "front": front,
         "compile": compiled,
         "peak_rss_bytes_after_steps": rss_after_steps,
+        "sweep": sweep,
         "wall_s": time.perf_counter() - started,
     }
+    results["targets"] = targets(results)
+    return results
+
+
+def bench_sweep(config: BenchConfig) -> dict[str, Any] | None:
+    """`captainred sweep SCENARIO --runs N --workers W` end to end, in a fresh process each repeat (its
+    start, its workers' start, the fighting, the tables and plots written): wall seconds, and battles a
+    minute from the median."""
+    import subprocess
+    import tempfile
+
+    if config.sweep_scenario is None or config.sweep_runs < 1:
+        return None
+    seconds = []
+    for _ in range(config.sweep_repeats):
+        with tempfile.TemporaryDirectory() as out:
+            command = [sys.executable, "-m", "captainred", "sweep", str(config.sweep_scenario)]
+            command += ["--runs", str(config.sweep_runs), "--workers", str(config.sweep_workers)]
+            started = time.perf_counter()
+            subprocess.run([*command, "--out", out, "-q"], check=True, capture_output=True)
+            seconds.append(time.perf_counter() - started)
+    median = statistics.median(seconds)
+    return {
+        "scenario": Path(str(config.sweep_scenario)).stem,
+        "runs": config.sweep_runs,
+        "workers": config.sweep_workers,
+        "seconds": seconds,
+        "median_s": median,
+        "battles_per_minute": 60.0 * config.sweep_runs / median,
+    }
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each performance target this run measured: what it asks, the figure now, and whether it is met."""
+    rows: list[dict[str, Any]] = []
+
+    def add(what: str, now: str, met: bool) -> None:
+        rows.append({"target": what, "now": now, "met": met})
+
+    for s in results["steps"]:
+        if s["craft"] >= 9_000:
+            rate = s["aircraft_steps_per_s"]
+            add(
+                f"full step at {s['craft']:,} craft ≥ 10 M aircraft-steps/s",
+                f"{rate / 1e6:.2f} M/s",
+                rate >= GOAL_STEPS_PER_S,
+            )
+    for b in results.get("big") or []:
+        add(
+            f"one battle of {b['craft']:,} craft ({b['scenario']}) faster than real time",
+            f"{b['real_time_factor']:.1f}× real time",
+            b["real_time_factor"] >= 1.0,
+        )
+    alone = [b for b in results["battles"] if b["battles"] == 1]
+    if alone:
+        seconds = alone[0]["seconds_per_battle"]
+        add(f"{results['scenario']} alone ≤ 1 s", f"{seconds:.2f} s", seconds <= GOAL_ALONE_S)
+    if results.get("sweep"):
+        sw = results["sweep"]
+        add(
+            f"≥ 600 battles a minute through `captainred sweep` ({sw['scenario']}, {sw['workers']} workers)",
+            f"{sw['battles_per_minute']:.0f} a minute",
+            sw["battles_per_minute"] >= GOAL_BATTLES_PER_MIN,
+        )
+    if len(results["steps"]) > 1:
+        per_craft = [1e6 / s["aircraft_steps_per_s"] for s in results["steps"]]
+        spread = max(per_craft) / min(per_craft)
+        sizes = f"{results['steps'][0]['craft']:,} to {results['steps'][-1]['craft']:,}"
+        add(
+            f"cost per craft flat within 1.5× from {sizes} craft",
+            f"{spread:.2f}× ({max(per_craft):.2f} / {min(per_craft):.2f} µs)",
+            spread <= GOAL_FLAT,
+        )
+    if results["steps"] and results["steps"][-1]["craft"] >= 90_000:
+        rss = results["peak_rss_bytes_after_steps"]
+        per_craft_bytes = [b["world_bytes_per_craft"] for b in results.get("big") or []]
+        state = f", the World's arrays {per_craft_bytes[0]:.0f} B a craft" if per_craft_bytes else ""
+        add(
+            "a World of 100,000 craft in ≤ 1 GB resident", f"{rss / 2**20:.0f} MiB peak{state}", rss <= GOAL_WORLD_BYTES
+        )
+    if results.get("compile"):
+        cold = results["compile"]["cold_s"]
+        add("cold compile < 30 s (`captainred run net-bombardment`)", f"{cold:.1f} s", cold < GOAL_COLD_COMPILE_S)
+    return rows
 
 
 def render(results: dict[str, Any], console: Console) -> None:
     m = results["machine"]
     console.print(
         f"[bold]{results['scenario']}[/] ({results['craft_per_battle']} craft a battle) on {m['cpus']} CPUs, "
-        f"Python {m['python']}, NumPy {m['numpy']}, {m['platform']}"
+        f"{m.get('numba_threads', '?')} Numba threads, Python {m['python']}, NumPy {m['numpy']}, {m['platform']}"
     )
     table = Table(title="Full step (Simulation.step), mid-battle; ms/step is the median of the repeats")
     for column in ("craft", "battles", "airborne", "steps×reps", "ms/step", "aircraft-steps/s"):
@@ -520,6 +632,20 @@ def render(results: dict[str, Any], console: Console) -> None:
         console.print(
             f"captainred run net-bombardment: {c['cold_s']:.1f} s with an empty compile cache, {c['warm_s']:.1f} s warm"
         )
+    if results.get("sweep"):
+        sw = results["sweep"]
+        runs = ", ".join(f"{s:.1f}" for s in sw["seconds"])
+        console.print(
+            f"captainred sweep {sw['scenario']} --runs {sw['runs']} --workers {sw['workers']}: {runs} s "
+            f"(median {sw['median_s']:.1f} s, {sw['battles_per_minute']:.0f} battles a minute)"
+        )
+    if results.get("targets"):
+        goals = Table(title="Targets")
+        for column in ("target", "now", ""):
+            goals.add_column(column)
+        for t in results["targets"]:
+            goals.add_row(t["target"], t["now"], "met" if t["met"] else "[bold]missed[/]")
+        console.print(goals)
     console.print(f"Benchmark wall time: {results['wall_s']:.0f} s")
 
 
@@ -541,6 +667,14 @@ def render_ratios(results: dict[str, Any], anchor: dict[str, Any], console: Cons
             f"{old['seconds_per_battle']:.2f} s",
             f"{new['seconds_per_battle']:.2f} s",
             f"{old['seconds_per_battle'] / new['seconds_per_battle']:.2f}×",
+        )
+    if results.get("sweep") and anchor.get("sweep"):
+        new_s, old_s = results["sweep"], anchor["sweep"]
+        table.add_row(
+            f"sweep, {new_s['runs']} runs",
+            f"{old_s['battles_per_minute']:.0f}/min",
+            f"{new_s['battles_per_minute']:.0f}/min",
+            f"{new_s['battles_per_minute'] / old_s['battles_per_minute']:.2f}×",
         )
     q_new, q_old = results["quiet"], anchor["quiet"]
     table.add_row(

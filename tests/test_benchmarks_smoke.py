@@ -72,6 +72,10 @@ def test_the_quick_benchmark_path_produces_numbers(
         big_repeats=1,
         compile_check=False,
         front_scenario=short_front,
+        sweep_scenario=SKIRMISH,
+        sweep_runs=2,
+        sweep_workers=1,
+        sweep_repeats=1,
     )
     results = bench.run_benchmarks(config)
 
@@ -91,10 +95,17 @@ def test_the_quick_benchmark_path_produces_numbers(
         and abs(front["sim_seconds"] - 300.0) < 1e-6
         and front["real_time_factor"] > 0
     )
+    sweep = results["sweep"]
+    assert sweep["runs"] == 2 and len(sweep["seconds"]) == 1 and sweep["battles_per_minute"] > 0
+    measured = {t["target"].split(" (")[0] for t in results["targets"]}
+    assert "cost per craft flat within 1.5× from 16 to 48 craft" in measured
+    assert any(t.startswith("≥ 600 battles a minute") for t in measured)
+    assert all(isinstance(t["met"], bool) for t in results["targets"])
     json.dumps(results)  # what --out writes
     with (tmp_path / "table.txt").open("w", encoding="utf-8") as table:
         bench.render(results, Console(file=table, width=120))
-    assert "aircraft-steps/s" in (tmp_path / "table.txt").read_text("utf-8")
+    printed = (tmp_path / "table.txt").read_text("utf-8")
+    assert "aircraft-steps/s" in printed and "Targets" in printed
 
 
 def test_the_benchmark_refuses_an_out_path_in_a_missing_folder_before_measuring(bench: ModuleType) -> None:
