@@ -9,7 +9,7 @@ import struct
 
 import numba
 import numpy as np
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from captainred.engine.grid import cells_in
@@ -33,6 +33,7 @@ def _bits(x: float) -> bytes:
     return struct.pack("<d", x)
 
 
+@settings(deadline=None)  # the first example compiles the kernels it calls
 @given(FINITE)
 @example(0.0)
 @example(-0.0)
@@ -50,6 +51,7 @@ def test_an_angle_wraps_bit_for_bit_as_the_remainder_wraps_it(a: float) -> None:
         assert _bits(wrap(a)) == _bits(_python_remainder(a + math.pi) - math.pi)
 
 
+@settings(deadline=None)
 @given(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False), CELLS)
 @example(1.0, 0.1)  # 1.0 / 0.1 rounds up to 10, but ten cells of 0.1 are longer than 1.0
 @example(-0.0, 250.0)

@@ -39,8 +39,7 @@ I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
 
 
-@intrinsic
-def _fused_multiply_add(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
     """a * b + c, rounded once (LLVM's `fma`: the instruction where the processor has one, the C
     library's exact routine where it has not)."""
     signature = types.float64(types.float64, types.float64, types.float64)
@@ -51,6 +50,9 @@ def _fused_multiply_add(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
         return builder.call(fma, args)
 
     return signature, codegen
+
+
+_fused_multiply_add: Any = intrinsic(_fma)  # called from compiled code only
 
 
 @numba.njit(cache=True)
