@@ -8,7 +8,11 @@ The public surface is small: load a scenario, build a world, step it, read the e
     >>> result.digest  # doctest: +SKIP
 """
 
-from captainred.scenario import ScenarioError, load_scenario
+from captainred.kernel_cache import use_kernel_cache
+
+use_kernel_cache()  # before any module that declares a kernel is imported
+
+from captainred.scenario import ScenarioError, load_scenario  # noqa: E402
 
 __all__ = ["ScenarioError", "__version__", "load_scenario", "run_battles"]
 __version__ = "0.1.0"
