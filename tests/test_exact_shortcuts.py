@@ -1,6 +1,7 @@
-"""The kernels' shortcuts for Python's float remainder and floor division give the same bits as the
-operators they replace, so no digest moves: `kinematics.remainder_of_turn` (headings and angles off) and
-`grid.cells_in` (which cell of the sensing grid a craft is in)."""
+"""The kernels' shortcuts give the same answers, bit for bit, as what they replace, so no digest moves:
+`kinematics.remainder_of_turn` for Python's float remainder (headings and angles off), `grid.cells_in` for
+its floor division (which cell of the sensing grid a craft is in), and the box that spares a move the
+walk through the city's cells (`maps.move_hit`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from captainred.engine.grid import cells_in
 from captainred.engine.kinematics import TWO_PI, heading_of, remainder_of_turn, wrap
+from captainred.scenario.maps import build_theatre, height_at, move_hit, walk_move
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 CELLS = st.floats(min_value=1e-3, max_value=1e5, allow_nan=False, allow_infinity=False)
@@ -74,3 +76,60 @@ def test_the_cells_of_lengths_a_hair_either_side_of_a_whole_number_of_cells() ->
     assert naive != [
         _python_cells(float(a), float(c)) for a, c in zip(np.nextafter(whole, -np.inf), cells, strict=True)
     ]
+
+
+@numba.njit
+def _walked_hit(heights, ox, oy, c, max_height_m, x0, y0, z0, x1, y1, z1):  # type: ignore[no-untyped-def]
+    """`maps.move_hit` as it was before the box around a move could spare it the walk."""
+    dz = z1 - z0
+    hit_t = math.inf
+    if min(z0, z1) < 0.0:
+        hit_t = min(max(z0 / -dz, 0.0), 1.0) if dz < 0 else 0.0
+    if min(z0, z1) < max_height_m:
+        walked = walk_move(heights, ox, oy, c, x0, y0, z0, x1 - x0, y1 - y0, dz)
+        if math.isnan(walked):
+            return walked
+        hit_t = min(hit_t, walked)
+    if z0 < height_at(heights, ox, oy, c, x0, y0):
+        hit_t = 0.0
+    if z1 < height_at(heights, ox, oy, c, x1, y1):
+        hit_t = min(hit_t, 1.0)
+    return hit_t
+
+
+@numba.njit
+def _differences(heights, box_max, ox, oy, c, top, p0, p1):  # type: ignore[no-untyped-def]
+    differ = 0
+    for k in range(len(p0)):
+        a, b = p0[k], p1[k]
+        got = move_hit(heights, box_max, ox, oy, c, top, a[0], a[1], a[2], b[0], b[1], b[2])
+        want = _walked_hit(heights, ox, oy, c, top, a[0], a[1], a[2], b[0], b[1], b[2])
+        if not (got == want or (math.isnan(got) and math.isnan(want))):
+            differ += 1
+    return differ
+
+
+def test_a_move_spared_the_walk_meets_what_the_walk_would_have_met() -> None:
+    """Moves of a tick or two (and some far longer) all over Manhattan, from the water to above the
+    tallest roof, many grazing the roofs and the park: the box's shortcut changes no answer."""
+    theatre = build_theatre("manhattan", "manhattan")
+    ox, oy = theatre.origin_m
+    ny, nx = theatre.heights_m.shape
+    rng = np.random.default_rng(11)
+    n = 400_000
+    x0 = rng.uniform(ox - 200.0, ox + nx * theatre.cell_m + 200.0, n)
+    y0 = rng.uniform(oy - 200.0, oy + ny * theatre.cell_m + 200.0, n)
+    ground = np.array(
+        [height_at(theatre.heights_m, ox, oy, theatre.cell_m, x, y) for x, y in zip(x0[:2000], y0[:2000], strict=True)]
+    )
+    z0 = rng.uniform(-5.0, theatre.max_height_m + 20.0, n)
+    z0[:2000] = ground + rng.uniform(-1e-9, 2.0, 2000)  # skimming the roof under them
+    length = np.where(rng.uniform(size=n) < 0.9, rng.uniform(0.0, 120.0, n), rng.uniform(0.0, 3000.0, n))
+    bearing = rng.uniform(0.0, 2 * math.pi, n)
+    climb = rng.uniform(-0.5, 0.5, n)
+    p0 = np.stack([x0, y0, z0], axis=1)
+    p1 = p0 + np.stack([length * np.sin(bearing), length * np.cos(bearing), length * climb], axis=1)
+    args = (theatre.heights_m, theatre.box_max_m, ox, oy, theatre.cell_m, theatre.max_height_m)
+    assert _differences(*args, p0, p1) == 0
+    spared = theatre.segment_hit(p0, p1)[0]
+    assert 0.2 < spared.mean() < 1.0  # the moves are a mix of clear and struck

@@ -49,6 +49,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         y0,
         z0,
         theatre.heights_m,
+        theatre.box_max_m,
         ox,
         oy,
         theatre.cell_m,
@@ -129,6 +130,7 @@ def _strike_rows(
     y0: F64,
     z0: F64,
     heights: NDArray[np.float32],
+    box_max: NDArray[np.float32],
     ox: float,
     oy: float,
     cell: float,
@@ -157,7 +159,7 @@ def _strike_rows(
         r = idx[k]
         ax, ay, az = x0[k], y0[k], z0[k]
         mx, my, mz = x[r] - ax, y[r] - ay, z[r] - az
-        t_hit = move_hit(heights, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
+        t_hit = move_hit(heights, box_max, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
         if math.isnan(t_hit):
             unfinished += 1
             continue

@@ -196,9 +196,13 @@ def walk_move(
     return math.nan
 
 
+WALK_CLEARANCE_M = 1e-6  # far more than the walk's rounding of a move's height (about 1e-12 m)
+
+
 @numba.njit(cache=True)
 def move_hit(
     heights: npt.NDArray[np.float32],
+    box_max: npt.NDArray[np.float32],
     ox: float,
     oy: float,
     c: float,
@@ -211,13 +215,21 @@ def move_hit(
     z1: float,
 ) -> float:
     """Where one straight move first meets the ground, a roof, a wall or the sea, as a fraction of the
-    move (0..1); inf if it stays clear (see `Theatre.segment_hit`)."""
+    move (0..1); inf if it stays clear (see `Theatre.segment_hit`).
+
+    A move lower than the tallest roof is walked cell by cell (`walk_move`) unless it is clear of the
+    highest roof under a box around it (`highest_under_box`, from `box_max`: a cell wider each way than
+    the move, and a micrometre higher, for the walk's rounding): over the park or the water, where the
+    swarm flies low, nearly every move is."""
     # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
     dz = z1 - z0
     hit_t = math.inf
-    if min(z0, z1) < 0.0:
+    low = min(z0, z1)
+    if low < 0.0:
         hit_t = min(max(z0 / -dz, 0.0), 1.0) if dz < 0 else 0.0
-    if min(z0, z1) < max_height_m:
+    if low < max_height_m and not low >= WALK_CLEARANCE_M + highest_under_box(
+        box_max, ox, oy, c, min(x0, x1) - c, min(y0, y1) - c, max(x0, x1) + c, max(y0, y1) + c
+    ):
         walked = walk_move(heights, ox, oy, c, x0, y0, z0, x1 - x0, y1 - y0, dz)
         if math.isnan(walked):
             return walked
@@ -232,10 +244,19 @@ def move_hit(
 
 @numba.njit(cache=True)
 def _move_hits(
-    heights: npt.NDArray[np.float32], ox: float, oy: float, c: float, max_height_m: float, p0: F64, p1: F64, out: F64
+    heights: npt.NDArray[np.float32],
+    box_max: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    c: float,
+    max_height_m: float,
+    p0: F64,
+    p1: F64,
+    out: F64,
 ) -> None:
     for k in range(len(p0)):
-        out[k] = move_hit(heights, ox, oy, c, max_height_m, p0[k, 0], p0[k, 1], p0[k, 2], p1[k, 0], p1[k, 1], p1[k, 2])
+        a, b = p0[k], p1[k]
+        out[k] = move_hit(heights, box_max, ox, oy, c, max_height_m, a[0], a[1], a[2], b[0], b[1], b[2])
 
 
 @dataclass(frozen=True, eq=False)
@@ -320,13 +341,14 @@ class Theatre:
         Amanatides–Woo traversal, looping over cells crossed, never over craft), and within a cell its
         lowest point is at the cell's entry or exit because height along a straight move is linear. So
         no move can clip the corner of a building between two samples. Moves that stay above the
-        tallest roof, or never touch the grid, skip the walk.
+        tallest roof, or above the highest roof under a box around them, or never touch the grid, skip
+        the walk.
         """
         p0 = np.ascontiguousarray(p0, dtype=np.float64).reshape(-1, 3)
         p1 = np.ascontiguousarray(p1, dtype=np.float64).reshape(-1, 3)
         hit_t = np.empty(len(p0))
         ox, oy = self.origin_m
-        _move_hits(self.heights_m, ox, oy, self.cell_m, self.max_height_m, p0, p1, hit_t)
+        _move_hits(self.heights_m, self.box_max_m, ox, oy, self.cell_m, self.max_height_m, p0, p1, hit_t)
         if np.isnan(hit_t).any():
             raise RuntimeError("segment walk did not finish")  # a bug, not bad input
         clear = ~np.isfinite(hit_t)
