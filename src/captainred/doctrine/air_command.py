@@ -41,6 +41,7 @@ from captainred.engine.net import gap_bearing
 from captainred.engine.sensing import Picture
 from captainred.engine.weapons import Armoury
 from captainred.engine.world import F64, I8, I32, I64, B, FlightState, Status, World, fleet_centre
+from captainred.scenario.maps import Ground
 
 AIRBORNE, CRIPPLED = int(Status.AIRBORNE), int(Mode.CRIPPLED)
 WAITING, FORM_UP, TRANSIT, ENGAGE = int(Mode.WAITING), int(Mode.FORM_UP), int(Mode.TRANSIT), int(Mode.ENGAGE)
@@ -338,8 +339,7 @@ def _steer_clear(world: World, up: I64) -> None:
         avoid_terrain(world, steering, lookahead)
         avoid_ship(world, unspun)
         return
-    theatre, ship = world.theatre, world.ship_xyz
-    ox, oy = theatre.origin_m
+    ship = world.ship_xyz
     _steer_clear_rows(
         up,
         world.mode,
@@ -348,12 +348,7 @@ def _steer_clear(world: World, up: I64) -> None:
         world.flight_state(),
         world.max_g,
         world.stall_speed_mps,
-        theatre.heights_m,
-        theatre.box_max_m,
-        theatre.max_height_m,
-        ox,
-        oy,
-        theatre.cell_m,
+        world.theatre.ground,
         ship is not None,
         ship if ship is not None else (0.0, 0.0, 0.0),
         world.ship_half_m,
@@ -376,12 +371,7 @@ def _steer_clear_rows(
     state: FlightState,
     max_g: F64,
     stall_speed: F64,
-    heights: NDArray[np.float32],
-    box_max: NDArray[np.float32],
-    max_height_m: float,
-    ox: float,
-    oy: float,
-    cell: float,
+    ground: Ground,
     has_ship: bool,
     ship: tuple[float, float, float],
     half: tuple[float, float, float],
@@ -392,15 +382,12 @@ def _steer_clear_rows(
     """`_how_they_steer`, then the look-ahead for the ground (`steering._pull_up_rows`) and, with a ship
     in the scenario, for the hull (`steering._keep_off_the_hull_rows`, 4 s ahead, as `avoid_ship`)."""
     steering, lookahead, unspun = _how_they_steer(up, mode, spinning, skill)
-    _pull_up_in_turn(
-        steering, lookahead, state, max_g, stall_speed, cmd_heading, heights, box_max, max_height_m, ox, oy, cell,
-        cmd_gamma, cmd_throttle,
-    )  # fmt: skip
+    _pull_up_in_turn(steering, lookahead, state, max_g, stall_speed, cmd_heading, ground, cmd_gamma, cmd_throttle)
     if has_ship:
         _keep_off_in_turn(unspun, 4.0, ship, half, state, cmd_heading, cmd_gamma, cmd_throttle)
 
 
-# ----------------------------------------------------------------------------------------- transitions
+# -------------------------------------------------------------------------------------------- flying
 
 
 def _file_out_through_the_gap(world: World, rows: I64, fleet: F64, gap_bearing_rad: F64) -> None:

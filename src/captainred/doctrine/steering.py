@@ -6,13 +6,12 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.engine import threads
 from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
 from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, FlightState, G, World
-from captainred.scenario.maps import height_at, highest_under_box
+from captainred.scenario.maps import Ground, height_at, highest_under_box
 
 MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
@@ -135,8 +134,6 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     """
     if not len(rows):
         return
-    theatre = world.theatre
-    ox, oy = theatre.origin_m
     pull_up(
         len(rows),
         rows,
@@ -145,12 +142,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
         world.max_g,
         world.stall_speed_mps,
         world.cmd_heading_rad,
-        theatre.heights_m,
-        theatre.box_max_m,
-        theatre.max_height_m,
-        ox,
-        oy,
-        theatre.cell_m,
+        world.theatre.ground,
         world.cmd_gamma_rad,
         world.cmd_throttle,
     )
@@ -190,12 +182,7 @@ def _pull_up_rows(
     max_g: F64,
     stall_speed: F64,
     cmd_heading: F64,
-    heights: NDArray[np.float32],
-    box_max: NDArray[np.float32],
-    max_height_m: float,
-    ox: float,
-    oy: float,
-    cell: float,
+    ground: Ground,
     cmd_gamma: F64,
     cmd_throttle: F64,
 ) -> None:
@@ -215,6 +202,7 @@ def _pull_up_rows(
     Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
     last sample by one factor, and its direction by one small rotation (`rotated`)."""
     x, y, z, speed, heading, gamma = state
+    heights, box_max, ox, oy, cell, max_height_m = ground
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
@@ -277,12 +265,12 @@ def _pull_up_rows(
                     turned = now
                 px += ground_speed * east * step
                 py += ground_speed * north * step
-                ground = height_at(heights, ox, oy, cell, px, py)
-                highest = max(highest, ground)
-                if z[r] + vz * (s + 1) * step < ground + margin:
+                under_m = height_at(heights, ox, oy, cell, px, py)
+                highest = max(highest, under_m)
+                if z[r] + vz * (s + 1) * step < under_m + margin:
                     # The first thing in the way on this path: climb at least steeply enough to top it.
                     climb = True
-                    clear = math.atan2(ground + margin - z[r], ground_speed * (s + 1) * step)
+                    clear = math.atan2(under_m + margin - z[r], ground_speed * (s + 1) * step)
                     steepest = max(steepest, min(clear, STEEPEST_PULL_UP_RAD))
                     break
         level = (z[r] - pull_out_loss < highest + margin) and not climb

@@ -21,6 +21,7 @@ from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, range_and_angle_off
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
+from captainred.scenario.maps import Ground
 
 # Plain ints for the compiled kernels.
 READY, AIRBORNE, RETURNED = int(Status.READY), int(Status.AIRBORNE), int(Status.RETURNED)
@@ -175,8 +176,6 @@ def _look_out(world: World, active: B) -> None:
 
 def _look_out_args(world: World, active: B) -> tuple[Any, ...]:
     """What `_look_out_rows` takes, in its order."""
-    theatre = world.theatre
-    ox, oy = theatre.origin_m
     return (
         active,
         world.status,
@@ -187,12 +186,7 @@ def _look_out_args(world: World, active: B) -> tuple[Any, ...]:
         world.max_g,
         world.stall_speed_mps,
         world.cmd_heading_rad,
-        theatre.heights_m,
-        theatre.box_max_m,
-        theatre.max_height_m,
-        ox,
-        oy,
-        theatre.cell_m,
+        world.theatre.ground,
         world.cmd_gamma_rad,
         world.cmd_throttle,
     )
@@ -212,21 +206,14 @@ def _look_out_rows(
     max_g: F64,
     stall_speed: F64,
     cmd_heading: F64,
-    heights: NDArray[np.float32],
-    box_max: NDArray[np.float32],
-    max_height_m: float,
-    ox: float,
-    oy: float,
-    cell: float,
+    ground: Ground,
     cmd_gamma: F64,
     cmd_throttle: F64,
 ) -> None:
     """`_out_of_the_ship`, then each of them looks `lookahead_s` ahead (`steering._pull_up_rows`)."""
     rows = _out_of_the_ship(active, status, side, mode)
-    _pull_up_in_turn(
-        rows, np.full(len(rows), lookahead_s), state, max_g, stall_speed, cmd_heading, heights, box_max,
-        max_height_m, ox, oy, cell, cmd_gamma, cmd_throttle,
-    )  # fmt: skip
+    lookahead = np.full(len(rows), lookahead_s)
+    _pull_up_in_turn(rows, lookahead, state, max_g, stall_speed, cmd_heading, ground, cmd_gamma, cmd_throttle)
 
 
 def _decide_rows(

@@ -200,9 +200,6 @@ def _unclaimed_kills(up: I64, kills: I32, kills_called: I32) -> I64:
     return rows[:n]
 
 
-# -------------------------------------------------------------------------------------------- flying
-
-
 def crippled(world: World, up: I64) -> None:
     """Put her down: over the city, line up with a street or avenue above the roofs, then let down along
     it; out at sea, straight ahead and down."""

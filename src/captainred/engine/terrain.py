@@ -18,7 +18,7 @@ from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.world import F64, I64, LGF, B, World
-from captainred.scenario.maps import height_at, move_hit
+from captainred.scenario.maps import Ground, height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
 
@@ -36,8 +36,6 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
     """Check the moves of rows `idx` (from the old positions given) against everything solid."""
     if not len(idx):
         return
-    theatre = world.theatre
-    ox, oy = theatre.origin_m
     if world.ship_xyz is not None:
         ship, half = world.ship_xyz, world.ship_half_m
     else:
@@ -48,12 +46,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         x0,
         y0,
         z0,
-        theatre.heights_m,
-        theatre.box_max_m,
-        ox,
-        oy,
-        theatre.cell_m,
-        theatre.max_height_m,
+        world.theatre.ground,
         ship,
         half,
         world.side,
@@ -129,12 +122,7 @@ def _strike_rows(
     x0: F64,
     y0: F64,
     z0: F64,
-    heights: NDArray[np.float32],
-    box_max: NDArray[np.float32],
-    ox: float,
-    oy: float,
-    cell: float,
-    max_height_m: float,
+    ground: Ground,
     ship: tuple[float, float, float],
     half: tuple[float, float, float],
     side: NDArray[np.int8],
@@ -153,6 +141,7 @@ def _strike_rows(
     craft struck anything)."""
     unfinished = 0
     strikes = 0
+    heights, box_max, ox, oy, cell, max_height_m = ground
     sx, sy, sz = ship
     hx, hy, hz = half
     for k in numba.prange(len(idx)):

@@ -68,6 +68,11 @@ def height_at(heights: npt.NDArray[np.float32], ox: float, oy: float, cell: floa
 
 BLOCK_CELLS = 8  # cells a side of the blocks of `Theatre.block_max_m`
 
+# What the compiled rules read of a theatre's ground, together (`Theatre.ground`): the heights, their
+# blocks' maxima for bounding the ground under a box (`Theatre.box_max_m`), the grid's origin (x, y), its
+# cell and the tallest roof.
+Ground = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], float, float, float, float]
+
 
 @numba.njit(cache=True)
 def _log2_floor(n: int) -> int:
@@ -243,17 +248,8 @@ def move_hit(
 
 
 @numba.njit(cache=True)
-def _move_hits(
-    heights: npt.NDArray[np.float32],
-    box_max: npt.NDArray[np.float32],
-    ox: float,
-    oy: float,
-    c: float,
-    max_height_m: float,
-    p0: F64,
-    p1: F64,
-    out: F64,
-) -> None:
+def _move_hits(ground: Ground, p0: F64, p1: F64, out: F64) -> None:
+    heights, box_max, ox, oy, c, max_height_m = ground
     for k in range(len(p0)):
         a, b = p0[k], p1[k]
         out[k] = move_hit(heights, box_max, ox, oy, c, max_height_m, a[0], a[1], a[2], b[0], b[1], b[2])
@@ -286,6 +282,13 @@ class Theatre:
         padded[:ny, :nx] = self.heights_m
         blocks: npt.NDArray[np.float32] = padded.reshape(by, BLOCK_CELLS, bx, BLOCK_CELLS).max(axis=(1, 3))
         return blocks
+
+    @cached_property
+    def ground(self) -> Ground:
+        """The heights, their blocks' maxima, the origin, the cell and the tallest roof, in the order the
+        compiled rules take them (`Ground`)."""
+        ox, oy = self.origin_m
+        return (self.heights_m, self.box_max_m, float(ox), float(oy), float(self.cell_m), float(self.max_height_m))
 
     @cached_property
     def box_max_m(self) -> npt.NDArray[np.float32]:
@@ -347,8 +350,7 @@ class Theatre:
         p0 = np.ascontiguousarray(p0, dtype=np.float64).reshape(-1, 3)
         p1 = np.ascontiguousarray(p1, dtype=np.float64).reshape(-1, 3)
         hit_t = np.empty(len(p0))
-        ox, oy = self.origin_m
-        _move_hits(self.heights_m, self.box_max_m, ox, oy, self.cell_m, self.max_height_m, p0, p1, hit_t)
+        _move_hits(self.ground, p0, p1, hit_t)
         if np.isnan(hit_t).any():
             raise RuntimeError("segment walk did not finish")  # a bug, not bad input
         clear = ~np.isfinite(hit_t)
