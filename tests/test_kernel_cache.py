@@ -112,3 +112,25 @@ def test_only_the_most_recently_used_folders_of_other_sources_are_kept(tmp_path:
     left = sorted(p.name for p in tmp_path.iterdir())
     newest = [f"{PREFIX}{age:016x}" for age in range(kernel_cache.KEEP)]
     assert left == sorted([*newest, f"{PREFIX}current", "unrelated"])
+
+
+def test_a_folder_dropped_by_another_process_meanwhile_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for age in range(kernel_cache.KEEP + 2):
+        (tmp_path / f"{PREFIX}{age:016x}").mkdir()
+    vanishing = tmp_path / f"{PREFIX}{0:016x}"
+    real_stat = Path.stat
+    looks = {"count": 0}
+
+    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if self == vanishing:
+            looks["count"] += 1
+            if looks["count"] > 1:  # there when listed, gone when its age is read: another process dropped it
+                raise FileNotFoundError(self)
+        return real_stat(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    kernel_cache._drop_old_folders(tmp_path, tmp_path / f"{PREFIX}current")
+    monkeypatch.undo()
+    assert len(list(tmp_path.glob(f"{PREFIX}*"))) == kernel_cache.KEEP + 1  # the vanishing one, and KEEP

@@ -80,7 +80,15 @@ def use_kernel_cache() -> Path | None:
 
 
 def _drop_old_folders(base: Path, keep: Path) -> None:
-    others = [p for p in base.glob(f"{PREFIX}*") if p.is_dir() and p != keep]
-    others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in others[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)  # another process may be dropping it too
+    """Drop the folders of other source states beyond the `KEEP` most recently used. Another process may
+    be dropping them at the same time: a folder gone meanwhile is simply passed over."""
+    others: list[tuple[float, Path]] = []
+    for folder in base.glob(f"{PREFIX}*"):
+        try:
+            if folder.is_dir() and folder != keep:
+                others.append((folder.stat().st_mtime, folder))
+        except OSError:
+            continue
+    others.sort(reverse=True)
+    for _, old in others[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
