@@ -52,7 +52,6 @@ def sweep(
     """Fight a scenario many times over seeds and varied fields; summarise, plot and store every run."""
     from captainred.sweep import Sweep, SweepError, SweepFolder, open_backend, plan_sweep, summarize_cells
     from captainred.sweep.grid import default_folder_name
-    from captainred.sweep.plots import render_page, render_plots, render_table
 
     console = Console(quiet=quiet, width=None if sys.stdout.isatty() else 200)
     try:
@@ -75,6 +74,9 @@ def sweep(
             # The backend first: one that cannot start leaves no folder behind.
             engine = open_backend(backend, workers=workers or os.cpu_count() or 1, address=address)
             try:
+                # Plotting's imports take half a second: while the workers start, not before.
+                from captainred.sweep.plots import render_page, render_plots, render_table
+
                 done = job.start(resume=resume)
             except BaseException:
                 engine.close()

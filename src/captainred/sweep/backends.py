@@ -9,6 +9,7 @@ Every backend yields chunks as they finish, in whatever order; the caller stores
 from __future__ import annotations
 
 import ctypes
+import importlib
 import logging
 import multiprocessing
 import os
@@ -87,9 +88,22 @@ PARENT_WATCH_S = 0.5  # how often a worker looks for its sweep
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """Processes to fight chunks in: spawned (never forked from a process that may hold threads), each
-    ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them."""
+    ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them.
+
+    Every worker is started at once, not when the first chunks are handed out: each spends about a
+    second importing the engine, and meanwhile the sweep itself plans, imports and opens its folder on
+    the core that would otherwise wait."""
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers))
+    for _ in range(workers):
+        # A process is spawned for each task handed out while none is idle (see ProcessPoolExecutor.submit):
+        # one empty task each starts them all now.
+        pool.submit(_started)
+    return pool
+
+
+def _started() -> None:
+    """The empty task that starts a worker (`worker_pool`)."""
 
 
 def _worker_start(sweep_pid: int, workers: int) -> None:
@@ -98,6 +112,9 @@ def _worker_start(sweep_pid: int, workers: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(sweep_pid)
     threads.share_cores(workers)  # the workers share the machine: threads beyond a worker's share only wait
+    # What every chunk needs, imported while the sweep is still getting ready.
+    for module in ("captainred.fight", "captainred.sweep.metrics"):
+        importlib.import_module(module)
 
 
 def _die_with(parent: int) -> None:
@@ -128,10 +145,11 @@ class LocalProcesses:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = worker_pool(workers)  # started now: see `worker_pool`
 
     def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
-        self._executor = worker_pool(self.workers)
+        if self._executor is None:
+            self._executor = worker_pool(self.workers)
         try:
             # A worker can die while the chunks are still being handed out, not only while they are fought.
             futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}
@@ -139,7 +157,9 @@ class LocalProcesses:
                 yield futures[future], future.result()
         except BrokenProcessPool:
             raise BackendError("a worker process died (killed, or out of memory?); --resume goes on") from None
-        self._executor.shutdown()
+        # Every chunk is in: the workers end while the sweep writes its tables and plots (the pool's own
+        # thread joins them, and the interpreter waits for it before it exits).
+        self._executor.shutdown(wait=False)
         self._executor = None
 
     def close(self) -> None:
