@@ -1,7 +1,8 @@
 """The kernels' shortcuts give the same answers, bit for bit, as what they replace, so no digest moves:
 `kinematics.remainder_of_turn` for Python's float remainder (headings and angles off), `grid.cells_in` for
-its floor division (which cell of the sensing grid a craft is in), and the box that spares a move the
-walk through the city's cells (`maps.move_hit`)."""
+its floor division (which cell of the sensing grid a craft is in), the box that spares a move the
+walk through the city's cells (`maps.move_hit`), and the sum of squares that spares `steering.aim` its
+`hypot` for a place nearer than the gain."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from captainred.doctrine.steering import MAX_CLIMB_RAD, aim
 from captainred.engine.grid import cells_in
 from captainred.engine.kinematics import TWO_PI, heading_of, remainder_of_turn, wrap
 from captainred.scenario.maps import build_theatre, height_at, move_hit, walk_move
@@ -133,3 +135,48 @@ def test_a_move_spared_the_walk_meets_what_the_walk_would_have_met() -> None:
     assert _differences(*args, p0, p1) == 0
     spared = theatre.segment_hit(p0, p1)[0]
     assert 0.2 < spared.mean() < 1.0  # the moves are a mix of clear and struck
+
+
+@numba.njit
+def _aimed_with_hypot(x, y, z, px, py, pz, gain_m):  # type: ignore[no-untyped-def]
+    """`aim` as it was written before the shortcut: the distance always through `hypot`."""
+    dx, dy = px - x, py - y
+    heading = heading_of(math.atan2(dx, dy))
+    gamma = min(max(math.atan2(pz - z, max(math.hypot(dx, dy), gain_m)), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
+    return heading, gamma
+
+
+@numba.njit
+def _aims_differing(x, y, z, px, py, pz, gain):  # type: ignore[no-untyped-def]
+    differ = 0
+    for k in range(len(x)):
+        got = aim(x[k], y[k], z[k], px[k], py[k], pz[k], gain[k])
+        want = _aimed_with_hypot(x[k], y[k], z[k], px[k], py[k], pz[k], gain[k])
+        if got[0] != want[0] or got[1] != want[1]:
+            differ += 1
+    return differ
+
+
+def test_aiming_at_a_place_inside_the_gain_is_what_hypot_would_make_it() -> None:
+    """Places all round a craft at distances spread about the gain (a hair either side of it included),
+    with the gains the rules use: the shortcut changes no heading and no flight-path angle."""
+    rng = np.random.default_rng(5)
+    n = 300_000
+    gain = rng.choice(np.array([150.0, 200.0, 300.0, 400.0, 600.0, 1500.0, 3000.0, 8000.0]), n)
+    x, y, z = rng.uniform(-2e4, 2e4, n), rng.uniform(-2e4, 2e4, n), rng.uniform(0.0, 3000.0, n)
+    bearing = rng.uniform(0.0, 2 * math.pi, n)
+    near = rng.uniform(size=n) < 0.5
+    distance = np.where(near, gain * (1.0 + rng.uniform(-1e-8, 1e-8, n)), gain * rng.uniform(0.0, 2.0, n))
+    px, py = x + distance * np.sin(bearing), y + distance * np.cos(bearing)
+    pz = z + rng.uniform(-3000.0, 3000.0, n)
+    assert _aims_differing(x, y, z, px, py, pz, gain) == 0
+
+
+@settings(deadline=None)
+@given(
+    st.floats(-1e5, 1e5), st.floats(-1e5, 1e5), st.floats(-1e4, 1e4), st.sampled_from([150.0, 300.0, 1500.0, 8000.0])
+)
+def test_aim_matches_hypot_anywhere(dx: float, dy: float, dz: float, gain: float) -> None:
+    got = aim(0.0, 0.0, 0.0, dx, dy, dz, gain)
+    want = _aimed_with_hypot(0.0, 0.0, 0.0, dx, dy, dz, gain)
+    assert _bits(got[0]) == _bits(want[0]) and _bits(got[1]) == _bits(want[1])

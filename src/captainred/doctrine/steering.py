@@ -17,6 +17,7 @@ MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
 STEEPEST_PULL_UP_RAD = 1.1  # the most a pull-up ever asks for: a brutal one, which the Guardian survives
 ROOF_MARGIN_M = 45.0
+INSIDE_THE_GAIN = 1.0 - 1e-9  # `aim`: a square this much inside the gain's is surely inside it
 PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
 
@@ -27,9 +28,12 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     the place is farther than `gain_m`."""
     dx = px - x
     dy = py - y
-    horizontal = math.hypot(dx, dy)
+    # Nearer than `gain_m`, the distance itself does not count: a sum of squares well inside the gain's
+    # square says so without the dearer `hypot` (its error, and the sum's, are a few parts in 1e16).
+    inside = dx * dx + dy * dy < gain_m * gain_m * INSIDE_THE_GAIN
+    run = gain_m if inside else max(math.hypot(dx, dy), gain_m)
     heading = heading_of(math.atan2(dx, dy))
-    gamma = min(max(math.atan2(pz - z, max(horizontal, gain_m)), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
+    gamma = min(max(math.atan2(pz - z, run), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
     return heading, gamma
 
 
