@@ -1,8 +1,9 @@
 """The kernels' shortcuts give the same answers, bit for bit, as what they replace, so no digest moves:
 `kinematics.remainder_of_turn` for Python's float remainder (headings and angles off), `grid.cells_in` for
 its floor division (which cell of the sensing grid a craft is in), the box that spares a move the
-walk through the city's cells (`maps.move_hit`), and the sum of squares that spares `steering.aim` its
-`hypot` for a place nearer than the gain."""
+walk through the city's cells (`maps.move_hit`), and the sums of squares that spare `hypot` where only
+its comparison with a distance counts (`sensing.within_m`) or a place nearer than the gain
+(`steering.aim`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from captainred.doctrine.steering import MAX_CLIMB_RAD, aim
 from captainred.engine.grid import cells_in
 from captainred.engine.kinematics import TWO_PI, heading_of, remainder_of_turn, wrap
+from captainred.engine.sensing import within_m
 from captainred.scenario.maps import build_theatre, height_at, move_hit, walk_move
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
@@ -180,3 +182,48 @@ def test_aim_matches_hypot_anywhere(dx: float, dy: float, dz: float, gain: float
     got = aim(0.0, 0.0, 0.0, dx, dy, dz, gain)
     want = _aimed_with_hypot(0.0, 0.0, 0.0, dx, dy, dz, gain)
     assert _bits(got[0]) == _bits(want[0]) and _bits(got[1]) == _bits(want[1])
+
+
+@numba.njit
+def _withins_differing(dx, dy, limit):  # type: ignore[no-untyped-def]
+    differ = 0
+    for k in range(len(dx)):
+        if within_m(dx[k], dy[k], limit[k]) != (math.hypot(dx[k], dy[k]) < limit[k]):
+            differ += 1
+    return differ
+
+
+def test_within_a_distance_is_what_hypot_says() -> None:
+    """Offsets all round at distances spread about the limits the rules use, half of them within a hair
+    (a few parts in 1e10) of the limit, some exactly on it: the sum of squares changes no answer."""
+    rng = np.random.default_rng(7)
+    n = 400_000
+    limit = rng.choice(np.array([60.0, 500.0, 1500.0, 2000.0, 3000.0, 12000.0, 16000.0, 16500.0]), n)
+    bearing = rng.uniform(0.0, 2 * math.pi, n)
+    hair = rng.uniform(size=n) < 0.5
+    distance = np.where(hair, limit * (1.0 + rng.uniform(-3e-9, 3e-9, n)), limit * rng.uniform(0.0, 2.0, n))
+    dx, dy = distance * np.sin(bearing), distance * np.cos(bearing)
+    dx[:4], dy[:4] = np.array([3.0, 0.0, -500.0, 300.0]), np.array([4.0, 60.0, 0.0, 400.0])  # on the limit
+    limit[:4] = np.array([5.0, 60.0, 500.0, 500.0])
+    assert _withins_differing(dx, dy, limit) == 0
+    inside = np.hypot(dx, dy) < limit
+    assert 0.3 < inside.mean() < 0.7
+
+
+@given(FINITE, FINITE, st.floats(min_value=0.0, allow_nan=False))
+@example(3.0, 4.0, 5.0)
+@example(0.0, 0.0, 0.0)
+@example(1e300, 1e300, 1e300)
+@example(5e-324, 0.0, 5e-324)
+def test_within_matches_hypot_anywhere(dx: float, dy: float, limit: float) -> None:
+    assert within_m(dx, dy, limit) == (math.hypot(dx, dy) < limit)
+
+
+TINY = st.floats(min_value=-1e-150, max_value=1e-150, allow_nan=False)
+
+
+@given(TINY, TINY, st.floats(min_value=0.0, max_value=1e-150))
+@example(2.483107781461325e-161, 1.2275974091074838e-161, 2.770260244520944e-161)  # squares rounded below
+@example(1.3604936684419545e-161, 4.0212509174149424e-162, 1.4184032181241102e-161)  # and above the limit's
+def test_within_matches_hypot_for_distances_too_small_to_square(dx: float, dy: float, limit: float) -> None:
+    assert within_m(dx, dy, limit) == (math.hypot(dx, dy) < limit)

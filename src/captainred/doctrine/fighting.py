@@ -17,7 +17,7 @@ from captainred.doctrine.piloting import FuelRules, FuelState, bingo_of, fuel_ru
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine import threads
 from captainred.engine.kinematics import cruise_setting
-from captainred.engine.sensing import Picture, range_and_angle_off
+from captainred.engine.sensing import Picture, range_and_angle_off, within_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
 from captainred.engine.world import F64, I8, I32, I64, B, Status, World, constant
 
@@ -347,7 +347,7 @@ def _cover_out_rows(
             continue
         b = battle[r]
         tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
-        if math.hypot(x[r] - tx, y[r] - ty) < COVER_OUT_M:
+        if within_m(x[r] - tx, y[r] - ty, COVER_OUT_M):
             chased[n_chased] = r
             n_chased += 1
     if n_chased == 0:

@@ -18,6 +18,7 @@ import numpy as np
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine.kinematics import cruise_setting
+from captainred.engine.sensing import within_m
 from captainred.engine.world import F64, I8, I32, I64, World
 
 FORM_UP, TRANSIT = int(Mode.FORM_UP), int(Mode.TRANSIT)
@@ -304,7 +305,7 @@ def _fly_formation_rows(
                 w = waypoint[r]
                 if w < len(route):
                     tx, ty = route[w, 0], route[w, 1]
-                    if math.hypot(x[r] - tx, y[r] - ty) < WAYPOINT_REACHED_M:
+                    if within_m(x[r] - tx, y[r] - ty, WAYPOINT_REACHED_M):
                         for m in range(row_start[b], row_stop[b]):
                             if squadron[m] == sq:
                                 waypoint[m] = w + 1

@@ -18,7 +18,7 @@ from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import Picture, range_and_angle_off
+from captainred.engine.sensing import Picture, range_and_angle_off, within_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
 from captainred.scenario.maps import Ground
@@ -283,7 +283,7 @@ def _decide_rows(
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], door_x, door_y, sz, 300.0)
             cmd_throttle[r] = 0.7
             target[r] = -1
-            if math.hypot(door_x - x[r], door_y - y[r]) < DOCK_RANGE_M:
+            if within_m(door_x - x[r], door_y - y[r], DOCK_RANGE_M):
                 status[r] = RETURNED
                 speed[r] = 0.0
                 docked[r] = True
@@ -320,7 +320,7 @@ def _decide_rows(
         else:
             # Force-down: herd a struggling pilot down (and stay with her till she is on the ground).
             prey = nearest_prey[r]
-            if force_down_role[r] and prey >= 0 and math.hypot(x[prey] - sx, y[prey] - sy) < LEASH_M:
+            if force_down_role[r] and prey >= 0 and within_m(x[prey] - sx, y[prey] - sy, LEASH_M):
                 mode[r] = HERD
                 target[r] = prey
                 role = slot[r] % 3
@@ -345,7 +345,7 @@ def _decide_rows(
                 c_range = math.sqrt((x[c] - x[r]) ** 2 + (y[c] - y[r]) ** 2 + (z[c] - z[r]) ** 2)
                 if status[c] == AIRBORNE and c_range < SIGHT_M:
                     e, e_range = c, c_range
-            fight = e >= 0 and e_range < SIGHT_M and math.hypot(x[e] - sx, y[e] - sy) < LEASH_M
+            fight = e >= 0 and e_range < SIGHT_M and within_m(x[e] - sx, y[e] - sy, LEASH_M)
         if fight:
             mode[r] = ATTACK
             target[r] = e

@@ -109,6 +109,27 @@ def nearest_enemy_range_m(world: World, row: int) -> float:
     return float(np.sqrt(dx * dx + dy * dy + dz * dz).min())
 
 
+SURELY = 1e-9  # `within_m`: a sum of squares this far either side of the limit's square settles it
+NORMAL_SQUARES = 1e-280  # `within_m`: smaller sums are left to `hypot`
+
+
+@numba.njit(cache=True)
+def within_m(dx: float, dy: float, limit_m: float) -> bool:
+    """`math.hypot(dx, dy) < limit_m`, bit for bit, mostly without `hypot`: a sum of squares clearly
+    inside or outside the limit's square settles it (the sum's rounding and `hypot`'s are a few parts in
+    1e16, far inside `SURELY`), and only one within a hair of it, or too small to carry all its digits,
+    asks `hypot`."""
+    squares = dx * dx + dy * dy
+    limit_squared = limit_m * limit_m
+    if squares < NORMAL_SQUARES:
+        return math.hypot(dx, dy) < limit_m  # squares of under 1e-150 m lose digits as they round
+    if squares < limit_squared * (1.0 - SURELY):
+        return True
+    if squares > limit_squared * (1.0 + SURELY):
+        return False
+    return math.hypot(dx, dy) < limit_m
+
+
 @numba.njit(cache=True)
 def range_and_angle_off(
     x: float, y: float, z: float, heading_rad: float, gamma_rad: float, aim_x: float, aim_y: float, aim_z: float

@@ -40,6 +40,7 @@ from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle
 from captainred.engine.launch import heading_to, put_in_air
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
+from captainred.engine.sensing import within_m
 from captainred.engine.setup import rocket_load, type_rockets
 from captainred.engine.world import F64, I32, I64, B, Status, Sub, World, emit, emit_battle
 
@@ -731,8 +732,8 @@ def _near_a_deck_rows(
             continue
         b, home, divert = battle[r], home_carrier[r], divert_to[r]
         deck = divert if 0 <= divert < n_carriers else home
-        near_home = math.hypot(x[r] - carrier_xy[b, home, 0], y[r] - carrier_xy[b, home, 1]) < DIVERT_DECISION_M
-        in_pattern = math.hypot(x[r] - carrier_xy[b, deck, 0], y[r] - carrier_xy[b, deck, 1]) < GROOVE_RADIUS_M
+        near_home = within_m(x[r] - carrier_xy[b, home, 0], y[r] - carrier_xy[b, home, 1], DIVERT_DECISION_M)
+        in_pattern = within_m(x[r] - carrier_xy[b, deck, 0], y[r] - carrier_xy[b, deck, 1], GROOVE_RADIUS_M)
         if divert == n_carriers or near_home or in_pattern:
             marked[n] = r
             n += 1

@@ -18,6 +18,7 @@ from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import wrap_heading
 from captainred.engine.net import absorb, net_centre, through_gap
+from captainred.engine.sensing import within_m
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World, emit_battle
 
 # Plain ints for the compiled kernels.
@@ -140,7 +141,7 @@ def _near_the_dome_battles(
             dx, dy = x[r] - cx, y[r] - cy
             if side[r] == AIR_COMMAND:
                 at_gap = mode[r] == WAITING or mode[r] == FORM_UP or mode[r] == TRANSIT or mode[r] == RETURN
-                if first_at_gap[b] < 0 and at_gap and math.hypot(dx, dy) < radius_m + APPROACH_BAND_M:
+                if first_at_gap[b] < 0 and at_gap and within_m(dx, dy, radius_m + APPROACH_BAND_M):
                     first_at_gap[b] = r
             elif active[b] and net_up[b]:
                 z_up = max(z[r], 0.0)
