@@ -1,0 +1,148 @@
+"""Where the step's time goes, kernel by kernel: `perf` over a tiled World, with the kernels named.
+
+Run by hand on Linux with `perf` installed (not part of the test suite):
+
+    .venv/bin/python benchmarks/profile_kernels.py                  # 9,963 craft, one thread, 1,000 steps
+    .venv/bin/python benchmarks/profile_kernels.py --battles 9 --steps 3000 --top 40
+
+`perf` names the C maths library's functions and Python's, but a compiled kernel is code Numba wrote
+into memory: without help every sample in it reads `[unknown]`. This script compiles the kernels
+afresh (into a temporary cache folder: a kernel loaded back from the cache keeps no record of where its
+functions start), steps a World until every kernel the step uses is compiled, and writes
+`/tmp/perf-PID.map`, the file in which `perf report` looks up the names of code it cannot otherwise name:
+each compiled function's address, with its size taken as the distance to the next one (code between
+two functions that is neither's, such as Numba's wrappers, counts to the first). Then `perf record`
+attaches to this process, the steps are timed under it, and `perf report` prints the top symbols and the
+share of each library. A kernel's share includes what LLVM inlined into it; the maths library's calls
+stay apart (`__sincos_fma`, `hypot`, `atan2`...).
+
+The World is the one `bench_engine.py` times: `manhattan-recon` battles warmed to 60 s of combat and
+tiled (`--battles` is how many times the 9 warmed battles are copied; 9 gives 9,963 craft).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# Before Numba is imported: a fresh cache, so every kernel is compiled here and can be located.
+os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="captainred-profile-")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from numba.core.registry import CPUDispatcher
+
+from bench_engine import tile, warm
+from captainred.engine.threads import Twins
+from captainred.scenario import load_scenario
+from captainred.simulation import Simulation
+
+MAP_MAX_BYTES = 1 << 20  # no function is longer
+LAST_BYTES = 256  # the highest function's size is unknown: small, so it cannot take code that is not its own
+
+
+def readable(symbol: str) -> str:
+    """`captainred.engine.grid._nearest_on_grid` from Numba's mangled name (the length-prefixed parts)."""
+    body = symbol.removeprefix("_ZN")
+    parts, at = [], 0
+    while at < len(body) and body[at].isdigit():
+        digits = re.match(r"\d+", body[at:])
+        assert digits is not None
+        length, at = int(digits.group()), at + len(digits.group())
+        parts.append(body[at : at + length])
+        at += length
+    return ".".join(parts) if parts else symbol[:100]
+
+
+def compiled_functions() -> dict[int, str]:
+    """Address → name of every function of every compiled kernel this process holds."""
+    dispatchers: list[Any] = []  # CPUDispatcher, whose compiled results Numba leaves untyped
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("captainred"):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, CPUDispatcher):
+                dispatchers.append(value)
+            elif isinstance(value, Twins):
+                dispatchers += [value.in_turn, value.in_parallel]
+    found: dict[int, str] = {}
+    for dispatcher in dispatchers:
+        for compiled in dispatcher.overloads.values():
+            library = compiled.library
+            engine = library._codegen._engine
+            for function in library._final_module.functions:
+                if function.is_declaration:
+                    continue
+                address = engine.get_function_address(function.name)
+                if address:
+                    found[address] = readable(function.name)
+    return found
+
+
+def write_perf_map(functions: dict[int, str]) -> Path:
+    path = Path(f"/tmp/perf-{os.getpid()}.map")
+    starts = sorted(functions)
+    lines = []
+    for i, start in enumerate(starts):
+        size = min(starts[i + 1] - start, MAP_MAX_BYTES) if i + 1 < len(starts) else LAST_BYTES
+        lines.append(f"{start:x} {size:x} {functions[start]}\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--battles", type=int, default=9, help="copies of the 9 warmed battles (9: 9,963 craft)")
+    parser.add_argument("--steps", type=int, default=1000, help="steps profiled")
+    parser.add_argument("--top", type=int, default=30, help="symbols listed")
+    parser.add_argument("--out", type=Path, default=Path("perf-kernels.data"), help="perf's data file")
+    args = parser.parse_args()
+
+    resolved = load_scenario("manhattan-recon")
+    print("compiling every kernel afresh (about half a minute)...", flush=True)
+    sim = Simulation(tile(warm(resolved, list(range(1, 10)), 60.0).world, resolved, args.battles))
+    for _ in range(3):
+        sim.step()
+    perf_map = write_perf_map(compiled_functions())
+    args.out.unlink(missing_ok=True)
+    record = subprocess.Popen(
+        ["perf", "record", "-F", "1999", "-p", str(os.getpid()), "-o", str(args.out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30.0
+    while not args.out.exists():  # perf has attached once it has opened its output
+        if record.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"error: perf record did not start (is perf installed and allowed?); exit {record.poll()}")
+        time.sleep(0.05)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        sim.step()
+    seconds = time.perf_counter() - start
+    record.send_signal(signal.SIGINT)
+    record.wait(timeout=60)
+    print(f"{sim.world.n:,} craft, {args.steps} steps in {seconds:.2f} s: {seconds / args.steps * 1e3:.2f} ms a step")
+    for sort in ("dso", "symbol"):
+        report = subprocess.run(
+            ["perf", "report", "-i", str(args.out), "--sort", sort, "--stdio"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        rows = [line.rstrip() for line in report.splitlines() if line.strip() and not line.startswith("#")]
+        print(f"\nby {sort}:")
+        print("\n".join(rows[: 8 if sort == "dso" else args.top]))
+    perf_map.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
