@@ -91,7 +91,7 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them.
 
     Every worker is started at once, not when the first chunks are handed out: each spends about a
-    second importing the engine, and meanwhile the sweep itself plans, imports and opens its folder on
+    second importing the engine, and meanwhile the sweep imports its plotting and opens its folder on
     the core that would otherwise wait."""
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers))
