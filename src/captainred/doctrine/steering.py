@@ -9,6 +9,7 @@ import numpy as np
 
 from captainred.engine import threads
 from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
+from captainred.engine.sensing import within_m
 from captainred.engine.terrain import inside_box
 from captainred.engine.world import F64, I64, FlightState, G, World
 from captainred.scenario.maps import Ground, height_at, highest_under_box
@@ -17,7 +18,6 @@ MAX_CLIMB_RAD = 0.6
 PULL_UP_RAD = 0.45
 STEEPEST_PULL_UP_RAD = 1.1  # the most a pull-up ever asks for: a brutal one, which the Guardian survives
 ROOF_MARGIN_M = 45.0
-INSIDE_THE_GAIN = 1.0 - 1e-9  # `aim`: a square this much inside the gain's is surely inside it
 PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
 
@@ -28,10 +28,8 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     the place is farther than `gain_m`."""
     dx = px - x
     dy = py - y
-    # Nearer than `gain_m`, the distance itself does not count: a sum of squares well inside the gain's
-    # square says so without the dearer `hypot` (its error, and the sum's, are a few parts in 1e16).
-    inside = dx * dx + dy * dy < gain_m * gain_m * INSIDE_THE_GAIN
-    run = gain_m if inside else max(math.hypot(dx, dy), gain_m)
+    # Nearer than `gain_m`, the distance itself does not count, and `within_m` mostly says so without it.
+    run = gain_m if within_m(dx, dy, gain_m) else max(math.hypot(dx, dy), gain_m)
     heading = heading_of(math.atan2(dx, dy))
     gamma = min(max(math.atan2(pz - z, run), -MAX_CLIMB_RAD), MAX_CLIMB_RAD)
     return heading, gamma
