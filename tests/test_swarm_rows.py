@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.swarm import _due_at_the_doors, _intruded, _out_of_the_ship
+from captainred.doctrine.swarm import STAND_DOWN_S, _due_at_the_doors, _intruded, _out_of_reach, _out_of_the_ship
 from captainred.engine.world import AIR_COMMAND, LGF, Status
 
 
@@ -30,6 +30,9 @@ def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
         "time_s": rng.choice([0.0, 5.0, 7.0], len(sizes)),
         "ship_range_m": rng.choice([100.0, 5000.0, np.inf], n),
         "committed_s": rng.choice([np.inf, 3.0], len(sizes)),
+        "x": rng.choice([0.0, 900.0, 999.0, 1000.0, 1001.0, 5000.0], n) * rng.choice([-1.0, 1.0], n),
+        "y": rng.choice([0.0, 300.0, 2000.0], n),
+        "in_reach_s": rng.choice([-np.inf, 0.0, 2.0, 6.0], len(sizes)),
     }
 
 
@@ -53,3 +56,44 @@ def test_the_swarms_rows_are_the_masks_rows(w: dict[str, np.ndarray]) -> None:
         w["active"], w["status"], w["side"], w["ship_range_m"], 1000.0, w["committed_s"], w["row_start"], w["row_stop"]
     )
     assert got.tolist() == battles
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds(), st.sampled_from([0.0, 2.0, 3.0, 4.0]))
+def test_a_swarm_is_recalled_where_nobody_was_within_its_reach_a_while(
+    w: dict[str, np.ndarray], stand_down_s: float
+) -> None:
+    """`_out_of_reach`, against the masks: where a battle being fought has its swarm committed, an Air
+    Command craft in the air within the reach (1 km of the origin here) notes the time; a battle whose
+    last such time (or its commitment, if later) is more than STAND_DOWN_S ago is to be recalled. The
+    clocks are shifted so that STAND_DOWN_S falls among the drawn times."""
+    shift = STAND_DOWN_S - stand_down_s
+    time_s, committed_s = w["time_s"] + shift, w["committed_s"]
+    in_reach_s = w["in_reach_s"].copy()
+    expected_reach = in_reach_s.copy()
+    expected = []
+    near = (w["status"] == int(Status.AIRBORNE)) & (w["side"] == AIR_COMMAND) & (np.hypot(w["x"], w["y"]) < 1000.0)
+    for b, (lo, hi) in enumerate(zip(w["row_start"].tolist(), w["row_stop"].tolist(), strict=True)):
+        if not np.isfinite(committed_s[b]) or lo == hi or not w["active"][lo]:
+            continue
+        if near[lo:hi].any():
+            expected_reach[b] = time_s[b]
+        if time_s[b] - max(expected_reach[b], committed_s[b]) > STAND_DOWN_S:
+            expected.append(b)
+    got = _out_of_reach(
+        w["active"],
+        w["status"],
+        w["side"],
+        w["x"],
+        w["y"],
+        0.0,
+        0.0,
+        1000.0,
+        time_s,
+        committed_s,
+        in_reach_s,
+        w["row_start"],
+        w["row_stop"],
+    )
+    assert got.tolist() == expected
+    assert np.array_equal(in_reach_s, expected_reach)

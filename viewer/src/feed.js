@@ -2,8 +2,8 @@
 // items at or before the clock (at most MAX_ITEMS of them) and changes only when the clock crosses events.
 
 export const FEED_KINDS = new Set([
-  'launch', 'formed_up', 'course_set', 'radio', 'mayday', 'heard', 'contact', 'swarm_launch', 'photo', 'kill',
-  'destroyed', 'crash', 'blackout', 'spin_recovered', 'force_down', 'forced_landing', 'wounded', 'killed',
+  'launch', 'formed_up', 'course_set', 'radio', 'mayday', 'heard', 'contact', 'swarm_launch', 'swarm_recalled',
+  'photo', 'kill', 'destroyed', 'crash', 'blackout', 'spin_recovered', 'force_down', 'forced_landing', 'wounded', 'killed',
   'bingo', 'cover', 'recovered', 'ditched', 'returned_to_ship', 'airborne_at_end', 'end', 'deck_cleared', 'all_clear',
   'wire_caught', 'bolter', 'hard_landing', 'refuelled', 'grounded', 'repaired', 'struck_off', 'sick_bay',
   'net_raised', 'net_opened', 'net_closed', 'net_broken', 'salvo', 'breach', 'breach_sealed',
@@ -95,6 +95,8 @@ export class Feed {
         return { who: d.squadron ? words(d.squadron) : who, text: `contact: ${d.sighted ?? 'bandits'}${d.range_m ? ` at ${km(d.range_m)}` : ''}` };
       case 'swarm_launch':
         return { who: 'mother ship', text: `the swarm pours out${d.craft ? `: ${d.craft} LGFs` : ''}${d.door !== undefined ? ` from door ${d.door}` : ''}` };
+      case 'swarm_recalled':
+        return { who: 'mother ship', text: `the swarm is called home${d.craft ? `: ${d.craft} LGFs out` : ''}` };
       case 'photo':
         return { who, text: `photo ${d.number ?? ''}${d.range_m ? ` at ${km(d.range_m)}` : ''}` };
       case 'kill':

@@ -1,6 +1,7 @@
 """The LGF swarm and its mother ship: held back until the intruders are committed, then a swarm from the
 doors in the ship's side; attackers chase from the tail with blue fire; a few herd a struggling pilot
-down rather than kill her; those whose emitters are spent go home to rearm; the rest guard the ship.
+down rather than kill her; those whose emitters are spent go home to rearm; the rest guard the ship
+until the intruders have been gone a while, and then go back in through the doors.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ DOCK_RANGE_M = 500.0
 LOOKAHEAD_S = 2.5  # short: an LGF copying a pull-out may not make it
 HEARD_MEMORY_S = 60.0  # the swarm hunts a caller the ship heard for this long after it heard her
 HOMING_M = 2000.0  # an LGF this close to a pilot of its own stays on her rather than hunt a caller
+STAND_DOWN_S = 120.0  # a swarm with nobody within its reach this long is called back into the ship
 # Strikes on the front (design values): a racetrack over the unit struck, in at STRIKE_ALTITUDE_M, a
 # diving run from STRIKE_RUN_M out aimed a little above it, firing once in reach, and out again.
 STRIKE_ALTITUDE_M = 1000.0
@@ -52,18 +54,27 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     _listen(world, active)
     decide = _decide_args(world, picture, armoury, active)
     if not threads.in_parallel(world.n):
-        # A few hundred craft: the rules in one compiled call, unless the swarm is committed or LGFs go
-        # out of the doors this tick (whose events Python writes), which it finds before it changes anything.
+        # A few hundred craft: the rules in one compiled call, unless the swarm is committed or recalled
+        # or LGFs go out of the doors this tick (whose events Python writes), which it finds before it
+        # changes anything.
         enemy = world.plan.enemy
         committing = (active, world.status, world.side, picture.ship_range_m, enemy.commit_range_m)
         waiting = (world.committed_s, world.row_start, world.row_stop)
         due = (active, world.side, world.status, world.launch_at_s, world.battle, world.time_s)
-        docked = _swarm_rows(bool(enemy.ship), committing + waiting, due, decide, _look_out_args(world, active))
+        docked = _swarm_rows(
+            bool(enemy.ship),
+            _reach_args(world, active),
+            committing + waiting,
+            due,
+            decide,
+            _look_out_args(world, active),
+        )
         if docked >= 0:
             if docked:
                 _dock(world)
                 _look_out(world, active)
             return
+    _recall(world, active)
     _commit(world, active, picture)
     _launch_from_doors(world, active)
     if _decide(world.n, *decide):
@@ -114,6 +125,7 @@ def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) ->
         world.cmd_throttle,
         world.trigger,
         world.docked,
+        world.committed_s,
         sx,
         sy,
         sz,
@@ -131,27 +143,41 @@ def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) ->
 
 
 def _dock(world: World) -> None:
-    """The LGFs that docked this tick (`_decide_rows` marked them): back inside, and those back from the
-    front rearmed (`_rearm`)."""
+    """The LGFs that docked this tick (`_decide_rows` marked them): back inside; those back from the
+    front rearmed (`_rearm`), and those of a recalled swarm with their emitters not spent held ready to
+    come out again (`_hold`)."""
     docked = np.flatnonzero(world.docked)
     for row in docked.tolist():
         world.docked[row] = False
         emit(world, row, EventKind.RETURNED_TO_SHIP)
     _rearm(world, docked[world.strike_at[docked] >= 0])
+    _hold(world, docked[(world.strike_at[docked] < 0) & (world.bursts_left[docked] > 0)])
+
+
+def _hold(world: World, rows: I64) -> None:
+    """LGFs of a recalled swarm back aboard: held at the doors, ready to come out with the swarm when
+    intruders are committed again."""
+    world.status[rows] = Status.READY
+    world.launch_at_s[rows] = np.inf
+    world.mode[rows] = Mode.WAITING
 
 
 @numba.njit(cache=True)
 def _swarm_rows(
     has_ship: bool,
+    reach: tuple[Any, ...],
     committing: tuple[Any, ...],
     due: tuple[Any, ...],
     decide: tuple[Any, ...],
     look_out: tuple[Any, ...],
 ) -> int:
-    """The swarm's tick in one call where nothing is committed or launched: -1, with nothing changed, if
-    a swarm is to be committed (`_intruded`; only with a ship in the scenario) or LGFs are due out of the
-    doors (`_due_at_the_doors`); otherwise its decisions (`_decide_rows`), then, if none docked, the
-    look-ahead (`_look_out_rows`). Returns how many docked."""
+    """The swarm's tick in one call where nothing is committed, recalled or launched: -1 if a swarm is to
+    be recalled (`_out_of_reach`, which notes when intruders were last within reach, and nothing else) or
+    committed (`_intruded`; both only with a ship in the scenario) or LGFs are due out of the doors
+    (`_due_at_the_doors`), with nothing else changed; otherwise its decisions (`_decide_rows`), then, if
+    none docked, the look-ahead (`_look_out_rows`). Returns how many docked."""
+    if has_ship and len(_out_of_reach(*reach)):
+        return -1
     if has_ship and len(_intruded(*committing)):
         return -1
     if len(_due_at_the_doors(*due)):
@@ -246,6 +272,7 @@ def _decide_rows(
     cmd_throttle: F64,
     trigger: B,
     docked: B,
+    committed_s: F64,
     sx: float,
     sy: float,
     sz: float,
@@ -268,16 +295,23 @@ def _decide_rows(
     and one on each side; the rest go for the pilot sensing chose for them, coming in behind her from
     far off and leading her close in, firing when she is in reach (an LGF not already close on a pilot of
     its own hunts a caller the ship heard lately, if she is within its sight); those with nobody in
-    reach circle the ship. Each LGF writes only its own row (`docked` marks those that docked this tick,
-    and the kernel returns how many did)."""
+    reach circle the ship. The swarm's LGFs from the doors go home while it is recalled (its time of
+    commitment is then inf; not the patrols, nor those sent against the front), and turn back out if it is
+    committed again before they are in. Each LGF writes only its own row (`docked` marks those that docked
+    this tick, and the kernel returns how many did)."""
     docked_count = 0
     for r in numba.prange(len(status)):
         if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
             continue
         trigger[r] = False
-        # Spent: home to the door to rearm.
+        # Spent: home to the door to rearm. Of a swarm recalled: home to the door, to come out again.
         if bursts_left[r] <= 0:
             mode[r] = RETURN
+        elif strike_at[r] < 0 and slot[r] >= first_door_slot:
+            if not math.isfinite(committed_s[battle[r]]):
+                mode[r] = RETURN
+            elif mode[r] == RETURN:
+                mode[r] = GUARD
         if mode[r] == RETURN:
             door_x, door_y, _ = door_position(slot[r], first_door_slot, doors, sx, sy, hx, hy)
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], door_x, door_y, sz, 300.0)
@@ -428,6 +462,82 @@ def _intruded(
                 count += 1
                 break
     return battles[:count]
+
+
+def _reach_args(world: World, active: B) -> tuple[Any, ...]:
+    """What `_out_of_reach` takes, in its order."""
+    assert world.ship_xyz is not None
+    sx, sy, _ = world.ship_xyz
+    reach_m = max(LEASH_M, world.plan.enemy.commit_range_m)
+    return (
+        active,
+        world.status,
+        world.side,
+        world.x_m,
+        world.y_m,
+        sx,
+        sy,
+        reach_m,
+        world.time_s,
+        world.committed_s,
+        world.in_reach_s,
+        world.row_start,
+        world.row_stop,
+    )
+
+
+@numba.njit(cache=True)
+def _out_of_reach(
+    active: B,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    x: F64,
+    y: F64,
+    sx: float,
+    sy: float,
+    reach_m: float,
+    time_s: F64,
+    committed_s: F64,
+    in_reach_s: F64,
+    row_start: I64,
+    row_stop: I64,
+) -> I64:
+    """The battles, ascending, whose swarm is committed and where no Air Command craft in the air has been
+    within its reach of the ship (`reach_m`: the leash, or the commit range if that is longer) for
+    `STAND_DOWN_S` since it was committed: there the swarm is to be recalled. Notes in `in_reach_s` when
+    one last was. No LGF fights a pilot beyond its leash, so until one comes back a recalled swarm would
+    only have circled the ship."""
+    battles = np.empty(len(row_start), np.int64)
+    count = 0
+    for b in range(len(row_start)):
+        lo, hi = row_start[b], row_stop[b]
+        if not math.isfinite(committed_s[b]) or lo == hi or not active[lo]:
+            continue
+        for r in range(lo, hi):
+            if status[r] == AIRBORNE and side[r] == AIR_COMMAND and within_m(x[r] - sx, y[r] - sy, reach_m):
+                in_reach_s[b] = time_s[b]
+                break
+        if time_s[b] - max(in_reach_s[b], committed_s[b]) > STAND_DOWN_S:
+            battles[count] = b
+            count += 1
+    return battles[:count]
+
+
+def _recall(world: World, active: B) -> None:
+    """Swarms with nobody within reach a while (`_out_of_reach`) are recalled: no longer committed, so
+    their LGFs go home (`_decide_rows`), and any still aboard and due out stay in."""
+    if world.ship_xyz is None:
+        return
+    for b in _out_of_reach(*_reach_args(world, active)).tolist():
+        world.committed_s[b] = np.inf
+        rows = np.arange(world.row_start[b], world.row_stop[b])
+        doors = (
+            (world.side[rows] == LGF) & (world.strike_at[rows] < 0) & (world.slot[rows] >= world.plan.enemy.airborne)
+        )
+        swarm = rows[doors]
+        world.launch_at_s[swarm[world.status[swarm] == int(Status.READY)]] = np.inf
+        out = int(np.sum(world.status[swarm] == int(Status.AIRBORNE)))
+        emit_battle(world, b, EventKind.SWARM_RECALLED, craft=out)
 
 
 _NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario without one (never indexed)

@@ -26,6 +26,8 @@ class EventKind(StrEnum):
     MAYDAY = "mayday"  # details: callsign, text, cut (bool)
     CONTACT = "contact"  # details: squadron, sighted ("LGFs" or "target"), range_m
     SWARM_LAUNCH = "swarm_launch"  # details: door, craft
+    SWARM_RECALLED = "swarm_recalled"  # battle event: no intruder within the swarm's reach for a while, and
+    #   the LGFs out of the doors go home (they come out again if the intruders come back); details: craft
     HEARD = "heard"  # the mother ship heard a call: actor, the caller; details: range_m
     PHOTO = "photo"  # details: callsign, number (the aircraft's running count), range_m
     SHOT = "shot"  # details: weapon (cannon, rocket, blue_fire), rounds

@@ -108,7 +108,8 @@ class World:
     dt_s: F64 = per_battle(np.float64, 0.0)
     tick_start_s: F64 = per_battle(np.float64, 0.0)  # the clock when this tick began (time_s - dt_s, exactly)
     done: B = per_battle(np.bool_, False)
-    committed_s: F64 = per_battle(np.float64, np.inf)  # when the swarm was committed; inf before
+    committed_s: F64 = per_battle(np.float64, np.inf)  # when the swarm was committed; inf before, and once recalled
+    in_reach_s: F64 = per_battle(np.float64, -np.inf)  # when Air Command was last within the swarm's reach
     contact: B = per_battle(np.bool_, False)
     heard_s: F64 = per_battle(np.float64, -np.inf)  # when the ship last heard Air Command on the radio
     heard_craft: I32 = per_battle(np.int32, -1)  # who the ship heard last (a craft of the battle; -1: none)

@@ -352,7 +352,7 @@ _FLEET_KINDS = frozenset(
         EventKind.IMPACT,
     }
 )
-_SHIP_KINDS = frozenset({EventKind.BREACH, EventKind.BREACH_SEALED})
+_SHIP_KINDS = frozenset({EventKind.BREACH, EventKind.BREACH_SEALED, EventKind.SWARM_RECALLED})
 
 _RAID_CAUSES: Mapping[str, str] = {
     "fire": "hit by blue fire",
@@ -413,6 +413,7 @@ _LINES: Mapping[EventKind, _Line] = {
         f"{e.details['bombardment']} opens fire: salvos of {e.details['shells']}, "
         f"{float(e.details['flight_s']):.0f} s in flight"
     ),
+    EventKind.SWARM_RECALLED: lambda r, e: f"the swarm is called home: {plural(int(e.details['craft']), 'LGF')} out",
     EventKind.BREACH: lambda r, e: "a shell tears open the mother ship's hull",
     EventKind.BREACH_SEALED: lambda r, e: "the hull's plates close the breach",
     EventKind.IMPACT: lambda r, e: f"the first shell lands ({e.details['struck']})",
