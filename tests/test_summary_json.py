@@ -12,7 +12,9 @@ cases with pilots were re-pinned when the report gained its Radio section (who t
 taken out, each is byte for byte the report pinned before. The `manhattan-recon` cases were re-pinned
 again when the ship began to listen, pilots came to be forced down only over land, time over the target
 came to run from a squadron's own contact, and the story's calibration moved its design values (README,
-Determinism): the JSON's form is unchanged, its battles are new.
+Determinism): the JSON's form is unchanged, its battles are new. They were re-pinned once more when a swarm
+with nobody in its reach came to be recalled into the ship: the same losses and photos, the same length
+of battle, and the LGFs that were still airborne at the end are back aboard (`returned`).
 """
 
 from __future__ import annotations
