@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from captainred.engine import threads
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.setup import build_world
 from captainred.engine.world import Status, World
 from captainred.scenario.loader import load_scenario, resolve
@@ -82,6 +83,7 @@ def put_airborne(
     world.heading_rad[row] = world.cmd_heading_rad[row] = heading_rad
     world.gamma_rad[row] = gamma_rad
     world.cmd_gamma_rad[row] = gamma_rad
+    keep_angles(world, [row])
     world.cmd_throttle[row] = world.throttle[row] = throttle
     return row
 

@@ -60,6 +60,8 @@ def test_a_world_in_the_middle_of_a_fight_passes(world: World, airborne: Callabl
         ("stable_craft_ids", lambda w: w.craft.__setitem__(3, 2)),
         ("battle_in_range", lambda w: w.battle.__setitem__(3, 7)),
         ("status_valid", lambda w: w.status.__setitem__(3, 9)),
+        ("angles_kept", lambda w: w.heading_rad.__setitem__(3, 0.5)),
+        ("angles_kept", lambda w: w.gamma_rad.__setitem__(GUARDIAN, -0.1)),
     ],
 )
 def test_a_broken_state_on_deck_is_caught(world: World, rule: str, breakage: Callable[[World], None]) -> None:

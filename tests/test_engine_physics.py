@@ -30,6 +30,7 @@ from captainred.engine.kinematics import (
     engine_power,
     fly,
     heading_of,
+    keep_angles,
     wrap,
     wrap_angle,
     wrap_heading,
@@ -384,7 +385,7 @@ def _look_ahead_sample_by_sample(world: World, row: int, length_s: float) -> tup
     """The look-ahead's rule with none of its shortcuts (no ceiling test, no boxes, exact trigonometry at
     every sample): both paths walked sample by sample, each up to the first thing in the way. Returns the
     commanded flight-path angle and throttle it leaves."""
-    x, y, z, v, psi, gam = (float(a[row]) for a in world.flight_state())
+    x, y, z, v, psi, gam = (float(a[row]) for a in world.flight_state()[:6])
     margin = ROOF_MARGIN_M + 0.1 * v
     usable_g = max(0.7 * world.max_g[row] - 1.0, 0.5)
     pull_out_loss = v * v * (1.0 - math.cos(gam)) / (usable_g * G) if gam < 0 else 0.0
@@ -450,6 +451,7 @@ def test_the_look_aheads_shortcuts_change_no_pilots_commands(
     for row, (east, north, z, v, psi, gam, cmd, _) in zip(rows.tolist(), craft, strict=True):
         airborne(world, row, x_m=0.5 * (x0 + x1) + east, y_m=y0 + north * (y1 - y0), z_m=z, speed_mps=v)
         world.heading_rad[row], world.gamma_rad[row], world.cmd_heading_rad[row] = psi, gam, cmd
+        keep_angles(world, np.array([row]))
         world.cmd_gamma_rad[row], world.cmd_throttle[row] = 0.0, 0.6
     expected = [
         _look_ahead_sample_by_sample(world, row, look) for row, look in zip(rows.tolist(), looks.tolist(), strict=True)

@@ -12,6 +12,7 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import bingo_fuel_kg
 from captainred.doctrine.sortie import send_cover, turn_for_home
 from captainred.engine.events import EventKind
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.sensing import Picture
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, Status, World, fleet_centre
@@ -150,6 +151,7 @@ def test_a_pilot_out_at_sea_breaks_hard_toward_the_lgf_on_her_tail(threat_side: 
     world.skill[row] = 0.6
     world.mode[row] = Mode.ENGAGE
     world.x_m[row], world.y_m[row], world.z_m[row], world.heading_rad[row] = -40000.0, -40000.0, 600.0, 0.0
+    keep_angles(world, np.array([row]))
     world.x_m[lgf], world.y_m[lgf], world.z_m[lgf] = -40000.0 + threat_side * 100.0, -40400.0, 600.0
     threat = np.full(world.n, -1, dtype=np.int64)
     threat[row] = lgf

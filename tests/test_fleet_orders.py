@@ -8,6 +8,7 @@ import pytest
 from captainred.doctrine.formation import fly_formation, station_point
 from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, Status, fleet_centre
 from captainred.report import check_summary, summarize
@@ -190,6 +191,7 @@ def test_off_the_bow_a_guardian_climbs_straight_ahead_before_joining_anyone() ->
     world.status[ours] = Status.AIRBORNE
     world.mode[ours] = Mode.FORM_UP
     world.heading_rad[ours] = [0.3, 0.6, 0.9]
+    keep_angles(world, ours)
     world.mode_since_s[ours] = world.time_s[0] - 5.0  # five seconds off the bow
     fly_formation(world, ours, fleet_centre(world), np.zeros(world.n_battles))
     assert world.cmd_heading_rad[ours].tolist() == [0.3, 0.6, 0.9]

@@ -18,6 +18,7 @@ from captainred.doctrine.piloting import fly_home, trouble_rows
 from captainred.doctrine.swarm import _look_out
 from captainred.doctrine.triage import N_MODES, _herded, _triage_rows
 from captainred.engine import threads
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.setup import build_world
 from captainred.engine.world import LGF, Flag, Status, Sub, fleet_centre
 from captainred.scenario import load_scenario
@@ -124,6 +125,7 @@ def test_the_last_word_in_one_call_is_the_look_aheads_spread_over_threads(
                 getattr(w, k)[:] = v
             w.z_m[up] = rng.uniform(5.0, 400.0, len(up))
             w.gamma_rad[up] = rng.uniform(-0.4, 0.2, len(up))
+            keep_angles(w, up)
             w.spinning[up] = rng.random(len(up)) < 0.2
             w.mode[up[rng.random(len(up)) < 0.1]] = int(Mode.CRIPPLED)
             before = {k: getattr(w, k).copy() for k in cmd}
@@ -166,6 +168,7 @@ def test_the_swarms_look_ahead_in_one_call_is_the_threaded_one(
             w.y_m[out] = rng.uniform(y0, y1, len(out))
             w.z_m[out] = rng.uniform(5.0, 400.0, len(out))
             w.gamma_rad[out] = rng.uniform(-0.4, 0.2, len(out))
+            keep_angles(w, out)
             before = {k: getattr(w, k).copy() for k in cmd}
             _look_out(w, active)
             one_call = {k: getattr(w, k).copy() for k in cmd}

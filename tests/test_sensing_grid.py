@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from captainred.engine.grid import LGF as GRID_LGF
 from captainred.engine.grid import SenseGrid, nearest_of_side
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, Status, World
@@ -133,6 +134,7 @@ def randomise(world: World, seed: int, spread_m: float, airborne: float, spots: 
         world.z_m[:] = np.abs(generator.normal(0.0, min(spread_m, 5_000.0), n))
     world.heading_rad[:] = generator.uniform(0, 2 * np.pi, n)
     world.gamma_rad[:] = generator.uniform(-0.5, 0.5, n)
+    keep_angles(world)
     world.status[:] = np.where(generator.uniform(size=n) < airborne, Status.AIRBORNE, Status.READY)
     world.force_down_role[:] = generator.uniform(size=n) < 0.4
     for b in range(world.n_battles):

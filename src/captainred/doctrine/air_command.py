@@ -250,7 +250,7 @@ def _fight_home_and_evade_rows(
 ) -> int:
     """`fighting._fight_rows`, `piloting._fly_home_rows` and `evasion.evade_rows` in that order, the
     first two only when asked; returns how many `evade_rows` marked in `streets`."""
-    x, y, z, speed, heading, gamma = state
+    x, y, z, speed, heading, gamma, _sin_heading, _cos_heading, _sin_gamma, _cos_gamma = state
     if fighting:
         keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight
         _fight_in_turn(

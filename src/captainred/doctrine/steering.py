@@ -203,19 +203,19 @@ def _pull_up_rows(
 
     Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
     last sample by one factor, and its direction by one small rotation (`rotated`)."""
-    x, y, z, speed, heading, gamma = state
+    x, y, z, speed, heading, gamma, sin_heading, cos_heading, sin_gamma, cos_gamma = state
     heights, box_max, ox, oy, cell, max_height_m = ground
     for k in numba.prange(len(rows)):
         r = rows[k]
         v, gam, length = speed[r], gamma[r], lookahead_s[k]
         usable_g = max(0.7 * max_g[r] - 1.0, 0.5)
-        pull_out_loss = v * v * (1.0 - math.cos(gam)) / (usable_g * G) if gam < 0 else 0.0
+        pull_out_loss = v * v * (1.0 - cos_gamma[r]) / (usable_g * G) if gam < 0 else 0.0
         margin = ROOF_MARGIN_M + 0.1 * v
         reach = v * length
-        if not z[r] - pull_out_loss - reach * max(-math.sin(gam), 0.0) < max_height_m + margin + 1.0:
+        if not z[r] - pull_out_loss - reach * max(-sin_gamma[r], 0.0) < max_height_m + margin + 1.0:
             continue  # high enough to miss every roof
-        ground_speed = v * math.cos(gam)
-        vz = v * math.sin(gam)
+        ground_speed = v * cos_gamma[r]
+        vz = v * sin_gamma[r]
         run = ground_speed * length
         z_low = min(z[r], z[r] + vz * length)
         # Every path she can fly in the look-ahead stays within `run` of her (a metre more for rounding):
@@ -233,7 +233,7 @@ def _pull_up_rows(
         climb = z[r] < highest + margin
         steepest = PULL_UP_RAD
         step = length / PATH_SAMPLES
-        east0, north0 = math.sin(heading[r]), math.cos(heading[r])  # the nose
+        east0, north0 = sin_heading[r], cos_heading[r]  # the nose
         # The turn, then the line off the nose (one path when she is not turning). A path clear of
         # the highest roof under a box that holds it, and of a pull-out over that roof, is not sampled.
         for path in range(1 if turn == 0.0 else 2):
@@ -321,16 +321,16 @@ def _keep_off_the_hull_rows(
     80 m of the hull's sides or 25 m of its top or bottom goes over the top if it is above the ship's
     middle (skimming the hull is fine, hitting it is not), and otherwise turns away from it and holds
     height; either way at full throttle. Each craft writes only its own commands."""
-    x, y, z, speed, heading, gamma = state
+    x, y, z, speed, _heading, _gamma, sin_heading, cos_heading, sin_gamma, cos_gamma = state
     sx, sy, sz = ship
     hx, hy, hz = half
     for k in numba.prange(len(rows)):
         r = rows[k]
         v = speed[r]
-        cg = math.cos(gamma[r])
-        vx = v * cg * math.sin(heading[r])
-        vy = v * cg * math.cos(heading[r])
-        vz = v * math.sin(gamma[r])
+        cg = cos_gamma[r]
+        vx = v * cg * sin_heading[r]
+        vy = v * cg * cos_heading[r]
+        vz = v * sin_gamma[r]
         danger = False
         for j in range(HULL_SAMPLES + 1):
             t = lookahead_s * (j / HULL_SAMPLES)

@@ -19,8 +19,8 @@ from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import Picture, range_and_angle_off, within_m
-from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
+from captainred.engine.sensing import Picture, range_and_angle_off_from, within_m
+from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_from
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
 from captainred.scenario.maps import Ground
 
@@ -107,7 +107,10 @@ def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) ->
         world.y_m,
         world.z_m,
         world.heading_rad,
-        world.gamma_rad,
+        world.sin_heading,
+        world.cos_heading,
+        world.sin_gamma,
+        world.cos_gamma,
         world.speed_mps,
         picture.nearest_enemy,
         picture.nearest_range_m,
@@ -254,7 +257,10 @@ def _decide_rows(
     y: F64,
     z: F64,
     heading: F64,
-    gamma: F64,
+    sin_heading: F64,
+    cos_heading: F64,
+    sin_gamma: F64,
+    cos_gamma: F64,
     speed: F64,
     nearest_enemy: I64,
     nearest_range_m: F64,
@@ -337,14 +343,16 @@ def _decide_rows(
             if not fight:
                 mode[r] = STRIKE
                 target[r] = -1
-                toward = (math.sin(heading[r]) * (gx - x[r]) + math.cos(heading[r]) * (gy - y[r])) / max(d, 1.0)
+                toward = (sin_heading[r] * (gx - x[r]) + cos_heading[r] * (gy - y[r])) / max(d, 1.0)
                 if d > STRIKE_RUN_M:
                     cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, STRIKE_ALTITUDE_M, 1500.0)
                     cmd_throttle[r] = 0.9
                 elif toward > STRIKE_RUN_IN_COS:
                     cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, STRIKE_AIM_M, 150.0)
                     cmd_throttle[r] = 0.8
-                    range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], gx, gy, 0.0)
+                    range_m, off = range_and_angle_off_from(
+                        x[r], y[r], z[r], sin_heading[r], cos_heading[r], sin_gamma[r], cos_gamma[r], gx, gy, 0.0
+                    )
                     trigger[r] = range_m < energy_range_m[r] and off < SNAP_SHOT_FACTOR * energy_cone_rad[r]
                 else:  # off the target: out straight and up, to turn in again from STRIKE_RUN_M
                     cmd_heading[r] = heading[r]
@@ -358,7 +366,7 @@ def _decide_rows(
                 mode[r] = HERD
                 target[r] = prey
                 role = slot[r] % 3
-                fx, fy = math.sin(heading[prey]), math.cos(heading[prey])
+                fx, fy = sin_heading[prey], cos_heading[prey]
                 right = 90.0 if role == 1 else (-90.0 if role == 2 else 0.0)
                 above = 70.0 if role == 0 else 10.0
                 back = 30.0
@@ -383,11 +391,26 @@ def _decide_rows(
         if fight:
             mode[r] = ATTACK
             target[r] = e
-            ax, ay, az = lead(x[r], y[r], z[r], x[e], y[e], z[e], speed[e], heading[e], gamma[e], BULLET_SPEED_MPS)
-            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            ax, ay, az = lead_from(
+                x[r],
+                y[r],
+                z[r],
+                x[e],
+                y[e],
+                z[e],
+                speed[e],
+                sin_heading[e],
+                cos_heading[e],
+                sin_gamma[e],
+                cos_gamma[e],
+                BULLET_SPEED_MPS,
+            )
+            range_m, off = range_and_angle_off_from(
+                x[r], y[r], z[r], sin_heading[r], cos_heading[r], sin_gamma[r], cos_gamma[r], ax, ay, az
+            )
             if range_m > 1200.0:  # from far off, come in behind her
-                ax = x[e] - 600.0 * math.sin(heading[e])
-                ay = y[e] - 600.0 * math.cos(heading[e])
+                ax = x[e] - 600.0 * sin_heading[e]
+                ay = y[e] - 600.0 * cos_heading[e]
                 az = z[e]
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], ax, ay, az, 150.0)
             cmd_throttle[r] = 1.1 if range_m > 500.0 else 0.8

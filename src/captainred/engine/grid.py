@@ -364,8 +364,10 @@ def _sense_rows(
     target: I64,
     force_down_role: NDArray[np.bool_],
     prey: NDArray[np.bool_],
-    heading: F64,
-    gamma: F64,
+    sin_heading: F64,
+    cos_heading: F64,
+    sin_gamma: F64,
+    cos_gamma: F64,
     range_limit_m: float,
     evade_range_m: float,
     force_down_radius_m: float,
@@ -406,10 +408,10 @@ def _sense_rows(
                 ship_range[r] = math.sqrt((x[r] - sx) ** 2 + (y[r] - sy) ** 2 + (z[r] - sz) ** 2)
             if status[r] == AIRBORNE and side[r] == AC:
                 battle_range[b] = min(battle_range[b], ship_range[r])
-                cos_g = math.cos(gamma[r])
-                nose_x[r] = cos_g * math.sin(heading[r])
-                nose_y[r] = cos_g * math.cos(heading[r])
-                nose_z[r] = math.sin(gamma[r])
+                cos_g = cos_gamma[r]
+                nose_x[r] = cos_g * sin_heading[r]
+                nose_y[r] = cos_g * cos_heading[r]
+                nose_z[r] = sin_gamma[r]
         if done[b]:
             continue  # a battle over sees nothing: its craft fly no more, and its grid is never walked
         base = cell_base[b]
@@ -478,11 +480,11 @@ def sense_battles(
     `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
     much as those still fought): its rows see nothing but their range to the ship.
 
-    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, heading and
-    flight-path angle of each row. `limits`: the range limit, the evade range, the force-down radius,
-    whether there is a mother ship and where. `scratch`: the `SenseGrid`'s arrays. `out`: nearest, its
-    range, tail threat, its range, escorts, nearest prey, range to the ship (per row) and the battles'
-    closest approach of Air Command to anything (per battle).
+    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
+    cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
+    range, the force-down radius, whether there is a mother ship and where. `scratch`: the `SenseGrid`'s
+    arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range to the ship
+    (per row) and the battles' closest approach of Air Command to anything (per battle).
 
     Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
     evade range, and behind her or very close); how many force-down LGFs hunting her are within the

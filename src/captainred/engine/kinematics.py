@@ -186,6 +186,24 @@ def _burn_rates(
         )
 
 
+def keep_angles(world: World, rows: I64 | None = None) -> None:
+    """After a rule outside the flight kernel sets the heading or the flight-path angle of `rows` (every
+    row: None): their sines and cosines, as the World keeps them (`_keep_angles`)."""
+    rows = np.arange(world.n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+    _keep_angles(
+        rows, world.heading_rad, world.gamma_rad, world.sin_heading, world.cos_heading, world.sin_gamma, world.cos_gamma
+    )
+
+
+@numba.njit(cache=True)
+def _keep_angles(rows: I64, heading: F64, gamma: F64, sin_h: F64, cos_h: F64, sin_g: F64, cos_g: F64) -> None:
+    """The sine and cosine of each row's heading and flight-path angle, from the C library's functions as
+    every kernel calls them (its `sincos` gives the bits of its `sin` and `cos`)."""
+    for r in rows:
+        sin_h[r], cos_h[r] = math.sin(heading[r]), math.cos(heading[r])
+        sin_g[r], cos_g[r] = math.sin(gamma[r]), math.cos(gamma[r])
+
+
 def fly(world: World, moving: B, dt: F64) -> None:
     """Advance every airborne craft in `moving` by its battle's dt (per row)."""
     fly_rows(world, np.flatnonzero(moving), dt)
@@ -266,8 +284,8 @@ def _fly_rows(
     load_g: F64,
 ) -> None:
     """One tick of flight for each row of `idx`: the rule of the module docstring. Each craft writes
-    only its own row."""
-    x, y, z, speed, heading, gamma = state
+    only its own row, the sines and cosines of its new heading and flight-path angle with them."""
+    x, y, z, speed, heading, gamma, sin_heading, cos_heading, sin_gamma, cos_gamma = state
     for k in numba.prange(len(idx)):
         r = idx[k]
         h = dt[r]
@@ -292,7 +310,7 @@ def _fly_rows(
         # Gains are held below 1/dt so that long transit ticks settle on the command, not overshoot.
         psi_rate = min(HEADING_GAIN, 0.8 / h) * heading_error
         gamma_rate = min(GAMMA_GAIN, 0.8 / h) * (commanded_gamma - gam)
-        cos_g = math.cos(gam)
+        cos_g = cos_gamma[r]
         a_lateral = v * psi_rate * max(cos_g, 0.05)
         a_vertical = v * gamma_rate + G * cos_g
         wings = min(max(min(health[r, WING_PORT], health[r, WING_STARBOARD]), 0.0), 1.0)
@@ -316,20 +334,23 @@ def _fly_rows(
             load = 1.0
 
         induced = 0.04 * G * max(load - 1.0, 0.0)
-        accel = thrust - drag_k * v**2 - induced - G * math.sin(gam)
+        accel = thrust - drag_k * v**2 - induced - G * sin_gamma[r]
         v_new = min(max(v + accel * h, 0.5 * vstall), vmax)
         if spinning[r]:
             v_new = min(max(v_new, 0.5 * vstall), 1.3 * vstall)
         gam_new = min(max(gam + gamma_rate * h, -1.45), 1.45)
         psi_new = heading_of(psi + psi_rate * h)
 
-        cos_new = math.cos(gam_new)
-        x[r] += v_new * cos_new * math.sin(psi_new) * h
-        y[r] += v_new * cos_new * math.cos(psi_new) * h
-        z[r] = min(z[r] + v_new * math.sin(gam_new) * h, ceiling_m[r])
+        cos_new, sin_new = math.cos(gam_new), math.sin(gam_new)
+        sin_psi, cos_psi = math.sin(psi_new), math.cos(psi_new)
+        x[r] += v_new * cos_new * sin_psi * h
+        y[r] += v_new * cos_new * cos_psi * h
+        z[r] = min(z[r] + v_new * sin_new * h, ceiling_m[r])
         speed[r] = v_new
         gamma[r] = gam_new
         heading[r] = psi_new
+        sin_gamma[r], cos_gamma[r] = sin_new, cos_new
+        sin_heading[r], cos_heading[r] = sin_psi, cos_psi
         load_g[r] = load
 
         flow = (

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import wrap_heading
+from captainred.engine.kinematics import keep_angles, wrap_heading
 from captainred.engine.world import F64, I64, Status, World, emit
 from captainred.scenario.sides import side_name
 
@@ -22,6 +22,7 @@ def put_in_air(world: World, rows: I64, x: F64, y: F64, z: F64, heading: F64, sp
     world.cmd_heading_rad[rows] = heading
     world.speed_mps[rows] = speed
     world.gamma_rad[rows] = 0.0
+    keep_angles(world, rows)
     world.cmd_throttle[rows] = 1.0
     world.mode_since_s[rows] = world.time_s[world.battle[rows]]
     scenario = world.scenario

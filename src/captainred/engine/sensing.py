@@ -55,8 +55,10 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         world.target,
         world.force_down_role,
         prey,
-        world.heading_rad,
-        world.gamma_rad,
+        world.sin_heading,
+        world.cos_heading,
+        world.sin_gamma,
+        world.cos_gamma,
     )
     limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz)
     picture, out = _picture_of(grid)
@@ -135,12 +137,41 @@ def range_and_angle_off(
     x: float, y: float, z: float, heading_rad: float, gamma_rad: float, aim_x: float, aim_y: float, aim_z: float
 ) -> tuple[float, float]:
     """Range from a craft to an aim point, and the angle (rad) between it and the craft's nose."""
+    return range_and_angle_off_from(
+        x,
+        y,
+        z,
+        math.sin(heading_rad),
+        math.cos(heading_rad),
+        math.sin(gamma_rad),
+        math.cos(gamma_rad),
+        aim_x,
+        aim_y,
+        aim_z,
+    )
+
+
+@numba.njit(cache=True)
+def range_and_angle_off_from(
+    x: float,
+    y: float,
+    z: float,
+    sin_heading: float,
+    cos_heading: float,
+    sin_gamma: float,
+    cos_gamma: float,
+    aim_x: float,
+    aim_y: float,
+    aim_z: float,
+) -> tuple[float, float]:
+    """`range_and_angle_off`, from the sines and cosines of the craft's heading and flight-path angle (as
+    the World keeps them)."""
     dx = aim_x - x
     dy = aim_y - y
     dz = aim_z - z
     range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-    cos_g = math.cos(gamma_rad)
-    dot = dx * cos_g * math.sin(heading_rad) + dy * cos_g * math.cos(heading_rad) + dz * math.sin(gamma_rad)
+    cos_g = cos_gamma
+    dot = dx * cos_g * sin_heading + dy * cos_g * cos_heading + dz * sin_gamma
     off = math.acos(min(max(dot / max(range_m, 1e-6), -1.0), 1.0))
     return range_m, off
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from captainred.engine.front import build_front
+from captainred.engine.kinematics import keep_angles
 from captainred.engine.launch import put_in_air
 from captainred.engine.party import build_party
 from captainred.engine.rng import Purpose, uniform
@@ -254,6 +255,7 @@ def _populate(resolved: ResolvedScenario, seeds: list[int]) -> World:
     for name, value in assign.items():
         getattr(world, name)[...] = value
     world.rockets[...] = rocket_load(world)
+    keep_angles(world)
     # A patrol already airborne takes off at time 0 where it circles, like any launch (with its event).
     rows = np.flatnonzero(patrol)
     put_in_air(world, rows, x[rows], y[rows], z[rows], heading[rows], speed[rows], base="patrol")

@@ -20,7 +20,7 @@ from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform, uniform_one
-from captainred.engine.sensing import range_and_angle_off
+from captainred.engine.sensing import range_and_angle_off_from
 from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit
 
 AIRBORNE = int(Status.AIRBORNE)
@@ -129,15 +129,48 @@ def lead(
     projectile_mps: float,
 ) -> tuple[float, float, float]:
     """Where a target at (x, y, z) will be when a round fired now arrives (first-order lead)."""
+    return lead_from(
+        shooter_x,
+        shooter_y,
+        shooter_z,
+        x,
+        y,
+        z,
+        speed_mps,
+        math.sin(heading_rad),
+        math.cos(heading_rad),
+        math.sin(gamma_rad),
+        math.cos(gamma_rad),
+        projectile_mps,
+    )
+
+
+@numba.njit(cache=True)
+def lead_from(
+    shooter_x: float,
+    shooter_y: float,
+    shooter_z: float,
+    x: float,
+    y: float,
+    z: float,
+    speed_mps: float,
+    sin_heading: float,
+    cos_heading: float,
+    sin_gamma: float,
+    cos_gamma: float,
+    projectile_mps: float,
+) -> tuple[float, float, float]:
+    """`lead`, from the sines and cosines of the target's heading and flight-path angle (as the World
+    keeps them)."""
     dx = x - shooter_x
     dy = y - shooter_y
     dz = z - shooter_z
     t = math.sqrt(dx * dx + dy * dy + dz * dz) / projectile_mps
-    cg = math.cos(gamma_rad)
+    cg = cos_gamma
     return (
-        x + speed_mps * cg * math.sin(heading_rad) * t,
-        y + speed_mps * cg * math.cos(heading_rad) * t,
-        z + speed_mps * math.sin(gamma_rad) * t,
+        x + speed_mps * cg * sin_heading * t,
+        y + speed_mps * cg * cos_heading * t,
+        z + speed_mps * sin_gamma * t,
     )
 
 
@@ -162,11 +195,11 @@ def _lead_point_rows(
     state: FlightState,
     out: F64,
 ) -> None:
-    x, y, z, speed, heading, gamma = state
+    x, y, z, speed, _heading, _gamma, sin_h, cos_h, sin_g, cos_g = state
     for k in numba.prange(len(shooter)):
         s, t = shooter[k], target[k]
-        out[0, k], out[1, k], out[2, k] = lead(
-            x[s], y[s], z[s], x[t], y[t], z[t], speed[t], heading[t], gamma[t], projectile_mps
+        out[0, k], out[1, k], out[2, k] = lead_from(
+            x[s], y[s], z[s], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], projectile_mps
         )
 
 
@@ -460,7 +493,7 @@ def _loose_off(
     draw (`measures`) and verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to
     settle), the rocket salvos, and the craft that started a burst; returns the counts of the three
     weapons' shots and of the bursts started."""
-    x, y, z, speed, heading, gamma = state
+    x, y, z, speed, heading, gamma, sin_h, cos_h, sin_g, cos_g = state
     cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
     rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
     energy_range, energy_cone, energy_p, energy_heat = emitter
@@ -472,8 +505,12 @@ def _loose_off(
         aspect = aspect_factor(heading[r], gamma[r], heading[t], gamma[t])
         in_burst = False
         if bits & CANNON_READY:
-            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], BULLET_SPEED_MPS)
-            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            ax, ay, az = lead_from(
+                x[r], y[r], z[r], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], BULLET_SPEED_MPS
+            )
+            range_m, off = range_and_angle_off_from(
+                x[r], y[r], z[r], sin_h[r], cos_h[r], sin_g[r], cos_g[r], ax, ay, az
+            )
             if range_m < cannon_range[r] and off < SNAP_SHOT_FACTOR * cannon_cone[r]:
                 in_burst = True
                 used = min(rounds[r], cannon_rate[r] * dt[r])
@@ -489,8 +526,12 @@ def _loose_off(
                 verdicts[CANNON, k] = _verdict(u, per_tick(p, dt[r]), close_call)
                 counts[CANNON] = k + 1
         if bits & ROCKETS_READY:
-            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], ROCKET_SPEED_MPS)
-            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            ax, ay, az = lead_from(
+                x[r], y[r], z[r], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], ROCKET_SPEED_MPS
+            )
+            range_m, off = range_and_angle_off_from(
+                x[r], y[r], z[r], sin_h[r], cos_h[r], sin_g[r], cos_g[r], ax, ay, az
+            )
             if rocket_min[r] < range_m < rocket_max[r] and off < rocket_cone[r]:
                 salvo = min(rockets[r], np.int32(rocket_salvo[r]))
                 rockets[r] -= salvo
@@ -509,8 +550,12 @@ def _loose_off(
                 verdicts[ROCKET, k] = HIT if first or second else MISS
                 counts[ROCKET] = k + 1
         if bits & EMITTER_READY:
-            ax, ay, az = lead(x[r], y[r], z[r], x[t], y[t], z[t], speed[t], heading[t], gamma[t], BULLET_SPEED_MPS)
-            range_m, off = range_and_angle_off(x[r], y[r], z[r], heading[r], gamma[r], ax, ay, az)
+            ax, ay, az = lead_from(
+                x[r], y[r], z[r], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], BULLET_SPEED_MPS
+            )
+            range_m, off = range_and_angle_off_from(
+                x[r], y[r], z[r], sin_h[r], cos_h[r], sin_g[r], cos_g[r], ax, ay, az
+            )
             if range_m < energy_range[r] and off < SNAP_SHOT_FACTOR * energy_cone[r]:
                 in_burst = True
                 heat_s[r] += dt[r]

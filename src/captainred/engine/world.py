@@ -73,7 +73,8 @@ class Sub(IntEnum):
 SUBSYSTEM_NAMES = tuple(s.name.lower() for s in Sub)
 
 
-FlightState = tuple[F64, F64, F64, F64, F64, F64]  # per row: x, y, z, speed, heading, flight-path angle
+# Per row: x, y, z, speed, heading, flight-path angle, and the sines and cosines of the two angles.
+FlightState = tuple[F64, F64, F64, F64, F64, F64, F64, F64, F64, F64]
 
 
 @dataclass(eq=False)
@@ -156,6 +157,13 @@ class World:
     speed_mps: F64 = per_row(np.float64, 0.0)
     heading_rad: F64 = per_row(np.float64, 0.0)
     gamma_rad: F64 = per_row(np.float64, 0.0)
+    # The sines and cosines of heading_rad and gamma_rad, written with them (`kinematics.keep_angles`, and
+    # the flight kernel): the rules read them here instead of working them out again, each several times
+    # a tick.
+    sin_heading: F64 = per_row(np.float64, 0.0)
+    cos_heading: F64 = per_row(np.float64, 1.0)
+    sin_gamma: F64 = per_row(np.float64, 0.0)
+    cos_gamma: F64 = per_row(np.float64, 1.0)
     throttle: F64 = per_row(np.float64, 0.0)
     load_g: F64 = per_row(np.float64, 1.0)
     fuel_kg: F64 = per_row(np.float64, 0.0)
@@ -271,8 +279,20 @@ class World:
 
     def flight_state(self) -> FlightState:
         """The arrays of where each craft is and how it moves, in the order the flight kernels take them:
-        x, y, z, speed, heading, flight-path angle."""
-        return self.x_m, self.y_m, self.z_m, self.speed_mps, self.heading_rad, self.gamma_rad
+        x, y, z, speed, heading, flight-path angle, and the sine and cosine of the heading and of the
+        flight-path angle."""
+        return (
+            self.x_m,
+            self.y_m,
+            self.z_m,
+            self.speed_mps,
+            self.heading_rad,
+            self.gamma_rad,
+            self.sin_heading,
+            self.cos_heading,
+            self.sin_gamma,
+            self.cos_gamma,
+        )
 
     @property
     def airborne(self) -> B:

@@ -36,7 +36,7 @@ from captainred.doctrine.modes import Mode
 from captainred.engine.checks import WorldInvariantError
 from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle
+from captainred.engine.kinematics import burn_rate_kg_s, cruise_throttle, keep_angles
 from captainred.engine.launch import heading_to, put_in_air
 from captainred.engine.radio import start_call
 from captainred.engine.rng import Purpose, uniform
@@ -243,6 +243,7 @@ class CarrierDeck:
             w.photos[relay] = 0
         put_in_air(w, rows, cx, cy, altitude, heading, speed, base=self.names[carrier])
         w.gamma_rad[rows] = BOW_CLIMB_RAD
+        keep_angles(w, rows)
         w.sorties[rows] += 1
         w.deck_place[rows] = DeckPlace.IN_AIR
         w.deck_ready_s[rows] = 0.0
@@ -422,6 +423,7 @@ class CarrierDeck:
         w.x_m[row], w.y_m[row], w.z_m[row] = xyz
         w.speed_mps[row] = 0.0
         w.gamma_rad[row] = 0.0
+        keep_angles(w, np.array([row]))
         w.throttle[row] = w.cmd_throttle[row] = 0.0
         w.trigger[row] = w.firing[row] = w.fire_rockets[row] = False
         w.target[row] = -1

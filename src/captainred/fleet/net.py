@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.engine import threads
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import wrap_heading
+from captainred.engine.kinematics import keep_angles, wrap_heading
 from captainred.engine.net import absorb, net_centre, through_gap
 from captainred.engine.sensing import within_m
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World, emit_battle
@@ -97,6 +97,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         world.y_m[row] = centre[b, 1] + dy * scale
         world.z_m[row] = max(float(world.z_m[row]) * scale, 0.0)
         world.heading_rad[row] = wrap_heading(world.heading_rad[row] + np.pi)
+        keep_angles(world, np.array([row]))
         absorb(
             world, b, CRAFT_BLOW_T, "craft", row, (float(world.x_m[row]), float(world.y_m[row]), float(world.z_m[row]))
         )
@@ -198,6 +199,7 @@ def _hold_friendlies(world: World, centre: F64, moved: I64, x0: F64, y0: F64, z0
     rows = moved[held]
     world.x_m[rows], world.y_m[rows], world.z_m[rows] = x0[held], y0[held], z0[held]
     world.heading_rad[rows] = wrap_heading(world.heading_rad[rows] + np.pi)
+    keep_angles(world, rows)
 
 
 @numba.njit(cache=True)
