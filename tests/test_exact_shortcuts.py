@@ -3,7 +3,7 @@
 its floor division (which cell of the sensing grid a craft is in), the box that spares a move the
 walk through the city's cells (`maps.move_hit`), and the sums of squares that spare `hypot` where only
 its comparison with a distance counts (`sensing.within_m`) or a place nearer than the gain
-(`steering.aim`)."""
+(`steering.aim`), and the sines and cosines the World keeps beside its angles for those worked out again."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from captainred.doctrine.steering import MAX_CLIMB_RAD, aim
 from captainred.engine.grid import cells_in
-from captainred.engine.kinematics import TWO_PI, heading_of, remainder_of_turn, wrap
-from captainred.engine.sensing import within_m
+from captainred.engine.kinematics import TWO_PI, _keep_angles, heading_of, remainder_of_turn, wrap
+from captainred.engine.sensing import range_and_angle_off, range_and_angle_off_from, within_m
+from captainred.engine.weapons import aspect_factor, aspect_factor_from, lead, lead_from
 from captainred.scenario.maps import build_theatre, height_at, move_hit, walk_move
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
@@ -227,3 +228,62 @@ TINY = st.floats(min_value=-1e-150, max_value=1e-150, allow_nan=False)
 @example(1.3604936684419545e-161, 4.0212509174149424e-162, 1.4184032181241102e-161)  # and above the limit's
 def test_within_matches_hypot_for_distances_too_small_to_square(dx: float, dy: float, limit: float) -> None:
     assert within_m(dx, dy, limit) == (math.hypot(dx, dy) < limit)
+
+
+@numba.njit
+def _sines_alone(a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(len(a)):
+        out[i] = math.sin(a[i])
+
+
+@numba.njit
+def _cosines_alone(a: np.ndarray, out: np.ndarray) -> None:
+    for i in range(len(a)):
+        out[i] = math.cos(a[i])
+
+
+def _kept(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sines and cosines `kinematics._keep_angles` keeps of `angles` (as headings and as flight-path
+    angles, both of which it writes)."""
+    n = len(angles)
+    sin_h, cos_h, sin_g, cos_g = (np.empty(n) for _ in range(4))
+    _keep_angles(np.arange(n, dtype=np.int64), angles, angles[::-1].copy(), sin_h, cos_h, sin_g, cos_g)
+    assert np.array_equal(sin_g[::-1], sin_h) and np.array_equal(cos_g[::-1], cos_h)
+    return sin_h, cos_h
+
+
+def test_the_kept_sines_and_cosines_are_those_a_kernel_computes_alone() -> None:
+    """The World keeps sines and cosines computed together (which LLVM may turn into one `sincos` call),
+    and the rules read them where they once called `sin` or `cos` alone: the bits must be the same, for
+    headings, flight-path angles and the wider angles a spin or a turn's sum may pass through."""
+    rng = np.random.default_rng(7)
+    angles = np.concatenate(
+        [
+            rng.uniform(0.0, TWO_PI, 400_000),
+            rng.uniform(-1.5, 1.5, 200_000),
+            rng.uniform(-1e4, 1e4, 100_000),
+            np.array([0.0, -0.0, math.pi / 2, math.pi, 3 * math.pi / 2, TWO_PI, 1e-300, 5e-324]),
+        ]
+    )
+    sines, cosines = _kept(angles)
+    alone_sin, alone_cos = np.empty_like(angles), np.empty_like(angles)
+    _sines_alone(angles, alone_sin)
+    _cosines_alone(angles, alone_cos)
+    assert np.array_equal(sines.view(np.int64), alone_sin.view(np.int64))
+    assert np.array_equal(cosines.view(np.int64), alone_cos.view(np.int64))
+
+
+@settings(deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.floats(min_value=-1.5, max_value=1.5))
+def test_lead_and_angle_off_from_kept_values_are_the_rules_from_the_angles(heading: float, gamma: float) -> None:
+    (sin_h,), (cos_h,) = _kept(np.array([heading]))
+    (sin_g,), (cos_g,) = _kept(np.array([gamma]))
+    from_angles = lead(10.0, -20.0, 300.0, 900.0, 450.0, 120.0, 210.0, heading, gamma, 900.0)
+    kept = lead_from(10.0, -20.0, 300.0, 900.0, 450.0, 120.0, 210.0, sin_h, cos_h, sin_g, cos_g, 900.0)
+    assert [_bits(v) for v in from_angles] == [_bits(v) for v in kept]
+    off = range_and_angle_off(5.0, 6.0, 70.0, heading, gamma, 800.0, -300.0, 20.0)
+    off_kept = range_and_angle_off_from(5.0, 6.0, 70.0, sin_h, cos_h, sin_g, cos_g, 800.0, -300.0, 20.0)
+    assert [_bits(v) for v in off] == [_bits(v) for v in off_kept]
+    aspect = aspect_factor(heading, gamma, 0.7, -0.2)
+    (sin_t,), (cos_t,) = _kept(np.array([-0.2]))
+    assert _bits(aspect) == _bits(aspect_factor_from(heading - 0.7, sin_g, cos_g, sin_t, cos_t))

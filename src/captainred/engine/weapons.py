@@ -427,8 +427,27 @@ def gun_hit_chance(
 @numba.njit(cache=True)
 def aspect_factor(shooter_heading: float, shooter_gamma: float, target_heading: float, target_gamma: float) -> float:
     """`_aspect_factor` of one shooter and her target."""
-    cs, ct = math.cos(shooter_gamma), math.cos(target_gamma)
-    dot = cs * ct * math.cos(shooter_heading - target_heading) + math.sin(shooter_gamma) * math.sin(target_gamma)
+    return aspect_factor_from(
+        shooter_heading - target_heading,
+        math.sin(shooter_gamma),
+        math.cos(shooter_gamma),
+        math.sin(target_gamma),
+        math.cos(target_gamma),
+    )
+
+
+@numba.njit(cache=True)
+def aspect_factor_from(
+    heading_apart: float,
+    sin_shooter_gamma: float,
+    cos_shooter_gamma: float,
+    sin_target_gamma: float,
+    cos_target_gamma: float,
+) -> float:
+    """`aspect_factor`, from the headings' difference and the sines and cosines of the flight-path angles
+    (as the World keeps them)."""
+    cs, ct = cos_shooter_gamma, cos_target_gamma
+    dot = cs * ct * math.cos(heading_apart) + sin_shooter_gamma * sin_target_gamma
     return 0.4 + 0.6 * (1.0 + dot) / 2.0
 
 
@@ -493,7 +512,7 @@ def _loose_off(
     draw (`measures`) and verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to
     settle), the rocket salvos, and the craft that started a burst; returns the counts of the three
     weapons' shots and of the bursts started."""
-    x, y, z, speed, heading, gamma, sin_h, cos_h, sin_g, cos_g = state
+    x, y, z, speed, heading, _gamma, sin_h, cos_h, sin_g, cos_g = state
     cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
     rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
     energy_range, energy_cone, energy_p, energy_heat = emitter
@@ -502,7 +521,7 @@ def _loose_off(
         bits = ready_weapons[r]
         b, t = battle[r], target[r]
         seed, who, now = row_seed[r], craft[r], tick[b]
-        aspect = aspect_factor(heading[r], gamma[r], heading[t], gamma[t])
+        aspect = aspect_factor_from(heading[r] - heading[t], sin_g[r], cos_g[r], sin_g[t], cos_g[t])
         in_burst = False
         if bits & CANNON_READY:
             ax, ay, az = lead_from(
