@@ -19,7 +19,7 @@ from captainred.engine import threads
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
 from captainred.engine.rng import Purpose, uniform
-from captainred.engine.sensing import Picture, range_and_angle_off_from, within_m
+from captainred.engine.sensing import Picture, angle_off_from, range_to, within_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_from
 from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
 from captainred.scenario.maps import Ground
@@ -350,10 +350,24 @@ def _decide_rows(
                 elif toward > STRIKE_RUN_IN_COS:
                     cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, STRIKE_AIM_M, 150.0)
                     cmd_throttle[r] = 0.8
-                    range_m, off = range_and_angle_off_from(
-                        x[r], y[r], z[r], sin_heading[r], cos_heading[r], sin_gamma[r], cos_gamma[r], gx, gy, 0.0
+                    # The angle off only counts in range (an arc cosine spared most ticks).
+                    range_m = range_to(x[r], y[r], z[r], gx, gy, 0.0)
+                    trigger[r] = range_m < energy_range_m[r] and (
+                        angle_off_from(
+                            x[r],
+                            y[r],
+                            z[r],
+                            sin_heading[r],
+                            cos_heading[r],
+                            sin_gamma[r],
+                            cos_gamma[r],
+                            gx,
+                            gy,
+                            0.0,
+                            range_m,
+                        )
+                        < SNAP_SHOT_FACTOR * energy_cone_rad[r]
                     )
-                    trigger[r] = range_m < energy_range_m[r] and off < SNAP_SHOT_FACTOR * energy_cone_rad[r]
                 else:  # off the target: out straight and up, to turn in again from STRIKE_RUN_M
                     cmd_heading[r] = heading[r]
                     cmd_gamma[r] = min(max(math.atan2(STRIKE_ALTITUDE_M - z[r], 1500.0), -0.3), 0.3)
@@ -405,8 +419,13 @@ def _decide_rows(
                 cos_gamma[e],
                 BULLET_SPEED_MPS,
             )
-            range_m, off = range_and_angle_off_from(
-                x[r], y[r], z[r], sin_heading[r], cos_heading[r], sin_gamma[r], cos_gamma[r], ax, ay, az
+            # The trigger at the lead point; the angle off only counts in range (an arc cosine spared most ticks).
+            range_m = range_to(x[r], y[r], z[r], ax, ay, az)
+            trigger[r] = range_m < energy_range_m[r] and (
+                angle_off_from(
+                    x[r], y[r], z[r], sin_heading[r], cos_heading[r], sin_gamma[r], cos_gamma[r], ax, ay, az, range_m
+                )
+                < SNAP_SHOT_FACTOR * energy_cone_rad[r]
             )
             if range_m > 1200.0:  # from far off, come in behind her
                 ax = x[e] - 600.0 * sin_heading[e]
@@ -414,7 +433,6 @@ def _decide_rows(
                 az = z[e]
             cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], ax, ay, az, 150.0)
             cmd_throttle[r] = 1.1 if range_m > 500.0 else 0.8
-            trigger[r] = range_m < energy_range_m[r] and off < SNAP_SHOT_FACTOR * energy_cone_rad[r]
             continue
         # Nobody in reach: guard the ship.
         mode[r] = GUARD

@@ -166,14 +166,43 @@ def range_and_angle_off_from(
 ) -> tuple[float, float]:
     """`range_and_angle_off`, from the sines and cosines of the craft's heading and flight-path angle (as
     the World keeps them)."""
+    range_m = range_to(x, y, z, aim_x, aim_y, aim_z)
+    return range_m, angle_off_from(
+        x, y, z, sin_heading, cos_heading, sin_gamma, cos_gamma, aim_x, aim_y, aim_z, range_m
+    )
+
+
+@numba.njit(cache=True)
+def range_to(x: float, y: float, z: float, aim_x: float, aim_y: float, aim_z: float) -> float:
+    """The range from a craft to an aim point (`range_and_angle_off`'s)."""
     dx = aim_x - x
     dy = aim_y - y
     dz = aim_z - z
-    range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+    return math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@numba.njit(cache=True)
+def angle_off_from(
+    x: float,
+    y: float,
+    z: float,
+    sin_heading: float,
+    cos_heading: float,
+    sin_gamma: float,
+    cos_gamma: float,
+    aim_x: float,
+    aim_y: float,
+    aim_z: float,
+    range_m: float,
+) -> float:
+    """The angle off the craft's nose of an aim point at `range_m` (`range_and_angle_off`'s): for a rule
+    that needs it only within a range, and asks `range_to` first."""
+    dx = aim_x - x
+    dy = aim_y - y
+    dz = aim_z - z
     cos_g = cos_gamma
     dot = dx * cos_g * sin_heading + dy * cos_g * cos_heading + dz * sin_gamma
-    off = math.acos(min(max(dot / max(range_m, 1e-6), -1.0), 1.0))
-    return range_m, off
+    return math.acos(min(max(dot / max(range_m, 1e-6), -1.0), 1.0))
 
 
 def in_cone(world: World, shooter: I64, aim_x: F64, aim_y: F64, aim_z: F64) -> tuple[F64, F64]:
