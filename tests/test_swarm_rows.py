@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.swarm import STAND_DOWN_S, _due_at_the_doors, _intruded, _out_of_reach, _out_of_the_ship
+from captainred.doctrine.swarm import _due_at_the_doors, _intruded, _out_of_reach, _out_of_the_ship
 from captainred.engine.world import AIR_COMMAND, LGF, Status
 
 
@@ -61,24 +61,23 @@ def test_the_swarms_rows_are_the_masks_rows(w: dict[str, np.ndarray]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(worlds(), st.sampled_from([0.0, 2.0, 3.0, 4.0]))
 def test_a_swarm_is_recalled_where_nobody_was_within_its_reach_a_while(
-    w: dict[str, np.ndarray], stand_down_s: float
+    w: dict[str, np.ndarray], recall_after_s: float
 ) -> None:
     """`_out_of_reach`, against the masks: where a battle being fought has its swarm committed, an Air
     Command craft in the air within the reach (1 km of the origin here) notes the time; a battle whose
-    last such time (or its commitment, if later) is more than STAND_DOWN_S ago is to be recalled. The
-    clocks are shifted so that STAND_DOWN_S falls among the drawn times."""
-    shift = STAND_DOWN_S - stand_down_s
-    time_s, committed_s = w["time_s"] + shift, w["committed_s"]
+    last such time (or its commitment, if later) is more than `recall_after_s` ago is to be recalled, and
+    with 0 none ever is."""
+    time_s, committed_s = w["time_s"], w["committed_s"]
     in_reach_s = w["in_reach_s"].copy()
     expected_reach = in_reach_s.copy()
     expected = []
     near = (w["status"] == int(Status.AIRBORNE)) & (w["side"] == AIR_COMMAND) & (np.hypot(w["x"], w["y"]) < 1000.0)
     for b, (lo, hi) in enumerate(zip(w["row_start"].tolist(), w["row_stop"].tolist(), strict=True)):
-        if not np.isfinite(committed_s[b]) or lo == hi or not w["active"][lo]:
+        if recall_after_s <= 0 or not np.isfinite(committed_s[b]) or lo == hi or not w["active"][lo]:
             continue
         if near[lo:hi].any():
             expected_reach[b] = time_s[b]
-        if time_s[b] - max(expected_reach[b], committed_s[b]) > STAND_DOWN_S:
+        if time_s[b] - max(expected_reach[b], committed_s[b]) > recall_after_s:
             expected.append(b)
     got = _out_of_reach(
         w["active"],
@@ -89,6 +88,7 @@ def test_a_swarm_is_recalled_where_nobody_was_within_its_reach_a_while(
         0.0,
         0.0,
         1000.0,
+        recall_after_s,
         time_s,
         committed_s,
         in_reach_s,

@@ -38,7 +38,6 @@ DOCK_RANGE_M = 500.0
 LOOKAHEAD_S = 2.5  # short: an LGF copying a pull-out may not make it
 HEARD_MEMORY_S = 60.0  # the swarm hunts a caller the ship heard for this long after it heard her
 HOMING_M = 2000.0  # an LGF this close to a pilot of its own stays on her rather than hunt a caller
-STAND_DOWN_S = 120.0  # a swarm with nobody within its reach this long is called back into the ship
 # Strikes on the front (design values): a racetrack over the unit struck, in at STRIKE_ALTITUDE_M, a
 # diving run from STRIKE_RUN_M out aimed a little above it, firing once in reach, and out again.
 STRIKE_ALTITUDE_M = 1000.0
@@ -509,7 +508,8 @@ def _reach_args(world: World, active: B) -> tuple[Any, ...]:
     """What `_out_of_reach` takes, in its order."""
     assert world.ship_xyz is not None
     sx, sy, _ = world.ship_xyz
-    reach_m = max(LEASH_M, world.plan.enemy.commit_range_m)
+    enemy = world.plan.enemy
+    reach_m = max(LEASH_M, enemy.commit_range_m)
     return (
         active,
         world.status,
@@ -519,6 +519,7 @@ def _reach_args(world: World, active: B) -> tuple[Any, ...]:
         sx,
         sy,
         reach_m,
+        enemy.recall_after_s,
         world.time_s,
         world.committed_s,
         world.in_reach_s,
@@ -537,6 +538,7 @@ def _out_of_reach(
     sx: float,
     sy: float,
     reach_m: float,
+    recall_after_s: float,
     time_s: F64,
     committed_s: F64,
     in_reach_s: F64,
@@ -545,20 +547,20 @@ def _out_of_reach(
 ) -> I64:
     """The battles, ascending, whose swarm is committed and where no Air Command craft in the air has been
     within its reach of the ship (`reach_m`: the leash, or the commit range if that is longer) for
-    `STAND_DOWN_S` since it was committed: there the swarm is to be recalled. Notes in `in_reach_s` when
-    one last was. No LGF fights a pilot beyond its leash, so until one comes back a recalled swarm would
-    only have circled the ship."""
+    `recall_after_s` (the scenario's `enemy.recall_after_s`; 0: never) since it was committed: there the swarm
+    is to be recalled. Notes in `in_reach_s` when one last was. No LGF fights a pilot beyond its leash, so
+    until one comes back a recalled swarm would only have circled the ship."""
     battles = np.empty(len(row_start), np.int64)
     count = 0
     for b in range(len(row_start)):
         lo, hi = row_start[b], row_stop[b]
-        if not math.isfinite(committed_s[b]) or lo == hi or not active[lo]:
+        if recall_after_s <= 0.0 or not math.isfinite(committed_s[b]) or lo == hi or not active[lo]:
             continue
         for r in range(lo, hi):
             if status[r] == AIRBORNE and side[r] == AIR_COMMAND and within_m(x[r] - sx, y[r] - sy, reach_m):
                 in_reach_s[b] = time_s[b]
                 break
-        if time_s[b] - max(in_reach_s[b], committed_s[b]) > STAND_DOWN_S:
+        if time_s[b] - max(in_reach_s[b], committed_s[b]) > recall_after_s:
             battles[count] = b
             count += 1
     return battles[:count]

@@ -403,6 +403,12 @@ class EnemySpec(Frozen):
     defenders: int = Field(default=0, ge=0, le=20000)
     airborne: int = Field(default=0, ge=0, le=20000, description="already in the air at the start")
     commit_range_m: Length = Field(default=9000.0, gt=0, description="intruders this close bring out the swarm")
+    recall_after_s: Duration = Field(
+        default=120.0,
+        ge=0,
+        le=7 * 86400,
+        description="a committed swarm with no intruder within its reach this long goes back in (0: never)",
+    )
     force_down_fraction: float = Field(default=0.1, ge=0, le=1)
     listen_range_m: Length = Field(
         default=60000.0, ge=0, description="the ship hears Air Command's transmissions this close (0: deaf)"
