@@ -228,10 +228,12 @@ def move_hit(
     highest roof under a box around it (`highest_under_box`, from `box_max`: a cell wider each way than
     the move, and a micrometre higher, for the walk's rounding): over the park or the water, where the
     swarm flies low, nearly every move is."""
+    low = min(z0, z1)
+    if low >= max_height_m and low >= 0.0:
+        return math.inf  # above the tallest roof and the sea all the way: nothing to meet, no end on a roof
     # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
     dz = z1 - z0
     hit_t = math.inf
-    low = min(z0, z1)
     if low < 0.0:
         hit_t = min(max(z0 / -dz, 0.0), 1.0) if dz < 0 else 0.0
     if low < max_height_m and not low >= WALK_CLEARANCE_M + highest_under_box(
