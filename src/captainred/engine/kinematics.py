@@ -10,6 +10,7 @@ its nose; one in a spin falls until its pilot fights out of it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numba
 import numpy as np
@@ -186,12 +187,18 @@ def _burn_rates(
         )
 
 
-def keep_angles(world: World, rows: I64 | None = None) -> None:
+def keep_angles(world: World, rows: I64 | Sequence[int] | None = None) -> None:
     """After a rule outside the flight kernel sets the heading or the flight-path angle of `rows` (every
     row: None): their sines and cosines, as the World keeps them (`_keep_angles`)."""
-    rows = np.arange(world.n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+    which = np.arange(world.n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
     _keep_angles(
-        rows, world.heading_rad, world.gamma_rad, world.sin_heading, world.cos_heading, world.sin_gamma, world.cos_gamma
+        which,
+        world.heading_rad,
+        world.gamma_rad,
+        world.sin_heading,
+        world.cos_heading,
+        world.sin_gamma,
+        world.cos_gamma,
     )
 
 
