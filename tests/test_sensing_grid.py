@@ -111,17 +111,22 @@ def assert_same(world: World, picture: Picture, ref: Reference, limit_m: float) 
 
 
 @st.composite
-def scattered(draw: st.DrawFn) -> tuple[int, float, float, float, int]:
+def scattered(draw: st.DrawFn) -> tuple[int, float, float, float, int, float]:
     seed = draw(st.integers(0, 2**32 - 1))
     spread_m = draw(st.sampled_from([50.0, 800.0, 5_000.0, 40_000.0, 400_000.0]))
     airborne = draw(st.floats(0.0, 1.0))
     limit_m = draw(st.sampled_from([300.0, 3_000.0, 30_300.0, 1e9]))
     spots = draw(st.sampled_from([0, 1, 3, 40]))  # 0: every craft anywhere; k: craft share k spots (ties)
-    return seed, spread_m, airborne, limit_m, spots
+    apart = draw(st.sampled_from([0.0, 0.0, 2.5, 8.0]))  # the swarm that many spreads off to the side
+    return seed, spread_m, airborne, limit_m, spots, apart
 
 
-def randomise(world: World, seed: int, spread_m: float, airborne: float, spots: int) -> NDArray[np.bool_]:
-    """Scatter every craft, put some in the air, give LGFs random targets; returns the prey."""
+def randomise(
+    world: World, seed: int, spread_m: float, airborne: float, spots: int, apart: float = 0.0
+) -> NDArray[np.bool_]:
+    """Scatter every craft, put some in the air, give LGFs random targets; returns the prey. With `apart`,
+    the LGFs are that many spreads off to the east and a half of it to the south of Air Command's craft, so
+    that each side searches the other's grid from well off it (the walk's bound off the box)."""
     generator = np.random.default_rng(seed)  # test data only: the engine never draws from it
     n = world.n
     if spots:
@@ -132,6 +137,10 @@ def randomise(world: World, seed: int, spread_m: float, airborne: float, spots: 
         world.x_m[:] = generator.normal(0.0, spread_m, n)
         world.y_m[:] = generator.normal(0.0, spread_m, n)
         world.z_m[:] = np.abs(generator.normal(0.0, min(spread_m, 5_000.0), n))
+    if apart:
+        lgfs = world.side == LGF
+        world.x_m[lgfs] += apart * spread_m
+        world.y_m[lgfs] -= 0.5 * apart * spread_m
     world.heading_rad[:] = generator.uniform(0, 2 * np.pi, n)
     world.gamma_rad[:] = generator.uniform(-0.5, 0.5, n)
     keep_angles(world)
@@ -156,9 +165,9 @@ def worlds(skirmish: ResolvedScenario) -> dict[int, World]:
 def test_the_grid_answers_as_a_search_over_every_pair_would(
     worlds: dict[int, World], case: tuple[int, float, float, float, int], battles: int
 ) -> None:
-    seed, spread_m, airborne, limit_m, spots = case
+    seed, spread_m, airborne, limit_m, spots, apart = case
     world = worlds[battles]
-    prey = randomise(world, seed, spread_m, airborne, spots)
+    prey = randomise(world, seed, spread_m, airborne, spots, apart)
     picture = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, limit_m)
     assert_same(world, picture, brute_force(world, prey, EVADE_M), limit_m)
 
@@ -235,9 +244,9 @@ def test_the_nearest_lgf_to_a_battery_on_the_ground_is_the_one_a_search_over_eve
     """The query a battery lays its guns with (`grid.nearest_of_side`) walks the same grid as sensing, for a
     point that does not fly: the same LGF and range as a search over every LGF of the battle, ties to the
     lower row, nothing past the range limit."""
-    seed, spread_m, airborne, limit_m, spots = case
+    seed, spread_m, airborne, limit_m, spots, apart = case
     world = worlds[battles]
-    prey = randomise(world, seed, spread_m, airborne, spots)
+    prey = randomise(world, seed, spread_m, airborne, spots, apart)
     grid = SenseGrid(world.row_start, world.row_stop)
     sense(world, grid, EVADE_M, prey, limit_m)  # builds this tick's grid
     if spots:  # a battery right under a spot where craft are stacked: ties to break

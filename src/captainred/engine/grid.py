@@ -207,20 +207,27 @@ def _ring_bound(
     steps (Chebyshev distance) from cell (cx, cy) of a gx × gy grid: inf when there are no such cells.
 
     Such cells lie left of column cx - ring + 1, right of column cx + ring - 1, below row cy - ring + 1 or
-    above row cy + ring - 1, where the grid has cells there; and every cell lies inside the grid's box."""
+    above row cy + ring - 1, where the grid has cells there; and every cell lies inside the grid's box, so
+    a point off the box to the south is that far off in y from the cells left and right of it too (each
+    part's distance across, with the box's gap along, in quadrature). A craft far off the grid so sees the
+    bound grow ring by ring, and stops walking once no cell left can beat what it has."""
     if ring == 0:
         return 0.0
-    bound = math.inf
-    if cx - ring >= 0:
-        bound = min(bound, px - (x0 + (cx - ring + 1) * cell))
-    if cx + ring <= gx - 1:
-        bound = min(bound, (x0 + (cx + ring) * cell) - px)
-    if cy - ring >= 0:
-        bound = min(bound, py - (y0 + (cy - ring + 1) * cell))
-    if cy + ring <= gy - 1:
-        bound = min(bound, (y0 + (cy + ring) * cell) - py)
     gap_x = max(0.0, x0 - px, px - (x0 + gx * cell))
     gap_y = max(0.0, y0 - py, py - (y0 + gy * cell))
+    bound = math.inf
+    if cx - ring >= 0:
+        across = max(px - (x0 + (cx - ring + 1) * cell), 0.0)
+        bound = min(bound, math.sqrt(across * across + gap_y * gap_y))
+    if cx + ring <= gx - 1:
+        across = max((x0 + (cx + ring) * cell) - px, 0.0)
+        bound = min(bound, math.sqrt(across * across + gap_y * gap_y))
+    if cy - ring >= 0:
+        across = max(py - (y0 + (cy - ring + 1) * cell), 0.0)
+        bound = min(bound, math.sqrt(across * across + gap_x * gap_x))
+    if cy + ring <= gy - 1:
+        across = max((y0 + (cy + ring) * cell) - py, 0.0)
+        bound = min(bound, math.sqrt(across * across + gap_x * gap_x))
     return max(bound, math.sqrt(gap_x * gap_x + gap_y * gap_y)) - 1e-6
 
 
