@@ -16,6 +16,12 @@ attaches to this process, the steps are timed under it, and `perf report` prints
 share of each library. A kernel's share includes what LLVM inlined into it; the maths library's calls
 stay apart (`__sincos_fma`, `hypot`, `atan2`...).
 
+`--callers` also names the kernels that call Numba's reference counts (`NRT_incref`, `NRT_decref`: small
+functions of their own that the compiled code calls, often from inside a loop where a helper takes
+arrays). `perf` cannot walk a compiled kernel's stack, but those two push nothing: the word at the top of
+the stack when one is sampled is the address it returns to, in its caller. The samples are recorded with
+64 bytes of the stack each (`--call-graph dwarf,64`), and that word is looked up in the map.
+
 The World is the one `bench_engine.py` times: `manhattan-recon` battles warmed to 60 s of combat and
 tiled (`--battles` is how many times the 9 warmed battles are copied; 9 gives 9,963 craft).
 """
@@ -23,6 +29,7 @@ tiled (`--battles` is how many times the 9 warmed battles are copied; 9 gives 9,
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import re
 import signal
@@ -30,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +113,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000, help="steps profiled")
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
     parser.add_argument("--out", type=Path, default=Path("perf-kernels.data"), help="perf's data file")
+    parser.add_argument("--callers", action="store_true", help="name the kernels that call NRT_incref/decref")
     args = parser.parse_args()
 
     resolved = load_scenario("manhattan-recon")
@@ -115,7 +124,17 @@ def main() -> None:
     perf_map = write_perf_map(compiled_functions())
     args.out.unlink(missing_ok=True)
     record = subprocess.Popen(
-        ["perf", "record", "-F", "1999", "-p", str(os.getpid()), "-o", str(args.out)],
+        [
+            "perf",
+            "record",
+            *(["--call-graph", "dwarf,64"] if args.callers else []),
+            "-F",
+            "1999",
+            "-p",
+            str(os.getpid()),
+            "-o",
+            str(args.out),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -133,7 +152,7 @@ def main() -> None:
     print(f"{sim.world.n:,} craft, {args.steps} steps in {seconds:.2f} s: {seconds / args.steps * 1e3:.2f} ms a step")
     for sort in ("dso", "symbol"):
         report = subprocess.run(
-            ["perf", "report", "-i", str(args.out), "--sort", sort, "--stdio"],
+            ["perf", "report", "-i", str(args.out), "--sort", sort, "--stdio", "--no-children", "-g", "none"],
             capture_output=True,
             text=True,
             check=True,
@@ -141,7 +160,49 @@ def main() -> None:
         rows = [line.rstrip() for line in report.splitlines() if line.strip() and not line.startswith("#")]
         print(f"\nby {sort}:")
         print("\n".join(rows[: 8 if sort == "dso" else args.top]))
+    if args.callers:
+        print_reference_count_callers(args.out, perf_map, args.top)
     perf_map.unlink(missing_ok=True)
+
+
+def print_reference_count_callers(data: Path, perf_map: Path, top: int) -> None:
+    """Of the samples in `NRT_incref` or `NRT_decref`, the share of all samples by the kernel each returns
+    to (the first word of its stack), from `perf report -D`'s dump of each sample's raw bytes."""
+    spans = []
+    for line in perf_map.read_text().splitlines():
+        start, size, name = line.split(" ", 2)
+        spans.append((int(start, 16), int(start, 16) + int(size, 16), name))
+    spans.sort()
+    starts = [span[0] for span in spans]
+
+    def name_of(address: int) -> str | None:
+        i = bisect.bisect_right(starts, address) - 1
+        return spans[i][2] if i >= 0 and address < spans[i][1] else None
+
+    dump = subprocess.run(
+        ["perf", "report", "-D", "-i", str(data)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    callers: Counter[tuple[str, str]] = Counter()
+    samples, raw, ip = 0, bytearray(), 0
+    for line in dump:
+        if line.startswith(". ... raw event: size"):
+            raw = bytearray()
+        elif line.startswith(".  ") and ":" in line[:10]:
+            raw += bytes(int(h, 16) for h in line[8:56].split())
+        elif "PERF_RECORD_SAMPLE" in line:
+            samples += 1
+            found = re.search(r"PERF_RECORD_SAMPLE\(.*?\): \d+/\d+: (0x[0-9a-f]+)", line)
+            ip = int(found.group(1), 16) if found else 0
+        elif line.startswith("... ustack: size") and ip:
+            leaf = name_of(ip)
+            offset = int(line.rsplit("offset ", 1)[1], 16)
+            if leaf in ("NRT_incref", "NRT_decref") and len(raw) >= offset + 16:
+                returns_to = int.from_bytes(raw[offset + 8 : offset + 16], "little")
+                callers[(leaf, name_of(returns_to) or "?")] += 1
+            ip = 0
+    print(f"\nreference counts by the kernel that called them (share of all {samples:,} samples):")
+    for (leaf, caller), count in callers.most_common(top):
+        print(f"    {100 * count / max(samples, 1):5.2f}%  {leaf:11s} {caller}")
 
 
 if __name__ == "__main__":
