@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from captainred.doctrine.steering import MAX_CLIMB_RAD, aim
 from captainred.engine.grid import cells_in
-from captainred.engine.kinematics import TWO_PI, _keep_angles, heading_of, remainder_of_turn, wrap
+from captainred.engine.kinematics import TWO_PI, heading_of, remainder_of_turn, sines_and_cosines, wrap
 from captainred.engine.sensing import range_and_angle_off, range_and_angle_off_from, within_m
 from captainred.engine.weapons import aspect_factor, aspect_factor_from, lead, lead_from
 from captainred.scenario.maps import build_theatre, height_at, move_hit, walk_move
@@ -243,11 +243,11 @@ def _cosines_alone(a: np.ndarray, out: np.ndarray) -> None:
 
 
 def _kept(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sines and cosines `kinematics._keep_angles` keeps of `angles` (as headings and as flight-path
+    """The sines and cosines `kinematics.sines_and_cosines` keeps of `angles` (as headings and as flight-path
     angles, both of which it writes)."""
     n = len(angles)
     sin_h, cos_h, sin_g, cos_g = (np.empty(n) for _ in range(4))
-    _keep_angles(np.arange(n, dtype=np.int64), angles, angles[::-1].copy(), sin_h, cos_h, sin_g, cos_g)
+    sines_and_cosines(np.arange(n, dtype=np.int64), angles, angles[::-1].copy(), sin_h, cos_h, sin_g, cos_g)
     assert np.array_equal(sin_g[::-1], sin_h) and np.array_equal(cos_g[::-1], cos_h)
     return sin_h, cos_h
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from captainred.engine.events import EventKind
 from captainred.engine.fields import state_fields
-from captainred.engine.kinematics import _keep_angles
+from captainred.engine.kinematics import sines_and_cosines
 from captainred.engine.setup import build_world
 from captainred.engine.terrain import inside_hull
 from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
@@ -131,7 +131,9 @@ def check_world(world: World) -> None:
     _require(~up | finite, "airborne_state_finite", "airborne craft with a NaN or infinite state", world)
     # The sines and cosines the World keeps are those of its angles, bit for bit, on every row.
     sin_h, cos_h, sin_g, cos_g = (np.empty(world.n) for _ in range(4))
-    _keep_angles(np.arange(world.n, dtype=np.int64), world.heading_rad, world.gamma_rad, sin_h, cos_h, sin_g, cos_g)
+    sines_and_cosines(
+        np.arange(world.n, dtype=np.int64), world.heading_rad, world.gamma_rad, sin_h, cos_h, sin_g, cos_g
+    )
     kept = (world.sin_heading == sin_h) & (world.cos_heading == cos_h)
     kept &= (world.sin_gamma == sin_g) & (world.cos_gamma == cos_g)
     _require(

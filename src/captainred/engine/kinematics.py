@@ -189,9 +189,9 @@ def _burn_rates(
 
 def keep_angles(world: World, rows: I64 | Sequence[int] | None = None) -> None:
     """After a rule outside the flight kernel sets the heading or the flight-path angle of `rows` (every
-    row: None): their sines and cosines, as the World keeps them (`_keep_angles`)."""
+    row: None): their sines and cosines, as the World keeps them (`sines_and_cosines`)."""
     which = np.arange(world.n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
-    _keep_angles(
+    sines_and_cosines(
         which,
         world.heading_rad,
         world.gamma_rad,
@@ -203,7 +203,7 @@ def keep_angles(world: World, rows: I64 | Sequence[int] | None = None) -> None:
 
 
 @numba.njit(cache=True)
-def _keep_angles(rows: I64, heading: F64, gamma: F64, sin_h: F64, cos_h: F64, sin_g: F64, cos_g: F64) -> None:
+def sines_and_cosines(rows: I64, heading: F64, gamma: F64, sin_h: F64, cos_h: F64, sin_g: F64, cos_g: F64) -> None:
     """The sine and cosine of each row's heading and flight-path angle, from the C library's functions as
     every kernel calls them (its `sincos` gives the bits of its `sin` and `cos`)."""
     for r in rows:
