@@ -50,9 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from numba.core.registry import CPUDispatcher
 
 from bench_engine import tile, warm
+from captainred.engine.setup import build_world
 from captainred.engine.threads import Twins
 from captainred.scenario import load_scenario
-from captainred.simulation import Simulation
+from captainred.simulation import Simulation, run_battles
 
 MAP_MAX_BYTES = 1 << 20  # no function is longer
 LAST_BYTES = 256  # the highest function's size is unknown: small, so it cannot take code that is not its own
@@ -114,6 +115,13 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="symbols listed")
     parser.add_argument("--out", type=Path, default=Path("perf-kernels.data"), help="perf's data file")
     parser.add_argument("--callers", action="store_true", help="name the kernels that call NRT_incref/decref")
+    parser.add_argument(
+        "--whole",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile N whole battles (seeds 1..N) from launch to end, as a sweep's chunk fights them",
+    )
     args = parser.parse_args()
 
     resolved = load_scenario("manhattan-recon")
@@ -121,6 +129,9 @@ def main() -> None:
     sim = Simulation(tile(warm(resolved, list(range(1, 10)), 60.0).world, resolved, args.battles))
     for _ in range(3):
         sim.step()
+    if args.whole:
+        run_battles(resolved, [1])  # every kernel a whole battle calls, compiled before perf attaches
+        sim = Simulation(build_world(resolved, list(range(1, args.whole + 1))))
     perf_map = write_perf_map(compiled_functions())
     args.out.unlink(missing_ok=True)
     record = subprocess.Popen(
@@ -144,12 +155,14 @@ def main() -> None:
             sys.exit(f"error: perf record did not start (is perf installed and allowed?); exit {record.poll()}")
         time.sleep(0.05)
     start = time.perf_counter()
-    for _ in range(args.steps):
+    steps = 0
+    while (steps < args.steps or args.whole) and not sim.finished:
         sim.step()
+        steps += 1
     seconds = time.perf_counter() - start
     record.send_signal(signal.SIGINT)
     record.wait(timeout=60)
-    print(f"{sim.world.n:,} craft, {args.steps} steps in {seconds:.2f} s: {seconds / args.steps * 1e3:.2f} ms a step")
+    print(f"{sim.world.n:,} craft, {steps} steps in {seconds:.2f} s: {seconds / steps * 1e3:.2f} ms a step")
     for sort in ("dso", "symbol"):
         report = subprocess.run(
             ["perf", "report", "-i", str(args.out), "--sort", sort, "--stdio", "--no-children", "-g", "none"],

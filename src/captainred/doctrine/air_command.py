@@ -193,7 +193,7 @@ _NO_BEARING = np.zeros(0)  # what the compiled call takes for the gap's bearing 
 _fight_in_turn, _fly_home_in_turn = fight_kernel.in_turn, fly_home_kernel.in_turn
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fight_home_and_evade_rows(
     fighting: bool,
     homing: bool,
@@ -280,7 +280,7 @@ def _gap_bearing(world: World, centre: F64) -> F64:
     return gap_bearing(world, centre) if world.net_radius_m > 0 else np.zeros(world.n_battles)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pilots_up(ours: I64, active: B, status: I8, pilot_dead: B) -> I64:
     """Air Command's rows in the air with a live pilot, in battles being fought, ascending."""
     up = np.empty(len(ours), dtype=np.int64)
@@ -300,14 +300,14 @@ def _census(world: World, up: I64) -> list[int]:
     return census
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _count_modes(up: I64, mode: I8, counts: I64) -> None:
     """Each pilot of `up` counts once, in her mode."""
     for r in up:
         counts[mode[r]] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _how_they_steer(up: I64, mode: I8, spinning: B, skill: F64) -> tuple[I64, F64, I64]:
     """Of the pilots `up`: those who look ahead for the ground (not spinning, not coming down), with how
     many seconds ahead each looks (2 s, and 2.5 s more at full skill); and those who keep off the hull
@@ -362,7 +362,7 @@ def _steer_clear(world: World, up: I64) -> None:
 _pull_up_in_turn, _keep_off_in_turn = pull_up.in_turn, keep_off_the_hull.in_turn
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _steer_clear_rows(
     up: I64,
     mode: I8,

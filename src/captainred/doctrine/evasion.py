@@ -84,7 +84,7 @@ def dive_for_the_streets(world: World, rows: I64) -> None:
         world.cmd_gamma_rad[rows] = slope.clip(-0.5, 0.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def evade_rows(
     up: I64,
     tail_threat: I64,

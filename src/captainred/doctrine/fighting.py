@@ -104,7 +104,7 @@ def fight_rules(world: World) -> FightRules:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pursue_row(
     r: int,
     t: int,
@@ -292,7 +292,7 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
     return covers[:n], charges[:n]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cover_out_rows(
     up: I64,
     n_squadrons: int,

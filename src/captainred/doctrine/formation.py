@@ -32,7 +32,7 @@ CLIMB_OUT_S = 20.0
 WAYPOINT_REACHED_M = 2500.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def station_point(
     leader_x: float,
     leader_y: float,
@@ -52,7 +52,7 @@ def station_point(
     return px, py
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def keep_station_row(
     r: int,
     leader: int,
@@ -107,7 +107,7 @@ def flight_sides(world: World) -> F64:
     return world.flight_sides
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _keep_station_rows(
     rows: I64,
     leader: I64,
@@ -200,7 +200,7 @@ def fly_formation(world: World, up: I64, centre: F64, bearing: F64) -> I64:
     return circuits[:n]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _fly_formation_rows(
     up: I64,
     n_squadrons: int,

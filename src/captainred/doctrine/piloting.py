@@ -47,7 +47,7 @@ FINAL_ORBIT_M = 6000.0  # within this of her deck a pilot circles it, waiting he
 HOME_FUEL, HOME_AMMUNITION, HOME_DAMAGE, HOME_PHOTOS, HOME_TIME = 1, 2, 3, 4, 5
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def bingo_kg(
     distance_m: float,
     max_speed_mps: float,
@@ -72,7 +72,7 @@ def bingo_kg(
     return 1.2 * trip + reserve_kg
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def bingo_of(r: int, rules: FuelRules, fuel: FuelState) -> float:
     """`bingo_kg` of row r: home is her carrier; a photo pilot still short of her pictures keeps her own
     reserve (NaN: none); a scenario's fixed figure (not NaN) replaces the computed one.
@@ -157,7 +157,7 @@ def fuel_rules(world: World) -> FuelRules:
     return fixed, float(doctrine.reserve_fuel_kg), photo, int(world.plan.mission.photos_wanted)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bingos(rows: I64, rules: FuelRules, fuel: FuelState, out: F64) -> None:
     for k in range(len(rows)):
         out[k] = bingo_of(rows[k], rules, fuel)
@@ -220,7 +220,7 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
     return marked[:n], reasons[:n]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _going_home_rows(
     rows: I64,
     nearest_range_m: F64,
@@ -294,7 +294,7 @@ def _going_home_rows(
     return n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def trouble_rows(
     rows: I64,
     health: F64,

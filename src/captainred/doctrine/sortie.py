@@ -77,7 +77,7 @@ def squadron_leaders(world: World, members: I64) -> I64:
     return leaders
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lowest_of_squadrons(members: I64, squadron: I32, leaders: I64) -> None:
     """Each squadron's leader is its lowest row among `members` (rows with no squadron lead nothing)."""
     for r in members:
@@ -266,7 +266,7 @@ def report_positions(world: World, up: I64) -> None:
         say(world, leader, f"{name} leader, on course, {with_me} aircraft with me.", essential=False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def reports_due(leaders: I64, battle: I32, time_s: F64, position_reported_s: F64) -> I64:
     """The squadrons (numbers into `leaders`) with a leader whose position report is due: her last one
     was `POSITION_REPORT_S` ago or more."""

@@ -21,7 +21,7 @@ ROOF_MARGIN_M = 45.0
 PATH_SAMPLES = 48  # along the look-ahead: about every 25 m at top speed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: float) -> tuple[float, float]:
     """The heading and flight-path angle that point a craft at a place: straight at it, climbing or
     diving to meet its height, no steeper than `MAX_CLIMB_RAD` and gentler than the slope itself while
@@ -35,7 +35,7 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     return heading, gamma
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def orbit_point(x: float, y: float, cx: float, cy: float, radius_m: float, clockwise: bool) -> tuple[float, float]:
     """Where a craft circling (cx, cy) aims: a point on the circle a little ahead of where it is."""
     ahead = math.atan2(x - cx, y - cy) + (0.35 if clockwise else -0.35)
@@ -150,7 +150,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def turned_rad(heading_error: float, max_rate: float, t: float) -> float:
     """How far a craft has turned `t` seconds on, toward a heading `heading_error` off its nose: the
     pilot's turn (`HEADING_GAIN`, closing on the command) no faster than `max_rate`, the rate its wings
@@ -163,7 +163,7 @@ def turned_rad(heading_error: float, max_rate: float, t: float) -> float:
 SMALL_ANGLE_RAD = 0.06  # below this, a rotation's sine and cosine come from their series (error < 1e-14)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def rotated(sin_a: float, cos_a: float, d: float) -> tuple[float, float]:
     """The sine and cosine of a + d from those of a: a small d by the first terms of its series, a
     larger one exactly. This is how the look-ahead walks along a turn without two trigonometric calls a

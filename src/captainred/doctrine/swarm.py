@@ -164,7 +164,7 @@ def _hold(world: World, rows: I64) -> None:
     world.mode[rows] = Mode.WAITING
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _swarm_rows(
     has_ship: bool,
     reach: tuple[Any, ...],
@@ -223,7 +223,7 @@ def _look_out_args(world: World, active: B) -> tuple[Any, ...]:
 _pull_up_in_turn = pull_up.in_turn  # as a compiled function calls it, by name
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _look_out_rows(
     active: B,
     status: NDArray[np.int8],
@@ -446,7 +446,7 @@ _decide = threads.twins(_decide_rows)
 _decide_in_turn = _decide.in_turn  # as a compiled function calls it, by name
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _out_of_the_ship(active: B, status: NDArray[np.int8], side: NDArray[np.int8], mode: NDArray[np.int8]) -> I64:
     """The LGFs of the battles being fought that are in the air and not on their way home (who look
     ahead for the ground and the roofs), ascending."""
@@ -459,7 +459,7 @@ def _out_of_the_ship(active: B, status: NDArray[np.int8], side: NDArray[np.int8]
     return rows[:count]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _due_at_the_doors(
     active: B,
     side: NDArray[np.int8],
@@ -478,7 +478,7 @@ def _due_at_the_doors(
     return rows[:count]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _intruded(
     active: B,
     status: NDArray[np.int8],
@@ -528,7 +528,7 @@ def _reach_args(world: World, active: B) -> tuple[Any, ...]:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _out_of_reach(
     active: B,
     status: NDArray[np.int8],
@@ -587,7 +587,7 @@ _NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario wi
 _NO_GROUND_LOST = np.zeros(1, dtype=np.bool_)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def door_position(
     slot: int, first_door_slot: int, doors: int, sx: float, sy: float, hx: float, hy: float
 ) -> tuple[float, float, float]:

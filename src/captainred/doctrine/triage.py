@@ -71,7 +71,7 @@ def _triage_in(world: World, herding_done: bool, up: I64, escorts: I64, found: I
     return herded
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _triage_rows(
     herding_done: bool,
     up: I64,
@@ -142,7 +142,7 @@ def _forced_down(world: World, herded: I64, picture: Picture) -> None:
         set_mode(world, np.array([row]), Mode.CRIPPLED)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _herded(up: I64, escorts: I64, forced_down: B, smoking: B, wounded: B, flags: I32, leak_kg_s: F64) -> I64:
     """The pilots of `up` in visible trouble (`damage.is_struggling`), not yet forced down, with three
     LGFs or more close around them."""
@@ -188,7 +188,7 @@ def call_kills(world: World, rows: I64) -> None:
         say(world, row, f"{world.callsigns[row]}, splash one!", essential=False)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _unclaimed_kills(up: I64, kills: I32, kills_called: I32) -> I64:
     """The pilots of `up` with a kill not yet called."""
     rows = np.empty(len(up), dtype=np.int64)

@@ -68,7 +68,7 @@ def take_photos(
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ready_in_range(
     ours: I64,
     active: B,

@@ -99,7 +99,7 @@ def _tick_battles(
 _tick = threads.twins(_tick_battles)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def may_end(active_battles: B, still_in_play: I64, time_s: F64, end_s: float) -> bool:
     """Whether the end may have come to any battle being fought: nothing of Air Command's in play, or its
     time (`end_s`) up."""

@@ -131,7 +131,7 @@ def consequences(world: World, row: int, before: F64, credit: tuple[int, int] | 
         lose(world, row, EventKind.DESTROYED, None if world.pilot_dead[row] else credit, cause="shot down")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def is_struggling(smoking: bool, wounded: bool, flags: int, leak_kg_s: float) -> bool:
     """A craft in visible trouble, whom a force-down LGF goes after and three of them can herd down:
     smoking, a wounded pilot, the tail shot up, or a tank leaking. (A spin is trouble too, but one that a
@@ -156,7 +156,7 @@ def mark_prey(world: World) -> B:
     return world.prey
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mark_prey_rows(
     ours: I64,
     status: NDArray[np.int8],
@@ -203,7 +203,7 @@ def wing_failures(world: World, active: B, dt: F64) -> None:
         lose(world, row, EventKind.CRASH, None, cause="wing failure")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _wings_at_risk(ours: I64, active: B, status: NDArray[np.int8], health: F64, load_g: F64, max_g: F64) -> I64:
     """The aircraft (of `ours`) whose wings may tear off this tick, in order: in the air in a battle being
     fought, the weaker wing shot below 0.35 and pulling more than 0.6 of the g limit."""

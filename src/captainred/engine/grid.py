@@ -55,7 +55,7 @@ def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
 _fused_multiply_add: Any = intrinsic(_fma)  # called from compiled code only
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cells_in(length_m: float, cell_m: float) -> int:
     """`int(length_m // cell_m)` for a positive cell, bit for bit: the floor of the exact quotient.
     Python's floor division finds it through the C library's remainder, which cost more than the rest
@@ -114,7 +114,7 @@ class SenseGrid:
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _build_battle(
     b: int,
     lo: int,
@@ -199,7 +199,7 @@ def _build_battle(
         cell_start[s, cell_base] = 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ring_bound(
     px: float, py: float, x0: float, y0: float, cell: float, gx: int, gy: int, cx: int, cy: int, ring: int
 ) -> float:
@@ -231,7 +231,7 @@ def _ring_bound(
     return max(bound, math.sqrt(gap_x * gap_x + gap_y * gap_y)) - 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cell_bound(px: float, py: float, x0: float, y0: float, cell: float, jx: int, jy: int) -> float:
     """A lower bound on the distance from (px, py) to any craft in cell (jx, jy): to the cell's box, less
     a hair for rounding. A cell whose bound cannot beat the best so far is not opened."""
@@ -240,7 +240,7 @@ def _cell_bound(px: float, py: float, x0: float, y0: float, cell: float, jx: int
     return math.sqrt(gap_x * gap_x + gap_y * gap_y) - 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _nearest_on_grid(
     b: int,
     seeker: int,
@@ -307,7 +307,7 @@ def _nearest_on_grid(
     return closest
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def nearest_of_side(
     b: int,
     s: int,

@@ -49,19 +49,19 @@ def wrap_heading(a: F64) -> F64:
     return np.mod(a, TWO_PI)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def wrap(a: float) -> float:
     """`wrap_angle` of one number, for the compiled kernels (the same arithmetic)."""
     return remainder_of_turn(a + math.pi) - math.pi
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def heading_of(a: float) -> float:
     """`wrap_heading` of one number, for the compiled kernels (the same arithmetic)."""
     return remainder_of_turn(a)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def remainder_of_turn(a: float) -> float:
     """`a % TWO_PI`, bit for bit, without the C library's remainder (a twentieth of a batch's step when
     every angle paid for it) for the angles within a turn of [0, 2 pi), which are nearly all of them.
@@ -78,7 +78,7 @@ def remainder_of_turn(a: float) -> float:
     return a % TWO_PI
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def cruise_setting(cruise_speed_mps: float, max_speed_mps: float) -> float:
     """The throttle that holds cruise speed in level flight: drag grows as the square of speed, and full
     throttle holds top speed."""
@@ -91,7 +91,7 @@ def cruise_throttle(world: World, rows: I64) -> F64:
     return setting
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def power_of(port_health: float, starboard_health: float, engines: float, dry: bool) -> float:
     """Fraction of full thrust an aircraft's engines can give: each engine's health (within 0 and 1),
     the mean of two for a twin; nothing with dry tanks."""
@@ -109,7 +109,7 @@ def engine_power(world: World, rows: I64 | None = None) -> F64:
     return power
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _engine_powers(rows: I64, health: F64, engines: F64, fuel_limited: B, fuel_kg: F64, out: F64) -> None:
     for k in range(len(rows)):
         r = rows[k]
@@ -140,7 +140,7 @@ def burn_rate_kg_s(world: World, idx: I64, throttle: F64) -> F64:
     return flow
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _burn_rate(
     throttle: float,
     burn_idle: float,
@@ -168,7 +168,7 @@ def _burn_rate(
     return flow
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _burn_rates(
     idx: I64, throttle: F64, burn: F64, cruise: F64, vmax: F64, health: F64, engines: F64, out: F64
 ) -> None:
@@ -202,7 +202,7 @@ def keep_angles(world: World, rows: I64 | Sequence[int] | None = None) -> None:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def sines_and_cosines(rows: I64, heading: F64, gamma: F64, sin_h: F64, cos_h: F64, sin_g: F64, cos_g: F64) -> None:
     """The sine and cosine of each row's heading and flight-path angle, from the C library's functions as
     every kernel calls them (its `sincos` gives the bits of its `sin` and `cos`)."""
@@ -223,7 +223,7 @@ def moving_rows(world: World, active: B) -> tuple[I64, F64, F64, F64]:
     return moving
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _moving_rows(active: B, status: NDArray[np.int8], x: F64, y: F64, z: F64) -> tuple[I64, F64, F64, F64]:
     """Each row in the air whose battle is being fought, in row order, with its position."""
     n = 0

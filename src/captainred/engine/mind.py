@@ -52,7 +52,7 @@ def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: 
     _black_out(world, exposed, dt, ship)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _wake_and_recover(
     ours: I64,
     active: B,

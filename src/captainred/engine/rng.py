@@ -90,7 +90,7 @@ def uniform(
     return (key >> _S11).astype(np.float64) * _TO_UNIT
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _splitmix_one(x: np.uint64) -> np.uint64:
     x = x + _GOLDEN
     x = (x ^ (x >> _S30)) * _MIX1
@@ -99,7 +99,7 @@ def _splitmix_one(x: np.uint64) -> np.uint64:
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
     """`uniform` of one set of coordinates (`purpose` as its number), for the compiled kernels: the same
     integer arithmetic, so the same number."""

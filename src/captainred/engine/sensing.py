@@ -115,7 +115,7 @@ SURELY = 1e-9  # `within_m`: a sum of squares this far either side of the limit'
 NORMAL_SQUARES = 1e-280  # `within_m`: smaller sums are left to `hypot`
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def within_m(dx: float, dy: float, limit_m: float) -> bool:
     """`math.hypot(dx, dy) < limit_m`, bit for bit, mostly without `hypot`: a sum of squares clearly
     inside or outside the limit's square settles it (the sum's rounding and `hypot`'s are a few parts in
@@ -132,7 +132,7 @@ def within_m(dx: float, dy: float, limit_m: float) -> bool:
     return math.hypot(dx, dy) < limit_m
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def range_and_angle_off(
     x: float, y: float, z: float, heading_rad: float, gamma_rad: float, aim_x: float, aim_y: float, aim_z: float
 ) -> tuple[float, float]:
@@ -151,7 +151,7 @@ def range_and_angle_off(
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def range_and_angle_off_from(
     x: float,
     y: float,
@@ -172,7 +172,7 @@ def range_and_angle_off_from(
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def range_to(x: float, y: float, z: float, aim_x: float, aim_y: float, aim_z: float) -> float:
     """The range from a craft to an aim point (`range_and_angle_off`'s)."""
     dx = aim_x - x
@@ -181,7 +181,7 @@ def range_to(x: float, y: float, z: float, aim_x: float, aim_y: float, aim_z: fl
     return math.sqrt(dx * dx + dy * dy + dz * dz)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def angle_off_from(
     x: float,
     y: float,

@@ -85,7 +85,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
 INSIDE_THE_HULL = -1.0  # `struck_ground_m` of a craft that flew into the mother ship
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def inside_box(
     dx: float, dy: float, dz: float, hx: float, hy: float, hz: float, margin_xy: float, margin_z: float
 ) -> bool:
@@ -107,7 +107,7 @@ def inside_hull(world: World, x: F64, y: F64, z: F64 | None = None) -> B:
     return inside
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _inside_hull(
     x: F64, y: F64, z: F64, ship: tuple[float, float, float], half: tuple[float, float, float], inside: B
 ) -> None:
@@ -148,7 +148,11 @@ def _strike_rows(
         r = idx[k]
         ax, ay, az = x0[k], y0[k], z0[k]
         mx, my, mz = x[r] - ax, y[r] - ay, z[r] - az
-        t_hit = move_hit(heights, box_max, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
+        low = min(az, z[r])
+        if low >= max_height_m and low >= 0.0:
+            t_hit = math.inf  # `move_hit`'s own first test, here so that a move above it all passes no arrays
+        else:
+            t_hit = move_hit(heights, box_max, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
         if math.isnan(t_hit):
             unfinished += 1
             continue

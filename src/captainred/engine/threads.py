@@ -16,6 +16,12 @@ Numba's cache, such a call crashes the process. Where a call would join the two,
 A kernel's loop body reads and writes the arrays itself: calling another compiled function with array
 arguments once per row costs a reference count on every array at every call (there, about five times the
 arithmetic of a flight step), so per-row helpers take and return plain numbers.
+
+Every kernel and helper is compiled with `error_model="numpy"`: a division by zero gives the IEEE answer
+(inf or NaN) instead of a Python error, so a division is one instruction with no test and no path that
+raises beside it. No rule divides by zero on purpose, so no answer changes (the pinned digests are the
+same), and the checkers catch a NaN that reaches the World. It saved about 3% of a batch of 32 recon
+battles (6.8 -> 6.6 s, medians of 3).
 """
 
 from __future__ import annotations
@@ -63,8 +69,8 @@ class Twins:
 
     def __init__(self, kernel: Callable[..., Any]) -> None:
         self.__doc__ = kernel.__doc__
-        self.in_turn = numba.njit(cache=True)(_renamed(kernel, "in_turn"))
-        self.in_parallel = numba.njit(cache=True, parallel=True)(_renamed(kernel, "in_parallel"))
+        self.in_turn = numba.njit(cache=True, error_model="numpy")(_renamed(kernel, "in_turn"))
+        self.in_parallel = numba.njit(cache=True, error_model="numpy", parallel=True)(_renamed(kernel, "in_parallel"))
 
     def __call__(self, rows: int, *args: Any) -> Any:
         if in_parallel(rows):

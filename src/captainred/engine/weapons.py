@@ -115,7 +115,7 @@ class Armoury:
         self.spec = _spec_arrays(world)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lead(
     shooter_x: float,
     shooter_y: float,
@@ -145,7 +145,7 @@ def lead(
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def lead_from(
     shooter_x: float,
     shooter_y: float,
@@ -405,7 +405,7 @@ def _settled(
     return hit
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gun_hit_chance(
     base_p: float,
     skill: float,
@@ -424,7 +424,7 @@ def gun_hit_chance(
     return p
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def aspect_factor(shooter_heading: float, shooter_gamma: float, target_heading: float, target_gamma: float) -> float:
     """`_aspect_factor` of one shooter and her target."""
     return aspect_factor_from(
@@ -436,7 +436,7 @@ def aspect_factor(shooter_heading: float, shooter_gamma: float, target_heading: 
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def aspect_factor_from(
     heading_apart: float,
     sin_shooter_gamma: float,
@@ -451,7 +451,7 @@ def aspect_factor_from(
     return 0.4 + 0.6 * (1.0 + dot) / 2.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def per_tick(p_per_s: float, dt: float) -> float:
     """`_per_tick` of one chance."""
     q = 1.0 - min(max(p_per_s, 0.0), 0.999)
@@ -459,14 +459,14 @@ def per_tick(p_per_s: float, dt: float) -> float:
     return chance
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _verdict(u: float, chance: float, close_call: float) -> int:
     if abs(u - chance) <= close_call:
         return TOO_CLOSE_TO_CALL
     return HIT if u < chance else MISS
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _loose_off(
     ready: I64,
     ready_weapons: NDArray[np.int8],

@@ -365,7 +365,7 @@ def fleet_centre(world: World) -> F64:
     return centre
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mean_of_carriers(carrier_xy: F64, out: F64) -> None:
     """Each battle's carriers' positions summed in their order and divided by their number (NumPy's
     `sum(axis=1) / n`, to the bit)."""

@@ -663,7 +663,7 @@ def check_deck(world: World) -> DeckCounts:
     return counts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _anything_due(
     ours: I64,
     active: B,
@@ -688,7 +688,7 @@ def _anything_due(
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _any_deck_job(
     ours: I64,
     active: B,
@@ -709,7 +709,7 @@ def _any_deck_job(
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _near_a_deck_rows(
     ours: I64,
     active: B,

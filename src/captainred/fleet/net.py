@@ -202,7 +202,7 @@ def _hold_friendlies(world: World, centre: F64, moved: I64, x0: F64, y0: F64, z0
     keep_angles(world, rows)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _meeting_the_net(
     moved: I64,
     x0: F64,

@@ -23,7 +23,7 @@ def steam(world: World) -> None:
     _steam_battles(world.carrier_start_xy, world.time_s, world.fleet_velocity_mps, world.carrier_xy)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _steam_battles(start_xy: F64, time_s: F64, velocity_mps: F64, carrier_xy: F64) -> None:
     """Each carrier of each battle is at its start plus the fleet's velocity times the battle's time."""
     for b in range(carrier_xy.shape[0]):
@@ -56,7 +56,7 @@ def order_launches(world: World, active: B) -> None:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _order_launches_rows(
     ours: I64,
     active: B,

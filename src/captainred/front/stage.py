@@ -96,7 +96,7 @@ def lay_guns(world: World, grid: SenseGrid, active_battles: B) -> None:
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lay(
     battle: I64,
     kind: I64,

@@ -18,7 +18,7 @@ CONTACT_FEATURES = 11
 NEAR_M = 10_000.0  # contacts: positions are scaled by this
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def nearest_contacts(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
@@ -97,7 +97,7 @@ def nearest_contacts(
                 features[b, i, s, 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def terrain_and_places(
     x: NDArray[np.float64],
     y: NDArray[np.float64],

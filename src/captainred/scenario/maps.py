@@ -54,7 +54,7 @@ _SHAPE = (2_200, 401)  # (ny, nx): y from -500 m to 21.5 km, x from -2005 m to 2
 _HEIGHT_SEED = 0x43_61_70_74_61_69_6E_52  # "CaptainR": change it and the whole skyline changes
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def height_at(heights: npt.NDArray[np.float32], ox: float, oy: float, cell: float, x: float, y: float) -> float:
     """The height of the ground under one point: its cell's (a point on a cell edge belongs to the cell
     east or north of it), and 0 off the grid."""
@@ -74,7 +74,7 @@ BLOCK_CELLS = 8  # cells a side of the blocks of `Theatre.block_max_m`
 Ground = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], float, float, float, float]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _log2_floor(n: int) -> int:
     k = 0
     while (2 << k) <= n:
@@ -82,7 +82,7 @@ def _log2_floor(n: int) -> int:
     return k
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def highest_under_box(
     box_max: npt.NDArray[np.float32],
     ox: float,
@@ -130,7 +130,7 @@ def runs_max(blocks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ground_heights(
     heights: npt.NDArray[np.float32], ox: float, oy: float, cell: float, x: F64, y: F64, out: F64
 ) -> None:
@@ -139,7 +139,7 @@ def ground_heights(
         out[k] = height_at(heights, ox, oy, cell, x[k], y[k])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def walk_move(
     heights: npt.NDArray[np.float32],
     ox: float,
@@ -206,7 +206,7 @@ WALK_CLEARANCE_M = 1e-6  # far more than the walk's rounding of a move's height 
 
 # Inlined where it is called (Numba's own inlining, before LLVM sees the code): called once per moving
 # craft, a call of its own counted references on both arrays every time: a sixth of the strike's time.
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def move_hit(
     heights: npt.NDArray[np.float32],
     box_max: npt.NDArray[np.float32],
@@ -251,7 +251,7 @@ def move_hit(
     return hit_t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _move_hits(ground: Ground, p0: F64, p1: F64, out: F64) -> None:
     heights, box_max, ox, oy, c, max_height_m = ground
     for k in range(len(p0)):
