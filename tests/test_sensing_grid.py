@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from captainred.engine.grid import LGF as GRID_LGF
-from captainred.engine.grid import SenseGrid, nearest_of_side
+from captainred.engine.grid import SEARCH_ALL_UP_TO, SenseGrid, nearest_of_side
 from captainred.engine.kinematics import keep_angles
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
@@ -161,14 +161,18 @@ def worlds(skirmish: ResolvedScenario) -> dict[int, World]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=scattered(), battles=st.sampled_from([1, 3]))
+@given(
+    case=scattered(), battles=st.sampled_from([1, 3]), search_all_up_to=st.sampled_from([0, SEARCH_ALL_UP_TO, 10**9])
+)
 def test_the_grid_answers_as_a_search_over_every_pair_would(
-    worlds: dict[int, World], case: tuple[int, float, float, float, int], battles: int
+    worlds: dict[int, World], case: tuple[int, float, float, float, int], battles: int, search_all_up_to: int
 ) -> None:
+    # 0: every side walked ring by ring; the default: the skirmish's small sides searched whole; 10**9: all.
     seed, spread_m, airborne, limit_m, spots, apart = case
     world = worlds[battles]
     prey = randomise(world, seed, spread_m, airborne, spots, apart)
-    picture = sense(world, SenseGrid(world.row_start, world.row_stop), EVADE_M, prey, limit_m)
+    grid = SenseGrid(world.row_start, world.row_stop, search_all_up_to)
+    picture = sense(world, grid, EVADE_M, prey, limit_m)
     assert_same(world, picture, brute_force(world, prey, EVADE_M), limit_m)
 
 

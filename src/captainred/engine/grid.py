@@ -73,12 +73,20 @@ def cell_budget(rows: int) -> int:
     return max(16, 2 * rows)
 
 
+# A side with this many craft in the air or fewer is searched whole, craft by craft: the ring walk's
+# bounds cost more than a few tens of ranges (the recon's 16 Guardians, sought by its 107 LGFs: the sense
+# stage of 9,963 craft 0.82 -> 0.75 ms a step). The answers are the same either way (the property test
+# checks both against a search over every pair).
+SEARCH_ALL_UP_TO = 32
+
+
 class SenseGrid:
     """Scratch space for every battle's grids and pictures, allocated once per World (nothing is allocated
     per tick: each tick's picture is written over the last one's)."""
 
-    def __init__(self, row_start: I64, row_stop: I64) -> None:
+    def __init__(self, row_start: I64, row_stop: I64, search_all_up_to: int = SEARCH_ALL_UP_TO) -> None:
         rows = row_stop - row_start
+        self.search_all_up_to = search_all_up_to  # a side this small is searched whole (`_nearest_on_grid`)
         budget = np.array([cell_budget(int(r)) for r in rows], dtype=np.int64)
         self.cell_base = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(budget + 1, out=self.cell_base[1:])
@@ -250,6 +258,7 @@ def _nearest_on_grid(
     slot: NDArray[np.int32],
     spread: F64,
     range_limit_m: float,
+    search_all_up_to: int,
     geometry: F64,
     dims: I64,
     cell_base: int,
@@ -263,11 +272,16 @@ def _nearest_on_grid(
     walking the other side's grid ring by ring: the lowest range × (1 + spread × (1 + slot mod 3)) among
     craft closer than the range limit, ties to the lower row. Air Command's pilots carry no spread, so
     theirs is the nearest LGF; an LGF's spread keeps the swarm from all picking one pilot. Writes -1 and
-    inf for a craft whose choice is out of the range limit; returns the closest range found."""
+    inf for a craft whose choice is out of the range limit; returns the closest range found.
+
+    An other side of at most `search_all_up_to` craft is searched whole instead of walked: the lowest
+    (score, row) over every craft is the one the walk finds, since the walk stops only where nothing
+    farther can score lower, or where nothing farther is in range."""
     other = 1 - seeker
     x0, y0, cell = geometry[b, other, 0], geometry[b, other, 1], geometry[b, other, 2]
     gx, gy = dims[b, other, 0], dims[b, other, 1]
     base = side_start[b, other]
+    n_other = side_start[b, other + 1] - base
     closest = math.inf
     for q in range(side_start[b, seeker], side_start[b, seeker + 1]):
         a = order[q]
@@ -276,6 +290,22 @@ def _nearest_on_grid(
         cx = min(max(cells_in(px - x0, cell), 0), gx - 1)
         cy = min(max(cells_in(py - y0, cell), 0), gy - 1)
         best, best_score, best_range = -1, math.inf, math.inf
+        if n_other <= search_all_up_to:
+            for k in range(n_other):
+                e = order[base + k]
+                dx = px - x[e]
+                dy = py - y[e]
+                dz = pz - z[e]
+                range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
+                score = range_m * (1.0 + spread_a * (1.0 + slot[e] % 3))
+                if score < best_score or (score == best_score and e < best):
+                    best, best_score, best_range = e, score, range_m
+            if best_range >= range_limit_m:
+                best, best_range = -1, math.inf
+            nearest[a] = best
+            nearest_range[a] = best_range
+            closest = min(closest, best_range)
+            continue
         least_factor = 1.0 + spread_a  # the smallest factor any score can carry
         score_limit = range_limit_m * (1.0 + 3.0 * spread_a)  # a craft in range never scores this much
         for ring in range(max(gx, gy) + 1):
@@ -382,6 +412,7 @@ def _sense_rows(
     sx: float,
     sy: float,
     sz: float,
+    search_all_up_to: int,
     budget: I64,
     cell_base: I64,
     cell_start: I64,
@@ -430,9 +461,9 @@ def _sense_rows(
         if n_ac == 0 or n_lgf == 0:
             continue
         grid = (geometry, dims, base, cell_start, order, side_start, nearest, nearest_range)
-        closest = _nearest_on_grid(b, AC, x, y, z, slot, spread, range_limit_m, *grid)
+        closest = _nearest_on_grid(b, AC, x, y, z, slot, spread, range_limit_m, search_all_up_to, *grid)
         battle_range[b] = min(battle_range[b], closest)
-        _nearest_on_grid(b, LGF, x, y, z, slot, spread, range_limit_m, *grid)
+        _nearest_on_grid(b, LGF, x, y, z, slot, spread, range_limit_m, search_all_up_to, *grid)
         # A force-down LGF's nearest struggling pilot, at any range: there are only ever a few.
         n_prey = 0
         for k in range(side_start[b, AC], side_start[b, AC + 1]):
@@ -477,28 +508,29 @@ def _sense_rows(
 _sense = threads.twins(_sense_rows)
 
 Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`)
-Limits = tuple[float, float, float, bool, float, float, float]
+Limits = tuple[float, float, float, bool, float, float, float, int]
 
 
 def sense_battles(
     row_start: I64, row_stop: I64, done: B, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
 ) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other). A battle that is
-    `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
-    much as those still fought): its rows see nothing but their range to the ship.
+        `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
+        much as those still fought): its rows see nothing but their range to the ship.
 
-    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
-    cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
-    range, the force-down radius, whether there is a mother ship and where. `scratch`: the `SenseGrid`'s
-    arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range to the ship
-    (per row) and the battles' closest approach of Air Command to anything (per battle).
+        `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
+        cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
+        range, the force-down radius, whether there is a mother ship and where, and the most craft a side may
+    have to be searched whole rather than walked (`SenseGrid.search_all_up_to`). `scratch`: the `SenseGrid`'s
+        arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range to the ship
+        (per row) and the battles' closest approach of Air Command to anything (per battle).
 
-    Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
-    evade range, and behind her or very close); how many force-down LGFs hunting her are within the
-    force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
-    any range. Every row's output is written: -1, inf and 0 where nothing is seen.
+        Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
+        evade range, and behind her or very close); how many force-down LGFs hunting her are within the
+        force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
+        any range. Every row's output is written: -1, inf and 0 where nothing is seen.
 
-    Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
-    so the answers are the same with one thread or many.
+        Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
+        so the answers are the same with one thread or many.
     """
     _sense(int(row_stop[-1]), row_start, row_stop, done, *craft, *limits, *scratch, *out)

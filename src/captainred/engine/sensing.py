@@ -60,7 +60,7 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
         world.sin_gamma,
         world.cos_gamma,
     )
-    limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz)
+    limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz, grid.search_all_up_to)
     picture, out = _picture_of(grid)
     sense_battles(world.row_start, world.row_stop, world.done, craft, limits, grid.scratch, out)
     return picture
