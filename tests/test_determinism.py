@@ -217,15 +217,39 @@ def test_a_test_worker_that_shares_the_cores_still_compiles_new_kernels() -> Non
     assert fresh(1) == 2
 
 
+MASK_64 = 2**64 - 1
+
+
+def _splitmix64(x: int) -> int:
+    """SplitMix64's finaliser on Python's integers: the specification the engine's draws are checked on."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK_64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK_64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK_64
+    return x ^ (x >> 31)
+
+
+def _draw(seed: int, craft: int, tick: int, purpose: int) -> float:
+    key = _splitmix64(seed)
+    key = _splitmix64(key ^ (((craft & MASK_64) * 0xD6E8FEB86659FD93) & MASK_64))
+    key = _splitmix64(
+        key ^ (((tick & MASK_64) * 0xA0761D6478BD642F) & MASK_64) ^ ((purpose * 0xE7037ED1A0B428DB) & MASK_64)
+    )
+    return (key >> 11) * 2.0**-53
+
+
 @given(
     seed=st.integers(0, 2**64 - 1),
-    craft=st.integers(0, 2**31 - 1),
+    craft=st.integers(-(2**63), 2**63 - 1),
     tick=st.integers(0, 2**40),
     purpose=st.sampled_from(list(Purpose)),
 )
 @settings(max_examples=300, deadline=None)
-def test_a_kernels_draw_is_the_draw_numpy_makes(seed: int, craft: int, tick: int, purpose: Purpose) -> None:
-    """The compiled rules draw through `uniform_one`, the rest through `uniform`: the same number for the
-    same coordinates, or a rule moved into a kernel would change the battle."""
-    in_numpy = uniform(np.uint64(seed), craft, tick, purpose)
-    assert uniform_one(np.uint64(seed), craft, tick, int(purpose)) == float(in_numpy)
+def test_a_draw_is_splitmix64_of_its_coordinates(seed: int, craft: int, tick: int, purpose: Purpose) -> None:
+    """The compiled rules draw through `uniform_one`, the rest through `uniform`: both are the hash of the
+    coordinates worked out here on Python's integers, so a rule moved into a kernel keeps its numbers."""
+    expected = _draw(seed, craft, tick, int(purpose))
+    assert uniform_one(np.uint64(seed), craft, tick, int(purpose)) == expected
+    assert float(uniform(np.uint64(seed), craft, tick, purpose)) == expected
+    assert (
+        uniform(np.array([seed], dtype=np.uint64), np.array([craft, craft]), tick, purpose).tolist() == [expected] * 2
+    )

@@ -5,6 +5,7 @@ inputs: the rules are written out here as they were."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,18 @@ def test_one_draw_in_a_kernel_is_the_arrays_draw(coords: list[tuple[int, int, in
         drawn = uniform(seeds, crafts, ticks, purpose).tolist()
         one = [uniform_one(s, int(c), int(t), int(purpose)) for s, c, t in zip(seeds, crafts, ticks, strict=True)]
         assert one == drawn
+        # A number, or an array of one, stands for every element (NumPy's broadcasting).
+        first = [uniform_one(seeds[0], int(c), int(ticks[0]), int(purpose)) for c in crafts]
+        assert uniform(seeds[0], crafts, int(ticks[0]), purpose).tolist() == first
+        assert uniform(seeds[:1], crafts, ticks[:1], purpose).tolist() == first
+
+
+def test_draws_refuse_coordinates_that_do_not_broadcast() -> None:
+    with pytest.raises(ValueError, match="do not broadcast"):
+        uniform(np.zeros(2, np.uint64), np.zeros(3, np.int64), 0, Purpose.HEARD)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        uniform(np.zeros((2, 2), np.uint64), 0, 0, Purpose.HEARD)
+    assert uniform(np.zeros(0, np.uint64), 5, np.zeros(1, np.int64), Purpose.HEARD).shape == (0,)
 
 
 @settings(max_examples=200, deadline=None)

@@ -13,6 +13,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+F64 = NDArray[np.float64]
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -79,15 +81,22 @@ def uniform(
     tick: NDArray[np.int64] | int,
     purpose: Purpose,
 ) -> NDArray[np.float64]:
-    """Uniform numbers in [0, 1), one per element of the broadcast coordinates."""
-    with np.errstate(over="ignore"):
-        s = np.asarray(seed, dtype=np.uint64)
-        c = np.asarray(craft, dtype=np.int64).astype(np.uint64)
-        t = np.asarray(tick, dtype=np.int64).astype(np.uint64)
-        key = _splitmix(s)
-        key = _splitmix(key ^ (c * _K_CRAFT))
-        key = _splitmix(key ^ (t * _K_TICK) ^ (np.uint64(int(purpose)) * _K_PURPOSE))
-    return (key >> _S11).astype(np.float64) * _TO_UNIT
+    """Uniform numbers in [0, 1), one per element of the broadcast coordinates (each a number or a
+    one-dimensional array): `uniform_one` of each, in one compiled call (a handful of draws a tick cost
+    far more as a chain of NumPy operations)."""
+    s = np.asarray(seed, dtype=np.uint64)
+    c = np.asarray(craft, dtype=np.int64)
+    t = np.asarray(tick, dtype=np.int64)
+    if s.ndim > 1 or c.ndim > 1 or t.ndim > 1:
+        raise ValueError("uniform: coordinates must be numbers or one-dimensional arrays")
+    lengths = {len(a) for a in (s, c, t) if a.ndim == 1}
+    if len(lengths - {1}) > 1:
+        raise ValueError(f"uniform: coordinates of lengths {sorted(lengths)} do not broadcast")
+    out = np.empty(max(lengths - {1}, default=1))
+    _uniforms(s.reshape(-1), c.reshape(-1), t.reshape(-1), int(purpose), out)
+    if not lengths:
+        return out[0]  # type: ignore[no-any-return]  # numbers in, a number out, as NumPy broadcasting gives
+    return out
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -101,8 +110,8 @@ def _splitmix_one(x: np.uint64) -> np.uint64:
 
 @numba.njit(cache=True, error_model="numpy")
 def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
-    """`uniform` of one set of coordinates (`purpose` as its number), for the compiled kernels: the same
-    integer arithmetic, so the same number."""
+    """The draw at one set of coordinates (`purpose` as its number): what the compiled kernels call, and
+    what `uniform` calls for each element."""
     key = _splitmix_one(np.uint64(seed))
     key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * _K_CRAFT))
     key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
@@ -120,3 +129,14 @@ def spawn_seeds(seed: int, runs: int) -> list[int]:
     with np.errstate(over="ignore"):
         mixed = _splitmix(_splitmix(np.asarray(seed, dtype=np.uint64) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
     return [seed] + [int(v) for v in (mixed >> np.uint64(33))]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _uniforms(
+    seed: NDArray[np.uint64], craft: NDArray[np.int64], tick: NDArray[np.int64], purpose: int, out: F64
+) -> None:
+    """`uniform_one` of each element of `out`'s coordinates; a coordinate of length 1 is every element's."""
+    for i in range(len(out)):
+        out[i] = uniform_one(
+            seed[i if len(seed) > 1 else 0], craft[i if len(craft) > 1 else 0], tick[i if len(tick) > 1 else 0], purpose
+        )
