@@ -20,7 +20,7 @@ from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, _mean_of_carriers
 from captainred.fleet.carrier_deck import DeckPlace, _any_deck_job
 from captainred.fleet.net import CRIPPLED, _meeting_the_net
-from captainred.fleet.steaming import _steam_battles
+from captainred.fleet.steaming import _soonest_deck_jobs, _soonest_launches, _steam_battles
 
 COORDS = st.tuples(
     st.integers(0, 2**64 - 1), st.integers(0, 2**31 - 1), st.integers(0, 2**40), st.sampled_from(list(Purpose))
@@ -275,3 +275,38 @@ def test_reports_due_and_deck_jobs_are_what_the_numpy_rules_found(n: int, n_batt
     waiting = worked[~np.isfinite(ready[worked])]
     got = _any_deck_job(ours, active, status, place, ready, time_s, battle)
     assert got == bool(len(due) or len(waiting))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 50), st.integers(1, 5), st.integers(0, 2**32))
+def test_the_soonest_launch_and_deck_job_are_what_the_numpy_rules_found(n: int, n_battles: int, key: int) -> None:
+    """What the clock waits for while nothing flies: the compiled passes against the NumPy rules they
+    replaced (np.minimum.at over the rows that count), on rows in battles of any sizes."""
+    rng = np.random.default_rng(key)
+    cuts = np.sort(rng.integers(0, n + 1, n_battles - 1))
+    row_start = np.concatenate([[0], cuts]).astype(np.int64)
+    row_stop = np.concatenate([cuts, [n]]).astype(np.int64)
+    battle = np.repeat(np.arange(n_battles), row_stop - row_start).astype(np.int32)
+    status = rng.choice([int(Status.READY), int(Status.AIRBORNE), int(Status.RETURNED)], n).astype(np.int8)
+    side = rng.choice([AIR_COMMAND, LGF], n).astype(np.int8)
+    sorties = rng.integers(0, 3, n).astype(np.int32)
+    launch_at_s = rng.choice([np.inf, -np.inf, np.nan, 0.0, 100.0, 7_200.0], n)
+    next_sortie_s = rng.choice([np.inf, np.nan, 50.0, 9_000.0], n)
+    deck_ready_s = rng.choice([np.inf, -np.inf, np.nan, 0.0, 1_000.0, 3_000.0, 6_000.0], n)
+    time_s = rng.choice([0.0, 1_000.0, 2_000.0], n_battles)
+
+    first = (sorties == 0) | (side != AIR_COMMAND)
+    pending = (status == int(Status.READY)) & first & np.isfinite(launch_at_s)
+    want = np.full(n_battles, np.inf)
+    np.minimum.at(want, battle[pending], launch_at_s[pending])
+    relay = (status == int(Status.READY)) & np.isfinite(next_sortie_s)
+    np.minimum.at(want, battle[relay], next_sortie_s[relay])
+    got = np.empty(n_battles)
+    _soonest_launches(row_start, row_stop, status, side, sorties, launch_at_s, next_sortie_s, got)
+    assert got.tolist() == want.tolist()
+
+    pending = np.isfinite(deck_ready_s) & (deck_ready_s > time_s[battle])
+    want = np.full(n_battles, np.inf)
+    np.minimum.at(want, battle[pending], deck_ready_s[pending])
+    _soonest_deck_jobs(row_start, row_stop, deck_ready_s, time_s, got)
+    assert got.tolist() == want.tolist()

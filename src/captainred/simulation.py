@@ -165,8 +165,8 @@ def _clock(w: World, ctx: StepContext) -> None:
             caps = cap if caps is None else np.minimum(caps, cap)
     if caps is None:
         caps = ctx.unlimited
-    wakes: F64 | None = None  # what the stages wait for matters only to a battle with nothing in the air
-    if not in_the_air.all():
+    wakes: F64 | None = None  # what the stages wait for matters only to a battle fought with nothing in the air
+    if ((in_the_air == 0) & ~w.done).any():
         for wakes_s in ctx.wakes:
             wake = wakes_s(w)
             wakes = wake if wakes is None else np.minimum(wakes, wake)

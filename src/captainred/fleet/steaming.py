@@ -85,19 +85,59 @@ def _order_launches_rows(
 
 def next_launch_s(world: World) -> F64:
     """(n_battles,): the earliest launch still to come in each battle (inf: none scheduled): a first
-    launch, an LGF's (its first, or again once rearmed), or a relay's next sortie."""
-    first = (world.sorties == 0) | (world.side != AIR_COMMAND)
-    pending = (world.status == int(Status.READY)) & first & np.isfinite(world.launch_at_s)
-    soonest = np.full(world.n_battles, np.inf)
-    np.minimum.at(soonest, world.battle[pending], world.launch_at_s[pending])
-    relay = (world.status == int(Status.READY)) & np.isfinite(world.next_sortie_s)
-    np.minimum.at(soonest, world.battle[relay], world.next_sortie_s[relay])
+    launch, an LGF's (its first, or again once rearmed), or a relay's next sortie (`_soonest_launches`)."""
+    soonest = np.empty(world.n_battles)
+    _soonest_launches(
+        world.row_start,
+        world.row_stop,
+        world.status,
+        world.side,
+        world.sorties,
+        world.launch_at_s,
+        world.next_sortie_s,
+        soonest,
+    )
     return soonest
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _soonest_launches(
+    row_start: I64,
+    row_stop: I64,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    sorties: I32,
+    launch_at_s: F64,
+    next_sortie_s: F64,
+    soonest: F64,
+) -> None:
+    """Per battle, the least of the launch times of its craft on deck that have one: an LGF's, or one of
+    ours not yet flown; and of the next sorties of ours on deck that fly again (relays)."""
+    for b in range(len(row_start)):
+        t = math.inf
+        for r in range(row_start[b], row_stop[b]):
+            if status[r] != READY:
+                continue
+            if (sorties[r] == 0 or side[r] != AIR_COMMAND) and math.isfinite(launch_at_s[r]):
+                t = min(t, launch_at_s[r])
+            if math.isfinite(next_sortie_s[r]):
+                t = min(t, next_sortie_s[r])
+        soonest[b] = t
 
 
 def next_deck_job_s(world: World) -> F64:
     """(n_battles,): when the next job on a carrier's deck or in its hangar comes due (inf: none)."""
-    pending = np.isfinite(world.deck_ready_s) & (world.deck_ready_s > world.time_s[world.battle])
-    soonest = np.full(world.n_battles, np.inf)
-    np.minimum.at(soonest, world.battle[pending], world.deck_ready_s[pending])
+    soonest = np.empty(world.n_battles)
+    _soonest_deck_jobs(world.row_start, world.row_stop, world.deck_ready_s, world.time_s, soonest)
     return soonest
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _soonest_deck_jobs(row_start: I64, row_stop: I64, deck_ready_s: F64, time_s: F64, soonest: F64) -> None:
+    """Per battle, the least of the times its deck jobs are done that are still to come."""
+    for b in range(len(row_start)):
+        t = math.inf
+        for r in range(row_start[b], row_stop[b]):
+            if math.isfinite(deck_ready_s[r]) and deck_ready_s[r] > time_s[b]:
+                t = min(t, deck_ready_s[r])
+        soonest[b] = t
