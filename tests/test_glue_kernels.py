@@ -263,18 +263,28 @@ def test_reports_due_and_deck_jobs_are_what_the_numpy_rules_found(n: int, n_batt
     ]
     assert reports_due(leaders, battle, time_s, reported).tolist() == want
 
-    # The deck's turnaround has work exactly when its NumPy pass would finish or start a job.
+    # The deck's turnaround has work exactly when its NumPy pass would finish a job, or start one: an
+    # aircraft waiting for hands at a deck or hangar (of her own carrier) where some are free.
     ours = np.arange(n, dtype=np.int64)
     active = rng.random(n) < 0.8
     status = rng.choice([int(Status.RETURNED), int(Status.READY), int(Status.AIRBORNE)], n).astype(np.int8)
     place = rng.choice([int(p) for p in DeckPlace], n).astype(np.int8)
-    ready = rng.choice([np.inf, 0.0, 2_500.0, 6_000.0], n)
+    ready = rng.choice([np.inf, np.nan, 0.0, 2_500.0, 6_000.0], n)
+    n_carriers = int(rng.integers(1, 3))
+    key = battle.astype(np.int64) * n_carriers + rng.integers(0, n_carriers, n)
+    crews, mechanics = rng.integers(0, 3, n_carriers), rng.integers(0, 3, n_carriers)
     aboard = ours[active & (status == int(Status.RETURNED))]
     worked = aboard[np.isin(place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
     due = worked[ready[worked] <= time_s[battle[worked]]]
-    waiting = worked[~np.isfinite(ready[worked])]
-    got = _any_deck_job(ours, active, status, place, ready, time_s, battle)
-    assert got == bool(len(due) or len(waiting))
+    starts = False
+    for where, hands in ((DeckPlace.ON_DECK, crews), (DeckPlace.HANGAR, mechanics)):
+        here = worked[place[worked] == int(where)]
+        busy = np.bincount(key[here[np.isfinite(ready[here])]], minlength=n_battles * n_carriers)
+        free = hands[np.arange(n_battles * n_carriers) % n_carriers] - busy
+        waiting = here[~np.isfinite(ready[here])]
+        starts |= bool((free[key[waiting]] > 0).any())
+    got = _any_deck_job(ours, active, status, place, ready, time_s, battle, key, crews, mechanics)
+    assert got == bool(len(due) or starts)
 
 
 @settings(max_examples=200, deadline=None)

@@ -502,8 +502,11 @@ class CarrierDeck:
         """Finish the jobs whose time has come, then put free crews and mechanics on the aircraft that
         have waited longest."""
         w, nc, ours = world, self.n_carriers, self.ours
-        if not _any_deck_job(ours, active, w.status, w.deck_place, w.deck_ready_s, w.time_s, w.battle):
-            return  # no job to finish, and nobody aboard waiting for hands
+        crews, mechanics = self.hands[DeckPlace.ON_DECK], self.hands[DeckPlace.HANGAR]
+        if not _any_deck_job(
+            ours, active, w.status, w.deck_place, w.deck_ready_s, w.time_s, w.battle, self.key, crews, mechanics
+        ):
+            return  # no job to finish, and nobody aboard waiting where hands are free
         aboard = ours[active[ours] & (w.status[ours] == int(Status.RETURNED))]
         worked = aboard[np.isin(w.deck_place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
         for row in worked[w.deck_ready_s[worked] <= w.time_s[w.battle[worked]]].tolist():
@@ -697,14 +700,38 @@ def _any_deck_job(
     deck_ready_s: F64,
     time_s: F64,
     battle: I32,
+    key: I64,
+    crews: I64,
+    mechanics: I64,
 ) -> bool:
-    """Whether any aircraft aboard, on deck or in the hangar, has a job due done (its ready time has come)
-    or waits for crews or mechanics (no job yet): `CarrierDeck.turnaround`'s work, for any row."""
+    """Whether `CarrierDeck.turnaround` has anything to do: an aircraft aboard, on deck or in the hangar,
+    whose job is done (its ready time has come), or one waiting for hands (no job yet) where some are
+    free (of the deck's `crews` or the hangar's `mechanics`, per carrier, fewer those at work on a job
+    there). Aircraft waiting where every pair of hands is busy wait on: nothing changes."""
+    n_carriers = len(crews)
+    n_keys = len(time_s) * n_carriers
+    busy = np.zeros((2, n_keys), dtype=np.int64)
+    waiting = np.zeros((2, n_keys), dtype=np.bool_)
     for r in ours:
-        if not active[r] or status[r] != RETURNED or (deck_place[r] != ON_DECK and deck_place[r] != HANGAR):
+        if not active[r] or status[r] != RETURNED:
+            continue
+        if deck_place[r] == ON_DECK:
+            place = 0
+        elif deck_place[r] == HANGAR:
+            place = 1
+        else:
             continue
         ready = deck_ready_s[r]
-        if ready <= time_s[battle[r]] or not math.isfinite(ready):
+        if ready <= time_s[battle[r]]:
+            return True
+        if math.isfinite(ready):
+            busy[place, key[r]] += 1
+        else:
+            waiting[place, key[r]] = True
+    for k in range(n_keys):
+        if waiting[0, k] and crews[k % n_carriers] > busy[0, k]:
+            return True
+        if waiting[1, k] and mechanics[k % n_carriers] > busy[1, k]:
             return True
     return False
 
