@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from captainred.scenario import maps
 from captainred.scenario.maps import (
     AVENUE_SPACING_M,
     BLOCK_CELLS,
@@ -331,3 +332,26 @@ def test_runs_max_holds_the_highest_of_every_run_of_blocks() -> None:
             for j in range(13 - (1 << ky) + 1):
                 for i in range(6 - (1 << kx) + 1):
                     assert runs[ky, kx, j, i] == blocks[j : j + (1 << ky), i : i + (1 << kx)].max()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_the_islands_width_and_shore_are_the_numpy_rules_to_the_bit(key: int) -> None:
+    """The compiled width of the island and the test of a point over it, against the NumPy rules they
+    replaced, on points over the island, its tapering tips, the rivers and far off."""
+    rng = np.random.default_rng(key)
+    y = np.concatenate([rng.uniform(-2_000.0, 23_000.0, 300), rng.choice([0.0, -0.0, 3_000.0, 19_500.0, 21_000.0], 20)])
+    x = rng.uniform(-2_500.0, 2_500.0, len(y))
+    south = maps.BATTERY_HALF_WIDTH_M + (maps.ISLAND_HALF_WIDTH_M - maps.BATTERY_HALF_WIDTH_M) * np.clip(
+        (y - maps.ISLAND_SOUTH_M) / (maps.SOUTH_TAPER_END_M - maps.ISLAND_SOUTH_M), 0.0, 1.0
+    )
+    north = maps.ISLAND_HALF_WIDTH_M - (maps.ISLAND_HALF_WIDTH_M - maps.INWOOD_HALF_WIDTH_M) * np.clip(
+        (y - maps.NORTH_TAPER_START_M) / (maps.ISLAND_NORTH_M - maps.NORTH_TAPER_START_M), 0.0, 1.0
+    )
+    half = np.minimum(south, north)
+    assert maps._half_width_m(y).tobytes() == half.tobytes()
+    x[:20] = np.where(rng.random(20) < 0.5, half[-20:], -half[-20:])  # exactly on the shore
+    on = (y >= maps.ISLAND_SOUTH_M) & (y <= maps.ISLAND_NORTH_M) & (np.abs(x) <= half)
+    manhattan = build_theatre("manhattan", "manhattan")
+    assert manhattan.on_land(x, y).tolist() == on.tolist()
+    assert manhattan.on_land(x.reshape(16, 20), y.reshape(16, 20)).tolist() == on.reshape(16, 20).tolist()

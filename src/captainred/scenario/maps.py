@@ -19,6 +19,7 @@ from functools import cache, cached_property
 import numba
 import numpy as np
 import numpy.typing as npt
+from numpy.typing import ArrayLike
 
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
@@ -323,7 +324,10 @@ class Theatre:
         y = np.asarray(y, dtype=np.float64)
         if self.kind != "manhattan":
             return np.zeros(np.broadcast(x, y).shape, dtype=bool)
-        return (y >= ISLAND_SOUTH_M) & (y <= ISLAND_NORTH_M) & (np.abs(x) <= _half_width_m(y))
+        xs, ys = np.broadcast_arrays(x, y)
+        out = np.empty(xs.shape, dtype=bool)
+        _on_island(np.ascontiguousarray(xs).reshape(-1), np.ascontiguousarray(ys).reshape(-1), out.reshape(-1))
+        return out
 
     def coastline_m(self) -> list[tuple[float, float]]:
         """The island's outline as a closed polygon (east shore north-bound, then west shore back); empty
@@ -438,15 +442,36 @@ class Theatre:
         return avenue_x, y + LINE_UP_AHEAD_M * np.cos(line_heading), line_heading
 
 
-def _half_width_m(y: F64) -> F64:
-    """Half the island's east–west width at each y: full in the middle, tapering to both tips."""
-    south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * np.clip(
-        (y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0, 1.0
+def _half_width_m(y: ArrayLike) -> F64:
+    """`half_width_at` of each y (any shape)."""
+    ys = np.asarray(y, dtype=np.float64)
+    out = np.empty(ys.shape)
+    _half_widths(np.ascontiguousarray(ys).reshape(-1), out.reshape(-1))
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def half_width_at(y: float) -> float:
+    """Half the island's east–west width at y: full in the middle, tapering to both tips."""
+    south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * min(
+        max((y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0), 1.0
     )
-    north = ISLAND_HALF_WIDTH_M - (ISLAND_HALF_WIDTH_M - INWOOD_HALF_WIDTH_M) * np.clip(
-        (y - NORTH_TAPER_START_M) / (ISLAND_NORTH_M - NORTH_TAPER_START_M), 0.0, 1.0
+    north = ISLAND_HALF_WIDTH_M - (ISLAND_HALF_WIDTH_M - INWOOD_HALF_WIDTH_M) * min(
+        max((y - NORTH_TAPER_START_M) / (ISLAND_NORTH_M - NORTH_TAPER_START_M), 0.0), 1.0
     )
-    return np.asarray(np.minimum(south, north), dtype=np.float64)
+    return min(south, north)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _half_widths(y: F64, out: F64) -> None:
+    for i in range(len(y)):
+        out[i] = half_width_at(y[i])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _on_island(x: F64, y: F64, out: npt.NDArray[np.bool_]) -> None:
+    for i in range(len(x)):
+        out[i] = y[i] >= ISLAND_SOUTH_M and y[i] <= ISLAND_NORTH_M and abs(x[i]) <= half_width_at(y[i])
 
 
 def _unit_hash(*keys: npt.NDArray[np.int64]) -> F64:
