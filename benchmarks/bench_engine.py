@@ -131,6 +131,7 @@ class StepResult:
     aircraft_steps_per_s: float
     airborne: int  # craft in the air when timing began
     stage_ms: dict[str, float]  # median ms a step of each stage, over steps timed stage by stage
+    one_thread_seconds_per_step: float | None = None  # the same steps on one thread (None: Numba has one)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,19 @@ def time_steps(sim: Simulation, steps: int, repeats: int) -> list[float]:
     return per_step
 
 
+def time_on_one_thread(sim: Simulation, steps: int, repeats: int) -> float | None:
+    """`time_steps`' median with Numba held to one thread (None where it has only one): the cost per craft
+    without the second thread, which engages only in large Worlds."""
+    threads = numba.get_num_threads()
+    if threads == 1:
+        return None
+    numba.set_num_threads(1)
+    try:
+        return statistics.median(time_steps(sim, steps, repeats))
+    finally:
+        numba.set_num_threads(threads)
+
+
 def time_stages(sim: Simulation, steps: int) -> dict[str, float]:
     """Median milliseconds a step of each stage over `steps` steps, each stage timed on its own (the
     same stages in the same order as `Simulation.step`; the sum is a little more than a step)."""
@@ -261,6 +275,7 @@ def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Conso
         airborne = int(sim.world.airborne.sum())
         sim.step()  # one untimed step: first-touch of the fresh arrays
         median = statistics.median(time_steps(sim, steps, config.repeats))
+        one_thread = time_on_one_thread(sim, steps, config.repeats)
         stage_ms = time_stages(sim, steps)
         result = StepResult(
             craft=sim.world.n,
@@ -272,6 +287,7 @@ def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Conso
             aircraft_steps_per_s=sim.world.n / median,
             airborne=airborne,
             stage_ms=stage_ms,
+            one_thread_seconds_per_step=one_thread,
         )
         results.append(result)
         if progress is not None:
@@ -538,9 +554,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         per_craft = [1e6 / s["aircraft_steps_per_s"] for s in results["steps"]]
         spread = max(per_craft) / min(per_craft)
         sizes = f"{results['steps'][0]['craft']:,} to {results['steps'][-1]['craft']:,}"
+        alone = [s.get("one_thread_seconds_per_step") for s in results["steps"]]
+        on_one = ""
+        if all(a is not None for a in alone):
+            one = [1e6 * a / s["craft"] for a, s in zip(alone, results["steps"], strict=True)]
+            on_one = f"; on one thread {max(one) / min(one):.2f}×"
         add(
             f"cost per craft flat within 1.5× from {sizes} craft",
-            f"{spread:.2f}× ({max(per_craft):.2f} / {min(per_craft):.2f} µs)",
+            f"{spread:.2f}× ({max(per_craft):.2f} / {min(per_craft):.2f} µs){on_one}",
             spread <= GOAL_FLAT,
         )
     if results["steps"] and results["steps"][-1]["craft"] >= 90_000:
@@ -563,9 +584,10 @@ def render(results: dict[str, Any], console: Console) -> None:
         f"{m.get('numba_threads', '?')} Numba threads, Python {m['python']}, NumPy {m['numpy']}, {m['platform']}"
     )
     table = Table(title="Full step (Simulation.step), mid-battle; ms/step is the median of the repeats")
-    for column in ("craft", "battles", "airborne", "steps×reps", "ms/step", "aircraft-steps/s"):
+    for column in ("craft", "battles", "airborne", "steps×reps", "ms/step", "aircraft-steps/s", "1 thread ms/step"):
         table.add_column(column, justify="right", no_wrap=True)
     for s in results["steps"]:
+        alone = s.get("one_thread_seconds_per_step")
         table.add_row(
             f"{s['craft']:,}",
             f"{s['battles']:,}",
@@ -573,6 +595,7 @@ def render(results: dict[str, Any], console: Console) -> None:
             f"{s['steps']}×{s['repeats']}",
             f"{s['seconds_per_step'] * 1e3:.1f}",
             f"{s['aircraft_steps_per_s']:,.0f}",
+            "—" if alone is None else f"{alone * 1e3:.1f}",
         )
     console.print(table)
     if results["steps"] and results["steps"][0].get("stage_ms"):
