@@ -515,22 +515,22 @@ def sense_battles(
     row_start: I64, row_stop: I64, done: B, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
 ) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other). A battle that is
-        `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
-        much as those still fought): its rows see nothing but their range to the ship.
+    `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
+    much as those still fought): its rows see nothing but their range to the ship.
 
-        `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
-        cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
-        range, the force-down radius, whether there is a mother ship and where, and the most craft a side may
-    have to be searched whole rather than walked (`SenseGrid.search_all_up_to`). `scratch`: the `SenseGrid`'s
-        arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range to the ship
-        (per row) and the battles' closest approach of Air Command to anything (per battle).
+    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
+    cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
+    range, the force-down radius, whether there is a mother ship and where, and the most craft in the air
+    a side may have to be searched whole rather than walked (`SenseGrid.search_all_up_to`). `scratch`: the
+    `SenseGrid`'s arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range
+    to the ship (per row) and the battles' closest approach of Air Command to anything (per battle).
 
-        Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
-        evade range, and behind her or very close); how many force-down LGFs hunting her are within the
-        force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
-        any range. Every row's output is written: -1, inf and 0 where nothing is seen.
+    Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
+    evade range, and behind her or very close); how many force-down LGFs hunting her are within the
+    force-down radius. LGFs: the pilot to go for, and for force-down LGFs the nearest struggling pilot at
+    any range. Every row's output is written: -1, inf and 0 where nothing is seen.
 
-        Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
-        so the answers are the same with one thread or many.
+    Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
+    so the answers are the same with one thread or many.
     """
     _sense(int(row_stop[-1]), row_start, row_stop, done, *craft, *limits, *scratch, *out)
