@@ -350,6 +350,7 @@ def test_the_islands_width_and_shore_are_the_numpy_rules_to_the_bit(key: int) ->
     )
     half = np.minimum(south, north)
     assert maps._half_width_m(y).tobytes() == half.tobytes()
+    assert np.array([maps.half_width_at(v) for v in y.tolist()]).tobytes() == half.tobytes()
     x[:20] = np.where(rng.random(20) < 0.5, half[-20:], -half[-20:])  # exactly on the shore
     on = (y >= maps.ISLAND_SOUTH_M) & (y <= maps.ISLAND_NORTH_M) & (np.abs(x) <= half)
     manhattan = build_theatre("manhattan", "manhattan")

@@ -19,7 +19,6 @@ from functools import cache, cached_property
 import numba
 import numpy as np
 import numpy.typing as npt
-from numpy.typing import ArrayLike
 
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
@@ -442,17 +441,23 @@ class Theatre:
         return avenue_x, y + LINE_UP_AHEAD_M * np.cos(line_heading), line_heading
 
 
-def _half_width_m(y: ArrayLike) -> F64:
-    """`half_width_at` of each y (any shape)."""
-    ys = np.asarray(y, dtype=np.float64)
-    out = np.empty(ys.shape)
-    _half_widths(np.ascontiguousarray(ys).reshape(-1), out.reshape(-1))
-    return out
+def _half_width_m(y: F64) -> F64:
+    """`half_width_at` of each y, in NumPy: the theatre is built with it before any kernel need be loaded
+    (the first load of a kernel in a process imports Numba's linear algebra, and with it a BLAS that
+    starts threads: under a tight memory ceiling, with the island's grids still in memory, they fail)."""
+    south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * np.clip(
+        (y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0, 1.0
+    )
+    north = ISLAND_HALF_WIDTH_M - (ISLAND_HALF_WIDTH_M - INWOOD_HALF_WIDTH_M) * np.clip(
+        (y - NORTH_TAPER_START_M) / (ISLAND_NORTH_M - NORTH_TAPER_START_M), 0.0, 1.0
+    )
+    return np.asarray(np.minimum(south, north), dtype=np.float64)
 
 
 @numba.njit(cache=True, error_model="numpy")
 def half_width_at(y: float) -> float:
-    """Half the island's east–west width at y: full in the middle, tapering to both tips."""
+    """Half the island's east–west width at y: full in the middle, tapering to both tips (what `on_land`
+    compares with; `_half_width_m` is the same rule over arrays, in NumPy, bit for bit)."""
     south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * min(
         max((y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0), 1.0
     )
@@ -460,12 +465,6 @@ def half_width_at(y: float) -> float:
         max((y - NORTH_TAPER_START_M) / (ISLAND_NORTH_M - NORTH_TAPER_START_M), 0.0), 1.0
     )
     return min(south, north)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _half_widths(y: F64, out: F64) -> None:
-    for i in range(len(y)):
-        out[i] = half_width_at(y[i])
 
 
 @numba.njit(cache=True, error_model="numpy")
