@@ -248,6 +248,28 @@ def _cell_bound(px: float, py: float, x0: float, y0: float, cell: float, jx: int
     return math.sqrt(gap_x * gap_x + gap_y * gap_y) - 1e-6
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _range_between(px: float, py: float, pz: float, ex: float, ey: float, ez: float) -> float:
+    """The range from a seeker at (px, py, pz) to a craft at (ex, ey, ez)."""
+    dx = px - ex
+    dy = py - ey
+    dz = pz - ez
+    return math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _score(range_m: float, spread: float, slot: int) -> float:
+    """What a seeker with target spread `spread` makes of a craft in slot `slot` at `range_m`: the lower,
+    the likelier it goes for it (Air Command's pilots carry no spread: the range itself)."""
+    return range_m * (1.0 + spread * (1.0 + slot % 3))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _beats(score: float, row: int, best_score: float, best: int) -> bool:
+    """Whether a craft scoring `score` beats the best so far: a lower score, or the same from a lower row."""
+    return score < best_score or (score == best_score and row < best)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _nearest_on_grid(
     b: int,
@@ -293,12 +315,9 @@ def _nearest_on_grid(
         if n_other <= search_all_up_to:
             for k in range(n_other):
                 e = order[base + k]
-                dx = px - x[e]
-                dy = py - y[e]
-                dz = pz - z[e]
-                range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-                score = range_m * (1.0 + spread_a * (1.0 + slot[e] % 3))
-                if score < best_score or (score == best_score and e < best):
+                range_m = _range_between(px, py, pz, x[e], y[e], z[e])
+                score = _score(range_m, spread_a, slot[e])
+                if _beats(score, e, best_score, best):
                     best, best_score, best_range = e, score, range_m
             if best_range >= range_limit_m:
                 best, best_range = -1, math.inf
@@ -321,12 +340,9 @@ def _nearest_on_grid(
                         c = jy * gx + jx
                         for k in range(cell_start[other, cell_base + c], cell_start[other, cell_base + c + 1]):
                             e = order[base + k]
-                            dx = px - x[e]
-                            dy = py - y[e]
-                            dz = pz - z[e]
-                            range_m = math.sqrt(dx * dx + dy * dy + dz * dz)
-                            score = range_m * (1.0 + spread_a * (1.0 + slot[e] % 3))
-                            if score < best_score or (score == best_score and e < best):
+                            range_m = _range_between(px, py, pz, x[e], y[e], z[e])
+                            score = _score(range_m, spread_a, slot[e])
+                            if _beats(score, e, best_score, best):
                                 best, best_score, best_range = e, score, range_m
                     jx += step
         if best_range >= range_limit_m:
@@ -378,8 +394,8 @@ def nearest_of_side(
                     c = jy * gx + jx
                     for k in range(cell_start[s, cell_base + c], cell_start[s, cell_base + c + 1]):
                         e = order[base + k]
-                        range_m = math.sqrt((px - x[e]) ** 2 + (py - y[e]) ** 2 + (pz - z[e]) ** 2)
-                        if range_m < best_range or (range_m == best_range and e < best):
+                        range_m = _range_between(px, py, pz, x[e], y[e], z[e])
+                        if _beats(range_m, e, best_range, best):
                             best, best_range = e, range_m
                 jx += step
     if best_range >= range_limit_m:
