@@ -19,7 +19,9 @@ from captainred.scenario.maps import (
     Theatre,
     _manhattan_heights,
     build_theatre,
+    clear_of_all,
     highest_under_box,
+    move_hit,
     runs_max,
 )
 
@@ -220,6 +222,34 @@ def test_a_move_that_passes_inside_a_building_is_never_clear(moves: list[tuple[f
     ground = manhattan.ground_height_m(pts[..., 0].ravel(), pts[..., 1].ravel()).reshape(pts.shape[:2])
     inside = (pts[..., 2] < ground - 1e-6).any(axis=1)  # a micrometre of slack for rounding at edges
     assert not (clear & inside).any()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.floats(-1900, 1900),
+    st.floats(-300, 21_300),
+    st.floats(-60, 60),
+    st.floats(-60, 60),
+    st.floats(-3, 25),
+    st.floats(-3, 25),
+)
+def test_a_move_clear_of_all_meets_nothing_and_the_walk_agrees(
+    x0: float, y0: float, dx: float, dy: float, above0: float, above1: float
+) -> None:
+    """A tick's move a little above or below the roofs at its ends, where the box test decides."""
+    manhattan = build_theatre("manhattan", "manhattan")
+    x1, y1 = x0 + dx, y0 + dy
+    z0, z1 = heights_at(manhattan, x0, y0) + above0, heights_at(manhattan, x1, y1) + above1
+    heights, box_max, ox, oy, cell, top = manhattan.ground
+    clear = clear_of_all(box_max, ox, oy, cell, top, x0, y0, z0, x1, y1, z1)
+    hit = move_hit(heights, box_max, ox, oy, cell, top, x0, y0, z0, x1, y1, z1)
+    t = np.linspace(0.0, 1.0, 4001)
+    ground = manhattan.ground_height_m(x0 + t * dx, y0 + t * dy)
+    low = min(z0, z1)
+    # Never clear wrongly; clear above every roof and never below the sea; where clear, the walk agrees.
+    assert not (clear and ((z0 + t * (z1 - z0) < ground).any() or low < 0.0))
+    assert clear or not low >= max(top, 0.0)
+    assert not clear or hit == math.inf
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,7 +18,7 @@ from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.world import F64, I64, LGF, B, World
-from captainred.scenario.maps import Ground, height_at, move_hit
+from captainred.scenario.maps import Ground, clear_of_all, height_at, move_hit
 
 LANDING_MAX_DESCENT_RAD = 0.3
 
@@ -148,9 +148,8 @@ def _strike_rows(
         r = idx[k]
         ax, ay, az = x0[k], y0[k], z0[k]
         mx, my, mz = x[r] - ax, y[r] - ay, z[r] - az
-        low = min(az, z[r])
-        if low >= max_height_m and low >= 0.0:
-            t_hit = math.inf  # `move_hit`'s own first test, here so that a move above it all passes no arrays
+        if clear_of_all(box_max, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r]):
+            t_hit = math.inf  # `move_hit`'s own first test, here so that a clear move counts no references
         else:
             t_hit = move_hit(heights, box_max, ox, oy, cell, max_height_m, ax, ay, az, x[r], y[r], z[r])
         if math.isnan(t_hit):

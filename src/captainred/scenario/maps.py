@@ -111,6 +111,13 @@ def highest_under_box(
     return max(0.0, np.float64(highest))
 
 
+# The same rule inlined by Numba where it is called, for `clear_of_all`: called as a function of its
+# own, it leaves its caller a path for an error it never raises, and on that path the caller's count of
+# references on `box_max` cannot be cancelled. Elsewhere (the look-ahead) the call costs nothing extra,
+# and the inlined copy measured slower.
+_highest_under_box_inlined = numba.njit(cache=True, error_model="numpy", inline="always")(highest_under_box.py_func)
+
+
 def runs_max(blocks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """`out[ky, kx, j, i]`: the highest of `blocks[j : j + 2^ky, i : i + 2^kx]` (a two-dimensional sparse
     table; runs that would leave the grid are cut at its edge, and never read)."""
@@ -204,8 +211,37 @@ def walk_move(
 WALK_CLEARANCE_M = 1e-6  # far more than the walk's rounding of a move's height (about 1e-12 m)
 
 
+@numba.njit(cache=True, error_model="numpy")
+def clear_of_all(
+    box_max: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    c: float,
+    max_height_m: float,
+    x0: float,
+    y0: float,
+    z0: float,
+    x1: float,
+    y1: float,
+    z1: float,
+) -> bool:
+    """Whether one straight move surely meets nothing, with no walk: above the sea all the way, and
+    above the tallest roof or the highest roof under a box around it (`highest_under_box`: a cell wider
+    each way than the move, and a micrometre higher, for the walk's rounding). Over the park or the
+    water, where the swarm flies low, nearly every move is."""
+    low = min(z0, z1)
+    if not low >= 0.0:
+        return False  # below sea level is never clear, anywhere
+    if low >= max_height_m:
+        return True
+    x_lo, y_lo, x_hi, y_hi = min(x0, x1) - c, min(y0, y1) - c, max(x0, x1) + c, max(y0, y1) + c
+    return low >= WALK_CLEARANCE_M + _highest_under_box_inlined(box_max, ox, oy, c, x_lo, y_lo, x_hi, y_hi)
+
+
 # Inlined where it is called (Numba's own inlining, before LLVM sees the code): called once per moving
 # craft, a call of its own counted references on both arrays every time: a sixth of the strike's time.
+# The inlined copy counts them too, on the paths that read the ground, so a caller with many moves
+# tests `clear_of_all` first (small enough for LLVM to inline it with no count).
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def move_hit(
     heights: npt.NDArray[np.float32],
@@ -224,21 +260,16 @@ def move_hit(
     """Where one straight move first meets the ground, a roof, a wall or the sea, as a fraction of the
     move (0..1); inf if it stays clear (see `Theatre.segment_hit`).
 
-    A move lower than the tallest roof is walked cell by cell (`walk_move`) unless it is clear of the
-    highest roof under a box around it (`highest_under_box`, from `box_max`: a cell wider each way than
-    the move, and a micrometre higher, for the walk's rounding): over the park or the water, where the
-    swarm flies low, nearly every move is."""
+    A move that is not `clear_of_all` is walked cell by cell (`walk_move`) unless it is below the sea
+    only, and its ends are tested against the ground under them."""
+    if clear_of_all(box_max, ox, oy, c, max_height_m, x0, y0, z0, x1, y1, z1):
+        return math.inf  # nothing to meet, and no end on a roof
     low = min(z0, z1)
-    if low >= max_height_m and low >= 0.0:
-        return math.inf  # above the tallest roof and the sea all the way: nothing to meet, no end on a roof
-    # Below sea level is never clear, anywhere: the move meets the water where z crosses 0.
     dz = z1 - z0
     hit_t = math.inf
-    if low < 0.0:
+    if low < 0.0:  # the move meets the water where z crosses 0
         hit_t = min(max(z0 / -dz, 0.0), 1.0) if dz < 0 else 0.0
-    if low < max_height_m and not low >= WALK_CLEARANCE_M + highest_under_box(
-        box_max, ox, oy, c, min(x0, x1) - c, min(y0, y1) - c, max(x0, x1) + c, max(y0, y1) + c
-    ):
+    if low < max_height_m:  # not clear of the roofs under it (tested above): walked
         walked = walk_move(heights, ox, oy, c, x0, y0, z0, x1 - x0, y1 - y0, dz)
         if math.isnan(walked):
             return walked
