@@ -16,9 +16,10 @@ Numba's cache, such a call crashes the process. Where a call would join the two,
 A kernel's loop body reads and writes the arrays itself: calling another compiled function with array
 arguments once per row costs a reference count on every array at every call (there, about five times the
 arithmetic of a flight step), so per-row helpers take and return plain numbers. Where one must take
-arrays, it reads every number it needs in one straight run before its first branch (`piloting.bingo_of`,
-`maps.clear_of_all`): Numba's pass that cancels the counts then removes them all, while a branch
-between a read and the end leaves them counted at every call. A row of a table (`health[r]`) is an array
+arrays, it reads every number it needs in one straight run before its first branch (`piloting.bingo_of`),
+and passes them to no compiled function that is not inlined (`maps.clear_of_all`): Numba's pass that
+cancels the counts then removes them all, while a branch or a call between a read and the end leaves
+them counted at every call. A row of a table (`health[r]`) is an array
 of its own, with its own count: kernels read `health[r, ENGINE_PORT]`.
 
 Every kernel and helper is compiled with `error_model="numpy"`: a division by zero gives the IEEE answer
