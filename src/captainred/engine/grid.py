@@ -258,10 +258,22 @@ def _range_between(px: float, py: float, pz: float, ex: float, ey: float, ez: fl
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
+def slot_factor(slot: int) -> float:
+    """How much a craft's slot weighs in a seeker's spread (`_score`): 1, 2 or 3."""
+    return 1.0 + slot % 3
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _scored(range_m: float, spread: float, factor: float) -> float:
+    """`_score` from the craft's `slot_factor`."""
+    return range_m * (1.0 + spread * factor)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _score(range_m: float, spread: float, slot: int) -> float:
     """What a seeker with target spread `spread` makes of a craft in slot `slot` at `range_m`: the lower,
     the likelier it goes for it (Air Command's pilots carry no spread: the range itself)."""
-    return range_m * (1.0 + spread * (1.0 + slot % 3))
+    return _scored(range_m, spread, slot_factor(slot))
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -304,6 +316,17 @@ def _nearest_on_grid(
     gx, gy = dims[b, other, 0], dims[b, other, 1]
     base = side_start[b, other]
     n_other = side_start[b, other + 1] - base
+    search_all = n_other <= search_all_up_to
+    if search_all:
+        # The few craft of the other side side by side (x, y, z, slot factor, then one seeker's range and
+        # score to each), so that a seeker's ranges and scores to all of them are one loop the compiler
+        # spreads over vector lanes; the best is picked after.
+        few = np.empty((6, n_other))
+        for k in range(n_other):
+            e = order[base + k]
+            few[0, k], few[1, k], few[2, k], few[3, k] = x[e], y[e], z[e], slot_factor(slot[e])
+    else:
+        few = np.empty((6, 0))
     closest = math.inf
     for q in range(side_start[b, seeker], side_start[b, seeker + 1]):
         a = order[q]
@@ -312,13 +335,14 @@ def _nearest_on_grid(
         cx = min(max(cells_in(px - x0, cell), 0), gx - 1)
         cy = min(max(cells_in(py - y0, cell), 0), gy - 1)
         best, best_score, best_range = -1, math.inf, math.inf
-        if n_other <= search_all_up_to:
+        if search_all:
+            for k in range(n_other):
+                few[4, k] = _range_between(px, py, pz, few[0, k], few[1, k], few[2, k])
+                few[5, k] = _scored(few[4, k], spread_a, few[3, k])
             for k in range(n_other):
                 e = order[base + k]
-                range_m = _range_between(px, py, pz, x[e], y[e], z[e])
-                score = _score(range_m, spread_a, slot[e])
-                if _beats(score, e, best_score, best):
-                    best, best_score, best_range = e, score, range_m
+                if _beats(few[5, k], e, best_score, best):
+                    best, best_score, best_range = e, few[5, k], few[4, k]
             if best_range >= range_limit_m:
                 best, best_range = -1, math.inf
             nearest[a] = best
