@@ -9,6 +9,7 @@ Every backend yields chunks as they finish, in whatever order; the caller stores
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -53,9 +54,19 @@ def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     return [run_row(chunk.cell, chunk.first_run + i, f.summary) for i, f in enumerate(fight(scenario, chunk.seeds))]
 
 
+def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
+    """`fight_chunk` in a worker process of the sweep's own. What the worker holds before the chunk (the
+    engine's modules, the kernels it has loaded) lives as long as the worker, so it is frozen out of the
+    garbage collector's full passes, which the chunk's growing event logs set off (in a chunk of 64 recon
+    battles they took 117 ms; 14 ms frozen). Only the sweep's own workers freeze: what the sweep's process
+    (one worker) or a Ray worker holds is not the sweep's to keep."""
+    gc.freeze()
+    return fight_chunk(scenario, chunk)
+
+
 def fight_chunk_on_one_core(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     """`fight_chunk` for a task given one core (Ray's, which runs as many at once as there are cores):
-    the kernels keep to one thread."""
+    the kernels keep to one thread. (Ray's worker processes are Ray's, not the sweep's: nothing frozen.)"""
     threads.share_cores(threads.cores())
     return fight_chunk(scenario, chunk)
 
@@ -152,7 +163,9 @@ class LocalProcesses:
             self._executor = worker_pool(self.workers)
         try:
             # A worker can die while the chunks are still being handed out, not only while they are fought.
-            futures = {self._executor.submit(fight_chunk, scenarios[chunk.cell], chunk): chunk for chunk in chunks}
+            futures = {
+                self._executor.submit(fight_chunk_in_worker, scenarios[chunk.cell], chunk): chunk for chunk in chunks
+            }
             for future in as_completed(futures):
                 yield futures[future], future.result()
         except BrokenProcessPool:
