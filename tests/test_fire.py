@@ -103,3 +103,26 @@ def test_numpy_settling_every_shot_changes_no_battle(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(weapons, "CLOSE_CALL", math.inf)
     expected = json.loads(DIGESTS.read_text("utf-8"))["skirmish"]
     assert {str(r.seed): r.digest for r in run_battles(load_scenario(SKIRMISH), [1, 2, 3])} == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2 * 123 - 1), st.integers(-1, 2 * 123 - 1)), max_size=12))
+def test_bursts_logged_together_are_the_events_logged_one_by_one(pairs: list[tuple[int, int]]) -> None:
+    from captainred.engine.events import EventKind, EventLog
+    from captainred.engine.setup import build_world
+    from captainred.engine.world import emit, emit_rows
+
+    world = build_world(load_scenario("manhattan-recon"), [3, 4])
+    world.time_s[:] = [12.5, 7.25]
+    world.tick[:] = [50, 29]
+    world.x_m[:] = np.linspace(-1000.0, 1000.0, world.n)
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    targets = np.array([t for _, t in pairs], dtype=np.int64)
+    details = [{"weapon": "rocket", "rounds": k} for k in range(len(pairs))]
+    world.logs = [EventLog(), EventLog()]
+    for row, target, said in zip(rows.tolist(), targets.tolist(), details, strict=True):
+        emit(world, row, EventKind.SHOT, target=target, **said)
+    one_by_one = [list(log) for log in world.logs]
+    world.logs = [EventLog(), EventLog()]
+    emit_rows(world, rows, EventKind.SHOT, targets, details)
+    assert [list(log) for log in world.logs] == one_by_one

@@ -21,7 +21,7 @@ from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.sensing import range_and_angle_off_from
-from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit
+from captainred.engine.world import F64, I64, LGF, B, FlightState, Status, Sub, World, emit_rows
 
 AIRBORNE = int(Status.AIRBORNE)
 
@@ -333,8 +333,8 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     n = counts[ROCKET]
     if n:
         s = shots[ROCKET, :n]
-        for row, n_fired in zip(s.tolist(), salvos[:n].tolist(), strict=True):
-            emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon="rocket", rounds=n_fired)
+        details = [{"weapon": "rocket", "rounds": n_fired} for n_fired in salvos[:n].tolist()]
+        emit_rows(world, s, EventKind.SHOT, world.target[s], details)
         hit = verdicts[ROCKET, :n] == HIT
         if hit.any():
             parts.append(_make_hits(world, s[hit], world.target[s[hit]], ROCKET, low=0.7, high=1.0))
@@ -360,9 +360,9 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
             parts.append(_make_hits(world, s[~blocked], t[~blocked], BLUE_FIRE, low=0.15, high=0.55))
 
     # A burst starts: one SHOT event (the kernel has spent an LGF's burst).
-    for row in started[: counts[3]].tolist():
-        weapon = "blue_fire" if world.side[row] == LGF else "cannon"
-        emit(world, row, EventKind.SHOT, target=int(world.target[row]), weapon=weapon)
+    bursts = started[: counts[3]]
+    weapons = [{"weapon": "blue_fire" if lgf else "cannon"} for lgf in (world.side[bursts] == LGF).tolist()]
+    emit_rows(world, bursts, EventKind.SHOT, world.target[bursts], weapons)
 
     if not parts:
         return NO_HITS

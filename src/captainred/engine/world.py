@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
@@ -395,6 +395,33 @@ def emit(world: World, row: int, kind: EventKind, target: int = -1, **details: A
             details=details,
         )
     )
+
+
+def emit_rows(world: World, rows: I64, kind: EventKind, targets: I64, details: Sequence[Mapping[str, Any]]) -> None:
+    """`emit` for each of `rows` in turn, about `targets[k]` (-1: none) with `details[k]`: the same events,
+    their numbers read from the World's arrays in one go rather than one at a time (a tick of 10,000
+    craft opens dozens of bursts, and `emit` spent most of its time reading single numbers)."""
+    if not len(rows):
+        return
+    battles = world.battle[rows]
+    ticks, times = world.tick[battles].tolist(), world.time_s[battles].tolist()
+    actors = world.craft[rows].tolist()
+    aimed = targets >= 0
+    target_craft = np.where(aimed, world.craft[np.where(aimed, targets, 0)], -1).tolist()
+    xs, ys, zs = world.x_m[rows].tolist(), world.y_m[rows].tolist(), world.z_m[rows].tolist()
+    logs = world.logs
+    for k, b in enumerate(battles.tolist()):
+        logs[b].append(
+            Event(
+                tick=ticks[k],
+                time_s=times[k],
+                kind=kind,
+                actor=actors[k],
+                target=target_craft[k],
+                position_m=(xs[k], ys[k], zs[k]),
+                details=details[k],
+            )
+        )
 
 
 def emit_battle(
