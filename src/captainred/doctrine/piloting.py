@@ -276,8 +276,10 @@ def _going_home_rows(
                 home_for = HOME_FUEL
         if home_for == 0 and on_ammunition and types_cannon[type_index[r]] and rounds[r] < 1.0 and rockets[r] == 0:
             home_for = HOME_AMMUNITION
-        if home_for == 0 and on_damage:
-            if (
+        if (
+            home_for == 0
+            and on_damage
+            and (
                 health[r, ENGINE_PORT] <= 0
                 or health[r, ENGINE_STARBOARD] <= 0
                 or health[r, TAIL] < 0.5
@@ -285,8 +287,9 @@ def _going_home_rows(
                 or min(health[r, WING_PORT], health[r, WING_STARBOARD]) < 0.5
                 or wounded[r]
                 or leak_kg_s[r] > 0.4
-            ):
-                home_for = HOME_DAMAGE
+            )
+        ):
+            home_for = HOME_DAMAGE
         if home_for == 0 and on_photos and camera[r] and photos[r] >= photos_wanted:
             home_for = HOME_PHOTOS
         if home_for == 0 and on_time:
