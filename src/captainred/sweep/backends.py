@@ -61,7 +61,12 @@ def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     battles they took 117 ms; 14 ms frozen). Only the sweep's own workers freeze: what the sweep's process
     (one worker) or a Ray worker holds is not the sweep's to keep."""
     gc.freeze()
-    return fight_chunk(scenario, chunk)
+    try:
+        return fight_chunk(scenario, chunk)
+    finally:
+        # Thawed after each chunk: garbage the worker held when the chunk began (a chunk leaves none in
+        # cycles, but a later change might) is then collected as usual, never kept for good.
+        gc.unfreeze()
 
 
 def fight_chunk_on_one_core(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
