@@ -41,11 +41,13 @@ SMALL = ("--vary", "squadrons.devils.aircraft=2,4", "--vary", "enemy.defenders=6
 SMALL_VARY = ["squadrons.devils.aircraft=2,4", "enemy.defenders=6"]
 
 
-def fought(folder: Path, backend, *, vary=SMALL_VARY, runs: int = 3, batch: int | None = None) -> pa.Table:
+def fought(
+    folder: Path, backend, *, vary=SMALL_VARY, runs: int = 3, batch: int | None = None, on_runs=None
+) -> pa.Table:
     plan = plan_sweep(str(SKIRMISH), runs=runs, seed=11, vary=vary)
     job = Sweep(plan, SweepFolder(folder))
     job.start(resume=False)
-    job.fight(backend, batch)
+    job.fight(backend, batch, on_runs)
     return job.gather()
 
 
@@ -163,7 +165,8 @@ def test_chunks_cover_each_missing_run_once_taking_the_cells_in_turn():
     assert [c.cell for c in chunks[:2]] == [0, 1]
     for c in chunks:
         assert c.seeds == plan.seeds[c.first_run : c.first_run + len(c.seeds)]
-    assert auto_batch(1000, 2) == 64 and auto_batch(128, 2) == 32 and auto_batch(16, 2) == 4 and auto_batch(1, 8) == 1
+    assert auto_batch(1000, 2) == 64 and auto_batch(128, 2) == 64 and auto_batch(16, 2) == 8 and auto_batch(1, 8) == 1
+    assert auto_batch(128, 2, alike=False) == 32 and auto_batch(16, 2, alike=False) == 4
 
 
 # ---------------------------------------------------------------------------------------- the table
@@ -243,7 +246,20 @@ def test_results_are_identical_whatever_the_workers_and_the_batch(
     tmp_path: Path, reference: pa.Table, workers: int, batch: int
 ):
     backend = InProcess() if workers == 1 else LocalProcesses(workers)
-    assert fought(tmp_path / "sweep", backend, batch=batch).equals(reference)
+    told: list[int] = []
+    assert fought(tmp_path / "sweep", backend, batch=batch, on_runs=told.append).equals(reference)
+    # Every run is counted once, whenever its end is told (a worker's may come after its chunk's rows).
+    assert sum(told) == reference.num_rows and min(told) > 0
+
+
+def test_the_progress_moves_battle_by_battle_within_a_chunk(tmp_path: Path, reference: pa.Table):
+    """A chunk tells its battles' ends as they come: the count grows before the chunk is done."""
+    told: list[int] = []
+    assert fought(tmp_path / "sweep", InProcess(), batch=3, on_runs=told.append).equals(reference)
+    assert sum(told) == reference.num_rows
+    # Two chunks of three battles; in each the battles end on different steps (seed 11's runs), so each
+    # chunk tells more than once. Counted a chunk at a time, there would be two.
+    assert len(told) > 2 and min(told) > 0
 
 
 def test_one_chunk_fought_in_a_batch_gives_the_rows_each_battle_gives_alone(reference: pa.Table):

@@ -3,7 +3,9 @@
 The unit of work is a chunk: consecutive runs of one cell, fought together in one World by the batch
 engine. A chunk's rows depend only on its cell's scenario and its seeds (a battle fights the same alone
 or in any batch), so no backend, worker count or batch size can change a result; the tests check that.
-Every backend yields chunks as they finish, in whatever order; the caller stores them.
+Every backend yields chunks as they finish, in whatever order; the caller stores them. This process and
+the local workers also tell, as a chunk is fought, how many of its battles have ended (`Ended`), so a
+progress bar moves battle by battle while chunks are large; Ray tells only when a chunk is done.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import importlib
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,17 +47,41 @@ class Chunk:
 
 
 Rows = list[dict[str, Any]]
+# Told, while a chunk is fought, how many of its battles have ended so far (each time that number grows).
+Ended = Callable[[Chunk, int], None]
 
 
-def fight_chunk(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
-    """Fight a chunk's battles in one World and return one row per run (without the varied fields)."""
+def fight_chunk(scenario: ResolvedScenario, chunk: Chunk, ended: Callable[[int], None] | None = None) -> Rows:
+    """Fight a chunk's battles in one World and return one row per run (without the varied fields).
+    `ended`, if given, is told how many of them have ended, each time that number grows."""
     from captainred.fight import fight
     from captainred.sweep.metrics import run_row
 
-    return [run_row(chunk.cell, chunk.first_run + i, f.summary) for i, f in enumerate(fight(scenario, chunk.seeds))]
+    observe = None if ended is None else _count_the_ended(ended)
+    fought = fight(scenario, chunk.seeds, observe)
+    return [run_row(chunk.cell, chunk.first_run + i, f.summary) for i, f in enumerate(fought)]
 
 
-def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
+def _count_the_ended(tell: Callable[[int], None]) -> Callable[[Any], None]:
+    """An observer of the simulation (it reads the World after each step, never writes) that tells how
+    many battles have ended whenever that number grows."""
+    told = 0
+
+    def observe(sim: Any) -> None:
+        nonlocal told
+        ended = int(sim.world.done.sum())
+        if ended > told:
+            told = ended
+            tell(ended)
+
+    return observe
+
+
+# The queue a worker of the sweep's own tells its battles' ends on (`worker_pool`), if it was given one.
+_ended_queue: Any = None
+
+
+def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk, tell_ends: bool = False) -> Rows:
     """`fight_chunk` in a worker process of the sweep's own. What the worker holds before the chunk (the
     engine's modules, the kernels it has loaded) lives as long as the worker, so it is frozen out of the
     garbage collector's full passes, which the chunk's growing event logs set off (in a chunk of 64 recon
@@ -81,7 +108,9 @@ class Backend(Protocol):
 
     workers: int
 
-    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]: ...
+    def fight(
+        self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk], ended: Ended | None = None
+    ) -> Iterator[tuple[Chunk, Rows]]: ...
 
     def close(self) -> None: ...
 
@@ -91,26 +120,34 @@ class InProcess:
 
     workers = 1
 
-    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+    def fight(
+        self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk], ended: Ended | None = None
+    ) -> Iterator[tuple[Chunk, Rows]]:
         for chunk in chunks:
-            yield chunk, fight_chunk(scenarios[chunk.cell], chunk)
+            tell = None if ended is None else (lambda n, chunk=chunk: ended(chunk, n))
+            yield chunk, fight_chunk(scenarios[chunk.cell], chunk, tell)
 
     def close(self) -> None:
         pass
 
 
 PARENT_WATCH_S = 0.5  # how often a worker looks for its sweep
+ENDS_READ_S = 0.25  # how often the sweep reads the battles' ends its workers tell while chunks are fought
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
+def worker_pool(workers: int, ended_queue: Any = None) -> ProcessPoolExecutor:
     """Processes to fight chunks in: spawned (never forked from a process that may hold threads), each
     ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them.
+    Given a queue (the spawn context's), a worker tells its battles' ends on it when a chunk asks
+    (`fight_chunk_in_worker`).
 
     Every worker is started at once, not when the first chunks are handed out: each spends about a
     second importing the engine, and meanwhile the sweep imports its plotting and opens its folder on
     the core that would otherwise wait."""
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(), workers, ended_queue)
+    )
     for _ in range(workers):
         # A process is spawned for each task handed out while none is idle (see ProcessPoolExecutor.submit):
         # one empty task each starts them all now.
@@ -122,7 +159,9 @@ def _started() -> None:
     """The empty task that starts a worker (`worker_pool`)."""
 
 
-def _worker_start(sweep_pid: int, workers: int) -> None:
+def _worker_start(sweep_pid: int, workers: int, ended_queue: Any) -> None:
+    global _ended_queue
+    _ended_queue = ended_queue
     # Ctrl-C reaches the whole process group; the parent alone decides what stops, so a worker ignores it
     # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -161,24 +200,47 @@ class LocalProcesses:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._executor: ProcessPoolExecutor | None = worker_pool(workers)  # started now: see `worker_pool`
+        self._ended: Any = multiprocessing.get_context("spawn").Queue()
+        self._executor: ProcessPoolExecutor | None = worker_pool(workers, self._ended)  # started now: see `worker_pool`
 
-    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+    def fight(
+        self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk], ended: Ended | None = None
+    ) -> Iterator[tuple[Chunk, Rows]]:
         if self._executor is None:
-            self._executor = worker_pool(self.workers)
+            self._executor = worker_pool(self.workers, self._ended)
+        telling = ended is not None
         try:
             # A worker can die while the chunks are still being handed out, not only while they are fought.
-            futures = {
-                self._executor.submit(fight_chunk_in_worker, scenarios[chunk.cell], chunk): chunk for chunk in chunks
+            futures: dict[Future[Rows], Chunk] = {
+                self._executor.submit(fight_chunk_in_worker, scenarios[chunk.cell], chunk, telling): chunk
+                for chunk in chunks
             }
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            by_start = {(chunk.cell, chunk.first_run): chunk for chunk in chunks}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=ENDS_READ_S if telling else None, return_when=FIRST_COMPLETED)
+                if ended is not None:
+                    self._read_ends(by_start, ended)
+                for future in done:
+                    yield futures[future], future.result()
         except BrokenProcessPool:
             raise BackendError("a worker process died (killed, or out of memory?); --resume goes on") from None
         # Every chunk is in: the workers end while the sweep writes its tables and plots (the pool's own
         # thread joins them, and the interpreter waits for it before it exits).
         self._executor.shutdown(wait=False)
         self._executor = None
+
+    def _read_ends(self, by_start: dict[tuple[int, int], Chunk], ended: Ended) -> None:
+        """Pass on every battle's end the workers have told so far (a chunk's ends may still come after
+        its rows: the caller counts the chunk whole when its rows come, and then ignores them)."""
+        while True:
+            try:
+                cell, first_run, n = self._ended.get_nowait()
+            except queue.Empty:
+                return
+            chunk = by_start.get((cell, first_run))
+            if chunk is not None:
+                ended(chunk, n)
 
     def close(self) -> None:
         executor, self._executor = self._executor, None
@@ -225,7 +287,10 @@ class RayCluster:
         self.workers = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self._pending: list[Any] = []
 
-    def fight(self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk]) -> Iterator[tuple[Chunk, Rows]]:
+    def fight(
+        self, scenarios: Sequence[ResolvedScenario], chunks: Sequence[Chunk], ended: Ended | None = None
+    ) -> Iterator[tuple[Chunk, Rows]]:
+        """Each chunk as it lands (`ended` is not told: a Ray task says nothing until it is done)."""
         ray = self._ray
         remote = ray.remote(num_cpus=1, max_retries=2)(fight_chunk_on_one_core)
         refs = [ray.put(s) for s in scenarios]

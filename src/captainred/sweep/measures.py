@@ -115,7 +115,7 @@ class Fighter:
         on_runs: Callable[[int], None] | None = None,
     ) -> list[Rows]:
         """Every scenario fought over every seed: one list of rows per scenario, in seed order."""
-        batch = min(auto_batch(len(seeds) * len(scenarios), self.workers), len(seeds))
+        batch = min(auto_batch(len(seeds) * len(scenarios), self.workers, alike=len(scenarios) == 1), len(seeds))
         chunks = [
             Chunk(cell, first, tuple(seeds[first : first + batch]))
             for cell in range(len(scenarios))

@@ -17,10 +17,6 @@ from captainred.sweep.metrics import param_type, param_value, schema
 from captainred.sweep.store import SweepFolder
 
 MAX_BATCH = 64  # battles a World: past this a batch gains little (benchmarks/README.md) and a Ctrl-C loses more
-# Two chunks a worker, so the workers finish together and the progress bar moves; more and smaller costs
-# dear, since a battle in a World of 16 costs 1.6 times one in a World of 64 (128 recon runs on 2 workers:
-# 48.7 s in chunks of 16, 37.9 s in chunks of 32, 32.9 s in one chunk a worker; benchmarks/README.md).
-CHUNKS_PER_WORKER = 2
 
 
 def table_schema(plan: SweepPlan) -> pa.Schema:
@@ -53,9 +49,15 @@ def plan_chunks(plan: SweepPlan, done: set[tuple[int, int]], batch: int) -> list
     return out
 
 
-def auto_batch(runs_to_fight: int, workers: int) -> int:
-    """Battles a World when the user does not say: as many as keep every worker busy to the end."""
-    return max(1, min(MAX_BATCH, math.ceil(runs_to_fight / (CHUNKS_PER_WORKER * workers))))
+def auto_batch(runs_to_fight: int, workers: int, *, alike: bool = True) -> int:
+    """Battles a World when the user does not say: as many as keep every worker busy to the end.
+
+    Chunks of one cell (`alike`) cost about the same: one a worker, since every chunk ends with a tail of
+    a few battles still flying, fought at the cost of a step with little in it (benchmarks/README.md).
+    Chunks of several cells may differ in cost: two a worker, so that the cells are dealt out in turn and
+    the workers still finish together. (The progress bar moves battle by battle either way.)"""
+    per_worker = 1 if alike else 2
+    return max(1, min(MAX_BATCH, math.ceil(runs_to_fight / (per_worker * workers))))
 
 
 @dataclass
@@ -77,23 +79,37 @@ class Sweep:
 
     def fight(self, backend: Backend, batch: int | None = None, on_runs: Callable[[int], None] | None = None) -> int:
         """Fight every run not yet done, storing each chunk as it lands; the number of runs fought.
+        `on_runs`, if given, is told of runs as their battles end (or, on Ray, as their chunk lands): once
+        for each run, in all.
 
         The backend is closed on the way out, however that happens (Ctrl-C included): what was stored stays.
         """
         todo = self.plan.total_runs - len(self.done)
-        chunks = plan_chunks(self.plan, self.done, batch or auto_batch(todo, backend.workers))
+        alike = len(self.plan.cells) == 1
+        chunks = plan_chunks(self.plan, self.done, batch or auto_batch(todo, backend.workers, alike=alike))
         kinds = {v.name: param_type(v.values) for v in self.plan.varies}
         scenarios = [cell.scenario for cell in self.plan.cells]
         fought = 0
+        counted: dict[tuple[int, int], int] = {}  # a chunk's battles already counted as they ended
+        landed: set[tuple[int, int]] = set()
+
+        def battles_ended(chunk: Chunk, ended: int) -> None:
+            key, before = (chunk.cell, chunk.first_run), counted.get((chunk.cell, chunk.first_run), 0)
+            if on_runs is not None and key not in landed and ended > before:
+                counted[key] = ended
+                on_runs(ended - before)
+
         try:
-            for chunk, rows in backend.fight(scenarios, chunks):
+            for chunk, rows in backend.fight(scenarios, chunks, battles_ended if on_runs is not None else None):
                 params = {name: param_value(value, kinds[name]) for name, value in self.plan.cells[chunk.cell].params}
                 stored = [row | params for row in rows]
                 self.folder.store(stored, self.schema)
                 self.done.update((chunk.cell, row["run"]) for row in rows)
                 fought += len(rows)
-                if on_runs is not None:
-                    on_runs(len(rows))
+                key = (chunk.cell, chunk.first_run)
+                landed.add(key)
+                if on_runs is not None and len(rows) > counted.get(key, 0):
+                    on_runs(len(rows) - counted.get(key, 0))
         finally:
             backend.close()
         return fought
