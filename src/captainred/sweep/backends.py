@@ -16,7 +16,6 @@ import importlib
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import socket
 import sys
@@ -86,10 +85,14 @@ def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk, tell_ends: b
     engine's modules, the kernels it has loaded) lives as long as the worker, so it is frozen out of the
     garbage collector's full passes, which the chunk's growing event logs set off (in a chunk of 64 recon
     battles they took 117 ms; 14 ms frozen). Only the sweep's own workers freeze: what the sweep's process
-    (one worker) or a Ray worker holds is not the sweep's to keep."""
+    (one worker) or a Ray worker holds is not the sweep's to keep.
+
+    With `tell_ends`, the battles' ends go on the worker's queue as (cell, first run, ended so far)."""
+    out = _ended_queue if tell_ends else None
+    ended = None if out is None else (lambda n: out.put((chunk.cell, chunk.first_run, n)))
     gc.freeze()
     try:
-        return fight_chunk(scenario, chunk)
+        return fight_chunk(scenario, chunk, ended)
     finally:
         # Thawed after each chunk: garbage the worker held when the chunk began (a chunk leaves none in
         # cycles, but a later change might) is then collected as usual, never kept for good.
@@ -138,7 +141,7 @@ ENDS_READ_S = 0.25  # how often the sweep reads the battles' ends its workers te
 def worker_pool(workers: int, ended_queue: Any = None) -> ProcessPoolExecutor:
     """Processes to fight chunks in: spawned (never forked from a process that may hold threads), each
     ignoring Ctrl-C and ending with the sweep that started it. The sweep and the calibration share them.
-    Given a queue (the spawn context's), a worker tells its battles' ends on it when a chunk asks
+    Given a queue (the spawn context's `SimpleQueue`), a worker tells its battles' ends on it when a chunk asks
     (`fight_chunk_in_worker`).
 
     Every worker is started at once, not when the first chunks are handed out: each spends about a
@@ -200,7 +203,9 @@ class LocalProcesses:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._ended: Any = multiprocessing.get_context("spawn").Queue()
+        # A simple queue: a worker's put is written to the pipe before it returns, so every end a chunk
+        # tells is there to be read by the time its rows come back.
+        self._ended: Any = multiprocessing.get_context("spawn").SimpleQueue()
         self._executor: ProcessPoolExecutor | None = worker_pool(workers, self._ended)  # started now: see `worker_pool`
 
     def fight(
@@ -231,13 +236,10 @@ class LocalProcesses:
         self._executor = None
 
     def _read_ends(self, by_start: dict[tuple[int, int], Chunk], ended: Ended) -> None:
-        """Pass on every battle's end the workers have told so far (a chunk's ends may still come after
-        its rows: the caller counts the chunk whole when its rows come, and then ignores them)."""
-        while True:
-            try:
-                cell, first_run, n = self._ended.get_nowait()
-            except queue.Empty:
-                return
+        """Pass on every battle's end the workers have told so far (read before the rows of the chunks
+        that are done are passed on: a chunk's ends were all written before its rows)."""
+        while not self._ended.empty():
+            cell, first_run, n = self._ended.get()
             chunk = by_start.get((cell, first_run))
             if chunk is not None:
                 ended(chunk, n)
