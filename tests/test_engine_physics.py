@@ -36,7 +36,8 @@ from captainred.engine.kinematics import (
     wrap_heading,
 )
 from captainred.engine.radio import WORDS_PER_S, start_call
-from captainred.engine.rng import Purpose, spawn_seeds, uniform
+from captainred.engine.rng import Purpose, uniform
+from captainred.engine.seeds import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.terrain import collide, inside_box, inside_hull
 from captainred.engine.weapons import Armoury, fire

@@ -98,6 +98,24 @@ def test_the_folder_lies_under_the_given_cache_and_a_child_process_finds_the_sam
     env["NUMBA_CACHE_DIR"] = passed_on  # a grandchild: what its parent passed on
     again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120, check=True)
     assert again.stdout.split() == [folder, folder]
+    # Numba imported before the package has read its settings already: it is told the folder too.
+    env["NUMBA_CACHE_DIR"] = str(tmp_path)
+    first = "import numba, os, captainred; print(numba.config.CACHE_DIR); print(os.environ['NUMBA_CACHE_DIR'])"
+    numba_first = subprocess.run([sys.executable, "-c", first], env=env, capture_output=True, text=True, timeout=120)
+    assert numba_first.stdout.split() == [folder, folder], numba_first.stderr
+
+
+def test_planning_a_sweep_does_not_load_the_compiler() -> None:
+    """The sweep's own process reads the scenario, plans the runs and hands them to its workers: it never
+    imports Numba (half a second, and a second core's worth while the workers start)."""
+    code = (
+        "import sys, captainred.cli\n"
+        "from captainred.sweep import plan_sweep\n"
+        "plan_sweep('manhattan-recon', runs=4, seed=7, vary=['enemy.defenders=6,9'])\n"
+        "print('numba' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=child_env(), capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False"], done.stderr
 
 
 def test_only_the_most_recently_used_folders_of_other_sources_are_kept(tmp_path: Path) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-import numba
 import platformdirs
 
 PACKAGE = Path(__file__).resolve().parent
@@ -71,8 +71,13 @@ def use_kernel_cache() -> Path | None:
             os.utime(folder)  # used now: the last to be dropped
         except OSError:
             continue
-        os.environ["NUMBA_CACHE_DIR"] = str(folder)  # processes this one starts find the same folder
-        numba.config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # read as each kernel is declared
+        # Numba reads this when it is first imported (not before it is needed: a sweep's own process, a
+        # scenario check or `--help` never imports it), and the processes this one starts find the
+        # same folder. A Numba imported before this package has read its settings already: told here.
+        os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        numba = sys.modules.get("numba")
+        if numba is not None:
+            numba.config.CACHE_DIR = str(folder)  # read as each kernel is declared
         if fresh:
             _drop_old_folders(base, folder)
         return folder

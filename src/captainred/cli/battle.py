@@ -22,8 +22,7 @@ from captainred.cli.common import (
     fail,
     write_atomically,
 )
-from captainred.replay.format import ReplayWriter
-from captainred.replay.record import DEFAULT_EVERY_S, Recorder
+from captainred.replay.format import DEFAULT_EVERY_S, ReplayWriter
 from captainred.scenario import ScenarioError, builtin_scenarios, load_scenario
 from captainred.scenario.loader import read_scenario_data
 from captainred.scenario.model import ResolvedScenario
@@ -68,7 +67,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Fight a scenario and print the after-action report."""
-    from captainred.engine.rng import spawn_seeds
+    from captainred.engine.seeds import spawn_seeds
     from captainred.fight import fight
     from captainred.report import (
         build_timeline,
@@ -104,6 +103,8 @@ def run(
         with ExitStack() as stack:
             recorder = None
             if replay_path is not None:
+                from captainred.replay.record import Recorder
+
                 recorder = Recorder(
                     ReplayWriter(stack.enter_context(atomic_output(replay_path, "--replay"))), replay_every
                 )

@@ -19,8 +19,7 @@ from captainred.cli.common import (
     check_writable,
     fail,
 )
-from captainred.replay.format import ReplayWriter
-from captainred.replay.record import DEFAULT_EVERY_S, Recorder
+from captainred.replay.format import DEFAULT_EVERY_S, ReplayWriter
 from captainred.scenario import ScenarioError, load_scenario
 
 
@@ -96,6 +95,7 @@ def watch(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Fight a battle and show it live in the browser viewer as it is simulated."""
+    from captainred.replay.record import Recorder
     from captainred.replay.server import LiveReplay, ViewerNotBuilt, serve
     from captainred.simulation import run_battles
 

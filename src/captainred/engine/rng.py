@@ -13,17 +13,11 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from captainred.engine.seeds import GOLDEN, K_CRAFT, K_PURPOSE, MIX1, MIX2, S27, S30, S31
+
 F64 = NDArray[np.float64]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_K_CRAFT = np.uint64(0xD6E8FEB86659FD93)
 _K_TICK = np.uint64(0xA0761D6478BD642F)
-_K_PURPOSE = np.uint64(0xE7037ED1A0B428DB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TO_UNIT = 1.0 / float(1 << 53)
 
@@ -68,13 +62,6 @@ class Purpose(IntEnum):
     STRIKE_DAMAGE = 37
 
 
-def _splitmix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    x = x + _GOLDEN
-    x = (x ^ (x >> _S30)) * _MIX1
-    x = (x ^ (x >> _S27)) * _MIX2
-    return x ^ (x >> _S31)
-
-
 def uniform(
     seed: NDArray[np.uint64] | int,
     craft: NDArray[np.int64] | NDArray[np.int32] | int,
@@ -101,10 +88,10 @@ def uniform(
 
 @numba.njit(cache=True, error_model="numpy")
 def _splitmix_one(x: np.uint64) -> np.uint64:
-    x = x + _GOLDEN
-    x = (x ^ (x >> _S30)) * _MIX1
-    x = (x ^ (x >> _S27)) * _MIX2
-    out: np.uint64 = x ^ (x >> _S31)
+    x = x + GOLDEN
+    x = (x ^ (x >> S30)) * MIX1
+    x = (x ^ (x >> S27)) * MIX2
+    out: np.uint64 = x ^ (x >> S31)
     return out
 
 
@@ -113,22 +100,9 @@ def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
     """The draw at one set of coordinates (`purpose` as its number): what the compiled kernels call, and
     what `uniform` calls for each element."""
     key = _splitmix_one(np.uint64(seed))
-    key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * _K_CRAFT))
-    key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * _K_PURPOSE))
+    key = _splitmix_one(key ^ (np.uint64(np.int64(craft)) * K_CRAFT))
+    key = _splitmix_one(key ^ (np.uint64(np.int64(tick)) * _K_TICK) ^ (np.uint64(purpose) * K_PURPOSE))
     return float(key >> _S11) * _TO_UNIT
-
-
-def spawn_seeds(seed: int, runs: int) -> list[int]:
-    """Seeds for a batch of runs spawned from one seed; the first run keeps the seed itself.
-
-    Each returned seed, given alone, reproduces its run exactly.
-    """
-    if runs < 1:
-        raise ValueError("runs must be at least 1")
-    index = np.arange(1, runs, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        mixed = _splitmix(_splitmix(np.asarray(seed, dtype=np.uint64) ^ _K_PURPOSE) ^ (index * _K_CRAFT))
-    return [seed] + [int(v) for v in (mixed >> np.uint64(33))]
 
 
 @numba.njit(cache=True, error_model="numpy")

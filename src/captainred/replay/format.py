@@ -38,6 +38,7 @@ from captainred.scenario.bounded import InputLimitError, loads_json, open_withou
 
 MAGIC = b"CRREPLAY"
 FORMAT_VERSION = 1
+DEFAULT_EVERY_S = 0.5  # sim seconds between recorded frames, unless the user says
 READABLE_VERSIONS = frozenset({1})
 FILE_HEAD = struct.Struct("<8sHH")
 CHUNK_HEAD = struct.Struct("<4sII")

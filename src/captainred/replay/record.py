@@ -18,12 +18,10 @@ from captainred.doctrine.modes import Mode
 from captainred.engine.front import GROUND_ID_BASE, Unit
 from captainred.engine.party import Phase
 from captainred.engine.world import SUBSYSTEM_NAMES, Status, World
-from captainred.replay.format import FORMAT_VERSION, FRAME_COLUMNS, STATE_BITS, Frame, ReplayWriter
+from captainred.replay.format import DEFAULT_EVERY_S, FORMAT_VERSION, FRAME_COLUMNS, STATE_BITS, Frame, ReplayWriter
 from captainred.replay.ground import FRONT_BITS, PARTY_BITS, FrontFrame, PartyFrame
 from captainred.scenario.sides import side_name
 from captainred.simulation import Simulation
-
-DEFAULT_EVERY_S = 0.5
 
 
 def replay_header(world: World, battle: int, every_s: float) -> dict[str, Any]:

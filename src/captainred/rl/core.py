@@ -24,7 +24,7 @@ from captainred.doctrine.modes import Mode
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
 from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_heading
-from captainred.engine.rng import spawn_seeds
+from captainred.engine.seeds import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter

@@ -27,7 +27,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from captainred.engine import threads
 from captainred.scenario.model import ResolvedScenario
 from captainred.sweep.errors import SweepError
 
@@ -102,6 +101,8 @@ def fight_chunk_in_worker(scenario: ResolvedScenario, chunk: Chunk, tell_ends: b
 def fight_chunk_on_one_core(scenario: ResolvedScenario, chunk: Chunk) -> Rows:
     """`fight_chunk` for a task given one core (Ray's, which runs as many at once as there are cores):
     the kernels keep to one thread. (Ray's worker processes are Ray's, not the sweep's: nothing frozen.)"""
+    from captainred.engine import threads
+
     threads.share_cores(threads.cores())
     return fight_chunk(scenario, chunk)
 
@@ -169,6 +170,8 @@ def _worker_start(sweep_pid: int, workers: int, ended_queue: Any) -> None:
     # (the parent then terminates the pool) rather than dying mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(sweep_pid)
+    from captainred.engine import threads  # here, not at the top: the sweep's own process needs no engine
+
     threads.share_cores(workers)  # the workers share the machine: threads beyond a worker's share only wait
     # What every chunk needs, imported while the sweep is still getting ready.
     for module in ("captainred.fight", "captainred.sweep.metrics"):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from captainred.engine.rng import spawn_seeds
+from captainred.engine.seeds import spawn_seeds
 from captainred.sweep.design import DesignSpace
 from captainred.sweep.measures import Fighter
 from captainred.sweep.stats import Estimate

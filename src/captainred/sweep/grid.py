@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from captainred.engine.rng import spawn_seeds
+from captainred.engine.seeds import spawn_seeds
 from captainred.scenario.errors import ScenarioError
 from captainred.scenario.loader import read_scenario_data, resolve
 from captainred.scenario.model import ResolvedScenario

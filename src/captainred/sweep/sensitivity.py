@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from captainred.engine.rng import spawn_seeds
+from captainred.engine.seeds import spawn_seeds
 from captainred.sweep.design import DesignSpace
 from captainred.sweep.measures import HEADLINE, QUANTITIES, Fighter, value_of
 
