@@ -85,7 +85,7 @@ class BenchConfig:
     sweep_scenario: str | Path | None = "manhattan-recon"  # None: not measured
     sweep_runs: int = 128
     sweep_workers: int = 2
-    sweep_repeats: int = 3
+    sweep_repeats: int = 5
 
 
 FULL = BenchConfig()
