@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from typing import Any
 
 import numba
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from captainred.engine import threads
 from captainred.engine.checks import WorldInvariantError, check_determinism
+from captainred.engine.events import Event, EventKind
 from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import World
 from captainred.scenario.model import ResolvedScenario
@@ -253,3 +255,75 @@ def test_a_draw_is_splitmix64_of_its_coordinates(seed: int, craft: int, tick: in
     assert (
         uniform(np.array([seed], dtype=np.uint64), np.array([craft, craft]), tick, purpose).tolist() == [expected] * 2
     )
+
+
+# ------------------------------------------------------------------------------- the canonical line
+
+
+def _reference_line(event: Event) -> str:
+    """The canonical line as `json.dumps` writes it: what `Event.canonical` must give, character for
+    character (it writes the numbers and strings itself, for speed)."""
+    x, y, z = event.position_m
+    details: dict[Any, Any] = {}
+    for key in sorted(event.details):
+        value = event.details[key]
+        if isinstance(value, float):
+            value = round(value, 3)
+        elif isinstance(value, (list, tuple)):
+            value = [round(v, 3) if isinstance(v, float) else v for v in value]
+        details[key] = value
+    line = [event.tick, round(event.time_s, 3), str(event.kind), event.actor, event.target]
+    line += [[round(x, 1), round(y, 1), round(z, 1)], details]
+    return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+_ANY_FLOAT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-2e12, max_value=2e12),  # where the text is written directly, and just beyond
+    st.decimals(min_value=-1e6, max_value=1e6, places=4).map(float),  # halfway cases at the rounding digit
+    st.integers(-(10**6), 10**6),  # an int where a float is expected: written as the encoder writes it
+)
+_DETAIL = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    _ANY_FLOAT,
+    st.text(max_size=12),
+    st.sampled_from(list(EventKind)),
+)
+_DETAILS = st.dictionaries(
+    st.text(max_size=8),
+    st.one_of(
+        _DETAIL,
+        st.lists(_DETAIL, max_size=4),
+        st.tuples(_ANY_FLOAT, _ANY_FLOAT),
+        st.dictionaries(st.text(max_size=4), _DETAIL, max_size=3),
+        st.lists(st.lists(_ANY_FLOAT, max_size=2), max_size=2),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    tick=st.integers(0, 2**40),
+    time_s=_ANY_FLOAT,
+    kind=st.one_of(st.sampled_from(list(EventKind)), st.sampled_from([str(k) for k in EventKind]), st.text()),
+    actor=st.integers(-1, 2**31),
+    target=st.integers(-1, 2**31),
+    position=st.tuples(_ANY_FLOAT, _ANY_FLOAT, _ANY_FLOAT),
+    details=_DETAILS,
+)
+def test_the_canonical_line_is_the_json_of_the_event(
+    tick: int, time_s: float, kind: Any, actor: int, target: int, position: Any, details: dict[str, Any]
+) -> None:
+    """Whatever the event holds, its line is the JSON the digest was defined by, or both refuse it (an
+    infinite or NaN is a bug upstream, not a value to log)."""
+    event = Event(tick, time_s, kind, actor, target, position, details)
+    try:
+        expected = _reference_line(event)
+    except ValueError:
+        with pytest.raises(ValueError):
+            event.canonical()
+        return
+    assert event.canonical() == expected

