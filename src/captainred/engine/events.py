@@ -112,7 +112,7 @@ TERMINAL_KINDS = LOSS_KINDS | RETURN_KINDS | {EventKind.AIRBORNE_AT_END}
 # The canonical line's encoder: keys sorted, no spaces, ASCII only, and no infinite or NaN (one in an
 # event is a bug upstream, not a value to log). The line is written piece by piece as it writes them.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-_KIND_JSON = {kind: _CANONICAL.encode(str(kind)) for kind in EventKind}
+_KIND_JSON: dict[str, str] = {kind: _CANONICAL.encode(str(kind)) for kind in EventKind}
 
 
 def _details_json(details: Mapping[str, Any]) -> str:
