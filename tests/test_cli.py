@@ -408,3 +408,20 @@ def test_a_bad_catalog_set_is_one_line_and_nothing_written(tmp_path: Path, assig
     assert len(lines) == 1 and lines[0].startswith(f"error: --set {assignment}: "), ran.err
     assert problem in lines[0]
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_command_run_inside_another_program_leaves_its_collector_alone(tmp_path: Path) -> None:
+    """`captainred` itself ends without the collector's last walk through what it holds (`gc.freeze`
+    once a battle or a sweep is written); the same command called inside another program (here, this
+    test's process) must not freeze that program's objects."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    from captainred.cli import app
+
+    before = gc.get_freeze_count()
+    ran = CliRunner().invoke(app, ["run", str(SKIRMISH), "--seed", "3", "--json", str(tmp_path / "s.json"), "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads((tmp_path / "s.json").read_text("utf-8"))["seed"] == 3
+    assert gc.get_freeze_count() == before

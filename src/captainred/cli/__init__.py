@@ -13,10 +13,11 @@ from captainred.cli import battle, campaign, sweep, viewer  # noqa: F401 (each r
 
 # isort: split
 from captainred.cli import analysis  # noqa: F401 (registered after the others: its commands come after theirs in --help)
-from captainred.cli.common import app, err
+from captainred.cli.common import app, err, the_whole_process
 
 
 def main() -> None:
+    the_whole_process()
     try:
         app()
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from captainred.cli.common import (
     check_replay_every,
     check_writable,
     fail,
+    nothing_left_to_free,
     write_atomically,
 )
 from captainred.replay.format import DEFAULT_EVERY_S, ReplayWriter
@@ -126,6 +127,7 @@ def run(
             write_atomically(json_path, json.dumps(document, indent=2, allow_nan=False) + "\n", "--json")
         if report_path is not None:
             write_atomically(report_path, markdown, "--report")
+        nothing_left_to_free()
     except ScenarioError as exc:
         fail(exc.line())
     except UsageProblem as exc:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from captainred.cli.common import UsageProblem, app, err, fail, write_atomically
+from captainred.cli.common import UsageProblem, app, err, fail, nothing_left_to_free, write_atomically
 from captainred.scenario import ScenarioError
 
 MAX_RUNS = 1_000_000
@@ -102,6 +102,7 @@ def sweep(
             f"Wrote {folder.path / 'runs.parquet'} ({table.num_rows} runs), summary.json, index.html "
             f"and {len(plots)} plot(s) in {folder.path / 'plots'}"
         )
+        nothing_left_to_free()
     except ScenarioError as exc:
         fail(exc.line())
     except (UsageProblem, SweepError) as exc:
