@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from captainred.cli.common import UsageProblem, app, fail
+from captainred.cli.common import UsageProblem, app, fail, nothing_left_to_free
 from captainred.scenario import ScenarioError
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def calibrate(
             write_calibration(result, staging, _command("calibrate", scenario))
         console.print(_calibration_table(result))
         console.print(f"Wrote best.json, trials.json, report.md and search.png in {folder}")
+        nothing_left_to_free()
     except ScenarioError as exc:
         fail(exc.line())
     except (UsageProblem, SweepError) as exc:
@@ -239,6 +240,7 @@ def sensitivity(
         if page is not None:
             add_to_sweep_page(page, render_section(result, command, folder / "sensitivity.png"))
             console.print(f"Added the analysis to the sweep's page, {page}")
+        nothing_left_to_free()
     except ScenarioError as exc:
         fail(exc.line())
     except (UsageProblem, SweepError) as exc:
