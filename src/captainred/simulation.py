@@ -354,6 +354,11 @@ class Simulation:
     def finished(self) -> bool:
         return bool(self.world.done.all())
 
+    @property
+    def battles_ended(self) -> int:
+        """How many of the World's battles have ended (an observer's progress, without the World's fields)."""
+        return int(self.world.done.sum())
+
     def step(self) -> None:
         for stage in self.stages:
             stage.run(self.world, self.context)

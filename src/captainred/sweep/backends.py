@@ -62,13 +62,13 @@ def fight_chunk(scenario: ResolvedScenario, chunk: Chunk, ended: Callable[[int],
 
 
 def _count_the_ended(tell: Callable[[int], None]) -> Callable[[Any], None]:
-    """An observer of the simulation (it reads the World after each step, never writes) that tells how
-    many battles have ended whenever that number grows."""
+    """An observer of the simulation (after each step) that tells how many battles have ended whenever
+    that number grows (`Simulation.battles_ended`)."""
     told = 0
 
     def observe(sim: Any) -> None:
         nonlocal told
-        ended = int(sim.world.done.sum())
+        ended: int = sim.battles_ended
         if ended > told:
             told = ended
             tell(ended)
