@@ -146,6 +146,20 @@ def test_a_gathered_table_altered_on_disk_is_refused_on_resume(tmp_path: Path) -
     assert_refused(captainred_bounded(*RESUME, "--resume", "--out", out), str(runs), "checksum")
 
 
+def test_a_sweep_keeps_its_tables_in_the_c_librarys_memory() -> None:
+    """Arrow's own allocator reserves a gigabyte of address space with its first Parquet file: half of
+    what the tests above allow a sweep. The package asks for the C library's allocator unless the
+    environment has already chosen one."""
+    code = "import captainred.sweep, pyarrow as pa\nprint(pa.default_memory_pool().backend_name)"
+    env = child_env()
+    env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["system"], done.stderr
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "mimalloc"
+    chosen = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert chosen.stdout.split() == ["mimalloc"], chosen.stderr
+
+
 # --------------------------------------------------------------------------------------------- the workers
 
 
