@@ -504,54 +504,68 @@ def _on_island(x: F64, y: F64, out: npt.NDArray[np.bool_]) -> None:
         out[i] = y[i] >= ISLAND_SOUTH_M and y[i] <= ISLAND_NORTH_M and abs(x[i]) <= half_width_at(y[i])
 
 
-def _unit_hash(*keys: npt.NDArray[np.int64]) -> F64:
-    """A uniform number in [0, 1) from integer keys: splitmix64, the same on every machine and version."""
-    h = np.full(np.broadcast(*keys).shape, _HEIGHT_SEED, dtype=np.uint64)
-    for key in keys:
-        h = h ^ key.astype(np.uint64)  # two's complement for negative keys: still distinct
+@numba.njit(cache=True, error_model="numpy")
+def _unit_hash(avenue: int, street: int, lot: int, salt: int) -> float:
+    """A uniform number in [0, 1) from four integer keys: splitmix64, the same on every machine and
+    version (a negative key counts as its two's complement, so it stays distinct)."""
+    h = np.uint64(_HEIGHT_SEED)
+    for key in (avenue, street, lot, salt):
+        h = h ^ np.uint64(key)
         h = h + np.uint64(0x9E3779B97F4A7C15)
         h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         h = h ^ (h >> np.uint64(31))
-    return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return float(h >> np.uint64(11)) * 2.0**-53
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _height_of_cell(x: float, y: float) -> float:
+    """The ground of the cell centred on (x, y): 0 for water, streets, avenues and the park; a lot's
+    hashed height in whole metres. Low buildings are 15-80 m (walk-ups, warehouses, apartment blocks);
+    in midtown most lots are tall, up to 380 m (mostly mid-rise, a few giants); downtown, up to 300 m."""
+    if not (y >= ISLAND_SOUTH_M and y <= ISLAND_NORTH_M and abs(x) <= half_width_at(y)):
+        return 0.0  # water
+    # Where the cell is within the avenue and street periods: an avenue band is centred on x = 280 k.
+    ax = x + AVENUE_WIDTH_M / 2
+    avenue = int(np.floor(ax / AVENUE_SPACING_M))
+    across = ax - avenue * AVENUE_SPACING_M
+    street = int(np.floor(y / STREET_SPACING_M))
+    along = y - street * STREET_SPACING_M
+    if across < AVENUE_WIDTH_M or along < STREET_WIDTH_M:
+        return 0.0
+    px0, py0, px1, py1 = PARK_M
+    half = CELL_M / 2  # every cell that touches the park's box, edges included, is park
+    if x + half > px0 and x - half <= px1 and y + half > py0 and y - half <= py1:
+        return 0.0
+    lot_x = int(np.floor((across - AVENUE_WIDTH_M) / LOT_WIDTH_M))
+    lot_y = int(np.floor((along - STREET_WIDTH_M) / LOT_DEPTH_M))
+    lot = lot_x * 4 + lot_y
+    u_tall = _unit_hash(avenue, street, lot, 1)
+    u_height = _unit_hash(avenue, street, lot, 2)
+    height = 15.0 + 65.0 * u_height
+    if MIDTOWN_M[0] <= y < MIDTOWN_M[1] and u_tall < 0.65:
+        height = 90.0 + 290.0 * u_height * u_height
+    if FINANCIAL_DISTRICT_M[0] <= y < FINANCIAL_DISTRICT_M[1] and u_tall < 0.55:
+        height = 80.0 + 220.0 * u_height * u_height
+    return float(np.rint(height))  # whole metres (halves to even): the same bytes everywhere
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _skyline(ny: int, nx: int, ox: float, oy: float, cell: float) -> npt.NDArray[np.float32]:
+    """`_height_of_cell` at the centre of every cell of an ny by nx grid."""
+    heights = np.empty((ny, nx), dtype=np.float32)
+    for j in range(ny):
+        y = oy + (j + 0.5) * cell
+        for i in range(nx):
+            heights[j, i] = _height_of_cell(ox + (i + 0.5) * cell, y)
+    return heights
 
 
 def _manhattan_heights() -> npt.NDArray[np.float32]:
-    """The skyline on the grid: 0 for water, streets, avenues and the park; a hashed height per lot."""
+    """The skyline on the grid (`_height_of_cell`), built cell by cell in compiled code: in NumPy, its
+    grids of temporaries cost a new process 0.16 s, most of it the first touch of their memory."""
     ny, nx = _SHAPE
-    x = _ORIGIN_M[0] + (np.arange(nx) + 0.5) * CELL_M  # cell centres
-    y = _ORIGIN_M[1] + (np.arange(ny) + 0.5) * CELL_M
-    xx, yy = np.meshgrid(x, y)
-
-    land = (yy >= ISLAND_SOUTH_M) & (yy <= ISLAND_NORTH_M) & (np.abs(xx) <= _half_width_m(yy))
-    # Position within the avenue and street periods: an avenue band is centred on x = 280 k.
-    ax = xx + AVENUE_WIDTH_M / 2
-    avenue = np.floor(ax / AVENUE_SPACING_M).astype(np.int64)
-    across = ax - avenue * AVENUE_SPACING_M
-    street = np.floor(yy / STREET_SPACING_M).astype(np.int64)
-    along = yy - street * STREET_SPACING_M
-    on_avenue = across < AVENUE_WIDTH_M
-    on_street = along < STREET_WIDTH_M
-    px0, py0, px1, py1 = PARK_M
-    half = CELL_M / 2  # every cell that touches the park's box, edges included, is park
-    in_park = (xx + half > px0) & (xx - half <= px1) & (yy + half > py0) & (yy - half <= py1)
-    built = land & ~on_avenue & ~on_street & ~in_park
-
-    lot_x = np.floor((across - AVENUE_WIDTH_M) / LOT_WIDTH_M).astype(np.int64)
-    lot_y = np.floor((along - STREET_WIDTH_M) / LOT_DEPTH_M).astype(np.int64)
-    lot = lot_x * 4 + lot_y
-    u_tall = _unit_hash(avenue, street, lot, np.full_like(lot, 1))
-    u_height = _unit_hash(avenue, street, lot, np.full_like(lot, 2))
-
-    low = 15.0 + 65.0 * u_height  # 15-80 m: walk-ups, warehouses, apartment blocks
-    tall_midtown = 90.0 + 290.0 * u_height * u_height  # up to 380 m: mostly mid-rise, a few giants
-    tall_downtown = 80.0 + 220.0 * u_height * u_height  # up to 300 m
-    in_midtown = (yy >= MIDTOWN_M[0]) & (yy < MIDTOWN_M[1])
-    in_downtown = (yy >= FINANCIAL_DISTRICT_M[0]) & (yy < FINANCIAL_DISTRICT_M[1])
-    height = np.where(in_midtown & (u_tall < 0.65), tall_midtown, low)
-    height = np.where(in_downtown & (u_tall < 0.55), tall_downtown, height)
-    height = np.where(built, np.round(height), 0.0)  # whole metres: the same bytes everywhere
-    return np.ascontiguousarray(height, dtype=np.float32)
+    return _skyline(ny, nx, _ORIGIN_M[0], _ORIGIN_M[1], CELL_M)
 
 
 @cache
