@@ -473,9 +473,7 @@ class Theatre:
 
 
 def _half_width_m(y: F64) -> F64:
-    """`half_width_at` of each y, in NumPy: the theatre is built with it before any kernel need be loaded
-    (the first load of a kernel in a process imports Numba's linear algebra, and with it a BLAS that
-    starts threads: under a tight memory ceiling, with the island's grids still in memory, they fail)."""
+    """`half_width_at` of each y, in NumPy, bit for bit: for the theatre's methods over arrays."""
     south = BATTERY_HALF_WIDTH_M + (ISLAND_HALF_WIDTH_M - BATTERY_HALF_WIDTH_M) * np.clip(
         (y - ISLAND_SOUTH_M) / (SOUTH_TAPER_END_M - ISLAND_SOUTH_M), 0.0, 1.0
     )
@@ -562,8 +560,8 @@ def _skyline(ny: int, nx: int, ox: float, oy: float, cell: float) -> npt.NDArray
 
 
 def _manhattan_heights() -> npt.NDArray[np.float32]:
-    """The skyline on the grid (`_height_of_cell`), built cell by cell in compiled code: in NumPy, its
-    grids of temporaries cost a new process 0.16 s, most of it the first touch of their memory."""
+    """The skyline on the grid (`_height_of_cell`), built cell by cell in compiled code (in NumPy, its
+    grids of temporaries took three times as long)."""
     ny, nx = _SHAPE
     return _skyline(ny, nx, _ORIGIN_M[0], _ORIGIN_M[1], CELL_M)
 
