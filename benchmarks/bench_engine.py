@@ -13,8 +13,8 @@ quicker: a batch is just a bigger world, and a battle steps the same alone or be
 so k warmed battles copied r times are exactly the state that k*r battles with those seeds would reach.
 The script checks this on a small batch before it trusts it (the "tiling check" line) and refuses to report
 numbers if it fails. Copies are the same state but not the same cost: the machine runs the same branches
-on the same rooftops faster the second time, so tiled Worlds flatter the throughput (28% a craft at 100k
-craft), and the full run warms every battle.
+on the same rooftops faster the second time, so tiled Worlds flatter the throughput (1.3-1.7x a craft at
+10k and 100k craft), and the full run warms every battle.
 
 Then whole battles (alone, in a batch, a quiet transit, the front's day), single battles of ten and a
 hundred thousand craft, the cold and warm start, and `captainred sweep` end to end with two workers. The
@@ -62,12 +62,10 @@ class BenchConfig:
 
     scenario: str | Path | ResolvedScenario = "manhattan-recon"  # a built-in name, a TOML path, or loaded
     craft: tuple[int, ...] = (1_000, 10_000, 100_000)
-    warm_battles: int = (
-        9  # battles warmed for real first (the smallest size); with `distinct` off, every size is tiled from these
-    )
+    warm_battles: int = 9  # battles warmed first (the smallest size); without `distinct`, the others' tiles
     # Every size's battles warmed for real, each with a seed of its own. Tiled copies of the same few battles
     # cost the machine less than as many different battles (the same branches taken in the same order, the
-    # same rooftops read): 28% less a craft at 100k craft, copies of 9 against 810 different battles.
+    # same rooftops read): 1.3-1.7x less a craft at 10k and 100k craft, copies of 9 against 81 and 810.
     distinct: bool = True
     combat_s: float = 60.0  # sim seconds of fighting after the swarm is committed
     steps: tuple[int, ...] = (50, 20, 5)  # steps timed per repeat, per size (the last repeats for bigger sizes)
@@ -289,7 +287,7 @@ def bench_steps(config: BenchConfig, resolved: ResolvedScenario, progress: Conso
             sim = Simulation(tile(warmed, resolved, reps))
         steps = config.steps[min(i, len(config.steps) - 1)]
         airborne = int(sim.world.airborne.sum())
-        sim.step()  # one untimed step: first-touch of the fresh arrays
+        sim.step()  # one untimed step (in a tiled World, the first touch of its fresh arrays)
         median = statistics.median(time_steps(sim, steps, config.repeats))
         one_thread = time_on_one_thread(sim, steps, config.repeats)
         stage_ms = time_stages(sim, steps)
