@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from captainred.doctrine.evasion import evade
-from captainred.doctrine.fighting import COVER_OUT_M
+from captainred.doctrine.fighting import COVER_OUT_M, _place_in
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import bingo_fuel_kg
 from captainred.doctrine.sortie import send_cover, turn_for_home
@@ -174,3 +176,13 @@ def test_a_pilot_with_nobody_close_behind_does_not_evade() -> None:
     behind[row] = 5000.0  # on her tail, but far beyond the evade range
     evade(world, np.array([row]), threat, behind, np.full(world.n, np.inf))
     assert (world.cmd_heading_rad[row], world.cmd_throttle[row], world.cmd_gamma_rad[row]) == (0.3, 0.7, 0.05)
+
+
+@given(st.sets(st.integers(0, 60), max_size=20), st.integers(-2, 62), st.integers(0, 5))
+def test_a_chased_pilot_is_found_among_the_chased_by_her_row(rows: set[int], row: int, spare: int) -> None:
+    """How many covers each chased pilot already has is counted by finding her row among the chased
+    (ascending, each once) by a binary search: the place a scan would give, or -1; what lies past the count
+    is never read."""
+    chased = np.array(sorted(rows) + [row] * spare, dtype=np.int64)
+    n = len(rows)
+    assert _place_in(chased, n, row) == (sorted(rows).index(row) if row in rows else -1)

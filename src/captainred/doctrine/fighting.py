@@ -293,6 +293,19 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _place_in(ascending: I64, n: int, row: int) -> int:
+    """Where `row` is in `ascending[:n]` (rows in ascending order, each once), or -1: a binary search."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ascending[mid] < row:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < n and ascending[lo] == row else -1
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _cover_out_rows(
     up: I64,
     n_squadrons: int,
@@ -352,14 +365,13 @@ def _cover_out_rows(
             n_chased += 1
     if n_chased == 0:
         return 0
-    # What each of them already has: the charges of the covers that stay, sorted.
-    kept = np.empty(len(up), dtype=np.int64)
-    n_kept = 0
+    # What each of them already has: the covers that stay, each counted to the chased pilot she covers.
+    have = np.zeros(n_chased, dtype=np.int64)
     for k in range(len(up)):
         if mode[up[k]] == COVER:
-            kept[n_kept] = covering[up[k]]
-            n_kept += 1
-    kept = np.sort(kept[:n_kept])
+            c = _place_in(chased, n_chased, covering[up[k]])
+            if c >= 0:
+                have[c] += 1
     # Who is free to give cover (fighting, armed, fuelled above joker where fuel limits her), chained by
     # squadron in ascending rows: `first[squadron]`, then `after[k]`.
     free = np.zeros(len(up), dtype=np.bool_)
@@ -379,8 +391,7 @@ def _cover_out_rows(
     n = 0
     for c in range(n_chased):
         r = chased[c]
-        have = np.searchsorted(kept, r, "right") - np.searchsorted(kept, r, "left")
-        for _ in range(cover_wingmen - have):
+        for _ in range(cover_wingmen - have[c]):
             nearest, nearest_m = -1, math.inf
             j = first[squadron[r]]
             while j >= 0:

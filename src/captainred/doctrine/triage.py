@@ -105,14 +105,18 @@ def _triage_rows(
     if not herding_done:
         herded = _herded(up, escorts, forced_down, smoking, wounded, flags, leak_kg_s)
         if len(herded):
-            found[0, : len(herded)] = herded
+            # Element by element, here and below: a slice assigned from an array would compile Numba's
+            # error message for a mismatch of shapes (string formatting, a second a cold start).
+            for i in range(len(herded)):
+                found[0, i] = herded[i]
             return len(herded)
     troubled = trouble_rows(
         up, health, engines, fuel_limited, fuel_kg, mode, mode_since_s, time_s, battle, flags, wounded, leak_kg_s,
         found[0],
     )  # fmt: skip
     claims = _unclaimed_kills(up, kills, kills_called)
-    found[1, : len(claims)] = claims
+    for i in range(len(claims)):
+        found[1, i] = claims[i]
     counts[:] = 0
     for r in up:
         trigger[r] = False

@@ -95,7 +95,9 @@ def _splitmix_one(x: np.uint64) -> np.uint64:
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+# Its one signature, given: a kernel passes a purpose as a constant, and Numba would otherwise compile the
+# draw once for each constant it is given (seven times in a recon battle).
+@numba.njit("float64(uint64, int64, int64, int64)", cache=True, error_model="numpy")
 def uniform_one(seed: np.uint64, craft: int, tick: int, purpose: int) -> float:
     """The draw at one set of coordinates (`purpose` as its number): what the compiled kernels call, and
     what `uniform` calls for each element."""
