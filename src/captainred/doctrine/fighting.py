@@ -292,7 +292,9 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
     return covers[:n], charges[:n]
 
 
-@numba.njit(cache=True, error_model="numpy")
+# One signature, given: a count that Numba can prove is 0 at one call is typed as that constant, and the
+# search would be compiled again for it.
+@numba.njit("int64(int64[::1], int64, int64)", cache=True, error_model="numpy")
 def _place_in(ascending: I64, n: int, row: int) -> int:
     """Where `row` is in `ascending[:n]` (rows in ascending order, each once), or -1: a binary search."""
     lo, hi = 0, n

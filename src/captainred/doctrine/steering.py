@@ -35,7 +35,10 @@ def aim(x: float, y: float, z: float, px: float, py: float, pz: float, gain_m: f
     return heading, gamma
 
 
-@numba.njit(cache=True, error_model="numpy")
+# One signature, given: `clockwise` passed as the constant True would otherwise be compiled apart.
+@numba.njit(
+    "UniTuple(float64, 2)(float64, float64, float64, float64, float64, boolean)", cache=True, error_model="numpy"
+)
 def orbit_point(x: float, y: float, cx: float, cy: float, radius_m: float, clockwise: bool) -> tuple[float, float]:
     """Where a craft circling (cx, cy) aims: a point on the circle a little ahead of where it is."""
     ahead = math.atan2(x - cx, y - cy) + (0.35 if clockwise else -0.35)

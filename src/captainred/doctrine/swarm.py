@@ -587,7 +587,11 @@ _NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario wi
 _NO_GROUND_LOST = np.zeros(1, dtype=np.bool_)
 
 
-@numba.njit(cache=True, error_model="numpy")
+# One signature, given: called with an int32 slot from a kernel and an int64 one from Python, it would
+# otherwise be compiled for each.
+@numba.njit(
+    "UniTuple(float64, 3)(int64, int64, int64, float64, float64, float64, float64)", cache=True, error_model="numpy"
+)
 def door_position(
     slot: int, first_door_slot: int, doors: int, sx: float, sy: float, hx: float, hy: float
 ) -> tuple[float, float, float]:

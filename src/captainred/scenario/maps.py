@@ -502,7 +502,8 @@ def _on_island(x: F64, y: F64, out: npt.NDArray[np.bool_]) -> None:
         out[i] = y[i] >= ISLAND_SOUTH_M and y[i] <= ISLAND_NORTH_M and abs(x[i]) <= half_width_at(y[i])
 
 
-@numba.njit(cache=True, error_model="numpy")
+# One signature, given: each constant salt would otherwise be compiled apart.
+@numba.njit("float64(int64, int64, int64, int64)", cache=True, error_model="numpy")
 def _unit_hash(avenue: int, street: int, lot: int, salt: int) -> float:
     """A uniform number in [0, 1) from four integer keys: splitmix64, the same on every machine and
     version (a negative key counts as its two's complement, so it stays distinct)."""
