@@ -224,6 +224,7 @@ def measure(page: Any, view: str, start_s: float, seconds: float, ids: list[int]
         "view": view,
         "visible": visible,
         "on_screen": on_screen,
+        "frames": len(stamps),
         "fps_median": statistics.median(per_second) if per_second else 0,
         "fps_min": min(per_second) if per_second else 0,
         "frame_ms_p95": float(np.percentile(intervals, 95)) if len(intervals) else math.inf,
