@@ -156,9 +156,9 @@ def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer:
     for row in rows:
         assert row["visible"] > 0 and 0 < row["on_screen"] <= row["visible"] <= row["craft"]
         # Frames were drawn; how many a second is the benchmark's to report, not the test's to judge: on two
-        # cores shared with a test worker compiling kernels, the software-rendered 3-D view has drawn a frame
-        # less than once a second, a median of 0 frames in a second.
-        assert row["frames"] >= 2 and math.isfinite(row["frame_ms_p95"])
+        # cores shared with a test worker compiling kernels, the software-rendered 3-D view has taken over two
+        # seconds to draw one frame. The benchmark counts until it has three frames (two intervals), however long.
+        assert row["frames"] >= 3 and math.isfinite(row["frame_ms_p95"])
 
 
 def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_path: Path) -> None:
