@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from captainred import compile_ahead
 from captainred.engine.front import build_front
 from captainred.engine.kinematics import keep_angles
 from captainred.engine.launch import put_in_air
@@ -21,6 +22,7 @@ PRE_LAUNCH_S = 60.0  # manning the aircraft, clearing the deck, the all-clear fl
 def build_world(resolved: ResolvedScenario, seeds: list[int]) -> World:
     """Allocate one battle per seed, every row of every craft that may fly, the raid's party and the
     front."""
+    compile_ahead.start()  # on a cold kernel cache, a second core compiles the kernels this World will need
     world = _populate(resolved, seeds)
     world.party = build_party(world)
     world.front = build_front(world)
