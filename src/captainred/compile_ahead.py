@@ -41,9 +41,12 @@ SIGNATURES = Path(__file__).resolve().with_name("kernel_signatures.txt")
 DONE = "compiled-ahead"  # in the cache folder: the helper went through every signature
 LOCK = "compile-ahead.lock"  # in the cache folder: held by the running helper
 ENV = "CAPTAINRED_COMPILE_AHEAD"  # "0": never start the helper
-RECORDED = (
-    ("run", "manhattan-recon", "--quiet"),  # the demo
+RECORDED = (  # the demo first, then the other built-in scenarios
+    ("run", "manhattan-recon", "--quiet"),
     ("run", "net-bombardment", "--quiet"),
+    ("run", "night-raid", "--quiet"),
+    ("run", "fifty-mile-circuit", "--quiet"),
+    ("run", "the-front", "--quiet"),
 )
 
 _helper: subprocess.Popen[bytes] | None = None
@@ -253,8 +256,18 @@ def _list_compiled(command: Sequence[str]) -> None:
     event.register("numba:compile", Listener())  # type: ignore[no-untyped-call]
     _run_command(command)
     for dispatcher, args in compiled:
-        if dispatcher._can_compile:  # not one declared with its signature, compiled as its module is imported
+        if dispatcher._can_compile and _reads_back(args):
+            # Not one declared with its signature (compiled as its module is imported), nor one called
+            # with a constant that Numba types as a literal (`Literal[int](1)`, which has no written form).
             print(f"{dispatcher.py_func.__module__}\t{dispatcher.py_func.__qualname__}\t{args}")
+
+
+def _reads_back(args: str) -> bool:
+    """Whether `argument_types` reads `args` back as the same types."""
+    try:
+        return repr(argument_types(args)) == args
+    except Exception:
+        return False
 
 
 def _list_used(command: Sequence[str]) -> None:
