@@ -198,8 +198,9 @@ def _helper_main(signatures: Path, parent: int) -> None:
 
 
 def record(commands: Sequence[Sequence[str]] = RECORDED, out: Path = SIGNATURES) -> None:
-    """Run each command in a fresh process with an empty cache of its own, and write what each compiled,
-    with the kernels already in an earlier section left out. Run when kernels change their arguments."""
+    """Run each command in a fresh process, all on one cache folder that starts empty, and write what each
+    compiled: a command's section lists only the kernels that the commands before it did not compile. Run
+    when kernels change their arguments."""
     import tempfile
 
     sections = []
@@ -214,7 +215,10 @@ def record(commands: Sequence[Sequence[str]] = RECORDED, out: Path = SIGNATURES)
                 text=True,
                 check=True,
             ).stdout
-            lines = [(module, name, args) for module, name, args in (line.split("\t") for line in listed.splitlines())]
+            lines = [
+                (module, name, args)
+                for module, name, args in (line.split("\t") for line in listed.splitlines() if line.count("\t") == 2)
+            ]
             new = [line for line in lines if line not in seen]
             seen.update(new)
             sections.append((command, new))
@@ -271,9 +275,10 @@ def _reads_back(args: str) -> bool:
 
 
 def _list_used(command: Sequence[str]) -> None:
-    """Run one `captainred` command in this process and print every kernel of the package it holds
-    compiled or loaded from the cache afterwards (not those declared with their signatures), in no
-    particular order: what a cold start of that command compiles."""
+    """Run one `captainred` command in this process and print every kernel of the package it then holds,
+    compiled or loaded from the cache (not those declared with their signatures), in no particular order.
+    With a warm cache these are the kernels called from Python: one that only other kernels call is
+    compiled into them and never loaded alone."""
     _run_command(command)
     for name, module in sorted(sys.modules.items()):
         if not name.startswith("captainred.") or module is None:
