@@ -159,6 +159,13 @@ def find_dispatcher(module_name: str, name: str) -> Any | None:
     return None
 
 
+def compiles_when_called(dispatcher: Any) -> bool:
+    """Whether a dispatcher compiles for new argument types as it is called: not one declared with its
+    signature, which Numba compiles as its module is imported and then closes to further compiles (its
+    flag for that, `_can_compile`, is the one thing here read from Numba's insides)."""
+    return bool(getattr(dispatcher, "_can_compile", True))
+
+
 def argument_types(text: str) -> tuple[Any, ...]:
     """Numba's types from their written form (`repr` of the tuple of a signature's argument types)."""
     from numba.core import types
@@ -179,7 +186,7 @@ def compile_all(signatures: Path, parent: int | None = None) -> int:
             return done
         try:
             dispatcher = find_dispatcher(module_name, name)
-            if dispatcher is None or not dispatcher._can_compile:  # declared with its signature: compiled at import
+            if dispatcher is None or not compiles_when_called(dispatcher):
                 continue
             dispatcher.compile(argument_types(args))
             done += 1
@@ -260,7 +267,7 @@ def _list_compiled(command: Sequence[str]) -> None:
     event.register("numba:compile", Listener())  # type: ignore[no-untyped-call]
     _run_command(command)
     for dispatcher, args in compiled:
-        if dispatcher._can_compile and _reads_back(args):
+        if compiles_when_called(dispatcher) and _reads_back(args):
             # Not one declared with its signature (compiled as its module is imported), nor one called
             # with a constant that Numba types as a literal (`Literal[int](1)`, which has no written form).
             print(f"{dispatcher.py_func.__module__}\t{dispatcher.py_func.__qualname__}\t{args}")
@@ -284,7 +291,7 @@ def _list_used(command: Sequence[str]) -> None:
         if not name.startswith("captainred.") or module is None:
             continue
         for dispatcher in dispatchers(module):
-            if dispatcher._can_compile and dispatcher.py_func.__module__ == name:
+            if compiles_when_called(dispatcher) and dispatcher.py_func.__module__ == name:
                 for args in dispatcher.signatures:
                     print(f"{name}\t{dispatcher.py_func.__qualname__}\t{tuple(args)!r}")
 
