@@ -152,3 +152,15 @@ def test_a_folder_dropped_by_another_process_meanwhile_is_passed_over(
     kernel_cache._drop_old_folders(tmp_path, tmp_path / f"{PREFIX}current")
     monkeypatch.undo()
     assert len(list(tmp_path.glob(f"{PREFIX}*"))) == kernel_cache.KEEP + 1  # the vanishing one, and KEEP
+
+
+def test_the_current_folder_is_the_one_named_for_the_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    named = tmp_path / f"{PREFIX}0123456789abcdef"
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(named))
+    assert kernel_cache.current_folder() is None  # not made
+    named.mkdir()
+    assert kernel_cache.current_folder() == named
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a user's own folder, not one named here
+    assert kernel_cache.current_folder() is None
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    assert kernel_cache.current_folder() is None

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from captainred.kernel_cache import PREFIX
+from captainred.kernel_cache import current_folder
 
 SIGNATURES = Path(__file__).resolve().with_name("kernel_signatures.txt")
 DONE = "compiled-ahead"  # in the cache folder: the helper went through every signature
@@ -53,13 +53,6 @@ _helper: subprocess.Popen[bytes] | None = None
 _tried = False
 
 
-def cache_folder() -> Path | None:
-    """This source state's kernel folder, where `captainred.kernel_cache` named one."""
-    given = os.environ.get("NUMBA_CACHE_DIR", "")
-    folder = Path(given)
-    return folder if given and folder.name.startswith(PREFIX) and folder.is_dir() else None
-
-
 def start(signatures: Path = SIGNATURES) -> subprocess.Popen[bytes] | None:
     """Start the helper if this process is the first to want kernels of a cache folder it has not yet
     filled (see the module's docstring); the helper, or None. Asked once a process."""
@@ -67,7 +60,7 @@ def start(signatures: Path = SIGNATURES) -> subprocess.Popen[bytes] | None:
     if _tried:
         return _helper
     _tried = True
-    folder = cache_folder()
+    folder = current_folder()
     if os.environ.get(ENV) == "0" or folder is None or (folder / DONE).exists() or not signatures.exists():
         return None
     from captainred.engine.threads import cores
@@ -199,7 +192,7 @@ def _helper_main(signatures: Path, parent: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(5)  # the run that waits comes first
     compile_all(signatures, parent)
-    folder = cache_folder()
+    folder = current_folder()
     if folder is not None and os.getppid() == parent:
         (folder / DONE).write_text("every kernel of the signature file compiled or found\n", encoding="utf-8")
 

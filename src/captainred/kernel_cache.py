@@ -84,6 +84,14 @@ def use_kernel_cache() -> Path | None:
     return None
 
 
+def current_folder() -> Path | None:
+    """The folder `use_kernel_cache` named for this process (or for the process that started it), where
+    it could make one; None where Numba caches as it would."""
+    given = os.environ.get("NUMBA_CACHE_DIR", "")
+    folder = Path(given)
+    return folder if given and folder.name.startswith(PREFIX) and folder.is_dir() else None
+
+
 def _drop_old_folders(base: Path, keep: Path) -> None:
     """Drop the folders of other source states beyond the `KEEP` most recently used. Another process may
     be dropping them at the same time: a folder gone meanwhile is simply passed over."""
