@@ -63,6 +63,17 @@ def test_argument_types_are_read_back_as_numba_wrote_them() -> None:
         compile_ahead.argument_types("int64")
 
 
+def test_the_world_s_arrays_are_written_by_name_and_read_back() -> None:
+    from numba.core import types
+
+    from captainred.engine.arrays import WORLD_ARRAYS
+
+    signature = (WORLD_ARRAYS, types.int64[::1], types.float64)
+    text = compile_ahead.written(signature)
+    assert text == "(WorldArrays, Array(int64, 1, 'C', False, aligned=True), float64)"
+    assert compile_ahead.argument_types(text) == signature
+
+
 def test_a_helper_whose_parent_is_gone_compiles_nothing(tmp_path: Path) -> None:
     path = tmp_path / "signatures.txt"
     path.write_text(SMALL, encoding="utf-8")

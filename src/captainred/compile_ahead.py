@@ -160,13 +160,27 @@ def compiles_when_called(dispatcher: Any) -> bool:
 
 
 def argument_types(text: str) -> tuple[Any, ...]:
-    """Numba's types from their written form (`repr` of the tuple of a signature's argument types)."""
+    """Numba's types from their written form (`written`)."""
     from numba.core import types
 
-    value = eval(text, {"__builtins__": {}}, dict(vars(types)))  # the package's own file, with no builtins
+    from captainred.engine.arrays import WORLD_ARRAYS
+
+    names = {**vars(types), WORLD_ARRAYS_NAME: WORLD_ARRAYS}
+    value = eval(text, {"__builtins__": {}}, names)  # the package's own file, with no builtins
     if not isinstance(value, tuple):
         raise ValueError(f"not a tuple of types: {text[:80]}")
     return value
+
+
+WORLD_ARRAYS_NAME = "WorldArrays"
+
+
+def written(types: tuple[Any, ...]) -> str:
+    """The written form of a signature's argument types: the `repr` of their tuple, with the World's
+    arrays (`captainred.engine.arrays`, whose type spells out every field of the table) by name."""
+    from captainred.engine.arrays import WORLD_ARRAYS
+
+    return repr(tuple(types)).replace(repr(WORLD_ARRAYS), WORLD_ARRAYS_NAME)
 
 
 def compile_all(signatures: Path, parent: int | None = None) -> int:
@@ -247,7 +261,7 @@ def _list_compiled(command: Sequence[str]) -> None:
     in the order each compile finished: module, qualified name and argument types, tab-separated."""
     from numba.core import event
 
-    compiled: list[tuple[Any, str]] = []
+    compiled: list[tuple[Any, tuple[Any, ...]]] = []
 
     class Listener(event.Listener):
         def on_start(self, ev: Any) -> None:
@@ -255,11 +269,12 @@ def _list_compiled(command: Sequence[str]) -> None:
 
         def on_end(self, ev: Any) -> None:
             if ev.data["dispatcher"].py_func.__module__.startswith("captainred."):
-                compiled.append((ev.data["dispatcher"], repr(tuple(ev.data["args"]))))
+                compiled.append((ev.data["dispatcher"], tuple(ev.data["args"])))  # written once all is imported
 
     event.register("numba:compile", Listener())  # type: ignore[no-untyped-call]
     _run_command(command)
-    for dispatcher, args in compiled:
+    for dispatcher, arg_types in compiled:
+        args = written(arg_types)
         if compiles_when_called(dispatcher) and _reads_back(args):
             # Not one declared with its signature (compiled as its module is imported), nor one called
             # with a constant that Numba types as a literal (`Literal[int](1)`, which has no written form).
@@ -269,7 +284,7 @@ def _list_compiled(command: Sequence[str]) -> None:
 def _reads_back(args: str) -> bool:
     """Whether `argument_types` reads `args` back as the same types."""
     try:
-        return repr(argument_types(args)) == args
+        return written(argument_types(args)) == args
     except Exception:
         return False
 
@@ -286,7 +301,7 @@ def _list_used(command: Sequence[str]) -> None:
         for dispatcher in dispatchers(module):
             if compiles_when_called(dispatcher) and dispatcher.py_func.__module__ == name:
                 for args in dispatcher.signatures:
-                    print(f"{name}\t{dispatcher.py_func.__qualname__}\t{tuple(args)!r}")
+                    print(f"{name}\t{dispatcher.py_func.__qualname__}\t{written(args)}")
 
 
 def main(argv: list[str]) -> None:
