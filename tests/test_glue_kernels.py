@@ -13,6 +13,7 @@ from captainred.doctrine.air_command import _count_modes, _how_they_steer
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.sortie import POSITION_REPORT_S, lowest_of_squadrons, reports_due
 from captainred.doctrine.triage import _herded, _unclaimed_kills
+from captainred.engine.arrays import arrays_with
 from captainred.engine.clock import _tick
 from captainred.engine.damage import _mark_prey_rows
 from captainred.engine.mind import _wake_and_recover
@@ -84,9 +85,10 @@ def test_the_clock_kernel_takes_the_tick_the_numpy_rule_took(n_battles: int, key
     dt_s, tick_start_s = np.full(n_battles, -1.0), np.full(n_battles, -1.0)
     got_active_battles = np.zeros(n_battles, bool)
     active, dt = np.zeros(len(battle), bool), np.full(len(battle), -1.0)
+    w = arrays_with(done=done, time_s=time_s, tick=tick, dt_s=dt_s, tick_start_s=tick_start_s, battle=battle)
     _tick.in_turn(
-        done, enemy_m, quiet_m, transit_s, combat_s, idle_s, duration_s, in_the_air, caps, wakes,
-        time_s, tick, dt_s, tick_start_s, battle, got_active_battles, active, dt,
+        w, enemy_m, quiet_m, transit_s, combat_s, idle_s, duration_s, in_the_air, caps, wakes,
+        got_active_battles, active, dt,
     )  # fmt: skip
     assert dt_s.tolist() == dt_b.tolist()
     assert tick_start_s.tolist() == before.tolist()
@@ -120,7 +122,8 @@ def test_the_nets_hold_finds_the_crossings_the_numpy_rule_found(n: int, key: int
     r1 = np.sqrt((x1 - c[:, 0]) ** 2 + (y1 - c[:, 1]) ** 2 + np.maximum(z1, 0.0) ** 2)
     want = k[((r0 < radius_m) != (r1 < radius_m)) & net_up[b]]
 
-    got = _meeting_the_net(moved, x0, y0, z0, side, mode, battle, x, y, z, centre, radius_m, net_up)
+    w = arrays_with(side=side, mode=mode, battle=battle, x_m=x, y_m=y, z_m=z, net_up=net_up)
+    got = _meeting_the_net(moved, x0, y0, z0, w, centre, radius_m)
     assert got.tolist() == want.tolist()
 
 
@@ -158,10 +161,11 @@ def test_the_minds_kernel_passes_over_no_pilot_the_ship_would_catch(n: int, key:
     u = uniform(row_seed[idx], craft[idx], tick[battle[idx]], Purpose.BLACKOUT)
     caught = u < 1 - np.exp(-hazard * dt[idx])
 
-    recovered, exposed = _wake_and_recover(
-        ours, active, dt, battle, time_s, status, pilot_dead, blackout_s, spinning, spin_until_s,
-        ship_range_m, reach_m, hazard_per_s, susceptibility, row_seed, craft, tick,
+    w = arrays_with(
+        battle=battle, time_s=time_s, status=status, pilot_dead=pilot_dead, blackout_s=blackout_s, spinning=spinning,
+        spin_until_s=spin_until_s, susceptibility=susceptibility, row_seed=row_seed, craft=craft, tick=tick,
     )  # fmt: skip
+    recovered, exposed = _wake_and_recover(ours, active, dt, w, ship_range_m, reach_m, hazard_per_s)
     assert blackout_s.tolist() == left.tolist() and spinning.tolist() == still.tolist()
     assert recovered.tolist() == recovering.tolist()
     if caught.any():
@@ -207,7 +211,10 @@ def test_prey_the_herded_and_unclaimed_kills_are_the_numpy_rules(n: int, key: in
     struggling = smoking | wounded | (flags & int(Flag.TAIL_HIT) > 0) | (leak > 0)
     prey = np.ones(n, bool)  # stale scratch: every Air Command row is written, the swarm's are not
     prey[side == LGF] = False
-    _mark_prey_rows(ours, status, smoking, wounded, flags, leak, spinning, prey)
+    w = arrays_with(
+        status=status, smoking=smoking, wounded=wounded, flags=flags, leak_kg_s=leak, spinning=spinning, prey=prey
+    )
+    _mark_prey_rows(ours, w)
     assert (
         prey.tolist() == ((side == AIR_COMMAND) & (status == int(Status.AIRBORNE)) & (struggling | spinning)).tolist()
     )
@@ -283,7 +290,8 @@ def test_reports_due_and_deck_jobs_are_what_the_numpy_rules_found(n: int, n_batt
         free = hands[np.arange(n_battles * n_carriers) % n_carriers] - busy
         waiting = here[~np.isfinite(ready[here])]
         starts |= bool((free[key[waiting]] > 0).any())
-    got = _any_deck_job(ours, active, status, place, ready, time_s, battle, key, crews, mechanics)
+    w = arrays_with(status=status, deck_place=place, deck_ready_s=ready, time_s=time_s, battle=battle)
+    got = _any_deck_job(ours, active, w, key, crews, mechanics)
     assert got == bool(len(due) or starts)
 
 
@@ -312,7 +320,16 @@ def test_the_soonest_launch_and_deck_job_are_what_the_numpy_rules_found(n: int, 
     relay = (status == int(Status.READY)) & np.isfinite(next_sortie_s)
     np.minimum.at(want, battle[relay], next_sortie_s[relay])
     got = np.empty(n_battles)
-    _soonest_launches(row_start, row_stop, status, side, sorties, launch_at_s, next_sortie_s, got)
+    w = arrays_with(
+        row_start=row_start,
+        row_stop=row_stop,
+        status=status,
+        side=side,
+        sorties=sorties,
+        launch_at_s=launch_at_s,
+        next_sortie_s=next_sortie_s,
+    )
+    _soonest_launches(w, got)
     assert got.tolist() == want.tolist()
 
     pending = np.isfinite(deck_ready_s) & (deck_ready_s > time_s[battle])

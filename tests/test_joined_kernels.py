@@ -18,6 +18,7 @@ from captainred.doctrine.piloting import fly_home, trouble_rows
 from captainred.doctrine.swarm import _look_out
 from captainred.doctrine.triage import N_MODES, _herded, _triage_rows
 from captainred.engine import threads
+from captainred.engine.arrays import arrays_with
 from captainred.engine.kinematics import keep_angles
 from captainred.engine.setup import build_world
 from captainred.engine.world import LGF, Flag, Status, Sub, fleet_centre
@@ -55,11 +56,8 @@ def _random_pilots(n: int, key: int) -> dict[str, np.ndarray]:
 def _triage(a: dict[str, np.ndarray], herding_done: bool) -> tuple[int, np.ndarray, np.ndarray]:
     found = np.full((2, len(a["up"])), -7, dtype=np.int64)
     counts = np.zeros(N_MODES + 2, dtype=np.int64)
-    got = _triage_rows(
-        herding_done, a["up"], a["escorts"], a["forced_down"], a["smoking"], a["wounded"], a["flags"],
-        a["leak_kg_s"], a["health"], a["engines"], a["fuel_limited"], a["fuel_kg"], a["mode"], a["mode_since_s"],
-        a["time_s"], a["battle"], a["kills"], a["kills_called"], a["trigger"], a["fire_rockets"], found, counts,
-    )  # fmt: skip
+    w = arrays_with(**{name: array for name, array in a.items() if name not in ("up", "escorts")})
+    got = _triage_rows(herding_done, a["up"], a["escorts"], w, found, counts)
     return got, found, counts
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.doctrine.evasion import EvasionRules, dive_for_the_streets, evade, evade_rows, evasion_rules
 from captainred.doctrine.fighting import FightRules, fight, fight_kernel, fight_rules
@@ -36,11 +35,12 @@ from captainred.doctrine.sortie import (
 from captainred.doctrine.steering import avoid_ship, avoid_terrain, keep_off_the_hull, pull_up, steer_to
 from captainred.doctrine.triage import N_MODES, call_kills, call_maydays, crippled, triage
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.kinematics import cruise_throttle
 from captainred.engine.net import gap_bearing
 from captainred.engine.sensing import Picture
 from captainred.engine.weapons import Armoury
-from captainred.engine.world import F64, I8, I32, I64, B, FlightState, Status, World, fleet_centre
+from captainred.engine.world import F64, I8, I64, B, Status, World, fleet_centre
 from captainred.scenario.maps import Ground
 
 AIRBORNE, CRIPPLED = int(Status.AIRBORNE), int(Mode.CRIPPLED)
@@ -152,37 +152,7 @@ def _fight_home_and_evade(
         spec["rocket_cone"],
         world.flight_sides,
         world.squadrons_per_battle,
-        world.mode,
-        world.status,
-        world.battle,
-        world.squadron,
-        world.slot,
-        world.covering,
-        world.rounds,
-        world.rockets,
-        world.smoking,
-        world.flight_state(),
-        world.cruise_speed_mps,
-        world.max_speed_mps,
-        world.net_up,
-        world.home_carrier,
-        world.divert_to,
-        world.carrier_xy,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.spinning,
-        world.skill,
-        world.row_seed,
-        world.craft,
-        world.tick,
-        world.target,
-        world.cmd_heading_rad,
-        world.cmd_gamma_rad,
-        world.cmd_throttle,
-        world.trigger,
-        world.fire_rockets,
+        arrays_of(world),
         streets,
     )
     dive_for_the_streets(world, streets[:n])
@@ -215,62 +185,35 @@ def _fight_home_and_evade_rows(
     rocket_cone: F64,
     sides: F64,
     squadrons_per_battle: int,
-    mode: I8,
-    status: I8,
-    battle: I32,
-    squadron: I32,
-    slot: I32,
-    covering: I64,
-    rounds: F64,
-    rockets: I32,
-    smoking: B,
-    state: FlightState,
-    cruise_speed: F64,
-    max_speed: F64,
-    net_up: B,
-    home_carrier: I32,
-    divert_to: I32,
-    carrier_xy: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    spinning: B,
-    skill: F64,
-    row_seed: NDArray[np.uint64],
-    craft: I32,
-    tick: I64,
-    target: I64,
-    cmd_heading: F64,
-    cmd_gamma: F64,
-    cmd_throttle: F64,
-    trigger: B,
-    fire_rockets: B,
+    w: WorldArrays,
     streets: I64,
 ) -> int:
     """`fighting._fight_rows`, `piloting._fly_home_rows` and `evasion.evade_rows` in that order, the
     first two only when asked; returns how many `evade_rows` marked in `streets`."""
-    x, y, z, speed, heading, gamma, _sin_heading, _cos_heading, _sin_gamma, _cos_gamma = state
+    mode, status, battle, squadron, slot, target = w.mode, w.status, w.battle, w.squadron, w.slot, w.target
+    x, y, z, speed, heading, gamma = w.x_m, w.y_m, w.z_m, w.speed_mps, w.heading_rad, w.gamma_rad
+    cruise_speed, max_speed, health, fuel_kg = w.cruise_speed_mps, w.max_speed_mps, w.health, w.fuel_kg
+    cmd_heading, cmd_gamma, cmd_throttle = w.cmd_heading_rad, w.cmd_gamma_rad, w.cmd_throttle
     if fighting:
         keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight
         _fight_in_turn(
             up, keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y, fleet_centre,
             nearest_enemy, nearest_range_m, tail_threat, tail_range_m, cannon_range, cannon_cone, rocket_min,
-            rocket_max, rocket_cone, sides, squadrons_per_battle, mode, status, battle, squadron, slot, covering,
-            rounds, rockets, smoking, x, y, z, speed, heading, gamma, cruise_speed, max_speed, target, cmd_heading,
-            cmd_gamma, cmd_throttle, trigger, fire_rockets,
+            rocket_max, rocket_cone, sides, squadrons_per_battle, mode, status, battle, squadron, slot, w.covering,
+            w.rounds, w.rockets, w.smoking, x, y, z, speed, heading, gamma, cruise_speed, max_speed, target,
+            cmd_heading, cmd_gamma, cmd_throttle, w.trigger, w.fire_rockets,
         )  # fmt: skip
     if homing:
         cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m = home
         _fly_home_in_turn(
-            up, cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m, net_up, fleet_centre,
-            gap_bearing, mode, battle, home_carrier, divert_to, carrier_xy, x, y, z, health, engines, fuel_limited,
-            fuel_kg, cruise_speed, max_speed, cmd_heading, cmd_gamma, cmd_throttle, target,
+            up, cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m, w.net_up, fleet_centre,
+            gap_bearing, mode, battle, w.home_carrier, w.divert_to, w.carrier_xy, x, y, z, health, w.engines,
+            w.fuel_limited, fuel_kg, cruise_speed, max_speed, cmd_heading, cmd_gamma, cmd_throttle, target,
         )  # fmt: skip
     evade_range_m, island, has_ship, skim_point = evasion
     n: int = evade_rows(
-        up, tail_threat, tail_range_m, ship_range_m, evade_range_m, island, has_ship, skim_point, mode, spinning,
-        skill, row_seed, craft, tick, battle, x, y, z, heading, cmd_heading, cmd_gamma, cmd_throttle, streets,
+        up, tail_threat, tail_range_m, ship_range_m, evade_range_m, island, has_ship, skim_point, mode, w.spinning,
+        w.skill, w.row_seed, w.craft, w.tick, battle, x, y, z, heading, cmd_heading, cmd_gamma, cmd_throttle, streets,
     )  # fmt: skip
     return n
 
@@ -342,19 +285,11 @@ def _steer_clear(world: World, up: I64) -> None:
     ship = world.ship_xyz
     _steer_clear_rows(
         up,
-        world.mode,
-        world.spinning,
-        world.skill,
-        world.flight_state(),
-        world.max_g,
-        world.stall_speed_mps,
+        arrays_of(world),
         world.theatre.ground,
         ship is not None,
         ship if ship is not None else (0.0, 0.0, 0.0),
         world.ship_half_m,
-        world.cmd_heading_rad,
-        world.cmd_gamma_rad,
-        world.cmd_throttle,
     )
 
 
@@ -365,23 +300,22 @@ _pull_up_in_turn, _keep_off_in_turn = pull_up.in_turn, keep_off_the_hull.in_turn
 @numba.njit(cache=True, error_model="numpy")
 def _steer_clear_rows(
     up: I64,
-    mode: I8,
-    spinning: B,
-    skill: F64,
-    state: FlightState,
-    max_g: F64,
-    stall_speed: F64,
+    w: WorldArrays,
     ground: Ground,
     has_ship: bool,
     ship: tuple[float, float, float],
     half: tuple[float, float, float],
-    cmd_heading: F64,
-    cmd_gamma: F64,
-    cmd_throttle: F64,
 ) -> None:
     """`_how_they_steer`, then the look-ahead for the ground (`steering._pull_up_rows`) and, with a ship
     in the scenario, for the hull (`steering._keep_off_the_hull_rows`, 4 s ahead, as `avoid_ship`)."""
-    steering, lookahead, unspun = _how_they_steer(up, mode, spinning, skill)
+    state = (
+        w.x_m, w.y_m, w.z_m, w.speed_mps, w.heading_rad, w.gamma_rad, w.sin_heading, w.cos_heading, w.sin_gamma,
+        w.cos_gamma,
+    )  # fmt: skip
+    max_g, stall_speed, cmd_heading, cmd_gamma, cmd_throttle = (
+        w.max_g, w.stall_speed_mps, w.cmd_heading_rad, w.cmd_gamma_rad, w.cmd_throttle,
+    )  # fmt: skip
+    steering, lookahead, unspun = _how_they_steer(up, w.mode, w.spinning, w.skill)
     _pull_up_in_turn(steering, lookahead, state, max_g, stall_speed, cmd_heading, ground, cmd_gamma, cmd_throttle)
     if has_ship:
         _keep_off_in_turn(unspun, 4.0, ship, half, state, cmd_heading, cmd_gamma, cmd_throttle)

@@ -13,9 +13,10 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.formation import flight_sides, keep_station_row
 from captainred.doctrine.modes import Mode
-from captainred.doctrine.piloting import FuelRules, FuelState, bingo_of, fuel_rules, fuel_state
+from captainred.doctrine.piloting import FuelRules, bingo_of, fuel_rules, fuel_state
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import Picture, range_and_angle_off, within_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead
@@ -277,15 +278,7 @@ def cover_out(world: World, up: I64, tail_threat: I64, tail_range_m: F64, centre
         tail_threat,
         tail_range_m,
         fuel_rules(world),
-        fuel_state(world),
-        world.mode,
-        world.mode_since_s,
-        world.time_s,
-        world.status,
-        world.squadron,
-        world.rounds,
-        world.rockets,
-        world.covering,
+        arrays_of(world),
         covers,
         charges,
     )
@@ -320,15 +313,7 @@ def _cover_out_rows(
     tail_threat: I64,
     tail_range_m: F64,
     rules: FuelRules,
-    fuel: FuelState,
-    mode: I8,
-    mode_since_s: F64,
-    time_s: F64,
-    status: I8,
-    squadron: I32,
-    rounds: F64,
-    rockets: I32,
-    covering: I64,
+    w: WorldArrays,
     covers: I64,
     charges: I64,
 ) -> int:
@@ -338,7 +323,10 @@ def _cover_out_rows(
     squadron mates (counting those she has): the nearest first of those fighting with guns or rockets
     left and fuel above joker (unless fuel does not limit them), each covering one pilot at most.
     Writes the new pairs in `covers` and `charges`; returns how many."""
-    x, y, battle, fuel_limited, fuel_kg = fuel[0], fuel[1], fuel[2], fuel[9], fuel[10]
+    fuel = fuel_state(w)
+    x, y, battle, fuel_limited, fuel_kg = w.x_m, w.y_m, w.battle, w.fuel_limited, w.fuel_kg
+    mode, mode_since_s, time_s, status, squadron = w.mode, w.mode_since_s, w.time_s, w.status, w.squadron
+    rounds, rockets, covering = w.rounds, w.rockets, w.covering
     for k in range(len(up)):
         r = up[k]
         if mode[r] != COVER:

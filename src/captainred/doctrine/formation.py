@@ -17,9 +17,10 @@ import numpy as np
 
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, orbit_point
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.kinematics import cruise_setting
 from captainred.engine.sensing import within_m
-from captainred.engine.world import F64, I8, I32, I64, World
+from captainred.engine.world import F64, I32, I64, World
 
 FORM_UP, TRANSIT = int(Mode.FORM_UP), int(Mode.TRANSIT)
 SLOT_SPACING_RIGHT_M = 110.0
@@ -173,28 +174,7 @@ def fly_formation(world: World, up: I64, centre: F64, bearing: F64) -> I64:
         float(world.net_radius_m),
         centre,
         bearing,
-        world.mode,
-        world.mode_since_s,
-        world.time_s,
-        world.battle,
-        world.squadron,
-        world.slot,
-        world.sorties,
-        world.home_carrier,
-        world.carrier_xy,
-        world.waypoint,
-        world.row_start,
-        world.row_stop,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.speed_mps,
-        world.heading_rad,
-        world.cruise_speed_mps,
-        world.max_speed_mps,
-        world.cmd_heading_rad,
-        world.cmd_gamma_rad,
-        world.cmd_throttle,
+        arrays_of(world),
         circuits,
     )
     return circuits[:n]
@@ -216,28 +196,7 @@ def _fly_formation_rows(
     net_radius_m: float,
     fleet_centre: F64,
     gap_bearing: F64,
-    mode: I8,
-    mode_since_s: F64,
-    time_s: F64,
-    battle: I32,
-    squadron: I32,
-    slot: I32,
-    sorties: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    waypoint: I32,
-    row_start: I64,
-    row_stop: I64,
-    x: F64,
-    y: F64,
-    z: F64,
-    speed: F64,
-    heading: F64,
-    cruise_speed: F64,
-    max_speed: F64,
-    cmd_heading: F64,
-    cmd_gamma: F64,
-    cmd_throttle: F64,
+    w: WorldArrays,
     circuits: I64,
 ) -> int:
     """The formation, pilot by pilot (rows of `up` forming up or in transit):
@@ -252,6 +211,19 @@ def _fly_formation_rows(
     - a wingman: her slot in the squadron's echelon (`station_point`).
 
     Returns how many leaders were marked in `circuits`."""
+    mode, mode_since_s, time_s, battle, squadron, slot = w.mode, w.mode_since_s, w.time_s, w.battle, w.squadron, w.slot
+    sorties, home_carrier, carrier_xy, waypoint = w.sorties, w.home_carrier, w.carrier_xy, w.waypoint
+    row_start, row_stop, x, y, z, speed, heading = (
+        w.row_start,
+        w.row_stop,
+        w.x_m,
+        w.y_m,
+        w.z_m,
+        w.speed_mps,
+        w.heading_rad,
+    )
+    cruise_speed, max_speed = w.cruise_speed_mps, w.max_speed_mps
+    cmd_heading, cmd_gamma, cmd_throttle = w.cmd_heading_rad, w.cmd_gamma_rad, w.cmd_throttle
     leaders = np.full(n_squadrons, -1, dtype=np.int64)  # per squadron, its lowest row in formation
     for k in range(len(up)):
         r = up[k]
@@ -302,13 +274,13 @@ def _fly_formation_rows(
                 n += 1
             else:
                 tx, ty = (target_x, target_y) if has_target else (fleet_centre[b, 0], fleet_centre[b, 1])
-                w = waypoint[r]
-                if w < len(route):
-                    tx, ty = route[w, 0], route[w, 1]
+                at = waypoint[r]
+                if at < len(route):
+                    tx, ty = route[at, 0], route[at, 1]
                     if within_m(x[r] - tx, y[r] - ty, WAYPOINT_REACHED_M):
                         for m in range(row_start[b], row_stop[b]):
                             if squadron[m] == sq:
-                                waypoint[m] = w + 1
+                                waypoint[m] = at + 1
                 cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], tx, ty, cruise_altitude_m, 8000.0)
             cmd_throttle[r] = cruise_setting(cruise_speed[r], max_speed[r]) * (0.8 if forming else 1.0)
         else:  # another squadron's leader keeps station on the battle's

@@ -16,6 +16,7 @@ import numpy as np
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, orbit_point
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.kinematics import (
     ENGINE_PORT,
     ENGINE_STARBOARD,
@@ -131,27 +132,28 @@ def bingo_fuel_kg(world: World, rows: I64) -> F64:
     """Fuel at which each of `rows` must turn for home (`bingo_kg`; the doctrine's reserves, or its fixed
     bingo_fuel_kg, which a sweep may vary)."""
     out = np.empty(len(rows))
-    _bingos(np.ascontiguousarray(rows, dtype=np.int64), fuel_rules(world), fuel_state(world), out)
+    _bingos(np.ascontiguousarray(rows, dtype=np.int64), fuel_rules(world), arrays_of(world), out)
     return out
 
 
-def fuel_state(world: World) -> FuelState:
+@numba.njit(cache=True, error_model="numpy")
+def fuel_state(w: WorldArrays) -> FuelState:
     """The arrays the bingo rule reads, in `FuelState`'s order."""
     return (
-        world.x_m,
-        world.y_m,
-        world.battle,
-        world.home_carrier,
-        world.carrier_xy,
-        world.max_speed_mps,
-        world.cruise_speed_mps,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.burn_kg_s,
-        world.camera,
-        world.photos,
+        w.x_m,
+        w.y_m,
+        w.battle,
+        w.home_carrier,
+        w.carrier_xy,
+        w.max_speed_mps,
+        w.cruise_speed_mps,
+        w.health,
+        w.engines,
+        w.fuel_limited,
+        w.fuel_kg,
+        w.burn_kg_s,
+        w.camera,
+        w.photos,
     )
 
 
@@ -165,7 +167,8 @@ def fuel_rules(world: World) -> FuelRules:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _bingos(rows: I64, rules: FuelRules, fuel: FuelState, out: F64) -> None:
+def _bingos(rows: I64, rules: FuelRules, w: WorldArrays, out: F64) -> None:
+    fuel = fuel_state(w)
     for k in range(len(rows)):
         out[k] = bingo_of(rows[k], rules, fuel)
 
@@ -208,19 +211,8 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
         time,
         damage,
         fuel_rules(world),
-        fuel_state(world),
         world.types_cannon,
-        world.type_index,
-        world.rounds,
-        world.rockets,
-        world.sorties,
-        world.on_station_s,
-        world.contact_s,
-        world.squadron,
-        world.time_s,
-        world.wounded,
-        world.leak_kg_s,
-        world.mode,
+        arrays_of(world),
         marked,
         reasons,
     )
@@ -240,19 +232,8 @@ def _going_home_rows(
     on_time: bool,
     on_damage: bool,
     rules: FuelRules,
-    fuel: FuelState,
     types_cannon: B,
-    type_index: I32,
-    rounds: F64,
-    rockets: I32,
-    sorties: I32,
-    on_station_s: F64,
-    contact_s: F64,
-    squadron: I32,
-    time_s: F64,
-    wounded: B,
-    leak_kg_s: F64,
-    mode: I8,
+    w: WorldArrays,
     marked: I64,
     reasons: I64,
 ) -> int:
@@ -262,7 +243,19 @@ def _going_home_rows(
     a wing half gone, wounded, or a bad leak), time over the target (from her squadron's contact, or a
     relay's coming on station). Writes the rows and reasons in `marked` and `reasons`; returns how many."""
     photos_wanted = rules[3]
-    battle, health, fuel_limited, fuel_kg, camera, photos = fuel[2], fuel[7], fuel[9], fuel[10], fuel[12], fuel[13]
+    fuel = fuel_state(w)
+    battle, health, fuel_limited, fuel_kg, camera, photos = (
+        w.battle,
+        w.health,
+        w.fuel_limited,
+        w.fuel_kg,
+        w.camera,
+        w.photos,
+    )
+    type_index, rounds, rockets, sorties, on_station_s = w.type_index, w.rounds, w.rockets, w.sorties, w.on_station_s
+    contact_s, squadron, time_s, wounded, leak_kg_s, mode = (
+        w.contact_s, w.squadron, w.time_s, w.wounded, w.leak_kg_s, w.mode,
+    )  # fmt: skip
     n = 0
     for k in range(len(rows)):
         r = rows[k]

@@ -16,12 +16,25 @@ from numpy.typing import NDArray
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.steering import aim, avoid_terrain, orbit_point, pull_up
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.launch import put_in_air
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture, angle_off_from, range_to, within_m
 from captainred.engine.weapons import BULLET_SPEED_MPS, SNAP_SHOT_FACTOR, Armoury, lead_from
-from captainred.engine.world import AIR_COMMAND, F64, I64, LGF, B, FlightState, Status, World, emit, emit_battle
+from captainred.engine.world import (
+    AIR_COMMAND,
+    F64,
+    I64,
+    LGF,
+    B,
+    FlightState,
+    Status,
+    World,
+    constant,
+    emit,
+    emit_battle,
+)
 from captainred.scenario.maps import Ground
 
 # Plain ints for the compiled kernels.
@@ -51,22 +64,26 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     if world.ship_xyz is None:
         return
     _listen(world, active)
-    decide = _decide_args(world, picture, armoury, active)
     if not threads.in_parallel(world.n):
         # A few hundred craft: the rules in one compiled call, unless the swarm is committed or recalled
         # or LGFs go out of the doors this tick (whose events Python writes), which it finds before it
         # changes anything.
-        enemy = world.plan.enemy
-        committing = (active, world.status, world.side, picture.ship_range_m, enemy.commit_range_m)
-        waiting = (world.committed_s, world.row_start, world.row_stop)
-        due = (active, world.side, world.status, world.launch_at_s, world.battle, world.time_s)
+        front = world.front
+        ground_x, ground_y, ground_lost = (front.x_m, front.y_m, front.lost) if front is not None else _NO_FRONT
         docked = _swarm_rows(
-            bool(enemy.ship),
-            _reach_args(world, active),
-            committing + waiting,
-            due,
-            decide,
-            _look_out_args(world, active),
+            arrays_of(world),
+            active,
+            picture.ship_range_m,
+            picture.nearest_enemy,
+            picture.nearest_range_m,
+            picture.nearest_prey,
+            armoury.spec["energy_range"],
+            armoury.spec["energy_cone"],
+            ground_x,
+            ground_y,
+            ground_lost,
+            world.theatre.ground,
+            _swarm_constants(world),
         )
         if docked >= 0:
             if docked:
@@ -76,9 +93,41 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     _recall(world, active)
     _commit(world, active, picture)
     _launch_from_doors(world, active)
-    if _decide(world.n, *decide):
+    if _decide(world.n, *_decide_args(world, picture, armoury, active)):
         _dock(world)
     _look_out(world, active)
+
+
+@constant
+def _swarm_constants(
+    world: World,
+) -> tuple[bool, float, float, float, float, float, int, int, int, float, float, float, float]:
+    """What `_swarm_rows` takes of the scenario, in its order: whether there is a ship; its centre and half
+    sizes; its doors and the first slot to come out of them; the front's units; the swarm's fight-back
+    range, the reach that keeps it committed, how long before a recall, and its commit range."""
+    assert world.ship_xyz is not None
+    sx, sy, sz = world.ship_xyz
+    hx, hy, _ = world.ship_half_m
+    enemy = world.plan.enemy
+    doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
+    units = world.front.g if world.front is not None else 0
+    fight_back_m = enemy.waves.fight_back_m if enemy.waves is not None else 0.0
+    reach_m = max(LEASH_M, enemy.commit_range_m)
+    return (
+        bool(enemy.ship),
+        sx,
+        sy,
+        sz,
+        hx,
+        hy,
+        doors,
+        enemy.airborne,
+        units,
+        fight_back_m,
+        reach_m,
+        enemy.recall_after_s,
+        enemy.commit_range_m,
+    )
 
 
 def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) -> tuple[Any, ...]:
@@ -166,28 +215,118 @@ def _hold(world: World, rows: I64) -> None:
 
 @numba.njit(cache=True, error_model="numpy")
 def _swarm_rows(
-    has_ship: bool,
-    reach: tuple[Any, ...],
-    committing: tuple[Any, ...],
-    due: tuple[Any, ...],
-    decide: tuple[Any, ...],
-    look_out: tuple[Any, ...],
+    w: WorldArrays,
+    active: B,
+    ship_range_m: F64,
+    nearest_enemy: I64,
+    nearest_range_m: F64,
+    nearest_prey: I64,
+    energy_range_m: F64,
+    energy_cone_rad: F64,
+    ground_x: F64,
+    ground_y: F64,
+    ground_lost: B,
+    ground: Ground,
+    constants: tuple[bool, float, float, float, float, float, int, int, int, float, float, float, float],
 ) -> int:
     """The swarm's tick in one call where nothing is committed, recalled or launched: -1 if a swarm is to
     be recalled (`_out_of_reach`, which notes when intruders were last within reach, and nothing else) or
     committed (`_intruded`; both only with a ship in the scenario) or LGFs are due out of the doors
     (`_due_at_the_doors`), with nothing else changed; otherwise its decisions (`_decide_rows`), then, if
-    none docked, the look-ahead (`_look_out_rows`). Returns how many docked."""
-    if has_ship and len(_out_of_reach(*reach)):
+    none docked, the look-ahead (`_look_out_rows`). Returns how many docked. (`constants`:
+    `_swarm_constants`.)"""
+    has_ship, sx, sy, sz, hx, hy, doors, first_door_slot, units, fight_back_m, reach_m, recall_s, commit_m = constants
+    status, side, battle, time_s = w.status, w.side, w.battle, w.time_s
+    row_start, row_stop, committed_s = w.row_start, w.row_stop, w.committed_s
+    x, y, z = w.x_m, w.y_m, w.z_m
+    if has_ship and len(
+        _out_of_reach(
+            active,
+            status,
+            side,
+            x,
+            y,
+            sx,
+            sy,
+            reach_m,
+            recall_s,
+            time_s,
+            committed_s,
+            w.in_reach_s,
+            row_start,
+            row_stop,
+        )
+    ):
         return -1
-    if has_ship and len(_intruded(*committing)):
+    if has_ship and len(_intruded(active, status, side, ship_range_m, commit_m, committed_s, row_start, row_stop)):
         return -1
-    if len(_due_at_the_doors(*due)):
+    if len(_due_at_the_doors(active, side, status, w.launch_at_s, battle, time_s)):
         return -1
-    docked: int = _decide_in_turn(*decide)
+    docked: int = _decide_in_turn(
+        active,
+        status,
+        side,
+        w.mode,
+        w.bursts_left,
+        w.slot,
+        w.force_down_role,
+        x,
+        y,
+        z,
+        w.heading_rad,
+        w.sin_heading,
+        w.cos_heading,
+        w.sin_gamma,
+        w.cos_gamma,
+        w.speed_mps,
+        nearest_enemy,
+        nearest_range_m,
+        nearest_prey,
+        energy_range_m,
+        energy_cone_rad,
+        w.target,
+        battle,
+        time_s,
+        row_start,
+        w.heard_s,
+        w.heard_craft,
+        w.cmd_heading_rad,
+        w.cmd_gamma_rad,
+        w.cmd_throttle,
+        w.trigger,
+        w.docked,
+        committed_s,
+        sx,
+        sy,
+        sz,
+        hx,
+        hy,
+        doors,
+        first_door_slot,
+        w.strike_at,
+        units,
+        ground_x,
+        ground_y,
+        ground_lost,
+        fight_back_m,
+    )
     if docked:
         return docked
-    _look_out_rows(*look_out)
+    state = (x, y, z, w.speed_mps, w.heading_rad, w.gamma_rad, w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma)
+    _look_out_rows(
+        active,
+        status,
+        side,
+        w.mode,
+        LOOKAHEAD_S,
+        state,
+        w.max_g,
+        w.stall_speed_mps,
+        w.cmd_heading_rad,
+        ground,
+        w.cmd_gamma_rad,
+        w.cmd_throttle,
+    )
     return 0
 
 
@@ -585,6 +724,7 @@ def _recall(world: World, active: B) -> None:
 
 _NO_GROUND = np.zeros(1)  # what the kernel reads for the front in a scenario without one (never indexed)
 _NO_GROUND_LOST = np.zeros(1, dtype=np.bool_)
+_NO_FRONT = (_NO_GROUND, _NO_GROUND, _NO_GROUND_LOST)
 
 
 # One signature, given: called with an int32 slot from a kernel and an int64 one from Python, it would

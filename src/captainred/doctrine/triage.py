@@ -14,12 +14,13 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import trouble_rows
 from captainred.doctrine.sortie import in_mode, say, set_mode
 from captainred.doctrine.steering import avoid_terrain, steer_to
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.damage import is_struggling
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import wrap_angle
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture
-from captainred.engine.world import F64, I8, I32, I64, B, Flag, Sub, World, emit
+from captainred.engine.world import F64, I32, I64, B, Flag, Sub, World, emit
 
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
@@ -44,64 +45,22 @@ def triage(world: World, up: I64, picture: Picture) -> tuple[I64, I64, list[int]
 
 def _triage_in(world: World, herding_done: bool, up: I64, escorts: I64, found: I64, counts: I64) -> int:
     """`_triage_rows` on the World's arrays."""
-    herded: int = _triage_rows(
-        herding_done,
-        up,
-        escorts,
-        world.forced_down,
-        world.smoking,
-        world.wounded,
-        world.flags,
-        world.leak_kg_s,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.mode,
-        world.mode_since_s,
-        world.time_s,
-        world.battle,
-        world.kills,
-        world.kills_called,
-        world.trigger,
-        world.fire_rockets,
-        found,
-        counts,
-    )
+    herded: int = _triage_rows(herding_done, up, escorts, arrays_of(world), found, counts)
     return herded
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _triage_rows(
-    herding_done: bool,
-    up: I64,
-    escorts: I64,
-    forced_down: B,
-    smoking: B,
-    wounded: B,
-    flags: I32,
-    leak_kg_s: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    mode: I8,
-    mode_since_s: F64,
-    time_s: F64,
-    battle: I32,
-    kills: I32,
-    kills_called: I32,
-    trigger: B,
-    fire_rockets: B,
-    found: I64,
-    counts: I64,
-) -> int:
+def _triage_rows(herding_done: bool, up: I64, escorts: I64, w: WorldArrays, found: I64, counts: I64) -> int:
     """Unless `herding_done`, the herded (`_herded`) first: if there are any, they go in `found[0]` and
     their number is returned, with nothing else done (the caller forces them down, then asks again with
     `herding_done`). Otherwise returns 0, with the mayday callers (`piloting.trouble_rows`, which also
     cripples the aircraft that cannot fly) in `found[0]`, the kill callers (`_unclaimed_kills`) in
     `found[1]`, trigger and rockets cleared, and in `counts` the pilots in each mode, then the two
     numbers found."""
+    forced_down, smoking, wounded, flags, leak_kg_s = w.forced_down, w.smoking, w.wounded, w.flags, w.leak_kg_s
+    health, engines, fuel_limited, fuel_kg = w.health, w.engines, w.fuel_limited, w.fuel_kg
+    mode, mode_since_s, time_s, battle = w.mode, w.mode_since_s, w.time_s, w.battle
+    kills, kills_called, trigger, fire_rockets = w.kills, w.kills_called, w.trigger, w.fire_rockets
     if not herding_done:
         herded = _herded(up, escorts, forced_down, smoking, wounded, flags, leak_kg_s)
         if len(herded):

@@ -9,11 +9,11 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import wrap_angle
-from captainred.engine.world import F64, I64, B, Status, World, emit
+from captainred.engine.world import I64, B, Status, World, emit
 
 FIELD_OF_VIEW_RAD = np.radians(80.0)
 AIRBORNE = int(Status.AIRBORNE)  # a plain int for the compiled kernel
@@ -30,17 +30,7 @@ def take_photos(
     idx = _ready_in_range(
         world.air_command_rows,  # only Air Command's photo aircraft carry cameras
         active,
-        world.camera,
-        world.status,
-        world.battle,
-        world.time_s,
-        world.next_photo_s,
-        world.spinning,
-        world.blackout_s,
-        world.pilot_dead,
-        world.x_m,
-        world.y_m,
-        world.z_m,
+        arrays_of(world),
         target_xy[0],
         target_xy[1],
         target_z,
@@ -72,17 +62,7 @@ def take_photos(
 def _ready_in_range(
     ours: I64,
     active: B,
-    camera: B,
-    status: NDArray[np.int8],
-    battle: NDArray[np.int32],
-    time_s: F64,
-    next_photo_s: F64,
-    spinning: B,
-    blackout_s: F64,
-    pilot_dead: B,
-    x: F64,
-    y: F64,
-    z: F64,
+    w: WorldArrays,
     target_x: float,
     target_y: float,
     target_z: float,
@@ -91,6 +71,8 @@ def _ready_in_range(
     """The photo aircraft (of `ours`) ready for a picture: in a battle being fought, in the air, due
     another, not spinning, her pilot awake and alive; in order. None at all unless one of them has the
     target within the camera's range (only such a one can take a picture)."""
+    camera, status, battle, time_s, next_photo_s = w.camera, w.status, w.battle, w.time_s, w.next_photo_s
+    spinning, blackout_s, pilot_dead, x, y, z = w.spinning, w.blackout_s, w.pilot_dead, w.x_m, w.y_m, w.z_m
     ready = np.empty(len(ours), np.int64)
     n_ready, in_range = 0, False
     for r in ours:

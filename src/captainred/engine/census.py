@@ -13,10 +13,10 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.world import AIR_COMMAND, I64, B, Status, World
+from captainred.engine.arrays import WorldArrays, arrays_of
+from captainred.engine.world import AIR_COMMAND, I64, Status, World
 
 AIRBORNE, READY = int(Status.AIRBORNE), int(Status.READY)
 
@@ -25,33 +25,19 @@ def take_census(world: World) -> tuple[I64, I64]:
     """Per battle: the craft in the air, and Air Command's craft still in play."""
     in_the_air = np.empty(world.n_battles, np.int64)
     still_in_play = np.empty(world.n_battles, np.int64)
-    _count(
-        world.n_battles,
-        world.row_start,
-        world.row_stop,
-        world.side,
-        world.status,
-        world.sorties,
-        world.next_sortie_s,
-        world.stand_by,
-        in_the_air,
-        still_in_play,
-    )
+    _count(world.n_battles, arrays_of(world), in_the_air, still_in_play)
     return in_the_air, still_in_play
 
 
-def _count_battles(
-    row_start: I64,
-    row_stop: I64,
-    side: NDArray[np.int8],
-    status: NDArray[np.int8],
-    sorties: NDArray[np.int32],
-    next_sortie_s: NDArray[np.float64],
-    stand_by: B,
-    in_the_air: I64,
-    still_in_play: I64,
-) -> None:
+def _count_battles(w: WorldArrays, in_the_air: I64, still_in_play: I64) -> None:
     """The module's counts, per battle."""
+    row_start = w.row_start
+    row_stop = w.row_stop
+    side = w.side
+    status = w.status
+    sorties = w.sorties
+    next_sortie_s = w.next_sortie_s
+    stand_by = w.stand_by
     for b in numba.prange(len(row_start)):
         flying, ours = 0, 0
         for r in range(row_start[b], row_stop[b]):

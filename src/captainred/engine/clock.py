@@ -13,10 +13,9 @@ over the World in NumPy every step.
 from __future__ import annotations
 
 import numba
-import numpy as np
-from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.world import F64, I64, B, World
 
 
@@ -36,7 +35,7 @@ def tick_battles(
     timing = world.plan.timing
     _tick(
         world.n_battles,
-        world.done,
+        arrays_of(world),
         enemy_range_m,
         timing.quiet_range_m,
         timing.transit_tick_s,
@@ -46,11 +45,6 @@ def tick_battles(
         in_the_air,
         caps_s,
         wakes_s,
-        world.time_s,
-        world.tick,
-        world.dt_s,
-        world.tick_start_s,
-        world.battle,
         active_battles,
         active,
         dt,
@@ -58,7 +52,7 @@ def tick_battles(
 
 
 def _tick_battles(
-    done: B,
+    w: WorldArrays,
     enemy_range_m: F64,
     quiet_range_m: float,
     transit_tick_s: float,
@@ -68,16 +62,17 @@ def _tick_battles(
     in_the_air: I64,
     caps_s: F64,
     wakes_s: F64,
-    time_s: F64,
-    tick: I64,
-    dt_s: F64,
-    tick_start_s: F64,
-    battle: NDArray[np.int32],
     active_battles: B,
     active: B,
     dt: F64,
 ) -> None:
     """The tick of each battle (the module's rule), then each row's copy of its battle's."""
+    done = w.done
+    time_s = w.time_s
+    tick = w.tick
+    dt_s = w.dt_s
+    tick_start_s = w.tick_start_s
+    battle = w.battle
     for b in numba.prange(len(done)):
         step = transit_tick_s if enemy_range_m[b] > quiet_range_m else combat_tick_s
         if not in_the_air[b] > 0:

@@ -12,15 +12,14 @@ from typing import Any
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.radio import cut_call
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.weapons import WEAPON_NAMES, Hits
 from captainred.engine.world import (
     F64,
-    I32,
     I64,
     LGF,
     SUBSYSTEM_NAMES,
@@ -143,32 +142,17 @@ def mark_prey(world: World) -> B:
     """The Air Command craft that force-down LGFs go after, as a mask over the World: those in the air
     struggling (`is_struggling`) or spinning (`_mark_prey_rows` over Air Command's rows; the swarm's rows
     are never prey)."""
-    _mark_prey_rows(
-        world.air_command_rows,
-        world.status,
-        world.smoking,
-        world.wounded,
-        world.flags,
-        world.leak_kg_s,
-        world.spinning,
-        world.prey,
-    )
+    _mark_prey_rows(world.air_command_rows, arrays_of(world))
     return world.prey
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _mark_prey_rows(
-    ours: I64,
-    status: NDArray[np.int8],
-    smoking: B,
-    wounded: B,
-    flags: I32,
-    leak_kg_s: F64,
-    spinning: B,
-    prey: B,
-) -> None:
+def _mark_prey_rows(ours: I64, w: WorldArrays) -> None:
     """Each Air Command craft is prey while it is in the air and in visible trouble or spinning; every
     one of Air Command's rows is written each tick."""
+    status, smoking, wounded, flags, leak_kg_s, spinning, prey = (
+        w.status, w.smoking, w.wounded, w.flags, w.leak_kg_s, w.spinning, w.prey,
+    )  # fmt: skip
     for r in ours:
         prey[r] = status[r] == AIRBORNE and (
             spinning[r] or is_struggling(smoking[r], wounded[r], flags[r], leak_kg_s[r])
@@ -193,7 +177,7 @@ def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None
 def wing_failures(world: World, active: B, dt: F64) -> None:
     """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
     # An LGF's wings are never holed: it takes its hits on the airframe.
-    rows = _wings_at_risk(world.air_command_rows, active, world.status, world.health, world.load_g, world.max_g)
+    rows = _wings_at_risk(world.air_command_rows, active, arrays_of(world))
     if not len(rows):
         return
     wings = np.minimum(world.health[rows, Sub.WING_PORT], world.health[rows, Sub.WING_STARBOARD])
@@ -204,9 +188,10 @@ def wing_failures(world: World, active: B, dt: F64) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _wings_at_risk(ours: I64, active: B, status: NDArray[np.int8], health: F64, load_g: F64, max_g: F64) -> I64:
+def _wings_at_risk(ours: I64, active: B, w: WorldArrays) -> I64:
     """The aircraft (of `ours`) whose wings may tear off this tick, in order: in the air in a battle being
     fought, the weaker wing shot below 0.35 and pulling more than 0.6 of the g limit."""
+    status, health, load_g, max_g = w.status, w.health, w.load_g, w.max_g
     rows = np.empty(len(ours), np.int64)
     n = 0
     for r in ours:

@@ -19,7 +19,7 @@ each writing only its own rows, so no answer depends on the thread count or the 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -30,7 +30,10 @@ from numpy.typing import NDArray
 
 from captainred.engine import threads
 
-AIRBORNE = 1  # Status.AIRBORNE (the grid imports nothing of the World)
+if TYPE_CHECKING:
+    from captainred.engine.arrays import WorldArrays
+
+AIRBORNE = 1  # Status.AIRBORNE (the grid imports nothing of the World: its kernels read the arrays they are handed)
 
 CELL_MIN_M = 250.0  # design value: cells narrower than this only add empty cells to walk
 AC, LGF = 0, 1
@@ -428,23 +431,8 @@ def nearest_of_side(
 
 
 def _sense_rows(
-    row_start: I64,
-    row_stop: I64,
-    done: B,
-    x: F64,
-    y: F64,
-    z: F64,
-    side: NDArray[np.int8],
-    status: NDArray[np.int8],
-    slot: NDArray[np.int32],
-    spread: F64,
-    target: I64,
-    force_down_role: NDArray[np.bool_],
+    w: WorldArrays,
     prey: NDArray[np.bool_],
-    sin_heading: F64,
-    cos_heading: F64,
-    sin_gamma: F64,
-    cos_gamma: F64,
     range_limit_m: float,
     evade_range_m: float,
     force_down_radius_m: float,
@@ -474,6 +462,22 @@ def _sense_rows(
     battle_range: F64,
 ) -> None:
     """Each battle's picture (see `sense_battles`), one battle a turn of the loop."""
+    row_start = w.row_start
+    row_stop = w.row_stop
+    done = w.done
+    side = w.side
+    status = w.status
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    slot = w.slot
+    spread = w.target_spread
+    target = w.target
+    force_down_role = w.force_down_role
+    sin_heading = w.sin_heading
+    cos_heading = w.cos_heading
+    sin_gamma = w.sin_gamma
+    cos_gamma = w.cos_gamma
     for b in numba.prange(len(row_start)):
         lo, hi = row_start[b], row_stop[b]
         # Nothing seen yet; every row's range to the ship, and the battle's closest approach to it.
@@ -551,19 +555,19 @@ Arrays = tuple[NDArray[Any], ...]  # arrays passed together (see `sense_battles`
 Limits = tuple[float, float, float, bool, float, float, float, int]
 
 
-def sense_battles(
-    row_start: I64, row_stop: I64, done: B, craft: Arrays, limits: Limits, scratch: Arrays, out: Arrays
-) -> None:
+def sense_battles(w: WorldArrays, prey: B, limits: Limits, scratch: Arrays, out: Arrays) -> None:
     """Every battle's picture, one battle per loop turn (battles never see each other). A battle that is
     `done` is not bucketed or searched (in a batch, the battles that ended early would otherwise cost as
     much as those still fought): its rows see nothing but their range to the ship.
 
-    `craft`: x, y, z, side, status, slot, target spread, target, force-down role, prey, and the sine and
-    cosine of the heading and of the flight-path angle of each row. `limits`: the range limit, the evade
-    range, the force-down radius, whether there is a mother ship and where, and the most craft in the air
-    a side may have to be searched whole rather than walked (`SenseGrid.search_all_up_to`). `scratch`: the
-    `SenseGrid`'s arrays. `out`: nearest, its range, tail threat, its range, escorts, nearest prey, range
-    to the ship (per row) and the battles' closest approach of Air Command to anything (per battle).
+    `w`: the World's arrays (`captainred.engine.arrays`; the kernel reads where each row is, its side,
+    status, slot, target spread, target, force-down role, and the sine and cosine of its heading and
+    flight-path angle). `prey`: the struggling pilots that force-down LGFs go after. `limits`: the range
+    limit, the evade range, the force-down radius, whether there is a mother ship and where, and the most
+    craft in the air a side may have to be searched whole rather than walked
+    (`SenseGrid.search_all_up_to`). `scratch`: the `SenseGrid`'s arrays. `out`: nearest, its range, tail
+    threat, its range, escorts, nearest prey, range to the ship (per row) and the battles' closest
+    approach of Air Command to anything (per battle).
 
     Air Command: the nearest LGF within the range limit; the LGF on her tail (hunting her, inside the
     evade range, and behind her or very close); how many force-down LGFs hunting her are within the
@@ -573,4 +577,4 @@ def sense_battles(
     Large Worlds spread their battles over threads. Each battle writes only its own rows and scratch,
     so the answers are the same with one thread or many.
     """
-    _sense(int(row_stop[-1]), row_start, row_stop, done, *craft, *limits, *scratch, *out)
+    _sense(len(prey), w, prey, *limits, *scratch, *out)

@@ -17,7 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
-from captainred.engine.world import F64, I64, B, FlightState, G, Status, Sub, World
+from captainred.engine.arrays import WorldArrays, arrays_of
+from captainred.engine.world import F64, I64, B, G, Status, Sub, World
 
 # Subsystem columns of `health`, as plain ints for the compiled kernels.
 ENGINE_PORT, ENGINE_STARBOARD = int(Sub.ENGINE_PORT), int(Sub.ENGINE_STARBOARD)
@@ -243,56 +244,39 @@ def fly_rows(world: World, idx: I64, dt: F64) -> None:
     """Advance the airborne craft of rows `idx` (ascending) by their battles' dt (per row)."""
     if not len(idx):
         return
-    _fly(
-        len(idx),
-        idx,
-        dt,
-        world.health,
-        world.engines,
-        world.fuel_limited,
-        world.fuel_kg,
-        world.leak_kg_s,
-        world.burn_kg_s,
-        world.cruise_speed_mps,
-        world.max_speed_mps,
-        world.stall_speed_mps,
-        world.max_g,
-        world.ceiling_m,
-        world.spinning,
-        world.cmd_throttle,
-        world.cmd_gamma_rad,
-        world.cmd_heading_rad,
-        world.throttle,
-        world.flight_state(),
-        world.load_g,
-    )
+    _fly(len(idx), arrays_of(world), idx, dt)
 
 
-def _fly_rows(
-    idx: I64,
-    dt: F64,
-    health: F64,
-    engines: F64,
-    fuel_limited: B,
-    fuel_kg: F64,
-    leak_kg_s: F64,
-    burn: F64,
-    cruise: F64,
-    vmax_all: F64,
-    vstall_all: F64,
-    max_g: F64,
-    ceiling_m: F64,
-    spinning: B,
-    cmd_throttle: F64,
-    cmd_gamma: F64,
-    cmd_heading: F64,
-    throttle_out: F64,
-    state: FlightState,
-    load_g: F64,
-) -> None:
+def _fly_rows(w: WorldArrays, idx: I64, dt: F64) -> None:
     """One tick of flight for each row of `idx`: the rule of the module docstring. Each craft writes
     only its own row, the sines and cosines of its new heading and flight-path angle with them."""
-    x, y, z, speed, heading, gamma, sin_heading, cos_heading, sin_gamma, cos_gamma = state
+    health = w.health
+    engines = w.engines
+    fuel_limited = w.fuel_limited
+    fuel_kg = w.fuel_kg
+    leak_kg_s = w.leak_kg_s
+    burn = w.burn_kg_s
+    cruise = w.cruise_speed_mps
+    vmax_all = w.max_speed_mps
+    vstall_all = w.stall_speed_mps
+    max_g = w.max_g
+    ceiling_m = w.ceiling_m
+    spinning = w.spinning
+    cmd_throttle = w.cmd_throttle
+    cmd_gamma = w.cmd_gamma_rad
+    cmd_heading = w.cmd_heading_rad
+    throttle_out = w.throttle
+    load_g = w.load_g
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    speed = w.speed_mps
+    heading = w.heading_rad
+    gamma = w.gamma_rad
+    sin_heading = w.sin_heading
+    cos_heading = w.cos_heading
+    sin_gamma = w.sin_gamma
+    cos_gamma = w.cos_gamma
     for k in numba.prange(len(idx)):
         r = idx[k]
         h = dt[r]

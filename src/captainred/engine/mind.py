@@ -11,8 +11,8 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import F64, I64, B, Status, World, emit
@@ -30,20 +30,10 @@ def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: 
         world.air_command_rows,
         active,
         dt,
-        world.battle,
-        world.time_s,
-        world.status,
-        world.pilot_dead,
-        world.blackout_s,
-        world.spinning,
-        world.spin_until_s,
+        arrays_of(world),
         ship_range_m,
         ship.mind_reach_m,
         ship.blackout_hazard_per_s,
-        world.susceptibility,
-        world.row_seed,
-        world.craft,
-        world.tick,
     )
     for row in recovered.tolist():
         emit(world, row, EventKind.SPIN_RECOVERED, altitude_m=float(world.z_m[row]))
@@ -54,29 +44,17 @@ def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: 
 
 @numba.njit(cache=True, error_model="numpy")
 def _wake_and_recover(
-    ours: I64,
-    active: B,
-    dt: F64,
-    battle: NDArray[np.int32],
-    time_s: F64,
-    status: NDArray[np.int8],
-    pilot_dead: B,
-    blackout_s: F64,
-    spinning: B,
-    spin_until_s: F64,
-    ship_range_m: F64,
-    reach_m: float,
-    hazard_per_s: float,
-    susceptibility: F64,
-    row_seed: NDArray[np.uint64],
-    craft: NDArray[np.int32],
-    tick: I64,
+    ours: I64, active: B, dt: F64, w: WorldArrays, ship_range_m: F64, reach_m: float, hazard_per_s: float
 ) -> tuple[I64, I64]:
     """For each of Air Command's rows (`ours`) in a battle being fought: a blackout wears off with the
     tick; a pilot alive in the air, come to and past the time her spin takes, fights out of it (the first
     rows returned, in order); and a pilot alive in the air, awake, not spinning and within the ship's
     reach is exposed to it (the second, in order). The exposed come back only when the draw of one of
     them may catch her: one above her chance by more than `CHANCE_SLACK` cannot, however `exp` rounds."""
+    battle, time_s, status, pilot_dead, blackout_s = w.battle, w.time_s, w.status, w.pilot_dead, w.blackout_s
+    spinning, spin_until_s, susceptibility, row_seed, craft, tick = (
+        w.spinning, w.spin_until_s, w.susceptibility, w.row_seed, w.craft, w.tick,
+    )  # fmt: skip
     recovered = np.empty(len(ours), np.int64)
     exposed = np.empty(len(ours), np.int64)
     n_recovered, n_exposed, may_catch = 0, 0, False

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.arrays import arrays_of
 from captainred.engine.grid import SenseGrid, sense_battles
 from captainred.engine.world import F64, I64, B, Status, World
 
@@ -44,25 +45,9 @@ def sense(world: World, grid: SenseGrid, evade_range_m: float, prey: B, range_li
     range) and the mother ship."""
     has_ship = world.ship_xyz is not None
     sx, sy, sz = world.ship_xyz if world.ship_xyz is not None else (0.0, 0.0, 0.0)
-    craft = (
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.side,
-        world.status,
-        world.slot,
-        world.target_spread,
-        world.target,
-        world.force_down_role,
-        prey,
-        world.sin_heading,
-        world.cos_heading,
-        world.sin_gamma,
-        world.cos_gamma,
-    )
     limits = (range_limit_m, evade_range_m, FORCE_DOWN_RADIUS_M, has_ship, sx, sy, sz, grid.search_all_up_to)
     picture, out = _picture_of(grid)
-    sense_battles(world.row_start, world.row_stop, world.done, craft, limits, grid.scratch, out)
+    sense_battles(arrays_of(world), prey, limits, grid.scratch, out)
     return picture
 
 

@@ -11,9 +11,9 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
 from captainred.engine.rng import Purpose, uniform
@@ -49,12 +49,7 @@ def collide(world: World, idx: I64, x0: F64, y0: F64, z0: F64) -> None:
         world.theatre.ground,
         ship,
         half,
-        world.side,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.struck,
-        world.struck_ground_m,
+        arrays_of(world),
     )
     if unfinished:
         raise RuntimeError("segment walk did not finish")  # a bug, not bad input
@@ -125,12 +120,7 @@ def _strike_rows(
     ground: Ground,
     ship: tuple[float, float, float],
     half: tuple[float, float, float],
-    side: NDArray[np.int8],
-    x: F64,
-    y: F64,
-    z: F64,
-    struck: NDArray[np.bool_],
-    struck_ground_m: F64,
+    w: WorldArrays,
 ) -> tuple[int, int]:
     """Each move k of row idx[k], from (x0, y0, z0)[k] to where the row is now, against the ground, the
     roofs, the walls and the sea (`move_hit`). A craft that hits something stops where it hit it, not at
@@ -139,6 +129,12 @@ def _strike_rows(
     move ends inside the mother ship's hull are struck too, at `INSIDE_THE_HULL`. Each craft writes only
     its own row. Returns how many walks did not finish (a bug if any), and how many strikes it marked (0: no
     craft struck anything)."""
+    side = w.side
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    struck = w.struck
+    struck_ground_m = w.struck_ground_m
     unfinished = 0
     strikes = 0
     heights, box_max, ox, oy, cell, max_height_m = ground

@@ -13,6 +13,12 @@ is then a plain range) and spread over threads. `run` picks one by the size of t
 A compiled function may call another kernel's in-turn copy, never its threaded one: loaded back from
 Numba's cache, such a call crashes the process. Where a call would join the two, Python picks the copy.
 
+A kernel that may run over threads reads each array it takes from the World's arrays
+(`captainred.engine.arrays`) in a statement of its own (`status = w.status`), never several in one tuple
+(`status, mode = w.status, w.mode`): Numba's threaded loop then lost a write to one of them (the rows
+ready to fire came back marked on one thread and not on two). `tests/test_threaded_kernels.py` makes
+every threaded call of a recon batch again in turn and compares what each wrote.
+
 A kernel's loop body reads and writes the arrays itself: calling another compiled function with array
 arguments once per row costs a reference count on every array at every call (there, about five times the
 arithmetic of a flight step), so per-row helpers take and return plain numbers. Where one must take

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.net import absorb, across_net
 from captainred.engine.rng import Purpose, uniform, uniform_one
@@ -256,28 +257,13 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     spec = armoury.spec
     ready_count = _ready_to_fire(
         world.n,
+        arrays_of(world),
         active,
-        world.battle,
-        world.time_s,
-        world.status,
-        world.pilot_dead,
-        world.blackout_s,
-        world.target,
-        world.trigger,
-        world.fire_rockets,
-        world.rounds,
-        world.rockets,
-        world.rocket_ready_s,
         spec["cannon_rate"],
         spec["rocket_salvo"],
         spec["energy_range"],
         spec["energy_cool"],
         dt,
-        world.heat_s,
-        world.overheated,
-        world.firing,
-        world.was_firing,
-        world.ready_weapons,
     )
     if not ready_count:
         return NO_HITS
@@ -289,25 +275,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     started = np.empty(len(ready), np.int64)
     counts = _loose_off(
         ready,
-        world.ready_weapons,
-        world.battle,
-        world.time_s,
-        world.tick,
-        world.row_seed,
-        world.craft,
-        world.side,
-        world.target,
-        world.skill,
-        world.load_g,
-        world.flight_state(),
-        world.rounds,
-        world.rockets,
-        world.rocket_ready_s,
-        world.heat_s,
-        world.overheated,
-        world.firing,
-        world.was_firing,
-        world.bursts_left,
+        arrays_of(world),
         (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"]),
         (spec["rocket_salvo"], spec["rocket_min"], spec["rocket_max"], spec["rocket_cone"], spec["rocket_p"]),
         (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"]),
@@ -469,25 +437,7 @@ def _verdict(u: float, chance: float, close_call: float) -> int:
 @numba.njit(cache=True, error_model="numpy")
 def _loose_off(
     ready: I64,
-    ready_weapons: NDArray[np.int8],
-    battle: NDArray[np.int32],
-    time_s: F64,
-    tick: I64,
-    row_seed: NDArray[np.uint64],
-    craft: NDArray[np.int32],
-    side: NDArray[np.int8],
-    target: I64,
-    skill: F64,
-    load_g: F64,
-    state: FlightState,
-    rounds: F64,
-    rockets: NDArray[np.int32],
-    rocket_ready_s: F64,
-    heat_s: F64,
-    overheated: B,
-    firing: B,
-    was_firing: B,
-    bursts_left: NDArray[np.int32],
+    w: WorldArrays,
     cannon: tuple[F64, F64, F64, F64],
     rocket: tuple[F64, F64, F64, F64, F64],
     emitter: tuple[F64, F64, F64, F64],
@@ -512,7 +462,13 @@ def _loose_off(
     draw (`measures`) and verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to
     settle), the rocket salvos, and the craft that started a burst; returns the counts of the three
     weapons' shots and of the bursts started."""
-    x, y, z, speed, heading, _gamma, sin_h, cos_h, sin_g, cos_g = state
+    ready_weapons, battle, time_s, tick, row_seed, craft, side, target, skill, load_g = (
+        w.ready_weapons, w.battle, w.time_s, w.tick, w.row_seed, w.craft, w.side, w.target, w.skill, w.load_g,
+    )  # fmt: skip
+    x, y, z, speed, heading = w.x_m, w.y_m, w.z_m, w.speed_mps, w.heading_rad
+    sin_h, cos_h, sin_g, cos_g = w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma
+    rounds, rockets, rocket_ready_s, heat_s, overheated = w.rounds, w.rockets, w.rocket_ready_s, w.heat_s, w.overheated
+    firing, was_firing, bursts_left = w.firing, w.was_firing, w.bursts_left
     cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
     rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
     energy_range, energy_cone, energy_p, energy_heat = emitter
@@ -604,28 +560,13 @@ CANNON_READY, ROCKETS_READY, EMITTER_READY = 1, 2, 4  # bits of `World.ready_wea
 
 
 def _ready_to_fire_rows(
+    w: WorldArrays,
     active: B,
-    battle: NDArray[np.int32],
-    time_s: F64,
-    status: NDArray[np.int8],
-    pilot_dead: B,
-    blackout_s: F64,
-    target: I64,
-    trigger: B,
-    fire_rockets: B,
-    rounds: F64,
-    rockets: NDArray[np.int32],
-    rocket_ready_s: F64,
     cannon_rate: F64,
     rocket_salvo: F64,
     energy_range: F64,
     energy_cool: F64,
     dt: F64,
-    heat_s: F64,
-    overheated: B,
-    firing: B,
-    was_firing: B,
-    ready_weapons: NDArray[np.int8],
 ) -> int:
     """Which weapons each craft of a battle being fought may fire this tick, as bits of
     `ready_weapons`: it is in the air with a live, conscious pilot and a target still in the air, and
@@ -634,6 +575,22 @@ def _ready_to_fire_rows(
     that has cooled right down may fire again. Each craft's burst of last tick is kept in `was_firing`
     and cleared, for this tick's shots to set. Each craft writes only its own row; returns how many
     craft may fire."""
+    battle = w.battle
+    time_s = w.time_s
+    status = w.status
+    pilot_dead = w.pilot_dead
+    blackout_s = w.blackout_s
+    target = w.target
+    trigger = w.trigger
+    fire_rockets = w.fire_rockets
+    rounds = w.rounds
+    rockets = w.rockets
+    rocket_ready_s = w.rocket_ready_s
+    heat_s = w.heat_s
+    overheated = w.overheated
+    firing = w.firing
+    was_firing = w.was_firing
+    ready_weapons = w.ready_weapons
     count = 0
     for r in numba.prange(len(active)):
         ready_weapons[r] = 0

@@ -30,9 +30,9 @@ from typing import Any
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.checks import WorldInvariantError
 from captainred.engine.damage import lose
 from captainred.engine.events import EventKind
@@ -173,10 +173,7 @@ class CarrierDeck:
     def launch(self, world: World, active: B) -> None:
         """Start a launch sequence where aircraft are due and the deck is clear; send the next one off."""
         w, nc, ours = world, self.n_carriers, self.ours
-        if not _anything_due(
-            ours, active, w.status, w.deck_place, w.sorties, w.launch_at_s, w.next_sortie_s, w.sick_bay_until_s,
-            w.time_s, w.battle,
-        ):  # fmt: skip
+        if not _anything_due(ours, active, arrays_of(w)):
             w.all_clear_s[np.isfinite(w.all_clear_s)] = np.inf  # every sequence running is away (most ticks)
             return
         now = w.time_s[w.battle[ours]]
@@ -322,20 +319,7 @@ class CarrierDeck:
         touch this tick (`_near_a_deck_rows`); the others fly on."""
         ours = self.ours
         marked = np.empty(len(ours), dtype=np.int64)
-        n = _near_a_deck_rows(
-            ours,
-            active,
-            returning,
-            w.status,
-            w.battle,
-            w.home_carrier,
-            w.divert_to,
-            self.n_carriers,
-            w.carrier_xy,
-            w.x_m,
-            w.y_m,
-            marked,
-        )
+        n = _near_a_deck_rows(ours, active, returning, arrays_of(w), self.n_carriers, marked)
         return marked[:n]
 
     def deck_of(self, w: World, rows: I64) -> I64:
@@ -503,9 +487,7 @@ class CarrierDeck:
         have waited longest."""
         w, nc, ours = world, self.n_carriers, self.ours
         crews, mechanics = self.hands[DeckPlace.ON_DECK], self.hands[DeckPlace.HANGAR]
-        if not _any_deck_job(
-            ours, active, w.status, w.deck_place, w.deck_ready_s, w.time_s, w.battle, self.key, crews, mechanics
-        ):
+        if not _any_deck_job(ours, active, arrays_of(w), self.key, crews, mechanics):
             return  # no job to finish, and nobody aboard waiting where hands are free
         aboard = ours[active[ours] & (w.status[ours] == int(Status.RETURNED))]
         worked = aboard[np.isin(w.deck_place[aboard], (int(DeckPlace.ON_DECK), int(DeckPlace.HANGAR)))]
@@ -667,20 +649,11 @@ def check_deck(world: World) -> DeckCounts:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _anything_due(
-    ours: I64,
-    active: B,
-    status: NDArray[np.int8],
-    deck_place: NDArray[np.int8],
-    sorties: I32,
-    launch_at_s: F64,
-    next_sortie_s: F64,
-    sick_bay_until_s: F64,
-    time_s: F64,
-    battle: I32,
-) -> bool:
+def _anything_due(ours: I64, active: B, w: WorldArrays) -> bool:
     """Whether any aircraft waits on a deck to launch now (its first sortie's time, or its next one's,
     has come, and its pilot is out of the sick bay): `CarrierDeck.launch`'s `due`, for any row."""
+    status, deck_place, sorties, launch_at_s = w.status, w.deck_place, w.sorties, w.launch_at_s
+    next_sortie_s, sick_bay_until_s, time_s, battle = w.next_sortie_s, w.sick_bay_until_s, w.time_s, w.battle
     for k in range(len(ours)):
         r = ours[k]
         if not active[r] or status[r] != READY or deck_place[r] != ON_DECK:
@@ -692,22 +665,12 @@ def _anything_due(
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _any_deck_job(
-    ours: I64,
-    active: B,
-    status: NDArray[np.int8],
-    deck_place: NDArray[np.int8],
-    deck_ready_s: F64,
-    time_s: F64,
-    battle: I32,
-    key: I64,
-    crews: I64,
-    mechanics: I64,
-) -> bool:
+def _any_deck_job(ours: I64, active: B, w: WorldArrays, key: I64, crews: I64, mechanics: I64) -> bool:
     """Whether `CarrierDeck.turnaround` has anything to do: an aircraft aboard, on deck or in the hangar,
     whose job is done (its ready time has come), or one waiting for hands (no job yet) where some are
     free (of the deck's `crews` or the hangar's `mechanics`, per carrier, fewer those at work on a job
     there). Aircraft waiting where every pair of hands is busy wait on: nothing changes."""
+    status, deck_place, deck_ready_s, time_s, battle = w.status, w.deck_place, w.deck_ready_s, w.time_s, w.battle
     n_carriers = len(crews)
     n_keys = len(time_s) * n_carriers
     busy = np.zeros((2, n_keys), dtype=np.int64)
@@ -737,23 +700,12 @@ def _any_deck_job(
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _near_a_deck_rows(
-    ours: I64,
-    active: B,
-    returning: B,
-    status: NDArray[np.int8],
-    battle: I32,
-    home_carrier: I32,
-    divert_to: I32,
-    n_carriers: int,
-    carrier_xy: F64,
-    x: F64,
-    y: F64,
-    marked: I64,
-) -> int:
+def _near_a_deck_rows(ours: I64, active: B, returning: B, w: WorldArrays, n_carriers: int, marked: I64) -> int:
     """Of ours in the air going home in battles being fought, those recovery can touch: diverted to the
     camp, close enough to her own carrier to see its deck (`DIVERT_DECISION_M`), or in the pattern of the
     deck she lands on (`GROOVE_RADIUS_M`). Writes them, ascending, in `marked`; returns how many."""
+    status, battle, home_carrier, divert_to = w.status, w.battle, w.home_carrier, w.divert_to
+    carrier_xy, x, y = w.carrier_xy, w.x_m, w.y_m
     n = 0
     for k in range(len(ours)):
         r = ours[k]

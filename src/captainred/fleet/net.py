@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.kinematics import keep_angles, wrap_heading
 from captainred.engine.net import absorb, net_centre, through_gap
@@ -42,27 +43,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
     # Part it for a launch sequence, and for aircraft forming up or coming home near it; what to tell of
     # each battle, and the enemy craft inside the dome, come back marked.
     news = np.empty(world.n_battles, np.int8)
-    marked = _near_the_dome(
-        world.n_battles,
-        world.row_start,
-        world.row_stop,
-        active,
-        world.tick,
-        world.net_up,
-        world.net_open,
-        world.all_clear_s,
-        world.status,
-        world.side,
-        world.mode,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        centre,
-        world.net_radius_m,
-        world.first_at_gap,
-        world.inside_net,
-        news,
-    )
+    marked = _near_the_dome(world.n_battles, arrays_of(world), active, centre, world.net_radius_m, news)
     if not marked:
         return
     scenario = world.plan
@@ -103,26 +84,7 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
         )
 
 
-def _near_the_dome_battles(
-    row_start: I64,
-    row_stop: I64,
-    active: B,
-    tick: I64,
-    net_up: B,
-    net_open: B,
-    all_clear_s: F64,
-    status: NDArray[np.int8],
-    side: NDArray[np.int8],
-    mode: NDArray[np.int8],
-    x: F64,
-    y: F64,
-    z: F64,
-    centre: F64,
-    radius_m: float,
-    first_at_gap: I64,
-    inside_net: B,
-    news: NDArray[np.int8],
-) -> int:
+def _near_the_dome_battles(w: WorldArrays, active: B, centre: F64, radius_m: float, news: NDArray[np.int8]) -> int:
     """Per battle: the first of our aircraft in the air within the approach band outside the dome that is
     leaving (waiting, forming up, in transit) or coming home, for whom the net must part (-1: none); and,
     while the net stands in a battle being fought, the enemy craft in the air inside the dome.
@@ -131,6 +93,20 @@ def _near_the_dome_battles(
     it opens where it stands in a battle being fought, is closed, and a launch sequence is running or an
     aircraft is at the gap; it closes where it is open in a battle being fought and neither holds.
     Returns the battles with news and the craft inside the dome, together (0: nothing to tell)."""
+    row_start = w.row_start
+    row_stop = w.row_stop
+    tick = w.tick
+    net_up = w.net_up
+    net_open = w.net_open
+    all_clear_s = w.all_clear_s
+    status = w.status
+    side = w.side
+    mode = w.mode
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    first_at_gap = w.first_at_gap
+    inside_net = w.inside_net
     marked = 0
     for b in numba.prange(len(row_start)):
         first_at_gap[b] = -1
@@ -173,21 +149,7 @@ def _hold_friendlies(world: World, centre: F64, moved: I64, x0: F64, y0: F64, z0
     """Our own aircraft cross the net only through the gap while it is open; one that meets it anywhere
     else is held at it (put back where it was, turned about). A crippled aircraft is not held: it goes down
     where it is."""
-    meeting = _meeting_the_net(
-        moved,
-        x0,
-        y0,
-        z0,
-        world.side,
-        world.mode,
-        world.battle,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        centre,
-        world.net_radius_m,
-        world.net_up,
-    )
+    meeting = _meeting_the_net(moved, x0, y0, z0, arrays_of(world), centre, world.net_radius_m)
     if not len(meeting):
         return
     moved, x0, y0, z0 = moved[meeting], x0[meeting], y0[meeting], z0[meeting]
@@ -203,25 +165,12 @@ def _hold_friendlies(world: World, centre: F64, moved: I64, x0: F64, y0: F64, z0
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _meeting_the_net(
-    moved: I64,
-    x0: F64,
-    y0: F64,
-    z0: F64,
-    side: NDArray[np.int8],
-    mode: NDArray[np.int8],
-    battle: NDArray[np.int32],
-    x: F64,
-    y: F64,
-    z: F64,
-    centre: F64,
-    radius_m: float,
-    net_up: B,
-) -> I64:
+def _meeting_the_net(moved: I64, x0: F64, y0: F64, z0: F64, w: WorldArrays, centre: F64, radius_m: float) -> I64:
     """Of the rows that flew (`moved`, from x0, y0, z0), our aircraft (not crippled) whose move took them
     across a standing net, in or out: the index of each in `moved`, in order. A point is inside when its
     distance from the dome's centre at sea level (its height counted from sea level up) is under the
     radius."""
+    side, mode, battle, x, y, z, net_up = w.side, w.mode, w.battle, w.x_m, w.y_m, w.z_m, w.net_up
     meeting = np.empty(len(moved), np.int64)
     found = 0
     for k in range(len(moved)):

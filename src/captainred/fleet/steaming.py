@@ -11,9 +11,9 @@ import math
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
 
-from captainred.engine.world import AIR_COMMAND, F64, I32, I64, B, Status, World
+from captainred.engine.arrays import WorldArrays, arrays_of
+from captainred.engine.world import AIR_COMMAND, F64, I64, B, Status, World
 
 READY = int(Status.READY)
 
@@ -45,14 +45,7 @@ def order_launches(world: World, active: B) -> None:
         float(tx),
         float(ty),
         float(mission.launch_range_m),
-        world.status,
-        world.stand_by,
-        world.battle,
-        world.home_carrier,
-        world.carrier_xy,
-        world.time_s,
-        world.launch_offset_s,
-        world.launch_at_s,
+        arrays_of(world),
     )
 
 
@@ -63,17 +56,12 @@ def _order_launches_rows(
     target_x: float,
     target_y: float,
     launch_range_m: float,
-    status: NDArray[np.int8],
-    stand_by: B,
-    battle: I32,
-    home_carrier: I32,
-    carrier_xy: F64,
-    time_s: F64,
-    launch_offset_s: F64,
-    launch_at_s: F64,
+    w: WorldArrays,
 ) -> None:
     """Each aircraft of ours on deck with no launch time yet, not held at readiness, in a battle being
     fought, whose carrier is within the launch range of the target, goes its launch offset from now."""
+    status, stand_by, battle, home_carrier, carrier_xy = w.status, w.stand_by, w.battle, w.home_carrier, w.carrier_xy
+    time_s, launch_offset_s, launch_at_s = w.time_s, w.launch_offset_s, w.launch_at_s
     for k in range(len(ours)):
         r = ours[k]
         if not active[r] or status[r] != READY or stand_by[r] or math.isfinite(launch_at_s[r]):
@@ -87,32 +75,16 @@ def next_launch_s(world: World) -> F64:
     """(n_battles,): the earliest launch still to come in each battle (inf: none scheduled): a first
     launch, an LGF's (its first, or again once rearmed), or a relay's next sortie (`_soonest_launches`)."""
     soonest = np.empty(world.n_battles)
-    _soonest_launches(
-        world.row_start,
-        world.row_stop,
-        world.status,
-        world.side,
-        world.sorties,
-        world.launch_at_s,
-        world.next_sortie_s,
-        soonest,
-    )
+    _soonest_launches(arrays_of(world), soonest)
     return soonest
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _soonest_launches(
-    row_start: I64,
-    row_stop: I64,
-    status: NDArray[np.int8],
-    side: NDArray[np.int8],
-    sorties: I32,
-    launch_at_s: F64,
-    next_sortie_s: F64,
-    soonest: F64,
-) -> None:
+def _soonest_launches(w: WorldArrays, soonest: F64) -> None:
     """Per battle, the least of the launch times of its craft on deck that have one: an LGF's, or one of
     ours not yet flown; and of the next sorties of ours on deck that fly again (relays)."""
+    row_start, row_stop, status, side = w.row_start, w.row_stop, w.status, w.side
+    sorties, launch_at_s, next_sortie_s = w.sorties, w.launch_at_s, w.next_sortie_s
     for b in range(len(row_start)):
         t = math.inf
         for r in range(row_start[b], row_stop[b]):
