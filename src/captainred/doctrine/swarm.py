@@ -68,8 +68,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         # A few hundred craft: the rules in one compiled call, unless the swarm is committed or recalled
         # or LGFs go out of the doors this tick (whose events Python writes), which it finds before it
         # changes anything.
-        front = world.front
-        ground_x, ground_y, ground_lost = (front.x_m, front.y_m, front.lost) if front is not None else _NO_FRONT
+        ground_x, ground_y, ground_lost = _front_arrays(world)
         docked = _swarm_rows(
             arrays_of(world),
             active,
@@ -96,6 +95,12 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     if _decide(world.n, *_decide_args(world, picture, armoury, active)):
         _dock(world)
     _look_out(world, active)
+
+
+def _front_arrays(world: World) -> tuple[F64, F64, B]:
+    """Where each unit of the front is (x, y), and whether it is lost; arrays never read without a front."""
+    front = world.front
+    return (front.x_m, front.y_m, front.lost) if front is not None else _NO_FRONT
 
 
 @constant
@@ -132,17 +137,8 @@ def _swarm_constants(
 
 def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) -> tuple[Any, ...]:
     """What `_decide_rows` takes, in its order."""
-    assert world.ship_xyz is not None
-    sx, sy, sz = world.ship_xyz
-    hx, hy, _ = world.ship_half_m
-    enemy = world.plan.enemy
-    doors = world.scenario.catalog.ships[enemy.ship].doors if enemy.ship else 1
-    front = world.front
-    if front is not None:
-        units, ground_x, ground_y, ground_lost = front.g, front.x_m, front.y_m, front.lost
-    else:
-        units, ground_x, ground_y, ground_lost = 0, _NO_GROUND, _NO_GROUND, _NO_GROUND_LOST
-    fight_back_m = enemy.waves.fight_back_m if enemy.waves is not None else 0.0
+    _, sx, sy, sz, hx, hy, doors, first_door_slot, units, fight_back_m, *_ = _swarm_constants(world)
+    ground_x, ground_y, ground_lost = _front_arrays(world)
     return (
         active,
         world.status,
@@ -183,7 +179,7 @@ def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) ->
         hx,
         hy,
         doors,
-        enemy.airborne,
+        first_door_slot,
         world.strike_at,
         units,
         ground_x,
