@@ -162,16 +162,23 @@ def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer:
 
 
 def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_path: Path) -> None:
-    """`bench_alone.py` on the small skirmish: each seed's runs timed, and the Python calls a step counted."""
+    """`bench_alone.py` on the small skirmish: each seed's runs timed, the Python calls a step counted, and
+    the kernel calls from Python with the arrays they hand over."""
     spec = importlib.util.spec_from_file_location("bench_alone", BENCH.with_name("bench_alone.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     out = tmp_path / "alone.json"
-    module.main(["--scenario", str(SKIRMISH), "--seeds", "1,2", "--repeats", "2", "--calls", "--out", str(out)])
+    module.main(
+        ["--scenario", str(SKIRMISH), "--seeds", "1,2", "--repeats", "2", "--calls", "--arrays", "--out", str(out)]
+    )
     result = json.loads(out.read_text("utf-8"))
     assert [len(result["seconds"][seed]) for seed in ("1", "2")] == [2, 2]
     assert all(s > 0 for runs in result["seconds"].values() for s in runs)
     assert all(steps > 0 for steps in result["steps"].values())
     assert result["mean_of_fastest_s"] <= result["mean_of_medians_s"]
     assert result["python_calls_a_step"] > 10
+    handed = result["arrays_handed_over"]
+    assert handed["kernel_calls_a_step"] > 5 and handed["arrays_a_step"] > 0
+    # The step's kernels take the World's arrays as one structure: none hands over more than a few dozen.
+    assert 0 < max(handed["most"].values()) < 40, handed["most"]
