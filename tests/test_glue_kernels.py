@@ -15,10 +15,10 @@ from captainred.doctrine.sortie import POSITION_REPORT_S, lowest_of_squadrons, r
 from captainred.doctrine.triage import _herded, _unclaimed_kills
 from captainred.engine.arrays import arrays_with
 from captainred.engine.clock import _tick
-from captainred.engine.damage import _mark_prey_rows
+from captainred.engine.damage import _mark_prey_rows, _wings_at_risk
 from captainred.engine.mind import _wake_and_recover
 from captainred.engine.rng import Purpose, uniform, uniform_one
-from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, _mean_of_carriers
+from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, Sub, _mean_of_carriers
 from captainred.fleet.carrier_deck import DeckPlace, _any_deck_job
 from captainred.fleet.net import CRIPPLED, _meeting_the_net
 from captainred.fleet.steaming import _soonest_deck_jobs, _soonest_launches, _steam_battles
@@ -337,3 +337,40 @@ def test_the_soonest_launch_and_deck_job_are_what_the_numpy_rules_found(n: int, 
     np.minimum.at(want, battle[pending], deck_ready_s[pending])
     _soonest_deck_jobs(row_start, row_stop, deck_ready_s, time_s, got)
     assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20), st.integers(0, 2**32), st.sampled_from([0.15, 5.0, 1e3]))
+def test_the_wings_kernel_passes_over_no_aircraft_whose_wing_would_tear_off(
+    n: int, key: int, hazard_per_s: float
+) -> None:
+    rng = np.random.default_rng(key)
+    ours = np.arange(n, dtype=np.int64)
+    active = rng.random(n) < 0.9
+    dt = rng.choice([0.05, 0.2, 2.0], n)
+    status = rng.choice([int(Status.AIRBORNE), int(Status.READY)], n, p=[0.9, 0.1]).astype(np.int8)
+    health = rng.uniform(0.0, 1.0, (n, len(Sub)))
+    max_g = rng.uniform(5.0, 9.0, n)
+    load_g = max_g * rng.uniform(0.0, 1.0, n)
+    row_seed = rng.integers(0, 2**63, n).astype(np.uint64)
+    craft = np.arange(n, dtype=np.int32)
+    battle = np.zeros(n, np.int32)
+    tick = np.array([int(rng.integers(0, 10**6))])
+
+    # The rule as engine.damage had it in NumPy: who is at risk, then whose wing tears off.
+    up = ours[active & (status == int(Status.AIRBORNE))]
+    wings = np.minimum(health[up, Sub.WING_PORT], health[up, Sub.WING_STARBOARD])
+    at_risk = up[(wings < 0.35) & (load_g[up] > 0.6 * max_g[up])]
+    wings = np.minimum(health[at_risk, Sub.WING_PORT], health[at_risk, Sub.WING_STARBOARD])
+    hazard = hazard_per_s * (1.0 - wings) * (load_g[at_risk] / max_g[at_risk]) ** 4
+    u = uniform(row_seed[at_risk], craft[at_risk], tick[battle[at_risk]], Purpose.WING_FAILURE)
+    torn = u < 1.0 - np.exp(-hazard * dt[at_risk])
+
+    w = arrays_with(
+        status=status, health=health, load_g=load_g, max_g=max_g, row_seed=row_seed, craft=craft, tick=tick,
+        battle=battle,
+    )  # fmt: skip
+    got = _wings_at_risk(ours, active, dt, hazard_per_s, w)
+    if torn.any():
+        assert got.tolist() == at_risk.tolist()
+    assert got.tolist() in (at_risk.tolist(), [])

@@ -8,6 +8,7 @@ one good hit brings it down, a lighter one sets it smoking and a second finishes
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba
@@ -16,7 +17,7 @@ import numpy as np
 from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.radio import cut_call
-from captainred.engine.rng import Purpose, uniform
+from captainred.engine.rng import CHANCE_SLACK, Purpose, uniform, uniform_one
 from captainred.engine.weapons import WEAPON_NAMES, Hits
 from captainred.engine.world import (
     F64,
@@ -36,6 +37,7 @@ LEAK_KG_S_PER_DAMAGE = 1.4
 WING_FAILURE_HAZARD_PER_S = 0.15  # at a wing shot to nothing and the full g limit
 # Plain ints for the compiled kernel.
 AIRBORNE, WING_PORT, WING_STARBOARD = int(Status.AIRBORNE), int(Sub.WING_PORT), int(Sub.WING_STARBOARD)
+WING_FAILURE = int(Purpose.WING_FAILURE)  # a plain int for the compiled kernel
 TAIL_HIT = int(Flag.TAIL_HIT)
 
 
@@ -177,7 +179,7 @@ def lose(world: World, row: int, kind: EventKind, credit: tuple[int, int] | None
 def wing_failures(world: World, active: B, dt: F64) -> None:
     """Holed wings can tear off under load: a hazard that grows with g and with the damage."""
     # An LGF's wings are never holed: it takes its hits on the airframe.
-    rows = _wings_at_risk(world.air_command_rows, active, arrays_of(world))
+    rows = _wings_at_risk(world.air_command_rows, active, dt, WING_FAILURE_HAZARD_PER_S, arrays_of(world))
     if not len(rows):
         return
     wings = np.minimum(world.health[rows, Sub.WING_PORT], world.health[rows, Sub.WING_STARBOARD])
@@ -188,12 +190,15 @@ def wing_failures(world: World, active: B, dt: F64) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _wings_at_risk(ours: I64, active: B, w: WorldArrays) -> I64:
+def _wings_at_risk(ours: I64, active: B, dt: F64, hazard_per_s: float, w: WorldArrays) -> I64:
     """The aircraft (of `ours`) whose wings may tear off this tick, in order: in the air in a battle being
-    fought, the weaker wing shot below 0.35 and pulling more than 0.6 of the g limit."""
+    fought, the weaker wing shot below 0.35 and pulling more than 0.6 of the g limit. They come back only
+    when the draw of one of them may tear her wing off (`wing_failures`' hazard, worked out here): one
+    above her chance by more than `CHANCE_SLACK` cannot, however `exp` and the power round."""
     status, health, load_g, max_g = w.status, w.health, w.load_g, w.max_g
+    row_seed, craft, tick, battle = w.row_seed, w.craft, w.tick, w.battle
     rows = np.empty(len(ours), np.int64)
-    n = 0
+    n, may_fail = 0, False
     for r in ours:
         if not active[r] or status[r] != AIRBORNE:
             continue
@@ -201,4 +206,7 @@ def _wings_at_risk(ours: I64, active: B, w: WorldArrays) -> I64:
         if wings < 0.35 and load_g[r] > 0.6 * max_g[r]:
             rows[n] = r
             n += 1
-    return rows[:n]
+            hazard = hazard_per_s * (1.0 - wings) * (load_g[r] / max_g[r]) ** 4
+            u = uniform_one(row_seed[r], craft[r], tick[battle[r]], WING_FAILURE)
+            may_fail |= u < 1.0 - math.exp(-hazard * dt[r]) + CHANCE_SLACK
+    return rows[:n] if may_fail else rows[:0]

@@ -14,14 +14,11 @@ import numpy as np
 
 from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.events import EventKind
-from captainred.engine.rng import Purpose, uniform, uniform_one
+from captainred.engine.rng import CHANCE_SLACK, Purpose, uniform, uniform_one
 from captainred.engine.world import F64, I64, B, Status, World, emit
 from captainred.scenario.model import MotherShipType
 
 AIRBORNE, BLACKOUT = int(Status.AIRBORNE), int(Purpose.BLACKOUT)  # plain ints for the compiled kernel
-# The C library's `exp` in the kernel and NumPy's in the rule differ at most in the last bit: a draw
-# this far above the chance the kernel works out is above NumPy's too.
-CHANCE_SLACK = 1e-12
 
 
 def reach_into_minds(world: World, active: B, dt: F64, ship_range_m: F64, ship: MotherShipType) -> None:

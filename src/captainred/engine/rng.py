@@ -17,6 +17,12 @@ from captainred.engine.seeds import GOLDEN, K_CRAFT, K_PURPOSE, MIX1, MIX2, S27,
 
 F64 = NDArray[np.float64]
 
+# A kernel that draws whether a hazard strikes, where the rule's NumPy arithmetic (`exp`, `**`) must keep
+# deciding (the C library's and NumPy's differ at most in the last bit), hands its rows to the rule only
+# when some draw falls below the chance the kernel works out plus this: one further above cannot be caught
+# however the last bits round.
+CHANCE_SLACK = 1e-12
+
 _K_TICK = np.uint64(0xA0761D6478BD642F)
 _S11 = np.uint64(11)
 _TO_UNIT = 1.0 / float(1 << 53)
