@@ -11,8 +11,11 @@ Its type comes from the field table, like the allocation: adding a field to the 
 no other line. A World's arrays are allocated once and never rebound (a step writes into them), so the
 structure built for a World stays its own for the whole run.
 
-Kernels keep taking plain arrays: each rule is still written against the arrays it reads and writes.
-An entry point that takes `WorldArrays` reads them by name and calls the rules; it is glue, not a rule.
+A kernel that takes it reads the arrays it needs at its top (`status = w.status`; one per statement in a
+kernel that may run over threads, as `captainred.engine.threads` says) and then loops over plain arrays,
+so its rule reads as it did when the arrays were its arguments. Arrays that are not the World's (the
+sensing picture, the armoury, the ground) are still handed over one by one. A unit test hands a kernel
+`arrays_with(name=array, ...)`: a structure of just the arrays it reads.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ def array_type(spec: FieldSpec) -> types.Array:
     return types.Array(numba.from_dtype(spec.dtype), ndim, "C")
 
 
-WORLD_ARRAYS = WorldArraysType([(spec.name, array_type(spec)) for spec in field_table(World)])  # type: ignore[no-untyped-call]
+_FIELDS = field_table(World)
+WORLD_ARRAYS = WorldArraysType([(spec.name, array_type(spec)) for spec in _FIELDS])  # type: ignore[no-untyped-call]
 
 
 @intrinsic
@@ -131,7 +135,5 @@ def arrays_of(world: World) -> WorldArrays:
         held = world.constants[__name__] = _world_arrays(tuple(getattr(world, spec.name) for spec in _FIELDS))
     return held
 
-
-_FIELDS = field_table(World)
 
 __all__ = ["WORLD_ARRAYS", "WorldArrays", "WorldArraysType", "array_type", "arrays_of", "arrays_with"]
