@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import numba
 import numpy as np
 import pytest
 
@@ -66,8 +65,6 @@ def test_every_threaded_kernel_answers_as_its_copy_in_turn(
         return in_turn
 
     with on_threads(2, monkeypatch):
-        if numba.get_num_threads() < 2:
-            pytest.skip("one core: no second thread to spread over")
         monkeypatch.setattr(threads.Twins, "__call__", both)
         for _ in range(4000):  # the squadrons over the city, the swarm out and fighting
             sim.step()
