@@ -138,41 +138,14 @@ def _swarm_constants(
 def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) -> tuple[Any, ...]:
     """What `_decide_rows` takes, in its order."""
     _, sx, sy, sz, hx, hy, doors, first_door_slot, units, fight_back_m, *_ = _swarm_constants(world)
-    ground_x, ground_y, ground_lost = _front_arrays(world)
     return (
+        arrays_of(world),
         active,
-        world.status,
-        world.side,
-        world.mode,
-        world.bursts_left,
-        world.slot,
-        world.force_down_role,
-        world.x_m,
-        world.y_m,
-        world.z_m,
-        world.heading_rad,
-        world.sin_heading,
-        world.cos_heading,
-        world.sin_gamma,
-        world.cos_gamma,
-        world.speed_mps,
         picture.nearest_enemy,
         picture.nearest_range_m,
         picture.nearest_prey,
         armoury.spec["energy_range"],
         armoury.spec["energy_cone"],
-        world.target,
-        world.battle,
-        world.time_s,
-        world.row_start,
-        world.heard_s,
-        world.heard_craft,
-        world.cmd_heading_rad,
-        world.cmd_gamma_rad,
-        world.cmd_throttle,
-        world.trigger,
-        world.docked,
-        world.committed_s,
         sx,
         sy,
         sz,
@@ -180,11 +153,8 @@ def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) ->
         hy,
         doors,
         first_door_slot,
-        world.strike_at,
         units,
-        ground_x,
-        ground_y,
-        ground_lost,
+        *_front_arrays(world),
         fight_back_m,
     )
 
@@ -259,39 +229,13 @@ def _swarm_rows(
     if len(_due_at_the_doors(active, side, status, w.launch_at_s, battle, time_s)):
         return -1
     docked: int = _decide_in_turn(
+        w,
         active,
-        status,
-        side,
-        w.mode,
-        w.bursts_left,
-        w.slot,
-        w.force_down_role,
-        x,
-        y,
-        z,
-        w.heading_rad,
-        w.sin_heading,
-        w.cos_heading,
-        w.sin_gamma,
-        w.cos_gamma,
-        w.speed_mps,
         nearest_enemy,
         nearest_range_m,
         nearest_prey,
         energy_range_m,
         energy_cone_rad,
-        w.target,
-        battle,
-        time_s,
-        row_start,
-        w.heard_s,
-        w.heard_craft,
-        w.cmd_heading_rad,
-        w.cmd_gamma_rad,
-        w.cmd_throttle,
-        w.trigger,
-        w.docked,
-        committed_s,
         sx,
         sy,
         sz,
@@ -299,7 +243,6 @@ def _swarm_rows(
         hy,
         doors,
         first_door_slot,
-        w.strike_at,
         units,
         ground_x,
         ground_y,
@@ -380,39 +323,13 @@ def _look_out_rows(
 
 
 def _decide_rows(
+    w: WorldArrays,
     active: B,
-    status: NDArray[np.int8],
-    side: NDArray[np.int8],
-    mode: NDArray[np.int8],
-    bursts_left: F64,
-    slot: NDArray[np.int32],
-    force_down_role: B,
-    x: F64,
-    y: F64,
-    z: F64,
-    heading: F64,
-    sin_heading: F64,
-    cos_heading: F64,
-    sin_gamma: F64,
-    cos_gamma: F64,
-    speed: F64,
     nearest_enemy: I64,
     nearest_range_m: F64,
     nearest_prey: I64,
     energy_range_m: F64,
     energy_cone_rad: F64,
-    target: I64,
-    battle: NDArray[np.int32],
-    time_s: F64,
-    row_start: I64,
-    heard_s: F64,
-    heard_craft: NDArray[np.int32],
-    cmd_heading: F64,
-    cmd_gamma: F64,
-    cmd_throttle: F64,
-    trigger: B,
-    docked: B,
-    committed_s: F64,
     sx: float,
     sy: float,
     sz: float,
@@ -420,7 +337,6 @@ def _decide_rows(
     hy: float,
     doors: int,
     first_door_slot: int,
-    strike_at: I64,
     units: int,
     ground_x: F64,
     ground_y: F64,
@@ -439,6 +355,34 @@ def _decide_rows(
     commitment is then inf; not the patrols, nor those sent against the front), and turn back out if it is
     committed again before they are in. Each LGF writes only its own row (`docked` marks those that docked
     this tick, and the kernel returns how many did)."""
+    status = w.status
+    side = w.side
+    mode = w.mode
+    bursts_left = w.bursts_left
+    slot = w.slot
+    force_down_role = w.force_down_role
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    heading = w.heading_rad
+    sin_heading = w.sin_heading
+    cos_heading = w.cos_heading
+    sin_gamma = w.sin_gamma
+    cos_gamma = w.cos_gamma
+    speed = w.speed_mps
+    target = w.target
+    battle = w.battle
+    time_s = w.time_s
+    row_start = w.row_start
+    heard_s = w.heard_s
+    heard_craft = w.heard_craft
+    cmd_heading = w.cmd_heading_rad
+    cmd_gamma = w.cmd_gamma_rad
+    cmd_throttle = w.cmd_throttle
+    trigger = w.trigger
+    docked = w.docked
+    committed_s = w.committed_s
+    strike_at = w.strike_at
     docked_count = 0
     for r in numba.prange(len(status)):
         if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
