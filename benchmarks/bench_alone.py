@@ -84,7 +84,9 @@ def arrays_handed_over(resolved: ResolvedScenario, seed: int) -> dict[str, Any]:
             return super().__call__(*args, **kwargs)
 
     kernels = [
-        o for o in gc.get_objects() if type(o) is CPUDispatcher and o.py_func.__module__.startswith("captainred.")
+        o
+        for o in gc.get_objects()
+        if type(o) is CPUDispatcher and (o.py_func.__module__ or "").startswith("captainred.")  # not a test's own
     ]
     sim = Simulation(build_world(resolved, [seed]))
     for kernel in kernels:
