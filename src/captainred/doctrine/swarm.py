@@ -68,19 +68,11 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
         # A few hundred craft: the rules in one compiled call, unless the swarm is committed or recalled
         # or LGFs go out of the doors this tick (whose events Python writes), which it finds before it
         # changes anything.
-        ground_x, ground_y, ground_lost = _front_arrays(world)
         docked = _swarm_rows(
             arrays_of(world),
             active,
             picture.ship_range_m,
-            picture.nearest_enemy,
-            picture.nearest_range_m,
-            picture.nearest_prey,
-            armoury.spec["energy_range"],
-            armoury.spec["energy_cone"],
-            ground_x,
-            ground_y,
-            ground_lost,
+            _decision_inputs(world, picture, armoury),
             world.theatre.ground,
             _swarm_constants(world),
         )
@@ -92,7 +84,7 @@ def decide_swarm(world: World, picture: Picture, armoury: Armoury, active: B) ->
     _recall(world, active)
     _commit(world, active, picture)
     _launch_from_doors(world, active)
-    if _decide(world.n, *_decide_args(world, picture, armoury, active)):
+    if _decide(world.n, arrays_of(world), active, *_decision_inputs(world, picture, armoury)):
         _dock(world)
     _look_out(world, active)
 
@@ -135,12 +127,10 @@ def _swarm_constants(
     )
 
 
-def _decide_args(world: World, picture: Picture, armoury: Armoury, active: B) -> tuple[Any, ...]:
-    """What `_decide_rows` takes, in its order."""
+def _decision_inputs(world: World, picture: Picture, armoury: Armoury) -> tuple[Any, ...]:
+    """What `_decide_rows` takes after the World's arrays and the rows being fought, in its order."""
     _, sx, sy, sz, hx, hy, doors, first_door_slot, units, fight_back_m, *_ = _swarm_constants(world)
     return (
-        arrays_of(world),
-        active,
         picture.nearest_enemy,
         picture.nearest_range_m,
         picture.nearest_prey,
@@ -184,14 +174,7 @@ def _swarm_rows(
     w: WorldArrays,
     active: B,
     ship_range_m: F64,
-    nearest_enemy: I64,
-    nearest_range_m: F64,
-    nearest_prey: I64,
-    energy_range_m: F64,
-    energy_cone_rad: F64,
-    ground_x: F64,
-    ground_y: F64,
-    ground_lost: B,
+    inputs: tuple[Any, ...],
     ground: Ground,
     constants: tuple[bool, float, float, float, float, float, int, int, int, float, float, float, float],
 ) -> int:
@@ -199,9 +182,9 @@ def _swarm_rows(
     be recalled (`_out_of_reach`, which notes when intruders were last within reach, and nothing else) or
     committed (`_intruded`; both only with a ship in the scenario) or LGFs are due out of the doors
     (`_due_at_the_doors`), with nothing else changed; otherwise its decisions (`_decide_rows`), then, if
-    none docked, the look-ahead (`_look_out_rows`). Returns how many docked. (`constants`:
-    `_swarm_constants`.)"""
-    has_ship, sx, sy, sz, hx, hy, doors, first_door_slot, units, fight_back_m, reach_m, recall_s, commit_m = constants
+    none docked, the look-ahead (`_look_out_rows`). Returns how many docked. (`inputs`:
+    `_decision_inputs`; `constants`: `_swarm_constants`.)"""
+    has_ship, sx, sy, _, _, _, _, _, _, _, reach_m, recall_s, commit_m = constants
     status, side, battle, time_s = w.status, w.side, w.battle, w.time_s
     row_start, row_stop, committed_s = w.row_start, w.row_stop, w.committed_s
     x, y, z = w.x_m, w.y_m, w.z_m
@@ -228,27 +211,7 @@ def _swarm_rows(
         return -1
     if len(_due_at_the_doors(active, side, status, w.launch_at_s, battle, time_s)):
         return -1
-    docked: int = _decide_in_turn(
-        w,
-        active,
-        nearest_enemy,
-        nearest_range_m,
-        nearest_prey,
-        energy_range_m,
-        energy_cone_rad,
-        sx,
-        sy,
-        sz,
-        hx,
-        hy,
-        doors,
-        first_door_slot,
-        units,
-        ground_x,
-        ground_y,
-        ground_lost,
-        fight_back_m,
-    )
+    docked: int = _decide_in_turn(w, active, *inputs)
     if docked:
         return docked
     state = (x, y, z, w.speed_mps, w.heading_rad, w.gamma_rad, w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma)
