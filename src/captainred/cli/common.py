@@ -7,13 +7,14 @@ import gc
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import typer
 from rich.console import Console
 
+from captainred.interrupts import interrupts_held
 from captainred.scenario.errors import one_line
 
 app = typer.Typer(
@@ -59,22 +60,22 @@ def atomic_output(path: Path, what: str) -> Iterator[BinaryIO]:
     block finishes; on any failure the temporary file goes and the old file (if any) stays."""
     check_writable(path, what)
     folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
-    try:
-        # mkstemp makes the file private (0600); give it the mode an ordinary `open` would have.
-        os.fchmod(fd, new_file_mode(path))
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with ExitStack() as cleanup:
+        # Held, so that a Ctrl-C cannot fall between the file's making and the note to remove it.
+        with interrupts_held():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+            except OSError as exc:
+                raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
+            cleanup.callback(Path(tmp).unlink, missing_ok=True)  # nothing left to remove once renamed
+        try:
+            # mkstemp makes the file private (0600); give it the mode an ordinary `open` would have.
+            os.fchmod(fd, new_file_mode(path))
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise UsageProblem(f"{path}: {what}: cannot write ({exc.strerror})") from None
 
 
 def write_atomically(path: Path, text: str, what: str) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from captainred.interrupts import interrupts_held
 from captainred.scenario.bounded import loads_json, read_bounded
 from captainred.sweep.errors import SweepError
 
@@ -179,17 +180,18 @@ def _parquet_bytes(table: pa.Table, sweep_sha256: str) -> bytes:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """The whole file or nothing: a temporary file beside it, flushed to disk, then renamed into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with interrupts_held():  # a Ctrl-C between `mkstemp` and `try` would leave the temporary file behind
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def _short(text: str) -> str:
