@@ -16,10 +16,9 @@ from captainred.sweep.store import write_atomically
 
 def test_a_signal_inside_the_block_is_raised_when_it_ends():
     reached_the_end = False
-    with pytest.raises(KeyboardInterrupt):
-        with interrupts_held():
-            signal.raise_signal(signal.SIGINT)
-            reached_the_end = True
+    with pytest.raises(KeyboardInterrupt), interrupts_held():
+        signal.raise_signal(signal.SIGINT)
+        reached_the_end = True
     assert reached_the_end
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -66,17 +65,15 @@ def test_a_part_interrupted_as_its_file_is_made_is_written_whole_then_stops(tmp_
 
 @pytest.mark.usefixtures("ctrl_c_as_mkstemp_returns")
 def test_an_output_interrupted_as_its_file_is_made_leaves_nothing(tmp_path: Path):
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_output(tmp_path / "replay.jsonl", "--replay") as handle:
-            handle.write(b"never")
+    with pytest.raises(KeyboardInterrupt), atomic_output(tmp_path / "replay.jsonl", "--replay") as handle:
+        handle.write(b"never")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_output_interrupted_while_written_leaves_the_old_file(tmp_path: Path):
     (tmp_path / "report.md").write_text("old")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_output(tmp_path / "report.md", "--report") as handle:
-            handle.write(b"half")
-            signal.raise_signal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), atomic_output(tmp_path / "report.md", "--report") as handle:
+        handle.write(b"half")
+        signal.raise_signal(signal.SIGINT)
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
     assert (tmp_path / "report.md").read_text() == "old"
