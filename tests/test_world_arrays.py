@@ -4,7 +4,9 @@ it do not match the table."""
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 
 import numba
 import numpy as np
@@ -95,3 +97,26 @@ def test_a_run_steps_its_world_through_the_same_arrays(world: World) -> None:
         sim.step()
     assert sim.world.time_s[0] > before[0]
     assert every_member(arrays_of(sim.world))[[s.name for s in FIELDS].index("time_s")][0] == sim.world.time_s[0]
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copy_of_a_simulation_under_way_fights_on_alone_and_the_same(how: str) -> None:
+    # A researcher branching a battle: copy it mid-fight, then step both. The copy builds a structure of
+    # its own arrays, so neither steps the other's, and both fight the same battle to the same end.
+    resolved = load_scenario("manhattan-recon")
+    sim = Simulation(build_world(resolved, [3]))
+    for _ in range(1500):
+        sim.step()
+    copied = copy.deepcopy(sim) if how == "deepcopy" else pickle.loads(pickle.dumps(sim))
+    assert arrays_of(copied.world) is not arrays_of(sim.world)
+    x_before = sim.world.x_m.copy()
+    for _ in range(300):
+        copied.step()
+    assert np.array_equal(sim.world.x_m, x_before)  # the original did not move with the copy
+    while not sim.finished:
+        sim.step()
+    while not copied.finished:
+        copied.step()
+    assert copied.world.logs[0].digest() == sim.world.logs[0].digest()
+    x_member = every_member(arrays_of(copied.world))[[s.name for s in FIELDS].index("x_m")]
+    assert x_member.ctypes.data == copied.world.x_m.ctypes.data

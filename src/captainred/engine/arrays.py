@@ -33,7 +33,7 @@ from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 from captainred.engine.fields import FieldSpec, Scope, field_table
-from captainred.engine.world import World
+from captainred.engine.world import OWN_ARRAYS_KEYS, World
 
 # Each scope's number of leading dimensions (what `World.sizes` gives each scope).
 _LEADING = {
@@ -129,8 +129,12 @@ def _gathered(struct_type: Any, arrays: tuple[NDArray[Any], ...]) -> WorldArrays
     return _gather(struct_type, arrays)  # type: ignore[call-arg]  # typed by Numba, not by Python
 
 
+OWN_ARRAYS_KEYS.add(__name__)  # a copy of a World builds its own (`World.__getstate__`)
+
+
 def arrays_of(world: World) -> WorldArrays:
-    """The World's `WorldArrays`, built on first use and then kept with the World."""
+    """The World's `WorldArrays`, built on first use and then kept with the World (not with a copy of it,
+    whose arrays are its own)."""
     try:
         held: WorldArrays = world.constants[__name__]
     except KeyError:

@@ -257,6 +257,14 @@ class World:
     # What rules take of the scenario every tick, gathered once for the run (`constant`).
     constants: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy or a pickle of the World takes (`copy.deepcopy` of a battle under way, to branch
+        it): everything but what is compiled over this World's own arrays (`OWN_ARRAYS_KEYS`), which
+        the copy builds again over its own when it is first stepped."""
+        state = dict(self.__dict__)
+        state["constants"] = {k: v for k, v in self.constants.items() if k not in OWN_ARRAYS_KEYS}
+        return state
+
     def __post_init__(self) -> None:
         allocate(self, self.sizes())
         if not self.logs:
@@ -319,6 +327,10 @@ class World:
 
 
 WORLD_FIELDS = field_table(World)
+
+# Keys of `World.constants` whose values are compiled over the World's own arrays rather than gathered from
+# the scenario (`captainred.engine.arrays` puts its key here): a copy of the World leaves them out.
+OWN_ARRAYS_KEYS: set[str] = set()
 
 T = TypeVar("T")
 
