@@ -96,7 +96,10 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     homing = bool(flying[RETURN])
     if homing:
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
-    if flying[CRIPPLED] or threads.in_parallel(len(up)):
+    # The crippled make to land, whether before the evading pilots or after: those rules touch no row of
+    # theirs (evasion is for pilots fighting, taking pictures, covering, in transit or going home), and they
+    # read nothing the other writes.
+    if threads.in_parallel(len(up)):
         if fighting:
             fight(world, up, picture, armoury, centre)
         if homing:
@@ -107,6 +110,8 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
         evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
     else:
         _fight_home_and_evade(world, up, picture, armoury, centre, bearing, fighting, homing)
+        if flying[CRIPPLED]:
+            crippled(world, up)
 
     if world.net_radius_m > 0 and (flying[FORM_UP] or flying[TRANSIT]):
         mode, spinning = world.mode[up], world.spinning[up]
@@ -127,8 +132,8 @@ def _fight_home_and_evade(
 ) -> None:
     """`fighting.fight` (when `fighting`), `piloting.fly_home` (when `homing`, along `bearing`) and
     `evasion.evade`, in one compiled call (`_fight_home_and_evade_rows`): at some ten pilots, three calls
-    from Python cost more than the rules. (With a crippled pilot, whose rule comes between, or thousands
-    of pilots, whose rules spread over threads, the caller makes the calls one by one.)"""
+    from Python cost more than the rules. (With thousands of pilots, whose rules spread over threads, the
+    caller makes the calls one by one.)"""
     spec = armoury.spec
     streets = np.empty(len(up), dtype=np.int64)
     n = _fight_home_and_evade_rows(

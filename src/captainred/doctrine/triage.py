@@ -7,23 +7,27 @@ Python then writes the events and calls of the few it found.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import trouble_rows
-from captainred.doctrine.sortie import in_mode, say, set_mode
-from captainred.doctrine.steering import avoid_terrain, steer_to
+from captainred.doctrine.sortie import say, set_mode
+from captainred.doctrine.steering import aim, pull_up
 from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.damage import is_struggling
 from captainred.engine.events import EventKind
-from captainred.engine.kinematics import wrap_angle
+from captainred.engine.kinematics import wrap
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.sensing import Picture
-from captainred.engine.world import F64, I32, I64, B, Flag, Sub, World, emit
+from captainred.engine.world import F64, I32, I64, B, Flag, Sub, World, constant, emit
+from captainred.scenario.maps import Ground, landing_line
 
 FORCE_DOWN_HAZARD_PER_S = 0.05  # with three LGFs close around a struggling pilot
 CITY_REACH_M = 8000.0  # a crippled aircraft this close to the island makes for a street
+CRIPPLED = int(Mode.CRIPPLED)  # a plain int for the compiled rules
 N_MODES = len(Mode)
 
 
@@ -165,30 +169,81 @@ def _unclaimed_kills(up: I64, kills: I32, kills_called: I32) -> I64:
 
 def crippled(world: World, up: I64) -> None:
     """Put her down: over the city, line up with a street or avenue above the roofs, then let down along
-    it; out at sea, straight ahead and down."""
-    rows = in_mode(world, up, Mode.CRIPPLED)
-    if not len(rows):
-        return
-    world.landing_intent[rows] = True
-    world.target[rows] = -1
-    world.cmd_throttle[rows] = 0.45
-    x0, y0, x1, y1 = world.theatre.island
-    x, y = world.x_m[rows], world.y_m[rows]
-    over_city = (x > x0 - CITY_REACH_M) & (x < x1 + CITY_REACH_M) & (y > y0 - CITY_REACH_M) & (y < y1 + CITY_REACH_M)
-    at_sea = rows[~over_city]
-    world.cmd_heading_rad[at_sea] = world.heading_rad[at_sea]
-    world.cmd_gamma_rad[at_sea] = -0.12
-    city = rows[over_city]
-    if not len(city):
-        return
-    tx, ty, line_heading = world.theatre.landing_line(world.x_m[city], world.y_m[city], world.heading_rad[city])
-    steer_to(world, city, tx, ty, np.zeros(len(city)), gain_m=600.0)
-    off_line = np.where(np.abs(np.sin(line_heading)) < 0.5, np.abs(world.x_m[city] - tx), np.abs(world.y_m[city] - ty))
-    heading_error = np.abs(wrap_angle(world.heading_rad[city] - line_heading))
-    lined_up = (off_line < 6.0) & (heading_error < 0.06)
-    world.cmd_gamma_rad[city] = np.where(lined_up, -0.2, 0.0)
-    # Until lined up, stay over the roofs; flatten out at the last moment.
-    setting_up = city[~lined_up]
-    avoid_terrain(world, setting_up, np.full(len(setting_up), 3.0))
-    flare = world.z_m[city] < 25.0
-    world.cmd_gamma_rad[city] = np.where(flare, np.maximum(world.cmd_gamma_rad[city], -0.05), world.cmd_gamma_rad[city])
+    it; out at sea, straight ahead and down (`_crippled_rows`)."""
+    manhattan, island, park = landing_rules(world)
+    _crippled_rows(
+        np.ascontiguousarray(up, dtype=np.int64), arrays_of(world), manhattan, island, park, world.theatre.ground
+    )
+
+
+LandingRules = tuple[bool, tuple[float, float, float, float], tuple[float, float, float, float]]
+
+
+@constant
+def landing_rules(world: World) -> LandingRules:
+    """What `_crippled_rows` takes of the theatre: whether it is Manhattan, the island's box and the park's."""
+    theatre = world.theatre
+    x0, y0, x1, y1 = theatre.island
+    px0, py0, px1, py1 = theatre.park
+    island = (float(x0), float(y0), float(x1), float(y1))
+    return theatre.kind == "manhattan", island, (float(px0), float(py0), float(px1), float(py1))
+
+
+_pull_up_in_turn = pull_up.in_turn  # as a compiled function calls it, by name
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _crippled_rows(
+    up: I64,
+    w: WorldArrays,
+    manhattan: bool,
+    island: tuple[float, float, float, float],
+    park: tuple[float, float, float, float],
+    ground: Ground,
+) -> None:
+    """Each crippled aircraft of `up` makes to land: her throttle back, no target. Within `CITY_REACH_M`
+    of the island's box she steers at the point `landing_line` gives (`steering.aim`, 600 m of gain),
+    lets down along it once lined up (within 6 m of it and 0.06 rad of its heading), and until then
+    holds her height and looks 3 s ahead for the roofs (`steering._pull_up_rows`); below 25 m she
+    flattens out. Farther out she flies straight ahead, down. Each writes only her own row."""
+    mode, landing_intent, target = w.mode, w.landing_intent, w.target
+    x, y, z, heading = w.x_m, w.y_m, w.z_m, w.heading_rad
+    cmd_heading, cmd_gamma, cmd_throttle = w.cmd_heading_rad, w.cmd_gamma_rad, w.cmd_throttle
+    x0, y0, x1, y1 = island
+    city = np.empty(len(up), np.int64)
+    setting_up = np.empty(len(up), np.int64)
+    n_city, n_setting_up = 0, 0
+    for r in up:
+        if mode[r] != CRIPPLED:
+            continue
+        landing_intent[r] = True
+        target[r] = -1
+        cmd_throttle[r] = 0.45
+        xr, yr = x[r], y[r]
+        if not (
+            xr > x0 - CITY_REACH_M and xr < x1 + CITY_REACH_M and yr > y0 - CITY_REACH_M and yr < y1 + CITY_REACH_M
+        ):
+            cmd_heading[r] = heading[r]  # at sea
+            cmd_gamma[r] = -0.12
+            continue
+        city[n_city] = r
+        n_city += 1
+        tx, ty, line_heading = landing_line(manhattan, park, xr, yr, heading[r])
+        cmd_heading[r], cmd_gamma[r] = aim(xr, yr, z[r], tx, ty, 0.0, 600.0)
+        off_line = abs(xr - tx) if abs(math.sin(line_heading)) < 0.5 else abs(yr - ty)
+        lined_up = off_line < 6.0 and abs(wrap(heading[r] - line_heading)) < 0.06
+        cmd_gamma[r] = -0.2 if lined_up else 0.0
+        if not lined_up:  # until lined up, stay over the roofs
+            setting_up[n_setting_up] = r
+            n_setting_up += 1
+    if n_setting_up:
+        state = (x, y, z, w.speed_mps, heading, w.gamma_rad, w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma)
+        rows = setting_up[:n_setting_up]
+        lookahead = np.full(n_setting_up, 3.0)
+        _pull_up_in_turn(
+            rows, lookahead, state, w.max_g, w.stall_speed_mps, cmd_heading, ground, cmd_gamma, cmd_throttle
+        )
+    for k in range(n_city):  # flatten out at the last moment
+        r = city[k]
+        if z[r] < 25.0:
+            cmd_gamma[r] = max(cmd_gamma[r], -0.05)

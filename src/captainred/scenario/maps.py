@@ -443,33 +443,28 @@ class Theatre:
         take_street = street_d <= avenue_d
         return np.where(take_street, street_x, avenue_x), np.where(take_street, street_y, avenue_y)
 
-    def landing_line(self, x: F64, y: F64, heading_rad: F64) -> tuple[F64, F64, F64]:
-        """For a forced landing: the avenue to put down along, and a point on it 1.5 km ahead.
 
-        Avenues run the length of the island, so a pilot makes for the nearest one (not through the park,
-        where the mother ship hovers), flying north or south, whichever is nearer her heading; steering at
-        the point returned lines her up with it. Off Manhattan the point is straight ahead (she ditches).
-        Returns the point's x and y, and the avenue's heading.
-        """
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        heading = np.asarray(heading_rad, dtype=np.float64)
-        if self.kind != "manhattan":
-            return x + LINE_UP_AHEAD_M * np.sin(heading), y + LINE_UP_AHEAD_M * np.cos(heading), heading
-        south = np.cos(heading) < 0
-        line_heading = np.where(south, np.pi, 0.0)
-        avenue_x = np.round(x / AVENUE_SPACING_M) * AVENUE_SPACING_M
-        _, py0, px1, py1 = self.park
-        near_park = (
-            (y > py0 - LINE_UP_AHEAD_M) & (y < py1 + LINE_UP_AHEAD_M) & (np.abs(avenue_x) <= px1 + AVENUE_WIDTH_M)
-        )
-        avenue_x = np.where(near_park, np.where(x >= 0, 2.0, -2.0) * AVENUE_SPACING_M, avenue_x)
-        # Over the rivers: the nearest avenue on the island.
-        widest = np.floor(
-            (_half_width_m(np.clip(y, ISLAND_SOUTH_M, ISLAND_NORTH_M)) - AVENUE_WIDTH_M) / AVENUE_SPACING_M
-        )
-        avenue_x = np.clip(avenue_x, -widest * AVENUE_SPACING_M, widest * AVENUE_SPACING_M)
-        return avenue_x, y + LINE_UP_AHEAD_M * np.cos(line_heading), line_heading
+@numba.njit(cache=True, error_model="numpy")
+def landing_line(
+    manhattan: bool, park: tuple[float, float, float, float], x: float, y: float, heading: float
+) -> tuple[float, float, float]:
+    """For a forced landing: the avenue to put down along, and a point on it `LINE_UP_AHEAD_M` ahead.
+
+    Avenues run the length of the island, so a pilot makes for the nearest one (not through the park,
+    where the mother ship hovers), flying north or south, whichever is nearer her heading; steering at
+    the point returned lines her up with it. Off Manhattan the point is straight ahead (she ditches).
+    Returns the point's x and y, and the avenue's heading."""
+    if not manhattan:
+        return x + LINE_UP_AHEAD_M * math.sin(heading), y + LINE_UP_AHEAD_M * math.cos(heading), heading
+    line_heading = math.pi if math.cos(heading) < 0 else 0.0
+    avenue_x = np.rint(x / AVENUE_SPACING_M) * AVENUE_SPACING_M
+    _, py0, px1, py1 = park
+    if y > py0 - LINE_UP_AHEAD_M and y < py1 + LINE_UP_AHEAD_M and abs(avenue_x) <= px1 + AVENUE_WIDTH_M:
+        avenue_x = (2.0 if x >= 0 else -2.0) * AVENUE_SPACING_M
+    # Over the rivers: the nearest avenue on the island.
+    widest = np.floor((half_width_at(min(max(y, ISLAND_SOUTH_M), ISLAND_NORTH_M)) - AVENUE_WIDTH_M) / AVENUE_SPACING_M)
+    avenue_x = min(max(avenue_x, -widest * AVENUE_SPACING_M), widest * AVENUE_SPACING_M)
+    return avenue_x, y + LINE_UP_AHEAD_M * math.cos(line_heading), line_heading
 
 
 def _half_width_m(y: F64) -> F64:
