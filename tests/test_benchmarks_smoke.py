@@ -7,6 +7,7 @@ those battles warmed for real in one batch (`check_tiling` raises if not).
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import math
 import sys
@@ -182,3 +183,32 @@ def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_pat
     assert handed["kernel_calls_a_step"] > 5 and handed["arrays_a_step"] > 0
     # The step's kernels take the World's arrays as one structure: none hands over more than a few dozen.
     assert 0 < max(handed["most"].values()) < 40, handed["most"]
+
+
+def test_python_share_sorts_a_profile_by_kind_stage_and_function() -> None:
+    spec = importlib.util.spec_from_file_location("python_share", BENCH.parent / "python_share.py")
+    assert spec is not None and spec.loader is not None
+    share = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = share
+    spec.loader.exec_module(share)
+    step = "run_battles (captainred/simulation.py:386);Simulation.step (captainred/simulation.py:364)"
+    raw = [
+        f"<module> (x.py:1);{step};_sense (captainred/simulation.py:152);0x7f00 (?) 6\n",
+        f"<module> (x.py:1);{step};_sense (captainred/simulation.py:152);__ieee754_atan2_fma (libm.so.6) 2\n",
+        f"<module> (x.py:1);{step};_fire (captainred/simulation.py:245);fire (captainred/engine/weapons.py:270);"
+        "PyArray_Nonzero (numpy/_core/_multiarray_umath.so) 1\n",
+        f"<module> (x.py:1);{step};_fire (captainred/simulation.py:245);emit_rows (captainred/engine/world.py:415) 1\n",
+        "<module> (x.py:1);warm_up (x.py:9);0x7f00 (?) 50\n",  # not under a step: left out
+        "a line that is not a sample\n",
+    ]
+    shares = share.read_shares(raw)
+    assert shares.total == 10
+    assert shares.kinds == {"compiled": 6, "maths": 2, "numpy": 1, "interpreter": 1}
+    assert shares.stages == {"_sense": 8, "_fire": 2}
+    assert shares.stage_python == {"_fire": 2}
+    assert shares.python_at == {"fire (captainred/engine/weapons.py)": 1, "emit_rows (captainred/engine/world.py)": 1}
+    by_line = share.read_shares(raw, stage="_fire").python_at
+    assert by_line == {"fire (captainred/engine/weapons.py:270)": 1, "emit_rows (captainred/engine/world.py:415)": 1}
+    out = io.StringIO()
+    share.report(shares, 5, out)
+    assert "Python between the kernels  20.0%" in out.getvalue()
