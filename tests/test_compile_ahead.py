@@ -177,7 +177,7 @@ def test_the_signature_file_holds_every_kernel_the_demo_calls(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     used = {tuple(line.split("\t")) for line in done.stdout.splitlines() if line}
     recorded = {line for section in compile_ahead.read_signatures(SIGNATURES) for line in section}
-    assert ("captainred.engine.kinematics", "_fly_rows_in_turn") in {(module, name) for module, name, _ in used}
+    assert ("captainred.engine.kinematics", "_move_in_turn") in {(module, name) for module, name, _ in used}
     missing = sorted(f"{module}.{name}" for module, name, _ in used - recorded)
     assert not missing, f"not in {SIGNATURES.name} (python -m captainred.compile_ahead --record): {missing}"
     for module, name, args in recorded:

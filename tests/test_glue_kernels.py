@@ -14,12 +14,13 @@ from captainred.doctrine.modes import Mode
 from captainred.doctrine.sortie import POSITION_REPORT_S, lowest_of_squadrons, reports_due
 from captainred.doctrine.triage import _herded, _unclaimed_kills
 from captainred.engine.arrays import arrays_with
+from captainred.engine.census import _count
 from captainred.engine.clock import _tick
 from captainred.engine.damage import _mark_prey_rows, _wings_at_risk
 from captainred.engine.mind import _wake_and_recover
 from captainred.engine.rng import Purpose, uniform, uniform_one
 from captainred.engine.world import AIR_COMMAND, LGF, Flag, Status, Sub, _mean_of_carriers
-from captainred.fleet.carrier_deck import DeckPlace, _any_deck_job
+from captainred.fleet.carrier_deck import DeckPlace, _any_deck_job, _anything_due
 from captainred.fleet.net import CRIPPLED, _meeting_the_net
 from captainred.fleet.steaming import _soonest_deck_jobs, _soonest_launches, _steam_battles
 
@@ -374,3 +375,83 @@ def test_the_wings_kernel_passes_over_no_aircraft_whose_wing_would_tear_off(
     if torn.any():
         assert got.tolist() == at_risk.tolist()
     assert got.tolist() in (at_risk.tolist(), [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 50), st.integers(1, 5), st.integers(0, 2**32))
+def test_the_census_counts_what_the_numpy_rules_counted(n: int, n_battles: int, key: int) -> None:
+    """Per battle, the craft in the air and Air Command's still in play, and the battles being fought
+    with nothing in the air (what the clock asked NumPy: `((in_the_air == 0) & ~done).any()`)."""
+    rng = np.random.default_rng(key)
+    cuts = np.sort(rng.integers(0, n + 1, n_battles - 1))
+    row_start = np.concatenate([[0], cuts]).astype(np.int64)
+    row_stop = np.concatenate([cuts, [n]]).astype(np.int64)
+    battle = np.repeat(np.arange(n_battles), row_stop - row_start)
+    status = rng.choice([int(s) for s in Status], n).astype(np.int8)
+    side = rng.choice([AIR_COMMAND, LGF], n).astype(np.int8)
+    sorties = rng.integers(0, 3, n).astype(np.int32)
+    next_sortie_s = rng.choice([np.inf, 50.0, 9_000.0], n)
+    stand_by = rng.random(n) < 0.2
+    done = rng.random(n_battles) < 0.3
+
+    up = status == int(Status.AIRBORNE)
+    waiting = (status == int(Status.READY)) & ~stand_by & ((sorties == 0) | (next_sortie_s < np.inf))
+    want_air = np.bincount(battle[up], minlength=n_battles)
+    want_ours = np.bincount(battle[(side == AIR_COMMAND) & (up | waiting)], minlength=n_battles)
+    in_the_air, still_in_play = np.full(n_battles, -1), np.full(n_battles, -1)
+    w = arrays_with(
+        done=done,
+        row_start=row_start,
+        row_stop=row_stop,
+        side=side,
+        status=status,
+        sorties=sorties,
+        next_sortie_s=next_sortie_s,
+        stand_by=stand_by,
+    )
+    idle = _count.in_turn(w, in_the_air, still_in_play)
+    assert in_the_air.tolist() == want_air.tolist() and still_in_play.tolist() == want_ours.tolist()
+    assert idle == int(((want_air == 0) & ~done).sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 4), st.integers(0, 2**32))
+def test_a_deck_with_nobody_due_lifts_its_all_clear(n: int, n_battles: int, key: int) -> None:
+    """`CarrierDeck.launch`'s question (is anybody due on any deck?) answered as its NumPy `due` did;
+    answered no, every launch sequence running is over: each all-clear goes back to inf, as the launch
+    did in NumPy after the call; answered yes, the kernel leaves them to the launch."""
+    rng = np.random.default_rng(key)
+    battle = rng.integers(0, n_battles, n).astype(np.int32)
+    time_s = rng.uniform(0.0, 5_000.0, n_battles)
+    ours = np.sort(rng.choice(n, int(rng.integers(0, n + 1)), replace=False)).astype(np.int64)
+    active = rng.random(n) < 0.8
+    status = rng.choice([int(Status.READY), int(Status.AIRBORNE), int(Status.RETURNED)], n).astype(np.int8)
+    place = rng.choice([int(p) for p in DeckPlace], n).astype(np.int8)
+    sorties = rng.integers(0, 3, n).astype(np.int32)
+    launch_at_s = rng.choice([np.inf, 0.0, 2_500.0, 6_000.0], n)
+    next_sortie_s = rng.choice([np.inf, 100.0, 4_000.0], n)
+    sick_bay_until_s = rng.choice([0.0, 0.0, 3_000.0], n)
+    all_clear_s = rng.choice([np.inf, 0.0, 1_234.5], (n_battles, 2))
+    before = all_clear_s.copy()
+
+    now = time_s[battle[ours]]
+    due = (
+        active[ours]
+        & (status[ours] == int(Status.READY))
+        & (place[ours] == int(DeckPlace.ON_DECK))
+        & (((sorties[ours] == 0) & (launch_at_s[ours] <= now)) | (next_sortie_s[ours] <= now))
+        & (sick_bay_until_s[ours] <= now)
+    )
+    w = arrays_with(
+        status=status,
+        deck_place=place,
+        sorties=sorties,
+        launch_at_s=launch_at_s,
+        next_sortie_s=next_sortie_s,
+        sick_bay_until_s=sick_bay_until_s,
+        time_s=time_s,
+        battle=battle,
+        all_clear_s=all_clear_s,
+    )
+    assert _anything_due(ours, active, w) == bool(due.any())
+    assert all_clear_s.tolist() == (before if due.any() else np.full_like(before, np.inf)).tolist()

@@ -19,9 +19,10 @@ from captainred.doctrine.swarm import _look_out
 from captainred.doctrine.triage import N_MODES, _herded, _triage_rows
 from captainred.engine import threads
 from captainred.engine.arrays import arrays_with
-from captainred.engine.kinematics import keep_angles
+from captainred.engine.fields import field_table
+from captainred.engine.kinematics import fly_rows, keep_angles, move, moving_rows
 from captainred.engine.setup import build_world
-from captainred.engine.world import LGF, Flag, Status, Sub, fleet_centre
+from captainred.engine.world import LGF, Flag, Status, Sub, World, fleet_centre
 from captainred.scenario import load_scenario
 from captainred.simulation import Simulation
 
@@ -225,3 +226,32 @@ def test_fighting_going_home_and_evading_in_one_call_are_the_three_rules(
         for k, v in saved.items():
             getattr(w, k)[:] = v
         ctx.picture.tail_range_m[:] = saved_tail
+
+
+def test_the_flight_in_one_call_is_the_rows_found_then_flown(
+    recon_in_flight: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick's flight in one compiled call (`kinematics.move`) finds the rows that fly and where they
+    were, and leaves the World as finding them (`moving_rows`) then flying them (`fly_rows`, spread over
+    threads) leaves it."""
+    w, ctx = recon_in_flight.world, recon_in_flight.context
+    flown = {spec.name: getattr(w, spec.name) for spec in field_table(World)}
+    saved = {k: v.copy() for k, v in flown.items()}
+    try:
+        one_call = move(w, ctx.active, ctx.dt)
+        after_one_call = {k: v.copy() for k, v in flown.items()}
+        for k, v in saved.items():
+            flown[k][...] = v
+        with monkeypatch.context() as m:
+            m.setattr(threads, "in_parallel", lambda rows: True)
+            two_calls = moving_rows(w, ctx.active)
+            fly_rows(w, two_calls[0], ctx.dt)
+        assert len(one_call[0]) > 50
+        for got, want in zip(one_call, two_calls, strict=True):
+            np.testing.assert_array_equal(got, want)
+        for k, v in flown.items():
+            np.testing.assert_array_equal(after_one_call[k], v, err_msg=k)
+        assert not np.array_equal(after_one_call["x_m"], saved["x_m"])  # they did fly
+    finally:
+        for k, v in saved.items():
+            flown[k][...] = v

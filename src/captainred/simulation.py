@@ -28,7 +28,7 @@ from captainred.engine.clock import may_end, tick_battles
 from captainred.engine.damage import apply_hits, mark_prey, wing_failures
 from captainred.engine.events import EventKind, EventLog
 from captainred.engine.grid import SenseGrid
-from captainred.engine.kinematics import fly_rows, moving_rows
+from captainred.engine.kinematics import move
 from captainred.engine.mind import reach_into_minds
 from captainred.engine.radio import finish_calls
 from captainred.engine.sensing import Picture, sense
@@ -157,7 +157,7 @@ def _clock(w: World, ctx: StepContext) -> None:
     tick (up to the soonest thing any stage is waiting for) while nothing at all is in the air and the
     fleet just steams; never longer than any stage allows, nor past the scenario's end."""
     assert ctx.picture is not None
-    in_the_air = take_census(w)[0]
+    in_the_air, _, idle = take_census(w)
     caps: F64 | None = None  # the shortest tick any stage allows (None: no stage limits it)
     for tick_cap_s in ctx.tick_caps:
         cap = tick_cap_s(w)
@@ -166,7 +166,7 @@ def _clock(w: World, ctx: StepContext) -> None:
     if caps is None:
         caps = ctx.unlimited
     wakes: F64 | None = None  # what the stages wait for matters only to a battle fought with nothing in the air
-    if ((in_the_air == 0) & ~w.done).any():
+    if idle:
         for wakes_s in ctx.wakes:
             wake = wakes_s(w)
             wakes = wake if wakes is None else np.minimum(wakes, wake)
@@ -215,8 +215,7 @@ def _launch(w: World, ctx: StepContext) -> None:
 
 
 def _fly(w: World, ctx: StepContext) -> None:
-    ctx.moving, ctx.x0, ctx.y0, ctx.z0 = moving_rows(w, ctx.active)
-    fly_rows(w, ctx.moving, ctx.dt)
+    ctx.moving, ctx.x0, ctx.y0, ctx.z0 = move(w, ctx.active, ctx.dt)
 
 
 def _collide(w: World, ctx: StepContext) -> None:
@@ -266,7 +265,7 @@ def _turnaround(w: World, ctx: StepContext) -> None:
 
 def _end(w: World, ctx: StepContext) -> None:
     """A battle ends when nothing of ours is in play and no stage keeps it open, or when its time is up."""
-    _, still_ours = take_census(w)
+    _, still_ours, _ = take_census(w)
     end_s = w.plan.timing.duration_s - 1e-9
     if not may_end(ctx.active_battles, still_ours, w.time_s, end_s):
         return  # whatever the stages keep open, no battle ends

@@ -15,13 +15,15 @@ silence is kept until contact or an emergency.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 from captainred.doctrine.evasion import EvasionRules, dive_for_the_streets, evade, evade_rows, evasion_rules
 from captainred.doctrine.fighting import FightRules, fight, fight_kernel, fight_rules
 from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation
-from captainred.doctrine.modes import Mode, mode_in
+from captainred.doctrine.modes import Mode
 from captainred.doctrine.piloting import GAP_LEAD_M, HomeRules, fly_home, fly_home_kernel, home_rules
 from captainred.doctrine.sortie import (
     break_for_contact,
@@ -32,11 +34,10 @@ from captainred.doctrine.sortie import (
     send_cover,
     turn_for_home,
 )
-from captainred.doctrine.steering import avoid_ship, avoid_terrain, keep_off_the_hull, pull_up, steer_to
+from captainred.doctrine.steering import aim, avoid_ship, avoid_terrain, keep_off_the_hull, pull_up
 from captainred.doctrine.triage import N_MODES, call_kills, call_maydays, crippled, triage
 from captainred.engine import threads
 from captainred.engine.arrays import WorldArrays, arrays_of
-from captainred.engine.kinematics import cruise_throttle
 from captainred.engine.net import gap_bearing
 from captainred.engine.sensing import Picture
 from captainred.engine.weapons import Armoury
@@ -114,9 +115,8 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
             crippled(world, up)
 
     if world.net_radius_m > 0 and (flying[FORM_UP] or flying[TRANSIT]):
-        mode, spinning = world.mode[up], world.spinning[up]
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
-        _file_out_through_the_gap(world, up[mode_in(mode, Mode.FORM_UP, Mode.TRANSIT) & ~spinning], centre, bearing)
+        _file_out_through_the_gap(world, up, centre, bearing)
     _steer_clear(world, up)
 
 
@@ -329,21 +329,38 @@ def _steer_clear_rows(
 # -------------------------------------------------------------------------------------------- flying
 
 
-def _file_out_through_the_gap(world: World, rows: I64, fleet: F64, gap_bearing_rad: F64) -> None:
-    """Out through the net only by its gap: an aircraft inside that is leaving flies out along the gap's
-    line (aiming `GAP_LEAD_M` further along it). Elsewhere the net would hold it. (Coming home, the way
-    in by the gap is `piloting.fly_home`'s.)"""
-    if world.net_radius_m <= 0 or not len(rows):
+def _file_out_through_the_gap(world: World, up: I64, fleet: F64, gap_bearing_rad: F64) -> None:
+    """Out through the net only by its gap: an aircraft inside that is leaving (forming up or in transit,
+    and not spinning) flies out along the gap's line (aiming `GAP_LEAD_M` further along it) at cruise
+    throttle or more. Elsewhere the net would hold it. (Coming home, the way in by the gap is
+    `piloting.fly_home`'s.) One compiled call (`_file_out_rows`)."""
+    if world.net_radius_m <= 0 or not len(up):
         return
-    battle = world.battle[rows].astype(np.int64)
-    centre = fleet[battle]  # the net's centre is the fleet's
-    dx, dy = world.x_m[rows] - centre[:, 0], world.y_m[rows] - centre[:, 1]
-    r = np.sqrt(dx * dx + dy * dy + np.maximum(world.z_m[rows], 0.0) ** 2)
-    inside = world.net_up[battle] & (r < world.net_radius_m + 500.0)
-    sel = rows[inside]
-    if len(sel):
-        reach = np.hypot(dx[inside], dy[inside]) + GAP_LEAD_M
-        bearing = gap_bearing_rad[battle[inside]]
-        gx, gy = centre[inside, 0] + reach * np.sin(bearing), centre[inside, 1] + reach * np.cos(bearing)
-        steer_to(world, sel, gx, gy, np.full(len(sel), FORM_UP_ALTITUDE_M), gain_m=600.0)
-        world.cmd_throttle[sel] = np.maximum(world.cmd_throttle[sel], cruise_throttle(world, sel))
+    _file_out_rows(up, arrays_of(world), fleet, gap_bearing_rad, float(world.net_radius_m))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _file_out_rows(up: I64, w: WorldArrays, fleet: F64, gap_bearing_rad: F64, net_radius_m: float) -> None:
+    """`_file_out_through_the_gap`'s rule for each pilot of `up` forming up or in transit and not
+    spinning, inside the dome (within 500 m outside it, counting her height above the sea): each writes
+    only her own commands, aiming at the point on the gap's line as far out as she is plus `GAP_LEAD_M`,
+    at `FORM_UP_ALTITUDE_M` (gain 600 m, as `steering.steer_to`)."""
+    mode, spinning, battle, net_up = w.mode, w.spinning, w.battle, w.net_up
+    x, y, z = w.x_m, w.y_m, w.z_m
+    cmd_heading, cmd_gamma, cmd_throttle = w.cmd_heading_rad, w.cmd_gamma_rad, w.cmd_throttle
+    cruise_speed, max_speed = w.cruise_speed_mps, w.max_speed_mps
+    for r in up:
+        if (mode[r] != FORM_UP and mode[r] != TRANSIT) or spinning[r]:
+            continue
+        b = battle[r]
+        cx, cy = fleet[b, 0], fleet[b, 1]
+        dx, dy = x[r] - cx, y[r] - cy
+        height = max(z[r], 0.0)
+        if not (net_up[b] and math.sqrt(dx * dx + dy * dy + height * height) < net_radius_m + 500.0):
+            continue
+        reach = math.hypot(dx, dy) + GAP_LEAD_M
+        bearing = gap_bearing_rad[b]
+        gx, gy = cx + reach * math.sin(bearing), cy + reach * math.cos(bearing)
+        cmd_heading[r], cmd_gamma[r] = aim(x[r], y[r], z[r], gx, gy, FORM_UP_ALTITUDE_M, 600.0)
+        cruise = cruise_speed[r] / max_speed[r]
+        cmd_throttle[r] = max(cmd_throttle[r], cruise * cruise)

@@ -366,3 +366,27 @@ def _fly_rows(w: WorldArrays, idx: I64, dt: F64) -> None:
 
 
 _fly = threads.twins(_fly_rows)
+
+
+def move(world: World, active: B, dt: F64) -> tuple[I64, F64, F64, F64]:
+    """The tick's flight: the rows that fly (in the air, in battles being fought), where each was before
+    (`moving_rows`), then each flown by its battle's dt (`fly_rows`). In one compiled call
+    (`_move_in_turn`) unless the World is large enough for the flight to spread over threads."""
+    if threads.in_parallel(world.n):
+        moving = moving_rows(world, active)
+        fly_rows(world, moving[0], dt)
+        return moving
+    flown: tuple[I64, F64, F64, F64] = _move_in_turn(active, arrays_of(world), dt)
+    return flown
+
+
+_fly_in_turn = _fly.in_turn  # as a compiled function calls it, by name
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _move_in_turn(active: B, w: WorldArrays, dt: F64) -> tuple[I64, F64, F64, F64]:
+    """`_moving_rows`, then `_fly_rows` over them, in turn."""
+    moving = _moving_rows(active, w.status, w.x_m, w.y_m, w.z_m)
+    if len(moving[0]):
+        _fly_in_turn(w, moving[0], dt)
+    return moving

@@ -411,29 +411,49 @@ def emit(world: World, row: int, kind: EventKind, target: int = -1, **details: A
 
 def emit_rows(world: World, rows: I64, kind: EventKind, targets: I64, details: Sequence[Mapping[str, Any]]) -> None:
     """`emit` for each of `rows` in turn, about `targets[k]` (-1: none) with `details[k]`: the same events,
-    their numbers read from the World's arrays in one go rather than one at a time (a tick of 10,000
-    craft opens dozens of bursts, and `emit` spent most of its time reading single numbers)."""
+    their numbers read from the World's arrays in one compiled pass (`_event_numbers`) rather than one
+    at a time (a tick of 10,000 craft opens dozens of bursts, and `emit` spent most of its time reading
+    single numbers) or in a dozen NumPy gathers (which cost more than the events in a batch's tick)."""
     if not len(rows):
         return
-    battles = world.battle[rows]
-    ticks, times = world.tick[battles].tolist(), world.time_s[battles].tolist()
-    actors = world.craft[rows].tolist()
-    aimed = targets >= 0
-    target_craft = np.where(aimed, world.craft[np.where(aimed, targets, 0)], -1).tolist()
-    xs, ys, zs = world.x_m[rows].tolist(), world.y_m[rows].tolist(), world.z_m[rows].tolist()
+    whole, real = _event_numbers(
+        rows, targets, world.battle, world.tick, world.time_s, world.craft, world.x_m, world.y_m, world.z_m
+    )
     logs = world.logs
-    for k, b in enumerate(battles.tolist()):
+    for (b, tick, actor, target), (time_s, x, y, z), said in zip(whole.tolist(), real.tolist(), details, strict=True):
         logs[b].append(
-            Event(
-                tick=ticks[k],
-                time_s=times[k],
-                kind=kind,
-                actor=actors[k],
-                target=target_craft[k],
-                position_m=(xs[k], ys[k], zs[k]),
-                details=details[k],
-            )
+            Event(tick=tick, time_s=time_s, kind=kind, actor=actor, target=target, position_m=(x, y, z), details=said)
         )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _event_numbers(
+    rows: I64,
+    targets: I64,
+    battle: NDArray[np.int32],
+    tick: I64,
+    time_s: F64,
+    craft: NDArray[np.int32],
+    x: F64,
+    y: F64,
+    z: F64,
+) -> tuple[I64, F64]:
+    """What `emit_rows` writes of each row's event: its battle, the battle's tick, the actor's craft number
+    and the target's (-1: none); the battle's time and where the actor is."""
+    whole = np.empty((len(rows), 4), np.int64)
+    real = np.empty((len(rows), 4))
+    for k in range(len(rows)):
+        r = rows[k]
+        b = battle[r]
+        whole[k, 0] = b
+        whole[k, 1] = tick[b]
+        whole[k, 2] = craft[r]
+        whole[k, 3] = craft[targets[k]] if targets[k] >= 0 else -1
+        real[k, 0] = time_s[b]
+        real[k, 1] = x[r]
+        real[k, 2] = y[r]
+        real[k, 3] = z[r]
+    return whole, real
 
 
 def emit_battle(

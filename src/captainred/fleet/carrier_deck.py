@@ -174,8 +174,7 @@ class CarrierDeck:
         """Start a launch sequence where aircraft are due and the deck is clear; send the next one off."""
         w, nc, ours = world, self.n_carriers, self.ours
         if not _anything_due(ours, active, arrays_of(w)):
-            w.all_clear_s[np.isfinite(w.all_clear_s)] = np.inf  # every sequence running is away (most ticks)
-            return
+            return  # every sequence running is away, and the kernel has lifted its all-clear (most ticks)
         now = w.time_s[w.battle[ours]]
         status, sorties, launch_at_s = w.status[ours], w.sorties[ours], w.launch_at_s[ours]
         next_sortie_s = w.next_sortie_s[ours]
@@ -651,9 +650,12 @@ def check_deck(world: World) -> DeckCounts:
 @numba.njit(cache=True, error_model="numpy")
 def _anything_due(ours: I64, active: B, w: WorldArrays) -> bool:
     """Whether any aircraft waits on a deck to launch now (its first sortie's time, or its next one's,
-    has come, and its pilot is out of the sick bay): `CarrierDeck.launch`'s `due`, for any row."""
+    has come, and its pilot is out of the sick bay): `CarrierDeck.launch`'s `due`, for any row. Where
+    none does, every launch sequence running is away: its all-clear is lifted here (`all_clear_s` back to
+    inf), as the launch would, without another call."""
     status, deck_place, sorties, launch_at_s = w.status, w.deck_place, w.sorties, w.launch_at_s
     next_sortie_s, sick_bay_until_s, time_s, battle = w.next_sortie_s, w.sick_bay_until_s, w.time_s, w.battle
+    all_clear_s = w.all_clear_s
     for k in range(len(ours)):
         r = ours[k]
         if not active[r] or status[r] != READY or deck_place[r] != ON_DECK:
@@ -661,6 +663,10 @@ def _anything_due(ours: I64, active: B, w: WorldArrays) -> bool:
         now = time_s[battle[r]]
         if ((sorties[r] == 0 and launch_at_s[r] <= now) or next_sortie_s[r] <= now) and sick_bay_until_s[r] <= now:
             return True
+    for b in range(all_clear_s.shape[0]):
+        for c in range(all_clear_s.shape[1]):
+            if math.isfinite(all_clear_s[b, c]):
+                all_clear_s[b, c] = math.inf
     return False
 
 
