@@ -110,10 +110,20 @@ def _spec_arrays(world: World) -> dict[str, F64]:
 
 
 class Armoury:
-    """Weapon parameters of every row, computed once per World."""
+    """Weapon parameters of every row, computed once per World: by name (`spec`), and for each weapon in
+    the order the fire kernel takes them (`cannon`, `rocket`, `emitter`)."""
 
     def __init__(self, world: World) -> None:
-        self.spec = _spec_arrays(world)
+        spec = self.spec = _spec_arrays(world)
+        self.cannon = (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"])
+        self.rocket = (
+            spec["rocket_salvo"],
+            spec["rocket_min"],
+            spec["rocket_max"],
+            spec["rocket_cone"],
+            spec["rocket_p"],
+        )
+        self.emitter = (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -267,25 +277,8 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     )
     if not ready_count:
         return NO_HITS
-    ready = np.flatnonzero(world.ready_weapons)  # the few rows with a weapon to fire, ascending
-    shots = np.empty((3, len(ready)), np.int64)  # per weapon, the shooters on target, ascending
-    measures = np.empty((4, 3, len(ready)))  # per weapon and shot: range, angle off, rounds used, the draw
-    verdicts = np.empty((3, len(ready)), np.int8)
-    salvos = np.empty(len(ready), np.int32)
-    started = np.empty(len(ready), np.int64)
-    counts = _loose_off(
-        ready,
-        arrays_of(world),
-        (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"]),
-        (spec["rocket_salvo"], spec["rocket_min"], spec["rocket_max"], spec["rocket_cone"], spec["rocket_p"]),
-        (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"]),
-        dt,
-        CLOSE_CALL,
-        shots,
-        measures,
-        verdicts,
-        salvos,
-        started,
+    counts, shots, measures, verdicts, salvos, started = _loose_off_the_ready(
+        ready_count, arrays_of(world), armoury.cannon, armoury.rocket, armoury.emitter, dt, CLOSE_CALL
     )
     parts: list[Hits] = []
 
@@ -432,6 +425,36 @@ def _verdict(u: float, chance: float, close_call: float) -> int:
     if abs(u - chance) <= close_call:
         return TOO_CLOSE_TO_CALL
     return HIT if u < chance else MISS
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loose_off_the_ready(
+    ready_count: int,
+    w: WorldArrays,
+    cannon: tuple[F64, F64, F64, F64],
+    rocket: tuple[F64, F64, F64, F64, F64],
+    emitter: tuple[F64, F64, F64, F64],
+    dt: F64,
+    close_call: float,
+) -> tuple[NDArray[np.int64], I64, F64, NDArray[np.int8], NDArray[np.int32], I64]:
+    """`_loose_off` for the `ready_count` rows with a weapon to fire (`ready_weapons` set, ascending), with
+    its outputs allocated here: the counts, then per weapon the shooters on target, each shot's
+    measures and verdict, the rocket salvos and the bursts started."""
+    ready_weapons = w.ready_weapons
+    ready = np.empty(ready_count, np.int64)
+    k = 0
+    for r in range(len(ready_weapons)):
+        if ready_weapons[r] and k < ready_count:
+            ready[k] = r
+            k += 1
+    ready = ready[:k]
+    shots = np.empty((3, k), np.int64)
+    measures = np.empty((4, 3, k))
+    verdicts = np.empty((3, k), np.int8)
+    salvos = np.empty(k, np.int32)
+    started = np.empty(k, np.int64)
+    counts = _loose_off(ready, w, cannon, rocket, emitter, dt, close_call, shots, measures, verdicts, salvos, started)
+    return counts, shots, measures, verdicts, salvos, started
 
 
 @numba.njit(cache=True, error_model="numpy")
