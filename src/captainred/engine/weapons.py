@@ -109,21 +109,27 @@ def _spec_arrays(world: World) -> dict[str, F64]:
     return {name: rows[:, k] for k, name in enumerate(names)}
 
 
+# Each weapon's parameters per row, in the order the fire kernel takes them (`Armoury`).
+Cannon = tuple[F64, F64, F64, F64]  # rate, range, cone, hit chance
+Rockets = tuple[F64, F64, F64, F64, F64]  # salvo, least and greatest range, cone, hit chance
+Emitter = tuple[F64, F64, F64, F64]  # range, cone, hit chance, heat
+
+
 class Armoury:
     """Weapon parameters of every row, computed once per World: by name (`spec`), and for each weapon in
     the order the fire kernel takes them (`cannon`, `rocket`, `emitter`)."""
 
     def __init__(self, world: World) -> None:
         spec = self.spec = _spec_arrays(world)
-        self.cannon = (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"])
-        self.rocket = (
+        self.cannon: Cannon = (spec["cannon_rate"], spec["cannon_range"], spec["cannon_cone"], spec["cannon_p"])
+        self.rocket: Rockets = (
             spec["rocket_salvo"],
             spec["rocket_min"],
             spec["rocket_max"],
             spec["rocket_cone"],
             spec["rocket_p"],
         )
-        self.emitter = (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"])
+        self.emitter: Emitter = (spec["energy_range"], spec["energy_cone"], spec["energy_p"], spec["energy_heat"])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -277,7 +283,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     )
     if not ready_count:
         return NO_HITS
-    counts, shots, measures, verdicts, salvos, started = _loose_off_the_ready(
+    counts, shots, measures, verdicts, salvos, started = _loose_off(
         ready_count, arrays_of(world), armoury.cannon, armoury.rocket, armoury.emitter, dt, CLOSE_CALL
     )
     parts: list[Hits] = []
@@ -428,63 +434,28 @@ def _verdict(u: float, chance: float, close_call: float) -> int:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _loose_off_the_ready(
+def _loose_off(
     ready_count: int,
     w: WorldArrays,
-    cannon: tuple[F64, F64, F64, F64],
-    rocket: tuple[F64, F64, F64, F64, F64],
-    emitter: tuple[F64, F64, F64, F64],
+    cannon: Cannon,
+    rocket: Rockets,
+    emitter: Emitter,
     dt: F64,
     close_call: float,
 ) -> tuple[NDArray[np.int64], I64, F64, NDArray[np.int8], NDArray[np.int32], I64]:
-    """`_loose_off` for the `ready_count` rows with a weapon to fire (`ready_weapons` set, ascending), with
-    its outputs allocated here: the counts, then per weapon the shooters on target, each shot's
-    measures and verdict, the rocket salvos and the bursts started."""
-    ready_weapons = w.ready_weapons
-    ready = np.empty(ready_count, np.int64)
-    k = 0
-    for r in range(len(ready_weapons)):
-        if ready_weapons[r] and k < ready_count:
-            ready[k] = r
-            k += 1
-    ready = ready[:k]
-    shots = np.empty((3, k), np.int64)
-    measures = np.empty((4, 3, k))
-    verdicts = np.empty((3, k), np.int8)
-    salvos = np.empty(k, np.int32)
-    started = np.empty(k, np.int64)
-    counts = _loose_off(ready, w, cannon, rocket, emitter, dt, close_call, shots, measures, verdicts, salvos, started)
-    return counts, shots, measures, verdicts, salvos, started
+    """Each of the `ready_count` craft ready to fire (`ready_weapons` set), in row order, weapon by
+    weapon. The cannon and the blue fire fire at the target's lead point within the gun's range and
+    snap-shot cone: the cannon spends its rounds of the tick, the emitter heats (and overheats at its
+    limit), and each hits with `gun_hit_chance` per second (the cannon's by the share of a full burst it
+    had rounds for), drawn per tick. Rockets go at the lead point between their least and greatest
+    range, within their cone: a salvo (a pair, rockets permitting) and the reload; each rocket hits with
+    the rockets' chance, by the shooter's skill, the range and the target's evasion. A craft firing a gun
+    is in a burst; one that was not starts one, and an LGF spends one of its bursts.
 
-
-@numba.njit(cache=True, error_model="numpy")
-def _loose_off(
-    ready: I64,
-    w: WorldArrays,
-    cannon: tuple[F64, F64, F64, F64],
-    rocket: tuple[F64, F64, F64, F64, F64],
-    emitter: tuple[F64, F64, F64, F64],
-    dt: F64,
-    close_call: float,
-    shots: I64,
-    measures: F64,
-    verdicts: NDArray[np.int8],
-    salvos: NDArray[np.int32],
-    started: I64,
-) -> NDArray[np.int64]:
-    """Each craft ready to fire (`ready`, ascending), weapon by weapon. The cannon and the blue fire fire
-    at the target's lead point within the gun's range and snap-shot cone: the cannon spends its rounds
-    of the tick, the emitter heats (and overheats at its limit), and each hits with `gun_hit_chance`
-    per second (the cannon's by the share of a full burst it had rounds for), drawn per tick. Rockets go
-    at the lead point between their least and greatest range, within their cone: a salvo (a pair,
-    rockets permitting) and the reload; each rocket hits with the rockets' chance, by the shooter's skill,
-    the range and the target's evasion. A craft firing a gun is in a burst; one that was not starts one,
-    and an LGF spends one of its bursts.
-
-    Writes, per weapon, the shooters that fired (`shots`), each shot's range, angle off, rounds used and
-    draw (`measures`) and verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to
-    settle), the rocket salvos, and the craft that started a burst; returns the counts of the three
-    weapons' shots and of the bursts started."""
+    Returns the counts of the three weapons' shots and of the bursts started; then, per weapon, the
+    shooters that fired (`shots`), each shot's range, angle off, rounds used and draw (`measures`) and
+    verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to settle); the rocket
+    salvos; and the craft that started a burst."""
     ready_weapons, battle, time_s, tick, row_seed, craft, side, target, skill, load_g = (
         w.ready_weapons, w.battle, w.time_s, w.tick, w.row_seed, w.craft, w.side, w.target, w.skill, w.load_g,
     )  # fmt: skip
@@ -492,6 +463,18 @@ def _loose_off(
     sin_h, cos_h, sin_g, cos_g = w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma
     rounds, rockets, rocket_ready_s, heat_s, overheated = w.rounds, w.rockets, w.rocket_ready_s, w.heat_s, w.overheated
     firing, was_firing, bursts_left = w.firing, w.was_firing, w.bursts_left
+    ready = np.empty(ready_count, np.int64)
+    k = 0
+    for row in range(len(ready_weapons)):
+        if ready_weapons[row] and k < ready_count:
+            ready[k] = row
+            k += 1
+    ready = ready[:k]
+    shots = np.empty((3, k), np.int64)
+    measures = np.empty((4, 3, k))
+    verdicts = np.empty((3, k), np.int8)
+    salvos = np.empty(k, np.int32)
+    started = np.empty(k, np.int64)
     cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
     rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
     energy_range, energy_cone, energy_p, energy_heat = emitter
@@ -576,7 +559,7 @@ def _loose_off(
                 counts[3] += 1
                 if side[r] == LGF:
                     bursts_left[r] -= 1
-    return counts
+    return counts, shots, measures, verdicts, salvos, started
 
 
 CANNON_READY, ROCKETS_READY, EMITTER_READY = 1, 2, 4  # bits of `World.ready_weapons`
