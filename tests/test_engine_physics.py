@@ -444,8 +444,9 @@ def _look_ahead_sample_by_sample(world: World, row: int, length_s: float) -> tup
 def test_the_look_aheads_shortcuts_change_no_pilots_commands(
     world: World, airborne: Airborne, craft: list[tuple[float, ...]]
 ) -> None:
-    # Skipping craft above every roof, paths whose box is clear, and walking turns by small rotations
-    # are shortcuts only: over the towers, each pilot is left the commands sampling every point gives.
+    # Skipping craft above every roof, paths and stretches of a path whose box is clear, and walking
+    # turns by small rotations are shortcuts only: over the towers, each pilot is left the commands
+    # sampling every point gives.
     x0, y0, x1, y1 = world.theatre.island
     rows = np.arange(len(craft))
     looks = np.array([c[7] for c in craft])

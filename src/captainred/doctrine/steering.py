@@ -6,6 +6,7 @@ import math
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from captainred.engine import threads
 from captainred.engine.kinematics import HEADING_GAIN, heading_of, wrap
@@ -171,13 +172,141 @@ def rotated(sin_a: float, cos_a: float, d: float) -> tuple[float, float]:
     """The sine and cosine of a + d from those of a: a small d by the first terms of its series, a
     larger one exactly. This is how the look-ahead walks along a turn without two trigonometric calls a
     sample."""
+    sin_d, cos_d = sine_and_cosine(d)
+    return sum_of_angles(sin_a, cos_a, sin_d, cos_d)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sine_and_cosine(d: float) -> tuple[float, float]:
+    """The sine and cosine of an angle: a small one by the first terms of their series, a larger one
+    exactly (`rotated`)."""
     if abs(d) < SMALL_ANGLE_RAD:
         d2 = d * d
         sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)))
         cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0))
     else:
         sin_d, cos_d = math.sin(d), math.cos(d)
+    return sin_d, cos_d
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sum_of_angles(sin_a: float, cos_a: float, sin_d: float, cos_d: float) -> tuple[float, float]:
+    """The sine and cosine of a + d from those of a and of d."""
     return sin_a * cos_d + cos_a * sin_d, cos_a * cos_d - sin_a * sin_d
+
+
+# The look-ahead's two paths, sample by sample. Each returns the first sample whose ground comes within
+# `margin` of the path's height `z + vz t` (-1 if none), that ground, and `highest` raised by the ground of
+# every sample it read.
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _first_in_the_way_on_the_turn(
+    heights: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    cell: float,
+    x: float,
+    y: float,
+    z: float,
+    vz: float,
+    ground_speed: float,
+    east: float,
+    north: float,
+    error: float,
+    max_rate: float,
+    step: float,
+    margin: float,
+    highest: float,
+) -> tuple[int, float, float]:
+    """Along the turn she is in: the heading of each sample is `turned_rad`'s, its closing term carried
+    from the last sample by one factor, and its direction by one small rotation (`rotated`).
+
+    The rotation each sample turns by is found a sample ahead of its use: its series is a long chain of
+    operations, and ahead of the rotation it waits on, the core works on it while the sample before is
+    flown and read. The operations are those of `rotated` at each sample, so the path is the same to the
+    bit."""
+    px, py = x, y
+    unclosed = math.exp(-HEADING_GAIN * 0.5 * step)  # exp(-HEADING_GAIN t) at the sample
+    per_sample = math.exp(-HEADING_GAIN * step)
+    most = max_rate * (0.5 * step)
+    turned = min(max(error * (1.0 - unclosed), -most), most)
+    sin_d, cos_d = sine_and_cosine(turned)  # the first sample's rotation
+    for s in range(PATH_SAMPLES):
+        east, north = sum_of_angles(east, north, sin_d, cos_d)
+        unclosed *= per_sample
+        most = max_rate * ((s + 1.5) * step)
+        now = min(max(error * (1.0 - unclosed), -most), most)
+        sin_d, cos_d = sine_and_cosine(now - turned)  # the next sample's
+        turned = now
+        px += ground_speed * east * step
+        py += ground_speed * north * step
+        under_m = height_at(heights, ox, oy, cell, px, py)
+        highest = max(highest, under_m)
+        if z + vz * (s + 1) * step < under_m + margin:
+            return s, under_m, highest
+    return -1, 0.0, highest
+
+
+STRETCH_SAMPLES = 8  # the line off the nose is bounded a stretch of this many samples at a time
+ROUNDING_M = 1e-3  # far more than the walk's rounding can move a sample off its line (< 1e-9 m)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _first_in_the_way_ahead(
+    heights: npt.NDArray[np.float32],
+    box_max: npt.NDArray[np.float32],
+    ox: float,
+    oy: float,
+    cell: float,
+    x: float,
+    y: float,
+    z: float,
+    vz: float,
+    step_x: float,
+    step_y: float,
+    step: float,
+    margin: float,
+    z_pulled_out: float,
+    highest: float,
+) -> tuple[int, float, float]:
+    """Along the line off her nose, each sample `step_x`, `step_y` on from the last.
+
+    The line is straight, so the box around a stretch of `STRETCH_SAMPLES` samples is known without
+    walking it. A stretch clear of the highest roof under its box, and with a pull-out (`z_pulled_out`)
+    over it, holds no sample in the way and none that could ask her to level off, so it is not read. The
+    others are walked and read sample by sample, to the bit as a walk of the whole line would."""
+    px, py = x, y
+    walked = 0
+    for first in range(0, PATH_SAMPLES, STRETCH_SAMPLES):
+        last = first + STRETCH_SAMPLES - 1
+        x_first, x_last = x + (first + 1) * step_x, x + (last + 1) * step_x
+        y_first, y_last = y + (first + 1) * step_y, y + (last + 1) * step_y
+        bound = highest_under_box(
+            box_max,
+            ox,
+            oy,
+            cell,
+            min(x_first, x_last) - ROUNDING_M,
+            min(y_first, y_last) - ROUNDING_M,
+            max(x_first, x_last) + ROUNDING_M,
+            max(y_first, y_last) + ROUNDING_M,
+        )
+        z_lowest = min(z + vz * (first + 1) * step, z + vz * (last + 1) * step)  # the height is linear in s
+        if z_lowest >= bound + margin and z_pulled_out >= bound + margin:
+            continue
+        for _ in range(walked, first):
+            px += step_x
+            py += step_y
+        for s in range(first, last + 1):
+            px += step_x
+            py += step_y
+            under_m = height_at(heights, ox, oy, cell, px, py)
+            highest = max(highest, under_m)
+            if z + vz * (s + 1) * step < under_m + margin:
+                return s, under_m, highest
+        walked = last + 1
+    return -1, 0.0, highest
 
 
 def _pull_up_rows(
@@ -204,8 +333,8 @@ def _pull_up_rows(
     Two tests spare most craft the paths: one above every roof of the theatre, or above every roof
     within the distance she covers in the look-ahead (read from the box around her), needs nothing.
 
-    Along the turn, the heading of each sample is `turned_rad`'s, its closing term carried from the
-    last sample by one factor, and its direction by one small rotation (`rotated`)."""
+    The paths are walked by `_first_in_the_way_on_the_turn` and `_first_in_the_way_ahead` (which reads
+    only the stretches of the line that a roof may reach)."""
     x, y, z, speed, heading, gamma, sin_heading, cos_heading, sin_gamma, cos_gamma = state
     heights, box_max, ox, oy, cell, max_height_m = ground
     for k in numba.prange(len(rows)):
@@ -256,28 +385,21 @@ def _pull_up_rows(
             )
             if z_low >= bound + margin and z[r] - pull_out_loss >= bound + margin:
                 continue
-            px, py = x[r], y[r]
-            east, north = east0, north0
-            unclosed = math.exp(-HEADING_GAIN * 0.5 * step)  # exp(-HEADING_GAIN t) at the sample
-            per_sample = math.exp(-HEADING_GAIN * step)
-            turned = 0.0
-            for s in range(PATH_SAMPLES):
-                if path == 0:
-                    most = max_rate * ((s + 0.5) * step)
-                    now = min(max(error * (1.0 - unclosed), -most), most)
-                    unclosed *= per_sample
-                    east, north = rotated(east, north, now - turned)
-                    turned = now
-                px += ground_speed * east * step
-                py += ground_speed * north * step
-                under_m = height_at(heights, ox, oy, cell, px, py)
-                highest = max(highest, under_m)
-                if z[r] + vz * (s + 1) * step < under_m + margin:
-                    # The first thing in the way on this path: climb at least steeply enough to top it.
-                    climb = True
-                    clear = math.atan2(under_m + margin - z[r], ground_speed * (s + 1) * step)
-                    steepest = max(steepest, min(clear, STEEPEST_PULL_UP_RAD))
-                    break
+            if swing == 0.0:
+                s_hit, under_m, highest = _first_in_the_way_ahead(
+                    heights, box_max, ox, oy, cell, x[r], y[r], z[r], vz, ground_speed * east0 * step,
+                    ground_speed * north0 * step, step, margin, z[r] - pull_out_loss, highest,
+                )  # fmt: skip
+            else:
+                s_hit, under_m, highest = _first_in_the_way_on_the_turn(
+                    heights, ox, oy, cell, x[r], y[r], z[r], vz, ground_speed, east0, north0, error, max_rate,
+                    step, margin, highest,
+                )  # fmt: skip
+            if s_hit >= 0:
+                # The first thing in the way on this path: climb at least steeply enough to top it.
+                climb = True
+                clear = math.atan2(under_m + margin - z[r], ground_speed * (s_hit + 1) * step)
+                steepest = max(steepest, min(clear, STEEPEST_PULL_UP_RAD))
         level = (z[r] - pull_out_loss < highest + margin) and not climb
         if climb:
             cmd_gamma[r] = max(cmd_gamma[r], steepest)
