@@ -16,21 +16,30 @@ from typing import Any
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
+from captainred.engine.arrays import WorldArrays, arrays_of
 from captainred.engine.damage import lose
 from captainred.engine.events import Event, EventKind
 from captainred.engine.front import GROUND_ID_BASE, Front, Unit
 from captainred.engine.grid import LGF as GRID_LGF
 from captainred.engine.grid import SenseGrid, nearest_of_side
-from captainred.engine.rng import Purpose, uniform
-from captainred.engine.world import F64, I64, LGF, B, Status, Sub, World, emit, emit_battle
+from captainred.engine.rng import Purpose, uniform, uniform_one
+from captainred.engine.world import F64, I8, I32, I64, LGF, B, Status, Sub, World, constant, emit, emit_battle
 
 BATTERY = int(Unit.BATTERY)
 FLAK_KILL = 0.6  # a shell that hits brings an LGF down outright this often, else sets it smoking
 STRIKE_HITS_PER_S = 1.0  # bolts a second that strike a unit under a diving LGF's fire, at skill 1
 STRIKE_SPREAD = 0.5  # each bolt takes ground_damage times 1 +- this
 QUARTERS = 4  # a unit's losses are reported each time another quarter of its strength is gone
+# A draw in the compiled rules: a miss, a hit, or too close to its chance to call there (within CLOSE_CALL:
+# the compiled `exp` and `**` and NumPy's may differ in the last bit, and NumPy's settles such a draw).
+MISS, HIT, TOO_CLOSE_TO_CALL = 0, 1, 2
+CLOSE_CALL = 1e-9
+STRIKE, AIRBORNE, READY = int(Mode.STRIKE), int(Status.AIRBORNE), int(Status.READY)
+FLAK_HIT, FLAK_KILL_PURPOSE = int(Purpose.FLAK_HIT), int(Purpose.FLAK_KILL)
+STRIKE_HIT, STRIKE_DAMAGE = int(Purpose.STRIKE_HIT), int(Purpose.STRIKE_DAMAGE)
 
 
 # ------------------------------------------------------------------------------------- the clock's hooks
@@ -41,25 +50,41 @@ def front_tick_s(world: World) -> F64 | None:
     no limit (None: no front in this World)."""
     if world.front is None:
         return None
-    cap = np.full(world.n_battles, np.inf)
-    out = (world.strike_at >= 0) & (world.status == int(Status.AIRBORNE))
-    cap[np.unique(world.battle[out])] = world.plan.timing.combat_tick_s
+    return _over_the_front(
+        world.strike_at, world.status, world.battle, world.n_battles, world.plan.timing.combat_tick_s
+    )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _over_the_front(strike_at: I64, status: I8, battle: I32, n_battles: int, combat_tick_s: float) -> F64:
+    """`front_tick_s`: per battle, `combat_tick_s` where an LGF sent against the front is in the air."""
+    cap = np.full(n_battles, np.inf)
+    for r in range(len(strike_at)):
+        if strike_at[r] >= 0 and status[r] == AIRBORNE:
+            cap[battle[r]] = combat_tick_s
     return cap
 
 
 def front_pending(world: World) -> B:
     """(n_battles,): the swarm still has business at an unbroken front: LGFs sent against it are in the
     air, or waiting in the ship to go."""
-    pending = np.zeros(world.n_battles, dtype=bool)
     front = world.front
     if front is None:
-        return pending
-    striker = world.strike_at >= 0
-    going = striker & (
-        (world.status == int(Status.AIRBORNE)) | ((world.status == int(Status.READY)) & np.isfinite(world.launch_at_s))
-    )
-    pending[np.unique(world.battle[going])] = True
-    pending &= ~np.isfinite(front.broken_s)
+        return np.zeros(world.n_battles, dtype=bool)
+    return _strikers_to_come(world.strike_at, world.status, world.launch_at_s, world.battle, front.broken_s)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _strikers_to_come(strike_at: I64, status: I8, launch_at_s: F64, battle: I32, broken_s: F64) -> B:
+    """`front_pending`: per battle whose front is not broken, whether an LGF sent against it is in the air
+    or waits in the ship with a time to go."""
+    pending = np.zeros(len(broken_s), dtype=np.bool_)
+    for r in range(len(strike_at)):
+        if strike_at[r] >= 0 and (status[r] == AIRBORNE or (status[r] == READY and math.isfinite(launch_at_s[r]))):
+            pending[battle[r]] = True
+    for b in range(len(broken_s)):
+        if math.isfinite(broken_s[b]):
+            pending[b] = False
     return pending
 
 
@@ -165,7 +190,7 @@ def _waves_leave(world: World, front: Front) -> None:
     waves = world.plan.enemy.waves
     if waves is None:
         return
-    for b in np.flatnonzero(~world.done).tolist():
+    for b in _waves_due(world.done, front.waves_out, world.time_s, waves.count, waves.first_s, waves.every_s).tolist():
         while (
             front.waves_out[b] < waves.count and world.time_s[b] >= waves.first_s + front.waves_out[b] * waves.every_s
         ):
@@ -173,43 +198,47 @@ def _waves_leave(world: World, front: Front) -> None:
             front.waves_out[b] += 1
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _waves_due(done: B, waves_out: I64, time_s: F64, count: int, first_s: float, every_s: float) -> I64:
+    """The battles being fought, ascending, where the next wave is due to leave the ship."""
+    due = np.empty(len(done), np.int64)
+    n = 0
+    for b in range(len(done)):
+        if not done[b] and waves_out[b] < count and time_s[b] >= first_s + waves_out[b] * every_s:
+            due[n] = b
+            n += 1
+    return due[:n]
+
+
 def _batteries_fire(world: World, front: Front) -> None:
     """Each battery laid on an LGF still in the air, within its range and under its ceiling, fires the
     rounds its serving guns owe by their rate (whole rounds; the rest carry over). Any one of them may hit,
     each the more likely the closer the LGF; a hit brings it down or sets it smoking, and a second hit
-    on a smoking LGF brings it down."""
+    on a smoking LGF brings it down.
+
+    The kernel (`_guns_fire`) does all but what is told: the hits, and a battery that fired its last
+    shell. A draw too close to its chance to call there is settled by NumPy's `power`, which may differ
+    from the compiled one in the last bit, as it settled every draw before the rule was compiled."""
     battery = front.battery_type
     if battery is None:
         return
-    laid = np.flatnonzero(front.laying_on >= 0)
-    front.rounds_due[front.laying_on < 0] = 0.0
-    if not len(laid):
+    fired, lgf, slant, rounds, verdicts, outright = _guns_fire(
+        front.laying_on, front.battle, front.unit, front.x_m, front.y_m, front.guns, front.shells, front.rounds_due,
+        front.rounds_fired, battery.range_m, battery.ceiling_m, battery.rate_rpm, battery.hit_probability,
+        arrays_of(world),
+    )  # fmt: skip
+    if not len(fired):
         return
-    lgf = front.laying_on[laid]
-    up = world.status[lgf] == int(Status.AIRBORNE)
-    slant = np.sqrt(
-        (world.x_m[lgf] - front.x_m[laid]) ** 2 + (world.y_m[lgf] - front.y_m[laid]) ** 2 + world.z_m[lgf] ** 2
-    )
-    in_reach = up & (slant < battery.range_m) & (world.z_m[lgf] <= battery.ceiling_m)
-    front.rounds_due[laid[~in_reach]] = 0.0
-    laid, lgf, slant = laid[in_reach], lgf[in_reach], slant[in_reach]
-    if not len(laid):
-        return
-    b = front.battle[laid]
-    front.rounds_due[laid] += front.guns[laid] * battery.rate_rpm / 60.0 * world.dt_s[b]
-    rounds = np.minimum(np.floor(front.rounds_due[laid]).astype(np.int64), front.shells[laid])
-    front.rounds_due[laid] -= np.floor(front.rounds_due[laid])
-    dry = (front.shells[laid] > 0) & (front.shells[laid] - rounds == 0)
-    front.shells[laid] -= rounds
-    front.rounds_fired[laid] += rounds
-    p_round = battery.hit_probability * np.clip(1.0 - slant / battery.range_m, 0.0, 1.0)
-    p_hit = 1.0 - (1.0 - p_round) ** rounds
-    key = GROUND_ID_BASE + front.unit[laid]
-    tick = world.tick[b]
-    hit = uniform(world.seed[b], key, tick, Purpose.FLAK_HIT) < p_hit
-    outright = uniform(world.seed[b], key, tick, Purpose.FLAK_KILL) < FLAK_KILL
+    hit = verdicts == HIT
+    close = np.flatnonzero(verdicts == TOO_CLOSE_TO_CALL)
+    if len(close):
+        b = front.battle[fired[close]]
+        p_round = battery.hit_probability * np.clip(1.0 - slant[close] / battery.range_m, 0.0, 1.0)
+        p_hit = 1.0 - (1.0 - p_round) ** rounds[close]
+        key = GROUND_ID_BASE + front.unit[fired[close]]
+        hit[close] = uniform(world.seed[b], key, world.tick[b], Purpose.FLAK_HIT) < p_hit
     for k in np.flatnonzero(hit).tolist():
-        u, row = int(laid[k]), int(lgf[k])
+        u, row = int(fired[k]), int(lgf[k])
         name = front.names[u % front.g]
         if world.status[row] != int(Status.AIRBORNE):
             continue  # two batteries on one LGF: the first brought it down
@@ -221,8 +250,69 @@ def _batteries_fire(world: World, front: Front) -> None:
             world.health[row, Sub.AIRFRAME] = 0.5
             world.smoking[row] = True
             emit(world, row, EventKind.SMOKING, battery=name)
-    for u in laid[dry].tolist():
+    dry = fired[(front.shells[fired] == 0) & (rounds > 0)]
+    for u in dry.tolist():
         _emit_unit(world, front, u, EventKind.BATTERY_SILENCED, reason="out of shells", **_battery_tally(front, u))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _guns_fire(
+    laying_on: I64,
+    battle: I64,
+    unit: I64,
+    gx: F64,
+    gy: F64,
+    guns: I64,
+    shells: I64,
+    rounds_due: F64,
+    rounds_fired: I64,
+    range_m: float,
+    ceiling_m: float,
+    rate_rpm: float,
+    hit_probability: float,
+    w: WorldArrays,
+) -> tuple[I64, I64, F64, I64, NDArray[np.int8], B]:
+    """`_batteries_fire`'s rule, in unit order: a battery laid on nothing, or on an LGF out of the air, out
+    of its range or over its ceiling, owes no rounds; one in reach adds what its guns owe this tick, fires
+    the whole rounds its shells allow, and keeps the rest. Returns, for each battery that fired (however
+    few rounds), the unit, the LGF, the slant range, the rounds, whether a round hit (MISS, HIT, or
+    TOO_CLOSE_TO_CALL within `CLOSE_CALL` of the chance) and whether a hit would bring it down outright."""
+    status = w.status
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    dt_s = w.dt_s
+    seed = w.seed
+    tick = w.tick
+    n = len(laying_on)
+    fired, lgf, slant, rounds = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n), np.empty(n, np.int64)
+    verdicts, outright = np.empty(n, np.int8), np.empty(n, np.bool_)
+    count = 0
+    for u in range(n):
+        e = laying_on[u]
+        if e < 0:
+            rounds_due[u] = 0.0
+            continue
+        d = math.sqrt((x[e] - gx[u]) ** 2 + (y[e] - gy[u]) ** 2 + z[e] ** 2)
+        if not (status[e] == AIRBORNE and d < range_m and z[e] <= ceiling_m):
+            rounds_due[u] = 0.0
+            continue
+        b = battle[u]
+        rounds_due[u] += guns[u] * rate_rpm / 60.0 * dt_s[b]
+        whole = np.floor(rounds_due[u])
+        n_rounds = min(np.int64(whole), shells[u])
+        rounds_due[u] -= whole
+        shells[u] -= n_rounds
+        rounds_fired[u] += n_rounds
+        p_round = hit_probability * min(max(1.0 - d / range_m, 0.0), 1.0)
+        p_hit = 1.0 - (1.0 - p_round) ** n_rounds
+        key = GROUND_ID_BASE + unit[u]
+        draw = uniform_one(seed[b], key, tick[b], FLAK_HIT)
+        fired[count], lgf[count], slant[count], rounds[count] = u, e, d, n_rounds
+        verdicts[count] = TOO_CLOSE_TO_CALL if abs(draw - p_hit) < CLOSE_CALL else (HIT if draw < p_hit else MISS)
+        outright[count] = uniform_one(seed[b], key, tick[b], FLAK_KILL_PURPOSE) < FLAK_KILL
+        count += 1
+    return fired[:count], lgf[:count], slant[:count], rounds[:count], verdicts[:count], outright[:count]
 
 
 def _strikes(world: World, front: Front, active: B, dt: F64) -> None:
@@ -230,42 +320,109 @@ def _strikes(world: World, front: Front, active: B, dt: F64) -> None:
     cool fires on its unit (the emitter heats; a burst started is one of its bursts before rearming, and
     the unit counts it). Each second of fire lands bolts as the LGF's skill allows, each taking the blue
     fire's `ground_damage` from the unit's strength, and the garrison (or a battery's crew and guns) with
-    it."""
-    rows = np.flatnonzero(
-        active
-        & (world.side == LGF)
-        & (world.status == int(Status.AIRBORNE))
-        & (world.mode == int(Mode.STRIKE))
-        & world.trigger
+    it.
+
+    Thousands of LGFs fire on the line all day, so a strike's bursts are not events each: its unit counts
+    what they did (`POUNDED`, and `FRONT_STATE` at the end). The kernel (`_strike_rows`) does it all but
+    the draws too close to their chance to call: its `exp` and NumPy's may differ in the last bit, so
+    NumPy's settles those, as it settled every draw before the rule was compiled."""
+    heat_limit_s, ground_damage = _emitters(world)
+    rows, verdicts, amounts = _strike_rows(
+        active, arrays_of(world), dt, heat_limit_s, ground_damage, front.g, front.bursts_taken
     )
-    rows = rows[~world.overheated[rows] & (world.blackout_s[rows] <= 0.0)]
     if not len(rows):
         return
-    spec = [t.energy_weapon for t in world.types]
-    heat_limit = np.array([w.heat_limit_s if w else np.inf for w in spec])[world.type_index[rows]]
-    damage = np.array([w.ground_damage if w else 0.0 for w in spec])[world.type_index[rows]]
-    world.heat_s[rows] += dt[rows]
-    world.overheated[rows[world.heat_s[rows] >= heat_limit]] = True
-    world.firing[rows] = True
-    units = world.battle[rows].astype(np.int64) * front.g + world.strike_at[rows]
-    # A burst started spends one of the LGF's bursts before rearming. Thousands of LGFs fire on the line
-    # all day, so a strike's bursts are not events each: its unit counts what they did (`POUNDED`, and
-    # `FRONT_STATE` at the end).
-    started = rows[~world.was_firing[rows]]
-    world.bursts_left[started] -= 1
-    np.add.at(front.bursts_taken, units[~world.was_firing[rows]], 1)
-    b = world.battle[rows]
-    tick = world.tick[b]
-    p = 1.0 - np.exp(-STRIKE_HITS_PER_S * world.skill[rows] * dt[rows])
-    hit = uniform(world.row_seed[rows], world.craft[rows], tick, Purpose.STRIKE_HIT) < p
-    size = 1.0 + STRIKE_SPREAD * (
-        2.0 * uniform(world.row_seed[rows], world.craft[rows], tick, Purpose.STRIKE_DAMAGE) - 1.0
-    )
+    hit = verdicts == HIT
+    close = np.flatnonzero(verdicts == TOO_CLOSE_TO_CALL)
+    if len(close):
+        r = rows[close]
+        b = world.battle[r]
+        p = 1.0 - np.exp(-STRIKE_HITS_PER_S * world.skill[r] * dt[r])
+        hit[close] = uniform(world.row_seed[r], world.craft[r], world.tick[b], Purpose.STRIKE_HIT) < p
     taken = np.zeros(len(front.battle))
-    np.add.at(taken, units[hit], (damage * size)[hit])
-    np.add.at(front.bolts_taken, units[hit], 1)
+    _bolts_land(rows, hit, amounts, world.battle, world.strike_at, front.g, taken, front.bolts_taken)
     for u in np.flatnonzero(taken > 0).tolist():
         _pounded(world, front, u, float(taken[u]))
+
+
+@constant
+def _emitters(world: World) -> tuple[F64, F64]:
+    """Per aircraft type: how long its emitter fires before it overheats, and what a bolt of it takes from
+    a unit on the ground (inf and 0 for a type without one)."""
+    spec = [t.energy_weapon for t in world.types]
+    heat_limit_s = np.array([w.heat_limit_s if w else np.inf for w in spec])
+    ground_damage = np.array([w.ground_damage if w else 0.0 for w in spec])
+    return heat_limit_s, ground_damage
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _strike_rows(
+    active: B,
+    w: WorldArrays,
+    dt: F64,
+    heat_limit_s: F64,
+    ground_damage: F64,
+    g: int,
+    bursts_taken: I64,
+) -> tuple[I64, NDArray[np.int8], F64]:
+    """Each LGF of a battle being fought on a diving run (`STRIKE`) with its trigger held, its emitter cool
+    and its pilot's mind its own fires on its unit (`_strikes`' rule): its emitter heats, and overheats at
+    its type's limit; a burst started takes one of its bursts and counts against the unit. Returns, for each
+    in row order, the row, whether its bolt strikes (MISS, HIT, or TOO_CLOSE_TO_CALL within `CLOSE_CALL`
+    of its chance) and what it would take."""
+    side = w.side
+    status = w.status
+    mode = w.mode
+    trigger = w.trigger
+    overheated = w.overheated
+    blackout_s = w.blackout_s
+    heat_s = w.heat_s
+    firing = w.firing
+    was_firing = w.was_firing
+    bursts_left = w.bursts_left
+    battle = w.battle
+    strike_at = w.strike_at
+    skill = w.skill
+    row_seed = w.row_seed
+    craft = w.craft
+    tick = w.tick
+    type_index = w.type_index
+    rows, verdicts, amounts = np.empty(len(status), np.int64), np.empty(len(status), np.int8), np.empty(len(status))
+    n = 0
+    for r in range(len(status)):
+        if not (active[r] and side[r] == LGF and status[r] == AIRBORNE and mode[r] == STRIKE and trigger[r]):
+            continue
+        if overheated[r] or not blackout_s[r] <= 0.0:
+            continue
+        heat_s[r] += dt[r]
+        if heat_s[r] >= heat_limit_s[type_index[r]]:
+            overheated[r] = True
+        firing[r] = True
+        if not was_firing[r]:
+            bursts_left[r] -= 1
+            bursts_taken[battle[r] * g + strike_at[r]] += 1
+        t = tick[battle[r]]
+        p = 1.0 - math.exp(-STRIKE_HITS_PER_S * skill[r] * dt[r])
+        u = uniform_one(row_seed[r], craft[r], t, STRIKE_HIT)
+        verdicts[n] = TOO_CLOSE_TO_CALL if abs(u - p) < CLOSE_CALL else (HIT if u < p else MISS)
+        size = 1.0 + STRIKE_SPREAD * (2.0 * uniform_one(row_seed[r], craft[r], t, STRIKE_DAMAGE) - 1.0)
+        amounts[n] = ground_damage[type_index[r]] * size
+        rows[n] = r
+        n += 1
+    return rows[:n], verdicts[:n], amounts[:n]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _bolts_land(
+    rows: I64, hit: B, amounts: F64, battle: I32, strike_at: I64, g: int, taken: F64, bolts_taken: I64
+) -> None:
+    """What the bolts that strike take from their units, added up in row order, and each unit's count of
+    them."""
+    for k in range(len(rows)):
+        if hit[k]:
+            unit = battle[rows[k]] * g + strike_at[rows[k]]
+            taken[unit] += amounts[k]
+            bolts_taken[unit] += 1
 
 
 def _pounded(world: World, front: Front, u: int, taken: float) -> None:
@@ -306,17 +463,27 @@ def _pounded(world: World, front: Front, u: int, taken: float) -> None:
 
 
 def _deal_new_units(world: World, front: Front) -> None:
-    """An LGF whose unit is gone is sent against the next unit along that still stands (none: it keeps
-    the old one, and goes home)."""
-    lost = front.lost.reshape(world.n_battles, front.g)
-    striker = np.flatnonzero(world.strike_at >= 0)
-    b = world.battle[striker]
-    orphan = striker[lost[b, world.strike_at[striker]]]
-    for row in orphan.tolist():
-        battle, old = int(world.battle[row]), int(world.strike_at[row])
-        standing = np.flatnonzero(~lost[battle])
-        if len(standing):
-            world.strike_at[row] = int(standing[np.searchsorted(standing, old) % len(standing)])
+    """An LGF whose unit is gone is sent against the next unit along that still stands (`_new_units_rows`)."""
+    _new_units_rows(world.strike_at, world.battle, front.lost, front.g)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _new_units_rows(strike_at: I64, battle: I32, lost: B, g: int) -> None:
+    """Each LGF sent against a unit that is gone goes against the first unit after it along the battle's
+    `g` that still stands, wrapping round to the first standing (none: it keeps the old one, and goes
+    home)."""
+    for r in range(len(strike_at)):
+        old = strike_at[r]
+        if old < 0:
+            continue
+        base = battle[r] * g
+        if not lost[base + old]:
+            continue
+        for i in range(1, g):
+            u = (old + i) % g
+            if not lost[base + u]:
+                strike_at[r] = u
+                break
 
 
 def close_front(world: World, b: int) -> None:
