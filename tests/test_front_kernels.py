@@ -8,8 +8,10 @@ NumPy rules did, through a whole small day at the front, at every tick where any
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,16 +26,19 @@ from captainred.engine.front import GROUND_ID_BASE, Front
 from captainred.engine.rng import Purpose, uniform
 from captainred.engine.setup import build_world
 from captainred.engine.world import LGF, OWN_ARRAYS_KEYS, Status, Sub, World, emit
+from captainred.front import stage
 from captainred.front.stage import (
     FLAK_KILL,
     STRIKE_HITS_PER_S,
     STRIKE_SPREAD,
+    TOO_CLOSE_TO_CALL,
     _batteries_fire,
     _battery_tally,
     _deal_new_units,
     _emit_unit,
     _pounded,
     _strikes,
+    _waves_due,
     front_pending,
     front_tick_s,
 )
@@ -201,17 +206,38 @@ def front_small() -> ResolvedScenario:
     return load_scenario(FRONT_SMALL)
 
 
+def all_too_close_to_call(kernel: Callable[..., tuple[Any, ...]], verdicts_at: int) -> Callable[..., tuple[Any, ...]]:
+    """`kernel` with every draw it returns marked too close to call, so that NumPy settles each."""
+
+    def wrapped(*args: Any) -> tuple[Any, ...]:
+        out = list(kernel(*args))
+        out[verdicts_at] = np.full_like(out[verdicts_at], TOO_CLOSE_TO_CALL)
+        return tuple(out)
+
+    return wrapped
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("hard_day", [False, True], ids=["as-built", "short-of-shells-every-draw-to-numpy"])
 def test_the_compiled_front_leaves_what_the_numpy_rules_left_through_a_small_day(
-    front_small: ResolvedScenario,
+    front_small: ResolvedScenario, hard_day: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two battles of a small day at the front, stepped to the end: at every tenth tick where a battery is
-    # laid or an LGF is on a diving run, each compiled rule is run on one copy of the World and its NumPy rule
-    # on another, and the two must agree in every field, the front's and the logs. The battle itself is
-    # fought on by the step, so later ticks see units lost, batteries dry and LGFs dealt new units. At
-    # every tick, the front's cap on the tick and what keeps a battle open are NumPy's too.
-    sim = Simulation(build_world(front_small, [1, 2]))
-    compared = {"batteries": 0, "strikes": 0, "units lost": 0}
+    # laid or an LGF is on a diving run, and every tick where a battery laid is down to its last shells,
+    # each compiled rule is run on one copy of the World and its NumPy
+    # rule on another, and the two must agree in every field, the front's and the logs. The battle itself
+    # is fought on by the step, so later ticks see units lost. At every tick, the
+    # front's cap on the tick and what keeps a battle open are NumPy's too. On the hard day the batteries
+    # have 40 shells each, so they run dry, and every draw the kernels make is left to NumPy, as a draw too
+    # close to its chance would be.
+    world = build_world(front_small, [1, 2])
+    assert world.front is not None
+    if hard_day:
+        np.minimum(world.front.shells, 40, out=world.front.shells)
+        monkeypatch.setattr(stage, "_guns_fire", all_too_close_to_call(stage._guns_fire, 4))
+        monkeypatch.setattr(stage, "_strike_rows", all_too_close_to_call(stage._strike_rows, 1))
+    sim = Simulation(world)
+    compared = {"batteries": 0, "strikes": 0, "units lost": 0, "dry": 0}
     eligible = 0
     while not sim.finished:
         sim.step()
@@ -224,8 +250,10 @@ def test_the_compiled_front_leaves_what_the_numpy_rules_left_through_a_small_day
         if not ((front.laying_on >= 0).any() or striking):
             continue
         eligible += 1
-        if eligible % EVERY:
+        running_dry = bool(((front.shells > 0) & (front.shells <= 8) & (front.laying_on >= 0)).any())
+        if eligible % EVERY and not running_dry:
             continue
+        strikers = np.flatnonzero(world.strike_at >= 0)
         active, dt = ctx.active, ctx.dt
         rules = (
             ("batteries", _batteries_fire, batteries_fire_in_numpy),
@@ -239,11 +267,42 @@ def test_the_compiled_front_leaves_what_the_numpy_rules_left_through_a_small_day
         for name, compiled, in_numpy in rules:
             ours, theirs = branch(world), branch(world)
             assert ours.front is not None and theirs.front is not None
+            if name == "units lost":
+                # The step deals new units in the tick a unit is lost, so none is left to deal between
+                # steps: lose the first striker's unit in both copies.
+                if not len(strikers):
+                    continue
+                lost_unit = world.battle[strikers[0]] * front.g + world.strike_at[strikers[0]]
+                ours.front.lost[lost_unit] = theirs.front.lost[lost_unit] = True
             compiled(ours, ours.front)
             in_numpy(theirs, theirs.front)
             assert differences(ours, theirs) == [], f"{name} at step {sim.steps}"
             compared[name] += 1
-    assert min(compared.values()) > 50, compared
+            if name == "batteries":
+                compared["dry"] += sum(e.details.get("reason") == "out of shells" for log in ours.logs for e in log)
+    assert min(compared["batteries"], compared["strikes"], compared["units lost"]) > 20, compared
+    assert (compared["dry"] > 0) == hard_day, compared
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    battles=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 4), st.integers(0, 6), st.sampled_from([0.0, 0.5, 1.0])),
+        min_size=1,
+        max_size=8,
+    ),
+    count=st.integers(0, 5),
+)
+def test_the_waves_due_are_those_the_timetable_says(battles: list[tuple[bool, int, int, float]], count: int) -> None:
+    # Times land exactly on a wave's time (first + k * every), half a wave before, or on the next one.
+    first_s, every_s = 30.0, 20.0
+    done = np.array([b[0] for b in battles])
+    out = np.array([b[1] for b in battles], dtype=np.int64)
+    time_s = np.array([first_s + (b[2] - b[3]) * every_s for b in battles])
+    expected = [
+        b for b in range(len(battles)) if not done[b] and out[b] < count and time_s[b] >= first_s + out[b] * every_s
+    ]
+    assert _waves_due(done, out, time_s, count, first_s, every_s).tolist() == expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from captainred.doctrine.steering import (
     PATH_SAMPLES,
+    SMALL_ANGLE_RAD,
     _first_in_the_way_ahead,
     _first_in_the_way_on_the_turn,
-    rotated,
 )
 from captainred.engine.kinematics import HEADING_GAIN
 from captainred.scenario.maps import Ground, build_theatre, height_at
@@ -29,6 +29,18 @@ def ground() -> Ground:
     return build_theatre("manhattan", "manhattan").ground
 
 
+def _rotated(sin_a: float, cos_a: float, d: float) -> tuple[float, float]:
+    """One small rotation, as the walk took it sample by sample before its series was found a sample
+    ahead (written out here, apart from the code under test)."""
+    if abs(d) < SMALL_ANGLE_RAD:
+        d2 = d * d
+        sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)))
+        cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0))
+    else:
+        sin_d, cos_d = math.sin(d), math.cos(d)
+    return sin_a * cos_d + cos_a * sin_d, cos_a * cos_d - sin_a * sin_d
+
+
 def _walk(
     ground: Ground,
     start: tuple[float, float, float, float],
@@ -37,8 +49,9 @@ def _walk(
     turn: tuple[float, float] | None,
     step: float,
     margin: float,
+    highest: float = 0.0,
 ) -> tuple[int, float, float]:
-    """The plain walk: every sample flown and read in order, the turn's direction carried by `rotated`
+    """The plain walk: every sample flown and read in order, the turn's direction carried by `_rotated`
     at each sample (`turn`: the heading error and the most rate; None for the line off the nose)."""
     heights, _, ox, oy, cell, _ = ground
     x, y, z, vz = start
@@ -47,14 +60,13 @@ def _walk(
     unclosed = math.exp(-HEADING_GAIN * 0.5 * step)
     per_sample = math.exp(-HEADING_GAIN * step)
     turned = 0.0
-    highest = 0.0
     for s in range(PATH_SAMPLES):
         if turn is not None:
             error, max_rate = turn
             most = max_rate * ((s + 0.5) * step)
             now = min(max(error * (1.0 - unclosed), -most), most)
             unclosed *= per_sample
-            east, north = rotated(east, north, now - turned)
+            east, north = _rotated(east, north, now - turned)
             turned = now
         px += ground_speed * east * step
         py += ground_speed * north * step
@@ -86,6 +98,7 @@ margins = st.floats(45.0, 70.0)
     max_rate=st.floats(0.0, 1.2),
     step=steps,
     margin=margins,
+    highest=st.floats(0.0, 400.0),
 )
 def test_the_turn_with_each_rotation_found_ahead_is_the_plain_walk(
     ground: Ground,
@@ -96,14 +109,15 @@ def test_the_turn_with_each_rotation_found_ahead_is_the_plain_walk(
     max_rate: float,
     step: float,
     margin: float,
+    highest: float,
 ) -> None:
     heights, _, ox, oy, cell, _ = ground
     x, y, z, vz = start
     found = _first_in_the_way_on_the_turn(
         heights, ox, oy, cell, x, y, z, vz, ground_speed, math.sin(heading), math.cos(heading), error, max_rate,
-        step, margin, 0.0,
+        step, margin, highest,
     )  # fmt: skip
-    assert found == _walk(ground, start, heading, ground_speed, (error, max_rate), step, margin)
+    assert found == _walk(ground, start, heading, ground_speed, (error, max_rate), step, margin, highest)
 
 
 @settings(max_examples=400, deadline=None)
@@ -114,6 +128,7 @@ def test_the_turn_with_each_rotation_found_ahead_is_the_plain_walk(
     step=steps,
     margin=margins,
     pull_out_m=st.floats(0.0, 120.0),
+    highest_before=st.floats(0.0, 400.0),
 )
 def test_the_line_off_the_nose_read_only_where_a_roof_may_reach_it_is_the_plain_walk(
     ground: Ground,
@@ -123,6 +138,7 @@ def test_the_line_off_the_nose_read_only_where_a_roof_may_reach_it_is_the_plain_
     step: float,
     margin: float,
     pull_out_m: float,
+    highest_before: float,
 ) -> None:
     # A stretch is left unread only when no sample of it could be in the way or make her level off (the
     # ground under it stays `margin` below her height after a pull-out): there, `highest` may stay lower
@@ -133,9 +149,11 @@ def test_the_line_off_the_nose_read_only_where_a_roof_may_reach_it_is_the_plain_
     east, north = math.sin(heading), math.cos(heading)
     s, under_m, highest = _first_in_the_way_ahead(
         heights, box_max, ox, oy, cell, x, y, z, vz, ground_speed * east * step, ground_speed * north * step, step,
-        margin, z_pulled_out, 0.0,
+        margin, z_pulled_out, highest_before,
     )  # fmt: skip
-    s_walked, under_walked, highest_walked = _walk(ground, start, heading, ground_speed, None, step, margin)
+    s_walked, under_walked, highest_walked = _walk(
+        ground, start, heading, ground_speed, None, step, margin, highest_before
+    )
     assert (s, under_m) == (s_walked, under_walked)
     assert highest <= highest_walked
     assert (z_pulled_out < highest + margin) == (z_pulled_out < highest_walked + margin)

@@ -249,6 +249,7 @@ def _first_in_the_way_on_the_turn(
 
 
 STRETCH_SAMPLES = 8  # the line off the nose is bounded a stretch of this many samples at a time
+assert PATH_SAMPLES % STRETCH_SAMPLES == 0, "the stretches must tile the look-ahead's samples exactly"
 ROUNDING_M = 1e-3  # far more than the walk's rounding can move a sample off its line (< 1e-9 m)
 
 

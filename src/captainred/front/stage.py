@@ -34,7 +34,8 @@ STRIKE_HITS_PER_S = 1.0  # bolts a second that strike a unit under a diving LGF'
 STRIKE_SPREAD = 0.5  # each bolt takes ground_damage times 1 +- this
 QUARTERS = 4  # a unit's losses are reported each time another quarter of its strength is gone
 # A draw in the compiled rules: a miss, a hit, or too close to its chance to call there (within CLOSE_CALL:
-# the compiled `exp` and `**` and NumPy's may differ in the last bit, and NumPy's settles such a draw).
+# the compiled `exp` and `**` and NumPy's may differ in the last bits, some 1e-15, and NumPy's settles such
+# a draw).
 MISS, HIT, TOO_CLOSE_TO_CALL = 0, 1, 2
 CLOSE_CALL = 1e-9
 STRIKE, AIRBORNE, READY = int(Mode.STRIKE), int(Status.AIRBORNE), int(Status.READY)
@@ -218,7 +219,7 @@ def _batteries_fire(world: World, front: Front) -> None:
 
     The kernel (`_guns_fire`) does all but what is told: the hits, and a battery that fired its last
     shell. A draw too close to its chance to call there is settled by NumPy's `power`, which may differ
-    from the compiled one in the last bit, as it settled every draw before the rule was compiled."""
+    from the compiled one in the last bits, as it settled every draw before the rule was compiled."""
     battery = front.battery_type
     if battery is None:
         return
