@@ -336,6 +336,10 @@ class CarrierDeck:
         limit = w.plan.doctrine.divert_fuel_kg
         if limit <= 0:
             return
+        if not _anyone_may_divert(
+            rows, arrays_of(w), limit, self.ours, self.key, self.hangar_capacity, self.n_carriers
+        ):
+            return  # most ticks: the rules below would find nobody
         rows = rows[w.divert_to[rows] < 0]
         b, c = w.battle[rows], w.home_carrier[rows]
         now = w.time_s[b]
@@ -701,6 +705,50 @@ def _any_deck_job(ours: I64, active: B, w: WorldArrays, key: I64, crews: I64, me
         if waiting[0, k] and crews[k % n_carriers] > busy[0, k]:
             return True
         if waiting[1, k] and mechanics[k % n_carriers] > busy[1, k]:
+            return True
+    return False
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _anyone_may_divert(
+    rows: I64, w: WorldArrays, limit_kg: float, ours: I64, key: I64, hangar_capacity: I64, n_carriers: int
+) -> bool:
+    """Whether `CarrierDeck._divert` can send anybody elsewhere this tick: of `rows`, a pilot not diverted
+    yet, within `DIVERT_DECISION_M` of her own carrier, whose fuel is short (under `limit_kg`) while her
+    deck is foul, or whose carrier's hangar is full. Whether she needs the hangar is left to `_divert`:
+    with no room below anywhere near, it cannot matter, and with it `_divert` runs its rule whole. The
+    hangar is counted (`_below`) only once somebody is near her deck with fuel to spare."""
+    battle = w.battle
+    home_carrier = w.home_carrier
+    divert_to = w.divert_to
+    carrier_xy = w.carrier_xy
+    x = w.x_m
+    y = w.y_m
+    fuel_kg = w.fuel_kg
+    fuel_limited = w.fuel_limited
+    time_s = w.time_s
+    deck_free_s = w.deck_free_s
+    all_clear_s = w.all_clear_s
+    deck_place = w.deck_place
+    status = w.status
+    below = np.zeros(0, np.int64)
+    for k in range(len(rows)):
+        r = rows[k]
+        if divert_to[r] >= 0:
+            continue
+        b, c = battle[r], home_carrier[r]
+        if not within_m(x[r] - carrier_xy[b, c, 0], y[r] - carrier_xy[b, c, 1], DIVERT_DECISION_M):
+            continue
+        short = fuel_kg[r] < limit_kg and fuel_limited[r]
+        if short and (deck_free_s[b, c] > time_s[b] or math.isfinite(all_clear_s[b, c])):
+            return True
+        if not len(below):
+            below = np.zeros(len(time_s) * n_carriers, np.int64)
+            for j in range(len(ours)):
+                o = ours[j]
+                if deck_place[o] == HANGAR and status[o] == RETURNED:
+                    below[key[o]] += 1
+        if below[b * n_carriers + c] >= hangar_capacity[c]:
             return True
     return False
 
