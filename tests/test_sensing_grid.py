@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from captainred.engine.grid import LGF as GRID_LGF
-from captainred.engine.grid import SEARCH_ALL_UP_TO, SenseGrid, nearest_of_side
+from captainred.engine.grid import (
+    RANGE_ALL_UP_TO,
+    SEARCH_ALL_UP_TO,
+    SenseGrid,
+    _best_of_few_by_range,
+    _best_of_many_by_square,
+    nearest_of_side,
+)
 from captainred.engine.kinematics import keep_angles
 from captainred.engine.sensing import FORCE_DOWN_RADIUS_M, Picture, sense
 from captainred.engine.setup import build_world
@@ -269,3 +276,75 @@ def test_the_nearest_lgf_to_a_battery_on_the_ground_is_the_one_a_search_over_eve
             else:
                 k = int(np.argmin(ranges))  # the first of the least: the lowest row
                 assert got == (int(lgfs[k]), float(ranges[k]))
+
+
+@st.composite
+def crowds(draw: st.DrawFn) -> tuple[int, float, int, float, bool, float]:
+    """A seeker and a crowd of craft to choose from: how many, how far apart, on how many spots (0: each
+    its own; spots share exact ties), at what distance the seeker sits off the crowd, whether she carries
+    a spread, and a scale for squares so small that they are scored one by one."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    n = draw(st.integers(1, 300))
+    spots = draw(st.sampled_from([0, 0, 1, 2, 7]))
+    scale_m = draw(st.sampled_from([1e-160, 1e-3, 1.0, 250.0, 30_000.0, 1e7]))
+    spread = draw(st.booleans())
+    off = draw(st.sampled_from([0.0, 0.5, 3.0]))
+    return seed, scale_m, spots, off, spread, float(n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=crowds())
+def test_the_squared_scores_choose_as_the_scores_do(case: tuple[int, float, int, float, bool, float]) -> None:
+    """A large side searched whole is ordered by squared scores and only the craft nearly tied for the least
+    are scored (`_best_of_many_by_square`): the same craft and range as scoring every craft
+    (`_best_of_few_by_range`) and as NumPy over every craft, ties to the lower row, on crowds with exact
+    ties, near ties a few units in the last place apart, spreads, and squares too small to round
+    relatively."""
+    seed, scale_m, spots, off, with_spread, n_float = case
+    n = int(n_float)
+    generator = np.random.default_rng(seed)  # test data only
+    if spots:
+        points = generator.normal(0.0, scale_m, size=(spots, 3))
+        xyz = points[generator.integers(0, spots, size=n)]
+    else:
+        xyz = generator.normal(0.0, scale_m, size=(n, 3))
+    # Near ties: some craft nudged by a few units in the last place off another's position.
+    nudged = generator.uniform(size=n) < 0.2
+    xyz[nudged] = np.nextafter(xyz[np.roll(np.arange(n), 1)][nudged], np.inf)
+    seeker = xyz[generator.integers(0, n)] + off * scale_m * generator.normal(size=3)
+    slot = generator.integers(0, 12, size=n)
+    spread = float(generator.uniform(0.0, 0.6)) if with_spread else 0.0
+    order = generator.permutation(n).astype(np.int64) + 5  # the rows, in the grid's order, from base 0
+    few = np.empty((6, max(n, 4)))
+    few[0, :n], few[1, :n], few[2, :n] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    few[3, :n] = 1.0 + slot % 3
+    px, py, pz = (float(v) for v in seeker)
+    by_square = _best_of_many_by_square(px, py, pz, spread, few.copy(), order, 0, n)
+    by_range = _best_of_few_by_range(px, py, pz, spread, few.copy(), order, 0, n)
+    d = seeker[None, :] - xyz
+    ranges = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2])
+    scores = ranges * (1.0 + spread * few[3, :n])
+    k = int(np.lexsort((order, scores))[0])  # the least score, ties to the lower row
+    assert by_range == (int(order[k]), float(ranges[k]))
+    assert by_square == by_range
+
+
+@pytest.fixture(scope="module")
+def recon_world(recon: ResolvedScenario) -> World:
+    return build_world(recon, [1])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=scattered(), search_all_up_to=st.sampled_from([0, RANGE_ALL_UP_TO, SEARCH_ALL_UP_TO]))
+def test_a_recon_battle_is_sensed_as_a_search_over_every_pair_would(
+    recon_world: World, case: tuple[int, float, float, float, int, float], search_all_up_to: int
+) -> None:
+    """The recon's 107 LGFs, sought by its Guardians, are more than `RANGE_ALL_UP_TO`: searched whole,
+    they are ordered by squared ranges first; walked, ring by ring. Both as a search over every pair."""
+    seed, spread_m, airborne, limit_m, spots, apart = case
+    world = recon_world
+    assert (world.side == LGF).sum() > RANGE_ALL_UP_TO
+    prey = randomise(world, seed, spread_m, airborne, spots, apart)
+    grid = SenseGrid(world.row_start, world.row_stop, search_all_up_to)
+    picture = sense(world, grid, EVADE_M, prey, limit_m)
+    assert_same(world, picture, brute_force(world, prey, EVADE_M), limit_m)

@@ -77,10 +77,20 @@ def cell_budget(rows: int) -> int:
 
 
 # A side with this many craft in the air or fewer is searched whole, craft by craft: the ring walk's
-# bounds cost more than a few tens of ranges (the recon's 16 Guardians, sought by its 107 LGFs: the sense
-# stage of 9,963 craft 0.82 -> 0.75 ms a step). The answers are the same either way (the property test
-# checks both against a search over every pair).
-SEARCH_ALL_UP_TO = 32
+# bounds cost more than a hundred squared ranges (the recon's 16 Guardians, sought by its 107 LGFs: the
+# sense stage of 9,963 craft 0.82 -> 0.75 ms a step; its 98 LGFs in combat, sought by the Guardians: 155
+# -> 105 µs a step over 64 battles). The answers are the same either way (the property test checks both
+# against a search over every pair).
+SEARCH_ALL_UP_TO = 128
+# A side searched whole with this many craft or fewer is ranged craft by craft (`_best_of_few_by_range`);
+# a larger one is ordered by squared scores first (`_best_of_many_by_square`), which spares the roots
+# but costs two more passes: at 15 craft the roots are cheaper (185 against 250 µs a step).
+RANGE_ALL_UP_TO = 32
+# `_best_of_many_by_square`: a craft whose squared score exceeds the least by more than this share cannot
+# score lowest (a score and its square are each a few roundings, parts in 1e16, off the exact values);
+# below `TINY_SQUARES`, where rounding is no longer relative, every craft is scored.
+SQUARES_SURELY_APART = 1e-12
+TINY_SQUARES = 1e-200
 
 
 class SenseGrid:
@@ -285,6 +295,64 @@ def _beats(score: float, row: int, best_score: float, best: int) -> bool:
     return score < best_score or (score == best_score and row < best)
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _best_of_few_by_range(
+    px: float, py: float, pz: float, spread: float, few: F64, order: I64, base: int, n_other: int
+) -> tuple[int, float]:
+    """A seeker's choice among the craft laid side by side in `few` (x, y, z, slot factor; rows 4 and 5
+    are scratch), and its range: the lowest (score, row) over all of them, as `_score` scores. The ranges
+    and scores are one loop the compiler spreads over vector lanes; the best is picked after."""
+    for k in range(n_other):
+        few[4, k] = _range_between(px, py, pz, few[0, k], few[1, k], few[2, k])
+        few[5, k] = _scored(few[4, k], spread, few[3, k])
+    best, best_score, best_range = -1, math.inf, math.inf
+    for k in range(n_other):
+        e = order[base + k]
+        if _beats(few[5, k], e, best_score, best):
+            best, best_score, best_range = e, few[5, k], few[4, k]
+    return best, best_range
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _best_of_many_by_square(
+    px: float, py: float, pz: float, spread: float, few: F64, order: I64, base: int, n_other: int
+) -> tuple[int, float]:
+    """`_best_of_few_by_range`'s answer with a root for only a few of the craft.
+
+    A score is a range times a factor, and a range a square root: the squared range times the factor
+    squared orders the craft as their scores do, to within the rounding of each. So the squares are one
+    loop over vector lanes, their least is found in four lanes (each compare waits only on the one four
+    craft back), and only the craft whose square is within `SQUARES_SURELY_APART` of the least (nearly
+    always one) are ranged, scored and compared, ties to the lower row. Every other craft scores more
+    than the one with the least square. When the least square is tiny, every craft is scored."""
+    for k in range(n_other):
+        dx = px - few[0, k]
+        dy = py - few[1, k]
+        dz = pz - few[2, k]
+        factor = 1.0 + spread * few[3, k]
+        few[4, k] = (dx * dx + dy * dy + dz * dz) * (factor * factor)
+    least_0 = least_1 = least_2 = least_3 = math.inf
+    fours = n_other - n_other % 4
+    for k in range(0, fours, 4):
+        least_0 = min(least_0, few[4, k])
+        least_1 = min(least_1, few[4, k + 1])
+        least_2 = min(least_2, few[4, k + 2])
+        least_3 = min(least_3, few[4, k + 3])
+    for k in range(fours, n_other):
+        least_0 = min(least_0, few[4, k])
+    least = min(min(least_0, least_1), min(least_2, least_3))
+    within = least * (1.0 + SQUARES_SURELY_APART) if least >= TINY_SQUARES else math.inf
+    best, best_score, best_range = -1, math.inf, math.inf
+    for k in range(n_other):
+        if few[4, k] <= within:
+            e = order[base + k]
+            range_m = _range_between(px, py, pz, few[0, k], few[1, k], few[2, k])
+            score = _scored(range_m, spread, few[3, k])
+            if _beats(score, e, best_score, best):
+                best, best_score, best_range = e, score, range_m
+    return best, best_range
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _nearest_on_grid(
     b: int,
@@ -321,9 +389,8 @@ def _nearest_on_grid(
     n_other = side_start[b, other + 1] - base
     search_all = n_other <= search_all_up_to
     if search_all:
-        # The few craft of the other side side by side (x, y, z, slot factor, then one seeker's range and
-        # score to each), so that a seeker's ranges and scores to all of them are one loop the compiler
-        # spreads over vector lanes; the best is picked after.
+        # The other side's craft side by side (x, y, z, slot factor, then two rows of scratch), so that a
+        # seeker's ranges or squares to all of them are one loop the compiler spreads over vector lanes.
         few = np.empty((6, n_other))
         for k in range(n_other):
             e = order[base + k]
@@ -335,23 +402,20 @@ def _nearest_on_grid(
         a = order[q]
         px, py, pz = x[a], y[a], z[a]
         spread_a = spread[a] if seeker == LGF else 0.0
-        cx = min(max(cells_in(px - x0, cell), 0), gx - 1)
-        cy = min(max(cells_in(py - y0, cell), 0), gy - 1)
-        best, best_score, best_range = -1, math.inf, math.inf
         if search_all:
-            for k in range(n_other):
-                few[4, k] = _range_between(px, py, pz, few[0, k], few[1, k], few[2, k])
-                few[5, k] = _scored(few[4, k], spread_a, few[3, k])
-            for k in range(n_other):
-                e = order[base + k]
-                if _beats(few[5, k], e, best_score, best):
-                    best, best_score, best_range = e, few[5, k], few[4, k]
+            if n_other <= RANGE_ALL_UP_TO or not spread_a >= 0.0:  # squares order only scores >= 0
+                best, best_range = _best_of_few_by_range(px, py, pz, spread_a, few, order, base, n_other)
+            else:
+                best, best_range = _best_of_many_by_square(px, py, pz, spread_a, few, order, base, n_other)
             if best_range >= range_limit_m:
                 best, best_range = -1, math.inf
             nearest[a] = best
             nearest_range[a] = best_range
             closest = min(closest, best_range)
             continue
+        cx = min(max(cells_in(px - x0, cell), 0), gx - 1)
+        cy = min(max(cells_in(py - y0, cell), 0), gy - 1)
+        best, best_score, best_range = -1, math.inf, math.inf
         least_factor = 1.0 + spread_a  # the smallest factor any score can carry
         score_limit = range_limit_m * (1.0 + 3.0 * spread_a)  # a craft in range never scores this much
         for ring in range(max(gx, gy) + 1):
