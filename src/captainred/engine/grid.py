@@ -78,9 +78,9 @@ def cell_budget(rows: int) -> int:
 
 # A side with this many craft in the air or fewer is searched whole, craft by craft: the ring walk's
 # bounds cost more than a hundred squared ranges (the recon's 16 Guardians, sought by its 107 LGFs: the
-# sense stage of 9,963 craft 0.82 -> 0.75 ms a step; its 98 LGFs in combat, sought by the Guardians: 155
-# -> 105 µs a step over 64 battles). The answers are the same either way (the property test checks both
-# against a search over every pair).
+# sense stage of 9,963 craft 0.82 -> 0.75 ms a step; its 98 LGFs in combat, sought by the Guardians:
+# 152-174 -> 104-114 µs a step over 64 battles). The answers are the same either way (the property test
+# checks both against a search over every pair).
 SEARCH_ALL_UP_TO = 128
 # A side searched whole with this many craft or fewer is ranged craft by craft (`_best_of_few_by_range`);
 # a larger one is ordered by squared scores first (`_best_of_many_by_square`), which spares the roots
