@@ -99,8 +99,9 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
     # The crippled make to land, whether before the evading pilots or after: those rules touch no row of
     # theirs (evasion is for pilots fighting, taking pictures, covering, in transit or going home), and they
-    # read nothing the other writes.
-    if threads.in_parallel(len(up)):
+    # read nothing the other writes. In a World of thousands of craft, the rules spread over threads however
+    # few of them are pilots (`engine.threads`).
+    if threads.in_parallel(world.n):
         if fighting:
             fight(world, up, picture, armoury, centre)
         if homing:
@@ -132,8 +133,8 @@ def _fight_home_and_evade(
 ) -> None:
     """`fighting.fight` (when `fighting`), `piloting.fly_home` (when `homing`, along `bearing`) and
     `evasion.evade`, in one compiled call (`_fight_home_and_evade_rows`): at some ten pilots, three calls
-    from Python cost more than the rules. (With thousands of pilots, whose rules spread over threads, the
-    caller makes the calls one by one.)"""
+    from Python cost more than the rules. (In a World of thousands of craft, whose pilots' rules spread
+    over threads, the caller makes the calls one by one.)"""
     spec = armoury.spec
     streets = np.empty(len(up), dtype=np.int64)
     n = _fight_home_and_evade_rows(
@@ -280,9 +281,10 @@ def _steer_clear(world: World, up: I64) -> None:
     """The last word on the pilots' commands, after every flying rule: the ground ahead
     (`steering.avoid_terrain`) for those who look ahead, then the hull (`steering.avoid_ship`) for those
     not spinning (`_how_they_steer`). With few pilots, in one compiled call (`_steer_clear_rows`): at
-    some ten pilots, three calls from Python cost more than the rules themselves. With thousands, the
-    look-aheads spread over threads (a cached compiled function cannot call a threaded one)."""
-    if threads.in_parallel(len(up)):
+    some ten pilots, three calls from Python cost more than the rules themselves. In a World of
+    thousands of craft, the look-aheads spread over threads (a cached compiled function cannot call a
+    threaded one), however few of them are pilots (`engine.threads`)."""
+    if threads.in_parallel(world.n):
         steering, lookahead, unspun = _how_they_steer(up, world.mode, world.spinning, world.skill)
         avoid_terrain(world, steering, lookahead)
         avoid_ship(world, unspun)

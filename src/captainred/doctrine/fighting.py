@@ -39,7 +39,7 @@ def fight(world: World, up: I64, picture: Picture, armoury: Armoury, centre: F64
     keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight_rules(world)
     spec = armoury.spec
     fight_kernel(
-        len(up),
+        world.n,  # threads by the World's size (`engine.threads`)
         np.ascontiguousarray(up, dtype=np.int64),
         keep_range_m,
         sight_range_m,

@@ -344,7 +344,7 @@ def fly_home(world: World, up: I64, centre: F64, gap_bearing: F64) -> None:
     net's, and the bearing on which the net parts are given per battle."""
     cruise_altitude_m, n_carriers, has_camp, camp_x, camp_y, net_radius_m = home_rules(world)
     fly_home_kernel(
-        len(up),
+        world.n,  # threads by the World's size (`engine.threads`)
         np.ascontiguousarray(up, dtype=np.int64),
         cruise_altitude_m,
         n_carriers,

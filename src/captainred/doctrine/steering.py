@@ -141,7 +141,7 @@ def avoid_terrain(world: World, rows: I64, lookahead_s: F64) -> None:
     if not len(rows):
         return
     pull_up(
-        len(rows),
+        world.n,  # threads by the World's size (`engine.threads`)
         rows,
         np.ascontiguousarray(lookahead_s, dtype=np.float64),
         world.flight_state(),
@@ -418,7 +418,7 @@ def avoid_ship(world: World, rows: I64, lookahead_s: float = 4.0) -> None:
     if world.ship_xyz is None or not len(rows):
         return
     keep_off_the_hull(
-        len(rows),
+        world.n,  # threads by the World's size (`engine.threads`)
         rows,
         lookahead_s,
         world.ship_xyz,
