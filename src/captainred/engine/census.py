@@ -28,7 +28,8 @@ def take_census(world: World) -> tuple[I64, I64, int]:
     being fought are idle."""
     in_the_air = np.empty(world.n_battles, np.int64)
     still_in_play = np.empty(world.n_battles, np.int64)
-    idle: int = _count(world.n_battles, arrays_of(world), in_the_air, still_in_play)
+    # A loop over battles that reads every row: threads by the World's size (`engine.threads`).
+    idle: int = _count(world.n, arrays_of(world), in_the_air, still_in_play)
     return in_the_air, still_in_play, idle
 
 

@@ -34,7 +34,7 @@ def tick_battles(
     (`active`, `dt`). `wakes_s` is read only for a battle with nothing in the air."""
     timing = world.plan.timing
     _tick(
-        world.n_battles,
+        world.n,  # a loop over battles that reads every row: threads by the World's size (`engine.threads`)
         arrays_of(world),
         enemy_range_m,
         timing.quiet_range_m,

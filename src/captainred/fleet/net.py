@@ -43,7 +43,8 @@ def tend_net(world: World, active: B, moved: I64, x0: F64, y0: F64, z0: F64) -> 
     # Part it for a launch sequence, and for aircraft forming up or coming home near it; what to tell of
     # each battle, and the enemy craft inside the dome, come back marked.
     news = np.empty(world.n_battles, np.int8)
-    marked = _near_the_dome(world.n_battles, arrays_of(world), active, centre, world.net_radius_m, news)
+    # A loop over battles that reads every row: threads by the World's size (`engine.threads`).
+    marked = _near_the_dome(world.n, arrays_of(world), active, centre, world.net_radius_m, news)
     if not marked:
         return
     scenario = world.plan
