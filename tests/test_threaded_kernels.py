@@ -70,5 +70,13 @@ def test_every_threaded_kernel_answers_as_its_copy_in_turn(
             sim.step()
     assert not wrong, wrong[:10]
     # Every threaded kernel of the step was called, the flight and the swarm's rules among them.
-    for name in ("_fly_rows", "_sense_rows", "_ready_to_fire_rows", "_tick_battles", "_decide_rows", "_strike_rows"):
+    for name in (
+        "_fly_rows",
+        "_sense_rows",
+        "_ready_to_fire_rows",
+        "_shoot_rows",
+        "_tick_battles",
+        "_decide_rows",
+        "_strike_rows",
+    ):
         assert checked[name] > 100, (name, checked)

@@ -283,9 +283,7 @@ def fire(world: World, armoury: Armoury, active: B, dt: F64) -> Hits:
     )
     if not ready_count:
         return NO_HITS
-    counts, shots, measures, verdicts, salvos, started = _loose_off(
-        ready_count, arrays_of(world), armoury.cannon, armoury.rocket, armoury.emitter, dt, CLOSE_CALL
-    )
+    counts, shots, measures, verdicts, salvos, started = _loose_off(world, armoury, ready_count, dt)
     parts: list[Hits] = []
 
     # Cannon: bursts while the button is held, rounds permitting.
@@ -433,8 +431,40 @@ def _verdict(u: float, chance: float, close_call: float) -> int:
     return HIT if u < chance else MISS
 
 
-@numba.njit(cache=True, error_model="numpy")
 def _loose_off(
+    world: World, armoury: Armoury, ready_count: int, dt: F64
+) -> tuple[NDArray[np.int64], I64, F64, NDArray[np.int8], NDArray[np.int32], I64]:
+    """Each of the `ready_count` craft ready to fire (`ready_weapons` set), in row order, weapon by
+    weapon (`_shoot_rows`), then their shots gathered by weapon (`_gathered`). Returns the counts of the
+    three weapons' shots and of the bursts started; then, per weapon, the shooters that fired (`shots`),
+    each shot's range, angle off, rounds used and draw (`measures`) and verdict (`verdicts`: a gun's draw
+    too close to its chance is left for NumPy to settle); the rocket salvos; and the craft that started
+    a burst. In a World of thousands the shooters spread over threads (each writes only its own row and
+    its own slot, and the gathering keeps row order); otherwise one compiled call does it all."""
+    w = arrays_of(world)
+    if not threads.in_parallel(world.n):
+        return _loose_off_in_turn(ready_count, w, armoury.cannon, armoury.rocket, armoury.emitter, dt, CLOSE_CALL)
+    ready = _the_ready(world.ready_weapons, ready_count)
+    fired, measures, verdicts, salvos = _shot_arrays(len(ready))
+    _shoot(
+        world.n,
+        ready,
+        w,
+        armoury.cannon,
+        armoury.rocket,
+        armoury.emitter,
+        dt,
+        CLOSE_CALL,
+        fired,
+        measures,
+        verdicts,
+        salvos,
+    )
+    return _gathered(ready, fired, measures, verdicts, salvos)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _loose_off_in_turn(
     ready_count: int,
     w: WorldArrays,
     cannon: Cannon,
@@ -443,43 +473,91 @@ def _loose_off(
     dt: F64,
     close_call: float,
 ) -> tuple[NDArray[np.int64], I64, F64, NDArray[np.int8], NDArray[np.int32], I64]:
-    """Each of the `ready_count` craft ready to fire (`ready_weapons` set), in row order, weapon by
-    weapon. The cannon and the blue fire fire at the target's lead point within the gun's range and
-    snap-shot cone: the cannon spends its rounds of the tick, the emitter heats (and overheats at its
-    limit), and each hits with `gun_hit_chance` per second (the cannon's by the share of a full burst it
-    had rounds for), drawn per tick. Rockets go at the lead point between their least and greatest
-    range, within their cone: a salvo (a pair, rockets permitting) and the reload; each rocket hits with
-    the rockets' chance, by the shooter's skill, the range and the target's evasion. A craft firing a gun
-    is in a burst; one that was not starts one, and an LGF spends one of its bursts.
+    """`_loose_off` in one compiled call, in turn."""
+    ready = _the_ready(w.ready_weapons, ready_count)
+    fired, measures, verdicts, salvos = _shot_arrays(len(ready))
+    _shoot_in_turn(ready, w, cannon, rocket, emitter, dt, close_call, fired, measures, verdicts, salvos)
+    return _gathered(ready, fired, measures, verdicts, salvos)
 
-    Returns the counts of the three weapons' shots and of the bursts started; then, per weapon, the
-    shooters that fired (`shots`), each shot's range, angle off, rounds used and draw (`measures`) and
-    verdict (`verdicts`: a gun's draw too close to its chance is left for NumPy to settle); the rocket
-    salvos; and the craft that started a burst."""
-    ready_weapons, battle, time_s, tick, row_seed, craft, side, target, skill, load_g = (
-        w.ready_weapons, w.battle, w.time_s, w.tick, w.row_seed, w.craft, w.side, w.target, w.skill, w.load_g,
-    )  # fmt: skip
-    x, y, z, speed, heading = w.x_m, w.y_m, w.z_m, w.speed_mps, w.heading_rad
-    sin_h, cos_h, sin_g, cos_g = w.sin_heading, w.cos_heading, w.sin_gamma, w.cos_gamma
-    rounds, rockets, rocket_ready_s, heat_s, overheated = w.rounds, w.rockets, w.rocket_ready_s, w.heat_s, w.overheated
-    firing, was_firing, bursts_left = w.firing, w.was_firing, w.bursts_left
+
+@numba.njit(cache=True, error_model="numpy")
+def _the_ready(ready_weapons: NDArray[np.int8], ready_count: int) -> I64:
+    """The rows with `ready_weapons` set (the first `ready_count` of them), in order."""
     ready = np.empty(ready_count, np.int64)
     k = 0
     for row in range(len(ready_weapons)):
         if ready_weapons[row] and k < ready_count:
             ready[k] = row
             k += 1
-    ready = ready[:k]
-    shots = np.empty((3, k), np.int64)
-    measures = np.empty((4, 3, k))
-    verdicts = np.empty((3, k), np.int8)
-    salvos = np.empty(k, np.int32)
-    started = np.empty(k, np.int64)
+    return ready[:k]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _shot_arrays(n: int) -> tuple[NDArray[np.int8], F64, NDArray[np.int8], NDArray[np.int32]]:
+    """`_shoot_rows`' outputs for `n` shooters: what each fired, and each weapon's measures, verdicts and
+    the rocket salvos, by shooter."""
+    return np.zeros(n, np.int8), np.empty((4, 3, n)), np.empty((3, n), np.int8), np.empty(n, np.int32)
+
+
+FIRED = (1, 2, 4)  # bits of `_shoot_rows`' `fired`: the cannon, the rockets, the blue fire (CANNON, ROCKET, BLUE_FIRE)
+BURST_STARTED = 8  # and: a burst started
+
+
+def _shoot_rows(
+    ready: I64,
+    w: WorldArrays,
+    cannon: Cannon,
+    rocket: Rockets,
+    emitter: Emitter,
+    dt: F64,
+    close_call: float,
+    fired: NDArray[np.int8],
+    measures: F64,
+    verdicts: NDArray[np.int8],
+    salvos: NDArray[np.int32],
+) -> None:
+    """Each shooter k of `ready`, weapon by weapon. The cannon and the blue fire fire at the target's lead
+    point within the gun's range and snap-shot cone: the cannon spends its rounds of the tick, the
+    emitter heats (and overheats at its limit), and each hits with `gun_hit_chance` per second (the
+    cannon's by the share of a full burst it had rounds for), drawn per tick. Rockets go at the lead
+    point between their least and greatest range, within their cone: a salvo (a pair, rockets
+    permitting) and the reload; each rocket hits with the rockets' chance, by the shooter's skill, the
+    range and the target's evasion. A craft firing a gun is in a burst; one that was not starts one, and
+    an LGF spends one of its bursts. Each shooter writes only its own row of the World and its own slot k
+    of `fired`, `measures[:, weapon, k]`, `verdicts[weapon, k]` and `salvos[k]`."""
+    ready_weapons = w.ready_weapons
+    battle = w.battle
+    time_s = w.time_s
+    tick = w.tick
+    row_seed = w.row_seed
+    craft = w.craft
+    side = w.side
+    target = w.target
+    skill = w.skill
+    load_g = w.load_g
+    x = w.x_m
+    y = w.y_m
+    z = w.z_m
+    speed = w.speed_mps
+    heading = w.heading_rad
+    sin_h = w.sin_heading
+    cos_h = w.cos_heading
+    sin_g = w.sin_gamma
+    cos_g = w.cos_gamma
+    rounds = w.rounds
+    rockets = w.rockets
+    rocket_ready_s = w.rocket_ready_s
+    heat_s = w.heat_s
+    overheated = w.overheated
+    firing = w.firing
+    was_firing = w.was_firing
+    bursts_left = w.bursts_left
     cannon_rate, cannon_range, cannon_cone, cannon_p = cannon
     rocket_salvo, rocket_min, rocket_max, rocket_cone, rocket_p = rocket
     energy_range, energy_cone, energy_p, energy_heat = emitter
-    counts = np.zeros(4, np.int64)
-    for r in ready:
+    for k in numba.prange(len(ready)):
+        r = ready[k]
+        done = 0
         bits = ready_weapons[r]
         b, t = battle[r], target[r]
         seed, who, now = row_seed[r], craft[r], tick[b]
@@ -500,12 +578,10 @@ def _loose_off(
                     cannon_p[r], skill[r], range_m, cannon_range[r], off, cannon_cone[r], aspect, load_g[t]
                 ) * min(max(used / max(cannon_rate[r] * dt[r], 1e-9), 0.0), 1.0)
                 u = uniform_one(seed, who, now, CANNON_HIT_PURPOSE)
-                k = counts[CANNON]
-                shots[CANNON, k] = r
+                done |= FIRED[CANNON]
                 measures[0, CANNON, k], measures[1, CANNON, k] = range_m, off
                 measures[2, CANNON, k], measures[3, CANNON, k] = used, u
                 verdicts[CANNON, k] = _verdict(u, per_tick(p, dt[r]), close_call)
-                counts[CANNON] = k + 1
         if bits & ROCKETS_READY:
             ax, ay, az = lead_from(
                 x[r], y[r], z[r], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], ROCKET_SPEED_MPS
@@ -525,11 +601,9 @@ def _loose_off(
                 )
                 first = uniform_one(seed, who, now, ROCKET_HIT_PURPOSE) < p
                 second = salvo >= 2 and uniform_one(seed, who, now, SECOND_ROCKET_PURPOSE) < p
-                k = counts[ROCKET]
-                shots[ROCKET, k] = r
+                done |= FIRED[ROCKET]
                 salvos[k] = salvo
                 verdicts[ROCKET, k] = HIT if first or second else MISS
-                counts[ROCKET] = k + 1
         if bits & EMITTER_READY:
             ax, ay, az = lead_from(
                 x[r], y[r], z[r], x[t], y[t], z[t], speed[t], sin_h[t], cos_h[t], sin_g[t], cos_g[t], BULLET_SPEED_MPS
@@ -546,19 +620,47 @@ def _loose_off(
                     energy_p[r], skill[r], range_m, energy_range[r], off, energy_cone[r], aspect, load_g[t]
                 )
                 u = uniform_one(seed, who, now, ENERGY_HIT_PURPOSE)
-                k = counts[BLUE_FIRE]
-                shots[BLUE_FIRE, k] = r
+                done |= FIRED[BLUE_FIRE]
                 measures[0, BLUE_FIRE, k], measures[1, BLUE_FIRE, k] = range_m, off
                 measures[2, BLUE_FIRE, k], measures[3, BLUE_FIRE, k] = 0.0, u
                 verdicts[BLUE_FIRE, k] = _verdict(u, per_tick(p, dt[r]), close_call)
-                counts[BLUE_FIRE] = k + 1
         if in_burst:
             firing[r] = True
             if not was_firing[r]:
-                started[counts[3]] = r
-                counts[3] += 1
+                done |= BURST_STARTED
                 if side[r] == LGF:
                     bursts_left[r] -= 1
+        fired[k] = done
+
+
+_shoot = threads.twins(_shoot_rows)
+_shoot_in_turn = _shoot.in_turn  # as a compiled function calls it, by name
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _gathered(
+    ready: I64, fired: NDArray[np.int8], measures: F64, verdicts: NDArray[np.int8], salvos: NDArray[np.int32]
+) -> tuple[NDArray[np.int64], I64, F64, NDArray[np.int8], NDArray[np.int32], I64]:
+    """`_shoot_rows`' slots gathered by weapon, in row order (each weapon's k-th shot in its k-th place,
+    moved down in place: a shot's place is never after its shooter's slot)."""
+    counts = np.zeros(4, np.int64)
+    shots = np.empty((3, len(ready)), np.int64)
+    started = np.empty(len(ready), np.int64)
+    for k in range(len(ready)):
+        r = ready[k]
+        for weapon in range(3):
+            if fired[k] & FIRED[weapon]:
+                j = counts[weapon]
+                shots[weapon, j] = r
+                for m in range(4):
+                    measures[m, weapon, j] = measures[m, weapon, k]
+                verdicts[weapon, j] = verdicts[weapon, k]
+                if weapon == ROCKET:
+                    salvos[j] = salvos[k]
+                counts[weapon] = j + 1
+        if fired[k] & BURST_STARTED:
+            started[counts[3]] = r
+            counts[3] += 1
     return counts, shots, measures, verdicts, salvos, started
 
 
