@@ -8,12 +8,12 @@ cores are all taken, where every loop waits for a thread the system has put asid
 a machine (a sweep's workers, the test suite's) each take their share of the cores (`share_cores`).
 
 A kernel is written once, as a loop over `numba.prange`, and compiled twice by `twins`: in turn (prange
-is then a plain range) and spread over threads. A call picks one by the size it is given: the loop's
-length for a rule over every row or battle, and the World's rows for a rule over some of its craft. A
-rule over a World's pilots loops over a few hundred of them in a World of thousands, but each of them
-costs several times a flight step (the look-ahead, the pursuit): the 10,000-craft World, whose 1,270
-pilots fell below the threshold, stepped 1.08-1.10x faster on two threads with their rules spread
-(`benchmarks/README.md`).
+is then a plain range) and spread over threads. A call picks one by the size it is given, which stands
+for the loop's work: its length for a light rule over rows (a flight step, an aim), and the World's rows
+for a loop over the battles (each reads its battle's rows) or for a rule each of whose rows costs
+several flight steps. Air Command's rules (the look-ahead, the pursuit) loop over a few hundred pilots in
+a World of thousands: the 10,000-craft World, whose 1,270 pilots fell below the threshold, stepped
+1.08-1.10x faster on two threads with their rules given the World's rows (`benchmarks/README.md`).
 
 A compiled function may call another kernel's in-turn copy, never its threaded one: loaded back from
 Numba's cache, such a call crashes the process. Where a call would join the two, Python picks the copy.
