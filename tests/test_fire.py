@@ -126,3 +126,31 @@ def test_bursts_logged_together_are_the_events_logged_one_by_one(pairs: list[tup
     world.logs = [EventLog(), EventLog()]
     emit_rows(world, rows, EventKind.SHOT, targets, details)
     assert [list(log) for log in world.logs] == one_by_one
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(0, 15), max_size=40), st.integers(0, 2**31))
+def test_the_shots_gathered_by_weapon_keep_row_order(fired: list[int], key: int) -> None:
+    """Shooters spread over threads write each shot in its own slot; gathered, each weapon's shots, their
+    measures and verdicts, the salvos and the bursts started are in the shooters' order, as one loop over
+    them wrote them."""
+    n = len(fired)
+    rng = np.random.default_rng(key)
+    ready = np.sort(rng.choice(10 * n + 1, n, replace=False)).astype(np.int64)
+    bits = np.array(fired, dtype=np.int8)
+    measures = rng.random((4, 3, n))
+    verdicts = rng.integers(0, 3, (3, n)).astype(np.int8)
+    salvos = rng.integers(1, 3, n).astype(np.int32)
+    expected_measures, expected_verdicts, expected_salvos = measures.copy(), verdicts.copy(), salvos.copy()
+    counts, shots, measures, verdicts, salvos, started = weapons._gathered(ready, bits, measures, verdicts, salvos)
+    for weapon in range(3):
+        slots = [k for k in range(n) if fired[k] & weapons.FIRED[weapon]]
+        assert counts[weapon] == len(slots)
+        assert shots[weapon, : len(slots)].tolist() == ready[slots].tolist()
+        assert np.array_equal(measures[:, weapon, : len(slots)], expected_measures[:, weapon, slots])
+        assert verdicts[weapon, : len(slots)].tolist() == expected_verdicts[weapon, slots].tolist()
+        if weapon == weapons.ROCKET:
+            assert salvos[: len(slots)].tolist() == expected_salvos[slots].tolist()
+    began = [k for k in range(n) if fired[k] & weapons.BURST_STARTED]
+    assert counts[3] == len(began)
+    assert started[: len(began)].tolist() == ready[began].tolist()
