@@ -3,46 +3,57 @@
 For each agent (battle b, slot i) it scans the craft of the other list of its own battle (enemies, or
 friends less itself), keeps the K nearest in the air (ties to the earlier row), and writes their features.
 Craft and battles are looped inside the compiled kernel (DESIGN.md): the cost grows with agents times
-candidates, and each agent's result depends only on its own battle, so never on the batch size.
+candidates, and each agent's result depends only on its own battle, so never on the batch size. Each
+battle writes only its own agents' slots, so a batch of thousands spreads its battles over threads
+(`engine.threads`) with the same answers as on one.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from captainred.engine import threads
+from captainred.engine.world import Status
 from captainred.scenario.maps import height_at
+
+AIRBORNE = int(Status.AIRBORNE)
 
 CONTACT_FEATURES = 11
 NEAR_M = 10_000.0  # contacts: positions are scaled by this
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def nearest_contacts(
+def _nearest_contacts(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     z: NDArray[np.float64],
     heading: NDArray[np.float64],
-    gamma: NDArray[np.float64],
+    sin_heading: NDArray[np.float64],
+    cos_heading: NDArray[np.float64],
+    sin_gamma: NDArray[np.float64],
+    cos_gamma: NDArray[np.float64],
     speed: NDArray[np.float64],
-    airborne: NDArray[np.bool_],
+    status: NDArray[np.int8],
     max_speed: NDArray[np.float64],
     rows: NDArray[np.int64],
     others: NDArray[np.int64],
     exclude_self: bool,
-    features: NDArray[np.float64],
-    picked: NDArray[np.int64],
-    nose: NDArray[np.float64],
+    k: int,
+    observation: NDArray[np.float32],
+    at: int,
+    aim: NDArray[np.int64],
 ) -> None:
-    """Fill features (B, N, K, 11), picked (B, N, K: rows, -1 for none) and nose (B, N, K: the cosine of
-    each contact's angle off the agent's nose, 0 for none)."""
+    """Write each agent's K nearest contacts into its observation (B, N, D), 11 features each from column
+    `at` on (a contact missing: -1 then zeros), and into `aim` (B, N) the row of the contact nearest the
+    agent's nose (the greatest cosine off it, the nearer of equals; -1 with none): the gunsight. The
+    sines and cosines of the craft's angles are those the World keeps (bit for bit those of its angles),
+    so only the angle between two headings asks the C library."""
     n_b, n_a = rows.shape
     n_o = others.shape[1]
-    k = features.shape[2]
-    best_d = np.empty(k)
-    best_r = np.empty(k, np.int64)
-    for b in range(n_b):
+    for b in numba.prange(n_b):
+        best_d = np.empty(k)  # each battle its own, so that battles may run on threads of their own
+        best_r = np.empty(k, np.int64)
         for i in range(n_a):
             r = rows[b, i]
             for s in range(k):
@@ -50,7 +61,7 @@ def nearest_contacts(
                 best_r[s] = -1
             for j in range(n_o):
                 o = others[b, j]
-                if not airborne[o] or (exclude_self and o == r):
+                if status[o] != AIRBORNE or (exclude_self and o == r):
                     continue
                 dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
                 d2 = dx * dx + dy * dy + dz * dz
@@ -62,48 +73,55 @@ def nearest_contacts(
                         s -= 1
                     best_d[s] = d2
                     best_r[s] = o
-            sp, cp = np.sin(heading[r]), np.cos(heading[r])
-            cg, sg = np.cos(gamma[r]), np.sin(gamma[r])
+            sp, cp = sin_heading[r], cos_heading[r]
+            cg, sg = cos_gamma[r], sin_gamma[r]
             vx, vy, vz = speed[r] * cg * sp, speed[r] * cg * cp, speed[r] * sg
             scale = 2.0 * max(max_speed[r], 1.0)
+            sight, sight_nose = -1, -np.inf
             for s in range(k):
                 o = best_r[s]
-                picked[b, i, s] = o
+                c = at + s * CONTACT_FEATURES
                 if o < 0:
-                    features[b, i, s, 0] = -1.0
+                    observation[b, i, c] = -1.0
                     for f in range(1, CONTACT_FEATURES):
-                        features[b, i, s, f] = 0.0
-                    nose[b, i, s] = 0.0
+                        observation[b, i, c + f] = 0.0
                     continue
                 dx, dy, dz = x[o] - x[r], y[o] - y[r], z[o] - z[r]
                 dist = max(np.sqrt(best_d[s]), 1e-6)
-                tsp, tcp = np.sin(heading[o]), np.cos(heading[o])
-                tcg, tsg = np.cos(gamma[o]), np.sin(gamma[o])
+                tsp, tcp = sin_heading[o], cos_heading[o]
+                tcg, tsg = cos_gamma[o], sin_gamma[o]
                 tv = speed[o]
                 tvx, tvy, tvz = tv * tcg * tsp, tv * tcg * tcp, tv * tsg
                 rvx, rvy, rvz = tvx - vx, tvy - vy, tvz - vz
-                nose[b, i, s] = (dx * cg * sp + dy * cg * cp + dz * sg) / dist
+                nose = (dx * cg * sp + dy * cg * cp + dz * sg) / dist
+                if nose > sight_nose:
+                    sight, sight_nose = o, nose
                 rel = heading[o] - heading[r]
-                features[b, i, s, 0] = 1.0
-                features[b, i, s, 1] = (dx * sp + dy * cp) / NEAR_M
-                features[b, i, s, 2] = (dx * cp - dy * sp) / NEAR_M
-                features[b, i, s, 3] = dz / NEAR_M
-                features[b, i, s, 4] = 2.0 * dist / NEAR_M - 1.0
-                features[b, i, s, 5] = (rvx * sp + rvy * cp) / scale
-                features[b, i, s, 6] = (rvx * cp - rvy * sp) / scale
-                features[b, i, s, 7] = rvz / scale
-                features[b, i, s, 8] = np.sin(rel)
-                features[b, i, s, 9] = np.cos(rel)
-                features[b, i, s, 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
+                observation[b, i, c] = 1.0
+                observation[b, i, c + 1] = (dx * sp + dy * cp) / NEAR_M
+                observation[b, i, c + 2] = (dx * cp - dy * sp) / NEAR_M
+                observation[b, i, c + 3] = dz / NEAR_M
+                observation[b, i, c + 4] = 2.0 * dist / NEAR_M - 1.0
+                observation[b, i, c + 5] = (rvx * sp + rvy * cp) / scale
+                observation[b, i, c + 6] = (rvx * cp - rvy * sp) / scale
+                observation[b, i, c + 7] = rvz / scale
+                observation[b, i, c + 8] = np.sin(rel)
+                observation[b, i, c + 9] = np.cos(rel)
+                observation[b, i, c + 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
+            aim[b, i] = sight
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def terrain_and_places(
+nearest_contacts = threads.twins(_nearest_contacts)
+
+
+def _terrain_and_places(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     z: NDArray[np.float64],
     heading: NDArray[np.float64],
     gamma: NDArray[np.float64],
+    sin_heading: NDArray[np.float64],
+    cos_heading: NDArray[np.float64],
     rows: NDArray[np.int64],
     heights: NDArray[np.float32],
     origin_x: float,
@@ -123,10 +141,10 @@ def terrain_and_places(
     look-ahead distance; the ship (present, ahead, right, above, range); the target and home (bearing
     relative to the heading as sine and cosine, range). Targets and homes are (B, N)."""
     n_b, n_a = rows.shape
-    for b in range(n_b):
+    for b in numba.prange(n_b):
         for i in range(n_a):
             r = rows[b, i]
-            sp, cp = np.sin(heading[r]), np.cos(heading[r])
+            sp, cp = sin_heading[r], cos_heading[r]  # as the World keeps them
             tg = np.tan(gamma[r])
             out[b, i, 0] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
             for j in range(look_ahead.shape[0]):
@@ -153,3 +171,6 @@ def terrain_and_places(
                 out[b, i, c + 1] = np.cos(rel)
                 out[b, i, c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
                 c += 3
+
+
+terrain_and_places = threads.twins(_terrain_and_places)

@@ -300,7 +300,8 @@ class BattleBatch:
                 outcome=np.zeros(b, np.int8),
             )
         self._rows: dict[str, I64] = {}
-        self._aim: dict[str, I64] = {}
+        self._aim: dict[str, I64] = {}  # per group: each agent's gunsight (the enemy nearest her nose)
+        self._friend_sight: dict[str, I64] = {}  # the same of friends: written by the search, never read
         self._gone: dict[str, Bool] = {}
         self._home: dict[str, Bool] = {}
         self._kills: dict[str, NDArray[np.int32]] = {}
@@ -384,6 +385,7 @@ class BattleBatch:
                 self._home[g.name] = np.zeros(rows.shape, bool)
                 self._kills[g.name] = np.zeros(rows.shape, np.int32)
                 self._aim[g.name] = np.full(rows.shape, -1, np.int64)
+                self._friend_sight[g.name] = np.full(rows.shape, -1, np.int64)
             self._gone[g.name][battles] = False
             self._home[g.name][battles] = False
             self._kills[g.name][battles] = w.kills[rows[battles]]
@@ -617,15 +619,11 @@ class BattleBatch:
         k = self.k_nearest
         enemy_rows = w.row_start[:, None] + g.enemy_local[None, :]
         friend_rows = w.row_start[:, None] + g.friend_local[None, :]
-        feats, chosen, cos_off = self._contacts(rows, enemy_rows, exclude_self=False)
-        obs[:, :, at : at + k * CONTACT_FEATURES] = feats.reshape(rows.shape[0], rows.shape[1], -1)
+        aim = self._aim[g.name]
+        self._contacts(rows, enemy_rows, False, obs, at, aim)  # and the gunsight: the enemy nearest the nose
         at += k * CONTACT_FEATURES
-        # The gunsight: of the observed enemies, the one nearest the nose.
-        best = np.argmax(np.where(chosen >= 0, cos_off, -np.inf), axis=2)
-        aim = np.take_along_axis(chosen, best[..., None], axis=2)[..., 0]
-        self._aim[g.name][:] = np.where(up, aim, -1)
-        feats, _, _ = self._contacts(rows, friend_rows, exclude_self=True)
-        obs[:, :, at : at + k * CONTACT_FEATURES] = feats.reshape(rows.shape[0], rows.shape[1], -1)
+        aim[~up] = -1
+        self._contacts(rows, friend_rows, True, obs, at, self._friend_sight[g.name])
         at += k * CONTACT_FEATURES
 
         mission = self.resolved.scenario.mission
@@ -645,11 +643,14 @@ class BattleBatch:
         theatre = w.theatre
         places = np.empty((rows.shape[0], rows.shape[1], WORLD_FEATURES))
         terrain_and_places(
+            w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
             w.x_m,
             w.y_m,
             w.z_m,
             w.heading_rad,
             w.gamma_rad,
+            w.sin_heading,
+            w.cos_heading,
             np.ascontiguousarray(rows, dtype=np.int64),
             theatre.heights_m,
             float(theatre.origin_m[0]),
@@ -682,32 +683,32 @@ class BattleBatch:
         mask[..., ROCKETS] &= w.rockets[rows] > 0
         mask[..., HOME] &= ((w.home_carrier[rows] >= 0) | (g.side == LGF)) & self.learning.home
 
-    def _contacts(self, rows: I64, others: I64, exclude_self: bool) -> tuple[F64, I64, F64]:
-        """The K nearest airborne `others` of each agent, in its own frame: features (B, N, K, 11), their
-        rows (-1 where fewer than K are up), and the cosine of each off the agent's nose."""
+    def _contacts(self, rows: I64, others: I64, exclude_self: bool, obs: F32, at: int, aim: I64) -> None:
+        """The K nearest airborne `others` of each agent, in its own frame: 11 features each, written into
+        the observation `obs` (B, N, D) from column `at` on, and the row of the one nearest its nose into
+        `aim` (B, N; -1 where none is up)."""
         w = self.world
-        b, n = rows.shape
-        k = self.k_nearest
-        feats = np.empty((b, n, k, CONTACT_FEATURES))
-        picked = np.empty((b, n, k), np.int64)
-        nose = np.empty((b, n, k))
         nearest_contacts(
+            w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
             w.x_m,
             w.y_m,
             w.z_m,
             w.heading_rad,
-            w.gamma_rad,
+            w.sin_heading,
+            w.cos_heading,
+            w.sin_gamma,
+            w.cos_gamma,
             w.speed_mps,
-            w.status == int(Status.AIRBORNE),
+            w.status,
             w.max_speed_mps,
             np.ascontiguousarray(rows, dtype=np.int64),
             np.ascontiguousarray(others, dtype=np.int64),
             exclude_self,
-            feats,
-            picked,
-            nose,
+            self.k_nearest,
+            obs,
+            at,
+            aim,
         )
-        return feats, picked, nose
 
     # ---------------------------------------------------------------------------------------- replays
 
