@@ -1,4 +1,5 @@
-"""The K nearest contacts of every agent, in its own frame: the observation's hot loop, compiled.
+"""The observation's passes, compiled: each agent's own state, the K nearest contacts in its own frame,
+and the terrain and places about it.
 
 For each agent (battle b, slot i) it scans the craft of the other list of its own battle (enemies, or
 friends less itself), keeps the K nearest in the air (ties to the earlier row), and writes their features.
@@ -14,14 +15,99 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from captainred.doctrine.modes import Mode
 from captainred.engine import threads
+from captainred.engine.arrays import WorldArrays
+from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.world import Status
 from captainred.scenario.maps import height_at
 
-AIRBORNE = int(Status.AIRBORNE)
+AIRBORNE, READY, CRIPPLED = int(Status.AIRBORNE), int(Status.READY), int(Mode.CRIPPLED)
+HALF_PI = np.pi / 2
 
 CONTACT_FEATURES = 11
 NEAR_M = 10_000.0  # contacts: positions are scaled by this
+
+
+def _own_state(
+    w: WorldArrays,
+    rows: NDArray[np.int64],
+    local: NDArray[np.int64],
+    gone: NDArray[np.bool_],
+    over: NDArray[np.bool_],
+    home: NDArray[np.bool_],
+    lgf: bool,
+    full_fuel: NDArray[np.float64],
+    full_rounds: NDArray[np.float64],
+    full_bursts: NDArray[np.float64],
+    full_rockets: NDArray[np.float64],
+    heat_limit: NDArray[np.float64],
+    wanted: float,
+    altitude_m: float,
+    observation: NDArray[np.float32],
+    alive: NDArray[np.bool_],
+    up: NDArray[np.bool_],
+) -> None:
+    """Each agent's own state, in the observation's first columns (`core.observation_names`): whether she
+    is alive (not gone, her episode not over, in the air or on deck: `alive`, and in the air: `up`), her
+    speed, altitude, heading, climb, throttle, load, fuel, guns, rockets, heat and photos scaled to
+    [-1, 1], each subsystem's health, and whether she has turned for home, is spinning or crippled, or has
+    blacked out. The full loads are per craft of a battle (`local`); the heading's sine and cosine are
+    those the World keeps."""
+    status = w.status
+    speed = w.speed_mps
+    max_speed = w.max_speed_mps
+    z = w.z_m
+    sin_heading = w.sin_heading
+    cos_heading = w.cos_heading
+    gamma = w.gamma_rad
+    throttle = w.throttle
+    load_g = w.load_g
+    max_g = w.max_g
+    fuel_limited = w.fuel_limited
+    fuel_kg = w.fuel_kg
+    bursts_left = w.bursts_left
+    rounds = w.rounds
+    rockets = w.rockets
+    heat_s = w.heat_s
+    photos = w.photos
+    health = w.health
+    spinning = w.spinning
+    mode = w.mode
+    blackout_s = w.blackout_s
+    n_b, n_a = rows.shape
+    for b in numba.prange(n_b):
+        for i in range(n_a):
+            r = rows[b, i]
+            j = local[i]
+            is_alive = not gone[b, i] and not over[b] and (status[r] == AIRBORNE or status[r] == READY)
+            alive[b, i] = is_alive
+            up[b, i] = is_alive and status[r] == AIRBORNE
+            observation[b, i, 0] = 1.0 if is_alive else -1.0
+            observation[b, i, 1] = 2.0 * speed[r] / max_speed[r] - 1.0
+            observation[b, i, 2] = z[r] / altitude_m - 1.0
+            observation[b, i, 3] = sin_heading[r]
+            observation[b, i, 4] = cos_heading[r]
+            observation[b, i, 5] = gamma[r] / HALF_PI
+            observation[b, i, 6] = 2.0 * throttle[r] / REDLINE_THROTTLE - 1.0
+            observation[b, i, 7] = 2.0 * load_g[r] / max_g[r] - 1.0
+            observation[b, i, 8] = 2.0 * fuel_kg[r] / max(full_fuel[j], 1e-9) - 1.0 if fuel_limited[r] else 1.0
+            if lgf:
+                observation[b, i, 9] = 2.0 * bursts_left[r] / full_bursts[j] - 1.0
+            else:
+                observation[b, i, 9] = 2.0 * rounds[r] / max(full_rounds[j], 1.0) - 1.0
+            observation[b, i, 10] = 2.0 * rockets[r] / full_rockets[j] - 1.0
+            observation[b, i, 11] = 2.0 * heat_s[r] / heat_limit[j] - 1.0
+            observation[b, i, 12] = 2.0 * photos[r] / wanted - 1.0
+            for h in range(health.shape[1]):
+                observation[b, i, 13 + h] = 2.0 * health[r, h] - 1.0
+            c = 13 + health.shape[1]
+            observation[b, i, c] = 1.0 if home[b, i] else -1.0
+            observation[b, i, c + 1] = 1.0 if spinning[r] or mode[r] == CRIPPLED else -1.0
+            observation[b, i, c + 2] = 1.0 if blackout_s[r] > 0 else -1.0
+
+
+own_state = threads.twins(_own_state)
 
 
 def _nearest_contacts(

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
+from captainred.engine.arrays import arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
 from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_heading
@@ -29,7 +30,7 @@ from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
-from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, terrain_and_places
+from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, own_state, terrain_and_places
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
     LearningScenario,
@@ -302,6 +303,7 @@ class BattleBatch:
         self._rows: dict[str, I64] = {}
         self._aim: dict[str, I64] = {}  # per group: each agent's gunsight (the enemy nearest her nose)
         self._friend_sight: dict[str, I64] = {}  # the same of friends: written by the search, never read
+        self._up: dict[str, Bool] = {}  # per group: each agent alive and in the air, as last observed
         self._gone: dict[str, Bool] = {}
         self._home: dict[str, Bool] = {}
         self._kills: dict[str, NDArray[np.int32]] = {}
@@ -386,6 +388,7 @@ class BattleBatch:
                 self._kills[g.name] = np.zeros(rows.shape, np.int32)
                 self._aim[g.name] = np.full(rows.shape, -1, np.int64)
                 self._friend_sight[g.name] = np.full(rows.shape, -1, np.int64)
+                self._up[g.name] = np.zeros(rows.shape, bool)
             self._gone[g.name][battles] = False
             self._home[g.name][battles] = False
             self._kills[g.name][battles] = w.kills[rows[battles]]
@@ -573,48 +576,28 @@ class BattleBatch:
         rows = self._rows[g.name]
         obs = buf.observation
         local = g.local
-        x, z = w.x_m[rows], w.z_m[rows]
-        psi, gam, v = w.heading_rad[rows], w.gamma_rad[rows], w.speed_mps[rows]
-        sp, cp = np.sin(psi), np.cos(psi)
-        alive = (
-            ~self._gone[g.name]
-            & ~self.over[:, None]
-            & ((w.status[rows] == int(Status.AIRBORNE)) | (w.status[rows] == int(Status.READY)))
+        alive, up, home = buf.alive, self._up[g.name], self._home[g.name]
+        own_state(
+            w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
+            arrays_of(w),
+            rows,
+            local,
+            self._gone[g.name],
+            self.over,
+            home,
+            g.side == LGF,
+            self._full_fuel,
+            self._full_rounds,
+            self._full_bursts,
+            self._full_rockets,
+            self._heat_limit,
+            float(self._wanted),
+            ALTITUDE_M,
+            obs,
+            alive,
+            up,
         )
-        buf.alive[:] = alive
-        up = alive & (w.status[rows] == int(Status.AIRBORNE))
-        home = self._home[g.name]
-
-        def sign(mask: Bool) -> F64:
-            return np.where(mask, 1.0, -1.0)
-
-        own = [
-            sign(alive),
-            2.0 * v / w.max_speed_mps[rows] - 1.0,
-            z / ALTITUDE_M - 1.0,
-            sp,
-            cp,
-            gam / (np.pi / 2),
-            2.0 * w.throttle[rows] / REDLINE_THROTTLE - 1.0,
-            2.0 * w.load_g[rows] / w.max_g[rows] - 1.0,
-            np.where(w.fuel_limited[rows], 2.0 * w.fuel_kg[rows] / np.maximum(self._full_fuel[local], 1e-9) - 1.0, 1.0),
-            np.where(
-                g.side == LGF,
-                2.0 * w.bursts_left[rows] / self._full_bursts[local] - 1.0,
-                2.0 * w.rounds[rows] / np.maximum(self._full_rounds[local], 1.0) - 1.0,
-            ),
-            2.0 * w.rockets[rows] / self._full_rockets[local] - 1.0,
-            2.0 * w.heat_s[rows] / self._heat_limit[local] - 1.0,
-            2.0 * w.photos[rows] / self._wanted - 1.0,
-        ]
-        for k, column in enumerate(own):
-            obs[:, :, k] = column
-        obs[:, :, len(own) : len(own) + 10] = 2.0 * w.health[rows] - 1.0
-        at = len(own) + 10
-        obs[:, :, at] = sign(home)
-        obs[:, :, at + 1] = sign(w.spinning[rows] | (w.mode[rows] == int(Mode.CRIPPLED)))
-        obs[:, :, at + 2] = sign(w.blackout_s[rows] > 0)
-        at += 3
+        at = OWN_FEATURES
 
         k = self.k_nearest
         enemy_rows = w.row_start[:, None] + g.enemy_local[None, :]
@@ -628,18 +611,18 @@ class BattleBatch:
 
         mission = self.resolved.scenario.mission
         if mission.target_m is not None:
-            tx, ty = np.full(x.shape, mission.target_m[0]), np.full(x.shape, mission.target_m[1])
+            tx, ty = np.full(rows.shape, mission.target_m[0]), np.full(rows.shape, mission.target_m[1])
         else:
             centre = w.carrier_xy.mean(axis=1)
-            tx = np.ascontiguousarray(np.broadcast_to(centre[:, :1], x.shape))
-            ty = np.ascontiguousarray(np.broadcast_to(centre[:, 1:], x.shape))
+            tx = np.ascontiguousarray(np.broadcast_to(centre[:, :1], rows.shape))
+            ty = np.ascontiguousarray(np.broadcast_to(centre[:, 1:], rows.shape))
         if g.side == AIR_COMMAND:
             carrier = np.maximum(w.home_carrier[rows], 0)
             hx = w.carrier_xy[np.arange(rows.shape[0])[:, None], carrier, 0]
             hy = w.carrier_xy[np.arange(rows.shape[0])[:, None], carrier, 1]
         else:
             sx0, sy0 = w.ship_xyz[:2] if w.ship_xyz is not None else (0.0, 0.0)
-            hx, hy = np.full(x.shape, sx0), np.full(x.shape, sy0)
+            hx, hy = np.full(rows.shape, sx0), np.full(rows.shape, sy0)
         theatre = w.theatre
         places = np.empty((rows.shape[0], rows.shape[1], WORLD_FEATURES))
         terrain_and_places(
