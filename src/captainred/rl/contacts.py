@@ -221,42 +221,56 @@ def _terrain_and_places(
     target_y: NDArray[np.float64],
     home_x: NDArray[np.float64],
     home_y: NDArray[np.float64],
-    out: NDArray[np.float64],
+    observation: NDArray[np.float32],
+    at: int,
+    alive: NDArray[np.bool_],
 ) -> None:
-    """Per agent, 15 columns: height above the ground and clearance along the flight path at each
-    look-ahead distance; the ship (present, ahead, right, above, range); the target and home (bearing
-    relative to the heading as sine and cosine, range). Targets and homes are (B, N)."""
+    """Per agent, 15 columns of the observation from `at` on: height above the ground and clearance along
+    the flight path at each look-ahead distance; the ship (present, ahead, right, above, range); the
+    target and home (bearing relative to the heading as sine and cosine, range). Targets and homes are
+    (B, N). The last pass over an agent's observation: then an agent not `alive` reads -1 and zeros, and
+    every other column is held within [-1, 1]."""
     n_b, n_a = rows.shape
     for b in numba.prange(n_b):
         for i in range(n_a):
             r = rows[b, i]
             sp, cp = sin_heading[r], cos_heading[r]  # as the World keeps them
             tg = np.tan(gamma[r])
-            out[b, i, 0] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
+            observation[b, i, at] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
             for j in range(look_ahead.shape[0]):
                 d = look_ahead[j]
                 h = height_at(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
-                out[b, i, 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
+                observation[b, i, at + 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
             c = 1 + look_ahead.shape[0]
             if has_ship:
                 dx, dy, dz = ship[0] - x[r], ship[1] - y[r], ship[2] - z[r]
-                out[b, i, c] = 1.0
-                out[b, i, c + 1] = (dx * sp + dy * cp) / far
-                out[b, i, c + 2] = (dx * cp - dy * sp) / far
-                out[b, i, c + 3] = dz / far
-                out[b, i, c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / far - 1.0
+                observation[b, i, at + c] = 1.0
+                observation[b, i, at + c + 1] = (dx * sp + dy * cp) / far
+                observation[b, i, at + c + 2] = (dx * cp - dy * sp) / far
+                observation[b, i, at + c + 3] = dz / far
+                observation[b, i, at + c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / far - 1.0
             else:
-                out[b, i, c] = -1.0
+                observation[b, i, at + c] = -1.0
                 for f in range(1, 5):
-                    out[b, i, c + f] = 0.0
+                    observation[b, i, at + c + f] = 0.0
             c += 5
             for px, py in ((target_x[b, i], target_y[b, i]), (home_x[b, i], home_y[b, i])):
                 dx, dy = px - x[r], py - y[r]
                 rel = np.arctan2(dx, dy) - heading[r]
-                out[b, i, c] = np.sin(rel)
-                out[b, i, c + 1] = np.cos(rel)
-                out[b, i, c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
+                observation[b, i, at + c] = np.sin(rel)
+                observation[b, i, at + c + 1] = np.cos(rel)
+                observation[b, i, at + c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
                 c += 3
+            if not alive[b, i]:
+                observation[b, i, 0] = -1.0
+                for f in range(1, observation.shape[2]):
+                    observation[b, i, f] = 0.0
+                continue
+            for f in range(observation.shape[2]):  # np.clip's rule: NaN stays NaN
+                if observation[b, i, f] < -1.0:
+                    observation[b, i, f] = -1.0
+                elif observation[b, i, f] > 1.0:
+                    observation[b, i, f] = 1.0
 
 
 terrain_and_places = threads.twins(_terrain_and_places)

@@ -624,7 +624,6 @@ class BattleBatch:
             sx0, sy0 = w.ship_xyz[:2] if w.ship_xyz is not None else (0.0, 0.0)
             hx, hy = np.full(rows.shape, sx0), np.full(rows.shape, sy0)
         theatre = w.theatre
-        places = np.empty((rows.shape[0], rows.shape[1], WORLD_FEATURES))
         terrain_and_places(
             w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
             w.x_m,
@@ -647,13 +646,10 @@ class BattleBatch:
             ty,
             np.ascontiguousarray(hx),
             np.ascontiguousarray(hy),
-            places,
+            obs,
+            at,
+            alive,  # the last pass: the dead read -1 and zeros, and every column is held within [-1, 1]
         )
-        obs[:, :, at : at + WORLD_FEATURES] = places
-
-        obs[~alive] = 0.0
-        obs[:, :, 0] = np.where(alive, 1.0, -1.0)
-        np.clip(obs, -1.0, 1.0, out=obs)
 
         mask = buf.action_mask
         control = up & self._controllable(g, rows) & ~home
