@@ -117,6 +117,12 @@ def test_a_batch_plays_the_same_on_one_thread_and_on_two(monkeypatch: pytest.Mon
     assert played[0] == played[1]
 
 
+def test_the_compiled_command_reads_the_action_columns_in_their_order() -> None:
+    from captainred.rl.commands import ACTION_COLUMNS
+
+    assert list(ACTION_COLUMNS) == list(ACTIONS) and list(ACTION_COLUMNS.values()) == list(range(len(ACTIONS)))
+
+
 def test_the_gunsight_is_the_observed_enemy_nearest_the_nose() -> None:
     """Each agent's gunsight, as the observation's search finds it, against the rule worked out over every
     pair: of the K nearest enemies in the air (the earlier row of equals), the one with the greatest cosine

@@ -24,12 +24,13 @@ from captainred.doctrine.modes import Mode
 from captainred.engine.arrays import arrays_of
 from captainred.engine.events import EventKind
 from captainred.engine.fields import Scope
-from captainred.engine.kinematics import REDLINE_THROTTLE, wrap_heading
+from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.seeds import spawn_seeds
 from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
+from captainred.rl.commands import command_rows
 from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, own_state, terrain_and_places
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
@@ -462,22 +463,22 @@ class BattleBatch:
         if not self._acting or self.autopilot:
             return
         for g in self.groups:
-            rows = self._rows[g.name]
-            a = self.buffers[g.name].action
-            home = self._home[g.name]
-            home |= (a[..., HOME] > 0) & self.buffers[g.name].action_mask[..., HOME] & active[rows]
-            control = active[rows] & self._controllable(g, rows) & ~home
-            r = rows[control]
-            act = a[control]
-            world.cmd_heading_rad[r] = wrap_heading(world.heading_rad[r] + MAX_TURN_RAD * act[:, TURN])
-            world.cmd_gamma_rad[r] = MAX_CLIMB_RAD * act[:, CLIMB]
-            world.cmd_throttle[r] = 0.5 * (act[:, THROTTLE] + 1.0) * REDLINE_THROTTLE
-            world.trigger[r] = act[:, CANNON] > 0
-            world.fire_rockets[r] = act[:, ROCKETS] > 0
-            world.target[r] = self._aim[g.name][control]
-            world.mode[r] = Mode.ENGAGE if g.side == AIR_COMMAND else Mode.ATTACK
-            going_home = rows[home & active[rows] & world.airborne[rows] & (world.mode[rows] != int(Mode.CRIPPLED))]
-            world.mode[going_home] = Mode.RETURN
+            buf = self.buffers[g.name]
+            command_rows(
+                world.n,  # a loop over battles: threads by the World's size (`engine.threads`)
+                arrays_of(world),
+                active,
+                self._rows[g.name],
+                buf.action,
+                buf.action_mask,
+                self._gone[g.name],
+                self._aim[g.name],
+                self._home[g.name],
+                int(Mode.ENGAGE if g.side == AIR_COMMAND else Mode.ATTACK),
+                np.float32(MAX_TURN_RAD),  # the actions are float32, and so is their scaling
+                np.float32(MAX_CLIMB_RAD),
+                np.float32(REDLINE_THROTTLE),
+            )
 
     def _controllable(self, g: Group, rows: I64) -> Bool:
         w = self.world
