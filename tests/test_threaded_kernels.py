@@ -78,5 +78,6 @@ def test_every_threaded_kernel_answers_as_its_copy_in_turn(
         "_tick_battles",
         "_decide_rows",
         "_strike_rows",
+        "_going_home_rows",
     ):
         assert checked[name] > 100, (name, checked)

@@ -197,9 +197,9 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
     turn for home now, and why (`HOME_*`), under the mission's `break_off` rules (`_going_home_rows`)."""
     engage_range_m, joker_fuel_kg, time_over_target_s, fuel, ammunition, photos, time, damage = break_off_rules(world)
     rows = np.ascontiguousarray(up, dtype=np.int64)
-    marked = np.empty(len(rows), dtype=np.int64)
     reasons = np.empty(len(rows), dtype=np.int64)
-    n = _going_home_rows(
+    _going_home(
+        world.n,  # each pilot's rules cost a flight step or more: threads by the World's size (`engine.threads`)
         rows,
         nearest_range_m,
         engage_range_m,
@@ -213,13 +213,12 @@ def going_home(world: World, up: I64, nearest_range_m: F64) -> tuple[I64, I64]:
         fuel_rules(world),
         world.types_cannon,
         arrays_of(world),
-        marked,
         reasons,
     )
-    return marked[:n], reasons[:n]
+    turning = np.flatnonzero(reasons)
+    return rows[turning], reasons[turning]
 
 
-@numba.njit(cache=True, error_model="numpy")
 def _going_home_rows(
     rows: I64,
     nearest_range_m: F64,
@@ -234,31 +233,36 @@ def _going_home_rows(
     rules: FuelRules,
     types_cannon: B,
     w: WorldArrays,
-    marked: I64,
     reasons: I64,
-) -> int:
+) -> None:
     """What sends a pilot home, each where the mission's rules name it, the first that applies giving
-    the reason: bingo fuel (in a fight, joker fuel above it: the way out of a fight is paid for at full
-    throttle), guns and rockets empty, her pictures taken, damage (an engine out, the tail or rudder or
-    a wing half gone, wounded, or a bad leak), time over the target (from her squadron's contact, or a
-    relay's coming on station). Writes the rows and reasons in `marked` and `reasons`; returns how many."""
+        the reason: bingo fuel (in a fight, joker fuel above it: the way out of a fight is paid for at full
+        throttle), guns and rockets empty, her pictures taken, damage (an engine out, the tail or rudder or
+        a wing half gone, wounded, or a bad leak), time over the target (from her squadron's contact, or a
+        relay's coming on station). Writes each pilot's reason in her slot of `reasons` (0: she flies on). Each
+    pilot writes only her own slot, so a World of thousands spreads them over threads."""
     photos_wanted = rules[3]
     fuel = fuel_state(w)
-    battle, health, fuel_limited, fuel_kg, camera, photos = (
-        w.battle,
-        w.health,
-        w.fuel_limited,
-        w.fuel_kg,
-        w.camera,
-        w.photos,
-    )
-    type_index, rounds, rockets, sorties, on_station_s = w.type_index, w.rounds, w.rockets, w.sorties, w.on_station_s
-    contact_s, squadron, time_s, wounded, leak_kg_s, mode = (
-        w.contact_s, w.squadron, w.time_s, w.wounded, w.leak_kg_s, w.mode,
-    )  # fmt: skip
-    n = 0
-    for k in range(len(rows)):
+    battle = w.battle
+    health = w.health
+    fuel_limited = w.fuel_limited
+    fuel_kg = w.fuel_kg
+    camera = w.camera
+    photos = w.photos
+    type_index = w.type_index
+    rounds = w.rounds
+    rockets = w.rockets
+    sorties = w.sorties
+    on_station_s = w.on_station_s
+    contact_s = w.contact_s
+    squadron = w.squadron
+    time_s = w.time_s
+    wounded = w.wounded
+    leak_kg_s = w.leak_kg_s
+    mode = w.mode
+    for k in numba.prange(len(rows)):
         r = rows[k]
+        reasons[k] = 0
         if mode[r] not in OUT_ON_THE_MISSION:
             continue
         home_for = 0
@@ -289,11 +293,10 @@ def _going_home_rows(
             since = on_station_s[r] if sorties[r] > 1 else contact_s[squadron[r]]
             if time_s[battle[r]] - since > time_over_target_s:
                 home_for = HOME_TIME
-        if home_for:
-            marked[n] = r
-            reasons[n] = home_for
-            n += 1
-    return n
+        reasons[k] = home_for
+
+
+_going_home = threads.twins(_going_home_rows)
 
 
 @numba.njit(cache=True, error_model="numpy")
