@@ -20,6 +20,7 @@ from captainred.engine import threads
 from captainred.engine.arrays import WorldArrays
 from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.world import Status
+from captainred.rl.commands import CANNON, CLIMB, HOME, ROCKETS, THROTTLE, TURN
 from captainred.scenario.maps import height_at
 
 AIRBORNE, READY, CRIPPLED = int(Status.AIRBORNE), int(Status.READY), int(Mode.CRIPPLED)
@@ -42,18 +43,24 @@ def _own_state(
     full_bursts: NDArray[np.float64],
     full_rockets: NDArray[np.float64],
     heat_limit: NDArray[np.float64],
+    has_gun: NDArray[np.bool_],
     wanted: float,
     altitude_m: float,
+    home_allowed: bool,
     observation: NDArray[np.float32],
     alive: NDArray[np.bool_],
     up: NDArray[np.bool_],
+    action_mask: NDArray[np.bool_],
 ) -> None:
     """Each agent's own state, in the observation's first columns (`core.observation_names`): whether she
     is alive (not gone, her episode not over, in the air or on deck: `alive`, and in the air: `up`), her
     speed, altitude, heading, climb, throttle, load, fuel, guns, rockets, heat and photos scaled to
     [-1, 1], each subsystem's health, and whether she has turned for home, is spinning or crippled, or has
     blacked out. The full loads are per craft of a battle (`local`); the heading's sine and cosine are
-    those the World keeps."""
+    those the World keeps. And her action mask: nothing unless the policy flies her now (in the air,
+    alive, not spinning, not crippled, not gone, not gone home); then the guns with rounds or a cool
+    emitter with bursts left, the rockets with rockets left, and home with a carrier to go to (an LGF
+    always has the ship) where the scenario allows it."""
     status = w.status
     speed = w.speed_mps
     max_speed = w.max_speed_mps
@@ -75,6 +82,9 @@ def _own_state(
     spinning = w.spinning
     mode = w.mode
     blackout_s = w.blackout_s
+    pilot_dead = w.pilot_dead
+    overheated = w.overheated
+    home_carrier = w.home_carrier
     n_b, n_a = rows.shape
     for b in numba.prange(n_b):
         for i in range(n_a):
@@ -105,6 +115,22 @@ def _own_state(
             observation[b, i, c] = 1.0 if home[b, i] else -1.0
             observation[b, i, c + 1] = 1.0 if spinning[r] or mode[r] == CRIPPLED else -1.0
             observation[b, i, c + 2] = 1.0 if blackout_s[r] > 0 else -1.0
+            control = (
+                up[b, i]
+                and not pilot_dead[r]
+                and not spinning[r]
+                and mode[r] != CRIPPLED
+                and not gone[b, i]
+                and not home[b, i]
+            )
+            ready = bursts_left[r] > 0 and not overheated[r] if lgf else rounds[r] > 0  # an emitter, or a gun
+            guns = ready and has_gun[j]
+            action_mask[b, i, TURN] = control
+            action_mask[b, i, CLIMB] = control
+            action_mask[b, i, THROTTLE] = control
+            action_mask[b, i, CANNON] = control and guns
+            action_mask[b, i, ROCKETS] = control and rockets[r] > 0
+            action_mask[b, i, HOME] = control and (home_carrier[r] >= 0 or lgf) and home_allowed
 
 
 own_state = threads.twins(_own_state)

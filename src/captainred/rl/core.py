@@ -480,17 +480,6 @@ class BattleBatch:
                 np.float32(REDLINE_THROTTLE),
             )
 
-    def _controllable(self, g: Group, rows: I64) -> Bool:
-        w = self.world
-        ok: Bool = (
-            (w.status[rows] == int(Status.AIRBORNE))
-            & ~w.pilot_dead[rows]
-            & ~w.spinning[rows]
-            & (w.mode[rows] != int(Mode.CRIPPLED))
-            & ~self._gone[g.name]
-        )
-        return ok
-
     def _aim_cosine(self, rows: I64, aim: I64) -> F64:
         """The cosine of each gunsight target's angle off the nose, now; 0 with none in AIM_RANGE_M."""
         w = self.world
@@ -592,11 +581,14 @@ class BattleBatch:
             self._full_bursts,
             self._full_rockets,
             self._heat_limit,
+            self._has_gun,
             float(self._wanted),
             ALTITUDE_M,
+            bool(self.learning.home),
             obs,
             alive,
             up,
+            buf.action_mask,  # and what the policy may do now
         )
         at = OWN_FEATURES
 
@@ -651,17 +643,6 @@ class BattleBatch:
             at,
             alive,  # the last pass: the dead read -1 and zeros, and every column is held within [-1, 1]
         )
-
-        mask = buf.action_mask
-        control = up & self._controllable(g, rows) & ~home
-        mask[:] = control[..., None]
-        if g.side == AIR_COMMAND:
-            guns = (w.rounds[rows] > 0) & self._has_gun[local]
-        else:
-            guns = (w.bursts_left[rows] > 0) & ~w.overheated[rows] & self._has_gun[local]
-        mask[..., CANNON] &= guns
-        mask[..., ROCKETS] &= w.rockets[rows] > 0
-        mask[..., HOME] &= ((w.home_carrier[rows] >= 0) | (g.side == LGF)) & self.learning.home
 
     def _contacts(self, rows: I64, others: I64, exclude_self: bool, obs: F32, at: int, aim: I64) -> None:
         """The K nearest airborne `others` of each agent, in its own frame: 11 features each, written into
