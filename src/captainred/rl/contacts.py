@@ -236,6 +236,8 @@ def _terrain_and_places(
     gamma: NDArray[np.float64],
     sin_heading: NDArray[np.float64],
     cos_heading: NDArray[np.float64],
+    sin_gamma: NDArray[np.float64],
+    cos_gamma: NDArray[np.float64],
     rows: NDArray[np.int64],
     heights: NDArray[np.float32],
     origin_x: float,
@@ -256,14 +258,16 @@ def _terrain_and_places(
     """Per agent, 15 columns of the observation from `at` on: height above the ground and clearance along
     the flight path at each look-ahead distance; the ship (present, ahead, right, above, range); the
     target and home (bearing relative to the heading as sine and cosine, range). Targets and homes are
-    (B, N). The last pass over an agent's observation: then an agent not `alive` reads -1 and zeros, and
-    every other column is held within [-1, 1]."""
+    (B, N). The angles' sines and cosines come from those the World keeps and from the bearings' own
+    legs, with no call to the C library's trigonometry (the float32 observation rounds away the last
+    bit or two in which that differs from the C library's). The last pass over an agent's observation:
+    then an agent not `alive` reads -1 and zeros, and every other column is held within [-1, 1]."""
     n_b, n_a = rows.shape
     for b in numba.prange(n_b):
         for i in range(n_a):
             r = rows[b, i]
             sp, cp = sin_heading[r], cos_heading[r]  # as the World keeps them
-            tg = np.tan(gamma[r])
+            tg = sin_gamma[r] / cos_gamma[r]  # the climb's slope
             observation[b, i, at] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
             for j in range(look_ahead.shape[0]):
                 d = look_ahead[j]
@@ -284,10 +288,12 @@ def _terrain_and_places(
             c += 5
             for px, py in ((target_x[b, i], target_y[b, i]), (home_x[b, i], home_y[b, i])):
                 dx, dy = px - x[r], py - y[r]
-                rel = np.arctan2(dx, dy) - heading[r]
-                observation[b, i, at + c] = np.sin(rel)
-                observation[b, i, at + c + 1] = np.cos(rel)
-                observation[b, i, at + c + 2] = 2.0 * np.sqrt(dx * dx + dy * dy) / far - 1.0
+                reach = np.sqrt(dx * dx + dy * dy)
+                # The bearing's sine and cosine (north 0, east a quarter turn), then off the heading.
+                east, north = (dx / reach, dy / reach) if reach > 0.0 else (0.0, 1.0)
+                observation[b, i, at + c] = east * cp - north * sp
+                observation[b, i, at + c + 1] = north * cp + east * sp
+                observation[b, i, at + c + 2] = 2.0 * reach / far - 1.0
                 c += 3
             if not alive[b, i]:
                 observation[b, i, 0] = -1.0

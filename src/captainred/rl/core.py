@@ -626,6 +626,8 @@ class BattleBatch:
             w.gamma_rad,
             w.sin_heading,
             w.cos_heading,
+            w.sin_gamma,
+            w.cos_gamma,
             np.ascontiguousarray(rows, dtype=np.int64),
             theatre.heights_m,
             float(theatre.origin_m[0]),
