@@ -28,6 +28,7 @@ HALF_PI = np.pi / 2
 
 CONTACT_FEATURES = 11
 NEAR_M = 10_000.0  # contacts: positions are scaled by this
+PER_NEAR_M = 1.0 / NEAR_M  # multiplied by, not divided by: a division costs more than the rest of a feature
 
 
 def _own_state(
@@ -191,7 +192,7 @@ def _nearest_contacts(
             sp, cp = sin_heading[r], cos_heading[r]
             cg, sg = cos_gamma[r], sin_gamma[r]
             vx, vy, vz = speed[r] * cg * sp, speed[r] * cg * cp, speed[r] * sg
-            scale = 2.0 * max(max_speed[r], 1.0)
+            per_speed = 1.0 / (2.0 * max(max_speed[r], 1.0))  # relative speeds are scaled by twice her top speed
             sight, sight_nose = -1, -np.inf
             for s in range(k):
                 o = best_r[s]
@@ -212,13 +213,13 @@ def _nearest_contacts(
                 if nose > sight_nose:
                     sight, sight_nose = o, nose
                 observation[b, i, c] = 1.0
-                observation[b, i, c + 1] = (dx * sp + dy * cp) / NEAR_M
-                observation[b, i, c + 2] = (dx * cp - dy * sp) / NEAR_M
-                observation[b, i, c + 3] = dz / NEAR_M
-                observation[b, i, c + 4] = 2.0 * dist / NEAR_M - 1.0
-                observation[b, i, c + 5] = (rvx * sp + rvy * cp) / scale
-                observation[b, i, c + 6] = (rvx * cp - rvy * sp) / scale
-                observation[b, i, c + 7] = rvz / scale
+                observation[b, i, c + 1] = (dx * sp + dy * cp) * PER_NEAR_M
+                observation[b, i, c + 2] = (dx * cp - dy * sp) * PER_NEAR_M
+                observation[b, i, c + 3] = dz * PER_NEAR_M
+                observation[b, i, c + 4] = 2.0 * dist * PER_NEAR_M - 1.0
+                observation[b, i, c + 5] = (rvx * sp + rvy * cp) * per_speed
+                observation[b, i, c + 6] = (rvx * cp - rvy * sp) * per_speed
+                observation[b, i, c + 7] = rvz * per_speed
                 observation[b, i, c + 8] = tsp * cp - tcp * sp  # sin(heading[o] - heading[r])
                 observation[b, i, c + 9] = tcp * cp + tsp * sp  # cos(heading[o] - heading[r])
                 observation[b, i, c + 10] = -(dx * tvx + dy * tvy + dz * tvz) / (dist * max(tv, 1e-6))
@@ -263,24 +264,25 @@ def _terrain_and_places(
     bit or two in which that differs from the C library's). The last pass over an agent's observation:
     then an agent not `alive` reads -1 and zeros, and every other column is held within [-1, 1]."""
     n_b, n_a = rows.shape
+    per_far = 1.0 / far  # multiplied by, not divided by
     for b in numba.prange(n_b):
         for i in range(n_a):
             r = rows[b, i]
             sp, cp = sin_heading[r], cos_heading[r]  # as the World keeps them
             tg = sin_gamma[r] / cos_gamma[r]  # the climb's slope
-            observation[b, i, at] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) / 1000.0 - 1.0
+            observation[b, i, at] = (z[r] - height_at(heights, origin_x, origin_y, cell, x[r], y[r])) * 0.001 - 1.0
             for j in range(look_ahead.shape[0]):
                 d = look_ahead[j]
                 h = height_at(heights, origin_x, origin_y, cell, x[r] + d * sp, y[r] + d * cp)
-                observation[b, i, at + 1 + j] = (z[r] + d * tg - h) / 500.0 - 1.0
+                observation[b, i, at + 1 + j] = (z[r] + d * tg - h) * 0.002 - 1.0
             c = 1 + look_ahead.shape[0]
             if has_ship:
                 dx, dy, dz = ship[0] - x[r], ship[1] - y[r], ship[2] - z[r]
                 observation[b, i, at + c] = 1.0
-                observation[b, i, at + c + 1] = (dx * sp + dy * cp) / far
-                observation[b, i, at + c + 2] = (dx * cp - dy * sp) / far
-                observation[b, i, at + c + 3] = dz / far
-                observation[b, i, at + c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) / far - 1.0
+                observation[b, i, at + c + 1] = (dx * sp + dy * cp) * per_far
+                observation[b, i, at + c + 2] = (dx * cp - dy * sp) * per_far
+                observation[b, i, at + c + 3] = dz * per_far
+                observation[b, i, at + c + 4] = 2.0 * np.sqrt(dx * dx + dy * dy + dz * dz) * per_far - 1.0
             else:
                 observation[b, i, at + c] = -1.0
                 for f in range(1, 5):
@@ -293,7 +295,7 @@ def _terrain_and_places(
                 east, north = (dx / reach, dy / reach) if reach > 0.0 else (0.0, 1.0)
                 observation[b, i, at + c] = east * cp - north * sp
                 observation[b, i, at + c + 1] = north * cp + east * sp
-                observation[b, i, at + c + 2] = 2.0 * reach / far - 1.0
+                observation[b, i, at + c + 2] = 2.0 * reach * per_far - 1.0
                 c += 3
             if not alive[b, i]:
                 observation[b, i, 0] = -1.0
