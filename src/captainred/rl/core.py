@@ -498,8 +498,9 @@ class BattleBatch:
             ((w.side == AIR_COMMAND) & (w.sorties == 0) & ~w.stand_by) | (w.side == LGF)
         )
         up = (w.status == int(Status.AIRBORNE)) | waiting
-        counts = np.zeros((w.n_battles, 2), np.int64)
-        np.add.at(counts, (w.battle[up], w.side[up].astype(np.int64)), 1)
+        # Counted by battle and side together (np.add.at, the same count, took a tenth of the step's Python).
+        cell = w.battle[up].astype(np.int64) * 2 + w.side[up]
+        counts: NDArray[np.int64] = np.bincount(cell, minlength=2 * w.n_battles).reshape(w.n_battles, 2)
         return counts
 
     def _reward_and_end(self, going: Bool, before: dict[str, Bool]) -> None:
