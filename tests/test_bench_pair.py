@@ -3,28 +3,22 @@ their digests agree (no timing asserted)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from benchmark_scripts import load_script
+
 REPO = Path(__file__).resolve().parent.parent
-BENCH = REPO / "benchmarks" / "bench_pair.py"
 SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 
 
 @pytest.fixture(scope="module")
 def pair() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_pair", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_pair")
 
 
 def test_two_copies_of_one_tree_fight_the_same_battles(

@@ -6,7 +6,6 @@ those battles warmed for real in one batch (`check_tiling` raises if not).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import math
@@ -18,6 +17,7 @@ from types import ModuleType
 import pytest
 from rich.console import Console
 
+from benchmark_scripts import load_script
 from captainred.scenario.loader import resolve
 from captainred.scenario.model import ResolvedScenario
 from on_threads import child_env
@@ -28,12 +28,7 @@ SKIRMISH = Path(__file__).parent / "scenarios" / "skirmish.toml"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_engine")
 
 
 @pytest.fixture(scope="module")
@@ -165,10 +160,7 @@ def test_the_viewer_benchmark_plays_a_recorded_front_in_both_views(built_viewer:
 def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_path: Path) -> None:
     """`bench_alone.py` on the small skirmish: each seed's runs timed, the Python calls a step counted, and
     the kernel calls from Python with the arrays they hand over."""
-    spec = importlib.util.spec_from_file_location("bench_alone", BENCH.with_name("bench_alone.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("bench_alone")
     out = tmp_path / "alone.json"
     module.main(
         ["--scenario", str(SKIRMISH), "--seeds", "1,2", "--repeats", "2", "--calls", "--arrays", "--out", str(out)]
@@ -186,11 +178,7 @@ def test_the_battle_alone_benchmark_times_each_seed_and_counts_the_calls(tmp_pat
 
 
 def test_python_share_sorts_a_profile_by_kind_stage_and_function() -> None:
-    spec = importlib.util.spec_from_file_location("python_share", BENCH.parent / "python_share.py")
-    assert spec is not None and spec.loader is not None
-    share = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = share
-    spec.loader.exec_module(share)
+    share = load_script("python_share")
     step = "run_battles (captainred/simulation.py:386);Simulation.step (captainred/simulation.py:364)"
     raw = [
         f"<module> (x.py:1);{step};_sense (captainred/simulation.py:152);0x7f00 (?) 6\n",

@@ -13,6 +13,7 @@ from gymnasium.utils.env_match import check_environments_match
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 
+from benchmark_scripts import load_script
 from captainred.engine.world import Status
 from captainred.replay.format import ReplayWriter, read_replay
 from captainred.rl import ACTIONS, LEARNING_SCENARIOS, BattleBatch, RLError, observation_names
@@ -409,16 +410,7 @@ def test_ppo_trains_a_few_hundred_steps_on_the_batched_core() -> None:
 
 
 def test_the_rl_benchmark_runs_on_a_tiny_batch() -> None:
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_rl.py"
-    spec = importlib.util.spec_from_file_location("bench_rl", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench
-    spec.loader.exec_module(bench)
+    bench = load_script("bench_rl")
     core = bench.bench_core(battles=2, steps=2)
     assert core["agents_per_step"] == 64 and core["agent_steps_per_s"] > 0
     assert bench.bench_pettingzoo(steps=2)["agent_steps_per_s"] > 0
