@@ -24,6 +24,13 @@ ACTION_COLUMNS = {"turn": 0, "climb": 1, "throttle": 2, "cannon": 3, "rockets": 
 TURN, CLIMB, THROTTLE, CANNON, ROCKETS, HOME = ACTION_COLUMNS.values()
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def flown_by_policy(status: int, pilot_dead: bool, spinning: bool, mode: int, gone: bool) -> bool:
+    """Whether the policy flies an agent now: in the air, her pilot alive, not spinning, not crippled,
+    and not gone (lost or home for this episode). The command hook and the action mask both ask it."""
+    return status == AIRBORNE and not pilot_dead and not spinning and mode != CRIPPLED and not gone
+
+
 def _command_rows(
     w: WorldArrays,
     active: NDArray[np.bool_],
@@ -68,7 +75,7 @@ def _command_rows(
                 if status[r] == AIRBORNE and mode[r] != CRIPPLED:
                     mode[r] = RETURN
                 continue
-            if status[r] != AIRBORNE or pilot_dead[r] or spinning[r] or mode[r] == CRIPPLED or gone[b, i]:
+            if not flown_by_policy(status[r], pilot_dead[r], spinning[r], mode[r], gone[b, i]):
                 continue
             cmd_heading[r] = heading_of(heading[r] + max_turn_rad * action[b, i, TURN])
             cmd_gamma[r] = max_climb_rad * action[b, i, CLIMB]

@@ -20,7 +20,7 @@ from captainred.engine import threads
 from captainred.engine.arrays import WorldArrays
 from captainred.engine.kinematics import REDLINE_THROTTLE
 from captainred.engine.world import Status
-from captainred.rl.commands import CANNON, CLIMB, HOME, ROCKETS, THROTTLE, TURN
+from captainred.rl.commands import CANNON, CLIMB, HOME, ROCKETS, THROTTLE, TURN, flown_by_policy
 from captainred.scenario.maps import height_at
 
 AIRBORNE, READY, CRIPPLED = int(Status.AIRBORNE), int(Status.READY), int(Mode.CRIPPLED)
@@ -117,11 +117,8 @@ def _own_state(
             observation[b, i, c + 1] = 1.0 if spinning[r] or mode[r] == CRIPPLED else -1.0
             observation[b, i, c + 2] = 1.0 if blackout_s[r] > 0 else -1.0
             control = (
-                up[b, i]
-                and not pilot_dead[r]
-                and not spinning[r]
-                and mode[r] != CRIPPLED
-                and not gone[b, i]
+                is_alive
+                and flown_by_policy(status[r], pilot_dead[r], spinning[r], mode[r], gone[b, i])
                 and not home[b, i]
             )
             ready = bursts_left[r] > 0 and not overheated[r] if lgf else rounds[r] > 0  # an emitter, or a gun
