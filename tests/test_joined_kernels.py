@@ -188,8 +188,9 @@ def test_the_swarms_look_ahead_in_one_call_is_the_threaded_one(
 def test_fighting_going_home_and_evading_in_one_call_are_the_three_rules(
     recon_in_flight: Simulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pilots in every mode the three rules concern, some with an LGF close behind: the decisions written
-    in one compiled call are those the three calls write, each spread over threads."""
+    """Pilots in every mode the three rules concern, some with an LGF close behind, and some flown from
+    outside (the fight and evasion pass them by; the way home does not): the decisions written in one
+    compiled call are those the three calls write, each spread over threads."""
     w, ctx = recon_in_flight.world, recon_in_flight.context
     assert ctx.picture is not None
     up = air_command._pilots_up(w.air_command_rows, ctx.active, w.status, w.pilot_dead)
@@ -210,16 +211,17 @@ def test_fighting_going_home_and_evading_in_one_call_are_the_three_rules(
             ctx.picture.tail_range_m[up] = np.where(
                 rng.random(len(up)) < 0.5, rng.uniform(100.0, 600.0, len(up)), np.inf
             )
+            steered = up[rng.random(len(up)) < 0.7]
             before = {k: getattr(w, k).copy() for k in decisions}
-            _fight_home_and_evade(w, up, ctx.picture, ctx.armoury, centre, bearing, True, True)
+            _fight_home_and_evade(w, up, steered, ctx.picture, ctx.armoury, centre, bearing, True, True)
             one_call = {k: getattr(w, k).copy() for k in decisions}
             for k in decisions:
                 getattr(w, k)[:] = before[k]
             with monkeypatch.context() as m:
                 m.setattr(threads, "in_parallel", lambda rows: True)
-                fight(w, up, ctx.picture, ctx.armoury, centre)
+                fight(w, steered, ctx.picture, ctx.armoury, centre)
                 fly_home(w, up, centre, bearing)
-                evade(w, up, ctx.picture.tail_threat, ctx.picture.tail_range_m, ctx.picture.ship_range_m)
+                evade(w, steered, ctx.picture.tail_threat, ctx.picture.tail_range_m, ctx.picture.ship_range_m)
             for k in decisions:
                 np.testing.assert_array_equal(one_call[k], getattr(w, k), err_msg=f"{k}, trial {trial}")
     finally:

@@ -26,6 +26,9 @@ def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
         "side": rng.choice([AIR_COMMAND, LGF], n).astype(np.int8),
         "status": rng.choice([int(s) for s in Status], n).astype(np.int8),
         "mode": rng.choice([int(m) for m in Mode], n).astype(np.int8),
+        "flown_from_outside": rng.random(n) < 0.3,
+        "pilot_dead": rng.random(n) < 0.2,
+        "spinning": rng.random(n) < 0.2,
         "launch_at_s": rng.choice([0.0, 5.0, 10.0, np.inf], n),
         "time_s": rng.choice([0.0, 5.0, 7.0], len(sizes)),
         "ship_range_m": rng.choice([100.0, 5000.0, np.inf], n),
@@ -41,7 +44,12 @@ def worlds(draw: st.DrawFn) -> dict[str, np.ndarray]:
 def test_the_swarms_rows_are_the_masks_rows(w: dict[str, np.ndarray]) -> None:
     airborne = w["status"] == int(Status.AIRBORNE)
     out = w["active"] & airborne & (w["side"] == LGF) & (w["mode"] != int(Mode.RETURN))
-    assert np.array_equal(_out_of_the_ship(w["active"], w["status"], w["side"], w["mode"]), np.flatnonzero(out))
+    # Not those the step's command hook flies: marked, with a live pilot, not spinning, not crippled.
+    flown = w["flown_from_outside"] & ~w["pilot_dead"] & ~w["spinning"] & (w["mode"] != int(Mode.CRIPPLED))
+    got = _out_of_the_ship(
+        w["active"], w["status"], w["side"], w["mode"], w["flown_from_outside"], w["pilot_dead"], w["spinning"]
+    )
+    assert np.array_equal(got, np.flatnonzero(out & ~flown))
     due = (
         w["active"]
         & (w["side"] == LGF)

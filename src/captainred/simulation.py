@@ -79,7 +79,12 @@ class Command(Protocol):
     """Commands for some craft from outside the doctrine (an RL policy): called each step after the
     doctrine has decided and before anything flies, it may overwrite the decision fields (`cmd_*`,
     `trigger`, `fire_rockets`, `target`, `mode`) of the rows it controls in the battles marked `active`
-    (per row). The physics, weapons, damage and deck then treat those craft like any other."""
+    (per row). The physics, weapons, damage and deck then treat those craft like any other.
+
+    Whoever steps the World marks the rows the command will fly in `World.flown_from_outside` before the
+    step (and clears them after it). The doctrine's flying rules pass by a marked row that can be flown
+    (`doctrine.outside.can_be_flown_from_outside`), so the command must then overwrite every decision
+    field of hers; an unmarked row keeps her doctrine's decisions until the command overwrites them."""
 
     def __call__(self, world: World, active: NDArray[np.bool_]) -> None: ...
 
@@ -197,7 +202,7 @@ def _radio(w: World, ctx: StepContext) -> None:
 
 def _decide_air_command(w: World, ctx: StepContext) -> None:
     assert ctx.picture is not None
-    decide_air_command(w, ctx.picture, ctx.armoury, ctx.active)
+    decide_air_command(w, ctx.picture, ctx.armoury, ctx.active, outside=ctx.command is not None)
 
 
 def _decide_swarm(w: World, ctx: StepContext) -> None:

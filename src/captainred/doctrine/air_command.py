@@ -24,6 +24,7 @@ from captainred.doctrine.evasion import EvasionRules, dive_for_the_streets, evad
 from captainred.doctrine.fighting import FightRules, fight, fight_kernel, fight_rules
 from captainred.doctrine.formation import FORM_UP_ALTITUDE_M, fly_formation
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.outside import flown_by_the_doctrine
 from captainred.doctrine.piloting import GAP_LEAD_M, HomeRules, fly_home, fly_home_kernel, home_rules
 from captainred.doctrine.sortie import (
     break_for_contact,
@@ -49,10 +50,11 @@ WAITING, FORM_UP, TRANSIT, ENGAGE = int(Mode.WAITING), int(Mode.FORM_UP), int(Mo
 PHOTO, RETURN, COVER = int(Mode.PHOTO), int(Mode.RETURN), int(Mode.COVER)
 
 
-def decide_air_command(world: World, picture: Picture, armoury: Armoury, active: B) -> None:
+def decide_air_command(world: World, picture: Picture, armoury: Armoury, active: B, outside: bool = False) -> None:
     """Every rule in turn for Air Command's pilots in the air (alive, in battles being fought). Each rule
     takes those rows (ascending) and picks out the ones in the mode it concerns, so its cost grows with
-    Air Command's craft, not with the swarm's."""
+    Air Command's craft, not with the swarm's. With `outside` (the step has a command hook), the flying
+    rules that only decide commands pass by the pilots the hook flies (`doctrine.outside`)."""
     up = _pilots_up(world.air_command_rows, active, world.status, world.pilot_dead)
     if not len(up):
         return
@@ -93,6 +95,14 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
         if len(setting_out):
             fly_the_circuit(world, setting_out)  # a circuit flown sends its squadron home
             flying = _census(world, up)
+    # The flying rules below that only decide commands (the fight, evasion, the look-aheads) leave the
+    # pilots flown from outside to the step's command hook, which overwrites them (`doctrine.outside`).
+    # Whatever may change whether a pilot can be flown (the triage that cripples her) has run above.
+    steered = up
+    if outside:
+        steered = flown_by_the_doctrine(
+            up, world.flown_from_outside, world.status, world.pilot_dead, world.spinning, world.mode
+        )
     fighting = bool(flying[ENGAGE] or flying[COVER] or flying[PHOTO])
     homing = bool(flying[RETURN])
     if homing:
@@ -103,27 +113,28 @@ def decide_air_command(world: World, picture: Picture, armoury: Armoury, active:
     # few of them are pilots (`engine.threads`).
     if threads.in_parallel(world.n):
         if fighting:
-            fight(world, up, picture, armoury, centre)
+            fight(world, steered, picture, armoury, centre)
         if homing:
             assert bearing is not None
             fly_home(world, up, centre, bearing)
         if flying[CRIPPLED]:
             crippled(world, up)
-        evade(world, up, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
+        evade(world, steered, picture.tail_threat, picture.tail_range_m, picture.ship_range_m)
     else:
-        _fight_home_and_evade(world, up, picture, armoury, centre, bearing, fighting, homing)
+        _fight_home_and_evade(world, up, steered, picture, armoury, centre, bearing, fighting, homing)
         if flying[CRIPPLED]:
             crippled(world, up)
 
     if world.net_radius_m > 0 and (flying[FORM_UP] or flying[TRANSIT]):
         bearing = _gap_bearing(world, centre) if bearing is None else bearing
         _file_out_through_the_gap(world, up, centre, bearing)
-    _steer_clear(world, up)
+    _steer_clear(world, steered)
 
 
 def _fight_home_and_evade(
     world: World,
     up: I64,
+    steered: I64,
     picture: Picture,
     armoury: Armoury,
     centre: F64,
@@ -131,16 +142,18 @@ def _fight_home_and_evade(
     fighting: bool,
     homing: bool,
 ) -> None:
-    """`fighting.fight` (when `fighting`), `piloting.fly_home` (when `homing`, along `bearing`) and
-    `evasion.evade`, in one compiled call (`_fight_home_and_evade_rows`): at some ten pilots, three calls
-    from Python cost more than the rules. (In a World of thousands of craft, whose pilots' rules spread
-    over threads, the caller makes the calls one by one.)"""
+    """`fighting.fight` (when `fighting`) of the pilots `steered`, `piloting.fly_home` (when `homing`,
+    along `bearing`) of those `up`, and `evasion.evade` of those `steered`, in one compiled call
+    (`_fight_home_and_evade_rows`): at some ten pilots, three calls from Python cost more than the rules.
+    (In a World of thousands of craft, whose pilots' rules spread over threads, the caller makes the
+    calls one by one.)"""
     spec = armoury.spec
-    streets = np.empty(len(up), dtype=np.int64)
+    streets = np.empty(len(steered), dtype=np.int64)
     n = _fight_home_and_evade_rows(
         fighting,
         homing,
         up,
+        steered,
         fight_rules(world),
         home_rules(world),
         evasion_rules(world),
@@ -174,6 +187,7 @@ def _fight_home_and_evade_rows(
     fighting: bool,
     homing: bool,
     up: I64,
+    steered: I64,
     fight: FightRules,
     home: HomeRules,
     evasion: EvasionRules,
@@ -194,8 +208,9 @@ def _fight_home_and_evade_rows(
     w: WorldArrays,
     streets: I64,
 ) -> int:
-    """`fighting._fight_rows`, `piloting._fly_home_rows` and `evasion.evade_rows` in that order, the
-    first two only when asked; returns how many `evade_rows` marked in `streets`."""
+    """`fighting._fight_rows` (of `steered`), `piloting._fly_home_rows` (of `up`) and
+    `evasion.evade_rows` (of `steered`) in that order, the first two only when asked; returns how many
+    `evade_rows` marked in `streets`."""
     mode, status, battle, squadron, slot, target = w.mode, w.status, w.battle, w.squadron, w.slot, w.target
     x, y, z, speed, heading, gamma = w.x_m, w.y_m, w.z_m, w.speed_mps, w.heading_rad, w.gamma_rad
     cruise_speed, max_speed, health, fuel_kg = w.cruise_speed_mps, w.max_speed_mps, w.health, w.fuel_kg
@@ -203,7 +218,7 @@ def _fight_home_and_evade_rows(
     if fighting:
         keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y = fight
         _fight_in_turn(
-            up, keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y, fleet_centre,
+            steered, keep_range_m, sight_range_m, photo_orbit_m, has_target, target_x, target_y, fleet_centre,
             nearest_enemy, nearest_range_m, tail_threat, tail_range_m, cannon_range, cannon_cone, rocket_min,
             rocket_max, rocket_cone, sides, squadrons_per_battle, mode, status, battle, squadron, slot, w.covering,
             w.rounds, w.rockets, w.smoking, x, y, z, speed, heading, gamma, cruise_speed, max_speed, target,
@@ -218,7 +233,7 @@ def _fight_home_and_evade_rows(
         )  # fmt: skip
     evade_range_m, island, has_ship, skim_point = evasion
     n: int = evade_rows(
-        up, tail_threat, tail_range_m, ship_range_m, evade_range_m, island, has_ship, skim_point, mode, w.spinning,
+        steered, tail_threat, tail_range_m, ship_range_m, evade_range_m, island, has_ship, skim_point, mode, w.spinning,
         w.skill, w.row_seed, w.craft, w.tick, battle, x, y, z, heading, cmd_heading, cmd_gamma, cmd_throttle, streets,
     )  # fmt: skip
     return n

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.outside import can_be_flown_from_outside
 from captainred.doctrine.steering import aim, avoid_terrain, orbit_point, pull_up
 from captainred.engine import threads
 from captainred.engine.arrays import WorldArrays, arrays_of
@@ -220,6 +221,9 @@ def _swarm_rows(
         status,
         side,
         w.mode,
+        w.flown_from_outside,
+        w.pilot_dead,
+        w.spinning,
         LOOKAHEAD_S,
         state,
         w.max_g,
@@ -237,7 +241,9 @@ def _look_out(world: World, active: B) -> None:
     `steering.avoid_terrain`): in one compiled call (`_look_out_rows`), or, in a World of thousands,
     spread over threads (a cached compiled function cannot call a threaded one)."""
     if threads.in_parallel(world.n):
-        rows = _out_of_the_ship(active, world.status, world.side, world.mode)
+        rows = _out_of_the_ship(
+            active, world.status, world.side, world.mode, world.flown_from_outside, world.pilot_dead, world.spinning
+        )
         avoid_terrain(world, rows, np.full(len(rows), LOOKAHEAD_S))
         return
     _look_out_rows(*_look_out_args(world, active))
@@ -250,6 +256,9 @@ def _look_out_args(world: World, active: B) -> tuple[Any, ...]:
         world.status,
         world.side,
         world.mode,
+        world.flown_from_outside,
+        world.pilot_dead,
+        world.spinning,
         LOOKAHEAD_S,
         world.flight_state(),
         world.max_g,
@@ -270,6 +279,9 @@ def _look_out_rows(
     status: NDArray[np.int8],
     side: NDArray[np.int8],
     mode: NDArray[np.int8],
+    flown_from_outside: B,
+    pilot_dead: B,
+    spinning: B,
     lookahead_s: float,
     state: FlightState,
     max_g: F64,
@@ -280,7 +292,7 @@ def _look_out_rows(
     cmd_throttle: F64,
 ) -> None:
     """`_out_of_the_ship`, then each of them looks `lookahead_s` ahead (`steering._pull_up_rows`)."""
-    rows = _out_of_the_ship(active, status, side, mode)
+    rows = _out_of_the_ship(active, status, side, mode, flown_from_outside, pilot_dead, spinning)
     lookahead = np.full(len(rows), lookahead_s)
     _pull_up_in_turn(rows, lookahead, state, max_g, stall_speed, cmd_heading, ground, cmd_gamma, cmd_throttle)
 
@@ -316,7 +328,8 @@ def _decide_rows(
     its own hunts a caller the ship heard lately, if she is within its sight); those with nobody in
     reach circle the ship. The swarm's LGFs from the doors go home while it is recalled (its time of
     commitment is then inf; not the patrols, nor those sent against the front), and turn back out if it is
-    committed again before they are in. Each LGF writes only its own row (`docked` marks those that docked
+    committed again before they are in. Beyond the way home, an LGF the step's command hook flies is
+    passed by (`doctrine.outside`). Each LGF writes only its own row (`docked` marks those that docked
     this tick, and the kernel returns how many did)."""
     status = w.status
     side = w.side
@@ -346,6 +359,9 @@ def _decide_rows(
     docked = w.docked
     committed_s = w.committed_s
     strike_at = w.strike_at
+    flown_from_outside = w.flown_from_outside
+    pilot_dead = w.pilot_dead
+    spinning = w.spinning
     docked_count = 0
     for r in numba.prange(len(status)):
         if not active[r] or status[r] != AIRBORNE or side[r] != LGF:
@@ -370,6 +386,8 @@ def _decide_rows(
                 docked[r] = True
                 docked_count += 1
             continue
+        if flown_from_outside[r] and can_be_flown_from_outside(status[r], pilot_dead[r], spinning[r], mode[r]):
+            continue  # the step's command hook flies her (`doctrine.outside`)
         u = strike_at[r]
         if u >= 0:
             e, e_range = nearest_enemy[r], nearest_range_m[r]
@@ -489,13 +507,24 @@ _decide_in_turn = _decide.in_turn  # as a compiled function calls it, by name
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _out_of_the_ship(active: B, status: NDArray[np.int8], side: NDArray[np.int8], mode: NDArray[np.int8]) -> I64:
-    """The LGFs of the battles being fought that are in the air and not on their way home (who look
-    ahead for the ground and the roofs), ascending."""
+def _out_of_the_ship(
+    active: B,
+    status: NDArray[np.int8],
+    side: NDArray[np.int8],
+    mode: NDArray[np.int8],
+    flown_from_outside: B,
+    pilot_dead: B,
+    spinning: B,
+) -> I64:
+    """The LGFs of the battles being fought that are in the air, not on their way home, and not flown by
+    the step's command hook (`doctrine.outside`): those who look ahead for the ground and the roofs,
+    ascending."""
     rows = np.empty(len(status), np.int64)
     count = 0
     for r in range(len(status)):
         if active[r] and status[r] == AIRBORNE and side[r] == LGF and mode[r] != RETURN:
+            if flown_from_outside[r] and can_be_flown_from_outside(status[r], pilot_dead[r], spinning[r], mode[r]):
+                continue
             rows[count] = r
             count += 1
     return rows[:count]

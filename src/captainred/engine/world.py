@@ -212,6 +212,9 @@ class World:
     fire_rockets: B = per_row(np.bool_, False)
     mode_since_s: F64 = per_row(np.float64, 0.0)
     flags: I32 = per_row(np.int32, 0)  # one-shot reports already made (see Flag)
+    # Marked by a driver of the step for the rows its command hook flies this step (an RL policy's):
+    # the doctrine's flying rules pass them by while they can be flown (`doctrine.outside`).
+    flown_from_outside: B = per_row(np.bool_, False)
 
     # --- the carriers' decks (captainred.fleet.carrier_deck): per row, where a carrier's aircraft is
     # (DeckPlace), the deck job in hand (turnaround or repair: its seconds of work, and when it is done;

@@ -1,4 +1,5 @@
-"""A policy's actions onto the craft it flies, compiled: the step's command hook (`BattleBatch._command`).
+"""A policy's actions onto the craft it flies, compiled: the step's command hook (`BattleBatch._command`),
+and the rows it will fly marked for the doctrine before the step (`mark_flown_rows`, `doctrine.outside`).
 
 Each agent writes only her own row and her own slots, so a batch of thousands spreads its battles over
 threads (`engine.threads`) with the same commands as on one. The actions arrive as float32, and the
@@ -13,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from captainred.doctrine.modes import Mode
+from captainred.doctrine.outside import can_be_flown_from_outside
 from captainred.engine import threads
 from captainred.engine.arrays import WorldArrays
 from captainred.engine.kinematics import heading_of
@@ -26,9 +28,10 @@ TURN, CLIMB, THROTTLE, CANNON, ROCKETS, HOME = ACTION_COLUMNS.values()
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def flown_by_policy(status: int, pilot_dead: bool, spinning: bool, mode: int, gone: bool) -> bool:
-    """Whether the policy flies an agent now: in the air, her pilot alive, not spinning, not crippled,
-    and not gone (lost or home for this episode). The command hook and the action mask both ask it."""
-    return status == AIRBORNE and not pilot_dead and not spinning and mode != CRIPPLED and not gone
+    """Whether the policy flies an agent now: not gone (lost or home for this episode), and one that can
+    be flown from outside the doctrine (in the air, her pilot alive, not spinning, not crippled:
+    `doctrine.outside`). The command hook and the action mask both ask it."""
+    return not gone and can_be_flown_from_outside(status, pilot_dead, spinning, mode)
 
 
 def _command_rows(
@@ -87,3 +90,24 @@ def _command_rows(
 
 
 command_rows = threads.twins(_command_rows)
+
+
+def _mark_flown_rows(
+    rows: NDArray[np.int64],
+    action: NDArray[np.float32],
+    action_mask: NDArray[np.bool_],
+    gone: NDArray[np.bool_],
+    home: NDArray[np.bool_],
+    flown_from_outside: NDArray[np.bool_],
+) -> None:
+    """Before the step, mark in `flown_from_outside` (per row) the agents (B, N) the command hook will fly
+    if they can still be flown when it runs (`doctrine.outside`): those not gone, not going home, and not
+    asking to go home where their mask allows it (the hook then sends them home, by their doctrine)."""
+    n_b, n_a = rows.shape
+    for b in numba.prange(n_b):
+        for i in range(n_a):
+            asks_home = action[b, i, HOME] > 0 and action_mask[b, i, HOME]
+            flown_from_outside[rows[b, i]] = not (gone[b, i] or home[b, i] or asks_home)
+
+
+mark_flown_rows = threads.twins(_mark_flown_rows)

@@ -30,7 +30,7 @@ from captainred.engine.setup import build_world
 from captainred.engine.world import AIR_COMMAND, LGF, WORLD_FIELDS, Status, World, emit_battle
 from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
-from captainred.rl.commands import command_rows
+from captainred.rl.commands import command_rows, mark_flown_rows
 from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, own_state, terrain_and_places
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
@@ -445,9 +445,11 @@ class BattleBatch:
         before = {g.name: self.buffers[g.name].alive.copy() for g in self.groups}
         self._acting = True
         try:
+            self._mark_flown()
             self.sim.step()
         finally:
             self._acting = False
+            w.flown_from_outside.fill(False)
             w.done[held & ~self.over] = False
         self.steps[going] += 1
         self._reward_and_end(going, before)
@@ -457,6 +459,24 @@ class BattleBatch:
         if self._replay_files:
             self._close_replays(every=False)
         return self.buffers
+
+    def _mark_flown(self) -> None:
+        """Mark the rows the command hook will fly this step, so that the doctrine's flying rules pass
+        them by (`doctrine.outside`); none when the controlled craft fly their doctrine."""
+        if self.autopilot:
+            return
+        w = self.world
+        for g in self.groups:
+            buf = self.buffers[g.name]
+            mark_flown_rows(
+                w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
+                self._rows[g.name],
+                buf.action,
+                buf.action_mask,
+                self._gone[g.name],
+                self._home[g.name],
+                w.flown_from_outside,
+            )
 
     def _command(self, world: World, active: Bool) -> None:
         """The step's command hook: the policy's actions onto the rows it flies."""
