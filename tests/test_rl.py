@@ -11,12 +11,15 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from gymnasium.utils.env_match import check_environments_match
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 
 from benchmark_scripts import load_script
 from captainred.engine.world import Status
 from captainred.replay.format import ReplayWriter, read_replay
 from captainred.rl import ACTIONS, LEARNING_SCENARIOS, BattleBatch, RLError, observation_names
+from captainred.rl.actions import LEVELS, ActionForm
 from captainred.rl.core import CANNON, CLIMB, HOME, ROCKETS, THROTTLE, TURN
 from captainred.rl.gym_env import CaptainRedEnv, CaptainRedVectorEnv
 from captainred.rl.pettingzoo_env import CaptainRedParallelEnv, env
@@ -290,6 +293,26 @@ def test_empty_guns_and_rockets_are_masked() -> None:
     assert infos["slayer_2"]["action_mask"][CANNON].tolist() == [1, 1]
     core_mask = e.core.buffers["air_command"].action_mask[0, 0]
     assert not core_mask[CANNON] and not core_mask[ROCKETS] and core_mask[TURN]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=len(ACTIONS), max_size=len(ACTIONS)), min_size=1, max_size=40))
+def test_the_masks_of_many_agents_at_once_are_each_agents_mask(flags: list[list[bool]]) -> None:
+    usable = np.array(flags, dtype=bool)
+    for j, mask in enumerate(ActionForm("discrete").masks(usable)):
+        assert len(mask) == len(LEVELS)
+        for k, levels in enumerate(LEVELS):
+            if k in (CANNON, ROCKETS, HOME):  # a trigger: off always allowed, on only when it does something
+                expected = [1, int(usable[j, k])]
+            elif usable[j, k]:
+                expected = [1] * levels
+            else:  # a control that does nothing now allows only its neutral setting
+                expected = [int(level == levels // 2) for level in range(levels)]
+            assert mask[k].dtype == np.int8 and mask[k].tolist() == expected
+    continuous = ActionForm("continuous").masks(usable)
+    assert [m.tolist() for m in continuous] == flags
+    usable[:] = ~usable  # the masks are copies, not the flags themselves
+    assert [m.tolist() for m in continuous] == flags
 
 
 def test_observations_are_float32_in_range_and_spaces_are_cached() -> None:

@@ -65,17 +65,27 @@ class ActionForm:
         """The mask for one agent from the core's per-control flags: for `discrete` a tuple of int8 arrays
         (one per control; a control that does nothing now allows only its neutral setting), for
         `continuous` the flags themselves."""
+        return self.masks(usable[None])[0]
+
+    def masks(self, usable: NDArray[np.bool_]) -> list[Any]:
+        """`mask` for each of N agents at once, from their flags (N, len(ACTIONS)): each agent's arrays are
+        her rows of arrays made for this call (a few NumPy calls for them all, not a dozen for each)."""
         if self.kind == "continuous":
-            return usable.copy()
-        masks = []
-        for k, levels in enumerate(LEVELS):
-            m = np.zeros(levels, np.int8)
-            if k in _TRIGGERS:
-                m[0] = 1
-                m[1] = int(usable[k])
-            elif usable[k]:
-                m[:] = 1
-            else:
-                m[levels // 2] = 1
-            masks.append(m)
-        return tuple(masks)
+            return list(usable.copy())
+        per_control = [table[usable[:, k].astype(np.intp)] for k, table in enumerate(_MASK_TABLES)]
+        return [tuple(m[j] for m in per_control) for j in range(len(usable))]
+
+
+def _mask_table(k: int, levels: int) -> NDArray[np.int8]:
+    """Control k's two masks in the discrete form, as rows: [0] when it does nothing now (a trigger only
+    off, any other control only its neutral setting), [1] when it does (every setting)."""
+    table = np.zeros((2, levels), np.int8)
+    if k in _TRIGGERS:
+        table[0, 0] = table[1, 0] = table[1, 1] = 1
+    else:
+        table[0, levels // 2] = 1
+        table[1, :] = 1
+    return table
+
+
+_MASK_TABLES = tuple(_mask_table(k, levels) for k, levels in enumerate(LEVELS))

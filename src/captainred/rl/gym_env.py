@@ -44,7 +44,7 @@ def _spaces(core: BattleBatch, form: ActionForm) -> tuple[spaces.Box, spaces.Spa
 
 def _info(core: BattleBatch, form: ActionForm, buf: GroupBuffers, b: int) -> dict[str, Any]:
     n = buf.alive.shape[1]
-    masks = [form.mask(buf.action_mask[b, i]) for i in range(n)]
+    masks = form.masks(buf.action_mask[b])
     return {
         "action_mask": masks[0] if n == 1 else tuple(masks),
         "alive": buf.alive[b].copy(),

@@ -52,6 +52,7 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
                 self._where[name] = (g.name, i)
         self.possible_agents: list[AgentID] = list(self._where)
         self.agents: list[AgentID] = []
+        self._layout_of: tuple[tuple[AgentID, ...], list[tuple[str, list[AgentID], NDArray[np.intp]]]] = ((), [])
         obs = spaces.Box(-1.0, 1.0, (self.core.obs_size,), np.float32)
         act = self.form.space
         self.observation_spaces = {a: obs for a in self.possible_agents}
@@ -77,16 +78,35 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
     def _buffer(self, agent: AgentID) -> Any:
         return self.core.buffers[self._where[agent][0]]
 
+    def _layout(self, agents: list[AgentID]) -> list[tuple[str, list[AgentID], NDArray[np.intp]]]:
+        """`agents` by group, in their order (a group's agents are together in it): each group's name, its
+        agents here, and their places in its buffers. Kept while the agents stay the same."""
+        key = tuple(agents)
+        if self._layout_of[0] != key:
+            layout = []
+            for g in self.core.groups:
+                names = [a for a in agents if self._where[a][0] == g.name]
+                if names:
+                    layout.append((g.name, names, np.array([self._where[a][1] for a in names], np.intp)))
+            self._layout_of = (key, layout)
+        return self._layout_of[1]
+
     def _observations(self, agents: list[AgentID]) -> dict[AgentID, NDArray[np.float32]]:
-        return {a: self._buffer(a).observation[0, self._where[a][1]].copy() for a in agents}
+        # Each agent's observation is her row of a copy of her group's, made for this call.
+        obs: dict[AgentID, NDArray[np.float32]] = {}
+        for group, names, places in self._layout(agents):
+            obs.update(zip(names, self.core.buffers[group].observation[0, places], strict=True))
+        return obs
 
     def _infos(self, agents: list[AgentID]) -> dict[AgentID, dict[str, Any]]:
-        infos = {}
-        for a in agents:
-            buf, i = self._buffer(a), self._where[a][1]
-            infos[a] = {"action_mask": self.form.mask(buf.action_mask[0, i])}
-            if self.core.over[0]:
-                infos[a]["outcome"] = int(buf.outcome[0])
+        infos: dict[AgentID, dict[str, Any]] = {}
+        for group, names, places in self._layout(agents):
+            buf = self.core.buffers[group]
+            masks = self.form.masks(buf.action_mask[0, places])
+            for a, mask in zip(names, masks, strict=True):
+                infos[a] = {"action_mask": mask}
+                if self.core.over[0]:
+                    infos[a]["outcome"] = int(buf.outcome[0])
         return infos
 
     def step(
@@ -130,9 +150,14 @@ class CaptainRedParallelEnv(ParallelEnv[AgentID, NDArray[np.float32], Any]):  # 
         self.core.step(batch)
         acting = self.agents
         obs = self._observations(acting)
-        rewards = {a: float(self._buffer(a).reward[0, self._where[a][1]]) for a in acting}
-        terms = {a: bool(self._buffer(a).terminated[0, self._where[a][1]]) for a in acting}
-        truncs = {a: bool(self._buffer(a).truncated[0, self._where[a][1]]) for a in acting}
+        rewards: dict[AgentID, float] = {}
+        terms: dict[AgentID, bool] = {}
+        truncs: dict[AgentID, bool] = {}
+        for group, names, places in self._layout(acting):
+            buf = self.core.buffers[group]
+            rewards.update(zip(names, buf.reward[0, places].tolist(), strict=True))
+            terms.update(zip(names, buf.terminated[0, places].tolist(), strict=True))
+            truncs.update(zip(names, buf.truncated[0, places].tolist(), strict=True))
         infos = self._infos(acting)
         self.agents = [a for a in acting if not (terms[a] or truncs[a])]
         return obs, rewards, terms, truncs, infos
