@@ -32,6 +32,7 @@ from captainred.replay.format import ReplayWriter
 from captainred.replay.record import Recorder
 from captainred.rl.commands import command_rows, mark_flown_rows
 from captainred.rl.contacts import CONTACT_FEATURES, nearest_contacts, own_state, terrain_and_places
+from captainred.rl.rewards import ends_of_group, in_play, rewards_of_group
 from captainred.rl.scenarios import (
     AIM_RANGE_M,
     LearningScenario,
@@ -64,6 +65,7 @@ ALTITUDE_M = 3_000.0  # altitude: 0 m is -1, 6 km is +1
 LOOK_AHEAD_M = (500.0, 1000.0, 2000.0)
 OWN_FEATURES = 26
 WORLD_FEATURES = 4 + 5 + 3 + 3  # terrain, ship, target, home
+_NO_AIM = np.zeros((0, 0))  # what the rewards read of the gunsight's angle off when nothing is paid for it
 
 
 def observation_size(k_nearest: int) -> int:
@@ -327,6 +329,7 @@ class BattleBatch:
             w.type_index[: self.per]
         ]
         self._wanted = max(1, self.resolved.scenario.mission.photos_wanted)
+        self._in_play_counts = np.zeros((b, 2), np.int64)
         self.recorders: list[Recorder] = []
         self._replay_files: list[tuple[Recorder, BinaryIO]] = []
 
@@ -512,63 +515,62 @@ class BattleBatch:
         return np.where(seen & (dist < AIM_RANGE_M), cos_off, 0.0)
 
     def _in_play(self) -> NDArray[np.int64]:
-        """Per battle and side, craft still in the fight: in the air, or still to launch."""
+        """Per battle and side, craft still in the fight: in the air, or still to launch (`rl.rewards`)."""
         w = self.world
-        waiting = (w.status == int(Status.READY)) & (
-            ((w.side == AIR_COMMAND) & (w.sorties == 0) & ~w.stand_by) | (w.side == LGF)
-        )
-        up = (w.status == int(Status.AIRBORNE)) | waiting
-        # Counted by battle and side together (np.add.at, the same count, took a tenth of the step's Python).
-        cell = w.battle[up].astype(np.int64) * 2 + w.side[up]
-        counts: NDArray[np.int64] = np.bincount(cell, minlength=2 * w.n_battles).reshape(w.n_battles, 2)
-        return counts
+        in_play(w.n, w.row_start, w.row_stop, w.status, w.side, w.sorties, w.stand_by, self._in_play_counts)
+        return self._in_play_counts
 
     def _reward_and_end(self, going: Bool, before: dict[str, Bool]) -> None:
+        """Each agent's reward and flags for the step, and the episodes that end (`rl.rewards`)."""
         w = self.world
         rw = self.rewards
-        in_play = self._in_play()
+        playing = self._in_play()
         out_of_time = w.done & (w.time_s >= self.resolved.scenario.timing.duration_s - 1e-9)
         at_limit = self.steps >= self.max_steps if self.max_steps is not None else np.zeros(w.n_battles, bool)
         any_alive = np.zeros(w.n_battles, bool)
+        weights = (rw.kill, rw.loss, rw.photos_home, rw.fuel_home, rw.survival, rw.aim)
         for g in self.groups:
             rows = self._rows[g.name]
             buf = self.buffers[g.name]
-            was = before[g.name] & going[:, None]
-            status = w.status[rows]
-            lost = was & (status == int(Status.LOST))
-            returned = was & (status == int(Status.RETURNED))
-            kills = w.kills[rows]
-            r = rw.kill * (kills - self._kills[g.name]) * was
-            self._kills[g.name][:] = kills
-            r -= rw.loss * lost
-            if rw.photos_home or rw.fuel_home:
-                full = np.maximum(self._full_fuel[g.local], 1e-9)
-                r += returned * (rw.photos_home * w.photos[rows] / self._wanted + rw.fuel_home * w.fuel_kg[rows] / full)
-            if rw.survival:
-                r += rw.survival * w.dt_s[:, None] * (was & (status == int(Status.AIRBORNE)))
-            if rw.aim:
-                r += rw.aim * w.dt_s[:, None] * self._aim_cosine(rows, self._aim[g.name]) * was
-            buf.reward[:] = r
-            gone_now = lost | returned
-            self._gone[g.name] |= gone_now
-            buf.terminated[:] = gone_now
-            buf.truncated[:] = False
-            any_alive |= (was & ~gone_now).any(axis=1)
-        enemy_out = {g.name: in_play[:, 1 - g.side] == 0 for g in self.groups}
+            rewards_of_group(
+                w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
+                rows,
+                before[g.name],
+                going,
+                w.status,
+                w.kills,
+                w.dt_s,
+                w.photos,
+                w.fuel_kg,
+                np.ascontiguousarray(self._full_fuel[g.local], dtype=np.float64),
+                self._wanted,
+                self._aim_cosine(rows, self._aim[g.name]) if rw.aim else _NO_AIM,
+                tuple(float(weight) for weight in weights),
+                self._kills[g.name],
+                buf.reward,
+                buf.terminated,
+                buf.truncated,
+                self._gone[g.name],
+                any_alive,
+            )
+        enemy_out = {g.name: playing[:, 1 - g.side] == 0 for g in self.groups}
         ends = going & (w.done | ~any_alive | at_limit | np.any([enemy_out[g.name] for g in self.groups], axis=0))
-        truncate = ends & (out_of_time | at_limit)
+        cut = ends & (out_of_time | at_limit)
         for g in self.groups:
             buf = self.buffers[g.name]
-            still = before[g.name] & ~buf.terminated & ends[:, None]
-            buf.terminated |= still & ~truncate[:, None]
-            buf.truncated |= still & truncate[:, None]
-            # Won: no enemy left in play and one of ours not lost (in the air or home); lost: all of ours
-            # lost with the enemy still there. A pilot recovered aboard is home, not lost.
-            not_lost = (w.status[self._rows[g.name]] != int(Status.LOST)).any(axis=1)
-            won = ends & enemy_out[g.name] & not_lost
-            lost_all = ends & ~not_lost & ~enemy_out[g.name]
-            buf.outcome[ends] = np.where(won, 1, np.where(lost_all, -1, 0))[ends]
-            self._gone[g.name][ends] = True
+            ends_of_group(
+                w.n,  # a loop over battles: threads by the World's size (`engine.threads`)
+                self._rows[g.name],
+                before[g.name],
+                ends,
+                cut,
+                enemy_out[g.name],
+                w.status,
+                buf.terminated,
+                buf.truncated,
+                buf.outcome,
+                self._gone[g.name],
+            )
         for b in np.flatnonzero(ends & ~w.done).tolist():
             reason = "time" if at_limit[b] else "no enemy left" if any_alive[b] else "none under control left"
             emit_battle(w, b, EventKind.END, reason=f"rl: {reason}", sim_seconds=float(w.time_s[b]))
