@@ -61,15 +61,12 @@ class ActionForm:
             raise RLError(f"{name}: settings must be within {list(LEVELS)} (exclusive), got {a.tolist()}")
         return -1.0 + 2.0 * a / (self._levels - 1.0)
 
-    def mask(self, usable: NDArray[np.bool_]) -> Any:
-        """The mask for one agent from the core's per-control flags: for `discrete` a tuple of int8 arrays
-        (one per control; a control that does nothing now allows only its neutral setting), for
-        `continuous` the flags themselves."""
-        return self.masks(usable[None])[0]
-
     def masks(self, usable: NDArray[np.bool_]) -> list[Any]:
-        """`mask` for each of N agents at once, from their flags (N, len(ACTIONS)): each agent's arrays are
-        her rows of arrays made for this call (a few NumPy calls for them all, not a dozen for each)."""
+        """Each of N agents' masks from the core's per-control flags (N, len(ACTIONS)): for `discrete` a
+        tuple of int8 arrays (one per control: a trigger may always be off and may be on when it does
+        something; any other control that does nothing now allows only its neutral setting), for
+        `continuous` her flags. Each agent's arrays are her rows of arrays made for this call (a few NumPy
+        calls for them all, not a dozen for each)."""
         if self.kind == "continuous":
             return list(usable.copy())
         per_control = [table[usable[:, k].astype(np.intp)] for k, table in enumerate(_MASK_TABLES)]
