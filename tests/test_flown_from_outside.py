@@ -56,6 +56,16 @@ def _played(batch: BattleBatch, steps: int) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
+def test_one_squadron_flown_by_a_policy_among_the_doctrines_squadrons_plays_as_before() -> None:
+    # Manhattan's recon with the Slayers under control, from the deck until the episode ends (about a
+    # hundred steps of theirs in the air): the other squadrons fly their doctrine beside them.
+    passing_by = _played(BattleBatch("manhattan-recon", n_battles=1, control="slayers"), 2500)
+    deciding = BattleBatch("manhattan-recon", n_battles=1, control="slayers")
+    deciding._mark_flown = lambda: None  # type: ignore[method-assign]
+    assert _played(deciding, 2500) == passing_by
+
+
 def _mark_every_agent(batch: BattleBatch) -> None:
     """A wrong marking, to show the comparison can fail: every agent, those going home among them."""
     for rows in batch._rows.values():
