@@ -191,13 +191,17 @@ def _nearest_contacts(
                 dx, dy, dz = up_xyz[b, j, 0] - xr, up_xyz[b, j, 1] - yr, up_xyz[b, j, 2] - zr
                 d2 = dx * dx + dy * dy + dz * dz
                 if d2 < best_d[k - 1]:
-                    s = k - 1
-                    while s > 0 and d2 < best_d[s - 1]:
-                        best_d[s] = best_d[s - 1]
-                        best_r[s] = best_r[s - 1]
-                        s -= 1
-                    best_d[s] = d2
-                    best_r[s] = o
+                    # Into the K nearest, kept in order, with no branch on the distances: the newcomer
+                    # passes down the list, taking the place of each farther one (not of an equal: the
+                    # first stays first), which then passes on.
+                    carried_d, carried_r = d2, o
+                    for s in range(k):
+                        nearer = carried_d < best_d[s]
+                        kept_d, kept_r = best_d[s], best_r[s]
+                        best_d[s] = carried_d if nearer else kept_d
+                        best_r[s] = carried_r if nearer else kept_r
+                        carried_d = kept_d if nearer else carried_d
+                        carried_r = kept_r if nearer else carried_r
             sp, cp = sin_heading[r], cos_heading[r]
             cg, sg = cos_gamma[r], sin_gamma[r]
             vx, vy, vz = speed[r] * cg * sp, speed[r] * cg * cp, speed[r] * sg
